@@ -1,0 +1,32 @@
+# Helpers shared by every layer's CMakeLists.txt.
+
+set(XFC_WARNING_FLAGS -Wall -Wextra)
+
+# xfc_add_library(name src... [DEPENDS tgt...] [LINK lib...])
+#
+# Builds one layer as a shared library. Shared, so that xfc-opt and the
+# pass/dialect plugins it loads see one copy of every TypeID and registry.
+function(xfc_add_library name)
+  cmake_parse_arguments(ARG "" "" "DEPENDS;LINK" ${ARGN})
+  add_library(${name} SHARED ${ARG_UNPARSED_ARGUMENTS})
+  add_library(XFC::${name} ALIAS ${name})
+  if(ARG_DEPENDS)
+    add_dependencies(${name} ${ARG_DEPENDS})
+  endif()
+  target_compile_options(${name} PRIVATE ${XFC_WARNING_FLAGS})
+  target_link_libraries(${name} PUBLIC ${ARG_LINK} MLIR LLVM)
+  foreach(dir ${XFC_INCLUDE_ROOTS})
+    target_include_directories(${name} PUBLIC $<BUILD_INTERFACE:${dir}>)
+  endforeach()
+  target_include_directories(${name} PUBLIC $<INSTALL_INTERFACE:include>)
+  set_property(GLOBAL APPEND PROPERTY XFC_EXPORTED_TARGETS ${name})
+endfunction()
+
+# xfc_add_tool(name src... [LINK lib...])
+function(xfc_add_tool name)
+  cmake_parse_arguments(ARG "" "" "LINK" ${ARGN})
+  add_executable(${name} ${ARG_UNPARSED_ARGUMENTS})
+  target_compile_options(${name} PRIVATE ${XFC_WARNING_FLAGS})
+  target_link_libraries(${name} PRIVATE ${ARG_LINK} MLIR LLVM)
+  install(TARGETS ${name} RUNTIME DESTINATION bin)
+endfunction()

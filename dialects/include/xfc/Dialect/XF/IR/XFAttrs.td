@@ -1,0 +1,140 @@
+//===- XFAttrs.td - xf enums and attributes ----------------*- tablegen -*-===//
+
+#ifndef XFC_DIALECT_XF_IR_XFATTRS_TD
+#define XFC_DIALECT_XF_IR_XFATTRS_TD
+
+include "xfc/Dialect/XF/IR/XFBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+
+//===----------------------------------------------------------------------===//
+// Enums
+//
+// Op attributes of these enums print as bare keywords (`xf.ffn swiglu ...`).
+//===----------------------------------------------------------------------===//
+
+def XF_FfnKind : I32EnumAttr<"FfnKind", "feed-forward block variant", [
+    I32EnumAttrCase<"swiglu", 0>,  // down(silu(x Wg^T) * (x Wu^T))
+    I32EnumAttrCase<"geglu", 1>,   // down(gelu(x Wg^T) * (x Wu^T))
+    I32EnumAttrCase<"gelu", 2>     // down(gelu(x Wu^T + bu)) + bd
+  ]> {
+  let cppNamespace = "::mlir::xf";
+}
+
+def XF_RopeStyle : I32EnumAttr<"RopeStyle", "rotary embedding pairing", [
+    // Rotates adjacent pairs (x[2i], x[2i+1]): GGUF `llama` convention.
+    I32EnumAttrCase<"interleaved", 0>,
+    // Rotates (x[i], x[i + d/2]): GPT-NeoX / HF rotate-half, GGUF `qwen2`.
+    I32EnumAttrCase<"neox", 1>
+  ]> {
+  let cppNamespace = "::mlir::xf";
+}
+
+def XF_GeluApprox : I32EnumAttr<"GeluApprox", "GELU formulation", [
+    I32EnumAttrCase<"erf", 0>,   // exact: x * Phi(x)
+    I32EnumAttrCase<"tanh", 1>   // GPT-2's tanh approximation
+  ]> {
+  let cppNamespace = "::mlir::xf";
+}
+
+def XF_QuantMode : I32EnumAttr<"QuantMode", "how quantized values map back to reals", [
+    // w = scale * q, with q signed.
+    I32EnumAttrCase<"symmetric", 0>,
+    // w = scale * (q - zero_point), with an integer zero point per group.
+    I32EnumAttrCase<"asymmetric", 1>,
+    // w = scale * q + min, with a float minimum per group (GGUF Q4_1 style).
+    I32EnumAttrCase<"min_offset", 2>
+  ]> {
+  let cppNamespace = "::mlir::xf";
+}
+
+def XF_LayoutKind : I32EnumAttr<"LayoutKind", "physical layout of packed weights", [
+    // [out, in] rows with the values of each group contiguous; scales apart.
+    I32EnumAttrCase<"row_major", 0>,
+    // GGUF/ggml blocks (scale and quants interleaved), exactly as on disk.
+    I32EnumAttrCase<"ggml", 1>,
+    // [out/n, in/k, n, k] tiles, each k run packed in VNNI groups.
+    I32EnumAttrCase<"blocked", 2>
+  ]> {
+  let cppNamespace = "::mlir::xf";
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization attributes
+//===----------------------------------------------------------------------===//
+
+class XF_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<XF_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+def XF_QuantSchemeAttr : XF_Attr<"QuantScheme", "quant"> {
+  let summary = "How a weight tensor is quantized";
+  let description = [{
+    Describes group-wise integer quantization along the input (last)
+    dimension of an `[out, in]` weight.
+
+    * `bits`: 4 or 8.
+    * `group`: the number of consecutive input elements sharing one scale,
+      or `per_channel` for one scale per output row.
+    * the mode: `symmetric`, `asymmetric` (integer zero point) or
+      `min_offset` (float minimum, as GGUF `Q4_1`).
+    * `scale`: the element type of scales (and minimums): f16, bf16 or f32.
+
+    Example:
+
+    ```mlir
+    #xf.quant<bits = 4, group = 32, symmetric, scale = f16>
+    #xf.quant<bits = 8, group = per_channel, asymmetric, scale = f32>
+    ```
+  }];
+  let parameters = (ins
+    "unsigned":$bits,
+    "int64_t":$groupSize,
+    "::mlir::xf::QuantMode":$mode,
+    "::mlir::Type":$scaleType
+  );
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Whether one scale covers a whole output row.
+    bool isPerChannel() const { return getGroupSize() == 0; }
+    /// Number of groups in a row of `inputSize` elements.
+    int64_t getGroupsPerRow(int64_t inputSize) const {
+      return isPerChannel() ? 1 : inputSize / getGroupSize();
+    }
+  }];
+}
+
+def XF_PackedLayoutAttr : XF_Attr<"PackedLayout", "layout"> {
+  let summary = "Physical layout of a packed weight";
+  let description = [{
+    Says how a quantized weight is laid out in the weight store.
+
+    * `row_major`: plain `[out, in]` rows, scales in a separate array.
+    * `ggml`: GGUF/ggml blocks exactly as they are stored on disk, so a
+      weight can be mapped from the model file without repacking.
+    * `blocked`: `[out/n, in/k, n, k]` tiles for the GEMM kernels, with each
+      run of `k` packed in VNNI groups of `vnni` elements (4 for INT8
+      `vpdpbusd`, 2 for BF16 `vdpbf16ps`, 1 for none).
+
+    ```mlir
+    #xf.layout<row_major>
+    #xf.layout<blocked, tile = [16, 64], vnni = 4>
+    ```
+  }];
+  let parameters = (ins
+    "::mlir::xf::LayoutKind":$kind,
+    OptionalArrayRefParameter<"int64_t">:$tile,
+    "int64_t":$vnni
+  );
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let builders = [
+    AttrBuilder<(ins "::mlir::xf::LayoutKind":$kind), [{
+      return $_get($_ctxt, kind, ::llvm::ArrayRef<int64_t>{}, 1);
+    }]>
+  ];
+}
+
+#endif // XFC_DIALECT_XF_IR_XFATTRS_TD

@@ -1,0 +1,44 @@
+//===- XFDialect.h - The xf dialect -----------------------------*- C++ -*-===//
+//
+// Umbrella header for the xf dialect: the dialect, its attributes, types and
+// operations.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef XFC_DIALECT_XF_IR_XFDIALECT_H
+#define XFC_DIALECT_XF_IR_XFDIALECT_H
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/Dialect/Traits.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "xfc/Support/GeneratedCode.h"
+
+XFC_BEGIN_GENERATED_CODE
+
+#include "xfc/Dialect/XF/IR/XFDialect.h.inc"
+#include "xfc/Dialect/XF/IR/XFEnums.h.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "xfc/Dialect/XF/IR/XFAttrs.h.inc"
+
+#define GET_TYPEDEF_CLASSES
+#include "xfc/Dialect/XF/IR/XFTypes.h.inc"
+
+#define GET_OP_CLASSES
+#include "xfc/Dialect/XF/IR/XFOps.h.inc"
+
+XFC_END_GENERATED_CODE
+
+namespace mlir::xf {
+/// The logical shape of a weight operand: a float tensor or an
+/// `!xf.qtensor`. Quantized weights report their `[out, in]` shape.
+ArrayRef<int64_t> getWeightShape(Type weightType);
+} // namespace mlir::xf
+
+#endif // XFC_DIALECT_XF_IR_XFDIALECT_H

@@ -1,0 +1,522 @@
+//===- XFOps.td - xf operations ----------------------------*- tablegen -*-===//
+
+#ifndef XFC_DIALECT_XF_IR_XFOPS_TD
+#define XFC_DIALECT_XF_IR_XFOPS_TD
+
+include "xfc/Dialect/XF/IR/XFTypes.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Type constraints
+//===----------------------------------------------------------------------===//
+
+def XF_FloatTensor : RankedTensorOf<[AnyFloat]>;
+def XF_IndexTensor : 1DTensorOf<[I32, I64]>;
+// A weight operand: a float tensor or a quantized tensor.
+def XF_WeightTensor : AnyTypeOf<[XF_FloatTensor, XF_QTensorType],
+                                "float tensor or quantized weight">;
+
+//===----------------------------------------------------------------------===//
+// Weights
+//===----------------------------------------------------------------------===//
+
+def XF_GlobalWeightOp : XF_Op<"global_weight", [Symbol]> {
+  let summary = "Declares a weight that lives in the weight store";
+  let description = [{
+    Declares a tensor that the weight store holds under the symbol's name,
+    with its static shape and its element or quantized type. The data itself
+    is never part of the IR. Private weights that nothing loads are removed
+    by `symbol-dce`.
+
+    ```mlir
+    xf.global_weight @"blk.0.attn_q.weight" : tensor<4096x4096xf16>
+    xf.global_weight private @"blk.0.ffn_up.weight"
+        : !xf.qtensor<11008x4096xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>
+    ```
+  }];
+  let arguments = (ins
+    SymbolNameAttr:$sym_name,
+    OptionalAttr<StrAttr>:$sym_visibility,
+    TypeAttr:$type
+  );
+  let assemblyFormat = [{
+    custom<SymbolVisibility>($sym_visibility) `` $sym_name `:` $type attr-dict
+  }];
+  let hasVerifier = 1;
+}
+
+def XF_WeightOp : XF_Op<"weight",
+    [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "Refers to a declared weight";
+  let description = [{
+    Produces the value of the weight declared by the `xf.global_weight` that
+    `name` refers to. The result type must equal the declared type.
+
+    ```mlir
+    %w = xf.weight @"blk.0.attn_q.weight" : tensor<4096x4096xf16>
+    ```
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$name);
+  let results = (outs XF_WeightTensor:$result);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
+}
+
+def XF_DequantizeOp : XF_Op<"dequantize", [Pure]> {
+  let summary = "Expands a quantized weight to floats";
+  let description = [{
+    Computes the real values of a quantized weight, as its scheme defines.
+    Lowering fuses this into the consuming GEMM's prologue, so the float
+    tensor never reaches memory.
+
+    ```mlir
+    %f = xf.dequantize %q : !xf.qtensor<64x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>
+           -> tensor<64x64xf32>
+    ```
+  }];
+  let arguments = (ins XF_QTensorType:$input);
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input attr-dict `:` qualified(type($input)) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+class XF_BinaryOp<string mnemonic, string formula>
+    : XF_Op<mnemonic, [Pure, ResultsBroadcastableShape]> {
+  let summary = "Elementwise " # formula # " with NumPy broadcasting";
+  let description = [{
+    Applies the operation elementwise. Operands broadcast as in NumPy: shapes
+    are aligned on the right and dimensions of size 1 stretch. All element
+    types must be equal.
+  }];
+  let arguments = (ins XF_FloatTensor:$lhs, XF_FloatTensor:$rhs);
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def XF_AddOp : XF_BinaryOp<"add", "`lhs + rhs`">;
+def XF_MulOp : XF_BinaryOp<"mul", "`lhs * rhs`">;
+
+def XF_SiluOp : XF_Op<"silu", [Pure, SameOperandsAndResultType]> {
+  let summary = "SiLU (swish): `x * sigmoid(x)`";
+  let arguments = (ins XF_FloatTensor:$input);
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def XF_GeluOp : XF_Op<"gelu", [Pure, SameOperandsAndResultType]> {
+  let summary = "GELU, exact (`erf`) or with GPT-2's `tanh` approximation";
+  let description = [{
+    ```mlir
+    %y = xf.gelu tanh %x : tensor<?x768xf32>
+    ```
+  }];
+  let arguments = (ins XF_GeluApprox:$approximation, XF_FloatTensor:$input);
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = "$approximation $input attr-dict `:` type($input)";
+}
+
+def XF_ConvertOp : XF_Op<"convert", [Pure, SameOperandsAndResultShape]> {
+  let summary = "Converts between float element types";
+  let description = [{
+    Rounds (to nearest even) or extends each element to the result's float
+    type. Used where the precision passes change a value's type.
+
+    ```mlir
+    %y = xf.convert %x : tensor<?x64xf16> to tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins XF_FloatTensor:$input);
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization and softmax
+//===----------------------------------------------------------------------===//
+
+def XF_RmsNormOp : XF_Op<"rms_norm", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "RMS normalization over the last dimension";
+  let description = [{
+    `y = x / sqrt(mean(x^2) + epsilon) * weight`, over the last dimension.
+    `weight` has that dimension's size.
+
+    ```mlir
+    %y = xf.rms_norm %x, %g eps = 1.0e-05 : tensor<?x2048xf32>, tensor<2048xf32>
+    ```
+  }];
+  let arguments = (ins XF_FloatTensor:$input, XF_FloatTensor:$weight,
+                       F32Attr:$epsilon);
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight `eps` `=` $epsilon attr-dict `:` type($input) `,`
+    type($weight)
+  }];
+  let hasVerifier = 1;
+}
+
+def XF_LayerNormOp : XF_Op<"layer_norm", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Layer normalization over the last dimension";
+  let description = [{
+    `y = (x - mean(x)) / sqrt(var(x) + epsilon) * weight + bias`, over the
+    last dimension (biased variance).
+
+    ```mlir
+    %y = xf.layer_norm %x, %g, %b eps = 1.0e-05
+           : tensor<?x768xf32>, tensor<768xf32>, tensor<768xf32>
+    ```
+  }];
+  let arguments = (ins XF_FloatTensor:$input, XF_FloatTensor:$weight,
+                       XF_FloatTensor:$bias, F32Attr:$epsilon);
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $bias `eps` `=` $epsilon attr-dict `:`
+    type($input) `,` type($weight) `,` type($bias)
+  }];
+  let hasVerifier = 1;
+}
+
+def XF_SoftmaxOp : XF_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+  let summary = "Softmax over the last dimension";
+  let description = [{
+    Numerically stable softmax over the last dimension. Rows that are
+    entirely `-inf` are undefined.
+  }];
+  let arguments = (ins XF_FloatTensor:$input);
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+//===----------------------------------------------------------------------===//
+// Positions and masking
+//===----------------------------------------------------------------------===//
+
+def XF_RopeOp : XF_Op<"rope", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Rotary position embedding";
+  let description = [{
+    Rotates `input : [tokens, heads, head_dim]` by angles
+    `position * theta^(-2i / rotary_dim)` for `i < rotary_dim / 2`, pairing
+    elements as `style` says; elements past `rotary_dim` pass through.
+    `positions : [tokens]` holds each token's absolute position.
+    `rotary_dim` defaults to `head_dim`.
+
+    ```mlir
+    %q2 = xf.rope interleaved %q, %pos theta = 1.0e+04
+            : tensor<?x32x64xf32>, tensor<?xi32>
+    ```
+  }];
+  let arguments = (ins XF_RopeStyle:$style, XF_FloatTensor:$input,
+                       XF_IndexTensor:$positions, F32Attr:$theta,
+                       OptionalAttr<I64Attr>:$rotary_dim);
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = [{
+    $style $input `,` $positions `theta` `=` $theta
+    (`dims` `=` $rotary_dim^)? attr-dict `:` type($input) `,` type($positions)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The number of leading head elements that rotate.
+    int64_t getEffectiveRotaryDim();
+  }];
+}
+
+def XF_CausalMaskOp : XF_Op<"causal_mask", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "Masks attention scores of future keys with -inf";
+  let description = [{
+    For scores `[..., queries, keys]`, sets element `(i, j)` to `-inf` when
+    `j > i + offset`, where `offset` is the number of cached positions
+    before the first query.
+
+    ```mlir
+    %m = xf.causal_mask %s, %past : tensor<32x?x?xf32>
+    ```
+  }];
+  let arguments = (ins XF_FloatTensor:$input, Index:$offset);
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = "$input `,` $offset attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Contractions and lookups
+//===----------------------------------------------------------------------===//
+
+def XF_LinearOp : XF_Op<"linear", [Pure]> {
+  let summary = "Fully connected layer: `y = x W^T + b`";
+  let description = [{
+    `input : [..., in]`, `weight : [out, in]` (float or quantized),
+    optional `bias : [out]`; the result is `[..., out]`.
+
+    ```mlir
+    %y = xf.linear %x, %w : (tensor<?x64xf32>, tensor<128x64xf32>) -> tensor<?x128xf32>
+    %z = xf.linear %x, %w, %b
+           : (tensor<?x64xf32>, tensor<128x64xf32>, tensor<128xf32>) -> tensor<?x128xf32>
+    ```
+  }];
+  let arguments = (ins XF_FloatTensor:$input, XF_WeightTensor:$weight,
+                       Optional<XF_FloatTensor>:$bias);
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def XF_MatmulOp : XF_Op<"matmul", [Pure]> {
+  let summary = "Batched matrix product of two activations";
+  let description = [{
+    `lhs : [B..., M, K]` times `rhs : [B..., K, N]`, or `rhs : [B..., N, K]`
+    with `transpose_rhs`. Batch dimensions must be equal.
+
+    ```mlir
+    %s = xf.matmul %q, %k transpose_rhs
+           : (tensor<32x?x64xf32>, tensor<32x?x64xf32>) -> tensor<32x?x?xf32>
+    ```
+  }];
+  let arguments = (ins XF_FloatTensor:$lhs, XF_FloatTensor:$rhs,
+                       UnitAttr:$transpose_rhs);
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs (`transpose_rhs` $transpose_rhs^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def XF_EmbeddingOp : XF_Op<"embedding", [Pure]> {
+  let summary = "Gathers rows of an embedding table";
+  let description = [{
+    `table : [vocab, dim]` (float or quantized), `ids : [tokens]`; the
+    result is `[tokens, dim]`. Ids outside `[0, vocab)` are undefined
+    behaviour here; the runtime checks them at its boundary.
+
+    ```mlir
+    %h = xf.embedding %tab[%ids] : (tensor<32000x64xf32>, tensor<?xi32>) -> tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins XF_WeightTensor:$table, XF_IndexTensor:$ids);
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = [{
+    $table `[` $ids `]` attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Shape manipulation
+//===----------------------------------------------------------------------===//
+
+def XF_ReshapeOp : XF_Op<"reshape", [Pure]> {
+  let summary = "Reinterprets a tensor with a new shape";
+  let description = [{
+    Keeps the elements in row-major order. Static element counts must
+    match; a dynamic dimension on each side stands for the same number of
+    elements (for example `?x2048` to `?x32x64`).
+
+    ```mlir
+    %r = xf.reshape %x : tensor<?x2048xf32> -> tensor<?x32x64xf32>
+    ```
+  }];
+  let arguments = (ins XF_FloatTensor:$input);
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def XF_TransposeOp : XF_Op<"transpose", [Pure]> {
+  let summary = "Permutes dimensions";
+  let description = [{
+    Result dimension `i` is input dimension `permutation[i]`.
+
+    ```mlir
+    %t = xf.transpose %x [1, 0, 2] : tensor<?x32x64xf32> -> tensor<32x?x64xf32>
+    ```
+  }];
+  let arguments = (ins XF_FloatTensor:$input, DenseI64ArrayAttr:$permutation);
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input $permutation attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def XF_SliceOp : XF_Op<"slice", [Pure]> {
+  let summary = "Takes a contiguous range along one dimension";
+  let description = [{
+    Takes `size` elements starting at `offset` along dimension `axis`, for
+    example the Q, K and V parts of a fused QKV projection.
+
+    ```mlir
+    %q = xf.slice %qkv [1 : 0, 768] : tensor<?x2304xf32> -> tensor<?x768xf32>
+    ```
+  }];
+  let arguments = (ins XF_FloatTensor:$input, I64Attr:$axis, I64Attr:$offset,
+                       I64Attr:$size);
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `[` $axis `:` $offset `,` $size `]` attr-dict `:` type($input)
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def XF_RepeatInterleaveOp : XF_Op<"repeat_interleave", [Pure]> {
+  let summary = "Repeats each slice along a dimension (GQA head sharing)";
+  let description = [{
+    Repeats each index along `axis` `repeats` times in place, so
+    `[a, b]` becomes `[a, a, b, b]` for 2: the sharing of a KV head among
+    the query heads of its group.
+
+    ```mlir
+    %k8 = xf.repeat_interleave %k [1 x 8] : tensor<?x4x64xf32> -> tensor<?x32x64xf32>
+    ```
+  }];
+  let arguments = (ins XF_FloatTensor:$input, I64Attr:$axis, I64Attr:$repeats);
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `[` $axis `x` $repeats `]` attr-dict `:` type($input) `->`
+    type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// KV cache
+//===----------------------------------------------------------------------===//
+
+def XF_KVAppendOp : XF_Op<"kv_append"> {
+  let summary = "Writes new keys and values into the cache";
+  let description = [{
+    Stores `keys` and `values : [tokens, kv_heads, head_dim]` at positions
+    `[position, position + tokens)` of the cache, in place. Earlier entries
+    are neither moved nor copied. Writing past `max_context` is a runtime
+    error reported by the generated code's caller.
+
+    ```mlir
+    xf.kv_append %cache[%pos], %k, %v
+        : !xf.kv_cache<2048x4x64xf16>, tensor<?x4x64xf32>, tensor<?x4x64xf32>
+    ```
+  }];
+  let arguments = (ins Arg<XF_KVCacheType, "the cache", [MemWrite]>:$cache,
+                       Index:$position, XF_FloatTensor:$keys,
+                       XF_FloatTensor:$values);
+  let assemblyFormat = [{
+    $cache `[` $position `]` `,` $keys `,` $values attr-dict `:` qualified(type($cache))
+    `,` type($keys) `,` type($values)
+  }];
+  let hasVerifier = 1;
+}
+
+def XF_KVReadOp : XF_Op<"kv_read"> {
+  let summary = "Reads the first `length` cached keys and values";
+  let description = [{
+    Returns cached keys and values for positions `[0, length)`, as
+    `[length, kv_heads, head_dim]` tensors of the result element type.
+
+    ```mlir
+    %k, %v = xf.kv_read %cache[%len]
+        : !xf.kv_cache<2048x4x64xf16> -> tensor<?x4x64xf32>, tensor<?x4x64xf32>
+    ```
+  }];
+  let arguments = (ins Arg<XF_KVCacheType, "the cache", [MemRead]>:$cache,
+                       Index:$length);
+  let results = (outs XF_FloatTensor:$keys, XF_FloatTensor:$values);
+  let assemblyFormat = [{
+    $cache `[` $length `]` attr-dict `:` qualified(type($cache)) `->` type($keys) `,`
+    type($values)
+  }];
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Fused ops
+//===----------------------------------------------------------------------===//
+
+def XF_AttentionOp : XF_Op<"attention", [AttrSizedOperandSegments]> {
+  let summary = "Fused scaled-dot-product attention with GQA and KV cache";
+  let description = [{
+    `query : [tokens, heads, head_dim]`, `key` and
+    `value : [kv_tokens, kv_heads, head_dim]` with `heads` a multiple of
+    `kv_heads` (grouped-query attention: query head `h` reads KV head
+    `h / (heads / kv_heads)`). The result is `[tokens, heads, head_dim]`.
+
+    Without a cache, queries attend to `key`/`value` directly. With
+    `cache %c at %pos`, the new keys and values are first appended at
+    `[pos, pos + tokens)` and the queries attend to cache positions
+    `[0, pos + tokens)`. When `causal` is set, query `i` sees only keys at
+    positions `<= pos + i` (`pos` is 0 without a cache).
+
+    Scores are scaled by `scale`, which defaults to `1 / sqrt(head_dim)`.
+
+    ```mlir
+    %o = xf.attention %q, %k, %v cache %c at %pos causal
+           : tensor<?x32x64xf32>, tensor<?x4x64xf32>, tensor<?x4x64xf32>,
+             !xf.kv_cache<2048x4x64xf16> -> tensor<?x32x64xf32>
+    ```
+  }];
+  let arguments = (ins
+    XF_FloatTensor:$query, XF_FloatTensor:$key, XF_FloatTensor:$value,
+    Arg<Optional<XF_KVCacheType>, "the cache", [MemRead, MemWrite]>:$cache,
+    Optional<Index>:$position,
+    UnitAttr:$causal, OptionalAttr<F32Attr>:$scale
+  );
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = [{
+    $query `,` $key `,` $value (`cache` $cache^ `at` $position)?
+    (`causal` $causal^)? (`scale` `=` $scale^)? attr-dict `:`
+    type($query) `,` type($key) `,` type($value) (`,` qualified(type($cache))^)?
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The score scale: the `scale` attribute or `1 / sqrt(head_dim)`.
+    float getEffectiveScale();
+  }];
+}
+
+def XF_FfnOp : XF_Op<"ffn", [Pure, AttrSizedOperandSegments]> {
+  let summary = "Fused feed-forward block";
+  let description = [{
+    `input : [..., dim]`; `up` and `gate : [hidden, dim]`;
+    `down : [dim, hidden]`; optional biases `up_bias : [hidden]` and
+    `down_bias : [dim]`. Weights may be quantized.
+
+    * `swiglu`: `down(silu(x gate^T) * (x up^T))` (Llama, Qwen2)
+    * `geglu`:  `down(gelu_tanh(x gate^T) * (x up^T))` (Gemma)
+    * `gelu`:   `down(gelu_tanh(x up^T + up_bias)) + down_bias` (GPT-2)
+
+    The gated kinds need `gate`; `gelu` must not have one.
+
+    ```mlir
+    %y = xf.ffn swiglu %x up %wu gate %wg down %wd
+           : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<256x64xf32>,
+              tensor<64x256xf32>) -> tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins
+    XF_FfnKind:$kind, XF_FloatTensor:$input, XF_WeightTensor:$up,
+    Optional<XF_WeightTensor>:$gate, XF_WeightTensor:$down,
+    Optional<XF_FloatTensor>:$up_bias, Optional<XF_FloatTensor>:$down_bias
+  );
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = [{
+    $kind $input `up` $up (`gate` $gate^)? `down` $down
+    (`up_bias` $up_bias^)? (`down_bias` $down_bias^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // XFC_DIALECT_XF_IR_XFOPS_TD

@@ -1,0 +1,64 @@
+//===- XFTypes.td - xf types -------------------------------*- tablegen -*-===//
+
+#ifndef XFC_DIALECT_XF_IR_XFTYPES_TD
+#define XFC_DIALECT_XF_IR_XFTYPES_TD
+
+include "xfc/Dialect/XF/IR/XFAttrs.td"
+include "mlir/IR/BuiltinTypeInterfaces.td"
+
+class XF_Type<string name, string typeMnemonic, list<Trait> traits = []>
+    : TypeDef<XF_Dialect, name, traits> {
+  let mnemonic = typeMnemonic;
+}
+
+def XF_QTensorType : XF_Type<"QTensor", "qtensor"> {
+  let summary = "A statically shaped, quantized weight tensor";
+  let description = [{
+    A weight stored as `bits`-wide integers with group-wise scales, as the
+    quantization scheme says, in the given packed layout. The shape is the
+    logical `[out, in]` shape; the storage element type (`i4` or `i8`) must
+    match the scheme's bit width. The layout defaults to `row_major` and is
+    then omitted from the printed form.
+
+    ```mlir
+    !xf.qtensor<4096x4096xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>
+    !xf.qtensor<4096x11008xi8, #xf.quant<bits = 8, group = per_channel, symmetric, scale = f32>,
+                #xf.layout<blocked, tile = [16, 64], vnni = 4>>
+    ```
+  }];
+  let parameters = (ins
+    ArrayRefParameter<"int64_t">:$shape,
+    "::mlir::IntegerType":$storageType,
+    "::mlir::xf::QuantSchemeAttr":$scheme,
+    "::mlir::xf::PackedLayoutAttr":$layout
+  );
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    int64_t getRank() const { return getShape().size(); }
+    int64_t getNumElements() const;
+  }];
+}
+
+def XF_KVCacheType : XF_Type<"KVCache", "kv_cache"> {
+  let summary = "One layer's pre-allocated key/value cache";
+  let description = [{
+    A handle to the keys and values of one attention layer, allocated once
+    for `max_context` positions of `kv_heads x head_dim` each. Ops read and
+    append through the handle; the memory itself belongs to the runtime.
+
+    ```mlir
+    !xf.kv_cache<2048x4x64xf16>   // max_context x kv_heads x head_dim x elt
+    ```
+  }];
+  let parameters = (ins
+    "int64_t":$maxContext,
+    "int64_t":$kvHeads,
+    "int64_t":$headDim,
+    "::mlir::Type":$elementType
+  );
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+}
+
+#endif // XFC_DIALECT_XF_IR_XFTYPES_TD

@@ -1,0 +1,172 @@
+//===- XFAttrs.cpp - xf attributes and enums ------------------------------===//
+
+#include "xfc/Dialect/XF/IR/XFDialect.h"
+#include "xfc/Support/GeneratedCode.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::xf;
+
+XFC_BEGIN_GENERATED_CODE
+#include "xfc/Dialect/XF/IR/XFEnums.cpp.inc"
+XFC_END_GENERATED_CODE
+
+#define GET_ATTRDEF_CLASSES
+XFC_BEGIN_GENERATED_CODE
+#include "xfc/Dialect/XF/IR/XFAttrs.cpp.inc"
+XFC_END_GENERATED_CODE
+
+void XFDialect::registerAttributes() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "xfc/Dialect/XF/IR/XFAttrs.cpp.inc"
+      >();
+}
+
+/// Parses `keyword` as a value of enum `E` with `symbolize`, reporting the
+/// allowed spellings on failure.
+template <typename E>
+static FailureOr<E> parseEnumKeyword(AsmParser &parser, StringRef what,
+                                     std::optional<E> (*symbolize)(StringRef)) {
+  SMLoc loc = parser.getCurrentLocation();
+  StringRef keyword;
+  if (parser.parseKeyword(&keyword))
+    return failure();
+  if (std::optional<E> value = symbolize(keyword))
+    return *value;
+  return parser.emitError(loc) << "unknown " << what << " '" << keyword << "'";
+}
+
+//===----------------------------------------------------------------------===//
+// QuantSchemeAttr
+//===----------------------------------------------------------------------===//
+
+// #xf.quant<bits = 4, group = 32, symmetric, scale = f16>
+Attribute QuantSchemeAttr::parse(AsmParser &parser, Type) {
+  SMLoc loc = parser.getCurrentLocation();
+  unsigned bits = 0;
+  int64_t groupSize = 0;
+  Type scaleType;
+  if (parser.parseLess() || parser.parseKeyword("bits") ||
+      parser.parseEqual() || parser.parseInteger(bits) ||
+      parser.parseComma() || parser.parseKeyword("group") ||
+      parser.parseEqual())
+    return {};
+  if (failed(parser.parseOptionalKeyword("per_channel")) &&
+      parser.parseInteger(groupSize))
+    return {};
+  if (parser.parseComma())
+    return {};
+  FailureOr<QuantMode> mode =
+      parseEnumKeyword<QuantMode>(parser, "quantization mode", symbolizeQuantMode);
+  if (failed(mode) || parser.parseComma() || parser.parseKeyword("scale") ||
+      parser.parseEqual() || parser.parseType(scaleType) ||
+      parser.parseGreater())
+    return {};
+  return QuantSchemeAttr::getChecked(
+      [&] { return parser.emitError(loc); }, parser.getContext(), bits,
+      groupSize, *mode, scaleType);
+}
+
+void QuantSchemeAttr::print(AsmPrinter &printer) const {
+  printer << "<bits = " << getBits() << ", group = ";
+  if (isPerChannel())
+    printer << "per_channel";
+  else
+    printer << getGroupSize();
+  printer << ", " << stringifyQuantMode(getMode())
+          << ", scale = " << getScaleType() << ">";
+}
+
+LogicalResult
+QuantSchemeAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                        unsigned bits, int64_t groupSize, QuantMode,
+                        Type scaleType) {
+  if (bits != 4 && bits != 8)
+    return emitError() << "quantization bits must be 4 or 8, got " << bits;
+  if (groupSize < 0)
+    return emitError() << "quantization group size must be positive or "
+                          "per_channel, got "
+                       << groupSize;
+  if (!scaleType.isF16() && !scaleType.isBF16() && !scaleType.isF32())
+    return emitError() << "quantization scale type must be f16, bf16 or f32, "
+                          "got "
+                       << scaleType;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// PackedLayoutAttr
+//===----------------------------------------------------------------------===//
+
+// #xf.layout<row_major> | #xf.layout<blocked, tile = [16, 64], vnni = 4>
+Attribute PackedLayoutAttr::parse(AsmParser &parser, Type) {
+  SMLoc loc = parser.getCurrentLocation();
+  if (parser.parseLess())
+    return {};
+  FailureOr<LayoutKind> kind =
+      parseEnumKeyword<LayoutKind>(parser, "layout", symbolizeLayoutKind);
+  if (failed(kind))
+    return {};
+  SmallVector<int64_t> tile;
+  int64_t vnni = 1;
+  while (succeeded(parser.parseOptionalComma())) {
+    StringRef key;
+    if (parser.parseKeyword(&key) || parser.parseEqual())
+      return {};
+    if (key == "tile") {
+      if (parser.parseCommaSeparatedList(
+              AsmParser::Delimiter::Square,
+              [&] { return parser.parseInteger(tile.emplace_back()); }))
+        return {};
+    } else if (key == "vnni") {
+      if (parser.parseInteger(vnni))
+        return {};
+    } else {
+      return parser.emitError(loc) << "unknown layout parameter '" << key
+                                   << "', expected 'tile' or 'vnni'",
+             Attribute();
+    }
+  }
+  if (parser.parseGreater())
+    return {};
+  return PackedLayoutAttr::getChecked([&] { return parser.emitError(loc); },
+                                      parser.getContext(), *kind, tile, vnni);
+}
+
+void PackedLayoutAttr::print(AsmPrinter &printer) const {
+  printer << "<" << stringifyLayoutKind(getKind());
+  if (!getTile().empty()) {
+    printer << ", tile = [";
+    llvm::interleaveComma(getTile(), printer);
+    printer << "]";
+  }
+  if (getVnni() != 1)
+    printer << ", vnni = " << getVnni();
+  printer << ">";
+}
+
+LogicalResult
+PackedLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                         LayoutKind kind, ArrayRef<int64_t> tile,
+                         int64_t vnni) {
+  if (kind != LayoutKind::blocked) {
+    if (!tile.empty() || vnni != 1)
+      return emitError() << "only the 'blocked' layout takes tile and vnni "
+                            "parameters";
+    return success();
+  }
+  if (tile.size() != 2 || tile[0] <= 0 || tile[1] <= 0)
+    return emitError() << "'blocked' layout needs tile = [n, k] with "
+                          "positive sizes";
+  if (vnni != 1 && vnni != 2 && vnni != 4)
+    return emitError() << "vnni group must be 1, 2 or 4, got " << vnni;
+  if (tile[1] % vnni != 0)
+    return emitError() << "tile k (" << tile[1]
+                       << ") must be a multiple of the vnni group (" << vnni
+                       << ")";
+  return success();
+}

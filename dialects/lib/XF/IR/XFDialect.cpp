@@ -1,0 +1,20 @@
+//===- XFDialect.cpp - xf dialect registration ----------------------------===//
+
+#include "xfc/Dialect/XF/IR/XFDialect.h"
+#include "xfc/Support/GeneratedCode.h"
+
+using namespace mlir;
+using namespace mlir::xf;
+
+XFC_BEGIN_GENERATED_CODE
+#include "xfc/Dialect/XF/IR/XFDialect.cpp.inc"
+XFC_END_GENERATED_CODE
+
+void XFDialect::initialize() {
+  registerAttributes();
+  registerTypes();
+  addOperations<
+#define GET_OP_LIST
+#include "xfc/Dialect/XF/IR/XFOps.cpp.inc"
+      >();
+}

@@ -1,0 +1,548 @@
+//===- XFOps.cpp - xf operations: verifiers and folders -------------------===//
+
+#include "xfc/Dialect/XF/IR/XFDialect.h"
+#include "xfc/Support/GeneratedCode.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/OpImplementation.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::xf;
+
+//===----------------------------------------------------------------------===//
+// Custom assembly directives
+//===----------------------------------------------------------------------===//
+
+/// `private`, `nested`, `public` or nothing before a symbol name.
+static ParseResult parseSymbolVisibility(OpAsmParser &parser,
+                                         StringAttr &visibility) {
+  StringRef keyword;
+  if (succeeded(parser.parseOptionalKeyword(&keyword,
+                                            {"public", "private", "nested"})))
+    visibility = parser.getBuilder().getStringAttr(keyword);
+  return success();
+}
+
+static void printSymbolVisibility(OpAsmPrinter &printer, Operation *,
+                                  StringAttr visibility) {
+  if (visibility)
+    printer << visibility.getValue() << " ";
+}
+
+#define GET_OP_CLASSES
+XFC_BEGIN_GENERATED_CODE
+#include "xfc/Dialect/XF/IR/XFOps.cpp.inc"
+XFC_END_GENERATED_CODE
+
+//===----------------------------------------------------------------------===//
+// Shape helpers
+//===----------------------------------------------------------------------===//
+
+/// Two dimensions agree unless both are static and differ.
+static bool dimsAgree(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+/// Prints a dimension the way it appears in a type.
+static std::string dimStr(int64_t d) {
+  return ShapedType::isDynamic(d) ? "?" : std::to_string(d);
+}
+
+ArrayRef<int64_t> xf::getWeightShape(Type type) {
+  if (auto q = dyn_cast<QTensorType>(type))
+    return q.getShape();
+  return cast<RankedTensorType>(type).getShape();
+}
+
+static RankedTensorType tensorType(Value v) {
+  return cast<RankedTensorType>(v.getType());
+}
+
+/// Checks that `value` (named `name`) is a 1-D tensor of `expected` elements.
+static LogicalResult verifyVector(Operation *op, Value value, StringRef name,
+                                  int64_t expected) {
+  RankedTensorType type = tensorType(value);
+  if (type.getRank() != 1 || !dimsAgree(type.getDimSize(0), expected))
+    return op->emitOpError() << name << " must be a 1-D tensor of "
+                             << dimStr(expected) << " elements, got " << type;
+  return success();
+}
+
+/// Checks that a 2-D weight has shape [rows, cols].
+static LogicalResult verifyMatrix(Operation *op, Value weight, StringRef name,
+                                  int64_t rows, int64_t cols) {
+  ArrayRef<int64_t> shape = getWeightShape(weight.getType());
+  if (shape.size() != 2 || !dimsAgree(shape[0], rows) ||
+      !dimsAgree(shape[1], cols))
+    return op->emitOpError() << name << " must have shape [" << dimStr(rows)
+                             << ", " << dimStr(cols) << "], got "
+                             << weight.getType();
+  return success();
+}
+
+/// Checks that `axis` indexes a dimension of a rank-`rank` tensor.
+static LogicalResult verifyAxis(Operation *op, int64_t axis, int64_t rank) {
+  if (axis < 0 || axis >= rank)
+    return op->emitOpError() << "axis " << axis
+                             << " is out of range for rank " << rank;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Weights
+//===----------------------------------------------------------------------===//
+
+LogicalResult GlobalWeightOp::verify() {
+  Type type = getType();
+  if (isa<QTensorType>(type))
+    return success();
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || !tensor.hasStaticShape() ||
+      !isa<FloatType>(tensor.getElementType()))
+    return emitOpError() << "type must be a statically shaped float tensor "
+                            "or a quantized tensor, got "
+                         << type;
+  return success();
+}
+
+LogicalResult WeightOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
+  auto global =
+      symbolTable.lookupNearestSymbolFrom<GlobalWeightOp>(*this, getNameAttr());
+  if (!global)
+    return emitOpError() << "'" << getName()
+                         << "' does not name an xf.global_weight";
+  if (global.getType() != getType())
+    return emitOpError() << "result type " << getType()
+                         << " does not match the type " << global.getType()
+                         << " declared for '" << getName() << "'";
+  return success();
+}
+
+LogicalResult DequantizeOp::verify() {
+  if (getInput().getType().getShape() != getType().getShape())
+    return emitOpError() << "result shape must equal the quantized shape";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+/// Binary ops compute in one element type; shapes are checked by the
+/// ResultsBroadcastableShape trait.
+static LogicalResult verifyBinaryOp(Operation *op) {
+  Type elt = tensorType(op->getResult(0)).getElementType();
+  for (Value operand : op->getOperands())
+    if (tensorType(operand).getElementType() != elt)
+      return op->emitOpError()
+             << "operands and result must have the same element type";
+  return success();
+}
+
+LogicalResult AddOp::verify() { return verifyBinaryOp(*this); }
+LogicalResult MulOp::verify() { return verifyBinaryOp(*this); }
+
+OpFoldResult ConvertOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization
+//===----------------------------------------------------------------------===//
+
+/// Norms take a per-feature parameter sized like the last input dimension.
+static LogicalResult verifyNormParams(Operation *op, Value input,
+                                      ValueRange params, float epsilon) {
+  RankedTensorType type = tensorType(input);
+  if (type.getRank() < 1)
+    return op->emitOpError() << "input must have rank >= 1";
+  if (!(epsilon >= 0.0f))
+    return op->emitOpError() << "epsilon must be non-negative, got "
+                             << epsilon;
+  int64_t features = type.getShape().back();
+  for (Value param : params) {
+    if (failed(verifyVector(op, param, "norm parameter", features)))
+      return failure();
+    if (tensorType(param).getElementType() != type.getElementType())
+      return op->emitOpError()
+             << "norm parameters must have the input's element type";
+  }
+  return success();
+}
+
+LogicalResult RmsNormOp::verify() {
+  return verifyNormParams(*this, getInput(), getWeight(),
+                          getEpsilon().convertToFloat());
+}
+
+LogicalResult LayerNormOp::verify() {
+  return verifyNormParams(*this, getInput(), {getWeight(), getBias()},
+                          getEpsilon().convertToFloat());
+}
+
+//===----------------------------------------------------------------------===//
+// Positions and masking
+//===----------------------------------------------------------------------===//
+
+int64_t RopeOp::getEffectiveRotaryDim() {
+  if (std::optional<int64_t> dims = getRotaryDim())
+    return *dims;
+  return getInput().getType().getDimSize(2);
+}
+
+LogicalResult RopeOp::verify() {
+  RankedTensorType type = getInput().getType();
+  if (type.getRank() != 3)
+    return emitOpError() << "input must be [tokens, heads, head_dim], got "
+                         << type;
+  int64_t headDim = type.getDimSize(2);
+  if (ShapedType::isDynamic(headDim))
+    return emitOpError() << "head_dim must be static";
+  int64_t rotary = getEffectiveRotaryDim();
+  if (rotary <= 0 || rotary > headDim || rotary % 2 != 0)
+    return emitOpError() << "rotary dims must be even and in (0, " << headDim
+                         << "], got " << rotary;
+  if (!dimsAgree(getPositions().getType().getDimSize(0), type.getDimSize(0)))
+    return emitOpError() << "has " << dimStr(type.getDimSize(0))
+                         << " tokens but "
+                         << dimStr(getPositions().getType().getDimSize(0))
+                         << " positions";
+  if (!(getTheta().convertToFloat() > 0.0f))
+    return emitOpError() << "theta must be positive";
+  return success();
+}
+
+LogicalResult CausalMaskOp::verify() {
+  if (getInput().getType().getRank() < 2)
+    return emitOpError() << "scores must have rank >= 2 ([..., queries, keys])";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Contractions and lookups
+//===----------------------------------------------------------------------===//
+
+LogicalResult LinearOp::verify() {
+  RankedTensorType in = getInput().getType(), out = getType();
+  if (in.getRank() < 1 || in.getRank() != out.getRank())
+    return emitOpError() << "input and result must have the same rank >= 1";
+  if (in.getElementType() != out.getElementType())
+    return emitOpError() << "input and result must have the same element type";
+  int64_t inFeatures = in.getShape().back(), outFeatures = out.getShape().back();
+  if (failed(verifyMatrix(*this, getWeight(), "weight", outFeatures,
+                          inFeatures)))
+    return failure();
+  for (int64_t i = 0, e = in.getRank() - 1; i < e; ++i)
+    if (!dimsAgree(in.getDimSize(i), out.getDimSize(i)))
+      return emitOpError() << "result dimension " << i << " ("
+                           << dimStr(out.getDimSize(i))
+                           << ") does not match the input's ("
+                           << dimStr(in.getDimSize(i)) << ")";
+  if (Value bias = getBias()) {
+    if (failed(verifyVector(*this, bias, "bias", outFeatures)))
+      return failure();
+    if (tensorType(bias).getElementType() != out.getElementType())
+      return emitOpError() << "bias must have the result's element type";
+  }
+  return success();
+}
+
+LogicalResult MatmulOp::verify() {
+  ArrayRef<int64_t> lhs = getLhs().getType().getShape();
+  ArrayRef<int64_t> rhs = getRhs().getType().getShape();
+  ArrayRef<int64_t> res = getType().getShape();
+  size_t rank = lhs.size();
+  if (rank < 2 || rhs.size() != rank || res.size() != rank)
+    return emitOpError() << "operands and result must have the same rank >= 2";
+  Type elt = getType().getElementType();
+  if (getLhs().getType().getElementType() != elt ||
+      getRhs().getType().getElementType() != elt)
+    return emitOpError()
+           << "operands and result must have the same element type";
+  for (size_t i = 0; i + 2 < rank; ++i)
+    if (!dimsAgree(lhs[i], rhs[i]) || !dimsAgree(lhs[i], res[i]))
+      return emitOpError() << "batch dimension " << i << " differs";
+  int64_t m = lhs[rank - 2], k = lhs[rank - 1];
+  int64_t rhsK = getTransposeRhs() ? rhs[rank - 1] : rhs[rank - 2];
+  int64_t n = getTransposeRhs() ? rhs[rank - 2] : rhs[rank - 1];
+  if (!dimsAgree(k, rhsK))
+    return emitOpError() << "contraction sizes differ: " << dimStr(k)
+                         << " vs " << dimStr(rhsK);
+  if (!dimsAgree(res[rank - 2], m) || !dimsAgree(res[rank - 1], n))
+    return emitOpError() << "result must be [..., " << dimStr(m) << ", "
+                         << dimStr(n) << "]";
+  return success();
+}
+
+LogicalResult EmbeddingOp::verify() {
+  ArrayRef<int64_t> table = getWeightShape(getTable().getType());
+  RankedTensorType res = getType();
+  if (table.size() != 2)
+    return emitOpError() << "table must be 2-D [vocab, dim]";
+  if (res.getRank() != 2 || !dimsAgree(res.getDimSize(1), table[1]) ||
+      !dimsAgree(res.getDimSize(0), getIds().getType().getDimSize(0)))
+    return emitOpError() << "result must be [tokens, " << table[1]
+                         << "], got " << res;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Shape manipulation
+//===----------------------------------------------------------------------===//
+
+/// The product of the static dimensions, and how many are dynamic.
+static std::pair<int64_t, int64_t> staticProduct(ArrayRef<int64_t> shape) {
+  int64_t product = 1, dynamic = 0;
+  for (int64_t d : shape) {
+    if (ShapedType::isDynamic(d))
+      ++dynamic;
+    else
+      product *= d;
+  }
+  return {product, dynamic};
+}
+
+LogicalResult ReshapeOp::verify() {
+  RankedTensorType in = getInput().getType(), out = getType();
+  if (in.getElementType() != out.getElementType())
+    return emitOpError() << "input and result must have the same element type";
+  auto [inCount, inDyn] = staticProduct(in.getShape());
+  auto [outCount, outDyn] = staticProduct(out.getShape());
+  if (inDyn > 1 || outDyn > 1)
+    return emitOpError() << "at most one dynamic dimension per side is allowed";
+  if (inDyn == 0 && outDyn == 0 && inCount != outCount)
+    return emitOpError() << "element counts differ: " << inCount << " vs "
+                         << outCount;
+  // With a dynamic side, its static part must divide the other side's count.
+  if (inDyn == 0 && outDyn == 1 && (outCount == 0 || inCount % outCount != 0))
+    return emitOpError() << "cannot reshape " << inCount << " elements into "
+                         << out;
+  if (inDyn == 1 && outDyn == 0 && (inCount == 0 || outCount % inCount != 0))
+    return emitOpError() << "cannot reshape " << in << " into " << outCount
+                         << " elements";
+  return success();
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  // reshape(reshape(x)) -> reshape(x): only the final shape matters.
+  if (auto producer = getInput().getDefiningOp<ReshapeOp>()) {
+    getInputMutable().assign(producer.getInput());
+    return getResult();
+  }
+  return {};
+}
+
+LogicalResult TransposeOp::verify() {
+  RankedTensorType in = getInput().getType(), out = getType();
+  ArrayRef<int64_t> perm = getPermutation();
+  if (in.getElementType() != out.getElementType())
+    return emitOpError() << "input and result must have the same element type";
+  if (static_cast<int64_t>(perm.size()) != in.getRank() ||
+      out.getRank() != in.getRank())
+    return emitOpError() << "permutation, input and result must have the "
+                            "same rank";
+  SmallVector<bool> seen(perm.size(), false);
+  for (int64_t p : perm) {
+    if (p < 0 || p >= in.getRank() || seen[p])
+      return emitOpError() << "permutation is not a permutation of [0, "
+                           << in.getRank() << ")";
+    seen[p] = true;
+  }
+  for (size_t i = 0; i < perm.size(); ++i)
+    if (!dimsAgree(out.getDimSize(i), in.getDimSize(perm[i])))
+      return emitOpError() << "result dimension " << i << " must be input "
+                           << "dimension " << perm[i] << " ("
+                           << dimStr(in.getDimSize(perm[i])) << ")";
+  return success();
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor) {
+  ArrayRef<int64_t> perm = getPermutation();
+  auto isIdentity = [](ArrayRef<int64_t> p) {
+    for (size_t i = 0; i < p.size(); ++i)
+      if (p[i] != static_cast<int64_t>(i))
+        return false;
+    return true;
+  };
+  if (isIdentity(perm) && getInput().getType() == getType())
+    return getInput();
+  // transpose(transpose(x, p), q) -> transpose(x, p o q).
+  if (auto producer = getInput().getDefiningOp<TransposeOp>()) {
+    ArrayRef<int64_t> inner = producer.getPermutation();
+    SmallVector<int64_t> composed;
+    for (int64_t p : perm)
+      composed.push_back(inner[p]);
+    getInputMutable().assign(producer.getInput());
+    setPermutation(composed);
+    return getResult();
+  }
+  return {};
+}
+
+LogicalResult SliceOp::verify() {
+  RankedTensorType in = getInput().getType(), out = getType();
+  int64_t axis = getAxis(), offset = getOffset(), size = getSize();
+  if (failed(verifyAxis(*this, axis, in.getRank())))
+    return failure();
+  if (in.getRank() != out.getRank() ||
+      in.getElementType() != out.getElementType())
+    return emitOpError() << "result must have the input's rank and element "
+                            "type";
+  if (offset < 0 || size <= 0)
+    return emitOpError() << "needs offset >= 0 and size > 0";
+  int64_t extent = in.getDimSize(axis);
+  if (!ShapedType::isDynamic(extent) && offset + size > extent)
+    return emitOpError() << "range [" << offset << ", " << offset + size
+                         << ") exceeds dimension " << axis << " of size "
+                         << extent;
+  for (int64_t i = 0; i < in.getRank(); ++i) {
+    int64_t expected = i == axis ? size : in.getDimSize(i);
+    if (!dimsAgree(out.getDimSize(i), expected))
+      return emitOpError() << "result dimension " << i << " must be "
+                           << dimStr(expected);
+  }
+  return success();
+}
+
+LogicalResult RepeatInterleaveOp::verify() {
+  RankedTensorType in = getInput().getType(), out = getType();
+  int64_t axis = getAxis(), repeats = getRepeats();
+  if (failed(verifyAxis(*this, axis, in.getRank())))
+    return failure();
+  if (repeats < 1)
+    return emitOpError() << "repeats must be >= 1, got " << repeats;
+  if (in.getRank() != out.getRank() ||
+      in.getElementType() != out.getElementType())
+    return emitOpError() << "result must have the input's rank and element "
+                            "type";
+  for (int64_t i = 0; i < in.getRank(); ++i) {
+    int64_t d = in.getDimSize(i);
+    int64_t expected =
+        i == axis && !ShapedType::isDynamic(d) ? d * repeats : d;
+    if (!dimsAgree(out.getDimSize(i), expected))
+      return emitOpError() << "result dimension " << i << " must be "
+                           << dimStr(expected);
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// KV cache
+//===----------------------------------------------------------------------===//
+
+/// Keys and values exchanged with a cache are [tokens, kv_heads, head_dim].
+static LogicalResult verifyCacheRows(Operation *op, KVCacheType cache,
+                                     Value keys, Value values) {
+  RankedTensorType k = tensorType(keys), v = tensorType(values);
+  for (RankedTensorType t : {k, v}) {
+    if (t.getRank() != 3 || !dimsAgree(t.getDimSize(1), cache.getKvHeads()) ||
+        !dimsAgree(t.getDimSize(2), cache.getHeadDim()))
+      return op->emitOpError()
+             << "keys and values must be [tokens, " << cache.getKvHeads()
+             << ", " << cache.getHeadDim() << "] to match " << cache
+             << ", got " << t;
+  }
+  if (k != v)
+    return op->emitOpError() << "keys and values must have the same type";
+  return success();
+}
+
+LogicalResult KVAppendOp::verify() {
+  return verifyCacheRows(*this, getCache().getType(), getKeys(), getValues());
+}
+
+LogicalResult KVReadOp::verify() {
+  return verifyCacheRows(*this, getCache().getType(), getKeys(), getValues());
+}
+
+//===----------------------------------------------------------------------===//
+// Fused ops
+//===----------------------------------------------------------------------===//
+
+float AttentionOp::getEffectiveScale() {
+  if (std::optional<APFloat> scale = getScale())
+    return scale->convertToFloat();
+  return 1.0f / std::sqrt(static_cast<float>(
+                    getQuery().getType().getDimSize(2)));
+}
+
+LogicalResult AttentionOp::verify() {
+  RankedTensorType q = getQuery().getType(), k = getKey().getType(),
+                   v = getValue().getType();
+  if (q.getRank() != 3 || k.getRank() != 3 || v.getRank() != 3)
+    return emitOpError() << "query, key and value must be "
+                            "[tokens, heads, head_dim]";
+  if (k != v)
+    return emitOpError() << "key and value must have the same type";
+  if (k.getElementType() != q.getElementType())
+    return emitOpError() << "query, key and value must have the same element "
+                            "type";
+  int64_t heads = q.getDimSize(1), kvHeads = k.getDimSize(1);
+  int64_t headDim = q.getDimSize(2);
+  if (ShapedType::isDynamic(heads) || ShapedType::isDynamic(kvHeads) ||
+      ShapedType::isDynamic(headDim))
+    return emitOpError() << "head counts and head_dim must be static";
+  if (k.getDimSize(2) != headDim)
+    return emitOpError() << "query head_dim " << headDim
+                         << " differs from key head_dim " << k.getDimSize(2);
+  if (heads % kvHeads != 0)
+    return emitOpError() << "query heads (" << heads
+                         << ") must be a multiple of KV heads (" << kvHeads
+                         << ")";
+  if (getType() != q)
+    return emitOpError() << "result type must equal the query type";
+  if (static_cast<bool>(getCache()) != static_cast<bool>(getPosition()))
+    return emitOpError() << "a cache needs a position and vice versa";
+  if (Value cache = getCache()) {
+    if (failed(verifyCacheRows(*this, cast<KVCacheType>(cache.getType()),
+                               getKey(), getValue())))
+      return failure();
+    if (!dimsAgree(q.getDimSize(0), k.getDimSize(0)))
+      return emitOpError() << "with a cache, key and value hold the new "
+                              "tokens and must match the query's count";
+  }
+  if (std::optional<APFloat> scale = getScale())
+    if (!(scale->convertToFloat() > 0.0f))
+      return emitOpError() << "scale must be positive";
+  return success();
+}
+
+LogicalResult FfnOp::verify() {
+  RankedTensorType in = getInput().getType();
+  if (in.getRank() < 1)
+    return emitOpError() << "input must have rank >= 1";
+  if (getType() != in)
+    return emitOpError() << "result type must equal the input type";
+  bool gated = getKind() != FfnKind::gelu;
+  if (gated && !getGate())
+    return emitOpError() << "'" << stringifyFfnKind(getKind())
+                         << "' needs a gate weight";
+  if (!gated && getGate())
+    return emitOpError() << "'gelu' takes no gate weight";
+  int64_t dim = in.getShape().back();
+  ArrayRef<int64_t> up = getWeightShape(getUp().getType());
+  if (up.size() != 2)
+    return emitOpError() << "up weight must be 2-D [hidden, dim]";
+  int64_t hidden = up[0];
+  if (failed(verifyMatrix(*this, getUp(), "up weight", hidden, dim)))
+    return failure();
+  if (Value gate = getGate())
+    if (failed(verifyMatrix(*this, gate, "gate weight", hidden, dim)))
+      return failure();
+  if (failed(verifyMatrix(*this, getDown(), "down weight", dim, hidden)))
+    return failure();
+  if (Value b = getUpBias())
+    if (failed(verifyVector(*this, b, "up bias", hidden)))
+      return failure();
+  if (Value b = getDownBias())
+    if (failed(verifyVector(*this, b, "down bias", dim)))
+      return failure();
+  return success();
+}

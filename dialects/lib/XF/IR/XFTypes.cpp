@@ -1,0 +1,159 @@
+//===- XFTypes.cpp - xf types ---------------------------------------------===//
+
+#include "xfc/Dialect/XF/IR/XFDialect.h"
+#include "xfc/Support/GeneratedCode.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::xf;
+
+#define GET_TYPEDEF_CLASSES
+XFC_BEGIN_GENERATED_CODE
+#include "xfc/Dialect/XF/IR/XFTypes.cpp.inc"
+XFC_END_GENERATED_CODE
+
+void XFDialect::registerTypes() {
+  addTypes<
+#define GET_TYPEDEF_LIST
+#include "xfc/Dialect/XF/IR/XFTypes.cpp.inc"
+      >();
+}
+
+/// Parses `DxDx...xT` with static dimensions.
+static ParseResult parseStaticShapeAndType(AsmParser &parser,
+                                           SmallVectorImpl<int64_t> &shape,
+                                           Type &elementType) {
+  if (parser.parseDimensionList(shape, /*allowDynamic=*/false,
+                                /*withTrailingX=*/true) ||
+      parser.parseType(elementType))
+    return failure();
+  return success();
+}
+
+static void printShapeAndType(AsmPrinter &printer, ArrayRef<int64_t> shape,
+                              Type elementType) {
+  for (int64_t dim : shape)
+    printer << dim << "x";
+  printer << elementType;
+}
+
+//===----------------------------------------------------------------------===//
+// QTensorType
+//===----------------------------------------------------------------------===//
+
+// !xf.qtensor<64x64xi4, #xf.quant<...>[, #xf.layout<...>]>
+Type QTensorType::parse(AsmParser &parser) {
+  SMLoc loc = parser.getCurrentLocation();
+  SmallVector<int64_t> shape;
+  Type storage;
+  QuantSchemeAttr scheme;
+  PackedLayoutAttr layout;
+  if (parser.parseLess() || parseStaticShapeAndType(parser, shape, storage) ||
+      parser.parseComma() || parser.parseAttribute(scheme))
+    return {};
+  if (succeeded(parser.parseOptionalComma()) && parser.parseAttribute(layout))
+    return {};
+  if (parser.parseGreater())
+    return {};
+  auto storageInt = dyn_cast<IntegerType>(storage);
+  if (!storageInt)
+    return parser.emitError(loc) << "quantized storage type must be an "
+                                    "integer type, got "
+                                 << storage,
+           Type();
+  if (!layout)
+    layout = PackedLayoutAttr::get(parser.getContext(), LayoutKind::row_major);
+  return QTensorType::getChecked([&] { return parser.emitError(loc); },
+                                 parser.getContext(), shape, storageInt,
+                                 scheme, layout);
+}
+
+void QTensorType::print(AsmPrinter &printer) const {
+  printer << "<";
+  printShapeAndType(printer, getShape(), getStorageType());
+  printer << ", " << getScheme();
+  if (getLayout().getKind() != LayoutKind::row_major || !getLayout().getTile().empty())
+    printer << ", " << getLayout();
+  printer << ">";
+}
+
+int64_t QTensorType::getNumElements() const {
+  int64_t n = 1;
+  for (int64_t dim : getShape())
+    n *= dim;
+  return n;
+}
+
+LogicalResult QTensorType::verify(function_ref<InFlightDiagnostic()> emitError,
+                                  ArrayRef<int64_t> shape,
+                                  IntegerType storageType,
+                                  QuantSchemeAttr scheme,
+                                  PackedLayoutAttr layout) {
+  if (shape.size() != 2)
+    return emitError() << "quantized weights must be 2-D [out, in], got rank "
+                       << shape.size();
+  if (llvm::any_of(shape, [](int64_t d) { return d <= 0; }))
+    return emitError() << "quantized weight dimensions must be positive";
+  if (storageType.getWidth() != scheme.getBits())
+    return emitError() << "storage type " << storageType
+                       << " does not match the scheme's " << scheme.getBits()
+                       << " bits";
+  int64_t in = shape[1];
+  if (!scheme.isPerChannel() && in % scheme.getGroupSize() != 0)
+    return emitError() << "input dimension " << in
+                       << " is not a multiple of the group size "
+                       << scheme.getGroupSize();
+  if (layout.getKind() == LayoutKind::blocked) {
+    ArrayRef<int64_t> tile = layout.getTile();
+    if (shape[0] % tile[0] != 0 || in % tile[1] != 0)
+      return emitError() << "shape " << shape[0] << "x" << in
+                         << " is not a whole number of " << tile[0] << "x"
+                         << tile[1] << " tiles";
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// KVCacheType
+//===----------------------------------------------------------------------===//
+
+// !xf.kv_cache<2048x4x64xf16>
+Type KVCacheType::parse(AsmParser &parser) {
+  SMLoc loc = parser.getCurrentLocation();
+  SmallVector<int64_t> shape;
+  Type elementType;
+  if (parser.parseLess() ||
+      parseStaticShapeAndType(parser, shape, elementType) ||
+      parser.parseGreater())
+    return {};
+  if (shape.size() != 3)
+    return parser.emitError(loc)
+               << "expected max_context x kv_heads x head_dim, got "
+               << shape.size() << " dimensions",
+           Type();
+  return KVCacheType::getChecked([&] { return parser.emitError(loc); },
+                                 parser.getContext(), shape[0], shape[1],
+                                 shape[2], elementType);
+}
+
+void KVCacheType::print(AsmPrinter &printer) const {
+  printer << "<";
+  printShapeAndType(printer, {getMaxContext(), getKvHeads(), getHeadDim()},
+                    getElementType());
+  printer << ">";
+}
+
+LogicalResult KVCacheType::verify(function_ref<InFlightDiagnostic()> emitError,
+                                  int64_t maxContext, int64_t kvHeads,
+                                  int64_t headDim, Type elementType) {
+  if (maxContext <= 0 || kvHeads <= 0 || headDim <= 0)
+    return emitError() << "KV cache dimensions must be positive";
+  if (!isa<FloatType>(elementType) && !elementType.isInteger(8))
+    return emitError() << "KV cache element type must be a float type or i8, "
+                          "got "
+                       << elementType;
+  return success();
+}

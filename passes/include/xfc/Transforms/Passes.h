@@ -1,0 +1,28 @@
+//===- Passes.h - xf graph passes -------------------------------*- C++ -*-===//
+
+#ifndef XFC_TRANSFORMS_PASSES_H
+#define XFC_TRANSFORMS_PASSES_H
+
+#include "mlir/Pass/Pass.h"
+
+namespace mlir {
+class RewritePatternSet;
+namespace xf {
+
+#define GEN_PASS_DECL
+#include "xfc/Transforms/Passes.h.inc"
+
+/// Patterns that expand xf.attention and xf.ffn into fine-grained ops.
+void populateDecomposeAttentionPatterns(RewritePatternSet &patterns);
+void populateDecomposeFfnPatterns(RewritePatternSet &patterns);
+
+/// Registers XFC's named pass pipelines (see Pipelines.cpp).
+void registerXFPipelines();
+
+#define GEN_PASS_REGISTRATION
+#include "xfc/Transforms/Passes.h.inc"
+
+} // namespace xf
+} // namespace mlir
+
+#endif // XFC_TRANSFORMS_PASSES_H

@@ -1,0 +1,42 @@
+//===- Passes.td - xf graph passes -------------------------*- tablegen -*-===//
+
+#ifndef XFC_TRANSFORMS_PASSES_TD
+#define XFC_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def XFDecomposeFused : Pass<"xf-decompose-fused"> {
+  let summary = "Expand xf.attention and xf.ffn into fine-grained xf ops";
+  let description = [{
+    Rewrites each fused op into the fine-grained graph it stands for: the
+    inverse of the fusion passes. It gives a reference form of fused IR
+    (and a fallback for targets without a fused kernel).
+
+    `xf.attention` becomes KV-cache append/read (with a cache), GQA head
+    repetition, `xf.matmul`, scaling, `xf.causal_mask` and `xf.softmax`.
+    `xf.ffn` becomes its `xf.linear` projections and activation.
+
+    Example:
+
+    ```mlir
+    %y = xf.ffn swiglu %x up %u gate %g down %d : (...) -> tensor<?x64xf32>
+    // becomes
+    %0 = xf.linear %x, %g : ...
+    %1 = xf.linear %x, %u : ...
+    %2 = xf.silu %0 : ...
+    %3 = xf.mul %2, %1 : ...
+    %y = xf.linear %3, %d : ...
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::tensor::TensorDialect"
+  ];
+  let options = [
+    Option<"decomposeAttention", "attention", "bool", /*default=*/"true",
+           "Expand xf.attention">,
+    Option<"decomposeFfn", "ffn", "bool", /*default=*/"true",
+           "Expand xf.ffn">
+  ];
+}
+
+#endif // XFC_TRANSFORMS_PASSES_TD

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs every Debian package XFC needs. Idempotent: packages already
+# present are left alone, and it is safe to run any number of times.
+set -euo pipefail
+
+PACKAGES=(
+  # Compiler infrastructure (MLIR/LLVM 22, shared-library builds).
+  llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools
+  # Build tools.
+  cmake ninja-build g++ pkg-config
+  # Kernels baseline and test frameworks.
+  libdnnl-dev libgtest-dev
+  # Independent NumPy reference for end-to-end tests.
+  python3 python3-numpy
+  # JSON for metadata and bench output.
+  nlohmann-json3-dev
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#PACKAGES[@]} packages already installed"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+echo "setup: done"

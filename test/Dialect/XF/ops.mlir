@@ -1,0 +1,139 @@
+// RUN: xfc-opt %s -split-input-file | FileCheck %s
+// Round trip: parse, verify and print every xf op, then parse the printed
+// form again and check it prints identically.
+// RUN: xfc-opt %s -split-input-file | xfc-opt -split-input-file | FileCheck %s
+// RUN: xfc-opt %s -split-input-file -mlir-print-op-generic | xfc-opt -split-input-file | FileCheck %s
+
+// CHECK-LABEL: xf.global_weight @blk.0.attn_q.weight : tensor<64x64xf32>
+// CHECK: xf.global_weight private @w4 : !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>
+// CHECK: xf.global_weight @w8 : !xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = per_channel, asymmetric, scale = f32>, #xf.layout<blocked, tile = [16, 64], vnni = 4>>
+// CHECK: xf.global_weight @wg : !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, min_offset, scale = f16>, #xf.layout<ggml>>
+xf.global_weight @"blk.0.attn_q.weight" : tensor<64x64xf32>
+xf.global_weight private @w4 : !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>
+xf.global_weight @w8 : !xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = per_channel, asymmetric, scale = f32>, #xf.layout<blocked, tile = [16, 64], vnni = 4>>
+xf.global_weight @wg : !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, min_offset, scale = f16>, #xf.layout<ggml>>
+
+// CHECK-LABEL: func.func @weights
+func.func @weights() -> (tensor<64x64xf32>, tensor<128x64xf32>) {
+  // CHECK: xf.weight @blk.0.attn_q.weight : tensor<64x64xf32>
+  %w = xf.weight @"blk.0.attn_q.weight" : tensor<64x64xf32>
+  // CHECK: %[[Q:.*]] = xf.weight @w4 : !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>
+  %q = xf.weight @w4 : !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>
+  // CHECK: xf.dequantize %[[Q]] : !xf.qtensor<{{.*}}> -> tensor<128x64xf32>
+  %f = xf.dequantize %q : !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>> -> tensor<128x64xf32>
+  return %w, %f : tensor<64x64xf32>, tensor<128x64xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @elementwise
+func.func @elementwise(%x: tensor<?x64xf32>, %y: tensor<64xf32>, %s: tensor<f32>, %h: tensor<?x64xf16>) -> tensor<?x64xf32> {
+  // CHECK: xf.add %{{.*}}, %{{.*}} : (tensor<?x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+  %0 = xf.add %x, %y : (tensor<?x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+  // CHECK: xf.mul %{{.*}}, %{{.*}} : (tensor<?x64xf32>, tensor<f32>) -> tensor<?x64xf32>
+  %1 = xf.mul %0, %s : (tensor<?x64xf32>, tensor<f32>) -> tensor<?x64xf32>
+  // CHECK: xf.silu %{{.*}} : tensor<?x64xf32>
+  %2 = xf.silu %1 : tensor<?x64xf32>
+  // CHECK: xf.gelu tanh %{{.*}} : tensor<?x64xf32>
+  %3 = xf.gelu tanh %2 : tensor<?x64xf32>
+  // CHECK: xf.gelu erf %{{.*}} : tensor<?x64xf32>
+  %4 = xf.gelu erf %3 : tensor<?x64xf32>
+  // CHECK: xf.convert %{{.*}} : tensor<?x64xf16> to tensor<?x64xf32>
+  %5 = xf.convert %h : tensor<?x64xf16> to tensor<?x64xf32>
+  %6 = xf.add %4, %5 : (tensor<?x64xf32>, tensor<?x64xf32>) -> tensor<?x64xf32>
+  return %6 : tensor<?x64xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @norms
+func.func @norms(%x: tensor<?x64xf32>, %g: tensor<64xf32>, %b: tensor<64xf32>) -> tensor<?x64xf32> {
+  // CHECK: xf.rms_norm %{{.*}}, %{{.*}} eps = 9.99999997E-7 : tensor<?x64xf32>, tensor<64xf32>
+  %0 = xf.rms_norm %x, %g eps = 1.0e-6 : tensor<?x64xf32>, tensor<64xf32>
+  // CHECK: xf.layer_norm %{{.*}}, %{{.*}}, %{{.*}} eps = 9.99999974E-6 : tensor<?x64xf32>, tensor<64xf32>, tensor<64xf32>
+  %1 = xf.layer_norm %0, %g, %b eps = 1.0e-5 : tensor<?x64xf32>, tensor<64xf32>, tensor<64xf32>
+  // CHECK: xf.softmax %{{.*}} : tensor<?x64xf32>
+  %2 = xf.softmax %1 : tensor<?x64xf32>
+  return %2 : tensor<?x64xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @positions
+func.func @positions(%q: tensor<?x8x64xf32>, %pos: tensor<?xi32>, %s: tensor<8x?x?xf32>, %off: index) -> (tensor<?x8x64xf32>, tensor<8x?x?xf32>) {
+  // CHECK: xf.rope interleaved %{{.*}}, %{{.*}} theta = 1.000000e+04 : tensor<?x8x64xf32>, tensor<?xi32>
+  %0 = xf.rope interleaved %q, %pos theta = 10000.0 : tensor<?x8x64xf32>, tensor<?xi32>
+  // CHECK: xf.rope neox %{{.*}}, %{{.*}} theta = 1.000000e+06 dims = 32 : tensor<?x8x64xf32>, tensor<?xi32>
+  %1 = xf.rope neox %0, %pos theta = 1000000.0 dims = 32 : tensor<?x8x64xf32>, tensor<?xi32>
+  // CHECK: xf.causal_mask %{{.*}}, %{{.*}} : tensor<8x?x?xf32>
+  %2 = xf.causal_mask %s, %off : tensor<8x?x?xf32>
+  return %1, %2 : tensor<?x8x64xf32>, tensor<8x?x?xf32>
+}
+
+// -----
+
+xf.global_weight @w : tensor<128x64xf32>
+xf.global_weight @q : !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>
+xf.global_weight @emb : tensor<1000x64xf16>
+
+// CHECK-LABEL: func.func @contractions
+func.func @contractions(%x: tensor<?x64xf32>, %b: tensor<128xf32>, %ids: tensor<?xi32>,
+                        %a: tensor<8x?x64xf32>, %k: tensor<8x?x64xf32>) -> (tensor<?x128xf32>, tensor<?x128xf32>, tensor<?x64xf32>, tensor<8x?x?xf32>) {
+  %w = xf.weight @w : tensor<128x64xf32>
+  %q = xf.weight @q : !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>
+  %e = xf.weight @emb : tensor<1000x64xf16>
+  // CHECK: xf.linear %{{.*}}, %{{.*}}, %{{.*}} : (tensor<?x64xf32>, tensor<128x64xf32>, tensor<128xf32>) -> tensor<?x128xf32>
+  %0 = xf.linear %x, %w, %b : (tensor<?x64xf32>, tensor<128x64xf32>, tensor<128xf32>) -> tensor<?x128xf32>
+  // CHECK: xf.linear %{{.*}}, %{{.*}} : (tensor<?x64xf32>, !xf.qtensor<{{.*}}>) -> tensor<?x128xf32>
+  %1 = xf.linear %x, %q : (tensor<?x64xf32>, !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>) -> tensor<?x128xf32>
+  // CHECK: xf.embedding %{{.*}}[%{{.*}}] : (tensor<1000x64xf16>, tensor<?xi32>) -> tensor<?x64xf32>
+  %2 = xf.embedding %e[%ids] : (tensor<1000x64xf16>, tensor<?xi32>) -> tensor<?x64xf32>
+  // CHECK: xf.matmul %{{.*}}, %{{.*}} transpose_rhs : (tensor<8x?x64xf32>, tensor<8x?x64xf32>) -> tensor<8x?x?xf32>
+  %3 = xf.matmul %a, %k transpose_rhs : (tensor<8x?x64xf32>, tensor<8x?x64xf32>) -> tensor<8x?x?xf32>
+  return %0, %1, %2, %3 : tensor<?x128xf32>, tensor<?x128xf32>, tensor<?x64xf32>, tensor<8x?x?xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @shapes
+func.func @shapes(%x: tensor<?x2304xf32>, %k: tensor<?x4x64xf32>) -> (tensor<32x?x64xf32>, tensor<?x32x64xf32>) {
+  // CHECK: xf.slice %{{.*}}[1 : 768, 768] : tensor<?x2304xf32> -> tensor<?x768xf32>
+  %0 = xf.slice %x [1 : 768, 768] : tensor<?x2304xf32> -> tensor<?x768xf32>
+  // CHECK: xf.reshape %{{.*}} : tensor<?x768xf32> -> tensor<?x12x64xf32>
+  %1 = xf.reshape %0 : tensor<?x768xf32> -> tensor<?x12x64xf32>
+  // CHECK: xf.repeat_interleave %{{.*}}[1 x 8] : tensor<?x4x64xf32> -> tensor<?x32x64xf32>
+  %2 = xf.repeat_interleave %k [1 x 8] : tensor<?x4x64xf32> -> tensor<?x32x64xf32>
+  // CHECK: xf.transpose %{{.*}} [1, 0, 2] : tensor<?x32x64xf32> -> tensor<32x?x64xf32>
+  %3 = xf.transpose %2 [1, 0, 2] : tensor<?x32x64xf32> -> tensor<32x?x64xf32>
+  return %3, %2 : tensor<32x?x64xf32>, tensor<?x32x64xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @kv_cache
+// CHECK-SAME: !xf.kv_cache<2048x4x64xf16>
+func.func @kv_cache(%c: !xf.kv_cache<2048x4x64xf16>, %pos: index, %k: tensor<?x4x64xf32>, %v: tensor<?x4x64xf32>, %len: index) -> (tensor<?x4x64xf32>, tensor<?x4x64xf32>) {
+  // CHECK: xf.kv_append %{{.*}}[%{{.*}}], %{{.*}}, %{{.*}} : !xf.kv_cache<2048x4x64xf16>, tensor<?x4x64xf32>, tensor<?x4x64xf32>
+  xf.kv_append %c[%pos], %k, %v : !xf.kv_cache<2048x4x64xf16>, tensor<?x4x64xf32>, tensor<?x4x64xf32>
+  // CHECK: xf.kv_read %{{.*}}[%{{.*}}] : !xf.kv_cache<2048x4x64xf16> -> tensor<?x4x64xf32>, tensor<?x4x64xf32>
+  %rk, %rv = xf.kv_read %c[%len] : !xf.kv_cache<2048x4x64xf16> -> tensor<?x4x64xf32>, tensor<?x4x64xf32>
+  return %rk, %rv : tensor<?x4x64xf32>, tensor<?x4x64xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @fused
+func.func @fused(%q: tensor<?x8x64xf32>, %k: tensor<?x2x64xf32>, %v: tensor<?x2x64xf32>,
+                 %c: !xf.kv_cache<512x2x64xi8>, %pos: index,
+                 %x: tensor<?x64xf32>, %wu: tensor<256x64xf32>, %wg: tensor<256x64xf32>, %wd: tensor<64x256xf32>,
+                 %bu: tensor<256xf32>, %bd: tensor<64xf32>) -> (tensor<?x8x64xf32>, tensor<?x8x64xf32>, tensor<?x64xf32>, tensor<?x64xf32>) {
+  // CHECK: xf.attention %{{.*}}, %{{.*}}, %{{.*}} causal : tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32> -> tensor<?x8x64xf32>
+  %0 = xf.attention %q, %k, %v causal : tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32> -> tensor<?x8x64xf32>
+  // CHECK: xf.attention %{{.*}}, %{{.*}}, %{{.*}} cache %{{.*}} at %{{.*}} causal scale = 1.250000e-01 : tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32>, !xf.kv_cache<512x2x64xi8> -> tensor<?x8x64xf32>
+  %1 = xf.attention %q, %k, %v cache %c at %pos causal scale = 0.125 : tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32>, !xf.kv_cache<512x2x64xi8> -> tensor<?x8x64xf32>
+  // CHECK: xf.ffn swiglu %{{.*}} up %{{.*}} gate %{{.*}} down %{{.*}} : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<256x64xf32>, tensor<64x256xf32>) -> tensor<?x64xf32>
+  %2 = xf.ffn swiglu %x up %wu gate %wg down %wd : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<256x64xf32>, tensor<64x256xf32>) -> tensor<?x64xf32>
+  // CHECK: xf.ffn gelu %{{.*}} up %{{.*}} down %{{.*}} up_bias %{{.*}} down_bias %{{.*}} : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<64x256xf32>, tensor<256xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+  %3 = xf.ffn gelu %x up %wu down %wd up_bias %bu down_bias %bd : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<64x256xf32>, tensor<256xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+  return %0, %1, %2, %3 : tensor<?x8x64xf32>, tensor<?x8x64xf32>, tensor<?x64xf32>, tensor<?x64xf32>
+}

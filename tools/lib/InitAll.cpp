@@ -1,0 +1,36 @@
+//===- InitAll.cpp - Register everything XFC's tools use ------------------===//
+
+#include "xfc/InitAll.h"
+
+#include "xfc/Dialect/XF/IR/XFDialect.h"
+#include "xfc/Lowering/X86Dialects.h"
+#include "xfc/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllPasses.h"
+
+void xfc::registerAllDialects(mlir::DialectRegistry &registry) {
+  registry.insert<mlir::xf::XFDialect, mlir::func::FuncDialect,
+                  mlir::arith::ArithDialect, mlir::math::MathDialect,
+                  mlir::tensor::TensorDialect, mlir::linalg::LinalgDialect,
+                  mlir::bufferization::BufferizationDialect,
+                  mlir::memref::MemRefDialect, mlir::scf::SCFDialect,
+                  mlir::vector::VectorDialect, mlir::LLVM::LLVMDialect,
+                  X86SimdDialect, X86AmxDialect>();
+}
+
+void xfc::registerAllPasses() {
+  mlir::registerAllPasses();
+  mlir::xf::registerXFPasses();
+  mlir::xf::registerXFPipelines();
+}
