@@ -1,0 +1,28 @@
+# -*- Python -*-
+# lit configuration for XFC's IR tests (dialect round trips, verifier
+# diagnostics, passes) and tool tests.
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "XFC"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.xfc_obj_root, "test")
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt", "unit",
+                   "Inputs"]
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%shlibext", config.xfc_shlib_ext))
+config.substitutions.append(("%xfc_libs", config.xfc_lib_dir))
+
+llvm_config.use_default_substitutions()
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+# Tools: FileCheck and friends from LLVM 22, xfc-opt and xfc from this build.
+tool_dirs = [config.xfc_tools_dir, config.llvm_tools_dir]
+tools = ["xfc-opt", "xfc", "mlir-opt"]
+llvm_config.add_tool_substitutions(tools, tool_dirs)
