@@ -2,19 +2,23 @@
 
 set(XFC_WARNING_FLAGS -Wall -Wextra)
 
-# xfc_add_library(name src... [DEPENDS tgt...] [LINK lib...])
+# xfc_add_library(name src... [NO_MLIR] [DEPENDS tgt...] [LINK lib...])
 #
 # Builds one layer as a shared library. Shared, so that xfc-opt and the
 # pass/dialect plugins it loads see one copy of every TypeID and registry.
+# NO_MLIR libraries (file formats, tokenizers) link neither MLIR nor LLVM.
 function(xfc_add_library name)
-  cmake_parse_arguments(ARG "" "" "DEPENDS;LINK" ${ARGN})
+  cmake_parse_arguments(ARG "NO_MLIR" "" "DEPENDS;LINK" ${ARGN})
   add_library(${name} SHARED ${ARG_UNPARSED_ARGUMENTS})
   add_library(XFC::${name} ALIAS ${name})
   if(ARG_DEPENDS)
     add_dependencies(${name} ${ARG_DEPENDS})
   endif()
   target_compile_options(${name} PRIVATE ${XFC_WARNING_FLAGS})
-  target_link_libraries(${name} PUBLIC ${ARG_LINK} MLIR LLVM)
+  target_link_libraries(${name} PUBLIC ${ARG_LINK})
+  if(NOT ARG_NO_MLIR)
+    target_link_libraries(${name} PUBLIC MLIR LLVM)
+  endif()
   # The layer's own headers (sources and generated); dependencies bring theirs.
   foreach(dir ${CMAKE_CURRENT_SOURCE_DIR}/include
               ${CMAKE_CURRENT_BINARY_DIR}/include)

@@ -1,6 +1,9 @@
 //===- XFDialect.cpp - xf dialect registration ----------------------------===//
 
 #include "xfc/Dialect/XF/IR/XFDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "xfc/Support/GeneratedCode.h"
 
 using namespace mlir;

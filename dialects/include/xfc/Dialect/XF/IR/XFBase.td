@@ -38,6 +38,11 @@ def XF_Dialect : Dialect {
     dynamic (the number of tokens in a step). Linear weights follow the GGUF
     and PyTorch convention `[out, in]`: `xf.linear` computes `y = x W^T + b`.
   }];
+  // Scalars (arith.constant) and token counts (tensor.dim) appear in xf
+  // graphs, so loading xf loads those dialects too.
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::tensor::TensorDialect"
+  ];
   let useDefaultTypePrinterParser = 1;
   let useDefaultAttributePrinterParser = 1;
   let extraClassDeclaration = [{

@@ -1,0 +1,88 @@
+//===- GGMLType.h - ggml tensor element types -------------------*- C++ -*-===//
+//
+// The tensor types a GGUF file can hold: their block geometry, and decoders
+// from their on-disk blocks to floats.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef XFC_FRONTENDS_GGUF_GGMLTYPE_H
+#define XFC_FRONTENDS_GGUF_GGMLTYPE_H
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace xfc::gguf {
+
+/// ggml's type ids, as stored in GGUF tensor infos.
+enum class GGMLType : uint32_t {
+  F32 = 0,
+  F16 = 1,
+  Q4_0 = 2,
+  Q4_1 = 3,
+  Q5_0 = 6,
+  Q5_1 = 7,
+  Q8_0 = 8,
+  Q8_1 = 9,
+  Q2_K = 10,
+  Q3_K = 11,
+  Q4_K = 12,
+  Q5_K = 13,
+  Q6_K = 14,
+  Q8_K = 15,
+  IQ2_XXS = 16,
+  IQ2_XS = 17,
+  IQ3_XXS = 18,
+  IQ1_S = 19,
+  IQ4_NL = 20,
+  IQ3_S = 21,
+  IQ2_S = 22,
+  IQ4_XS = 23,
+  I8 = 24,
+  I16 = 25,
+  I32 = 26,
+  I64 = 27,
+  F64 = 28,
+  IQ1_M = 29,
+  BF16 = 30,
+  TQ1_0 = 34,
+  TQ2_0 = 35,
+  MXFP4 = 39,
+};
+
+/// How XFC imports a type.
+enum class ImportKind {
+  Lossless,      // kept bit-exact (float, or quantized blocks as they are)
+  DecodedToF32,  // expanded to f32 at import, with a warning
+  Unsupported,   // refused with an error naming the tensor
+};
+
+struct GGMLTypeInfo {
+  const char *name;
+  uint32_t blockSize;  // elements per block
+  uint32_t blockBytes; // bytes per block
+  ImportKind import;
+};
+
+/// Geometry and import policy of a type id, or nullopt for ids ggml never
+/// defined. Types ggml defines but XFC cannot decode have Unsupported.
+std::optional<GGMLTypeInfo> getTypeInfo(uint32_t type);
+
+/// The type's name ("Q4_K"), or "type N" for an unknown id.
+std::string typeName(uint32_t type);
+
+/// Decodes `count` elements (a multiple of the block size) starting at
+/// `blocks` into `out`. Returns false for types without a decoder.
+bool decodeToF32(GGMLType type, const uint8_t *blocks, size_t count,
+                 float *out);
+
+/// IEEE half and bfloat16 conversions (round to nearest even).
+float halfToFloat(uint16_t h);
+uint16_t floatToHalf(float f);
+float bf16ToFloat(uint16_t h);
+uint16_t floatToBF16(float f);
+
+} // namespace xfc::gguf
+
+#endif // XFC_FRONTENDS_GGUF_GGMLTYPE_H
