@@ -2,6 +2,7 @@
 
 #include "xfc/Frontends/GGUF/GGMLType.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -258,6 +259,82 @@ bool xfc::gguf::decodeToF32(GGMLType type, const uint8_t *blocks,
     case GGMLType::Q4_K: decodeQ45K(b, y, /*fiveBit=*/false); break;
     case GGMLType::Q5_K: decodeQ45K(b, y, /*fiveBit=*/true); break;
     case GGMLType::Q6_K: decodeQ6K(b, y); break;
+    default: return false;
+    }
+  }
+  return true;
+}
+
+//===----------------------------------------------------------------------===//
+// Block encoders
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+void store16(uint8_t *p, uint16_t v) { std::memcpy(p, &v, 2); }
+
+void encodeQ8_0(const float *x, uint8_t *b) {
+  float amax = 0;
+  for (int j = 0; j < 32; ++j)
+    amax = std::max(amax, std::fabs(x[j]));
+  float d = amax / 127.0f, id = d ? 1.0f / d : 0.0f;
+  store16(b, floatToHalf(d));
+  for (int j = 0; j < 32; ++j)
+    b[2 + j] = static_cast<uint8_t>(
+        static_cast<int8_t>(std::nearbyint(x[j] * id)));
+}
+
+void encodeQ4_0(const float *x, uint8_t *b) {
+  // The value of largest magnitude maps to -8, keeping its sign.
+  float amax = 0, max = 0;
+  for (int j = 0; j < 32; ++j)
+    if (std::fabs(x[j]) > amax) {
+      amax = std::fabs(x[j]);
+      max = x[j];
+    }
+  float d = max / -8.0f, id = d ? 1.0f / d : 0.0f;
+  store16(b, floatToHalf(d));
+  for (int j = 0; j < 16; ++j) {
+    int lo = std::min(15, static_cast<int>(x[j] * id + 8.5f));
+    int hi = std::min(15, static_cast<int>(x[j + 16] * id + 8.5f));
+    b[2 + j] = static_cast<uint8_t>(lo | (hi << 4));
+  }
+}
+
+void encodeQ4_1(const float *x, uint8_t *b) {
+  float min = x[0], max = x[0];
+  for (int j = 1; j < 32; ++j) {
+    min = std::min(min, x[j]);
+    max = std::max(max, x[j]);
+  }
+  float d = (max - min) / 15.0f, id = d ? 1.0f / d : 0.0f;
+  store16(b, floatToHalf(d));
+  store16(b + 2, floatToHalf(min));
+  for (int j = 0; j < 16; ++j) {
+    int lo = std::min(15, static_cast<int>((x[j] - min) * id + 0.5f));
+    int hi = std::min(15, static_cast<int>((x[j + 16] - min) * id + 0.5f));
+    b[4 + j] = static_cast<uint8_t>(lo | (hi << 4));
+  }
+}
+
+} // namespace
+
+bool xfc::gguf::encodeFromF32(GGMLType type, const float *x, size_t count,
+                              uint8_t *out) {
+  std::optional<GGMLTypeInfo> info = getTypeInfo(static_cast<uint32_t>(type));
+  if (!info || info->import != ImportKind::Lossless ||
+      count % info->blockSize != 0)
+    return false;
+  for (size_t i = 0, n = count / info->blockSize; i < n; ++i) {
+    const float *v = x + i * info->blockSize;
+    uint8_t *b = out + i * info->blockBytes;
+    switch (type) {
+    case GGMLType::F32: std::memcpy(b, v, 4); break;
+    case GGMLType::F16: store16(b, floatToHalf(*v)); break;
+    case GGMLType::BF16: store16(b, floatToBF16(*v)); break;
+    case GGMLType::Q8_0: encodeQ8_0(v, b); break;
+    case GGMLType::Q4_0: encodeQ4_0(v, b); break;
+    case GGMLType::Q4_1: encodeQ4_1(v, b); break;
     default: return false;
     }
   }

@@ -77,6 +77,12 @@ std::string typeName(uint32_t type);
 bool decodeToF32(GGMLType type, const uint8_t *blocks, size_t count,
                  float *out);
 
+/// Encodes `count` floats (a multiple of the block size) as `type`, with
+/// ggml's reference rounding. Supports the lossless types only (F32, F16,
+/// BF16, Q8_0, Q4_0, Q4_1); returns false for others.
+bool encodeFromF32(GGMLType type, const float *values, size_t count,
+                   uint8_t *blocks);
+
 /// IEEE half and bfloat16 conversions (round to nearest even).
 float halfToFloat(uint16_t h);
 uint16_t floatToHalf(float f);

@@ -1,0 +1,41 @@
+//===- GGUFImporter.h - GGUF models to fine-grained xf IR -------*- C++ -*-===//
+
+#ifndef XFC_FRONTENDS_GGUFIMPORTER_H
+#define XFC_FRONTENDS_GGUFIMPORTER_H
+
+#include "xfc/Frontends/GGUF/GGUFFile.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <string>
+#include <vector>
+
+namespace mlir {
+class MLIRContext;
+} // namespace mlir
+
+namespace xfc {
+
+struct ImportOptions {
+  /// KV-cache length; 0 uses the model's context_length.
+  int64_t maxContext = 0;
+};
+
+/// Builds a module with one `xf.global_weight` per tensor the graph reads
+/// and a fine-grained `func.func @forward`:
+///
+///   (tokens: tensor<?xi32>, positions: tensor<?xi32>, pos: index,
+///    cache_0 .. cache_{L-1}: !xf.kv_cache<...>) -> tensor<?x vocab x f32>
+///
+/// returning the logits of every token. Tensor data is not touched. Tensor
+/// types the compiler expands to f32 (K-quants and the like) are listed in
+/// `warnings`. Returns null with `error` naming the tensor or key on failure.
+mlir::OwningOpRef<mlir::ModuleOp>
+importGGUF(const gguf::File &file, mlir::MLIRContext &context,
+           const ImportOptions &options, std::string &error,
+           std::vector<std::string> &warnings);
+
+} // namespace xfc
+
+#endif // XFC_FRONTENDS_GGUFIMPORTER_H

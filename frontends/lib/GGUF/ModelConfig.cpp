@@ -1,0 +1,113 @@
+//===- ModelConfig.cpp - Transformer hyperparameters from GGUF ------------===//
+
+#include "xfc/Frontends/GGUF/ModelConfig.h"
+
+using namespace xfc::gguf;
+
+const char *xfc::gguf::architectureName(Architecture arch) {
+  switch (arch) {
+  case Architecture::Llama: return "llama";
+  case Architecture::Qwen2: return "qwen2";
+  case Architecture::GPT2: return "gpt2";
+  }
+  return "?";
+}
+
+std::optional<Architecture> xfc::gguf::parseArchitecture(std::string_view n) {
+  for (Architecture a :
+       {Architecture::Llama, Architecture::Qwen2, Architecture::GPT2})
+    if (n == architectureName(a))
+      return a;
+  return std::nullopt;
+}
+
+const char *xfc::gguf::supportedArchitectures() { return "llama, qwen2, gpt2"; }
+
+std::optional<ModelConfig> xfc::gguf::readModelConfig(const File &file,
+                                                      std::string &error) {
+  std::optional<std::string_view> archName =
+      file.getString("general.architecture", error);
+  if (!error.empty())
+    return std::nullopt;
+  if (!archName) {
+    error = file.path() + ": missing metadata 'general.architecture'";
+    return std::nullopt;
+  }
+  std::optional<Architecture> arch = parseArchitecture(*archName);
+  if (!arch) {
+    error = file.path() + ": unsupported architecture '" +
+            std::string(*archName) + "' (supported: " +
+            supportedArchitectures() + ")";
+    return std::nullopt;
+  }
+  ModelConfig c;
+  c.arch = *arch;
+  std::string prefix = std::string(*archName) + ".";
+
+  // Required positive integers.
+  auto required = [&](const char *key, int64_t &out) {
+    if (!error.empty())
+      return false;
+    std::optional<uint64_t> v = file.getUInt(prefix + key, error);
+    if (!error.empty())
+      return false;
+    if (!v || *v == 0 || *v > (uint64_t(1) << 31)) {
+      error = file.path() + ": metadata '" + prefix + key +
+              (v ? "' is out of range" : "' is missing");
+      return false;
+    }
+    out = static_cast<int64_t>(*v);
+    return true;
+  };
+  if (!required("embedding_length", c.dim) ||
+      !required("block_count", c.layers) ||
+      !required("attention.head_count", c.heads) ||
+      !required("feed_forward_length", c.ffn) ||
+      !required("context_length", c.context))
+    return std::nullopt;
+
+  c.kvHeads = c.heads;
+  if (file.find(prefix + "attention.head_count_kv") &&
+      !required("attention.head_count_kv", c.kvHeads))
+    return std::nullopt;
+  if (c.dim % c.heads != 0 || c.heads % c.kvHeads != 0) {
+    error = file.path() + ": " + std::to_string(c.heads) + " heads and " +
+            std::to_string(c.kvHeads) + " KV heads do not divide dimension " +
+            std::to_string(c.dim) + " evenly";
+    return std::nullopt;
+  }
+  c.headDim = c.dim / c.heads;
+
+  std::string epsKey = prefix + (c.usesLayerNorm()
+                                     ? "attention.layer_norm_epsilon"
+                                     : "attention.layer_norm_rms_epsilon");
+  if (std::optional<double> eps = file.getFloat(epsKey, error))
+    c.normEps = static_cast<float>(*eps);
+  if (std::optional<double> theta =
+          file.getFloat(prefix + "rope.freq_base", error))
+    c.ropeTheta = static_cast<float>(*theta);
+  c.ropeDims = c.headDim;
+  if (file.find(prefix + "rope.dimension_count") &&
+      !required("rope.dimension_count", c.ropeDims))
+    return std::nullopt;
+  if (!error.empty())
+    return std::nullopt;
+  if (c.hasRope() && (c.ropeDims > c.headDim || c.ropeDims % 2 != 0)) {
+    error = file.path() + ": rope.dimension_count " +
+            std::to_string(c.ropeDims) + " must be even and at most head_dim " +
+            std::to_string(c.headDim);
+    return std::nullopt;
+  }
+  if (!(c.normEps >= 0) || !(c.ropeTheta > 0)) {
+    error = file.path() + ": norm epsilon and rope.freq_base must be positive";
+    return std::nullopt;
+  }
+
+  const TensorInfo *embedding = file.findTensor("token_embd.weight");
+  if (!embedding || embedding->dims.size() != 2) {
+    error = file.path() + ": missing 2-D tensor 'token_embd.weight'";
+    return std::nullopt;
+  }
+  c.vocab = static_cast<int64_t>(embedding->dims[1]);
+  return c;
+}

@@ -1,0 +1,408 @@
+//===- GGUFImporter.cpp - GGUF models to fine-grained xf IR ---------------===//
+//
+// Maps the tensors of llama, qwen2 and gpt2 GGUF models to xf.global_weight
+// symbols and emits the forward pass as fine-grained xf ops. Fusion is left
+// to the passes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "xfc/Frontends/GGUFImporter.h"
+
+#include "xfc/Dialect/XF/IR/XFBuilders.h"
+#include "xfc/Dialect/XF/IR/XFDialect.h"
+#include "xfc/Frontends/GGUF/ModelConfig.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringMap.h"
+
+using namespace mlir;
+using namespace xfc;
+using gguf::Architecture;
+using gguf::File;
+using gguf::GGMLType;
+using gguf::ModelConfig;
+using gguf::TensorInfo;
+
+namespace {
+
+constexpr int64_t kDyn = ShapedType::kDynamic;
+
+std::string shapeStr(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+class Importer {
+public:
+  Importer(const File &file, const ModelConfig &config, MLIRContext &context,
+           std::string &error, std::vector<std::string> &warnings)
+      : file(file), cfg(config), ctx(context), builder(&context),
+        error(error), warnings(warnings),
+        fileLoc(FileLineColLoc::get(&context, file.path(), 0, 0)) {}
+
+  OwningOpRef<ModuleOp> run(int64_t maxContext);
+
+private:
+  // Weights.
+  FailureOr<Type> weightType(const TensorInfo &info);
+  Value weight(StringRef name, ArrayRef<int64_t> shape);
+  Value optionalWeight(StringRef name, ArrayRef<int64_t> shape);
+  Value vectorParam(StringRef name, int64_t size);
+  Value optionalVectorParam(StringRef name, int64_t size);
+
+  // Graph pieces, on [tokens, dim] f32 activations.
+  Value linear(Value x, Value w, Value bias, int64_t out);
+  Value norm(Value x, StringRef prefix);
+  Value reshape(Value x, ArrayRef<int64_t> shape);
+  Value add(Value a, Value b);
+  Value attentionBlock(Value x, int64_t layer);
+  Value ffnBlock(Value x, int64_t layer);
+
+  RankedTensorType act(int64_t features) {
+    return RankedTensorType::get({kDyn, features}, builder.getF32Type());
+  }
+  Location loc(StringRef what) {
+    return NameLoc::get(builder.getStringAttr(what), fileLoc);
+  }
+  bool failed() const { return !error.empty(); }
+
+  const File &file;
+  const ModelConfig &cfg;
+  MLIRContext &ctx;
+  OpBuilder builder;
+  std::string &error;
+  std::vector<std::string> &warnings;
+  Location fileLoc;
+
+  ModuleOp module;
+  func::FuncOp forward;
+  llvm::StringMap<Type> declared;
+  Value positions, position;
+  SmallVector<Value> caches;
+};
+
+FailureOr<Type> Importer::weightType(const TensorInfo &info) {
+  std::vector<int64_t> shapeVec = info.shape();
+  SmallVector<int64_t> shape(shapeVec.begin(), shapeVec.end());
+  Type f32 = builder.getF32Type();
+  std::string label = file.path() + ": tensor '" + std::string(info.name) + "'";
+  auto qtensor = [&](unsigned bits, xf::QuantMode mode) -> Type {
+    if (shape.size() != 2)
+      return {};
+    auto scheme = xf::QuantSchemeAttr::get(&ctx, bits, 32, mode,
+                                           builder.getF16Type());
+    auto layout = xf::PackedLayoutAttr::get(&ctx, xf::LayoutKind::ggml);
+    return xf::QTensorType::get(&ctx, shape, builder.getIntegerType(bits),
+                                scheme, layout);
+  };
+  Type type;
+  switch (info.ggmlType()) {
+  case GGMLType::F32: type = RankedTensorType::get(shape, f32); break;
+  case GGMLType::F16:
+    type = RankedTensorType::get(shape, builder.getF16Type());
+    break;
+  case GGMLType::BF16:
+    type = RankedTensorType::get(shape, builder.getBF16Type());
+    break;
+  case GGMLType::Q8_0: type = qtensor(8, xf::QuantMode::symmetric); break;
+  case GGMLType::Q4_0: type = qtensor(4, xf::QuantMode::symmetric); break;
+  case GGMLType::Q4_1: type = qtensor(4, xf::QuantMode::min_offset); break;
+  default: {
+    std::optional<gguf::GGMLTypeInfo> t = gguf::getTypeInfo(info.type);
+    if (t && t->import == gguf::ImportKind::DecodedToF32) {
+      warnings.push_back(label + " has type " + t->name +
+                         ", which XFC expands to f32 at compile time");
+      type = RankedTensorType::get(shape, f32);
+      break;
+    }
+    error = label + " has type " + gguf::typeName(info.type) +
+            ", which XFC does not support (supported: F32, F16, BF16, Q8_0, "
+            "Q4_0, Q4_1 exactly; Q5_0, Q5_1, Q4_K, Q5_K, Q6_K decoded to f32)";
+    return mlir::failure();
+  }
+  }
+  if (!type) {
+    error = label + ": quantized tensors must be 2-D, got " +
+            std::to_string(shape.size()) + " dimensions";
+    return mlir::failure();
+  }
+  return type;
+}
+
+Value Importer::optionalWeight(StringRef name, ArrayRef<int64_t> shape) {
+  if (failed())
+    return {};
+  const TensorInfo *info = file.findTensor(name);
+  if (!info)
+    return {};
+  std::vector<int64_t> actual = info->shape();
+  if (ArrayRef<int64_t>(actual) != shape) {
+    error = file.path() + ": tensor '" + name.str() + "' has shape " +
+            shapeStr(actual) + ", expected " + shapeStr(shape);
+    return {};
+  }
+  auto it = declared.find(name);
+  if (it == declared.end()) {
+    FailureOr<Type> type = weightType(*info);
+    if (mlir::failed(type))
+      return {};
+    // Declarations go before @forward, in the order the graph reads them.
+    OpBuilder::InsertionGuard guard(builder);
+    builder.setInsertionPoint(forward);
+    xf::GlobalWeightOp::create(builder, loc(name), name,
+                               builder.getStringAttr("private"), *type);
+    it = declared.insert({name, *type}).first;
+  }
+  return xf::WeightOp::create(builder, loc(name), it->second, name);
+}
+
+Value Importer::weight(StringRef name, ArrayRef<int64_t> shape) {
+  Value v = optionalWeight(name, shape);
+  if (!v && !failed())
+    error = file.path() + ": missing tensor '" + name.str() + "' (" +
+            gguf::architectureName(cfg.arch) + " expects shape " + shapeStr(shape) +
+            ")";
+  return v;
+}
+
+Value Importer::optionalVectorParam(StringRef name, int64_t size) {
+  Value v = optionalWeight(name, {size});
+  if (!v)
+    return {};
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (!type) {
+    error = file.path() + ": tensor '" + name.str() +
+            "' must be a float vector";
+    return {};
+  }
+  if (type.getElementType().isF32())
+    return v;
+  // Norm scales and biases join f32 activations.
+  return xf::ConvertOp::create(builder, loc(name),
+                               RankedTensorType::get({size}, builder.getF32Type()),
+                               v);
+}
+
+Value Importer::vectorParam(StringRef name, int64_t size) {
+  Value v = optionalVectorParam(name, size);
+  if (!v && !failed())
+    error = file.path() + ": missing tensor '" + name.str() + "'";
+  return v;
+}
+
+Value Importer::linear(Value x, Value w, Value bias, int64_t out) {
+  if (failed())
+    return {};
+  return xf::LinearOp::create(builder, x.getLoc(), act(out), x, w, bias);
+}
+
+Value Importer::add(Value a, Value b) {
+  if (failed())
+    return {};
+  return xf::AddOp::create(builder, b.getLoc(), a.getType(), a, b);
+}
+
+Value Importer::reshape(Value x, ArrayRef<int64_t> shape) {
+  return xf::ReshapeOp::create(
+      builder, x.getLoc(), RankedTensorType::get(shape, builder.getF32Type()),
+      x);
+}
+
+/// `<prefix>.weight` (and `.bias` for LayerNorm) applied to `x`.
+Value Importer::norm(Value x, StringRef prefix) {
+  Value gamma = vectorParam((prefix + ".weight").str(), cfg.dim);
+  if (failed())
+    return {};
+  auto eps = builder.getF32FloatAttr(cfg.normEps);
+  if (!cfg.usesLayerNorm())
+    return xf::RmsNormOp::create(builder, loc(prefix), x, gamma, eps);
+  Value beta = vectorParam((prefix + ".bias").str(), cfg.dim);
+  if (failed())
+    return {};
+  return xf::LayerNormOp::create(builder, loc(prefix), x, gamma, beta, eps);
+}
+
+Value Importer::attentionBlock(Value x, int64_t layer) {
+  std::string p = "blk." + std::to_string(layer) + ".";
+  int64_t d = cfg.dim, hd = cfg.headDim, kvd = cfg.kvHeads * cfg.headDim;
+  Value h = norm(x, p + "attn_norm");
+  if (failed())
+    return {};
+
+  Value q, k, v;
+  if (cfg.arch == Architecture::GPT2) {
+    // One fused projection, split into Q, K and V.
+    Value w = weight(p + "attn_qkv.weight", {3 * d, d});
+    Value b = vectorParam(p + "attn_qkv.bias", 3 * d);
+    Value qkv = linear(h, w, b, 3 * d);
+    if (failed())
+      return {};
+    auto part = [&](int64_t index) -> Value {
+      return xf::SliceOp::create(builder, loc(p + "attn_qkv"), act(d), qkv,
+                                 builder.getI64IntegerAttr(1),
+                                 builder.getI64IntegerAttr(index * d),
+                                 builder.getI64IntegerAttr(d));
+    };
+    q = part(0), k = part(1), v = part(2);
+  } else {
+    bool biased = cfg.arch == Architecture::Qwen2;
+    auto project = [&](const char *name, int64_t out) -> Value {
+      std::string base = p + name;
+      Value w = weight(base + ".weight", {out, d});
+      Value b = biased ? vectorParam(base + ".bias", out) : Value();
+      return linear(h, w, b, out);
+    };
+    q = project("attn_q", d);
+    k = project("attn_k", kvd);
+    v = project("attn_v", kvd);
+  }
+  if (failed())
+    return {};
+  q = reshape(q, {kDyn, cfg.heads, hd});
+  k = reshape(k, {kDyn, cfg.kvHeads, hd});
+  v = reshape(v, {kDyn, cfg.kvHeads, hd});
+  if (cfg.hasRope()) {
+    // GGUF llama stores Q/K permuted for adjacent-pair rotation; qwen2 keeps
+    // the NeoX half split.
+    xf::RopeStyle style = cfg.arch == Architecture::Llama
+                              ? xf::RopeStyle::interleaved
+                              : xf::RopeStyle::neox;
+    auto rope = [&](Value t) -> Value {
+      IntegerAttr dims = cfg.ropeDims == cfg.headDim
+                             ? IntegerAttr()
+                             : builder.getI64IntegerAttr(cfg.ropeDims);
+      return xf::RopeOp::create(builder, loc(p + "rope"), t.getType(),
+                                xf::RopeStyleAttr::get(&ctx, style), t,
+                                positions,
+                                builder.getF32FloatAttr(cfg.ropeTheta), dims);
+    };
+    q = rope(q);
+    k = rope(k);
+  }
+  xf::AttentionInputs in;
+  in.query = q, in.key = k, in.value = v;
+  in.cache = caches[layer], in.position = position, in.causal = true;
+  builder.setInsertionPointToEnd(builder.getInsertionBlock());
+  Value attended = xf::buildAttention(builder, loc(p + "attention"), in);
+  Value flat = reshape(attended, {kDyn, d});
+  Value wo = weight(p + "attn_output.weight", {d, d});
+  Value bo = cfg.arch == Architecture::GPT2
+                 ? vectorParam(p + "attn_output.bias", d)
+                 : Value();
+  return linear(flat, wo, bo, d);
+}
+
+Value Importer::ffnBlock(Value x, int64_t layer) {
+  std::string p = "blk." + std::to_string(layer) + ".";
+  int64_t d = cfg.dim, f = cfg.ffn;
+  Value h = norm(x, p + "ffn_norm");
+  xf::FfnInputs in;
+  in.input = h;
+  in.up = weight(p + "ffn_up.weight", {f, d});
+  in.down = weight(p + "ffn_down.weight", {d, f});
+  if (cfg.arch == Architecture::GPT2) {
+    in.kind = xf::FfnKind::gelu;
+    in.upBias = vectorParam(p + "ffn_up.bias", f);
+    in.downBias = vectorParam(p + "ffn_down.bias", d);
+  } else {
+    in.kind = xf::FfnKind::swiglu;
+    in.gate = weight(p + "ffn_gate.weight", {f, d});
+  }
+  if (failed())
+    return {};
+  return xf::buildFfn(builder, loc(p + "ffn"), in);
+}
+
+OwningOpRef<ModuleOp> Importer::run(int64_t maxContext) {
+  ctx.loadDialect<xf::XFDialect, func::FuncDialect, arith::ArithDialect,
+                  tensor::TensorDialect>();
+  OwningOpRef<ModuleOp> owned = ModuleOp::create(fileLoc);
+  module = *owned;
+  module->setAttr("xf.architecture",
+                  builder.getStringAttr(gguf::architectureName(cfg.arch)));
+  builder.setInsertionPointToStart(module.getBody());
+
+  int64_t context = maxContext > 0 ? maxContext : cfg.context;
+  auto ids = RankedTensorType::get({kDyn}, builder.getI32Type());
+  SmallVector<Type> inputs = {ids, ids, builder.getIndexType()};
+  auto cacheType = xf::KVCacheType::get(&ctx, context, cfg.kvHeads,
+                                        cfg.headDim, builder.getF32Type());
+  inputs.append(cfg.layers, cacheType);
+  forward = func::FuncOp::create(
+      builder, fileLoc, "forward",
+      builder.getFunctionType(inputs, {act(cfg.vocab)}));
+  Block *body = forward.addEntryBlock();
+  SmallVector<DictionaryAttr> argNames;
+  auto named = [&](StringRef n) {
+    return builder.getDictionaryAttr(
+        builder.getNamedAttr("xf.name", builder.getStringAttr(n)));
+  };
+  argNames = {named("tokens"), named("positions"), named("position")};
+  for (int64_t l = 0; l < cfg.layers; ++l)
+    argNames.push_back(named("cache." + std::to_string(l)));
+  forward.setAllArgAttrs(argNames);
+  positions = body->getArgument(1);
+  position = body->getArgument(2);
+  for (int64_t l = 0; l < cfg.layers; ++l)
+    caches.push_back(body->getArgument(3 + l));
+
+  builder.setInsertionPointToEnd(body);
+  Value table = weight("token_embd.weight", {cfg.vocab, cfg.dim});
+  if (failed())
+    return nullptr;
+  Value x = xf::EmbeddingOp::create(builder, loc("token_embd"), act(cfg.dim),
+                                    table, body->getArgument(0));
+  if (cfg.arch == Architecture::GPT2) {
+    Value posTable = weight("position_embd.weight", {cfg.context, cfg.dim});
+    if (failed())
+      return nullptr;
+    x = add(x, xf::EmbeddingOp::create(builder, loc("position_embd"),
+                                       act(cfg.dim), posTable, positions));
+  }
+  for (int64_t l = 0; l < cfg.layers && !failed(); ++l) {
+    x = add(x, attentionBlock(x, l));
+    if (!failed())
+      x = add(x, ffnBlock(x, l));
+  }
+  if (failed())
+    return nullptr;
+  Value h = norm(x, "output_norm");
+  // Without output.weight the embedding table doubles as the LM head.
+  Value head = optionalWeight("output.weight", {cfg.vocab, cfg.dim});
+  if (!head && !failed())
+    head = table;
+  Value logits = linear(h, head, Value(), cfg.vocab);
+  if (failed())
+    return nullptr;
+  func::ReturnOp::create(builder, fileLoc, logits);
+
+  if (mlir::failed(verify(module))) {
+    error = file.path() + ": internal error: the imported graph does not "
+                          "verify";
+    return nullptr;
+  }
+  return owned;
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> xfc::importGGUF(const File &file, MLIRContext &context,
+                                      const ImportOptions &options,
+                                      std::string &error,
+                                      std::vector<std::string> &warnings) {
+  std::optional<ModelConfig> config = gguf::readModelConfig(file, error);
+  if (!config)
+    return nullptr;
+  if (options.maxContext < 0) {
+    error = "the context length must be positive";
+    return nullptr;
+  }
+  return Importer(file, *config, context, error, warnings)
+      .run(options.maxContext);
+}
