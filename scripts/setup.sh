@@ -14,6 +14,8 @@ PACKAGES=(
   python3 python3-numpy
   # JSON for metadata and bench output.
   nlohmann-json3-dev
+  # libFuzzer targets (ctest -L fuzz) and sanitizer builds.
+  clang libclang-rt-14-dev
 )
 
 missing=()
