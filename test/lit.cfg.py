@@ -18,11 +18,13 @@ config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "CMakeLists.txt", "unit",
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%shlibext", config.xfc_shlib_ext))
 config.substitutions.append(("%xfc_libs", config.xfc_lib_dir))
+# Debian's interpreter, which has python3-numpy (a pyenv python may not).
+config.substitutions.append(("%python", "/usr/bin/python3"))
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 # Tools: FileCheck and friends from LLVM 22, xfc-opt and xfc from this build.
 tool_dirs = [config.xfc_tools_dir, config.llvm_tools_dir]
-tools = ["xfc-opt", "xfc", "mlir-opt"]
+tools = ["xfc-opt", "xfc", "xfc-eval", "mlir-opt"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

@@ -1,0 +1,67 @@
+//===- Evaluator.h - Reference interpreter for xf IR ------------*- C++ -*-===//
+//
+// Runs xf functions with plain loops in double precision. It is the oracle
+// that lowering and every pass are checked against: evaluate the IR before
+// and after, on the same inputs, and compare. Clarity beats speed here;
+// nothing in it is shared with the compiled kernels.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef XFC_DIALECT_XF_EVAL_EVALUATOR_H
+#define XFC_DIALECT_XF_EVAL_EVALUATOR_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Types.h"
+#include "mlir/Support/LLVM.h"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace mlir::xf::eval {
+
+/// A dense row-major tensor of doubles. Integer tensors (token ids) hold
+/// exact integer values.
+struct Tensor {
+  std::vector<int64_t> shape;
+  std::vector<double> data;
+
+  Tensor() = default;
+  explicit Tensor(std::vector<int64_t> shape);
+  int64_t numElements() const;
+};
+
+/// One layer's KV cache: keys and values of [maxContext, kvHeads, headDim],
+/// stored at the cache type's element precision.
+struct KVCache {
+  int64_t maxContext = 0, kvHeads = 0, headDim = 0;
+  Type elementType;
+  std::vector<double> keys, values;
+};
+
+/// A runtime value: a tensor, an index, or a cache handle.
+using Value = std::variant<Tensor, int64_t, std::shared_ptr<KVCache>>;
+
+/// Provides the real values of `xf.global_weight` symbols: dequantized for
+/// quantized types, in the declared logical shape.
+using WeightProvider =
+    std::function<FailureOr<Tensor>(StringRef name, Type declaredType)>;
+
+/// A fresh zero-filled cache for a `!xf.kv_cache` type.
+std::shared_ptr<KVCache> makeCache(Type cacheType);
+
+/// Rounds a value to the precision of a float element type (f16, bf16, f32
+/// or f64), as storing it in that type would.
+double roundTo(Type elementType, double value);
+
+/// Evaluates `func` on `args`. Fails, with a diagnostic on the failing op,
+/// for ops it does not know or inputs that do not fit their types.
+FailureOr<std::vector<Value>> evaluate(func::FuncOp func,
+                                       ArrayRef<Value> args,
+                                       const WeightProvider &weights);
+
+} // namespace mlir::xf::eval
+
+#endif // XFC_DIALECT_XF_EVAL_EVALUATOR_H

@@ -1,0 +1,631 @@
+//===- Evaluator.cpp - Reference interpreter for xf IR --------------------===//
+//
+// Each op is a direct transcription of its definition in XFOps.td, in
+// double precision. Fused ops are implemented from their definitions too,
+// not by decomposition, so that comparing a fused graph with its expansion
+// checks both.
+//
+//===----------------------------------------------------------------------===//
+
+#include "xfc/Dialect/XF/Eval/Evaluator.h"
+
+#include "xfc/Dialect/XF/IR/XFDialect.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+using namespace mlir;
+using namespace mlir::xf;
+using namespace mlir::xf::eval;
+
+//===----------------------------------------------------------------------===//
+// Tensors and caches
+//===----------------------------------------------------------------------===//
+
+eval::Tensor::Tensor(std::vector<int64_t> s) : shape(std::move(s)) {
+  data.assign(numElements(), 0.0);
+}
+
+int64_t eval::Tensor::numElements() const {
+  return std::accumulate(shape.begin(), shape.end(), int64_t(1),
+                         std::multiplies<int64_t>());
+}
+
+std::shared_ptr<KVCache> eval::makeCache(Type cacheType) {
+  auto type = cast<KVCacheType>(cacheType);
+  auto cache = std::make_shared<KVCache>();
+  cache->maxContext = type.getMaxContext();
+  cache->kvHeads = type.getKvHeads();
+  cache->headDim = type.getHeadDim();
+  cache->elementType = type.getElementType();
+  size_t n = cache->maxContext * cache->kvHeads * cache->headDim;
+  cache->keys.assign(n, 0.0);
+  cache->values.assign(n, 0.0);
+  return cache;
+}
+
+double eval::roundTo(Type elementType, double value) {
+  const llvm::fltSemantics *semantics = nullptr;
+  if (elementType.isF16())
+    semantics = &llvm::APFloat::IEEEhalf();
+  else if (elementType.isBF16())
+    semantics = &llvm::APFloat::BFloat();
+  else if (elementType.isF32())
+    return static_cast<float>(value);
+  if (!semantics)
+    return value; // f64, or an integer cache (quantized caches come later)
+  llvm::APFloat f(value);
+  bool lost;
+  f.convert(*semantics, llvm::APFloat::rmNearestTiesToEven, &lost);
+  f.convert(llvm::APFloat::IEEEdouble(), llvm::APFloat::rmNearestTiesToEven,
+            &lost);
+  return f.convertToDouble();
+}
+
+namespace {
+
+std::vector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (int64_t i = static_cast<int64_t>(shape.size()) - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * shape[i + 1];
+  return strides;
+}
+
+/// Number of rows when the last dimension is the row.
+int64_t rowsOf(const eval::Tensor &t) {
+  return t.shape.empty() ? 1 : t.numElements() / t.shape.back();
+}
+
+double silu(double x) { return x / (1.0 + std::exp(-x)); }
+
+double gelu(double x, GeluApprox approx) {
+  if (approx == GeluApprox::erf)
+    return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
+  const double c = std::sqrt(2.0 / M_PI);
+  return 0.5 * x * (1.0 + std::tanh(c * (x + 0.044715 * x * x * x)));
+}
+
+/// In-place softmax over the last dimension.
+void softmaxRows(eval::Tensor &t) {
+  int64_t n = t.shape.back();
+  for (int64_t r = 0, rows = rowsOf(t); r < rows; ++r) {
+    double *row = &t.data[r * n];
+    double max = -std::numeric_limits<double>::infinity();
+    for (int64_t j = 0; j < n; ++j)
+      max = std::max(max, row[j]);
+    double sum = 0;
+    for (int64_t j = 0; j < n; ++j)
+      sum += (row[j] = std::exp(row[j] - max));
+    for (int64_t j = 0; j < n; ++j)
+      row[j] /= sum;
+  }
+}
+
+/// y[..., n] = sum_k x[..., k] * w[n, k] (+ b[n]).
+eval::Tensor linear(const eval::Tensor &x, const eval::Tensor &w,
+                    const eval::Tensor *b) {
+  int64_t k = x.shape.back(), n = w.shape[0];
+  std::vector<int64_t> shape = x.shape;
+  shape.back() = n;
+  eval::Tensor y(shape);
+  for (int64_t r = 0, rows = rowsOf(x); r < rows; ++r)
+    for (int64_t o = 0; o < n; ++o) {
+      double acc = b ? b->data[o] : 0.0;
+      for (int64_t i = 0; i < k; ++i)
+        acc += x.data[r * k + i] * w.data[o * k + i];
+      y.data[r * n + o] = acc;
+    }
+  return y;
+}
+
+class Interpreter {
+public:
+  explicit Interpreter(const WeightProvider &weights) : weights(weights) {}
+
+  FailureOr<std::vector<eval::Value>> run(func::FuncOp func,
+                                          ArrayRef<eval::Value> args);
+
+private:
+  LogicalResult exec(Operation *op);
+  LogicalResult bind(Operation *op, mlir::Value result, eval::Value value);
+
+  eval::Tensor &tensor(mlir::Value v) { return std::get<eval::Tensor>(env[v]); }
+  int64_t index(mlir::Value v) { return std::get<int64_t>(env[v]); }
+  KVCache &cache(mlir::Value v) {
+    return *std::get<std::shared_ptr<KVCache>>(env[v]);
+  }
+
+  // Ops whose semantics take more than a few lines.
+  FailureOr<eval::Tensor> broadcast(Operation *op, const eval::Tensor &a,
+                                    const eval::Tensor &b, bool multiply);
+  eval::Tensor rope(RopeOp op);
+  eval::Tensor matmul(MatmulOp op);
+  FailureOr<eval::Tensor> embedding(EmbeddingOp op);
+  eval::Tensor transpose(TransposeOp op);
+  eval::Tensor slice(SliceOp op);
+  eval::Tensor repeat(RepeatInterleaveOp op);
+  LogicalResult append(Operation *op, KVCache &c, int64_t pos,
+                       const eval::Tensor &k, const eval::Tensor &v);
+  std::pair<eval::Tensor, eval::Tensor> read(const KVCache &c, int64_t len);
+  FailureOr<eval::Tensor> attention(AttentionOp op);
+  eval::Tensor ffn(FfnOp op);
+  FailureOr<eval::Value> constant(arith::ConstantOp op);
+
+  const WeightProvider &weights;
+  llvm::DenseMap<mlir::Value, eval::Value> env;
+  llvm::StringMap<eval::Tensor> weightCache;
+};
+
+FailureOr<std::vector<eval::Value>>
+Interpreter::run(func::FuncOp func, ArrayRef<eval::Value> args) {
+  Block &entry = func.getBody().front();
+  if (args.size() != entry.getNumArguments())
+    return func.emitError() << "expected " << entry.getNumArguments()
+                            << " arguments, got " << args.size();
+  for (auto [arg, value] : llvm::zip(entry.getArguments(), args))
+    if (failed(bind(func, arg, value)))
+      return failure();
+  for (Operation &op : entry.without_terminator())
+    if (failed(exec(&op)))
+      return failure();
+  std::vector<eval::Value> results;
+  for (mlir::Value v : entry.getTerminator()->getOperands())
+    results.push_back(env[v]);
+  return results;
+}
+
+/// Records a value after checking it against the IR's static type.
+LogicalResult Interpreter::bind(Operation *op, mlir::Value result,
+                                eval::Value value) {
+  if (auto type = dyn_cast<RankedTensorType>(result.getType())) {
+    auto *t = std::get_if<eval::Tensor>(&value);
+    if (!t || t->shape.size() != static_cast<size_t>(type.getRank()))
+      return op->emitError() << "evaluator: value of rank "
+                             << (t ? t->shape.size() : 0) << " for " << type;
+    for (int64_t i = 0; i < type.getRank(); ++i)
+      if (!type.isDynamicDim(i) && type.getDimSize(i) != t->shape[i])
+        return op->emitError() << "evaluator: dimension " << i << " is "
+                               << t->shape[i] << " but the type says "
+                               << type;
+    if (static_cast<int64_t>(t->data.size()) != t->numElements())
+      return op->emitError() << "evaluator: tensor data does not match its "
+                                "shape";
+  }
+  env[result] = std::move(value);
+  return success();
+}
+
+FailureOr<eval::Tensor> Interpreter::broadcast(Operation *op,
+                                               const eval::Tensor &a,
+                                               const eval::Tensor &b,
+                                               bool multiply) {
+  size_t rank = std::max(a.shape.size(), b.shape.size());
+  auto padded = [&](const eval::Tensor &t) {
+    std::vector<int64_t> s(rank - t.shape.size(), 1);
+    s.insert(s.end(), t.shape.begin(), t.shape.end());
+    return s;
+  };
+  std::vector<int64_t> sa = padded(a), sb = padded(b), shape(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    if (sa[i] != sb[i] && sa[i] != 1 && sb[i] != 1)
+      return op->emitError() << "evaluator: cannot broadcast dimension " << i
+                             << " (" << sa[i] << " vs " << sb[i] << ")";
+    shape[i] = std::max(sa[i], sb[i]);
+  }
+  eval::Tensor y(shape);
+  std::vector<int64_t> stA = stridesOf(sa), stB = stridesOf(sb);
+  std::vector<int64_t> idx(rank, 0);
+  for (int64_t e = 0, n = y.numElements(); e < n; ++e) {
+    int64_t ia = 0, ib = 0, rem = e;
+    for (int64_t d = static_cast<int64_t>(rank) - 1; d >= 0; --d) {
+      int64_t i = rem % shape[d];
+      rem /= shape[d];
+      ia += (sa[d] == 1 ? 0 : i) * stA[d];
+      ib += (sb[d] == 1 ? 0 : i) * stB[d];
+    }
+    y.data[e] = multiply ? a.data[ia] * b.data[ib] : a.data[ia] + b.data[ib];
+  }
+  return y;
+}
+
+eval::Tensor Interpreter::rope(RopeOp op) {
+  eval::Tensor y = tensor(op.getInput());
+  const eval::Tensor &pos = tensor(op.getPositions());
+  int64_t tokens = y.shape[0], heads = y.shape[1], dim = y.shape[2];
+  int64_t rotary = op.getEffectiveRotaryDim(), half = rotary / 2;
+  double base = op.getTheta().convertToDouble();
+  bool neox = op.getStyle() == RopeStyle::neox;
+  for (int64_t t = 0; t < tokens; ++t)
+    for (int64_t h = 0; h < heads; ++h) {
+      double *x = &y.data[(t * heads + h) * dim];
+      for (int64_t i = 0; i < half; ++i) {
+        double angle = pos.data[t] * std::pow(base, -2.0 * i / rotary);
+        int64_t a = neox ? i : 2 * i, b = neox ? i + half : 2 * i + 1;
+        double x0 = x[a], x1 = x[b];
+        x[a] = x0 * std::cos(angle) - x1 * std::sin(angle);
+        x[b] = x0 * std::sin(angle) + x1 * std::cos(angle);
+      }
+    }
+  return y;
+}
+
+eval::Tensor Interpreter::matmul(MatmulOp op) {
+  const eval::Tensor &a = tensor(op.getLhs()), &b = tensor(op.getRhs());
+  size_t r = a.shape.size();
+  bool tr = op.getTransposeRhs();
+  int64_t m = a.shape[r - 2], k = a.shape[r - 1];
+  int64_t n = tr ? b.shape[r - 2] : b.shape[r - 1];
+  std::vector<int64_t> shape(a.shape.begin(), a.shape.end() - 2);
+  int64_t batch = std::accumulate(shape.begin(), shape.end(), int64_t(1),
+                                  std::multiplies<int64_t>());
+  shape.push_back(m);
+  shape.push_back(n);
+  eval::Tensor y(shape);
+  for (int64_t bi = 0; bi < batch; ++bi)
+    for (int64_t i = 0; i < m; ++i)
+      for (int64_t j = 0; j < n; ++j) {
+        double acc = 0;
+        for (int64_t p = 0; p < k; ++p)
+          acc += a.data[(bi * m + i) * k + p] *
+                 (tr ? b.data[(bi * n + j) * k + p]
+                     : b.data[(bi * k + p) * n + j]);
+        y.data[(bi * m + i) * n + j] = acc;
+      }
+  return y;
+}
+
+FailureOr<eval::Tensor> Interpreter::embedding(EmbeddingOp op) {
+  const eval::Tensor &table = tensor(op.getTable());
+  const eval::Tensor &ids = tensor(op.getIds());
+  int64_t vocab = table.shape[0], dim = table.shape[1];
+  eval::Tensor y({ids.shape[0], dim});
+  for (int64_t t = 0; t < ids.shape[0]; ++t) {
+    int64_t id = static_cast<int64_t>(ids.data[t]);
+    if (id < 0 || id >= vocab)
+      return op.emitError() << "evaluator: id " << id << " at position " << t
+                            << " is outside the table of " << vocab << " rows";
+    std::copy_n(&table.data[id * dim], dim, &y.data[t * dim]);
+  }
+  return y;
+}
+
+eval::Tensor Interpreter::transpose(TransposeOp op) {
+  const eval::Tensor &x = tensor(op.getInput());
+  ArrayRef<int64_t> perm = op.getPermutation();
+  std::vector<int64_t> shape(perm.size());
+  for (size_t i = 0; i < perm.size(); ++i)
+    shape[i] = x.shape[perm[i]];
+  eval::Tensor y(shape);
+  std::vector<int64_t> inStrides = stridesOf(x.shape);
+  for (int64_t e = 0, n = y.numElements(); e < n; ++e) {
+    int64_t rem = e, src = 0;
+    for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+      src += (rem % shape[d]) * inStrides[perm[d]];
+      rem /= shape[d];
+    }
+    y.data[e] = x.data[src];
+  }
+  return y;
+}
+
+eval::Tensor Interpreter::slice(SliceOp op) {
+  const eval::Tensor &x = tensor(op.getInput());
+  int64_t axis = op.getAxis(), offset = op.getOffset(), size = op.getSize();
+  std::vector<int64_t> shape = x.shape;
+  shape[axis] = size;
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= x.shape[d];
+  for (size_t d = axis + 1; d < x.shape.size(); ++d)
+    inner *= x.shape[d];
+  eval::Tensor y(shape);
+  for (int64_t o = 0; o < outer; ++o)
+    std::copy_n(&x.data[(o * x.shape[axis] + offset) * inner], size * inner,
+                &y.data[o * size * inner]);
+  return y;
+}
+
+eval::Tensor Interpreter::repeat(RepeatInterleaveOp op) {
+  const eval::Tensor &x = tensor(op.getInput());
+  int64_t axis = op.getAxis(), repeats = op.getRepeats();
+  std::vector<int64_t> shape = x.shape;
+  shape[axis] *= repeats;
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= x.shape[d];
+  for (size_t d = axis + 1; d < x.shape.size(); ++d)
+    inner *= x.shape[d];
+  eval::Tensor y(shape);
+  int64_t extent = x.shape[axis];
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < extent; ++i)
+      for (int64_t r = 0; r < repeats; ++r)
+        std::copy_n(&x.data[(o * extent + i) * inner], inner,
+                    &y.data[((o * extent + i) * repeats + r) * inner]);
+  return y;
+}
+
+LogicalResult Interpreter::append(Operation *op, KVCache &c, int64_t pos,
+                                  const eval::Tensor &k,
+                                  const eval::Tensor &v) {
+  int64_t tokens = k.shape[0], row = c.kvHeads * c.headDim;
+  if (pos < 0 || pos + tokens > c.maxContext)
+    return op->emitError() << "evaluator: writing positions [" << pos << ", "
+                           << pos + tokens << ") past the cache's "
+                           << c.maxContext;
+  for (int64_t e = 0; e < tokens * row; ++e) {
+    c.keys[pos * row + e] = roundTo(c.elementType, k.data[e]);
+    c.values[pos * row + e] = roundTo(c.elementType, v.data[e]);
+  }
+  return success();
+}
+
+std::pair<eval::Tensor, eval::Tensor> Interpreter::read(const KVCache &c,
+                                                        int64_t len) {
+  eval::Tensor k({len, c.kvHeads, c.headDim}), v({len, c.kvHeads, c.headDim});
+  std::copy_n(c.keys.begin(), k.data.size(), k.data.begin());
+  std::copy_n(c.values.begin(), v.data.size(), v.data.begin());
+  return {std::move(k), std::move(v)};
+}
+
+/// softmax(q k^T * scale, causal) v per head, straight from the definition.
+FailureOr<eval::Tensor> Interpreter::attention(AttentionOp op) {
+  const eval::Tensor &q = tensor(op.getQuery());
+  eval::Tensor keys = tensor(op.getKey()), values = tensor(op.getValue());
+  int64_t offset = 0;
+  if (op.getCache()) {
+    KVCache &c = cache(op.getCache());
+    offset = index(op.getPosition());
+    if (failed(append(op, c, offset, keys, values)))
+      return failure();
+    std::tie(keys, values) = read(c, offset + q.shape[0]);
+  }
+  int64_t tokens = q.shape[0], heads = q.shape[1], dim = q.shape[2];
+  int64_t kvTokens = keys.shape[0], kvHeads = keys.shape[1];
+  double scale = op.getEffectiveScale();
+  eval::Tensor y(q.shape);
+  std::vector<double> p(kvTokens);
+  for (int64_t h = 0; h < heads; ++h) {
+    int64_t g = h / (heads / kvHeads);
+    for (int64_t i = 0; i < tokens; ++i) {
+      double max = -std::numeric_limits<double>::infinity();
+      for (int64_t j = 0; j < kvTokens; ++j) {
+        bool visible = !op.getCausal() || j <= offset + i;
+        double s = -std::numeric_limits<double>::infinity();
+        if (visible) {
+          s = 0;
+          for (int64_t d = 0; d < dim; ++d)
+            s += q.data[(i * heads + h) * dim + d] *
+                 keys.data[(j * kvHeads + g) * dim + d];
+          s *= scale;
+        }
+        p[j] = s;
+        max = std::max(max, s);
+      }
+      double sum = 0;
+      for (double &s : p)
+        sum += (s = std::exp(s - max));
+      for (int64_t d = 0; d < dim; ++d) {
+        double acc = 0;
+        for (int64_t j = 0; j < kvTokens; ++j)
+          acc += p[j] / sum * values.data[(j * kvHeads + g) * dim + d];
+        y.data[(i * heads + h) * dim + d] = acc;
+      }
+    }
+  }
+  return y;
+}
+
+eval::Tensor Interpreter::ffn(FfnOp op) {
+  const eval::Tensor &x = tensor(op.getInput());
+  eval::Tensor *upBias =
+      op.getUpBias() ? &tensor(op.getUpBias()) : nullptr;
+  eval::Tensor *downBias =
+      op.getDownBias() ? &tensor(op.getDownBias()) : nullptr;
+  eval::Tensor hidden = linear(x, tensor(op.getUp()), upBias);
+  if (op.getKind() == FfnKind::gelu) {
+    for (double &v : hidden.data)
+      v = gelu(v, GeluApprox::tanh);
+  } else {
+    eval::Tensor gate = linear(x, tensor(op.getGate()), nullptr);
+    for (size_t e = 0; e < hidden.data.size(); ++e) {
+      double g = op.getKind() == FfnKind::swiglu
+                     ? silu(gate.data[e])
+                     : gelu(gate.data[e], GeluApprox::tanh);
+      hidden.data[e] *= g;
+    }
+  }
+  return linear(hidden, tensor(op.getDown()), downBias);
+}
+
+FailureOr<eval::Value> Interpreter::constant(arith::ConstantOp op) {
+  Attribute value = op.getValue();
+  if (auto i = dyn_cast<IntegerAttr>(value))
+    return eval::Value(i.getInt());
+  auto dense = dyn_cast<DenseElementsAttr>(value);
+  if (!dense)
+    return op.emitError() << "evaluator: unsupported constant";
+  eval::Tensor t(std::vector<int64_t>(dense.getType().getShape()));
+  if (isa<FloatType>(dense.getElementType())) {
+    int64_t e = 0;
+    for (APFloat f : dense.getValues<APFloat>())
+      t.data[e++] = f.convertToDouble();
+  } else {
+    int64_t e = 0;
+    for (APInt i : dense.getValues<APInt>())
+      t.data[e++] = static_cast<double>(i.getSExtValue());
+  }
+  return eval::Value(std::move(t));
+}
+
+LogicalResult Interpreter::exec(Operation *op) {
+  auto result = [&](eval::Value v) { return bind(op, op->getResult(0), v); };
+  auto fromTensor = [&](FailureOr<eval::Tensor> t) {
+    return failed(t) ? failure() : result(std::move(*t));
+  };
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](WeightOp w) -> LogicalResult {
+        auto it = weightCache.find(w.getName());
+        if (it == weightCache.end()) {
+          FailureOr<eval::Tensor> t = weights(w.getName(), w.getType());
+          if (failed(t))
+            return w.emitError() << "evaluator: no data for weight '"
+                                 << w.getName() << "'";
+          it = weightCache.insert({w.getName(), std::move(*t)}).first;
+        }
+        if (isa<QTensorType>(w.getType())) { // carried dequantized
+          env[w.getResult()] = it->second;
+          return success();
+        }
+        return result(it->second);
+      })
+      .Case([&](DequantizeOp d) { return result(tensor(d.getInput())); })
+      .Case([&](AddOp a) {
+        return fromTensor(broadcast(a, tensor(a.getLhs()), tensor(a.getRhs()),
+                                    false));
+      })
+      .Case([&](MulOp m) {
+        return fromTensor(broadcast(m, tensor(m.getLhs()), tensor(m.getRhs()),
+                                    true));
+      })
+      .Case([&](SiluOp s) {
+        eval::Tensor y = tensor(s.getInput());
+        for (double &v : y.data)
+          v = silu(v);
+        return result(std::move(y));
+      })
+      .Case([&](GeluOp g) {
+        eval::Tensor y = tensor(g.getInput());
+        for (double &v : y.data)
+          v = gelu(v, g.getApproximation());
+        return result(std::move(y));
+      })
+      .Case([&](ConvertOp c) {
+        eval::Tensor y = tensor(c.getInput());
+        for (double &v : y.data)
+          v = roundTo(c.getType().getElementType(), v);
+        return result(std::move(y));
+      })
+      .Case([&](RmsNormOp n) {
+        eval::Tensor y = tensor(n.getInput());
+        const eval::Tensor &w = tensor(n.getWeight());
+        int64_t d = y.shape.back();
+        double eps = n.getEpsilon().convertToDouble();
+        for (int64_t r = 0, rows = rowsOf(y); r < rows; ++r) {
+          double ss = 0;
+          for (int64_t j = 0; j < d; ++j)
+            ss += y.data[r * d + j] * y.data[r * d + j];
+          double inv = 1.0 / std::sqrt(ss / d + eps);
+          for (int64_t j = 0; j < d; ++j)
+            y.data[r * d + j] *= inv * w.data[j];
+        }
+        return result(std::move(y));
+      })
+      .Case([&](LayerNormOp n) {
+        eval::Tensor y = tensor(n.getInput());
+        const eval::Tensor &w = tensor(n.getWeight()), &b = tensor(n.getBias());
+        int64_t d = y.shape.back();
+        double eps = n.getEpsilon().convertToDouble();
+        for (int64_t r = 0, rows = rowsOf(y); r < rows; ++r) {
+          double mean = 0, var = 0;
+          for (int64_t j = 0; j < d; ++j)
+            mean += y.data[r * d + j] / d;
+          for (int64_t j = 0; j < d; ++j)
+            var += (y.data[r * d + j] - mean) * (y.data[r * d + j] - mean) / d;
+          double inv = 1.0 / std::sqrt(var + eps);
+          for (int64_t j = 0; j < d; ++j)
+            y.data[r * d + j] = (y.data[r * d + j] - mean) * inv * w.data[j] +
+                                b.data[j];
+        }
+        return result(std::move(y));
+      })
+      .Case([&](SoftmaxOp s) {
+        eval::Tensor y = tensor(s.getInput());
+        softmaxRows(y);
+        return result(std::move(y));
+      })
+      .Case([&](RopeOp r) { return result(rope(r)); })
+      .Case([&](CausalMaskOp m) {
+        eval::Tensor y = tensor(m.getInput());
+        int64_t offset = index(m.getOffset());
+        size_t r = y.shape.size();
+        int64_t queries = y.shape[r - 2], keys = y.shape[r - 1];
+        for (int64_t e = 0, n = y.numElements(); e < n; ++e) {
+          int64_t j = e % keys, i = (e / keys) % queries;
+          if (j > i + offset)
+            y.data[e] = -std::numeric_limits<double>::infinity();
+        }
+        return result(std::move(y));
+      })
+      .Case([&](LinearOp l) {
+        eval::Tensor *bias = l.getBias() ? &tensor(l.getBias()) : nullptr;
+        return result(linear(tensor(l.getInput()), tensor(l.getWeight()), bias));
+      })
+      .Case([&](MatmulOp m) { return result(matmul(m)); })
+      .Case([&](EmbeddingOp e) { return fromTensor(embedding(e)); })
+      .Case([&](ReshapeOp r) {
+        eval::Tensor y = tensor(r.getInput());
+        RankedTensorType type = r.getType();
+        int64_t known = 1, dynamicDim = -1;
+        y.shape.assign(type.getShape().begin(), type.getShape().end());
+        for (int64_t i = 0; i < type.getRank(); ++i) {
+          if (type.isDynamicDim(i))
+            dynamicDim = i;
+          else
+            known *= y.shape[i];
+        }
+        if (dynamicDim >= 0)
+          y.shape[dynamicDim] = static_cast<int64_t>(y.data.size()) / known;
+        return result(std::move(y));
+      })
+      .Case([&](TransposeOp t) { return result(transpose(t)); })
+      .Case([&](SliceOp s) { return result(slice(s)); })
+      .Case([&](RepeatInterleaveOp r) { return result(repeat(r)); })
+      .Case([&](KVAppendOp a) {
+        return append(a, cache(a.getCache()), index(a.getPosition()),
+                      tensor(a.getKeys()), tensor(a.getValues()));
+      })
+      .Case([&](KVReadOp r) {
+        auto [k, v] = read(cache(r.getCache()), index(r.getLength()));
+        if (failed(bind(r, r.getKeys(), std::move(k))))
+          return failure();
+        return bind(r, r.getValues(), std::move(v));
+      })
+      .Case([&](AttentionOp a) { return fromTensor(attention(a)); })
+      .Case([&](FfnOp f) { return result(ffn(f)); })
+      .Case([&](arith::ConstantOp c) -> LogicalResult {
+        FailureOr<eval::Value> v = constant(c);
+        return failed(v) ? failure() : result(std::move(*v));
+      })
+      .Case([&](arith::AddIOp a) -> LogicalResult {
+        if (!a.getType().isIndex())
+          return a.emitError() << "evaluator: only index additions";
+        return result(index(a.getLhs()) + index(a.getRhs()));
+      })
+      .Case([&](tensor::DimOp d) -> LogicalResult {
+        std::optional<int64_t> dim = d.getConstantIndex();
+        if (!dim)
+          return d.emitError() << "evaluator: only constant dimensions";
+        return result(tensor(d.getSource()).shape[*dim]);
+      })
+      .Default([&](Operation *other) {
+        return other->emitError() << "evaluator: unsupported op";
+      });
+}
+
+} // namespace
+
+FailureOr<std::vector<eval::Value>>
+eval::evaluate(func::FuncOp func, ArrayRef<eval::Value> args,
+               const WeightProvider &weights) {
+  return Interpreter(weights).run(func, args);
+}

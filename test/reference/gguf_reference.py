@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+"""Independent NumPy reference for XFC's end-to-end tests.
+
+Reads a GGUF model with its own parser (sharing no code with the compiler),
+runs the llama / qwen2 / gpt2 forward pass in float64 for a sequence of token
+ids, and either prints the logits or compares them with logits that XFC
+produced (raw little-endian f32, [tokens, vocab]).
+
+  gguf_reference.py MODEL.gguf --ids 1,2,3 [--compare xfc.f32 --rtol 1e-4]
+"""
+
+import argparse
+import struct
+import sys
+
+import numpy as np
+
+# --------------------------------------------------------------------------
+# GGUF parsing
+# --------------------------------------------------------------------------
+
+SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f",
+           7: "<?", 10: "<Q", 11: "<q", 12: "<d"}
+
+
+class Reader:
+    def __init__(self, data):
+        self.data, self.pos = data, 0
+
+    def take(self, fmt):
+        value = struct.unpack_from(fmt, self.data, self.pos)[0]
+        self.pos += struct.calcsize(fmt)
+        return value
+
+    def string(self):
+        n = self.take("<Q")
+        s = bytes(self.data[self.pos:self.pos + n]).decode("utf-8", "replace")
+        self.pos += n
+        return s
+
+    def value(self, vtype):
+        if vtype == 8:
+            return self.string()
+        if vtype == 9:
+            etype, count = self.take("<I"), self.take("<Q")
+            return [self.value(etype) for _ in range(count)]
+        return self.take(SCALARS[vtype])
+
+
+def parse_gguf(path):
+    data = np.memmap(path, dtype=np.uint8, mode="r")
+    r = Reader(data)
+    if r.take("<I") != 0x46554747:
+        sys.exit(f"{path}: not a GGUF file")
+    version = r.take("<I")
+    if version not in (2, 3):
+        sys.exit(f"{path}: unsupported version {version}")
+    n_tensors, n_kv = r.take("<Q"), r.take("<Q")
+    meta = {}
+    for _ in range(n_kv):
+        key = r.string()
+        meta[key] = r.value(r.take("<I"))
+    infos = []
+    for _ in range(n_tensors):
+        name = r.string()
+        dims = [r.take("<Q") for _ in range(r.take("<I"))]
+        infos.append((name, dims, r.take("<I"), r.take("<Q")))
+    align = meta.get("general.alignment", 32)
+    start = (r.pos + align - 1) // align * align
+    tensors = {}
+    for name, dims, ttype, offset in infos:
+        count = int(np.prod(dims))
+        tensors[name] = dequantize(data, start + offset, ttype, count) \
+            .reshape(list(reversed(dims)))
+    return meta, tensors
+
+
+def dequantize(data, at, ttype, count):
+    """Blocks to float64, for the types make-model writes."""
+    def raw(nbytes):
+        return np.asarray(data[at:at + nbytes])
+    if ttype == 0:
+        return raw(4 * count).view("<f4").astype(np.float64)
+    if ttype == 1:
+        return raw(2 * count).view("<f2").astype(np.float64)
+    if ttype == 30:  # bf16: the high half of an f32
+        bits = raw(2 * count).view("<u2").astype(np.uint32) << 16
+        return bits.view("<f4").astype(np.float64)
+    blocks = count // 32
+    if ttype == 8:  # Q8_0: f16 scale, 32 x int8
+        b = raw(34 * blocks).reshape(blocks, 34)
+        d = b[:, :2].copy().view("<f2").astype(np.float64)
+        q = b[:, 2:].copy().view(np.int8).astype(np.float64)
+        return (d * q).reshape(-1)
+    if ttype in (2, 3):  # Q4_0 / Q4_1: scale [, min], 16 bytes of nibbles
+        size = 18 if ttype == 2 else 20
+        b = raw(size * blocks).reshape(blocks, size)
+        d = b[:, :2].copy().view("<f2").astype(np.float64)
+        qs = b[:, size - 16:]
+        q = np.concatenate([qs & 0xF, qs >> 4], axis=1).astype(np.float64)
+        if ttype == 2:
+            return (d * (q - 8)).reshape(-1)
+        m = b[:, 2:4].copy().view("<f2").astype(np.float64)
+        return (d * q + m).reshape(-1)
+    sys.exit(f"reference: tensor type {ttype} is not supported here")
+
+
+# --------------------------------------------------------------------------
+# The model
+# --------------------------------------------------------------------------
+
+def rms_norm(x, w, eps):
+    return x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + eps) * w
+
+
+def layer_norm(x, w, b, eps):
+    mean = x.mean(axis=-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(axis=-1, keepdims=True)
+    return (x - mean) / np.sqrt(var + eps) * w + b
+
+
+def gelu_tanh(x):
+    return 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x ** 3)))
+
+
+def rope(x, positions, theta, dims, neox):
+    """x: [tokens, heads, head_dim]. llama GGUF rotates adjacent pairs,
+    qwen2 (NeoX) rotates element i with i + dims/2."""
+    half = dims // 2
+    freqs = theta ** (-2.0 * np.arange(half) / dims)
+    angle = positions[:, None] * freqs[None, :]          # [tokens, half]
+    cos, sin = np.cos(angle)[:, None, :], np.sin(angle)[:, None, :]
+    y = x.copy()
+    if neox:
+        a, b = x[..., :half], x[..., half:dims]
+        y[..., :half] = a * cos - b * sin
+        y[..., half:dims] = a * sin + b * cos
+    else:
+        a, b = x[..., 0:dims:2], x[..., 1:dims:2]
+        y[..., 0:dims:2] = a * cos - b * sin
+        y[..., 1:dims:2] = a * sin + b * cos
+    return y
+
+
+def attention(q, k, v):
+    """Causal attention over the whole sequence, with GQA."""
+    tokens, heads, hd = q.shape
+    group = heads // k.shape[1]
+    k = np.repeat(k, group, axis=1)
+    v = np.repeat(v, group, axis=1)
+    scores = np.einsum("ihd,jhd->hij", q, k) / np.sqrt(hd)
+    mask = np.triu(np.ones((tokens, tokens), dtype=bool), 1)
+    scores[:, mask] = -np.inf
+    scores -= scores.max(axis=-1, keepdims=True)
+    p = np.exp(scores)
+    p /= p.sum(axis=-1, keepdims=True)
+    return np.einsum("hij,jhd->ihd", p, v)
+
+
+def forward(meta, t, ids):
+    arch = meta["general.architecture"]
+    if arch not in ("llama", "qwen2", "gpt2"):
+        sys.exit(f"reference: unsupported architecture {arch}")
+    g = lambda key, default=None: meta.get(f"{arch}.{key}", default)
+    dim, layers = g("embedding_length"), g("block_count")
+    heads = g("attention.head_count")
+    kv_heads = g("attention.head_count_kv", heads)
+    hd = dim // heads
+    positions = np.arange(len(ids), dtype=np.float64)
+    x = t["token_embd.weight"][ids]
+    if arch == "gpt2":
+        x = x + t["position_embd.weight"][np.arange(len(ids))]
+        eps = g("attention.layer_norm_epsilon")
+        norm = lambda x, p: layer_norm(x, t[p + ".weight"], t[p + ".bias"], eps)
+    else:
+        eps = g("attention.layer_norm_rms_epsilon")
+        norm = lambda x, p: rms_norm(x, t[p + ".weight"], eps)
+    lin = lambda x, name: x @ t[name + ".weight"].T + t.get(name + ".bias", 0)
+
+    for l in range(layers):
+        p = f"blk.{l}."
+        h = norm(x, p + "attn_norm")
+        if arch == "gpt2":
+            qkv = lin(h, p + "attn_qkv")
+            q, k, v = qkv[:, :dim], qkv[:, dim:2 * dim], qkv[:, 2 * dim:]
+        else:
+            q, k, v = lin(h, p + "attn_q"), lin(h, p + "attn_k"), lin(h, p + "attn_v")
+        q = q.reshape(len(ids), heads, hd)
+        k = k.reshape(len(ids), kv_heads, hd)
+        v = v.reshape(len(ids), kv_heads, hd)
+        if arch != "gpt2":
+            theta = g("rope.freq_base", 10000.0)
+            dims = g("rope.dimension_count", hd)
+            q = rope(q, positions, theta, dims, neox=arch == "qwen2")
+            k = rope(k, positions, theta, dims, neox=arch == "qwen2")
+        o = attention(q, k, v).reshape(len(ids), dim)
+        x = x + lin(o, p + "attn_output")
+        h = norm(x, p + "ffn_norm")
+        if arch == "gpt2":
+            f = lin(gelu_tanh(lin(h, p + "ffn_up")), p + "ffn_down")
+        else:
+            gate = lin(h, p + "ffn_gate")
+            f = lin(gate / (1 + np.exp(-gate)) * lin(h, p + "ffn_up"), p + "ffn_down")
+        x = x + f
+    x = norm(x, "output_norm")
+    head = t.get("output.weight", t["token_embd.weight"])
+    return x @ head.T
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("model")
+    ap.add_argument("--ids", required=True)
+    ap.add_argument("--compare", help="XFC logits, raw f32 [tokens, vocab]")
+    ap.add_argument("--rtol", type=float, default=1e-4)
+    args = ap.parse_args()
+    ids = [int(i) for i in args.ids.split(",")]
+    meta, tensors = parse_gguf(args.model)
+    ref = forward(meta, tensors, ids)
+    if not args.compare:
+        np.savetxt(sys.stdout, ref, fmt="%.6g")
+        return 0
+    got = np.fromfile(args.compare, dtype="<f4").astype(np.float64)
+    if got.size != ref.size:
+        print(f"size mismatch: {got.size} logits, expected {ref.size}")
+        return 1
+    got = got.reshape(ref.shape)
+    worst = 0.0
+    for pos in range(len(ids)):
+        err = np.abs(got[pos] - ref[pos]).max() / np.abs(ref[pos]).max()
+        worst = max(worst, err)
+        if err > args.rtol:
+            print(f"position {pos}: relative error {err:.3g} > {args.rtol}")
+            return 1
+    same_argmax = (got.argmax(axis=1) == ref.argmax(axis=1)).all()
+    if not same_argmax:
+        print("greedy tokens differ")
+        return 1
+    print(f"OK: {len(ids)} positions, max relative error {worst:.3g}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

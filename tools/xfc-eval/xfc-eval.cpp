@@ -1,0 +1,152 @@
+//===- xfc-eval.cpp - Run a model with the reference evaluator ------------===//
+//
+//   xfc-eval model.gguf --ids 1,5,9,2 [--chunks 3,1] [--ir model.mlir]
+//            [--pass-pipeline=...] -o logits.f32
+//
+// Imports the model (or reads IR produced from it), optionally runs a pass
+// pipeline, then feeds the token ids through @forward in chunks, carrying
+// the KV caches across calls. Writes the logits of every token as raw
+// little-endian f32, [tokens, vocab]. Tests compare them with an
+// independent NumPy implementation and with compiled models.
+//
+//===----------------------------------------------------------------------===//
+
+#include "xfc/Dialect/XF/Eval/Evaluator.h"
+#include "xfc/Dialect/XF/IR/XFDialect.h"
+#include "xfc/Frontends/GGUF/TensorData.h"
+#include "xfc/Frontends/GGUFImporter.h"
+#include "xfc/InitAll.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace llvm;
+namespace eval = mlir::xf::eval;
+
+static cl::opt<std::string> modelPath(cl::Positional, cl::Required,
+                                      cl::desc("<model.gguf>"));
+static cl::opt<std::string> irPath(
+    "ir", cl::desc("Evaluate this IR instead of importing the model (its "
+                   "weights still come from the model)"),
+    cl::value_desc("file.mlir"));
+static cl::list<int64_t> ids("ids", cl::desc("Token ids"), cl::CommaSeparated,
+                             cl::OneOrMore);
+static cl::list<int64_t> chunks(
+    "chunks",
+    cl::desc("Tokens per @forward call (default: all at once); the last "
+             "size repeats"),
+    cl::CommaSeparated);
+static cl::opt<int64_t> context("ctx", cl::desc("KV-cache length"),
+                                cl::init(0));
+static cl::opt<std::string> pipeline(
+    "pass-pipeline", cl::desc("Passes to run before evaluating"),
+    cl::init(""));
+static cl::opt<std::string> output("o", cl::desc("Logits output (raw f32)"),
+                                   cl::value_desc("file"), cl::Required);
+
+static int fail(const Twine &message) {
+  errs() << "xfc-eval: error: " << message << "\n";
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  xfc::registerAllPasses();
+  cl::ParseCommandLineOptions(argc, argv, "XFC reference evaluator\n");
+
+  std::string error;
+  std::unique_ptr<xfc::gguf::File> file =
+      xfc::gguf::File::open(modelPath, error);
+  if (!file)
+    return fail(error);
+  mlir::DialectRegistry registry;
+  xfc::registerAllDialects(registry);
+  mlir::MLIRContext ctx(registry);
+
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  if (irPath.empty()) {
+    std::vector<std::string> warnings;
+    xfc::ImportOptions options;
+    options.maxContext = context;
+    module = xfc::importGGUF(*file, ctx, options, error, warnings);
+    if (!module)
+      return fail(error);
+  } else {
+    llvm::SourceMgr sources;
+    module = mlir::parseSourceFile<mlir::ModuleOp>(irPath, sources, &ctx);
+    if (!module)
+      return fail("cannot parse " + irPath);
+  }
+  if (!pipeline.empty()) {
+    mlir::PassManager pm(&ctx);
+    if (mlir::failed(mlir::parsePassPipeline(pipeline, pm, errs())) ||
+        mlir::failed(pm.run(*module)))
+      return fail("pass pipeline failed");
+  }
+  auto forward = module->lookupSymbol<mlir::func::FuncOp>("forward");
+  if (!forward)
+    return fail("no @forward function");
+
+  eval::WeightProvider weights =
+      [&](llvm::StringRef name,
+          mlir::Type type) -> mlir::FailureOr<eval::Tensor> {
+    const xfc::gguf::TensorInfo *info = file->findTensor(name);
+    if (!info)
+      return mlir::failure();
+    std::optional<std::vector<float>> values =
+        xfc::gguf::readAsF32(*file, *info, error);
+    if (!values)
+      return mlir::failure();
+    eval::Tensor t(info->shape());
+    t.data.assign(values->begin(), values->end());
+    (void)type;
+    return t;
+  };
+
+  // Arguments: tokens, positions, position, then one cache per layer.
+  mlir::FunctionType fnType = forward.getFunctionType();
+  std::vector<eval::Value> caches;
+  for (unsigned i = 3; i < fnType.getNumInputs(); ++i)
+    caches.push_back(eval::makeCache(fnType.getInput(i)));
+
+  std::vector<float> logits;
+  size_t done = 0, chunkIndex = 0;
+  while (done < ids.size()) {
+    size_t size = chunks.empty() ? ids.size()
+                                 : chunks[std::min(chunkIndex, chunks.size() - 1)];
+    size = std::min(std::max<size_t>(size, 1), ids.size() - done);
+    ++chunkIndex;
+    eval::Tensor tokens({static_cast<int64_t>(size)});
+    eval::Tensor positions({static_cast<int64_t>(size)});
+    for (size_t t = 0; t < size; ++t) {
+      tokens.data[t] = static_cast<double>(ids[done + t]);
+      positions.data[t] = static_cast<double>(done + t);
+    }
+    std::vector<eval::Value> args = {tokens, positions,
+                                     static_cast<int64_t>(done)};
+    args.insert(args.end(), caches.begin(), caches.end());
+    mlir::FailureOr<std::vector<eval::Value>> results =
+        eval::evaluate(forward, args, weights);
+    if (mlir::failed(results))
+      return fail("evaluation failed");
+    const eval::Tensor &out = std::get<eval::Tensor>((*results)[0]);
+    logits.insert(logits.end(), out.data.begin(), out.data.end());
+    done += size;
+  }
+
+  std::error_code ec;
+  ToolOutputFile out(output, ec, sys::fs::OF_None);
+  if (ec)
+    return fail(output + ": " + ec.message());
+  out.os().write(reinterpret_cast<const char *>(logits.data()),
+                 logits.size() * sizeof(float));
+  out.keep();
+  return 0;
+}
