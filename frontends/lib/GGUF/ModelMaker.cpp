@@ -3,6 +3,7 @@
 #include "xfc/Frontends/GGUF/ModelMaker.h"
 
 #include "xfc/Frontends/GGUF/GGUFWriter.h"
+#include "xfrt/Tokenizer.h"
 
 #include <cmath>
 #include <memory>
@@ -66,27 +67,6 @@ uint64_t hashName(const std::string &s) {
   return h;
 }
 
-/// GPT-2's byte-level alphabet: printable bytes stand for themselves, the
-/// rest map to code points from 256 up.
-std::vector<std::string> byteLevelAlphabet() {
-  std::vector<std::string> out(256);
-  int next = 256;
-  for (int b = 0; b < 256; ++b) {
-    bool printable = (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) ||
-                     (b >= 0xae && b <= 0xff);
-    unsigned cp = printable ? b : next++;
-    std::string utf8;
-    if (cp < 0x80) {
-      utf8 = static_cast<char>(cp);
-    } else {
-      utf8 += static_cast<char>(0xc0 | (cp >> 6));
-      utf8 += static_cast<char>(0x80 | (cp & 0x3f));
-    }
-    out[b] = utf8;
-  }
-  return out;
-}
-
 /// Words over a..z of increasing length, as many as asked for.
 std::vector<std::string> syntheticWords(size_t count) {
   std::vector<std::string> words, level = {""};
@@ -103,8 +83,9 @@ std::vector<std::string> syntheticWords(size_t count) {
   return words;
 }
 
-/// A SentencePiece vocabulary: <unk> <s> </s>, 256 byte tokens, then
-/// "word" and "▁word" pieces, better scores for shorter pieces.
+/// A SentencePiece vocabulary: <unk> <s> </s>, 256 byte tokens, "▁" and
+/// printable ASCII, then "word" and "▁word" pieces, better scores for
+/// shorter pieces.
 void writeSyntheticSpm(Writer &w, int64_t vocab) {
   std::vector<std::string> tokens = {"<unk>", "<s>", "</s>"};
   std::vector<int32_t> types = {2, 3, 3};
@@ -114,6 +95,15 @@ void writeSyntheticSpm(Writer &w, int64_t vocab) {
     tokens.push_back(hex);
     types.push_back(6);
   }
+  // The word boundary and the printable ASCII that is not a lowercase
+  // letter, so that common text needs no byte fallback.
+  tokens.push_back("\xe2\x96\x81");
+  types.push_back(1);
+  for (char ch = '!'; ch <= '~'; ++ch)
+    if (ch < 'a' || ch > 'z') {
+      tokens.push_back(std::string(1, ch));
+      types.push_back(1);
+    }
   size_t pieces = static_cast<size_t>(vocab) - tokens.size();
   std::vector<std::string> words = syntheticWords(pieces / 2 + 1);
   for (size_t k = 0; tokens.size() < static_cast<size_t>(vocab); ++k) {
@@ -137,7 +127,9 @@ void writeSyntheticSpm(Writer &w, int64_t vocab) {
 /// A byte-level BPE vocabulary: the 256 byte symbols, merges building
 /// "word" and "Ġword" tokens letter by letter, and <|endoftext|> last.
 void writeSyntheticBpe(Writer &w, int64_t vocab) {
-  std::vector<std::string> tokens = byteLevelAlphabet();
+  std::vector<std::string> tokens;
+  for (int b = 0; b < 256; ++b)
+    tokens.push_back(xfrt::byteLevelSymbol(static_cast<uint8_t>(b)));
   std::vector<std::string> merges;
   const std::string space = tokens[' '];
   size_t wanted = static_cast<size_t>(vocab) - 1; // room for <|endoftext|>
