@@ -222,7 +222,7 @@ const char *xfc::gguf::valueTypeName(ValueType type) {
 // Value
 //===----------------------------------------------------------------------===//
 
-static bool isIntegerType(ValueType t) {
+bool xfc::gguf::isIntegerType(ValueType t) {
   switch (t) {
   case ValueType::UInt8:
   case ValueType::Int8:
@@ -232,7 +232,6 @@ static bool isIntegerType(ValueType t) {
   case ValueType::Int32:
   case ValueType::UInt64:
   case ValueType::Int64:
-  case ValueType::Bool:
     return true;
   default:
     return false;
@@ -244,7 +243,6 @@ static bool isSignedType(ValueType t) {
          t == ValueType::Int32 || t == ValueType::Int64;
 }
 
-bool Value::isInteger() const { return isIntegerType(type); }
 
 int64_t Value::intAt(uint64_t index) const {
   const uint8_t *p = data + index * scalarSize(elementType);

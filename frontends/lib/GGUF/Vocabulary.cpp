@@ -11,22 +11,6 @@ const char *xfc::gguf::supportedTokenizerModels() { return "llama, gpt2"; }
 
 namespace {
 
-bool isIntegerType(ValueType type) {
-  switch (type) {
-  case ValueType::UInt8:
-  case ValueType::Int8:
-  case ValueType::UInt16:
-  case ValueType::Int16:
-  case ValueType::UInt32:
-  case ValueType::Int32:
-  case ValueType::UInt64:
-  case ValueType::Int64:
-    return true;
-  default:
-    return false;
-  }
-}
-
 /// "u32", "array of f32", ... for error messages.
 std::string describe(const Value &value) {
   if (value.type != ValueType::Array)

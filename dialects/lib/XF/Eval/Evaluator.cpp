@@ -80,6 +80,17 @@ std::vector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
   return strides;
 }
 
+/// Elements before and after dimension `axis`, for slicing along it.
+std::pair<int64_t, int64_t> outerInner(ArrayRef<int64_t> shape,
+                                       int64_t axis) {
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= shape[d];
+  for (size_t d = axis + 1; d < shape.size(); ++d)
+    inner *= shape[d];
+  return {outer, inner};
+}
+
 /// Number of rows when the last dimension is the row.
 int64_t rowsOf(const eval::Tensor &t) {
   return t.shape.empty() ? 1 : t.numElements() / t.shape.back();
@@ -322,11 +333,7 @@ eval::Tensor Interpreter::slice(SliceOp op) {
   int64_t axis = op.getAxis(), offset = op.getOffset(), size = op.getSize();
   std::vector<int64_t> shape = x.shape;
   shape[axis] = size;
-  int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < axis; ++d)
-    outer *= x.shape[d];
-  for (size_t d = axis + 1; d < x.shape.size(); ++d)
-    inner *= x.shape[d];
+  auto [outer, inner] = outerInner(x.shape, axis);
   eval::Tensor y(shape);
   for (int64_t o = 0; o < outer; ++o)
     std::copy_n(&x.data[(o * x.shape[axis] + offset) * inner], size * inner,
@@ -339,11 +346,7 @@ eval::Tensor Interpreter::repeat(RepeatInterleaveOp op) {
   int64_t axis = op.getAxis(), repeats = op.getRepeats();
   std::vector<int64_t> shape = x.shape;
   shape[axis] *= repeats;
-  int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < axis; ++d)
-    outer *= x.shape[d];
-  for (size_t d = axis + 1; d < x.shape.size(); ++d)
-    inner *= x.shape[d];
+  auto [outer, inner] = outerInner(x.shape, axis);
   eval::Tensor y(shape);
   int64_t extent = x.shape[axis];
   for (int64_t o = 0; o < outer; ++o)

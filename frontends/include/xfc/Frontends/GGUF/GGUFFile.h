@@ -43,6 +43,8 @@ enum class ValueType : uint32_t {
 };
 
 const char *valueTypeName(ValueType type);
+/// Whether values of `type` are integers; bool is not one.
+bool isIntegerType(ValueType type);
 
 /// One metadata value. Scalars are held decoded; strings and arrays point
 /// into the mapping.
@@ -60,7 +62,7 @@ struct Value {
   const uint8_t *data = nullptr;
   std::vector<std::string_view> strings;
 
-  bool isInteger() const;
+  bool isInteger() const { return isIntegerType(type); }
   bool isFloat() const {
     return type == ValueType::Float32 || type == ValueType::Float64;
   }
