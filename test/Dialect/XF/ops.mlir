@@ -137,3 +137,13 @@ func.func @fused(%q: tensor<?x8x64xf32>, %k: tensor<?x2x64xf32>, %v: tensor<?x2x
   %3 = xf.ffn gelu %x up %wu down %wd up_bias %bu down_bias %bd : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<64x256xf32>, tensor<256xf32>, tensor<64xf32>) -> tensor<?x64xf32>
   return %0, %1, %2, %3 : tensor<?x8x64xf32>, tensor<?x8x64xf32>, tensor<?x64xf32>, tensor<?x64xf32>
 }
+
+// -----
+
+// Zero-element tensors reshape like any other.
+// CHECK-LABEL: func.func @reshape_zero_elements
+func.func @reshape_zero_elements(%x: tensor<?x0xf32>) -> tensor<0xf32> {
+  // CHECK: xf.reshape %{{.*}} : tensor<?x0xf32> -> tensor<0xf32>
+  %0 = xf.reshape %x : tensor<?x0xf32> -> tensor<0xf32>
+  return %0 : tensor<0xf32>
+}

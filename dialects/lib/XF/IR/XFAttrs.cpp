@@ -5,6 +5,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -55,9 +56,16 @@ Attribute QuantSchemeAttr::parse(AsmParser &parser, Type) {
       parser.parseComma() || parser.parseKeyword("group") ||
       parser.parseEqual())
     return {};
-  if (failed(parser.parseOptionalKeyword("per_channel")) &&
-      parser.parseInteger(groupSize))
-    return {};
+  if (failed(parser.parseOptionalKeyword("per_channel"))) {
+    SMLoc groupLoc = parser.getCurrentLocation();
+    if (parser.parseInteger(groupSize))
+      return {};
+    // 0 is how per_channel is stored; spelled as a number it is a mistake.
+    if (groupSize == 0)
+      return parser.emitError(groupLoc, "quantization group size must be "
+                                        "positive or per_channel"),
+             Attribute();
+  }
   if (parser.parseComma())
     return {};
   FailureOr<QuantMode> mode =
@@ -113,10 +121,16 @@ Attribute PackedLayoutAttr::parse(AsmParser &parser, Type) {
     return {};
   SmallVector<int64_t> tile;
   int64_t vnni = 1;
+  llvm::StringSet<> seen;
   while (succeeded(parser.parseOptionalComma())) {
     StringRef key;
+    SMLoc keyLoc = parser.getCurrentLocation();
     if (parser.parseKeyword(&key) || parser.parseEqual())
       return {};
+    if (!seen.insert(key).second)
+      return parser.emitError(keyLoc, "layout parameter '")
+                 << key << "' given twice",
+             Attribute();
     if (key == "tile") {
       if (parser.parseCommaSeparatedList(
               AsmParser::Delimiter::Square,

@@ -8,6 +8,8 @@
 #include "mlir/IR/OpImplementation.h"
 
 #include <cmath>
+#include <limits>
+#include <tuple>
 
 using namespace mlir;
 using namespace mlir::xf;
@@ -105,6 +107,8 @@ LogicalResult GlobalWeightOp::verify() {
     return emitOpError() << "type must be a statically shaped float tensor "
                             "or a quantized tensor, got "
                          << type;
+  if (tensor.getNumElements() == 0)
+    return emitOpError() << "weight " << type << " has no elements";
   return success();
 }
 
@@ -286,7 +290,7 @@ LogicalResult EmbeddingOp::verify() {
     return emitOpError() << "table must be 2-D [vocab, dim]";
   if (res.getRank() != 2 || !dimsAgree(res.getDimSize(1), table[1]) ||
       !dimsAgree(res.getDimSize(0), getIds().getType().getDimSize(0)))
-    return emitOpError() << "result must be [tokens, " << table[1]
+    return emitOpError() << "result must be [tokens, " << dimStr(table[1])
                          << "], got " << res;
   return success();
 }
@@ -318,11 +322,15 @@ LogicalResult ReshapeOp::verify() {
   if (inDyn == 0 && outDyn == 0 && inCount != outCount)
     return emitOpError() << "element counts differ: " << inCount << " vs "
                          << outCount;
-  // With a dynamic side, its static part must divide the other side's count.
-  if (inDyn == 0 && outDyn == 1 && (outCount == 0 || inCount % outCount != 0))
+  // With a dynamic side, its static part must divide the other side's count
+  // (a zero-sized static part only fits zero elements).
+  auto fits = [](int64_t total, int64_t part) {
+    return part == 0 ? total == 0 : total % part == 0;
+  };
+  if (inDyn == 0 && outDyn == 1 && !fits(inCount, outCount))
     return emitOpError() << "cannot reshape " << inCount << " elements into "
                          << out;
-  if (inDyn == 1 && outDyn == 0 && (inCount == 0 || outCount % inCount != 0))
+  if (inDyn == 1 && outDyn == 0 && !fits(outCount, inCount))
     return emitOpError() << "cannot reshape " << in << " into " << outCount
                          << " elements";
   return success();
@@ -398,9 +406,10 @@ LogicalResult SliceOp::verify() {
   if (offset < 0 || size <= 0)
     return emitOpError() << "needs offset >= 0 and size > 0";
   int64_t extent = in.getDimSize(axis);
-  if (!ShapedType::isDynamic(extent) && offset + size > extent)
-    return emitOpError() << "range [" << offset << ", " << offset + size
-                         << ") exceeds dimension " << axis << " of size "
+  // Written so that huge offsets cannot overflow.
+  if (!ShapedType::isDynamic(extent) && (size > extent || offset > extent - size))
+    return emitOpError() << "range of " << size << " at offset " << offset
+                         << " exceeds dimension " << axis << " of size "
                          << extent;
   for (int64_t i = 0; i < in.getRank(); ++i) {
     int64_t expected = i == axis ? size : in.getDimSize(i);
@@ -418,6 +427,11 @@ LogicalResult RepeatInterleaveOp::verify() {
     return failure();
   if (repeats < 1)
     return emitOpError() << "repeats must be >= 1, got " << repeats;
+  int64_t extent = in.getDimSize(axis);
+  if (!ShapedType::isDynamic(extent) &&
+      extent > std::numeric_limits<int64_t>::max() / 2 / repeats)
+    return emitOpError() << "repeating " << extent << " elements " << repeats
+                         << " times overflows";
   if (in.getRank() != out.getRank() ||
       in.getElementType() != out.getElementType())
     return emitOpError() << "result must have the input's rank and element "
@@ -489,6 +503,8 @@ LogicalResult AttentionOp::verify() {
   if (ShapedType::isDynamic(heads) || ShapedType::isDynamic(kvHeads) ||
       ShapedType::isDynamic(headDim))
     return emitOpError() << "head counts and head_dim must be static";
+  if (heads <= 0 || kvHeads <= 0 || headDim <= 0)
+    return emitOpError() << "head counts and head_dim must be positive";
   if (k.getDimSize(2) != headDim)
     return emitOpError() << "query head_dim " << headDim
                          << " differs from key head_dim " << k.getDimSize(2);
@@ -538,11 +554,15 @@ LogicalResult FfnOp::verify() {
       return failure();
   if (failed(verifyMatrix(*this, getDown(), "down weight", dim, hidden)))
     return failure();
-  if (Value b = getUpBias())
-    if (failed(verifyVector(*this, b, "up bias", hidden)))
+  for (auto [bias, name, size] :
+       {std::tuple{getUpBias(), "up bias", hidden},
+        std::tuple{getDownBias(), "down bias", dim}}) {
+    if (!bias)
+      continue;
+    if (failed(verifyVector(*this, bias, name, size)))
       return failure();
-  if (Value b = getDownBias())
-    if (failed(verifyVector(*this, b, "down bias", dim)))
-      return failure();
+    if (tensorType(bias).getElementType() != in.getElementType())
+      return emitOpError() << name << " must have the input's element type";
+  }
   return success();
 }

@@ -1,0 +1,206 @@
+// RUN: xfc-opt %s -split-input-file -verify-diagnostics
+
+//===----------------------------------------------------------------------===//
+// #xf.quant
+//===----------------------------------------------------------------------===//
+
+// expected-error @+1 {{quantization bits must be 4 or 8, got 3}}
+func.func private @bits() attributes {q = #xf.quant<bits = 3, group = 32, symmetric, scale = f16>}
+
+// -----
+
+// expected-error @+1 {{quantization group size must be positive or per_channel, got -32}}
+func.func private @negative_group() attributes {q = #xf.quant<bits = 4, group = -32, symmetric, scale = f16>}
+
+// -----
+
+// expected-error @+1 {{quantization scale type must be f16, bf16 or f32, got 'f64'}}
+func.func private @scale_f64() attributes {q = #xf.quant<bits = 8, group = per_channel, symmetric, scale = f64>}
+
+// -----
+
+// expected-error @+1 {{quantization scale type must be f16, bf16 or f32, got 'i8'}}
+func.func private @scale_int() attributes {q = #xf.quant<bits = 8, group = 32, asymmetric, scale = i8>}
+
+// -----
+
+// expected-error @+1 {{unknown quantization mode 'signed'}}
+func.func private @mode() attributes {q = #xf.quant<bits = 4, group = 32, signed, scale = f16>}
+
+// -----
+
+// expected-error @+1 {{expected integer value}}
+func.func private @group_keyword() attributes {q = #xf.quant<bits = 4, group = per_row, symmetric, scale = f16>}
+
+// -----
+
+// expected-error @+1 {{quantization bits must be 4 or 8, got 3}}
+func.func private @bits_in_qtensor(!xf.qtensor<64x64xi3, #xf.quant<bits = 3, group = 32, symmetric, scale = f16>>)
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// #xf.layout
+//===----------------------------------------------------------------------===//
+
+// expected-error @+1 {{unknown layout 'col_major'}}
+func.func private @layout_kind() attributes {l = #xf.layout<col_major>}
+
+// -----
+
+// expected-error @+1 {{unknown layout parameter 'tiles', expected 'tile' or 'vnni'}}
+func.func private @layout_param() attributes {l = #xf.layout<blocked, tiles = [16, 64]>}
+
+// -----
+
+// expected-error @+1 {{only the 'blocked' layout takes tile and vnni parameters}}
+func.func private @row_major_tile() attributes {l = #xf.layout<row_major, tile = [16, 64]>}
+
+// -----
+
+// expected-error @+1 {{only the 'blocked' layout takes tile and vnni parameters}}
+func.func private @ggml_vnni() attributes {l = #xf.layout<ggml, vnni = 2>}
+
+// -----
+
+// expected-error @+1 {{'blocked' layout needs tile = [n, k] with positive sizes}}
+func.func private @blocked_no_tile() attributes {l = #xf.layout<blocked>}
+
+// -----
+
+// expected-error @+1 {{'blocked' layout needs tile = [n, k] with positive sizes}}
+func.func private @blocked_tile_rank() attributes {l = #xf.layout<blocked, tile = [16, 64, 4]>}
+
+// -----
+
+// expected-error @+1 {{'blocked' layout needs tile = [n, k] with positive sizes}}
+func.func private @blocked_tile_zero() attributes {l = #xf.layout<blocked, tile = [0, 64]>}
+
+// -----
+
+// expected-error @+1 {{vnni group must be 1, 2 or 4, got 3}}
+func.func private @vnni() attributes {l = #xf.layout<blocked, tile = [16, 63], vnni = 3>}
+
+// -----
+
+// expected-error @+1 {{tile k (6) must be a multiple of the vnni group (4)}}
+func.func private @vnni_tile() attributes {l = #xf.layout<blocked, tile = [16, 6], vnni = 4>}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// !xf.qtensor
+//===----------------------------------------------------------------------===//
+
+// expected-error @+1 {{quantized storage type must be an integer type, got 'f16'}}
+func.func private @storage_float(!xf.qtensor<64x64xf16, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>>)
+
+// -----
+
+// expected-error @+1 {{expected static shape}}
+func.func private @dynamic(!xf.qtensor<?x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>)
+
+// -----
+
+// expected-error @+1 {{quantized weights must be 2-D [out, in], got rank 1}}
+func.func private @rank1(!xf.qtensor<64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>)
+
+// -----
+
+// expected-error @+1 {{quantized weights must be 2-D [out, in], got rank 3}}
+func.func private @rank3(!xf.qtensor<2x64x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>)
+
+// -----
+
+// expected-error @+1 {{quantized weight dimensions must be positive}}
+func.func private @zero_dim(!xf.qtensor<0x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>)
+
+// -----
+
+// expected-error @+1 {{storage type 'i8' does not match the scheme's 4 bits}}
+func.func private @storage_width(!xf.qtensor<64x64xi8, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>)
+
+// -----
+
+// expected-error @+1 {{input dimension 48 is not a multiple of the group size 32}}
+func.func private @group(!xf.qtensor<64x48xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>)
+
+// -----
+
+// expected-error @+1 {{shape 40x64 is not a whole number of 16x64 tiles}}
+func.func private @tile_rows(!xf.qtensor<40x64xi8, #xf.quant<bits = 8, group = per_channel, symmetric, scale = f32>, #xf.layout<blocked, tile = [16, 64], vnni = 4>>)
+
+// -----
+
+// expected-error @+1 {{shape 128x96 is not a whole number of 16x64 tiles}}
+func.func private @tile_cols(!xf.qtensor<128x96xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f32>, #xf.layout<blocked, tile = [16, 64]>>)
+
+// -----
+
+// The scheme and the layout can not swap places.
+// expected-error @+1 {{invalid kind of attribute specified}}
+func.func private @scheme_kind(!xf.qtensor<64x64xi4, #xf.layout<ggml>>)
+
+// -----
+
+// expected-error @+1 {{only the 'blocked' layout takes tile and vnni parameters}}
+func.func private @layout_in_qtensor(!xf.qtensor<64x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml, tile = [16, 64]>>)
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// !xf.kv_cache
+//===----------------------------------------------------------------------===//
+
+// expected-error @+1 {{expected max_context x kv_heads x head_dim, got 2 dimensions}}
+func.func private @cache_rank2(!xf.kv_cache<2048x256xf16>)
+
+// -----
+
+// expected-error @+1 {{expected max_context x kv_heads x head_dim, got 4 dimensions}}
+func.func private @cache_rank4(!xf.kv_cache<2x2048x4x64xf16>)
+
+// -----
+
+// expected-error @+1 {{expected static shape}}
+func.func private @cache_dynamic(!xf.kv_cache<?x4x64xf16>)
+
+// -----
+
+// expected-error @+1 {{KV cache dimensions must be positive}}
+func.func private @cache_zero(!xf.kv_cache<2048x0x64xf16>)
+
+// -----
+
+// expected-error @+1 {{KV cache element type must be a float type or i8, got 'i32'}}
+func.func private @cache_i32(!xf.kv_cache<2048x4x64xi32>)
+
+// -----
+
+// expected-error @+1 {{KV cache element type must be a float type or i8, got 'index'}}
+func.func private @cache_index(!xf.kv_cache<2048x4x64xindex>)
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Unknown mnemonics
+//===----------------------------------------------------------------------===//
+
+// expected-error @+1 {{type `tensor` in dialect `xf`}}
+func.func private @unknown_type(!xf.tensor<4xf32>)
+
+// -----
+
+// expected-error @+1 {{unknown attribute `quantization` in dialect `xf`}}
+func.func private @unknown_attr() attributes {q = #xf.quantization<bits = 4>}
+
+// -----
+
+// A spelled-out 0 is not per_channel.
+// expected-error @+1 {{quantization group size must be positive or per_channel}}
+func.func private @group_zero() -> !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 0, symmetric, scale = f16>>
+
+// -----
+
+// expected-error @+1 {{layout parameter 'vnni' given twice}}
+func.func private @vnni_twice() -> !xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = per_channel, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 64], vnni = 2, vnni = 4>>

@@ -1,0 +1,1053 @@
+// RUN: xfc-opt %s -split-input-file -verify-diagnostics
+
+//===----------------------------------------------------------------------===//
+// xf.global_weight
+//===----------------------------------------------------------------------===//
+
+// expected-error @+1 {{type must be a statically shaped float tensor or a quantized tensor, got 'tensor<?x64xf32>'}}
+xf.global_weight @w : tensor<?x64xf32>
+
+// -----
+
+// expected-error @+1 {{type must be a statically shaped float tensor or a quantized tensor, got 'tensor<64x64xi32>'}}
+xf.global_weight @w : tensor<64x64xi32>
+
+// -----
+
+// expected-error @+1 {{type must be a statically shaped float tensor or a quantized tensor, got 'memref<64x64xf32>'}}
+xf.global_weight @w : memref<64x64xf32>
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// xf.weight
+//===----------------------------------------------------------------------===//
+
+func.func @weight_unknown_symbol() -> tensor<64x64xf32> {
+  // expected-error @+1 {{'missing' does not name an xf.global_weight}}
+  %w = xf.weight @missing : tensor<64x64xf32>
+  return %w : tensor<64x64xf32>
+}
+
+// -----
+
+// The symbol exists but is not an xf.global_weight.
+func.func private @not_a_weight()
+
+func.func @weight_wrong_symbol_kind() -> tensor<64x64xf32> {
+  // expected-error @+1 {{'not_a_weight' does not name an xf.global_weight}}
+  %w = xf.weight @not_a_weight : tensor<64x64xf32>
+  return %w : tensor<64x64xf32>
+}
+
+// -----
+
+xf.global_weight @w : tensor<64x64xf16>
+
+func.func @weight_type_mismatch() -> tensor<64x64xf32> {
+  // expected-error @+1 {{result type 'tensor<64x64xf32>' does not match the type 'tensor<64x64xf16>' declared for 'w'}}
+  %w = xf.weight @w : tensor<64x64xf32>
+  return %w : tensor<64x64xf32>
+}
+
+// -----
+
+xf.global_weight @q : !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>
+
+func.func @weight_quant_mismatch() -> !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 64, symmetric, scale = f16>> {
+  // expected-error @+1 {{does not match the type '!xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>' declared for 'q'}}
+  %q = xf.weight @q : !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 64, symmetric, scale = f16>>
+  return %q : !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 64, symmetric, scale = f16>>
+}
+
+// -----
+
+func.func @weight_int_result() -> tensor<64xi32> {
+  // expected-error @+1 {{result #0 must be float tensor or quantized weight, but got 'tensor<64xi32>'}}
+  %w = xf.weight @w : tensor<64xi32>
+  return %w : tensor<64xi32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// xf.dequantize
+//===----------------------------------------------------------------------===//
+
+func.func @dequantize_shape(%q: !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>) -> tensor<64x128xf32> {
+  // expected-error @+1 {{result shape must equal the quantized shape}}
+  %f = xf.dequantize %q : !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>> -> tensor<64x128xf32>
+  return %f : tensor<64x128xf32>
+}
+
+// -----
+
+func.func @dequantize_float_input(%x: tensor<128x64xf32>) -> tensor<128x64xf32> {
+  // expected-error @+1 {{operand #0 must be A statically shaped, quantized weight tensor, but got 'tensor<128x64xf32>'}}
+  %f = xf.dequantize %x : tensor<128x64xf32> -> tensor<128x64xf32>
+  return %f : tensor<128x64xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+func.func @add_element_type(%x: tensor<4xf32>, %y: tensor<4xf16>) -> tensor<4xf32> {
+  // expected-error @+1 {{operands and result must have the same element type}}
+  %0 = xf.add %x, %y : (tensor<4xf32>, tensor<4xf16>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @mul_element_type(%x: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xbf16> {
+  // expected-error @+1 {{operands and result must have the same element type}}
+  %0 = xf.mul %x, %y : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xbf16>
+  return %0 : tensor<4xbf16>
+}
+
+// -----
+
+func.func @add_int_operand(%x: tensor<4xi32>, %y: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{operand #0 must be ranked tensor of floating-point values, but got 'tensor<4xi32>'}}
+  %0 = xf.add %x, %y : (tensor<4xi32>, tensor<4xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @add_not_broadcastable(%x: tensor<4x3xf32>, %y: tensor<4xf32>) -> tensor<4x3xf32> {
+  // expected-error @+1 {{operands don't have broadcast-compatible shapes}}
+  %0 = xf.add %x, %y : (tensor<4x3xf32>, tensor<4xf32>) -> tensor<4x3xf32>
+  return %0 : tensor<4x3xf32>
+}
+
+// -----
+
+func.func @mul_bad_result_shape(%x: tensor<4x3xf32>, %y: tensor<3xf32>) -> tensor<4x5xf32> {
+  // expected-error @+1 {{result type '4x5' not broadcast compatible with broadcasted operands's shapes '4x3'}}
+  %0 = xf.mul %x, %y : (tensor<4x3xf32>, tensor<3xf32>) -> tensor<4x5xf32>
+  return %0 : tensor<4x5xf32>
+}
+
+// -----
+
+func.func @silu_type_mismatch(%x: tensor<4xf32>) -> tensor<4xf16> {
+  // expected-error @+1 {{requires the same type for all operands and results}}
+  %0 = "xf.silu"(%x) : (tensor<4xf32>) -> tensor<4xf16>
+  return %0 : tensor<4xf16>
+}
+
+// -----
+
+func.func @gelu_unknown_approximation(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'approximation' [erf, tanh]}}
+  %0 = xf.gelu fast %x : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @convert_shape(%x: tensor<4xf16>) -> tensor<8xf32> {
+  // expected-error @+1 {{requires the same shape for all operands and results}}
+  %0 = xf.convert %x : tensor<4xf16> to tensor<8xf32>
+  return %0 : tensor<8xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Normalization
+//===----------------------------------------------------------------------===//
+
+func.func @rms_norm_rank0(%x: tensor<f32>, %g: tensor<1xf32>) -> tensor<f32> {
+  // expected-error @+1 {{input must have rank >= 1}}
+  %0 = xf.rms_norm %x, %g eps = 1.0e-6 : tensor<f32>, tensor<1xf32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+func.func @rms_norm_negative_eps(%x: tensor<?x64xf32>, %g: tensor<64xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{epsilon must be non-negative, got -1}}
+  %0 = xf.rms_norm %x, %g eps = -1.0 : tensor<?x64xf32>, tensor<64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @rms_norm_nan_eps(%x: tensor<?x64xf32>, %g: tensor<64xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{epsilon must be non-negative}}
+  %0 = xf.rms_norm %x, %g eps = 0x7FC00000 : tensor<?x64xf32>, tensor<64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @rms_norm_weight_size(%x: tensor<?x64xf32>, %g: tensor<32xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{norm parameter must be a 1-D tensor of 64 elements, got 'tensor<32xf32>'}}
+  %0 = xf.rms_norm %x, %g eps = 1.0e-6 : tensor<?x64xf32>, tensor<32xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @rms_norm_weight_rank(%x: tensor<?x64xf32>, %g: tensor<1x64xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{norm parameter must be a 1-D tensor of 64 elements, got 'tensor<1x64xf32>'}}
+  %0 = xf.rms_norm %x, %g eps = 1.0e-6 : tensor<?x64xf32>, tensor<1x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @rms_norm_weight_element_type(%x: tensor<?x64xf32>, %g: tensor<64xf16>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{norm parameters must have the input's element type}}
+  %0 = xf.rms_norm %x, %g eps = 1.0e-6 : tensor<?x64xf32>, tensor<64xf16>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @rms_norm_result_type(%x: tensor<?x64xf32>, %g: tensor<64xf32>) -> tensor<?x64xf16> {
+  // expected-error @+1 {{failed to verify that all of {input, result} have same type}}
+  %0 = "xf.rms_norm"(%x, %g) {epsilon = 1.0e-6 : f32} : (tensor<?x64xf32>, tensor<64xf32>) -> tensor<?x64xf16>
+  return %0 : tensor<?x64xf16>
+}
+
+// -----
+
+func.func @layer_norm_bias_size(%x: tensor<?x64xf32>, %g: tensor<64xf32>, %b: tensor<65xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{norm parameter must be a 1-D tensor of 64 elements, got 'tensor<65xf32>'}}
+  %0 = xf.layer_norm %x, %g, %b eps = 1.0e-5 : tensor<?x64xf32>, tensor<64xf32>, tensor<65xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @layer_norm_bias_element_type(%x: tensor<?x64xf32>, %g: tensor<64xf32>, %b: tensor<64xbf16>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{norm parameters must have the input's element type}}
+  %0 = xf.layer_norm %x, %g, %b eps = 1.0e-5 : tensor<?x64xf32>, tensor<64xf32>, tensor<64xbf16>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @layer_norm_negative_eps(%x: tensor<?x64xf32>, %g: tensor<64xf32>, %b: tensor<64xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{epsilon must be non-negative}}
+  %0 = xf.layer_norm %x, %g, %b eps = -1.0e-5 : tensor<?x64xf32>, tensor<64xf32>, tensor<64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// xf.rope
+//===----------------------------------------------------------------------===//
+
+func.func @rope_rank(%x: tensor<?x64xf32>, %pos: tensor<?xi32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{input must be [tokens, heads, head_dim], got 'tensor<?x64xf32>'}}
+  %0 = xf.rope neox %x, %pos theta = 10000.0 : tensor<?x64xf32>, tensor<?xi32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @rope_dynamic_head_dim(%x: tensor<?x8x?xf32>, %pos: tensor<?xi32>) -> tensor<?x8x?xf32> {
+  // expected-error @+1 {{head_dim must be static}}
+  %0 = xf.rope neox %x, %pos theta = 10000.0 : tensor<?x8x?xf32>, tensor<?xi32>
+  return %0 : tensor<?x8x?xf32>
+}
+
+// -----
+
+func.func @rope_odd_dims(%x: tensor<?x8x64xf32>, %pos: tensor<?xi32>) -> tensor<?x8x64xf32> {
+  // expected-error @+1 {{rotary dims must be even and in (0, 64], got 31}}
+  %0 = xf.rope neox %x, %pos theta = 10000.0 dims = 31 : tensor<?x8x64xf32>, tensor<?xi32>
+  return %0 : tensor<?x8x64xf32>
+}
+
+// -----
+
+func.func @rope_dims_too_large(%x: tensor<?x8x64xf32>, %pos: tensor<?xi32>) -> tensor<?x8x64xf32> {
+  // expected-error @+1 {{rotary dims must be even and in (0, 64], got 128}}
+  %0 = xf.rope neox %x, %pos theta = 10000.0 dims = 128 : tensor<?x8x64xf32>, tensor<?xi32>
+  return %0 : tensor<?x8x64xf32>
+}
+
+// -----
+
+func.func @rope_zero_dims(%x: tensor<?x8x64xf32>, %pos: tensor<?xi32>) -> tensor<?x8x64xf32> {
+  // expected-error @+1 {{rotary dims must be even and in (0, 64], got 0}}
+  %0 = xf.rope neox %x, %pos theta = 10000.0 dims = 0 : tensor<?x8x64xf32>, tensor<?xi32>
+  return %0 : tensor<?x8x64xf32>
+}
+
+// -----
+
+// Without `dims`, the rotary dim defaults to head_dim, which is odd here.
+func.func @rope_odd_head_dim(%x: tensor<?x8x63xf32>, %pos: tensor<?xi32>) -> tensor<?x8x63xf32> {
+  // expected-error @+1 {{rotary dims must be even and in (0, 63], got 63}}
+  %0 = xf.rope interleaved %x, %pos theta = 10000.0 : tensor<?x8x63xf32>, tensor<?xi32>
+  return %0 : tensor<?x8x63xf32>
+}
+
+// -----
+
+func.func @rope_positions_count(%x: tensor<4x8x64xf32>, %pos: tensor<5xi32>) -> tensor<4x8x64xf32> {
+  // expected-error @+1 {{has 4 tokens but 5 positions}}
+  %0 = xf.rope neox %x, %pos theta = 10000.0 : tensor<4x8x64xf32>, tensor<5xi32>
+  return %0 : tensor<4x8x64xf32>
+}
+
+// -----
+
+func.func @rope_theta(%x: tensor<?x8x64xf32>, %pos: tensor<?xi32>) -> tensor<?x8x64xf32> {
+  // expected-error @+1 {{theta must be positive}}
+  %0 = xf.rope neox %x, %pos theta = 0.0 : tensor<?x8x64xf32>, tensor<?xi32>
+  return %0 : tensor<?x8x64xf32>
+}
+
+// -----
+
+func.func @rope_float_positions(%x: tensor<?x8x64xf32>, %pos: tensor<?xf32>) -> tensor<?x8x64xf32> {
+  // expected-error @+1 {{operand #1 must be 1D tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<?xf32>'}}
+  %0 = xf.rope neox %x, %pos theta = 10000.0 : tensor<?x8x64xf32>, tensor<?xf32>
+  return %0 : tensor<?x8x64xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// xf.causal_mask
+//===----------------------------------------------------------------------===//
+
+func.func @causal_mask_rank(%s: tensor<?xf32>, %off: index) -> tensor<?xf32> {
+  // expected-error @+1 {{scores must have rank >= 2 ([..., queries, keys])}}
+  %0 = xf.causal_mask %s, %off : tensor<?xf32>
+  return %0 : tensor<?xf32>
+}
+
+// -----
+
+func.func @causal_mask_offset_type(%s: tensor<?x?xf32>, %off: i64) -> tensor<?x?xf32> {
+  // expected-error @+1 {{operand #1 must be index, but got 'i64'}}
+  %0 = "xf.causal_mask"(%s, %off) : (tensor<?x?xf32>, i64) -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// xf.linear
+//===----------------------------------------------------------------------===//
+
+func.func @linear_rank(%x: tensor<?x64xf32>, %w: tensor<128x64xf32>) -> tensor<128xf32> {
+  // expected-error @+1 {{input and result must have the same rank >= 1}}
+  %0 = xf.linear %x, %w : (tensor<?x64xf32>, tensor<128x64xf32>) -> tensor<128xf32>
+  return %0 : tensor<128xf32>
+}
+
+// -----
+
+func.func @linear_rank0(%x: tensor<f32>, %w: tensor<1x1xf32>) -> tensor<f32> {
+  // expected-error @+1 {{input and result must have the same rank >= 1}}
+  %0 = xf.linear %x, %w : (tensor<f32>, tensor<1x1xf32>) -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+func.func @linear_element_type(%x: tensor<?x64xf32>, %w: tensor<128x64xf32>) -> tensor<?x128xf16> {
+  // expected-error @+1 {{input and result must have the same element type}}
+  %0 = xf.linear %x, %w : (tensor<?x64xf32>, tensor<128x64xf32>) -> tensor<?x128xf16>
+  return %0 : tensor<?x128xf16>
+}
+
+// -----
+
+func.func @linear_weight_shape(%x: tensor<?x64xf32>, %w: tensor<64x128xf32>) -> tensor<?x128xf32> {
+  // expected-error @+1 {{weight must have shape [128, 64], got 'tensor<64x128xf32>'}}
+  %0 = xf.linear %x, %w : (tensor<?x64xf32>, tensor<64x128xf32>) -> tensor<?x128xf32>
+  return %0 : tensor<?x128xf32>
+}
+
+// -----
+
+func.func @linear_weight_rank(%x: tensor<?x64xf32>, %w: tensor<2x128x64xf32>) -> tensor<?x128xf32> {
+  // expected-error @+1 {{weight must have shape [128, 64], got 'tensor<2x128x64xf32>'}}
+  %0 = xf.linear %x, %w : (tensor<?x64xf32>, tensor<2x128x64xf32>) -> tensor<?x128xf32>
+  return %0 : tensor<?x128xf32>
+}
+
+// -----
+
+func.func @linear_qweight_shape(%x: tensor<?x32xf32>, %q: !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>) -> tensor<?x128xf32> {
+  // expected-error @+1 {{weight must have shape [128, 32], got '!xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>'}}
+  %0 = xf.linear %x, %q : (tensor<?x32xf32>, !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>) -> tensor<?x128xf32>
+  return %0 : tensor<?x128xf32>
+}
+
+// -----
+
+func.func @linear_int_weight(%x: tensor<?x64xf32>, %w: tensor<128x64xi8>) -> tensor<?x128xf32> {
+  // expected-error @+1 {{operand #1 must be float tensor or quantized weight, but got 'tensor<128x64xi8>'}}
+  %0 = xf.linear %x, %w : (tensor<?x64xf32>, tensor<128x64xi8>) -> tensor<?x128xf32>
+  return %0 : tensor<?x128xf32>
+}
+
+// -----
+
+func.func @linear_batch_dim(%x: tensor<4x64xf32>, %w: tensor<128x64xf32>) -> tensor<5x128xf32> {
+  // expected-error @+1 {{result dimension 0 (5) does not match the input's (4)}}
+  %0 = xf.linear %x, %w : (tensor<4x64xf32>, tensor<128x64xf32>) -> tensor<5x128xf32>
+  return %0 : tensor<5x128xf32>
+}
+
+// -----
+
+func.func @linear_bias_size(%x: tensor<?x64xf32>, %w: tensor<128x64xf32>, %b: tensor<64xf32>) -> tensor<?x128xf32> {
+  // expected-error @+1 {{bias must be a 1-D tensor of 128 elements, got 'tensor<64xf32>'}}
+  %0 = xf.linear %x, %w, %b : (tensor<?x64xf32>, tensor<128x64xf32>, tensor<64xf32>) -> tensor<?x128xf32>
+  return %0 : tensor<?x128xf32>
+}
+
+// -----
+
+func.func @linear_bias_element_type(%x: tensor<?x64xf32>, %w: tensor<128x64xf32>, %b: tensor<128xf16>) -> tensor<?x128xf32> {
+  // expected-error @+1 {{bias must have the result's element type}}
+  %0 = xf.linear %x, %w, %b : (tensor<?x64xf32>, tensor<128x64xf32>, tensor<128xf16>) -> tensor<?x128xf32>
+  return %0 : tensor<?x128xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// xf.matmul
+//===----------------------------------------------------------------------===//
+
+func.func @matmul_rank(%a: tensor<64xf32>, %b: tensor<64xf32>) -> tensor<f32> {
+  // expected-error @+1 {{operands and result must have the same rank >= 2}}
+  %0 = xf.matmul %a, %b : (tensor<64xf32>, tensor<64xf32>) -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+func.func @matmul_rank_mismatch(%a: tensor<8x4x64xf32>, %b: tensor<64x16xf32>) -> tensor<8x4x16xf32> {
+  // expected-error @+1 {{operands and result must have the same rank >= 2}}
+  %0 = xf.matmul %a, %b : (tensor<8x4x64xf32>, tensor<64x16xf32>) -> tensor<8x4x16xf32>
+  return %0 : tensor<8x4x16xf32>
+}
+
+// -----
+
+func.func @matmul_element_type(%a: tensor<4x64xf32>, %b: tensor<64x16xf16>) -> tensor<4x16xf32> {
+  // expected-error @+1 {{operands and result must have the same element type}}
+  %0 = xf.matmul %a, %b : (tensor<4x64xf32>, tensor<64x16xf16>) -> tensor<4x16xf32>
+  return %0 : tensor<4x16xf32>
+}
+
+// -----
+
+func.func @matmul_batch(%a: tensor<8x4x64xf32>, %b: tensor<4x64x16xf32>) -> tensor<8x4x16xf32> {
+  // expected-error @+1 {{batch dimension 0 differs}}
+  %0 = xf.matmul %a, %b : (tensor<8x4x64xf32>, tensor<4x64x16xf32>) -> tensor<8x4x16xf32>
+  return %0 : tensor<8x4x16xf32>
+}
+
+// -----
+
+func.func @matmul_result_batch(%a: tensor<8x4x64xf32>, %b: tensor<8x64x16xf32>) -> tensor<2x4x16xf32> {
+  // expected-error @+1 {{batch dimension 0 differs}}
+  %0 = xf.matmul %a, %b : (tensor<8x4x64xf32>, tensor<8x64x16xf32>) -> tensor<2x4x16xf32>
+  return %0 : tensor<2x4x16xf32>
+}
+
+// -----
+
+func.func @matmul_contraction(%a: tensor<4x64xf32>, %b: tensor<32x16xf32>) -> tensor<4x16xf32> {
+  // expected-error @+1 {{contraction sizes differ: 64 vs 32}}
+  %0 = xf.matmul %a, %b : (tensor<4x64xf32>, tensor<32x16xf32>) -> tensor<4x16xf32>
+  return %0 : tensor<4x16xf32>
+}
+
+// -----
+
+// With transpose_rhs the contraction dimension of rhs is its last one.
+func.func @matmul_contraction_transposed(%a: tensor<4x64xf32>, %b: tensor<64x16xf32>) -> tensor<4x64xf32> {
+  // expected-error @+1 {{contraction sizes differ: 64 vs 16}}
+  %0 = xf.matmul %a, %b transpose_rhs : (tensor<4x64xf32>, tensor<64x16xf32>) -> tensor<4x64xf32>
+  return %0 : tensor<4x64xf32>
+}
+
+// -----
+
+func.func @matmul_result(%a: tensor<?x64xf32>, %b: tensor<64x16xf32>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{result must be [..., ?, 16]}}
+  %0 = xf.matmul %a, %b : (tensor<?x64xf32>, tensor<64x16xf32>) -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// xf.embedding
+//===----------------------------------------------------------------------===//
+
+func.func @embedding_table_rank(%t: tensor<1000xf32>, %ids: tensor<?xi32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{table must be 2-D [vocab, dim]}}
+  %0 = xf.embedding %t[%ids] : (tensor<1000xf32>, tensor<?xi32>) -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @embedding_result_dim(%t: tensor<1000x64xf32>, %ids: tensor<?xi32>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{result must be [tokens, 64], got 'tensor<?x32xf32>'}}
+  %0 = xf.embedding %t[%ids] : (tensor<1000x64xf32>, tensor<?xi32>) -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @embedding_result_tokens(%t: tensor<1000x64xf32>, %ids: tensor<4xi32>) -> tensor<5x64xf32> {
+  // expected-error @+1 {{result must be [tokens, 64], got 'tensor<5x64xf32>'}}
+  %0 = xf.embedding %t[%ids] : (tensor<1000x64xf32>, tensor<4xi32>) -> tensor<5x64xf32>
+  return %0 : tensor<5x64xf32>
+}
+
+// -----
+
+func.func @embedding_result_rank(%t: tensor<1000x64xf32>, %ids: tensor<?xi32>) -> tensor<?x1x64xf32> {
+  // expected-error @+1 {{result must be [tokens, 64], got 'tensor<?x1x64xf32>'}}
+  %0 = xf.embedding %t[%ids] : (tensor<1000x64xf32>, tensor<?xi32>) -> tensor<?x1x64xf32>
+  return %0 : tensor<?x1x64xf32>
+}
+
+// -----
+
+func.func @embedding_ids_rank(%t: tensor<1000x64xf32>, %ids: tensor<1x4xi32>) -> tensor<4x64xf32> {
+  // expected-error @+1 {{operand #1 must be 1D tensor of 32-bit signless integer or 64-bit signless integer values, but got 'tensor<1x4xi32>'}}
+  %0 = xf.embedding %t[%ids] : (tensor<1000x64xf32>, tensor<1x4xi32>) -> tensor<4x64xf32>
+  return %0 : tensor<4x64xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// xf.reshape
+//===----------------------------------------------------------------------===//
+
+func.func @reshape_element_type(%x: tensor<4x16xf32>) -> tensor<64xf16> {
+  // expected-error @+1 {{input and result must have the same element type}}
+  %0 = xf.reshape %x : tensor<4x16xf32> -> tensor<64xf16>
+  return %0 : tensor<64xf16>
+}
+
+// -----
+
+func.func @reshape_two_dynamic(%x: tensor<?x?xf32>) -> tensor<?xf32> {
+  // expected-error @+1 {{at most one dynamic dimension per side is allowed}}
+  %0 = xf.reshape %x : tensor<?x?xf32> -> tensor<?xf32>
+  return %0 : tensor<?xf32>
+}
+
+// -----
+
+func.func @reshape_count(%x: tensor<4x16xf32>) -> tensor<65xf32> {
+  // expected-error @+1 {{element counts differ: 64 vs 65}}
+  %0 = xf.reshape %x : tensor<4x16xf32> -> tensor<65xf32>
+  return %0 : tensor<65xf32>
+}
+
+// -----
+
+func.func @reshape_into_dynamic(%x: tensor<4x16xf32>) -> tensor<?x5xf32> {
+  // expected-error @+1 {{cannot reshape 64 elements into 'tensor<?x5xf32>'}}
+  %0 = xf.reshape %x : tensor<4x16xf32> -> tensor<?x5xf32>
+  return %0 : tensor<?x5xf32>
+}
+
+// -----
+
+func.func @reshape_from_dynamic(%x: tensor<?x5xf32>) -> tensor<64xf32> {
+  // expected-error @+1 {{cannot reshape 'tensor<?x5xf32>' into 64 elements}}
+  %0 = xf.reshape %x : tensor<?x5xf32> -> tensor<64xf32>
+  return %0 : tensor<64xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// xf.transpose
+//===----------------------------------------------------------------------===//
+
+func.func @transpose_element_type(%x: tensor<4x8xf32>) -> tensor<8x4xf16> {
+  // expected-error @+1 {{input and result must have the same element type}}
+  %0 = xf.transpose %x [1, 0] : tensor<4x8xf32> -> tensor<8x4xf16>
+  return %0 : tensor<8x4xf16>
+}
+
+// -----
+
+func.func @transpose_rank(%x: tensor<4x8xf32>) -> tensor<8x4xf32> {
+  // expected-error @+1 {{permutation, input and result must have the same rank}}
+  %0 = xf.transpose %x [1, 0, 2] : tensor<4x8xf32> -> tensor<8x4xf32>
+  return %0 : tensor<8x4xf32>
+}
+
+// -----
+
+func.func @transpose_duplicate(%x: tensor<4x8xf32>) -> tensor<4x4xf32> {
+  // expected-error @+1 {{permutation is not a permutation of [0, 2)}}
+  %0 = xf.transpose %x [0, 0] : tensor<4x8xf32> -> tensor<4x4xf32>
+  return %0 : tensor<4x4xf32>
+}
+
+// -----
+
+func.func @transpose_out_of_range(%x: tensor<4x8xf32>) -> tensor<8x4xf32> {
+  // expected-error @+1 {{permutation is not a permutation of [0, 2)}}
+  %0 = xf.transpose %x [2, 0] : tensor<4x8xf32> -> tensor<8x4xf32>
+  return %0 : tensor<8x4xf32>
+}
+
+// -----
+
+func.func @transpose_result_dim(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{result dimension 0 must be input dimension 1 (8)}}
+  %0 = xf.transpose %x [1, 0] : tensor<4x8xf32> -> tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// xf.slice
+//===----------------------------------------------------------------------===//
+
+func.func @slice_axis(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{axis 2 is out of range for rank 2}}
+  %0 = xf.slice %x [2 : 0, 1] : tensor<4x8xf32> -> tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @slice_negative_axis(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{axis -1 is out of range for rank 2}}
+  %0 = xf.slice %x [-1 : 0, 1] : tensor<4x8xf32> -> tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @slice_result_rank(%x: tensor<4x8xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{result must have the input's rank and element type}}
+  %0 = xf.slice %x [1 : 0, 1] : tensor<4x8xf32> -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @slice_result_element_type(%x: tensor<4x8xf32>) -> tensor<4x2xf16> {
+  // expected-error @+1 {{result must have the input's rank and element type}}
+  %0 = xf.slice %x [1 : 0, 2] : tensor<4x8xf32> -> tensor<4x2xf16>
+  return %0 : tensor<4x2xf16>
+}
+
+// -----
+
+func.func @slice_negative_offset(%x: tensor<4x8xf32>) -> tensor<4x2xf32> {
+  // expected-error @+1 {{needs offset >= 0 and size > 0}}
+  %0 = xf.slice %x [1 : -1, 2] : tensor<4x8xf32> -> tensor<4x2xf32>
+  return %0 : tensor<4x2xf32>
+}
+
+// -----
+
+func.func @slice_zero_size(%x: tensor<4x8xf32>) -> tensor<4x0xf32> {
+  // expected-error @+1 {{needs offset >= 0 and size > 0}}
+  %0 = xf.slice %x [1 : 0, 0] : tensor<4x8xf32> -> tensor<4x0xf32>
+  return %0 : tensor<4x0xf32>
+}
+
+// -----
+
+func.func @slice_out_of_bounds(%x: tensor<4x8xf32>) -> tensor<4x4xf32> {
+  // expected-error @+1 {{range of 4 at offset 6 exceeds dimension 1 of size 8}}
+  %0 = xf.slice %x [1 : 6, 4] : tensor<4x8xf32> -> tensor<4x4xf32>
+  return %0 : tensor<4x4xf32>
+}
+
+// -----
+
+func.func @slice_result_size(%x: tensor<4x8xf32>) -> tensor<4x3xf32> {
+  // expected-error @+1 {{result dimension 1 must be 4}}
+  %0 = xf.slice %x [1 : 0, 4] : tensor<4x8xf32> -> tensor<4x3xf32>
+  return %0 : tensor<4x3xf32>
+}
+
+// -----
+
+func.func @slice_other_dim(%x: tensor<4x8xf32>) -> tensor<2x4xf32> {
+  // expected-error @+1 {{result dimension 0 must be 4}}
+  %0 = xf.slice %x [1 : 0, 4] : tensor<4x8xf32> -> tensor<2x4xf32>
+  return %0 : tensor<2x4xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// xf.repeat_interleave
+//===----------------------------------------------------------------------===//
+
+func.func @repeat_interleave_axis(%k: tensor<?x4x64xf32>) -> tensor<?x4x64xf32> {
+  // expected-error @+1 {{axis 3 is out of range for rank 3}}
+  %0 = xf.repeat_interleave %k [3 x 2] : tensor<?x4x64xf32> -> tensor<?x4x64xf32>
+  return %0 : tensor<?x4x64xf32>
+}
+
+// -----
+
+func.func @repeat_interleave_repeats(%k: tensor<?x4x64xf32>) -> tensor<?x4x64xf32> {
+  // expected-error @+1 {{repeats must be >= 1, got 0}}
+  %0 = xf.repeat_interleave %k [1 x 0] : tensor<?x4x64xf32> -> tensor<?x4x64xf32>
+  return %0 : tensor<?x4x64xf32>
+}
+
+// -----
+
+func.func @repeat_interleave_result_rank(%k: tensor<?x4x64xf32>) -> tensor<?x512xf32> {
+  // expected-error @+1 {{result must have the input's rank and element type}}
+  %0 = xf.repeat_interleave %k [1 x 2] : tensor<?x4x64xf32> -> tensor<?x512xf32>
+  return %0 : tensor<?x512xf32>
+}
+
+// -----
+
+func.func @repeat_interleave_result_dim(%k: tensor<?x4x64xf32>) -> tensor<?x16x64xf32> {
+  // expected-error @+1 {{result dimension 1 must be 32}}
+  %0 = xf.repeat_interleave %k [1 x 8] : tensor<?x4x64xf32> -> tensor<?x16x64xf32>
+  return %0 : tensor<?x16x64xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// xf.kv_append / xf.kv_read
+//===----------------------------------------------------------------------===//
+
+func.func @kv_append_heads(%c: !xf.kv_cache<2048x4x64xf16>, %pos: index, %k: tensor<?x8x64xf32>) {
+  // expected-error @+1 {{keys and values must be [tokens, 4, 64] to match '!xf.kv_cache<2048x4x64xf16>', got 'tensor<?x8x64xf32>'}}
+  xf.kv_append %c[%pos], %k, %k : !xf.kv_cache<2048x4x64xf16>, tensor<?x8x64xf32>, tensor<?x8x64xf32>
+  return
+}
+
+// -----
+
+func.func @kv_append_rank(%c: !xf.kv_cache<2048x4x64xf16>, %pos: index, %k: tensor<?x256xf32>) {
+  // expected-error @+1 {{keys and values must be [tokens, 4, 64] to match '!xf.kv_cache<2048x4x64xf16>', got 'tensor<?x256xf32>'}}
+  xf.kv_append %c[%pos], %k, %k : !xf.kv_cache<2048x4x64xf16>, tensor<?x256xf32>, tensor<?x256xf32>
+  return
+}
+
+// -----
+
+func.func @kv_append_values(%c: !xf.kv_cache<2048x4x64xf16>, %pos: index, %k: tensor<?x4x64xf32>, %v: tensor<?x4x32xf32>) {
+  // expected-error @+1 {{got 'tensor<?x4x32xf32>'}}
+  xf.kv_append %c[%pos], %k, %v : !xf.kv_cache<2048x4x64xf16>, tensor<?x4x64xf32>, tensor<?x4x32xf32>
+  return
+}
+
+// -----
+
+func.func @kv_append_same_type(%c: !xf.kv_cache<2048x4x64xf16>, %pos: index, %k: tensor<?x4x64xf32>, %v: tensor<?x4x64xf16>) {
+  // expected-error @+1 {{keys and values must have the same type}}
+  xf.kv_append %c[%pos], %k, %v : !xf.kv_cache<2048x4x64xf16>, tensor<?x4x64xf32>, tensor<?x4x64xf16>
+  return
+}
+
+// -----
+
+func.func @kv_append_tensor_cache(%c: tensor<2048x4x64xf16>, %pos: index, %k: tensor<?x4x64xf32>) {
+  // expected-error @+1 {{operand #0 must be One layer's pre-allocated key/value cache, but got 'tensor<2048x4x64xf16>'}}
+  xf.kv_append %c[%pos], %k, %k : tensor<2048x4x64xf16>, tensor<?x4x64xf32>, tensor<?x4x64xf32>
+  return
+}
+
+// -----
+
+func.func @kv_read_head_dim(%c: !xf.kv_cache<2048x4x64xf16>, %len: index) -> tensor<?x4x128xf32> {
+  // expected-error @+1 {{keys and values must be [tokens, 4, 64] to match '!xf.kv_cache<2048x4x64xf16>', got 'tensor<?x4x128xf32>'}}
+  %k, %v = xf.kv_read %c[%len] : !xf.kv_cache<2048x4x64xf16> -> tensor<?x4x128xf32>, tensor<?x4x128xf32>
+  return %k : tensor<?x4x128xf32>
+}
+
+// -----
+
+func.func @kv_read_same_type(%c: !xf.kv_cache<2048x4x64xf16>, %len: index) -> tensor<?x4x64xf32> {
+  // expected-error @+1 {{keys and values must have the same type}}
+  %k, %v = xf.kv_read %c[%len] : !xf.kv_cache<2048x4x64xf16> -> tensor<?x4x64xf32>, tensor<8x4x64xf32>
+  return %k : tensor<?x4x64xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// xf.attention
+//===----------------------------------------------------------------------===//
+
+func.func @attention_rank(%q: tensor<?x512xf32>, %k: tensor<?x2x64xf32>) -> tensor<?x512xf32> {
+  // expected-error @+1 {{query, key and value must be [tokens, heads, head_dim]}}
+  %0 = xf.attention %q, %k, %k : tensor<?x512xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32> -> tensor<?x512xf32>
+  return %0 : tensor<?x512xf32>
+}
+
+// -----
+
+func.func @attention_key_value(%q: tensor<?x8x64xf32>, %k: tensor<?x2x64xf32>, %v: tensor<?x4x64xf32>) -> tensor<?x8x64xf32> {
+  // expected-error @+1 {{key and value must have the same type}}
+  %0 = xf.attention %q, %k, %v : tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x4x64xf32> -> tensor<?x8x64xf32>
+  return %0 : tensor<?x8x64xf32>
+}
+
+// -----
+
+func.func @attention_element_type(%q: tensor<?x8x64xf32>, %k: tensor<?x2x64xf16>) -> tensor<?x8x64xf32> {
+  // expected-error @+1 {{query, key and value must have the same element type}}
+  %0 = xf.attention %q, %k, %k : tensor<?x8x64xf32>, tensor<?x2x64xf16>, tensor<?x2x64xf16> -> tensor<?x8x64xf32>
+  return %0 : tensor<?x8x64xf32>
+}
+
+// -----
+
+func.func @attention_dynamic_heads(%q: tensor<?x?x64xf32>, %k: tensor<?x2x64xf32>) -> tensor<?x?x64xf32> {
+  // expected-error @+1 {{head counts and head_dim must be static}}
+  %0 = xf.attention %q, %k, %k : tensor<?x?x64xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32> -> tensor<?x?x64xf32>
+  return %0 : tensor<?x?x64xf32>
+}
+
+// -----
+
+func.func @attention_head_dim(%q: tensor<?x8x64xf32>, %k: tensor<?x2x32xf32>) -> tensor<?x8x64xf32> {
+  // expected-error @+1 {{query head_dim 64 differs from key head_dim 32}}
+  %0 = xf.attention %q, %k, %k : tensor<?x8x64xf32>, tensor<?x2x32xf32>, tensor<?x2x32xf32> -> tensor<?x8x64xf32>
+  return %0 : tensor<?x8x64xf32>
+}
+
+// -----
+
+func.func @attention_gqa(%q: tensor<?x8x64xf32>, %k: tensor<?x3x64xf32>) -> tensor<?x8x64xf32> {
+  // expected-error @+1 {{query heads (8) must be a multiple of KV heads (3)}}
+  %0 = xf.attention %q, %k, %k : tensor<?x8x64xf32>, tensor<?x3x64xf32>, tensor<?x3x64xf32> -> tensor<?x8x64xf32>
+  return %0 : tensor<?x8x64xf32>
+}
+
+// -----
+
+func.func @attention_result(%q: tensor<?x8x64xf32>, %k: tensor<?x2x64xf32>) -> tensor<?x512xf32> {
+  // expected-error @+1 {{result type must equal the query type}}
+  %0 = xf.attention %q, %k, %k : tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32> -> tensor<?x512xf32>
+  return %0 : tensor<?x512xf32>
+}
+
+// -----
+
+// The custom syntax always pairs `cache` with `at`; the generic form can not.
+func.func @attention_cache_without_position(%q: tensor<?x8x64xf32>, %k: tensor<?x2x64xf32>, %c: !xf.kv_cache<512x2x64xf16>) -> tensor<?x8x64xf32> {
+  // expected-error @+1 {{a cache needs a position and vice versa}}
+  %0 = "xf.attention"(%q, %k, %k, %c) <{operandSegmentSizes = array<i32: 1, 1, 1, 1, 0>}> : (tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32>, !xf.kv_cache<512x2x64xf16>) -> tensor<?x8x64xf32>
+  return %0 : tensor<?x8x64xf32>
+}
+
+// -----
+
+func.func @attention_position_without_cache(%q: tensor<?x8x64xf32>, %k: tensor<?x2x64xf32>, %pos: index) -> tensor<?x8x64xf32> {
+  // expected-error @+1 {{a cache needs a position and vice versa}}
+  %0 = "xf.attention"(%q, %k, %k, %pos) <{operandSegmentSizes = array<i32: 1, 1, 1, 0, 1>}> : (tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32>, index) -> tensor<?x8x64xf32>
+  return %0 : tensor<?x8x64xf32>
+}
+
+// -----
+
+func.func @attention_cache_heads(%q: tensor<?x8x64xf32>, %k: tensor<?x2x64xf32>, %c: !xf.kv_cache<512x4x64xf16>, %pos: index) -> tensor<?x8x64xf32> {
+  // expected-error @+1 {{keys and values must be [tokens, 4, 64] to match '!xf.kv_cache<512x4x64xf16>'}}
+  %0 = xf.attention %q, %k, %k cache %c at %pos : tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32>, !xf.kv_cache<512x4x64xf16> -> tensor<?x8x64xf32>
+  return %0 : tensor<?x8x64xf32>
+}
+
+// -----
+
+func.func @attention_cache_tokens(%q: tensor<4x8x64xf32>, %k: tensor<16x2x64xf32>, %c: !xf.kv_cache<512x2x64xf16>, %pos: index) -> tensor<4x8x64xf32> {
+  // expected-error @+1 {{with a cache, key and value hold the new tokens and must match the query's count}}
+  %0 = xf.attention %q, %k, %k cache %c at %pos : tensor<4x8x64xf32>, tensor<16x2x64xf32>, tensor<16x2x64xf32>, !xf.kv_cache<512x2x64xf16> -> tensor<4x8x64xf32>
+  return %0 : tensor<4x8x64xf32>
+}
+
+// -----
+
+func.func @attention_scale(%q: tensor<?x8x64xf32>, %k: tensor<?x2x64xf32>) -> tensor<?x8x64xf32> {
+  // expected-error @+1 {{scale must be positive}}
+  %0 = xf.attention %q, %k, %k scale = -0.125 : tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32> -> tensor<?x8x64xf32>
+  return %0 : tensor<?x8x64xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// xf.ffn
+//===----------------------------------------------------------------------===//
+
+func.func @ffn_rank0(%x: tensor<f32>, %wu: tensor<4x1xf32>, %wd: tensor<1x4xf32>) -> tensor<f32> {
+  // expected-error @+1 {{input must have rank >= 1}}
+  %0 = xf.ffn gelu %x up %wu down %wd : (tensor<f32>, tensor<4x1xf32>, tensor<1x4xf32>) -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+func.func @ffn_result(%x: tensor<?x64xf32>, %wu: tensor<256x64xf32>, %wd: tensor<64x256xf32>) -> tensor<?x64xf16> {
+  // expected-error @+1 {{result type must equal the input type}}
+  %0 = xf.ffn gelu %x up %wu down %wd : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<64x256xf32>) -> tensor<?x64xf16>
+  return %0 : tensor<?x64xf16>
+}
+
+// -----
+
+func.func @ffn_missing_gate(%x: tensor<?x64xf32>, %wu: tensor<256x64xf32>, %wd: tensor<64x256xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{'swiglu' needs a gate weight}}
+  %0 = xf.ffn swiglu %x up %wu down %wd : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<64x256xf32>) -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @ffn_geglu_missing_gate(%x: tensor<?x64xf32>, %wu: tensor<256x64xf32>, %wd: tensor<64x256xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{'geglu' needs a gate weight}}
+  %0 = xf.ffn geglu %x up %wu down %wd : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<64x256xf32>) -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @ffn_gelu_gate(%x: tensor<?x64xf32>, %wu: tensor<256x64xf32>, %wd: tensor<64x256xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{'gelu' takes no gate weight}}
+  %0 = xf.ffn gelu %x up %wu gate %wu down %wd : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<256x64xf32>, tensor<64x256xf32>) -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @ffn_up_rank(%x: tensor<?x64xf32>, %wu: tensor<256xf32>, %wd: tensor<64x256xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{up weight must be 2-D [hidden, dim]}}
+  %0 = xf.ffn gelu %x up %wu down %wd : (tensor<?x64xf32>, tensor<256xf32>, tensor<64x256xf32>) -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @ffn_up_shape(%x: tensor<?x64xf32>, %wu: tensor<256x32xf32>, %wd: tensor<64x256xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{up weight must have shape [256, 64], got 'tensor<256x32xf32>'}}
+  %0 = xf.ffn gelu %x up %wu down %wd : (tensor<?x64xf32>, tensor<256x32xf32>, tensor<64x256xf32>) -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @ffn_gate_shape(%x: tensor<?x64xf32>, %wu: tensor<256x64xf32>, %wg: tensor<128x64xf32>, %wd: tensor<64x256xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{gate weight must have shape [256, 64], got 'tensor<128x64xf32>'}}
+  %0 = xf.ffn swiglu %x up %wu gate %wg down %wd : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<128x64xf32>, tensor<64x256xf32>) -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @ffn_down_shape(%x: tensor<?x64xf32>, %wu: tensor<256x64xf32>, %wd: tensor<256x64xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{down weight must have shape [64, 256], got 'tensor<256x64xf32>'}}
+  %0 = xf.ffn gelu %x up %wu down %wd : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<256x64xf32>) -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @ffn_up_bias(%x: tensor<?x64xf32>, %wu: tensor<256x64xf32>, %wd: tensor<64x256xf32>, %b: tensor<64xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{up bias must be a 1-D tensor of 256 elements, got 'tensor<64xf32>'}}
+  %0 = xf.ffn gelu %x up %wu down %wd up_bias %b : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<64x256xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @ffn_down_bias(%x: tensor<?x64xf32>, %wu: tensor<256x64xf32>, %wd: tensor<64x256xf32>, %b: tensor<256xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{down bias must be a 1-D tensor of 64 elements, got 'tensor<256xf32>'}}
+  %0 = xf.ffn gelu %x up %wu down %wd up_bias %b down_bias %b : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<64x256xf32>, tensor<256xf32>, tensor<256xf32>) -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @ffn_unknown_kind(%x: tensor<?x64xf32>, %wu: tensor<256x64xf32>, %wd: tensor<64x256xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'kind' [swiglu, geglu, gelu]}}
+  %0 = xf.ffn relu %x up %wu down %wd : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<64x256xf32>) -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+// Zero KV heads used to divide by zero in the verifier.
+func.func @attention_zero_kv_heads(%q: tensor<?x8x64xf32>, %k: tensor<?x0x64xf32>) -> tensor<?x8x64xf32> {
+  // expected-error @+1 {{head counts and head_dim must be positive}}
+  %0 = xf.attention %q, %k, %k : tensor<?x8x64xf32>, tensor<?x0x64xf32>, tensor<?x0x64xf32> -> tensor<?x8x64xf32>
+  return %0 : tensor<?x8x64xf32>
+}
+
+// -----
+
+// offset + size must not wrap around.
+func.func @slice_offset_overflow(%x: tensor<4x8xf32>) -> tensor<4x1xf32> {
+  // expected-error @+1 {{range of 1 at offset 9223372036854775807 exceeds dimension 1 of size 8}}
+  %0 = xf.slice %x [1 : 9223372036854775807, 1] : tensor<4x8xf32> -> tensor<4x1xf32>
+  return %0 : tensor<4x1xf32>
+}
+
+// -----
+
+// 3 * r must not wrap around to the result size.
+func.func @repeat_overflow(%x: tensor<4x3xf32>) -> tensor<4x2xf32> {
+  // expected-error @+1 {{repeating 3 elements 6148914691236517206 times overflows}}
+  %0 = xf.repeat_interleave %x [1 x 6148914691236517206] : tensor<4x3xf32> -> tensor<4x2xf32>
+  return %0 : tensor<4x2xf32>
+}
+
+// -----
+
+func.func @embedding_dynamic_width(%t: tensor<?x?xf32>, %ids: tensor<?xi32>) -> tensor<?xf32> {
+  // expected-error @+1 {{result must be [tokens, ?]}}
+  %0 = xf.embedding %t[%ids] : (tensor<?x?xf32>, tensor<?xi32>) -> tensor<?xf32>
+  return %0 : tensor<?xf32>
+}
+
+// -----
+
+func.func @ffn_bias_type(%x: tensor<?x16xf32>, %u: tensor<32x16xf32>, %d: tensor<16x32xf32>, %bu: tensor<32xf16>) -> tensor<?x16xf32> {
+  // expected-error @+1 {{up bias must have the input's element type}}
+  %0 = xf.ffn gelu %x up %u down %d up_bias %bu : (tensor<?x16xf32>, tensor<32x16xf32>, tensor<16x32xf32>, tensor<32xf16>) -> tensor<?x16xf32>
+  return %0 : tensor<?x16xf32>
+}
+
+// -----
+
+// expected-error @+1 {{'xf.global_weight' op weight 'tensor<0x64xf32>' has no elements}}
+xf.global_weight @empty : tensor<0x64xf32>
+
+// -----
+
+// A zero-sized static part fits only zero elements.
+func.func @reshape_zero_into_one(%x: tensor<?x0xf32>) -> tensor<1xf32> {
+  // expected-error @+1 {{cannot reshape 'tensor<?x0xf32>' into 1 elements}}
+  %0 = xf.reshape %x : tensor<?x0xf32> -> tensor<1xf32>
+  return %0 : tensor<1xf32>
+}
