@@ -3,9 +3,11 @@
 #include "xfc/InitAll.h"
 
 #include "xfc/Dialect/XF/IR/XFDialect.h"
+#include "xfc/Lowering/Passes.h"
 #include "xfc/Lowering/X86Dialects.h"
 #include "xfc/Transforms/Passes.h"
 
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -21,6 +23,7 @@
 
 void xfc::registerAllDialects(mlir::DialectRegistry &registry) {
   registry.insert<mlir::xf::XFDialect, mlir::func::FuncDialect,
+                  mlir::affine::AffineDialect,
                   mlir::arith::ArithDialect, mlir::math::MathDialect,
                   mlir::tensor::TensorDialect, mlir::linalg::LinalgDialect,
                   mlir::bufferization::BufferizationDialect,
@@ -33,4 +36,5 @@ void xfc::registerAllPasses() {
   mlir::registerAllPasses();
   mlir::xf::registerXFPasses();
   mlir::xf::registerXFPipelines();
+  mlir::xf::registerXFLoweringPasses();
 }

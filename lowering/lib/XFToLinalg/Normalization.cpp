@@ -1,0 +1,203 @@
+//===- Normalization.cpp - Norms and softmax to linalg reductions ---------===//
+//
+// Each op normalizes over the last dimension: one reduction generic per
+// statistic (into a tensor of rank - 1), then one elementwise generic.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Patterns.h"
+#include "Utils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+#include <limits>
+
+using namespace mlir;
+using namespace mlir::xf;
+using namespace mlir::xf::lowering;
+
+namespace {
+
+/// Reduces the last dimension of `input`: acc = combine(acc, element),
+/// starting from `init`. `element` may read the reduced input together
+/// with per-row values in `rowInputs` (tensors of rank - 1).
+Value reduceRows(OpBuilder &b, Location loc, Value input, ValueRange rowInputs,
+                 double init,
+                 function_ref<Value(OpBuilder &, Location, ValueRange, Value)>
+                     combine) {
+  auto type = cast<RankedTensorType>(input.getType());
+  unsigned rank = type.getRank();
+  SmallVector<OpFoldResult> dims = getDims(b, loc, input);
+  dims.pop_back();
+  auto rowType = RankedTensorType::get(type.getShape().drop_back(),
+                                       type.getElementType());
+  Value acc = createFilled(b, loc, rowType, dims, init);
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineMap> maps = {identity(ctx, rank)};
+  SmallVector<Value> inputs = {input};
+  for (Value row : rowInputs) {
+    maps.push_back(dropLast(ctx, rank));
+    inputs.push_back(row);
+  }
+  maps.push_back(dropLast(ctx, rank));
+  return linalg::GenericOp::create(
+             b, loc, rowType, inputs, acc, maps, iterators(rank - 1, true),
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               Value result = combine(nb, l, args.drop_back(), args.back());
+               linalg::YieldOp::create(nb, l, result);
+             })
+      .getResult(0);
+}
+
+/// out[..., j] = body(x[..., j], rows[...]..., params[j]...).
+Value mapRows(OpBuilder &b, Location loc, Value input, ValueRange rows,
+              ValueRange params,
+              function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  auto type = cast<RankedTensorType>(input.getType());
+  unsigned rank = type.getRank();
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineMap> maps = {identity(ctx, rank)};
+  SmallVector<Value> inputs = {input};
+  for (Value row : rows) {
+    maps.push_back(dropLast(ctx, rank));
+    inputs.push_back(row);
+  }
+  for (Value param : params) {
+    maps.push_back(lastOnly(ctx, rank));
+    inputs.push_back(param);
+  }
+  maps.push_back(identity(ctx, rank));
+  Value init = createEmptyLike(b, loc, input, type.getElementType());
+  return linalg::GenericOp::create(
+             b, loc, type, inputs, init, maps, iterators(rank),
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(nb, l, body(nb, l, args.drop_back()));
+             })
+      .getResult(0);
+}
+
+/// The last dimension as a float, which must be static.
+FailureOr<double> featureCount(Value input) {
+  int64_t n = cast<RankedTensorType>(input.getType()).getShape().back();
+  if (ShapedType::isDynamic(n))
+    return failure();
+  return static_cast<double>(n);
+}
+
+struct RmsNormLowering : OpConversionPattern<RmsNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(RmsNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    FailureOr<double> n = featureCount(adaptor.getInput());
+    if (failed(n))
+      return rewriter.notifyMatchFailure(op, "normalized dim must be static");
+    Location loc = op.getLoc();
+    Type t = op.getType().getElementType();
+    Value squares = reduceRows(
+        rewriter, loc, adaptor.getInput(), {}, 0.0,
+        [](OpBuilder &b, Location l, ValueRange in, Value acc) -> Value {
+          return arith::AddFOp::create(
+              b, l, acc, arith::MulFOp::create(b, l, in[0], in[0]));
+        });
+    double eps = op.getEpsilon().convertToDouble();
+    Value out = mapRows(
+        rewriter, loc, adaptor.getInput(), squares, adaptor.getWeight(),
+        [&](OpBuilder &b, Location l, ValueRange in) -> Value {
+          // x * rsqrt(sum(x^2) / n + eps) * w
+          Value mean =
+              arith::DivFOp::create(b, l, in[1], floatConst(b, l, t, *n));
+          Value inv = math::RsqrtOp::create(
+              b, l, arith::AddFOp::create(b, l, mean, floatConst(b, l, t, eps)));
+          return arith::MulFOp::create(
+              b, l, arith::MulFOp::create(b, l, in[0], inv), in[2]);
+        });
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(LayerNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    FailureOr<double> n = featureCount(adaptor.getInput());
+    if (failed(n))
+      return rewriter.notifyMatchFailure(op, "normalized dim must be static");
+    Location loc = op.getLoc();
+    Type t = op.getType().getElementType();
+    Value x = adaptor.getInput();
+    Value sum = reduceRows(
+        rewriter, loc, x, {}, 0.0,
+        [](OpBuilder &b, Location l, ValueRange in, Value acc) -> Value {
+          return arith::AddFOp::create(b, l, acc, in[0]);
+        });
+    // Centered second moment: sum((x - sum / n)^2).
+    Value centered = reduceRows(
+        rewriter, loc, x, sum, 0.0,
+        [&](OpBuilder &b, Location l, ValueRange in, Value acc) -> Value {
+          Value mean = arith::DivFOp::create(b, l, in[1], floatConst(b, l, t, *n));
+          Value d = arith::SubFOp::create(b, l, in[0], mean);
+          return arith::AddFOp::create(b, l, acc,
+                                       arith::MulFOp::create(b, l, d, d));
+        });
+    double eps = op.getEpsilon().convertToDouble();
+    Value out = mapRows(
+        rewriter, loc, x, ValueRange{sum, centered},
+        ValueRange{adaptor.getWeight(), adaptor.getBias()},
+        [&](OpBuilder &b, Location l, ValueRange in) -> Value {
+          Value count = floatConst(b, l, t, *n);
+          Value mean = arith::DivFOp::create(b, l, in[1], count);
+          Value var = arith::DivFOp::create(b, l, in[2], count);
+          Value inv = math::RsqrtOp::create(
+              b, l, arith::AddFOp::create(b, l, var, floatConst(b, l, t, eps)));
+          Value norm = arith::MulFOp::create(
+              b, l, arith::SubFOp::create(b, l, in[0], mean), inv);
+          return arith::AddFOp::create(
+              b, l, arith::MulFOp::create(b, l, norm, in[3]), in[4]);
+        });
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+};
+
+struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(SoftmaxOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput();
+    Value max = reduceRows(
+        rewriter, loc, x, {}, -std::numeric_limits<double>::infinity(),
+        [](OpBuilder &b, Location l, ValueRange in, Value acc) -> Value {
+          return arith::MaximumFOp::create(b, l, acc, in[0]);
+        });
+    Value sum = reduceRows(
+        rewriter, loc, x, max, 0.0,
+        [](OpBuilder &b, Location l, ValueRange in, Value acc) -> Value {
+          Value e = math::ExpOp::create(b, l,
+                                        arith::SubFOp::create(b, l, in[0], in[1]));
+          return arith::AddFOp::create(b, l, acc, e);
+        });
+    Value out = mapRows(
+        rewriter, loc, x, ValueRange{max, sum}, {},
+        [](OpBuilder &b, Location l, ValueRange in) -> Value {
+          Value e = math::ExpOp::create(b, l,
+                                        arith::SubFOp::create(b, l, in[0], in[1]));
+          return arith::DivFOp::create(b, l, e, in[2]);
+        });
+    rewriter.replaceOp(op, out);
+    return success();
+  }
+};
+
+} // namespace
+
+void lowering::populateNormalizationPatterns(RewritePatternSet &patterns) {
+  patterns.add<RmsNormLowering, LayerNormLowering, SoftmaxLowering>(
+      patterns.getContext());
+}

@@ -1,0 +1,62 @@
+//===- Utils.cpp - Helpers shared by the xf-to-linalg patterns ------------===//
+
+#include "Utils.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::xf;
+
+SmallVector<OpFoldResult> lowering::getDims(OpBuilder &b, Location loc,
+                                            Value value) {
+  return tensor::getMixedSizes(b, loc, value);
+}
+
+Value lowering::createEmpty(OpBuilder &b, Location loc, RankedTensorType type,
+                            ArrayRef<OpFoldResult> dims) {
+  SmallVector<Value> dynamic;
+  for (int64_t i = 0; i < type.getRank(); ++i)
+    if (type.isDynamicDim(i))
+      dynamic.push_back(getValueOrCreateConstantIndexOp(b, loc, dims[i]));
+  return tensor::EmptyOp::create(b, loc, type, dynamic);
+}
+
+Value lowering::createEmptyLike(OpBuilder &b, Location loc, Value like,
+                                Type elementType) {
+  auto type = cast<RankedTensorType>(like.getType());
+  return createEmpty(b, loc, type.clone(elementType), getDims(b, loc, like));
+}
+
+SmallVector<utils::IteratorType> lowering::iterators(unsigned parallel,
+                                                     bool reduction) {
+  SmallVector<utils::IteratorType> result(parallel,
+                                          utils::IteratorType::parallel);
+  if (reduction)
+    result.push_back(utils::IteratorType::reduction);
+  return result;
+}
+
+Value lowering::floatConst(OpBuilder &b, Location loc, Type type,
+                           double value) {
+  return arith::ConstantOp::create(b, loc, b.getFloatAttr(type, value));
+}
+
+Value lowering::createFilled(OpBuilder &b, Location loc, RankedTensorType type,
+                             ArrayRef<OpFoldResult> dims, double value) {
+  Value empty = createEmpty(b, loc, type, dims);
+  Value scalar = floatConst(b, loc, type.getElementType(), value);
+  return linalg::FillOp::create(b, loc, scalar, empty).getResult(0);
+}
+
+AffineMap lowering::dropLast(MLIRContext *ctx, unsigned rank) {
+  SmallVector<AffineExpr> exprs;
+  for (unsigned i = 0; i + 1 < rank; ++i)
+    exprs.push_back(getAffineDimExpr(i, ctx));
+  return AffineMap::get(rank, 0, exprs, ctx);
+}
+
+AffineMap lowering::lastOnly(MLIRContext *ctx, unsigned rank) {
+  return AffineMap::get(rank, 0, getAffineDimExpr(rank - 1, ctx), ctx);
+}
