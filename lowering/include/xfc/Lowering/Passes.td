@@ -35,4 +35,48 @@ def ConvertXFToLinalg : Pass<"convert-xf-to-linalg"> {
   ];
 }
 
+def XFBindWeights : Pass<"xf-bind-weights", "::mlir::ModuleOp"> {
+  let summary = "Place weights in one blob and read them through its address";
+  let description = [{
+    Gives every `xf.global_weight` an offset in a single weight blob (each
+    tensor aligned to `alignment` bytes), appends a `memref<?xi8>` argument
+    for the blob to each function that loads weights, and replaces each
+    `xf.weight` with a `memref.view` of the blob at that offset, read as a
+    tensor (`bufferization.to_tensor restrict`). The declarations are then
+    removed; their placement is recorded as the module attribute
+    `xf.weight_layout`, an array of `{name, offset, type}` that the blob
+    writer follows.
+
+    Quantized weights are not placed yet (their packed layouts come with
+    the quantized kernels) and make the pass fail, naming the weight.
+  }];
+  let dependentDialects = [
+    "::mlir::memref::MemRefDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::arith::ArithDialect"
+  ];
+  let options = [
+    Option<"alignment", "alignment", "int64_t", /*default=*/"64",
+           "Byte alignment of each weight in the blob">
+  ];
+}
+
+def XFLowerKVCache : Pass<"xf-lower-kv-cache", "::mlir::ModuleOp"> {
+  let summary = "Turn KV-cache handles into memrefs written in place";
+  let description = [{
+    Replaces each `!xf.kv_cache<CxHxDxT>` function argument with a
+    `memref<2xCxHxDxT>` (keys at index 0, values at 1) that the runtime
+    allocates once per session. `xf.kv_append` becomes a copy of the new
+    rows into a subview at the position (`bufferization.
+    materialize_in_destination`); `xf.kv_read` reads the first rows in
+    place (`bufferization.to_tensor restrict` of a subview): earlier tokens
+    are never copied.
+  }];
+  let dependentDialects = [
+    "::mlir::memref::MemRefDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 #endif // XFC_LOWERING_PASSES_TD
