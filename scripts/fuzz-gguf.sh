@@ -20,7 +20,7 @@ if [ -x "$xfc" ]; then
   for spec in "llama f32" "qwen2 q4_0" "gpt2 q8_0" "llama q4_1"; do
     set -- $spec
     "$xfc" make-model --arch "$1" --dtype "$2" --layers 1 --dim 32 \
-      --heads 2 --kv-heads 1 --ffn 64 --vocab-size 260 --ctx 16 \
+      --heads 2 --kv-heads 1 --ffn 64 --vocab-size 330 --ctx 16 \
       -o "$work/corpus/$1-$2.gguf" >/dev/null
   done
 fi

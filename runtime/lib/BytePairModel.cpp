@@ -1,5 +1,4 @@
-//===- BytePairModel.cpp - Byte-level BPE (GPT-2)
-//--------------------------===//
+//===- BytePairModel.cpp - Byte-level BPE (GPT-2, Llama 3, Qwen2) ---------===//
 //
 // As GPT-2 and llama.cpp's BPE tokenizer: the pre-tokenizer splits the text
 // into words; each byte of a word becomes a printable code point (the GPT-2
@@ -8,7 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "GPT2PreTokenizer.h"
+#include "PreTokenizer.h"
 #include "SymbolMerger.h"
 #include "TokenizerModel.h"
 #include "Unicode.h"
@@ -66,10 +65,17 @@ struct PairHash {
 class BytePairModel final : public TokenizerModel {
 public:
   explicit BytePairModel(const CheckedVocabulary &v)
-      : vocab(v.vocab), pieces(indexTextPieces(v)) {}
+      : vocab(v.vocab), pieces(indexTextPieces(v)),
+        splitWords(wordSplitter(v.vocab.preTokenizer)) {}
 
-  /// Parses the merges ("left right") and checks every byte is encodable.
+  /// Parses the merges ("left right") and checks the pre-tokenizer is known
+  /// and every byte is encodable.
   bool init(std::string &error) {
+    if (!splitWords) {
+      error = "unknown BPE pre-tokenizer " +
+              std::to_string(static_cast<int>(vocab.preTokenizer));
+      return false;
+    }
     ranks.reserve(vocab.merges.size());
     for (size_t rank = 0; rank < vocab.merges.size(); ++rank) {
       std::string_view merge = vocab.merges[rank];
@@ -98,7 +104,7 @@ public:
   void encodeText(std::string_view text, bool /*afterSpecial*/,
                   std::vector<int32_t> &ids) const override {
     std::vector<std::string_view> words;
-    splitGPT2Words(text, words);
+    splitWords(text, words);
     // Reused across words: most words are short.
     SymbolMerger<int32_t> merger;
     std::string mapped;
@@ -111,6 +117,15 @@ public:
             byteMapping().byteToText[static_cast<uint8_t>(c)];
         mapped += m;
         charLengths.push_back(m.size());
+      }
+      // tiktoken, which Llama 3's vocabulary comes from, looks a whole word
+      // up before merging; llama.cpp and Hugging Face do the same for it.
+      if (vocab.ignoreMerges) {
+        auto it = pieces.find(mapped);
+        if (it != pieces.end()) {
+          ids.push_back(it->second);
+          continue;
+        }
       }
       encodeWord(mapped, charLengths, merger, ids);
     }
@@ -166,6 +181,7 @@ private:
 
   const Vocabulary &vocab;
   std::unordered_map<std::string_view, int32_t> pieces;
+  WordSplitter splitWords;
   std::unordered_map<std::pair<std::string_view, std::string_view>, int32_t,
                      PairHash>
       ranks;

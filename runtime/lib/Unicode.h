@@ -10,7 +10,7 @@
 
 namespace xfrt::detail {
 
-/// The classes the GPT-2 pre-tokenizer regex distinguishes.
+/// The classes the BPE pre-tokenizer regexes distinguish.
 enum class CharClass : uint8_t { Other, Letter, Number, Whitespace };
 
 /// One character of a UTF-8 string. An invalid byte (bad lead byte,

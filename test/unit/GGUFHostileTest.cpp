@@ -143,6 +143,11 @@ TEST(GGUFHostile, BadTensorInfos) {
   tensor(overflow, "w", {1ull << 40, 1ull << 40}, 0);
   EXPECT_REFUSED(withData(overflow, 64), "tensor 'w' has an absurd dimension");
 
+  // 2^62 F32 elements would be 2^64 bytes: the size must not wrap to 0.
+  Bytes wraps = header(1, 0);
+  tensor(wraps, "w", {1ull << 62}, 0);
+  EXPECT_REFUSED(withData(wraps, 64), "tensor 'w' is too large");
+
   Bytes type = header(1, 0);
   tensor(type, "w", {8}, 0, /*type=*/99);
   EXPECT_REFUSED(withData(type, 64), "tensor 'w' has unknown type id 99");

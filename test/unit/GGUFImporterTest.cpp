@@ -201,6 +201,38 @@ TEST_F(GGUFImporterTest, KQuantsAreDecodedWithAWarning) {
   EXPECT_TRUE(mlir::isa<mlir::RankedTensorType>(q.getType()));
 }
 
+/// Hyperparameters that would size the graph absurdly, and RoPE variants
+/// XFC cannot compute yet, are refused before anything is built.
+TEST_F(GGUFImporterTest, RefusesImplausibleOrUnsupportedHyperparameters) {
+  TempFile source("full.gguf"), edited("edited.gguf");
+  std::unique_ptr<File> file = make(Architecture::Llama, GGMLType::F32, source);
+  auto withKey = [&](const std::function<void(Writer &)> &edit) {
+    Writer w;
+    for (const KeyValue &kv : file->metadata())
+      w.setValue(std::string(kv.key), kv.value);
+    edit(w);
+    for (const TensorInfo &t : file->tensors()) {
+      const TensorInfo *info = &t;
+      w.addTensor(std::string(t.name), t.dims, t.ggmlType(), [=](uint8_t *o) {
+        std::memcpy(o, info->data, info->numBytes);
+      });
+    }
+    EXPECT_TRUE(w.write(edited, error)) << error;
+    std::unique_ptr<File> f = File::open(edited, error);
+    EXPECT_TRUE(f) << error;
+    EXPECT_FALSE(import(*f));
+    return error;
+  };
+  EXPECT_NE(withKey([](Writer &w) {
+              w.setUInt32("llama.block_count", 0x80000000u);
+            }).find("implausible hyperparameters"),
+            std::string::npos);
+  EXPECT_NE(withKey([](Writer &w) {
+              w.setString("llama.rope.scaling.type", "yarn");
+            }).find("RoPE scaling"),
+            std::string::npos);
+}
+
 TEST_F(GGUFImporterTest, UnknownArchitectureListsSupported) {
   TempFile path("mamba.gguf");
   Writer w;

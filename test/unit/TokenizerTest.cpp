@@ -3,7 +3,9 @@
 // The reference vectors in ../shared/data/tokenizer (llama.cpp's, for the
 // Llama SentencePiece and GPT-2 BPE vocabularies) must reproduce exactly;
 // decode must invert encode; special tokens, bad vocabularies, bad ids and
-// bad GGUF metadata are handled; long inputs stay fast.
+// bad GGUF metadata are handled; tokenizer.ggml.pre picks the BPE
+// pre-tokenizer (PreTokenizerTest.cpp checks the splitting itself); long
+// inputs stay fast.
 //
 //===----------------------------------------------------------------------===//
 
@@ -388,6 +390,12 @@ TEST(TokenizerCreate, RejectsInconsistentVocabularies) {
   bpe.merges = {"ab"};
   EXPECT_FALSE(xfrt::Tokenizer::create(bpe, error));
   EXPECT_NE(error.find("merge 0 'ab'"), std::string::npos) << error;
+
+  bpe.merges = {"a b"};
+  bpe.preTokenizer = static_cast<xfrt::PreTokenizerKind>(9);
+  EXPECT_FALSE(xfrt::Tokenizer::create(bpe, error));
+  EXPECT_NE(error.find("unknown BPE pre-tokenizer 9"), std::string::npos)
+      << error;
 }
 
 TEST(TokenizerDecode, RejectsInvalidIds) {
@@ -539,12 +547,83 @@ TEST(TokenizerGGUF, ErrorsNameTheKey) {
 
   gguf::Writer otherPre = noMerges;
   otherPre.setStringArray("tokenizer.ggml.merges", {});
-  otherPre.setString("tokenizer.ggml.pre", "llama-bpe");
+  otherPre.setString("tokenizer.ggml.pre", "deepseek-llm");
   error = loadError(otherPre, "vocab-pre.gguf");
   EXPECT_NE(error.find("'tokenizer.ggml.pre' has unsupported BPE "
-                       "pre-tokenizer 'llama-bpe'"),
+                       "pre-tokenizer 'deepseek-llm' (supported: gpt-2, "
+                       "llama-bpe, qwen2)"),
             std::string::npos)
       << error;
+}
+
+/// A byte-level BPE vocabulary with tokenizer.ggml.pre = `pre`: the 256
+/// byte symbols (id = byte), then 256 "it", 257 "'S", 258 "12", 259 " 1",
+/// 260 "abc" (no merge builds it) and 261, a BOS.
+gguf::Writer smallBpeWriter(const std::string &pre) {
+  std::vector<std::string> tokens;
+  for (int b = 0; b < 256; ++b)
+    tokens.push_back(xfrt::byteLevelSymbol(static_cast<uint8_t>(b)));
+  const std::string space = xfrt::byteLevelSymbol(' ');
+  tokens.insert(tokens.end(),
+                {"it", "'S", "12", space + "1", "abc", "<|begin_of_text|>"});
+  std::vector<int32_t> types(tokens.size(), 1);
+  types.back() = 3; // Control
+  gguf::Writer w;
+  w.setString("tokenizer.ggml.model", "gpt2");
+  w.setString("tokenizer.ggml.pre", pre);
+  w.setStringArray("tokenizer.ggml.tokens", tokens);
+  w.setInt32Array("tokenizer.ggml.token_type", types);
+  w.setStringArray("tokenizer.ggml.merges",
+                   {"i t", "' S", space + " 1", "1 2"});
+  w.setUInt32("tokenizer.ggml.bos_token_id", 261);
+  return w;
+}
+
+/// Writes `writer`, loads its vocabulary and builds the tokenizer.
+std::unique_ptr<xfrt::Tokenizer> loadTokenizer(const gguf::Writer &writer,
+                                               const std::string &name) {
+  test::TempFile path(name);
+  std::string error;
+  std::unique_ptr<gguf::File> file;
+  std::optional<xfrt::Vocabulary> vocab;
+  std::unique_ptr<xfrt::Tokenizer> tokenizer;
+  if (writer.write(path, error) && (file = gguf::File::open(path, error)) &&
+      (vocab = gguf::loadVocabulary(*file, error)))
+    tokenizer = xfrt::Tokenizer::create(std::move(*vocab), error);
+  EXPECT_TRUE(tokenizer) << name << ": " << error;
+  return tokenizer;
+}
+
+TEST(TokenizerGGUF, BpePreTokenizerFromMetadata) {
+  const std::string text = "it'S 12";
+  // Contractions in any case, one digit per word.
+  auto qwen2 = loadTokenizer(smallBpeWriter("qwen2"), "vocab-qwen2.gguf");
+  ASSERT_TRUE(qwen2);
+  EXPECT_EQ(qwen2->vocabulary().preTokenizer, xfrt::PreTokenizerKind::Qwen2);
+  EXPECT_FALSE(qwen2->vocabulary().ignoreMerges);
+  EXPECT_FALSE(qwen2->vocabulary().addBos);
+  EXPECT_EQ(qwen2->encode(text, true, false), (Ids{256, 257, ' ', '1', '2'}));
+  EXPECT_EQ(qwen2->encode("abc", false, false), (Ids{'a', 'b', 'c'}));
+
+  // "'S" is no contraction, and the space leads the digits.
+  auto gpt2 = loadTokenizer(smallBpeWriter("gpt-2"), "vocab-gpt2.gguf");
+  ASSERT_TRUE(gpt2);
+  EXPECT_EQ(gpt2->vocabulary().preTokenizer, xfrt::PreTokenizerKind::GPT2);
+  EXPECT_EQ(gpt2->encode(text, false, false), (Ids{256, '\'', 'S', 259, '2'}));
+
+  // Up to three digits per word, whole words looked up before merging,
+  // and BOS unless the file says otherwise (llama.cpp's defaults).
+  auto llama3 = loadTokenizer(smallBpeWriter("llama-bpe"), "vocab-llama3.gguf");
+  ASSERT_TRUE(llama3);
+  EXPECT_EQ(llama3->vocabulary().preTokenizer, xfrt::PreTokenizerKind::Llama3);
+  EXPECT_TRUE(llama3->vocabulary().ignoreMerges);
+  EXPECT_EQ(llama3->encode(text, true, false), (Ids{261, 256, 257, ' ', 258}));
+  EXPECT_EQ(llama3->encode("abc", false, false), (Ids{260}));
+  gguf::Writer noBos = smallBpeWriter("llama-bpe");
+  noBos.setBool("tokenizer.ggml.add_bos_token", false);
+  auto llama3NoBos = loadTokenizer(noBos, "vocab-llama3-nobos.gguf");
+  ASSERT_TRUE(llama3NoBos);
+  EXPECT_EQ(llama3NoBos->encode("abc", true, false), (Ids{260}));
 }
 
 //===----------------------------------------------------------------------===//

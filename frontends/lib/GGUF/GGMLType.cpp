@@ -281,7 +281,7 @@ void encodeQ8_0(const float *x, uint8_t *b) {
   store16(b, floatToHalf(d));
   for (int j = 0; j < 32; ++j)
     b[2 + j] = static_cast<uint8_t>(
-        static_cast<int8_t>(std::nearbyint(x[j] * id)));
+        static_cast<int8_t>(std::round(x[j] * id))); // ties away, as ggml
 }
 
 void encodeQ4_0(const float *x, uint8_t *b) {

@@ -491,7 +491,13 @@ bool File::parse(std::string &error) {
                        " block size " + std::to_string(info->blockSize));
       return failed();
     }
-    t.numBytes = t.numElements / info->blockSize * info->blockBytes;
+    // Elements are below 2^62, but bytes per element can reach 8.
+    if (__builtin_mul_overflow(t.numElements / info->blockSize,
+                               uint64_t(info->blockBytes), &t.numBytes)) {
+      c.failAt(at, label + " is too large (" + std::to_string(t.numElements) +
+                       " elements of " + info->name + ")");
+      return failed();
+    }
     if (t.offset % align != 0) {
       c.failAt(at, label + " offset " + std::to_string(t.offset) +
                        " is not aligned to " + std::to_string(align));

@@ -70,6 +70,17 @@ std::optional<ModelConfig> xfc::gguf::readModelConfig(const File &file,
   if (file.find(prefix + "attention.head_count_kv") &&
       !required("attention.head_count_kv", c.kvHeads))
     return std::nullopt;
+  // Shapes far beyond any real model are hostile input: refuse them before
+  // anything is sized by them.
+  if (c.dim > (1 << 20) || c.ffn > (1 << 22) || c.context > (1 << 24) ||
+      static_cast<uint64_t>(c.layers) > file.tensors().size()) {
+    error = file.path() + ": implausible hyperparameters (dim " +
+            std::to_string(c.dim) + ", ffn " + std::to_string(c.ffn) +
+            ", context " + std::to_string(c.context) + ", " +
+            std::to_string(c.layers) + " blocks for " +
+            std::to_string(file.tensors().size()) + " tensors)";
+    return std::nullopt;
+  }
   if (c.dim % c.heads != 0 || c.heads % c.kvHeads != 0) {
     error = file.path() + ": " + std::to_string(c.heads) + " heads and " +
             std::to_string(c.kvHeads) + " KV heads do not divide dimension " +
@@ -97,6 +108,24 @@ std::optional<ModelConfig> xfc::gguf::readModelConfig(const File &file,
             std::to_string(c.ropeDims) + " must be even and at most head_dim " +
             std::to_string(c.headDim);
     return std::nullopt;
+  }
+  // RoPE frequency factors (Llama 3.1+) and context scaling change every
+  // angle; importing without them would silently miscompute.
+  if (c.hasRope()) {
+    if (file.findTensor("rope_freqs.weight")) {
+      error = file.path() + ": tensor 'rope_freqs.weight' (RoPE frequency "
+                            "factors, as in Llama 3.1) is not supported yet";
+      return std::nullopt;
+    }
+    std::optional<std::string_view> scaling =
+        file.getString(prefix + "rope.scaling.type", error);
+    std::optional<double> factor =
+        file.getFloat(prefix + "rope.scaling.factor", error);
+    if ((scaling && *scaling != "none") || (factor && *factor != 1.0)) {
+      error = file.path() + ": RoPE scaling ('" + prefix +
+              "rope.scaling.*') is not supported yet";
+      return std::nullopt;
+    }
   }
   if (!(c.normEps >= 0) || !(c.ropeTheta > 0)) {
     error = file.path() + ": norm epsilon and rope.freq_base must be positive";

@@ -83,6 +83,12 @@ std::vector<std::string> syntheticWords(size_t count) {
   return words;
 }
 
+/// Smallest synthetic vocabularies: SPM needs <unk> <s> </s>, 256 bytes,
+/// "▁" and the 68 printable ASCII characters that are not a..z; BPE needs
+/// the 256 byte symbols and <|endoftext|>.
+constexpr int64_t kMinSpmVocab = 3 + 256 + 1 + 68;
+constexpr int64_t kMinBpeVocab = 256 + 1;
+
 /// A SentencePiece vocabulary: <unk> <s> </s>, 256 byte tokens, "▁" and
 /// printable ASCII, then "word" and "▁word" pieces, better scores for
 /// shorter pieces.
@@ -218,15 +224,19 @@ bool xfc::gguf::makeModel(const MakeModelOptions &options,
     for (const KeyValue &kv : source->metadata())
       if (kv.key.substr(0, 10) == "tokenizer.")
         w.setValue(std::string(kv.key), kv.value);
-  } else if (c.arch == Architecture::GPT2) {
-    writeSyntheticBpe(w, vocab);
   } else {
-    writeSyntheticSpm(w, vocab);
-  }
-  if (vocab < 260) {
-    error = "vocabulary of " + std::to_string(vocab) +
-            " tokens is too small (at least 260)";
-    return false;
+    int64_t minimum =
+        c.arch == Architecture::GPT2 ? kMinBpeVocab : kMinSpmVocab;
+    if (vocab < minimum || vocab > (1 << 22)) {
+      error = "a synthetic " + std::string(arch) + " vocabulary needs " +
+              std::to_string(minimum) + " to 4194304 tokens, got " +
+              std::to_string(vocab);
+      return false;
+    }
+    if (c.arch == Architecture::GPT2)
+      writeSyntheticBpe(w, vocab);
+    else
+      writeSyntheticSpm(w, vocab);
   }
 
   // Tensors. `dims` are in ggml order: {in, out} for a weight.

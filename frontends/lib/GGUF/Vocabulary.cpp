@@ -7,7 +7,33 @@
 
 using namespace xfc::gguf;
 
+namespace {
+
+struct PreTokenizerName {
+  const char *name;
+  xfrt::PreTokenizerKind kind;
+};
+
+/// tokenizer.ggml.pre values, as llama.cpp's converter writes them.
+constexpr PreTokenizerName kPreTokenizers[] = {
+    {"gpt-2", xfrt::PreTokenizerKind::GPT2},
+    {"llama-bpe", xfrt::PreTokenizerKind::Llama3},
+    {"qwen2", xfrt::PreTokenizerKind::Qwen2},
+};
+
+} // namespace
+
 const char *xfc::gguf::supportedTokenizerModels() { return "llama, gpt2"; }
+
+const std::string &xfc::gguf::supportedPreTokenizers() {
+  static const std::string names = [] {
+    std::string list;
+    for (const PreTokenizerName &p : kPreTokenizers)
+      list += (list.empty() ? "" : ", ") + std::string(p.name);
+    return list;
+  }();
+  return names;
+}
 
 namespace {
 
@@ -27,6 +53,8 @@ public:
 
   bool read(xfrt::Vocabulary &v) {
     if (!readKind(v.kind))
+      return false;
+    if (v.kind == xfrt::TokenizerKind::BytePairEncoding && !readPreTokenizer(v))
       return false;
     const Value *tokens = stringArray("tokenizer.ggml.tokens", true);
     if (!tokens)
@@ -52,9 +80,11 @@ public:
         !readId("tokenizer.ggml.padding_token_id", n, v.pad))
       return false;
 
-    // llama.cpp's defaults: SentencePiece models start with BOS and a space.
+    // llama.cpp's defaults: SentencePiece models start with BOS and a space;
+    // so do Llama 3's, whose GGUFs usually carry no add_bos_token.
     bool spm = v.kind == xfrt::TokenizerKind::SentencePiece;
-    if (!readBool("tokenizer.ggml.add_bos_token", spm, v.addBos) ||
+    bool llama3 = !spm && v.preTokenizer == xfrt::PreTokenizerKind::Llama3;
+    if (!readBool("tokenizer.ggml.add_bos_token", spm || llama3, v.addBos) ||
         !readBool("tokenizer.ggml.add_space_prefix", spm, v.addSpacePrefix))
       return false;
     if (v.addBos && v.bos < 0) {
@@ -88,16 +118,28 @@ private:
       return fail(key, "has unsupported value '" + std::string(*model) +
                            "' (supported: " + supportedTokenizerModels() + ")");
     kind = xfrt::TokenizerKind::BytePairEncoding;
-    // Each BPE pre-tokenizer is its own regex; only GPT-2's is implemented,
-    // and silently using it for another would tokenize wrongly.
-    const char *preKey = "tokenizer.ggml.pre";
-    std::optional<std::string_view> pre = file.getString(preKey, error);
+    return true;
+  }
+
+  /// Each BPE pre-tokenizer is its own regex, and using the wrong one would
+  /// tokenize silently wrongly: an unknown name is an error.
+  bool readPreTokenizer(xfrt::Vocabulary &v) {
+    const char *key = "tokenizer.ggml.pre";
+    std::optional<std::string_view> pre = file.getString(key, error);
     if (!error.empty())
       return false;
-    if (pre && *pre != "gpt-2")
-      return fail(preKey, "has unsupported BPE pre-tokenizer '" +
-                              std::string(*pre) + "' (supported: gpt-2)");
-    return true;
+    if (!pre) // older GPT-2 conversions have no key
+      return true;
+    for (const PreTokenizerName &p : kPreTokenizers) {
+      if (*pre != p.name)
+        continue;
+      v.preTokenizer = p.kind;
+      // Llama 3's tokenizer looks whole words up before merging.
+      v.ignoreMerges = p.kind == xfrt::PreTokenizerKind::Llama3;
+      return true;
+    }
+    return fail(key, "has unsupported BPE pre-tokenizer '" + std::string(*pre) +
+                         "' (supported: " + supportedPreTokenizers() + ")");
   }
 
   /// The key's value if it is an array of `elements`; null if it is missing

@@ -6,15 +6,20 @@
 //  - SentencePiece (tokenizer.ggml.model = "llama"): spaces become U+2581,
 //    adjacent pieces merge best score first, unknown characters fall back to
 //    <0xNN> byte tokens (or unk).
-//  - Byte-level BPE (tokenizer.ggml.model = "gpt2"): the GPT-2 pre-tokenizer
-//    splits the text into words, bytes map to printable code points, and
-//    adjacent pieces merge by merge rank.
+//  - Byte-level BPE (tokenizer.ggml.model = "gpt2"): a pre-tokenizer (GPT-2's,
+//    Llama 3's or Qwen2's, from tokenizer.ggml.pre) splits the text into
+//    words, bytes map to printable code points, and adjacent pieces merge by
+//    merge rank.
 //
-// Both reproduce llama.cpp's tokenization of the same vocabulary (its test
-// vectors pass exactly), except on purpose where llama.cpp is loose: plain
-// text never merges into a Control, Unknown, Unused or Byte token (llama.cpp
-// turns a typed "<s>" into BOS by merging), special tokens match leftmost-
-// longest in one pass, and invalid UTF-8 is kept as bytes, not refused.
+// Both reproduce llama.cpp's tokenization of the same vocabulary (its SPM
+// and GPT-2 test vectors pass exactly; the Llama 3 and Qwen2 splitters match
+// their regexes on test/unit/Inputs), except on purpose where llama.cpp is
+// loose: plain text never merges into a Control, Unknown, Unused or Byte
+// token (llama.cpp turns a typed "<s>" into BOS by merging), special tokens
+// match leftmost-longest in one pass, invalid UTF-8 is kept as bytes, not
+// refused, and the Llama 3 / Qwen2 contractions are case-insensitive exactly
+// as their regex is: U+017F (long s) counts as 's', as in the models' own
+// tokenizers.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,6 +35,21 @@
 namespace xfrt {
 
 enum class TokenizerKind { SentencePiece, BytePairEncoding };
+
+/// How byte-level BPE splits text into words before merging within each:
+/// the words are a regex's successive matches, which tile the text.
+enum class PreTokenizerKind : uint8_t {
+  /// GPT-2 (GGUF tokenizer.ggml.pre "gpt-2"):
+  ///   's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+
+  ///   | ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+  GPT2,
+  /// Llama 3 ("llama-bpe"):
+  ///   (?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}
+  ///   | ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+  Llama3,
+  /// Qwen2 ("qwen2"): as Llama3 with single digits, \p{N} for \p{N}{1,3}.
+  Qwen2,
+};
 
 /// GGUF tokenizer.ggml.token_type values.
 enum class TokenType : int32_t {
@@ -58,13 +78,18 @@ struct Vocabulary {
   /// SentencePiece only: prefix the text (and any text that follows a
   /// special token) with a space, and drop it again in decode().
   bool addSpacePrefix = true;
+  /// BPE only: how the text is split into words.
+  PreTokenizerKind preTokenizer = PreTokenizerKind::GPT2;
+  /// BPE only: a word that is itself a token becomes that token without
+  /// merging (Llama 3's tokenizer and llama.cpp's ignore_merges).
+  bool ignoreMerges = false;
 };
 
 class Tokenizer {
 public:
   /// Validates `vocab` (sizes consistent, ids in range, merges well formed,
-  /// every byte encodable) and builds the tokenizer for its kind. On
-  /// failure returns null and sets `error`.
+  /// a known pre-tokenizer, every byte encodable) and builds the tokenizer
+  /// for its kind. On failure returns null and sets `error`.
   static std::unique_ptr<Tokenizer> create(Vocabulary vocab,
                                            std::string &error);
   ~Tokenizer();
@@ -95,6 +120,13 @@ private:
   explicit Tokenizer(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl;
 };
+
+/// The words `kind` splits `text` into (views into `text`, in order, tiling
+/// it), as byte-level BPE does before merging; for tests and tools. Invalid
+/// UTF-8 bytes are characters of no class. Empty for a `kind` that is not
+/// an enumerator.
+std::vector<std::string_view> preTokenize(PreTokenizerKind kind,
+                                          std::string_view text);
 
 /// GPT-2's byte-level alphabet: the UTF-8 text of the code point that stands
 /// for `byte` in byte-level BPE vocabularies ("Ġ" for a space).

@@ -80,3 +80,15 @@ func.func @cache_effects_kept(%c: !xf.kv_cache<16x2x8xf32>, %p: index, %k: tenso
   %k1, %v1 = xf.kv_read %c[%n] : !xf.kv_cache<16x2x8xf32> -> tensor<?x2x8xf32>, tensor<?x2x8xf32>
   return %k0, %k1 : tensor<?x2x8xf32>, tensor<?x2x8xf32>
 }
+
+// -----
+
+// The direct reshape ?x5 -> 4 would be invalid, so the chain stays.
+// CHECK-LABEL: func.func @reshape_chain_kept
+func.func @reshape_chain_kept(%x: tensor<?x5xf32>) -> tensor<4xf32> {
+  // CHECK: xf.reshape %{{.*}} : tensor<?x5xf32> -> tensor<?x1xf32>
+  // CHECK: xf.reshape %{{.*}} : tensor<?x1xf32> -> tensor<4xf32>
+  %0 = xf.reshape %x : tensor<?x5xf32> -> tensor<?x1xf32>
+  %1 = xf.reshape %0 : tensor<?x1xf32> -> tensor<4xf32>
+  return %1 : tensor<4xf32>
+}

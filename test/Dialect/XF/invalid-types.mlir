@@ -204,3 +204,9 @@ func.func private @group_zero() -> !xf.qtensor<128x64xi4, #xf.quant<bits = 4, gr
 
 // expected-error @+1 {{layout parameter 'vnni' given twice}}
 func.func private @vnni_twice() -> !xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = per_channel, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 64], vnni = 2, vnni = 4>>
+
+// -----
+
+// ggml blocks exist only for Q8_0, Q4_0 and Q4_1.
+// expected-error @+1 {{the ggml layout holds only Q8_0, Q4_0 and Q4_1 blocks}}
+func.func private @ggml_scheme() -> !xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = 64, asymmetric, scale = bf16>, #xf.layout<ggml>>

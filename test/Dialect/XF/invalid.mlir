@@ -565,7 +565,7 @@ func.func @reshape_count(%x: tensor<4x16xf32>) -> tensor<65xf32> {
 // -----
 
 func.func @reshape_into_dynamic(%x: tensor<4x16xf32>) -> tensor<?x5xf32> {
-  // expected-error @+1 {{cannot reshape 64 elements into 'tensor<?x5xf32>'}}
+  // expected-error @+1 {{cannot reshape 64 elements into a multiple of 5}}
   %0 = xf.reshape %x : tensor<4x16xf32> -> tensor<?x5xf32>
   return %0 : tensor<?x5xf32>
 }
@@ -573,7 +573,7 @@ func.func @reshape_into_dynamic(%x: tensor<4x16xf32>) -> tensor<?x5xf32> {
 // -----
 
 func.func @reshape_from_dynamic(%x: tensor<?x5xf32>) -> tensor<64xf32> {
-  // expected-error @+1 {{cannot reshape 'tensor<?x5xf32>' into 64 elements}}
+  // expected-error @+1 {{cannot reshape a multiple of 5 elements into 64}}
   %0 = xf.reshape %x : tensor<?x5xf32> -> tensor<64xf32>
   return %0 : tensor<64xf32>
 }
@@ -1047,7 +1047,16 @@ xf.global_weight @empty : tensor<0x64xf32>
 
 // A zero-sized static part fits only zero elements.
 func.func @reshape_zero_into_one(%x: tensor<?x0xf32>) -> tensor<1xf32> {
-  // expected-error @+1 {{cannot reshape 'tensor<?x0xf32>' into 1 elements}}
+  // expected-error @+1 {{cannot reshape a multiple of 0 elements into 1}}
   %0 = xf.reshape %x : tensor<?x0xf32> -> tensor<1xf32>
   return %0 : tensor<1xf32>
+}
+
+// -----
+
+// Both sides dynamic: a zero-sized static part cannot meet a non-empty one.
+func.func @reshape_zero_both_dynamic(%x: tensor<?x64xf32>) -> tensor<?x0xf32> {
+  // expected-error @+1 {{a zero-sized side cannot match a non-empty one}}
+  %0 = xf.reshape %x : tensor<?x64xf32> -> tensor<?x0xf32>
+  return %0 : tensor<?x0xf32>
 }

@@ -311,36 +311,50 @@ static std::pair<int64_t, int64_t> staticProduct(ArrayRef<int64_t> shape) {
   return {product, dynamic};
 }
 
-LogicalResult ReshapeOp::verify() {
-  RankedTensorType in = getInput().getType(), out = getType();
-  if (in.getElementType() != out.getElementType())
-    return emitOpError() << "input and result must have the same element type";
+/// Why a reshape from `in` to `out` cannot hold the same elements, or an
+/// empty string when it can. Shared by the verifier and the folder.
+static std::string reshapeMismatch(RankedTensorType in, RankedTensorType out) {
   auto [inCount, inDyn] = staticProduct(in.getShape());
   auto [outCount, outDyn] = staticProduct(out.getShape());
   if (inDyn > 1 || outDyn > 1)
-    return emitOpError() << "at most one dynamic dimension per side is allowed";
+    return "at most one dynamic dimension per side is allowed";
   if (inDyn == 0 && outDyn == 0 && inCount != outCount)
-    return emitOpError() << "element counts differ: " << inCount << " vs "
-                         << outCount;
-  // With a dynamic side, its static part must divide the other side's count
-  // (a zero-sized static part only fits zero elements).
+    return "element counts differ: " + std::to_string(inCount) + " vs " +
+           std::to_string(outCount);
+  // A dynamic side's static part must divide the other side's count, and a
+  // zero-sized static part only fits zero elements.
   auto fits = [](int64_t total, int64_t part) {
     return part == 0 ? total == 0 : total % part == 0;
   };
   if (inDyn == 0 && outDyn == 1 && !fits(inCount, outCount))
-    return emitOpError() << "cannot reshape " << inCount << " elements into "
-                         << out;
+    return "cannot reshape " + std::to_string(inCount) +
+           " elements into a multiple of " + std::to_string(outCount);
   if (inDyn == 1 && outDyn == 0 && !fits(outCount, inCount))
-    return emitOpError() << "cannot reshape " << in << " into " << outCount
-                         << " elements";
+    return "cannot reshape a multiple of " + std::to_string(inCount) +
+           " elements into " + std::to_string(outCount);
+  if (inDyn == 1 && outDyn == 1 && (inCount == 0) != (outCount == 0))
+    return "a zero-sized side cannot match a non-empty one";
+  return "";
+}
+
+LogicalResult ReshapeOp::verify() {
+  RankedTensorType in = getInput().getType(), out = getType();
+  if (in.getElementType() != out.getElementType())
+    return emitOpError() << "input and result must have the same element type";
+  std::string mismatch = reshapeMismatch(in, out);
+  if (!mismatch.empty())
+    return emitOpError() << mismatch;
   return success();
 }
 
 OpFoldResult ReshapeOp::fold(FoldAdaptor) {
   if (getInput().getType() == getType())
     return getInput();
-  // reshape(reshape(x)) -> reshape(x): only the final shape matters.
-  if (auto producer = getInput().getDefiningOp<ReshapeOp>()) {
+  // reshape(reshape(x)) -> reshape(x): only the final shape matters, as
+  // long as the direct reshape is itself valid.
+  if (auto producer = getInput().getDefiningOp<ReshapeOp>();
+      producer && reshapeMismatch(producer.getInput().getType(), getType())
+                      .empty()) {
     getInputMutable().assign(producer.getInput());
     return getResult();
   }

@@ -106,6 +106,17 @@ LogicalResult QTensorType::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "input dimension " << in
                        << " is not a multiple of the group size "
                        << scheme.getGroupSize();
+  if (layout.getKind() == LayoutKind::ggml) {
+    // Only the block formats ggml defines: Q8_0, Q4_0 and Q4_1.
+    bool q8_0 = scheme.getBits() == 8 && scheme.getMode() == QuantMode::symmetric;
+    bool q4 = scheme.getBits() == 4 && (scheme.getMode() == QuantMode::symmetric ||
+                                        scheme.getMode() == QuantMode::min_offset);
+    if (scheme.getGroupSize() != 32 || !scheme.getScaleType().isF16() ||
+        !(q8_0 || q4))
+      return emitError() << "the ggml layout holds only Q8_0, Q4_0 and Q4_1 "
+                            "blocks (group 32, f16 scales), not "
+                         << scheme;
+  }
   if (layout.getKind() == LayoutKind::blocked) {
     ArrayRef<int64_t> tile = layout.getTile();
     if (shape[0] % tile[0] != 0 || in % tile[1] != 0)

@@ -4,13 +4,16 @@
 // xfrt::Tokenizer::create turns into a tokenizer:
 //
 //   tokenizer.ggml.model        "llama" (SentencePiece) or "gpt2" (BPE)
-//   tokenizer.ggml.pre          BPE pre-tokenizer: "gpt-2" (or absent)
+//   tokenizer.ggml.pre          BPE pre-tokenizer: "gpt-2" (or absent),
+//                               "llama-bpe" (Llama 3; sets ignoreMerges),
+//                               "qwen2"; others are refused
 //   tokenizer.ggml.tokens       string array (required)
 //   tokenizer.ggml.scores       f32 array, one per token (optional)
 //   tokenizer.ggml.token_type   integer array, one per token (optional)
 //   tokenizer.ggml.merges       string array (required for gpt2)
 //   tokenizer.ggml.{bos,eos,unknown,padding}_token_id   (optional)
-//   tokenizer.ggml.add_bos_token     bool (default: true for llama, else false)
+//   tokenizer.ggml.add_bos_token     bool (default: true for llama and
+//                                    llama-bpe, else false)
 //   tokenizer.ggml.add_space_prefix  bool (default: true for llama)
 //
 //===----------------------------------------------------------------------===//
@@ -28,6 +31,8 @@ namespace xfc::gguf {
 
 /// For error messages: "llama, gpt2".
 const char *supportedTokenizerModels();
+/// For error messages: "gpt-2, llama-bpe, qwen2".
+const std::string &supportedPreTokenizers();
 
 /// Reads and checks the vocabulary of `file`. Errors name the file and the
 /// metadata key (or list the supported tokenizer models).
