@@ -91,8 +91,24 @@ int main(int argc, char **argv) {
       return fail("pass pipeline failed");
   }
   auto forward = module->lookupSymbol<mlir::func::FuncOp>("forward");
-  if (!forward)
-    return fail("no @forward function");
+  if (!forward || forward.isExternal())
+    return fail("no @forward function with a body");
+  // (tokens, positions, position, caches...) -> logits
+  mlir::FunctionType signature = forward.getFunctionType();
+  auto isIds = [](mlir::Type t) {
+    auto r = mlir::dyn_cast<mlir::RankedTensorType>(t);
+    return r && r.getRank() == 1 && r.getElementType().isInteger(32);
+  };
+  bool ok = signature.getNumInputs() >= 3 && isIds(signature.getInput(0)) &&
+            isIds(signature.getInput(1)) && signature.getInput(2).isIndex() &&
+            signature.getNumResults() == 1 &&
+            mlir::isa<mlir::RankedTensorType>(signature.getResult(0));
+  for (unsigned i = 3; ok && i < signature.getNumInputs(); ++i)
+    ok = mlir::isa<mlir::xf::KVCacheType>(signature.getInput(i));
+  if (!ok)
+    return fail("@forward must take (tensor<?xi32> tokens, tensor<?xi32> "
+                "positions, index position, !xf.kv_cache...) and return the "
+                "logits");
 
   eval::WeightProvider weights =
       [&](llvm::StringRef name,

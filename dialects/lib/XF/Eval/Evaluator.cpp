@@ -159,7 +159,7 @@ private:
   FailureOr<eval::Tensor> broadcast(Operation *op, const eval::Tensor &a,
                                     const eval::Tensor &b, bool multiply);
   eval::Tensor rope(RopeOp op);
-  eval::Tensor matmul(MatmulOp op);
+  FailureOr<eval::Tensor> matmul(MatmulOp op);
   FailureOr<eval::Tensor> embedding(EmbeddingOp op);
   eval::Tensor transpose(TransposeOp op);
   eval::Tensor slice(SliceOp op);
@@ -211,6 +211,11 @@ LogicalResult Interpreter::bind(Operation *op, mlir::Value result,
       return op->emitError() << "evaluator: tensor data does not match its "
                                 "shape";
   }
+  if (isa<IndexType>(result.getType()) && !std::holds_alternative<int64_t>(value))
+    return op->emitError() << "evaluator: expected an index value";
+  if (isa<KVCacheType>(result.getType()) &&
+      !std::holds_alternative<std::shared_ptr<KVCache>>(value))
+    return op->emitError() << "evaluator: expected a KV cache";
   env[result] = std::move(value);
   return success();
 }
@@ -269,10 +274,13 @@ eval::Tensor Interpreter::rope(RopeOp op) {
   return y;
 }
 
-eval::Tensor Interpreter::matmul(MatmulOp op) {
+FailureOr<eval::Tensor> Interpreter::matmul(MatmulOp op) {
   const eval::Tensor &a = tensor(op.getLhs()), &b = tensor(op.getRhs());
   size_t r = a.shape.size();
   bool tr = op.getTransposeRhs();
+  if (!std::equal(a.shape.begin(), a.shape.end() - 2, b.shape.begin()) ||
+      a.shape[r - 1] != (tr ? b.shape[r - 1] : b.shape[r - 2]))
+    return op.emitError() << "evaluator: operand sizes do not agree";
   int64_t m = a.shape[r - 2], k = a.shape[r - 1];
   int64_t n = tr ? b.shape[r - 2] : b.shape[r - 1];
   std::vector<int64_t> shape(a.shape.begin(), a.shape.end() - 2);
@@ -361,7 +369,9 @@ LogicalResult Interpreter::append(Operation *op, KVCache &c, int64_t pos,
                                   const eval::Tensor &k,
                                   const eval::Tensor &v) {
   int64_t tokens = k.shape[0], row = c.kvHeads * c.headDim;
-  if (pos < 0 || pos + tokens > c.maxContext)
+  if (k.shape != v.shape)
+    return op->emitError() << "evaluator: keys and values differ in shape";
+  if (pos < 0 || pos > c.maxContext - tokens)
     return op->emitError() << "evaluator: writing positions [" << pos << ", "
                            << pos + tokens << ") past the cache's "
                            << c.maxContext;
@@ -385,6 +395,10 @@ FailureOr<eval::Tensor> Interpreter::attention(AttentionOp op) {
   const eval::Tensor &q = tensor(op.getQuery());
   eval::Tensor keys = tensor(op.getKey()), values = tensor(op.getValue());
   int64_t offset = 0;
+  if (keys.shape[0] != values.shape[0] ||
+      (op.getCache() && keys.shape[0] != q.shape[0]))
+    return op.emitError() << "evaluator: query, key and value token counts "
+                             "do not agree";
   if (op.getCache()) {
     KVCache &c = cache(op.getCache());
     offset = index(op.getPosition());
@@ -556,7 +570,11 @@ LogicalResult Interpreter::exec(Operation *op) {
         softmaxRows(y);
         return result(std::move(y));
       })
-      .Case([&](RopeOp r) { return result(rope(r)); })
+      .Case([&](RopeOp r) -> LogicalResult {
+        if (tensor(r.getPositions()).shape[0] != tensor(r.getInput()).shape[0])
+          return r.emitError() << "evaluator: one position per token needed";
+        return result(rope(r));
+      })
       .Case([&](CausalMaskOp m) {
         eval::Tensor y = tensor(m.getInput());
         int64_t offset = index(m.getOffset());
@@ -569,13 +587,17 @@ LogicalResult Interpreter::exec(Operation *op) {
         }
         return result(std::move(y));
       })
-      .Case([&](LinearOp l) {
+      .Case([&](LinearOp l) -> LogicalResult {
         eval::Tensor *bias = l.getBias() ? &tensor(l.getBias()) : nullptr;
-        return result(linear(tensor(l.getInput()), tensor(l.getWeight()), bias));
+        const eval::Tensor &x = tensor(l.getInput()), &w = tensor(l.getWeight());
+        if (x.shape.back() != w.shape[1])
+          return l.emitError() << "evaluator: input width " << x.shape.back()
+                               << " differs from the weight's " << w.shape[1];
+        return result(linear(x, w, bias));
       })
-      .Case([&](MatmulOp m) { return result(matmul(m)); })
+      .Case([&](MatmulOp m) { return fromTensor(matmul(m)); })
       .Case([&](EmbeddingOp e) { return fromTensor(embedding(e)); })
-      .Case([&](ReshapeOp r) {
+      .Case([&](ReshapeOp r) -> LogicalResult {
         eval::Tensor y = tensor(r.getInput());
         RankedTensorType type = r.getType();
         int64_t known = 1, dynamicDim = -1;
@@ -586,19 +608,35 @@ LogicalResult Interpreter::exec(Operation *op) {
           else
             known *= y.shape[i];
         }
-        if (dynamicDim >= 0)
-          y.shape[dynamicDim] = static_cast<int64_t>(y.data.size()) / known;
+        int64_t count = static_cast<int64_t>(y.data.size());
+        if (dynamicDim >= 0 && known != 0 && count % known == 0)
+          y.shape[dynamicDim] = count / known;
+        else if (dynamicDim >= 0)
+          return r.emitError() << "evaluator: cannot reshape " << count
+                               << " elements to " << type;
         return result(std::move(y));
       })
       .Case([&](TransposeOp t) { return result(transpose(t)); })
-      .Case([&](SliceOp s) { return result(slice(s)); })
+      .Case([&](SliceOp s) -> LogicalResult {
+        int64_t extent = tensor(s.getInput()).shape[s.getAxis()];
+        int64_t size = s.getSize(), offset = s.getOffset();
+        if (size > extent || offset > extent - size)
+          return s.emitError() << "evaluator: slice exceeds the dimension of "
+                               << extent;
+        return result(slice(s));
+      })
       .Case([&](RepeatInterleaveOp r) { return result(repeat(r)); })
       .Case([&](KVAppendOp a) {
         return append(a, cache(a.getCache()), index(a.getPosition()),
                       tensor(a.getKeys()), tensor(a.getValues()));
       })
-      .Case([&](KVReadOp r) {
-        auto [k, v] = read(cache(r.getCache()), index(r.getLength()));
+      .Case([&](KVReadOp r) -> LogicalResult {
+        int64_t length = index(r.getLength());
+        if (length < 0 || length > cache(r.getCache()).maxContext)
+          return r.emitError() << "evaluator: reading " << length
+                               << " positions of a cache of "
+                               << cache(r.getCache()).maxContext;
+        auto [k, v] = read(cache(r.getCache()), length);
         if (failed(bind(r, r.getKeys(), std::move(k))))
           return failure();
         return bind(r, r.getValues(), std::move(v));
