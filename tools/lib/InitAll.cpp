@@ -52,4 +52,5 @@ void xfc::registerAllPasses() {
   mlir::xf::registerXFPasses();
   mlir::xf::registerXFPipelines();
   mlir::xf::registerXFLoweringPasses();
+  mlir::xf::registerXFLoweringPipelines();
 }

@@ -1,6 +1,6 @@
 //===- PendingCommands.cpp - Commands whose work has not landed -----------===//
 //
-// `run`, `bench` and `perplexity` need compiled models (issue #4). They exist
+// `bench` and `perplexity` are the rest of issue #4. They exist
 // now so that `xfc --help` shows the whole interface, and say plainly that
 // they are not implemented instead of pretending.
 //
@@ -13,14 +13,12 @@ using namespace xfc::driver;
 
 namespace {
 
-cl::SubCommand runCommand("run", "Generate text from a compiled model");
 cl::SubCommand benchCommand("bench",
                             "Measure prefill and decode tokens/s");
 cl::SubCommand perplexityCommand(
     "perplexity", "Compute perplexity as llama-perplexity defines it");
 
 // Accept any arguments so the message below is what users see.
-cl::list<std::string> runArgs(cl::Sink, cl::sub(runCommand));
 cl::list<std::string> benchArgs(cl::Sink, cl::sub(benchCommand));
 cl::list<std::string> perplexityArgs(cl::Sink, cl::sub(perplexityCommand));
 
@@ -30,9 +28,7 @@ template <const char *Name> int notImplemented() {
               "compilation of issue #4)");
 }
 
-constexpr char kRun[] = "run", kBench[] = "bench",
-               kPerplexity[] = "perplexity";
-RegisterCommand registerRun(runCommand, notImplemented<kRun>);
+constexpr char kBench[] = "bench", kPerplexity[] = "perplexity";
 RegisterCommand registerBench(benchCommand, notImplemented<kBench>);
 RegisterCommand registerPerplexity(perplexityCommand,
                                    notImplemented<kPerplexity>);

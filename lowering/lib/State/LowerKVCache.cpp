@@ -48,58 +48,104 @@ struct XFLowerKVCachePass
     WalkResult result = getOperation().walk([&](func::FuncOp func) {
       if (func.isExternal())
         return WalkResult::advance();
-      // Retype cache arguments in place; every use is an xf KV op.
-      for (BlockArgument arg : func.getArguments())
-        if (auto type = dyn_cast<KVCacheType>(arg.getType()))
-          arg.setType(cacheMemRef(type));
-      func.setType(FunctionType::get(
-          &getContext(), func.getBody().getArgumentTypes(),
-          func.getFunctionType().getResults()));
-
+      if (failed(mergeCaches(func)))
+        return WalkResult::interrupt();
       SmallVector<Operation *> kvOps;
       func.walk([&](Operation *op) {
         if (isa<KVAppendOp, KVReadOp>(op))
           kvOps.push_back(op);
       });
-      for (Operation *op : kvOps) {
-        OpBuilder b(op);
-        Location loc = op->getLoc();
-        if (auto append = dyn_cast<KVAppendOp>(op)) {
-          Value cache = append.getCache();
-          OpFoldResult count =
-              tensor::getMixedSize(b, loc, append.getKeys(), 0);
-          for (auto [which, data] :
-               {std::pair{0, append.getKeys()}, {1, append.getValues()}}) {
-            Value dest = rows(b, loc, cache, which, append.getPosition(), count);
-            bufferization::MaterializeInDestinationOp::create(
-                b, loc, Type(), data, dest, UnitAttr(), b.getUnitAttr());
-          }
-          append.erase();
-          continue;
-        }
-        auto read = cast<KVReadOp>(op);
-        if (read.getKeys().getType().getElementType() !=
-            cast<MemRefType>(read.getCache().getType()).getElementType()) {
-          read.emitOpError() << "converting cache elements on read is not "
-                                "supported yet";
+      for (Operation *op : kvOps)
+        if (failed(lower(op)))
           return WalkResult::interrupt();
-        }
-        for (auto [which, result] :
-             {std::pair{0, read.getKeys()}, {1, read.getValues()}}) {
-          Value src = rows(b, loc, read.getCache(), which, b.getIndexAttr(0),
-                           read.getLength());
-          // Reads happen after this step's append and before the next
-          // write to this layer's cache, so the view can be read in place.
-          Value tensor = bufferization::ToTensorOp::create(
-              b, loc, result.getType(), src, b.getUnitAttr(), UnitAttr());
-          result.replaceAllUsesWith(tensor);
-        }
-        read.erase();
-      }
       return WalkResult::advance();
     });
     if (result.wasInterrupted())
       signalPassFailure();
+  }
+
+  /// Replaces the cache arguments (all of one type, one per layer) by a
+  /// single memref<L x 2 x C x H x D> whose layer l is a subview, so the
+  /// function's signature does not depend on the layer count.
+  LogicalResult mergeCaches(func::FuncOp func) {
+    SmallVector<unsigned> indices;
+    KVCacheType type;
+    for (BlockArgument arg : func.getArguments())
+      if (auto t = dyn_cast<KVCacheType>(arg.getType())) {
+        if (type && t != type)
+          return func.emitError() << "all KV caches of a function must have "
+                                     "one type";
+        type = t;
+        indices.push_back(arg.getArgNumber());
+      }
+    if (indices.empty())
+      return success();
+    int64_t layers = indices.size();
+    MemRefType layer = cacheMemRef(type);
+    SmallVector<int64_t> shape = {layers};
+    shape.append(layer.getShape().begin(), layer.getShape().end());
+    auto allType = MemRefType::get(shape, layer.getElementType());
+    unsigned first = indices.front();
+    if (failed(func.insertArgument(first, allType,
+                                   DictionaryAttr::get(&getContext()),
+                                   func.getLoc())))
+      return failure();
+    func.setArgAttr(first, "xf.name", StringAttr::get(&getContext(), "caches"));
+    Value all = func.getArgument(first);
+    OpBuilder b = OpBuilder::atBlockBegin(&func.getBody().front());
+    BitVector erase(func.getNumArguments());
+    for (auto [l, index] : llvm::enumerate(indices)) {
+      BlockArgument old = func.getArgument(index + 1); // shifted by insert
+      SmallVector<OpFoldResult> offsets(5, b.getIndexAttr(0));
+      offsets[0] = b.getIndexAttr(l);
+      SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1)};
+      for (int64_t d : layer.getShape())
+        sizes.push_back(b.getIndexAttr(d));
+      SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
+      auto viewType = memref::SubViewOp::inferRankReducedResultType(
+          layer.getShape(), allType, offsets, sizes, strides);
+      Value view = memref::SubViewOp::create(
+          b, func.getLoc(), cast<MemRefType>(viewType), all, offsets, sizes,
+          strides);
+      // Uses are KV ops only; they read the memref type of their operand.
+      old.replaceAllUsesWith(view);
+      erase.set(index + 1);
+    }
+    return func.eraseArguments(erase);
+  }
+
+  LogicalResult lower(Operation *op) {
+    OpBuilder b(op);
+    Location loc = op->getLoc();
+    if (auto append = dyn_cast<KVAppendOp>(op)) {
+      Value cache = append.getCache();
+      OpFoldResult count = tensor::getMixedSize(b, loc, append.getKeys(), 0);
+      for (auto [which, data] :
+           {std::pair{0, append.getKeys()}, {1, append.getValues()}}) {
+        Value dest = rows(b, loc, cache, which, append.getPosition(), count);
+        bufferization::MaterializeInDestinationOp::create(
+            b, loc, Type(), data, dest, UnitAttr(), b.getUnitAttr());
+      }
+      append.erase();
+      return success();
+    }
+    auto read = cast<KVReadOp>(op);
+    if (read.getKeys().getType().getElementType() !=
+        cast<MemRefType>(read.getCache().getType()).getElementType())
+      return read.emitOpError() << "converting cache elements on read is not "
+                                   "supported yet";
+    for (auto [which, result] :
+         {std::pair{0, read.getKeys()}, {1, read.getValues()}}) {
+      Value src = rows(b, loc, read.getCache(), which, b.getIndexAttr(0),
+                       read.getLength());
+      // Reads happen after this step's append and before the next write to
+      // this layer's cache, so the view can be read in place.
+      Value tensor = bufferization::ToTensorOp::create(
+          b, loc, result.getType(), src, b.getUnitAttr(), UnitAttr());
+      result.replaceAllUsesWith(tensor);
+    }
+    read.erase();
+    return success();
   }
 };
 

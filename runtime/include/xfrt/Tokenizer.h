@@ -128,6 +128,13 @@ private:
 std::vector<std::string_view> preTokenize(PreTokenizerKind kind,
                                           std::string_view text);
 
+/// A Vocabulary as bytes, for embedding in a compiled model, and back. The
+/// format is versioned; deserialize() refuses other versions and truncated
+/// or inconsistent data with a message.
+std::string serializeVocabulary(const Vocabulary &vocab);
+bool deserializeVocabulary(const uint8_t *data, size_t size, Vocabulary &vocab,
+                           std::string &error);
+
 /// GPT-2's byte-level alphabet: the UTF-8 text of the code point that stands
 /// for `byte` in byte-level BPE vocabularies ("Ġ" for a space).
 const std::string &byteLevelSymbol(uint8_t byte);

@@ -9,6 +9,7 @@
 #ifndef XFRT_XFRT_H
 #define XFRT_XFRT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -27,6 +28,55 @@ uint32_t xfrt_abi_version(void);
 
 /* Non-zero when a model built for `abi` can be loaded by this runtime. */
 int xfrt_abi_compatible(uint32_t abi);
+
+/* Status codes. Every function that can fail returns one, and writes a
+ * message naming the file or argument into the model's or session's error
+ * string (xfrt_last_error). */
+typedef enum {
+  XFRT_OK = 0,
+  XFRT_ERROR_IO = 1,           /* cannot open or map the model */
+  XFRT_ERROR_NOT_A_MODEL = 2,  /* not an XFC model .so */
+  XFRT_ERROR_ABI = 3,          /* built for another runtime ABI */
+  XFRT_ERROR_CONTEXT_FULL = 4, /* the tokens do not fit in the context */
+  XFRT_ERROR_INVALID_TOKEN = 5,
+  XFRT_ERROR_INVALID_ARGUMENT = 6,
+  XFRT_ERROR_OUT_OF_MEMORY = 7
+} xfrt_status;
+
+typedef struct xfrt_model xfrt_model;
+typedef struct xfrt_session xfrt_session;
+
+/* Loads a compiled model. On failure *model is NULL and, if `error` is not
+ * NULL, up to error_size bytes of the message are written there. */
+xfrt_status xfrt_model_load(const char *path, xfrt_model **model,
+                            char *error, size_t error_size);
+void xfrt_model_free(xfrt_model *model);
+
+/* "key=value" lines: architecture, vocab_size, max_context, layers. */
+const char *xfrt_model_metadata(const xfrt_model *model);
+int64_t xfrt_model_vocab_size(const xfrt_model *model);
+int64_t xfrt_model_max_context(const xfrt_model *model);
+/* The serialized tokenizer embedded in the model (xfrt::Tokenizer.h). */
+const uint8_t *xfrt_model_tokenizer(const xfrt_model *model, uint64_t *size);
+
+/* A session owns a KV cache for the model's whole context, allocated here
+ * once, and the scratch memory of a step: evaluating tokens afterwards
+ * allocates nothing. Sessions are independent. `threads` is reserved. */
+xfrt_status xfrt_session_create(xfrt_model *model, int threads,
+                                xfrt_session **session);
+void xfrt_session_free(xfrt_session *session);
+
+/* Runs `n` tokens after those already in the cache (a prefill for n > 1, a
+ * decode step for n = 1) and writes their logits, n x vocab_size floats, to
+ * `logits`. Past the context: XFRT_ERROR_CONTEXT_FULL, nothing changes. */
+xfrt_status xfrt_session_eval(xfrt_session *session, const int32_t *tokens,
+                              int64_t n, float *logits);
+/* Tokens currently in the cache. */
+int64_t xfrt_session_position(const xfrt_session *session);
+/* Keeps only the first `n` cached tokens (0 resets). */
+xfrt_status xfrt_session_trim(xfrt_session *session, int64_t n);
+/* The message of the last failed call on this session. */
+const char *xfrt_session_error(const xfrt_session *session);
 
 #ifdef __cplusplus
 }

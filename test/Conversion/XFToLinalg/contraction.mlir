@@ -71,8 +71,11 @@ func.func @linear_rank3(%x: tensor<2x?x64xf32>, %w: tensor<128x64xf32>) -> tenso
 // -----
 
 // A narrower weight widens in the body.
+// CHECK-DAG: #[[X:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG: #[[Y:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
 // CHECK-LABEL: func.func @linear_f16_weight(
-// CHECK: linalg.generic
+// CHECK: linalg.generic {indexing_maps = [#[[X]], #[[W]], #[[Y]]], iterator_types = ["parallel", "parallel", "reduction"]}
 // CHECK-SAME: ins(%{{.*}}, %{{.*}} : tensor<?x64xf32>, tensor<128x64xf16>) outs(%{{.*}} : tensor<?x128xf32>)
 // CHECK: ^bb0(%[[A:.*]]: f32, %[[B:.*]]: f16, %[[OUT:.*]]: f32):
 // CHECK: %[[BW:.*]] = arith.extf %[[B]] : f16 to f32
@@ -177,10 +180,12 @@ func.func @embedding_i32(%t: tensor<1000x64xf16>, %ids: tensor<?xi32>) -> tensor
 
 // -----
 
+// CHECK-DAG: #[[IDS:.*]] = affine_map<(d0, d1) -> (d0)>
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-LABEL: func.func @embedding_i64(
 // CHECK-SAME: %[[T:.*]]: tensor<1000x64xf32>, %[[I:.*]]: tensor<7xi64>)
 // CHECK: %[[E:.*]] = tensor.empty() : tensor<7x64xf32>
-// CHECK: linalg.generic
+// CHECK: linalg.generic {indexing_maps = [#[[IDS]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
 // CHECK-SAME: ins(%[[I]] : tensor<7xi64>) outs(%[[E]] : tensor<7x64xf32>)
 // CHECK: ^bb0(%[[ROWID:.*]]: i64, %{{.*}}: f32):
 // CHECK: %[[ROW:.*]] = arith.index_cast %[[ROWID]] : i64 to index

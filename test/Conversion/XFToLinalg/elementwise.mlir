@@ -45,7 +45,9 @@ func.func @gelu_erf(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
 // -----
 
 // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-LABEL: func.func @gelu_tanh(
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
 // CHECK: ^bb0(%[[IN:.*]]: f32, %{{.*}}: f32):
 // CHECK: %[[X2:.*]] = arith.mulf %[[IN]], %[[IN]] : f32
 // CHECK: %[[X3:.*]] = arith.mulf %[[IN]], %[[X2]] : f32
@@ -68,11 +70,12 @@ func.func @gelu_tanh(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
 
 // -----
 
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-LABEL: func.func @convert_f16_to_f32(
 // CHECK-SAME: %[[X:.*]]: tensor<?x64xf16>)
 // CHECK: %[[DIM:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x64xf16>
 // CHECK: %[[INIT:.*]] = tensor.empty(%[[DIM]]) : tensor<?x64xf32>
-// CHECK: linalg.generic
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
 // CHECK-SAME: ins(%[[X]] : tensor<?x64xf16>) outs(%[[INIT]] : tensor<?x64xf32>)
 // CHECK: ^bb0(%[[IN:.*]]: f16, %{{.*}}: f32):
 // CHECK: %[[Y:.*]] = arith.extf %[[IN]] : f16 to f32
@@ -84,11 +87,12 @@ func.func @convert_f16_to_f32(%x: tensor<?x64xf16>) -> tensor<?x64xf32> {
 
 // -----
 
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-LABEL: func.func @convert_f32_to_bf16(
 // CHECK-SAME: %[[X:.*]]: tensor<4x64xf32>)
 // CHECK-NOT: tensor.dim
 // CHECK: %[[INIT:.*]] = tensor.empty() : tensor<4x64xbf16>
-// CHECK: linalg.generic
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
 // CHECK-SAME: ins(%[[X]] : tensor<4x64xf32>) outs(%[[INIT]] : tensor<4x64xbf16>)
 // CHECK: ^bb0(%[[IN:.*]]: f32, %{{.*}}: bf16):
 // CHECK: %[[Y:.*]] = arith.truncf %[[IN]] : f32 to bf16

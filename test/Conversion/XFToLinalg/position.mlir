@@ -53,8 +53,12 @@ func.func @rope_interleaved(%x: tensor<?x8x64xf32>, %pos: tensor<?xi32>) -> tens
 
 // NeoX pairs (i, i + 32) over the full head: first half gets -sin.
 // -2 ln(10000) / 64 = -0.287823141.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-DAG: #[[TOK:.*]] = affine_map<(d0, d1, d2) -> (d0)>
 // CHECK-LABEL: func.func @rope_neox(
 // CHECK-SAME: %[[X:.*]]: tensor<?x8x64xf32>, %[[POS:.*]]: tensor<?xi64>)
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[TOK]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel"]}
+// CHECK-SAME: ins(%[[X]], %[[POS]] : tensor<?x8x64xf32>, tensor<?xi64>)
 // CHECK: ^bb0(%[[IN:.*]]: f32, %[[P:.*]]: i64, %{{.*}}: f32):
 // CHECK: %[[T:.*]] = linalg.index 0 : index
 // CHECK: %[[H:.*]] = linalg.index 1 : index
@@ -150,13 +154,17 @@ func.func @causal_mask(%s: tensor<8x?x?xf32>, %off: index) -> tensor<8x?x?xf32> 
 
 // -----
 
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-LABEL: func.func @causal_mask_2d_f16(
 // CHECK-SAME: %{{.*}}: tensor<4x6xf16>, %[[OFF:.*]]: index)
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
+// CHECK: ^bb0(%[[IN:.*]]: f16, %{{.*}}: f16):
 // CHECK: %[[I:.*]] = linalg.index 0 : index
 // CHECK: %[[J:.*]] = linalg.index 1 : index
 // CHECK: %[[LIM:.*]] = arith.addi %[[I]], %[[OFF]] : index
-// CHECK: arith.cmpi ugt, %[[J]], %[[LIM]] : index
-// CHECK: arith.constant 0xFC00 : f16
+// CHECK: %[[FUT:.*]] = arith.cmpi ugt, %[[J]], %[[LIM]] : index
+// CHECK: %[[NINF:.*]] = arith.constant 0xFC00 : f16
+// CHECK: arith.select %[[FUT]], %[[NINF]], %[[IN]] : f16
 func.func @causal_mask_2d_f16(%s: tensor<4x6xf16>, %off: index) -> tensor<4x6xf16> {
   %0 = xf.causal_mask %s, %off : tensor<4x6xf16>
   return %0 : tensor<4x6xf16>

@@ -14,6 +14,15 @@ namespace mlir::xf {
 /// Patterns lowering fine-grained xf ops to linalg/tensor/arith/math.
 void populateXFToLinalgPatterns(RewritePatternSet &patterns);
 
+/// The lowering stages, as named pipelines:
+///   xf-lower-to-linalg: decompose fused ops, bind weights, lower KV caches,
+///                       convert xf to linalg (the `--emit=linalg` stage);
+///   xf-lower-to-llvm:   all of the above, then bufferize and lower to the
+///                       LLVM dialect (the `--emit=llvm-mlir` stage).
+void buildLowerToLinalgPipeline(OpPassManager &pm);
+void buildLowerToLLVMPipeline(OpPassManager &pm);
+void registerXFLoweringPipelines();
+
 #define GEN_PASS_REGISTRATION
 #include "xfc/Lowering/Passes.h.inc"
 

@@ -64,9 +64,10 @@ def XFBindWeights : Pass<"xf-bind-weights", "::mlir::ModuleOp"> {
 def XFLowerKVCache : Pass<"xf-lower-kv-cache", "::mlir::ModuleOp"> {
   let summary = "Turn KV-cache handles into memrefs written in place";
   let description = [{
-    Replaces each `!xf.kv_cache<CxHxDxT>` function argument with a
-    `memref<2xCxHxDxT>` (keys at index 0, values at 1) that the runtime
-    allocates once per session. `xf.kv_append` becomes a copy of the new
+    Replaces the `!xf.kv_cache<CxHxDxT>` arguments of a function (one per
+    layer, all of one type) with a single `memref<Lx2xCxHxDxT>` (layer,
+    then keys at index 0 and values at 1) that the runtime allocates once
+    per session, so the signature does not depend on the layer count. `xf.kv_append` becomes a copy of the new
     rows into a subview at the position (`bufferization.
     materialize_in_destination`); `xf.kv_read` reads the first rows in
     place (`bufferization.to_tensor restrict` of a subview): earlier tokens
@@ -77,6 +78,17 @@ def XFLowerKVCache : Pass<"xf-lower-kv-cache", "::mlir::ModuleOp"> {
     "::mlir::bufferization::BufferizationDialect",
     "::mlir::tensor::TensorDialect"
   ];
+}
+
+def XFExportEntryPoints : Pass<"xf-export-entry-points", "::mlir::ModuleOp"> {
+  let summary = "Give public functions the C interface the runtime calls";
+  let description = [{
+    Marks every public function with a body `llvm.emit_c_interface`, so
+    that lowering emits `_mlir_ciface_<name>` taking memref descriptors by
+    pointer: the entry point the model stub calls. Private functions (such
+    as outlined layers) are left to be inlined or called internally.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
 #endif // XFC_LOWERING_PASSES_TD

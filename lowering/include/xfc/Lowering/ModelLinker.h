@@ -1,0 +1,42 @@
+//===- ModelLinker.h - Package generated code into a model .so --*- C++ -*-===//
+
+#ifndef XFC_LOWERING_MODELLINKER_H
+#define XFC_LOWERING_MODELLINKER_H
+
+#include "xfc/Lowering/Target.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <array>
+#include <functional>
+#include <string>
+
+namespace xfc {
+
+/// What a model .so carries beside its code (see runtime ModelABI.h).
+struct ModelPackage {
+  std::string metadata;  // "key=value" lines
+  std::string tokenizer; // xfrt::serializeVocabulary output
+  std::array<int64_t, 5> cacheShape; // layers, 2, context, kv heads, head dim
+  int64_t vocabSize = 0;
+  /// Writes the weight blob the module's `xf.weight_layout` describes.
+  std::function<bool(llvm::raw_ostream &, std::string &)> writeWeights;
+};
+
+/// The package facts that follow from an imported module's @forward:
+/// cache shape and vocabulary size.
+mlir::LogicalResult describeForward(mlir::ModuleOp xfModule,
+                                    ModelPackage &package, std::string &error);
+
+/// Adds the package globals to `llvmModule` (in the LLVM dialect), emits
+/// its object, turns the weights into a `.xfc.weights` section and links
+/// them with the model stub into `outputPath`.
+mlir::LogicalResult linkModel(mlir::ModuleOp llvmModule,
+                              const TargetSpec &target,
+                              const ModelPackage &package,
+                              const std::string &outputPath,
+                              std::string &error);
+
+} // namespace xfc
+
+#endif // XFC_LOWERING_MODELLINKER_H

@@ -1,0 +1,59 @@
+//===- Pipelines.cpp - The named lowering pipelines -----------------------===//
+
+#include "xfc/Lowering/Passes.h"
+#include "xfc/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void xf::buildLowerToLinalgPipeline(OpPassManager &pm) {
+  // Fused ops take the fine-grained path until their kernels land.
+  pm.addPass(createXFDecomposeFused());
+  pm.addPass(createXFBindWeights());
+  pm.addPass(createXFLowerKVCache());
+  pm.addPass(createXFExportEntryPoints());
+  pm.addPass(createConvertXFToLinalg());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void xf::buildLowerToLLVMPipeline(OpPassManager &pm) {
+  buildLowerToLinalgPipeline(pm);
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  // Buffers come from the session arena through the generic allocation
+  // functions the model stub defines: no heap traffic per step.
+  FinalizeMemRefToLLVMConversionPassOptions memrefOptions;
+  memrefOptions.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOptions));
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void xf::registerXFLoweringPipelines() {
+  PassPipelineRegistration<>("xf-lower-to-linalg",
+                             "Lower an imported xf graph to linalg on tensors",
+                             buildLowerToLinalgPipeline);
+  PassPipelineRegistration<>("xf-lower-to-llvm",
+                             "Lower an imported xf graph to the LLVM dialect",
+                             buildLowerToLLVMPipeline);
+}

@@ -1,0 +1,159 @@
+//===- ModelLinker.cpp - Package generated code into a model .so ----------===//
+
+#include "xfc/Lowering/ModelLinker.h"
+
+#include "xfc/Dialect/XF/IR/XFDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace xfc;
+
+LogicalResult xfc::describeForward(ModuleOp module, ModelPackage &package,
+                                   std::string &error) {
+  auto forward = module.lookupSymbol<func::FuncOp>("forward");
+  if (!forward) {
+    error = "the module has no @forward";
+    return failure();
+  }
+  FunctionType type = forward.getFunctionType();
+  SmallVector<xf::KVCacheType> caches;
+  for (Type input : type.getInputs())
+    if (auto cache = dyn_cast<xf::KVCacheType>(input))
+      caches.push_back(cache);
+  auto logits = type.getNumResults() == 1
+                    ? dyn_cast<RankedTensorType>(type.getResult(0))
+                    : RankedTensorType();
+  if (caches.empty() || !logits || logits.getRank() != 2 ||
+      !caches.front().getElementType().isF32()) {
+    error = "@forward must take f32 KV caches and return [tokens, vocab] "
+            "logits";
+    return failure();
+  }
+  package.cacheShape = {static_cast<int64_t>(caches.size()), 2,
+                        caches.front().getMaxContext(),
+                        caches.front().getKvHeads(),
+                        caches.front().getHeadDim()};
+  package.vocabSize = logits.getDimSize(1);
+  return success();
+}
+
+namespace {
+
+/// Runs a program, naming it in the error when it fails.
+LogicalResult run(StringRef program, ArrayRef<StringRef> args,
+                  std::string &error) {
+  llvm::ErrorOr<std::string> path = llvm::sys::findProgramByName(program);
+  if (!path) {
+    error = "cannot find '" + program.str() + "' (install binutils and g++)";
+    return failure();
+  }
+  SmallVector<StringRef> argv = {*path};
+  argv.append(args.begin(), args.end());
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(*path, argv, std::nullopt, {}, 0, 0,
+                                     &message);
+  if (rc != 0) {
+    error = program.str() + " failed (exit " + std::to_string(rc) + ")" +
+            (message.empty() ? "" : ": " + message);
+    return failure();
+  }
+  return success();
+}
+
+void addGlobals(ModuleOp module, const ModelPackage &package) {
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  Location loc = module.getLoc();
+  MLIRContext *ctx = module.getContext();
+  auto i8 = IntegerType::get(ctx, 8), i64 = IntegerType::get(ctx, 64);
+  auto bytes = [&](StringRef name, StringRef data) {
+    LLVM::GlobalOp::create(b, loc, LLVM::LLVMArrayType::get(i8, data.size()),
+                           /*isConstant=*/true, LLVM::Linkage::External, name,
+                           b.getStringAttr(data), /*alignment=*/8);
+  };
+  // The metadata is a C string: keep its terminator.
+  bytes("xfm_metadata", StringRef(package.metadata.c_str(),
+                                  package.metadata.size() + 1));
+  bytes("xfm_tokenizer", package.tokenizer);
+  LLVM::GlobalOp::create(b, loc, i64, true, LLVM::Linkage::External,
+                         "xfm_tokenizer_bytes",
+                         b.getI64IntegerAttr(package.tokenizer.size()));
+  LLVM::GlobalOp::create(b, loc, i64, true, LLVM::Linkage::External,
+                         "xfm_vocab_size",
+                         b.getI64IntegerAttr(package.vocabSize));
+  LLVM::GlobalOp::create(
+      b, loc, LLVM::LLVMArrayType::get(i64, 5), true, LLVM::Linkage::External,
+      "xfm_cache_shape",
+      DenseElementsAttr::get(RankedTensorType::get({5}, i64),
+                             ArrayRef<int64_t>(package.cacheShape)));
+}
+
+} // namespace
+
+LogicalResult xfc::linkModel(ModuleOp module, const TargetSpec &target,
+                             const ModelPackage &package,
+                             const std::string &outputPath,
+                             std::string &error) {
+  SmallString<128> dir;
+  if (std::error_code ec =
+          llvm::sys::fs::createUniqueDirectory("xfc-link", dir)) {
+    error = "cannot create a temporary directory: " + ec.message();
+    return failure();
+  }
+  llvm::scope_exit cleanup([&] { llvm::sys::fs::remove_directories(dir); });
+  auto file = [&](StringRef name) {
+    SmallString<128> p(dir);
+    llvm::sys::path::append(p, name);
+    return std::string(p);
+  };
+
+  addGlobals(module, package);
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream object(file("model.o"), ec);
+    if (ec || failed(emitMachineCode(module, target, OutputKind::Object,
+                                     object, error))) {
+      if (ec)
+        error = ec.message();
+      return failure();
+    }
+  }
+  {
+    std::error_code ec;
+    // objcopy names the symbols after this file name (see ModelStub.cpp).
+    llvm::raw_fd_ostream blob(file("xfc_weights.bin"), ec);
+    if (ec) {
+      error = ec.message();
+      return failure();
+    }
+    if (!package.writeWeights(blob, error))
+      return failure();
+  }
+  // The blob becomes a read-only, 64-byte aligned section of its own.
+  std::string cwdFlag = "--rename-section=.data=.xfc.weights,alloc,load,"
+                        "readonly,data,contents";
+  SmallString<128> cwd;
+  llvm::sys::fs::current_path(cwd);
+  llvm::sys::fs::set_current_path(dir);
+  LogicalResult copied =
+      run("objcopy",
+          {"-I", "binary", "-O", "elf64-x86-64", "-B", "i386:x86-64", cwdFlag,
+           "--set-section-alignment=.data=64", "xfc_weights.bin",
+           "weights.o"},
+          error);
+  llvm::sys::fs::set_current_path(cwd);
+  if (failed(copied))
+    return failure();
+  SmallString<256> output(outputPath);
+  llvm::sys::fs::make_absolute(output);
+  return run("c++", {"-shared", "-Wl,-z,noexecstack", "-o", output,
+                     file("model.o"), file("weights.o"), XFC_MODEL_STUB_ARCHIVE,
+                     "-lm"},
+             error);
+}

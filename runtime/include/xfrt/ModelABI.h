@@ -1,0 +1,55 @@
+/*===- ModelABI.h - The interface between libxfrt and a compiled model ---===*
+ *
+ * Every model .so exports `xfm_get_model_info` and `xfm_forward`. The model
+ * side lives in model-stub/ModelStub.cpp (linked into each .so); the
+ * runtime side in lib/Model.cpp. Changing anything here means bumping
+ * XFRT_ABI_VERSION.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef XFRT_MODELABI_H
+#define XFRT_MODELABI_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct XfmModelInfo {
+  uint32_t abi_version; /* XFRT_ABI_VERSION of the compiler that built it */
+  const char *compiler_version;
+  /* "key=value" lines: architecture, vocab_size, max_context, layers,
+   * kv_heads, head_dim. */
+  const char *metadata;
+  const uint8_t *tokenizer; /* serialized xfrt::Vocabulary */
+  uint64_t tokenizer_bytes;
+  const uint8_t *weights; /* the .xfc.weights section, mapped by the loader */
+  uint64_t weights_bytes;
+} XfmModelInfo;
+
+typedef struct XfmForwardArgs {
+  const int32_t *tokens;    /* n_tokens ids */
+  const int32_t *positions; /* n_tokens absolute positions */
+  int64_t n_tokens;
+  int64_t position; /* tokens already in the caches */
+  float *caches;    /* [layers][2][max_context][kv_heads][head_dim] */
+  float *logits;    /* out: [n_tokens][vocab_size] */
+  /* Scratch for intermediate buffers, 64-byte aligned. The call reports in
+   * *arena_needed the bytes it used; when that exceeds arena_bytes it still
+   * completes (from the heap) and returns XFM_ARENA_TOO_SMALL. */
+  uint8_t *arena;
+  uint64_t arena_bytes;
+  uint64_t *arena_needed;
+} XfmForwardArgs;
+
+enum { XFM_OK = 0, XFM_ARENA_TOO_SMALL = 1 };
+
+const XfmModelInfo *xfm_get_model_info(void);
+int xfm_forward(const XfmForwardArgs *args);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* XFRT_MODELABI_H */

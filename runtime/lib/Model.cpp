@@ -1,0 +1,224 @@
+//===- Model.cpp - Loading compiled models and running sessions -----------===//
+
+#include "xfrt/ModelABI.h"
+#include "xfrt/xfrt.h"
+
+#include <cstdio>
+#include <cstring>
+#include <dlfcn.h>
+#include <new>
+#include <string>
+#include <vector>
+
+struct xfrt_model {
+  void *library = nullptr;
+  const XfmModelInfo *info = nullptr;
+  int (*forward)(const XfmForwardArgs *) = nullptr;
+  int64_t vocab = 0, context = 0, layers = 0, kvHeads = 0, headDim = 0;
+};
+
+struct xfrt_session {
+  xfrt_model *model = nullptr;
+  std::vector<float> caches;
+  std::vector<uint8_t> arena;
+  std::vector<int32_t> positions;
+  int64_t position = 0;
+  std::string error;
+};
+
+namespace {
+
+/// The integer after "key=" in the model's metadata lines, or -1.
+int64_t metadataInt(const char *metadata, const char *key) {
+  std::string needle = std::string(key) + "=";
+  for (const char *line = metadata; line && *line;) {
+    if (std::strncmp(line, needle.c_str(), needle.size()) == 0)
+      return std::atoll(line + needle.size());
+    line = std::strchr(line, '\n');
+    line = line ? line + 1 : nullptr;
+  }
+  return -1;
+}
+
+xfrt_status failLoad(char *error, size_t size, xfrt_status status,
+                     const std::string &message) {
+  if (error && size)
+    std::snprintf(error, size, "%s", message.c_str());
+  return status;
+}
+
+/// Runs one forward call, growing the arena when it was too small (the
+/// call still completes, from the heap).
+int forward(xfrt_session *s, const int32_t *tokens, int64_t n, float *logits) {
+  uint64_t needed = 0;
+  XfmForwardArgs args = {tokens,         s->positions.data(),
+                         n,              s->position,
+                         s->caches.data(), logits,
+                         s->arena.data(), s->arena.size(),
+                         &needed};
+  int rc = s->model->forward(&args);
+  if (rc == XFM_ARENA_TOO_SMALL)
+    s->arena.resize(needed);
+  return rc;
+}
+
+} // namespace
+
+extern "C" {
+
+xfrt_status xfrt_model_load(const char *path, xfrt_model **model, char *error,
+                            size_t errorSize) {
+  *model = nullptr;
+  if (!path)
+    return failLoad(error, errorSize, XFRT_ERROR_INVALID_ARGUMENT,
+                    "no model path");
+  // RTLD_LOCAL: several models may be loaded side by side.
+  void *library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (!library)
+    return failLoad(error, errorSize, XFRT_ERROR_IO,
+                    std::string(path) + ": cannot load: " + dlerror());
+  auto getInfo = reinterpret_cast<const XfmModelInfo *(*)()>(
+      dlsym(library, "xfm_get_model_info"));
+  auto fwd = reinterpret_cast<int (*)(const XfmForwardArgs *)>(
+      dlsym(library, "xfm_forward"));
+  if (!getInfo || !fwd) {
+    dlclose(library);
+    return failLoad(error, errorSize, XFRT_ERROR_NOT_A_MODEL,
+                    std::string(path) + ": not an XFC model (no xfm_* entry "
+                                        "points)");
+  }
+  const XfmModelInfo *info = getInfo();
+  if (!xfrt_abi_compatible(info->abi_version)) {
+    std::string message = std::string(path) + ": built by xfc " +
+                          info->compiler_version + " for model ABI " +
+                          std::to_string(info->abi_version) +
+                          ", but this runtime reads ABI " +
+                          std::to_string(XFRT_ABI_VERSION) + "; recompile it";
+    dlclose(library);
+    return failLoad(error, errorSize, XFRT_ERROR_ABI, message);
+  }
+  auto *m = new (std::nothrow) xfrt_model();
+  if (!m) {
+    dlclose(library);
+    return XFRT_ERROR_OUT_OF_MEMORY;
+  }
+  m->library = library;
+  m->info = info;
+  m->forward = fwd;
+  m->vocab = metadataInt(info->metadata, "vocab_size");
+  m->context = metadataInt(info->metadata, "max_context");
+  m->layers = metadataInt(info->metadata, "layers");
+  m->kvHeads = metadataInt(info->metadata, "kv_heads");
+  m->headDim = metadataInt(info->metadata, "head_dim");
+  if (m->vocab <= 0 || m->context <= 0 || m->layers <= 0 || m->kvHeads <= 0 ||
+      m->headDim <= 0) {
+    xfrt_model_free(m);
+    return failLoad(error, errorSize, XFRT_ERROR_NOT_A_MODEL,
+                    std::string(path) + ": incomplete model metadata");
+  }
+  *model = m;
+  return XFRT_OK;
+}
+
+void xfrt_model_free(xfrt_model *model) {
+  if (!model)
+    return;
+  dlclose(model->library);
+  delete model;
+}
+
+const char *xfrt_model_metadata(const xfrt_model *model) {
+  return model->info->metadata;
+}
+int64_t xfrt_model_vocab_size(const xfrt_model *model) { return model->vocab; }
+int64_t xfrt_model_max_context(const xfrt_model *model) {
+  return model->context;
+}
+const uint8_t *xfrt_model_tokenizer(const xfrt_model *model, uint64_t *size) {
+  *size = model->info->tokenizer_bytes;
+  return model->info->tokenizer;
+}
+
+xfrt_status xfrt_session_create(xfrt_model *model, int threads,
+                                xfrt_session **session) {
+  (void)threads;
+  *session = nullptr;
+  auto *s = new (std::nothrow) xfrt_session();
+  if (!s)
+    return XFRT_ERROR_OUT_OF_MEMORY;
+  try {
+    s->model = model;
+    s->caches.assign(static_cast<size_t>(model->layers) * 2 * model->context *
+                         model->kvHeads * model->headDim,
+                     0.0f);
+    s->positions.reserve(model->context);
+    // Size the arena for the largest decode step: one token attending to
+    // the whole context. Later decode steps then never allocate.
+    std::vector<float> logits(model->vocab);
+    int32_t token = 0;
+    s->position = model->context - 1;
+    s->positions.assign(1, static_cast<int32_t>(s->position));
+    if (forward(s, &token, 1, logits.data()) != XFM_OK)
+      forward(s, &token, 1, logits.data());
+    s->position = 0;
+  } catch (const std::bad_alloc &) {
+    delete s;
+    return XFRT_ERROR_OUT_OF_MEMORY;
+  }
+  *session = s;
+  return XFRT_OK;
+}
+
+void xfrt_session_free(xfrt_session *session) { delete session; }
+
+xfrt_status xfrt_session_eval(xfrt_session *s, const int32_t *tokens,
+                              int64_t n, float *logits) {
+  xfrt_model *m = s->model;
+  if (!tokens || !logits || n <= 0) {
+    s->error = "eval needs at least one token and a logits buffer";
+    return XFRT_ERROR_INVALID_ARGUMENT;
+  }
+  if (n > m->context - s->position) {
+    s->error = "cannot add " + std::to_string(n) + " tokens at position " +
+               std::to_string(s->position) + ": the context holds " +
+               std::to_string(m->context);
+    return XFRT_ERROR_CONTEXT_FULL;
+  }
+  for (int64_t i = 0; i < n; ++i)
+    if (tokens[i] < 0 || tokens[i] >= m->vocab) {
+      s->error = "token " + std::to_string(tokens[i]) + " at index " +
+                 std::to_string(i) + " is outside the vocabulary of " +
+                 std::to_string(m->vocab);
+      return XFRT_ERROR_INVALID_TOKEN;
+    }
+  // The capacity was reserved for the whole context: no reallocation.
+  s->positions.resize(n);
+  for (int64_t i = 0; i < n; ++i)
+    s->positions[i] = static_cast<int32_t>(s->position + i);
+  try {
+    forward(s, tokens, n, logits);
+  } catch (const std::bad_alloc &) {
+    s->error = "out of memory growing the scratch arena";
+    return XFRT_ERROR_OUT_OF_MEMORY;
+  }
+  s->position += n;
+  return XFRT_OK;
+}
+
+int64_t xfrt_session_position(const xfrt_session *s) { return s->position; }
+
+xfrt_status xfrt_session_trim(xfrt_session *s, int64_t n) {
+  if (n < 0 || n > s->position) {
+    s->error = "cannot keep " + std::to_string(n) + " of " +
+               std::to_string(s->position) + " cached tokens";
+    return XFRT_ERROR_INVALID_ARGUMENT;
+  }
+  s->position = n; // later tokens are overwritten, never read
+  return XFRT_OK;
+}
+
+const char *xfrt_session_error(const xfrt_session *s) {
+  return s->error.c_str();
+}
+
+} // extern "C"

@@ -1,0 +1,158 @@
+//===- ModelStub.cpp - The runtime-facing half of every compiled model ----===//
+//
+// Linked into each model .so. It adapts the generated code's calling
+// convention (memref descriptors, generic allocation functions, memrefCopy)
+// to the plain C interface of ModelABI.h. The generated object provides
+// `_mlir_ciface_forward` and the `xfm_*` metadata globals; the weights
+// object provides the `.xfc.weights` section.
+//
+//===----------------------------------------------------------------------===//
+
+#include "xfrt/ModelABI.h"
+#include "xfrt/xfrt.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+namespace {
+
+template <int Rank> struct MemRef {
+  void *allocated;
+  void *aligned;
+  int64_t offset;
+  int64_t sizes[Rank];
+  int64_t strides[Rank];
+};
+
+struct UnrankedMemRef {
+  int64_t rank;
+  void *descriptor;
+};
+
+/// The per-call bump allocator behind the generated code's buffers.
+struct Arena {
+  uint8_t *base = nullptr;
+  uint64_t size = 0, used = 0;
+  std::vector<void *> overflow; // heap blocks when the arena is too small
+};
+thread_local Arena arena;
+
+template <int Rank> MemRef<Rank> contiguous(const void *data, const int64_t (&sizes)[Rank]) {
+  MemRef<Rank> m;
+  m.allocated = m.aligned = const_cast<void *>(data);
+  m.offset = 0;
+  int64_t stride = 1;
+  for (int i = Rank - 1; i >= 0; --i) {
+    m.sizes[i] = sizes[i];
+    m.strides[i] = stride;
+    stride *= sizes[i];
+  }
+  return m;
+}
+
+} // namespace
+
+extern "C" {
+
+// Provided by the generated object.
+void _mlir_ciface_forward(MemRef<2> *logits, MemRef<1> *tokens,
+                          MemRef<1> *positions, int64_t position,
+                          MemRef<5> *caches, MemRef<1> *weights);
+extern const char xfm_metadata[];
+extern const uint8_t xfm_tokenizer[];
+extern const uint64_t xfm_tokenizer_bytes;
+extern const int64_t xfm_cache_shape[5]; // layers, 2, ctx, heads, dim
+extern const int64_t xfm_vocab_size;
+// Provided by the weights object (llvm-objcopy of the blob).
+extern const uint8_t _binary_xfc_weights_bin_start[];
+extern const uint8_t _binary_xfc_weights_bin_end[];
+
+void *_mlir_memref_to_llvm_alloc(uint64_t size) {
+  uint64_t start = (arena.used + 63) & ~uint64_t(63);
+  arena.used = start + size;
+  if (arena.used <= arena.size)
+    return arena.base + start;
+  void *block = std::aligned_alloc(64, (size + 63) & ~uint64_t(63));
+  arena.overflow.push_back(block);
+  return block;
+}
+
+void *_mlir_memref_to_llvm_aligned_alloc(uint64_t alignment, uint64_t size) {
+  (void)alignment; // arena blocks are 64-byte aligned, enough for any use
+  return _mlir_memref_to_llvm_alloc(size);
+}
+
+void _mlir_memref_to_llvm_free(void *) {} // released with the arena
+
+/// Copies between two strided memrefs of the same shape.
+void memrefCopy(int64_t elementSize, UnrankedMemRef *src, UnrankedMemRef *dst) {
+  int64_t rank = src->rank;
+  // Descriptor layout: allocated, aligned, offset, sizes[rank], strides[rank].
+  auto fields = [](UnrankedMemRef *m) {
+    return reinterpret_cast<int64_t *>(m->descriptor);
+  };
+  int64_t *s = fields(src), *d = fields(dst);
+  auto *srcData = reinterpret_cast<char *>(s[1]) + s[2] * elementSize;
+  auto *dstData = reinterpret_cast<char *>(d[1]) + d[2] * elementSize;
+  const int64_t *sizes = s + 3, *srcStrides = s + 3 + rank,
+                *dstStrides = d + 3 + rank;
+  int64_t total = 1;
+  for (int64_t i = 0; i < rank; ++i)
+    total *= sizes[i];
+  std::vector<int64_t> index(rank, 0);
+  for (int64_t e = 0; e < total; ++e) {
+    int64_t so = 0, dO = 0;
+    for (int64_t i = 0; i < rank; ++i)
+      so += index[i] * srcStrides[i], dO += index[i] * dstStrides[i];
+    std::memcpy(dstData + dO * elementSize, srcData + so * elementSize,
+                elementSize);
+    for (int64_t i = rank - 1; i >= 0 && ++index[i] == sizes[i]; --i)
+      index[i] = 0;
+  }
+}
+
+const XfmModelInfo *xfm_get_model_info(void) {
+  static const XfmModelInfo info = {
+      XFRT_ABI_VERSION,
+      XFC_VERSION_STRING,
+      xfm_metadata,
+      xfm_tokenizer,
+      xfm_tokenizer_bytes,
+      _binary_xfc_weights_bin_start,
+      static_cast<uint64_t>(_binary_xfc_weights_bin_end -
+                            _binary_xfc_weights_bin_start)};
+  return &info;
+}
+
+int xfm_forward(const XfmForwardArgs *args) {
+  arena.base = args->arena;
+  arena.size = args->arena_bytes;
+  arena.used = 0;
+  int64_t n = args->n_tokens;
+  int64_t tokenShape[1] = {n};
+  MemRef<1> tokens = contiguous<1>(args->tokens, tokenShape);
+  MemRef<1> positions = contiguous<1>(args->positions, tokenShape);
+  int64_t cacheShape[5];
+  std::memcpy(cacheShape, xfm_cache_shape, sizeof(cacheShape));
+  MemRef<5> caches = contiguous<5>(args->caches, cacheShape);
+  int64_t weightShape[1] = {_binary_xfc_weights_bin_end -
+                            _binary_xfc_weights_bin_start};
+  MemRef<1> weights = contiguous<1>(_binary_xfc_weights_bin_start, weightShape);
+  MemRef<2> logits;
+  _mlir_ciface_forward(&logits, &tokens, &positions, args->position, &caches,
+                       &weights);
+  const float *out = static_cast<const float *>(logits.aligned) + logits.offset;
+  for (int64_t t = 0; t < n; ++t)
+    for (int64_t v = 0; v < xfm_vocab_size; ++v)
+      args->logits[t * xfm_vocab_size + v] =
+          out[t * logits.strides[0] + v * logits.strides[1]];
+  *args->arena_needed = arena.used;
+  for (void *block : arena.overflow)
+    std::free(block);
+  bool overflowed = !arena.overflow.empty();
+  arena.overflow.clear();
+  return overflowed ? XFM_ARENA_TOO_SMALL : XFM_OK;
+}
+
+} // extern "C"

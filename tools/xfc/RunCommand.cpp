@@ -1,0 +1,158 @@
+//===- RunCommand.cpp - xfc run -------------------------------------------===//
+//
+// Generates text from a compiled model: tokenizes the prompt with the
+// model's embedded tokenizer, prefills it, then decodes token by token,
+// streaming the text, and reports prefill and decode tokens/s.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Commands.h"
+
+#include "xfrt/Sampler.h"
+#include "xfrt/Tokenizer.h"
+#include "xfrt/xfrt.h"
+
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <fstream>
+
+using namespace llvm;
+using namespace xfc::driver;
+
+namespace {
+
+cl::SubCommand command("run", "Generate text from a compiled model");
+cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.so>"),
+                               cl::Required, cl::sub(command));
+cl::opt<std::string> prompt("p", cl::desc("Prompt"), cl::init(""),
+                            cl::sub(command));
+cl::list<int32_t> promptIds("prompt-ids",
+                            cl::desc("Prompt as token ids (no tokenizer)"),
+                            cl::CommaSeparated, cl::sub(command));
+cl::opt<int64_t> count("n", cl::desc("Tokens to generate"), cl::init(64),
+                       cl::sub(command));
+cl::opt<float> temperature("temp", cl::desc("Temperature (0: greedy)"),
+                           cl::init(0.8f), cl::sub(command));
+cl::opt<int32_t> topK("top-k", cl::desc("Top-k (0: off)"), cl::init(40),
+                      cl::sub(command));
+cl::opt<float> topP("top-p", cl::desc("Top-p (1: off)"), cl::init(0.95f),
+                    cl::sub(command));
+cl::opt<uint64_t> seed("seed", cl::desc("Sampling seed"), cl::init(0),
+                       cl::sub(command));
+cl::opt<int> threads("t", cl::desc("Threads"), cl::init(1), cl::sub(command));
+cl::opt<std::string> logitsOut(
+    "logits-out",
+    cl::desc("Write every position's logits (raw f32) here, for testing"),
+    cl::sub(command));
+cl::opt<std::string> idsOut("ids-out",
+                            cl::desc("Write prompt and generated ids here"),
+                            cl::sub(command));
+
+int run() {
+  char message[512];
+  xfrt_model *model = nullptr;
+  if (xfrt_model_load(modelPath.c_str(), &model, message, sizeof(message)) !=
+      XFRT_OK)
+    return fail(message);
+  std::unique_ptr<xfrt_model, void (*)(xfrt_model *)> modelOwner(
+      model, xfrt_model_free);
+
+  uint64_t blobSize = 0;
+  const uint8_t *blob = xfrt_model_tokenizer(model, &blobSize);
+  xfrt::Vocabulary vocab;
+  std::string error;
+  if (!xfrt::deserializeVocabulary(blob, blobSize, vocab, error))
+    return fail(modelPath + ": tokenizer: " + error);
+  std::unique_ptr<xfrt::Tokenizer> tokenizer =
+      xfrt::Tokenizer::create(std::move(vocab), error);
+  if (!tokenizer)
+    return fail(modelPath + ": tokenizer: " + error);
+
+  std::vector<int32_t> ids(promptIds.begin(), promptIds.end());
+  if (ids.empty())
+    ids = tokenizer->encode(prompt, /*addBos=*/true, /*parseSpecial=*/false);
+  if (ids.empty())
+    return fail("the prompt is empty");
+  int64_t vocabSize = xfrt_model_vocab_size(model);
+  int64_t context = xfrt_model_max_context(model);
+  if (count < 0)
+    return fail("-n must not be negative");
+  if (static_cast<int64_t>(ids.size()) + count > context)
+    return fail("the prompt (" + std::to_string(ids.size()) + " tokens) and " +
+                std::to_string(count) + " new tokens exceed the context of " +
+                std::to_string(context));
+
+  xfrt_session *session = nullptr;
+  if (xfrt_session_create(model, threads, &session) != XFRT_OK)
+    return fail("cannot create a session");
+  std::unique_ptr<xfrt_session, void (*)(xfrt_session *)> sessionOwner(
+      session, xfrt_session_free);
+
+  std::vector<float> logits(ids.size() * vocabSize);
+  std::ofstream dump;
+  if (!logitsOut.empty())
+    dump.open(logitsOut, std::ios::binary);
+  using Clock = std::chrono::steady_clock;
+  auto start = Clock::now();
+  if (xfrt_session_eval(session, ids.data(), ids.size(), logits.data()) !=
+      XFRT_OK)
+    return fail(xfrt_session_error(session));
+  double prefillSeconds =
+      std::chrono::duration<double>(Clock::now() - start).count();
+  if (dump)
+    dump.write(reinterpret_cast<const char *>(logits.data()),
+               logits.size() * sizeof(float));
+
+  xfrt::SamplerOptions options;
+  options.temperature = temperature, options.topK = topK;
+  options.topP = topP, options.seed = seed;
+  xfrt::Sampler sampler(options);
+  const float *last = logits.data() + (ids.size() - 1) * vocabSize;
+  std::vector<int32_t> generated;
+  std::string shown;
+  logits.resize(vocabSize);
+  auto decodeStart = Clock::now();
+  for (int64_t i = 0; i < count; ++i) {
+    int32_t next = sampler.sample(last, vocabSize);
+    generated.push_back(next);
+    // Stream the text: decode everything so far, print what is new.
+    std::string text;
+    if (tokenizer->decode(generated, text, error) && text.size() > shown.size() &&
+        text.compare(0, shown.size(), shown) == 0) {
+      outs() << text.substr(shown.size());
+      outs().flush();
+      shown = text;
+    }
+    if (i + 1 == count)
+      break;
+    if (xfrt_session_eval(session, &next, 1, logits.data()) != XFRT_OK)
+      return fail(xfrt_session_error(session));
+    if (dump)
+      dump.write(reinterpret_cast<const char *>(logits.data()),
+                 vocabSize * sizeof(float));
+    last = logits.data();
+  }
+  double decodeSeconds =
+      std::chrono::duration<double>(Clock::now() - decodeStart).count();
+  outs() << "\n";
+  if (!idsOut.empty()) {
+    std::ofstream idsFile(idsOut);
+    for (size_t i = 0; i < ids.size() + generated.size(); ++i)
+      idsFile << (i ? "," : "")
+              << (i < ids.size() ? ids[i] : generated[i - ids.size()]);
+    idsFile << "\n";
+  }
+  errs() << format("prefill: %zu tokens, %.1f tokens/s\n", ids.size(),
+                   ids.size() / std::max(prefillSeconds, 1e-9));
+  if (count > 1)
+    errs() << format("decode: %lld tokens, %.1f tokens/s\n",
+                     static_cast<long long>(count - 1),
+                     (count - 1) / std::max(decodeSeconds, 1e-9));
+  return 0;
+}
+
+RegisterCommand registration(command, run);
+
+} // namespace
