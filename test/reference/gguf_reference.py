@@ -210,11 +210,19 @@ def forward(meta, t, ids):
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("model")
-    ap.add_argument("--ids", required=True)
+    ids_arg = ap.add_mutually_exclusive_group(required=True)
+    ids_arg.add_argument("--ids", help="comma-separated token ids")
+    ids_arg.add_argument("--ids-file", help="a file holding --ids")
+    ap.add_argument("--drop-last", action="store_true",
+                    help="evaluate all ids but the last (the last generated "
+                         "token has no logits)")
     ap.add_argument("--compare", help="XFC logits, raw f32 [tokens, vocab]")
     ap.add_argument("--rtol", type=float, default=1e-4)
     args = ap.parse_args()
-    ids = [int(i) for i in args.ids.split(",")]
+    text = open(args.ids_file).read() if args.ids_file else args.ids
+    ids = [int(i) for i in text.strip().split(",")]
+    if args.drop_last:
+        ids = ids[:-1]
     meta, tensors = parse_gguf(args.model)
     ref = forward(meta, tensors, ids)
     if not args.compare:
