@@ -100,7 +100,11 @@ void memrefCopy(int64_t elementSize, UnrankedMemRef *src, UnrankedMemRef *dst) {
   int64_t total = 1;
   for (int64_t i = 0; i < rank; ++i)
     total *= sizes[i];
-  std::vector<int64_t> index(rank, 0);
+  // A fixed array: a decode step must not touch the heap.
+  constexpr int64_t kMaxRank = 8;
+  if (rank > kMaxRank)
+    std::abort(); // the generated code copies KV rows only (rank 3)
+  int64_t index[kMaxRank] = {};
   for (int64_t e = 0; e < total; ++e) {
     int64_t so = 0, dO = 0;
     for (int64_t i = 0; i < rank; ++i)

@@ -1,0 +1,131 @@
+//===- SessionTest.cpp - libxfrt sessions on a compiled model -------------===//
+//
+// Compiles a tiny random model once, then checks the runtime's promises:
+// decode steps allocate nothing, the context limit is an error code,
+// sessions are independent, trimming replays exactly, bad input is refused.
+//
+//===----------------------------------------------------------------------===//
+
+#include "AllocationCounter.h"
+
+#include "xfrt/xfrt.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+class SessionTest : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    dir = std::string(P_tmpdir) + "/xfc-session-" + std::to_string(getpid());
+    std::string xfc = XFC_BIN;
+    std::string cmd = "mkdir -p " + dir + " && " + xfc +
+                      " make-model --arch llama --ctx 32 -o " + dir +
+                      "/m.gguf > /dev/null && " + xfc + " compile " + dir +
+                      "/m.gguf -o " + dir + "/m.so";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  }
+  static void TearDownTestSuite() {
+    std::system(("rm -rf " + dir).c_str());
+  }
+
+  void SetUp() override {
+    char error[256];
+    ASSERT_EQ(xfrt_model_load((dir + "/m.so").c_str(), &model, error,
+                              sizeof(error)),
+              XFRT_OK)
+        << error;
+    vocab = xfrt_model_vocab_size(model);
+  }
+  void TearDown() override { xfrt_model_free(model); }
+
+  xfrt_session *session() {
+    xfrt_session *s = nullptr;
+    EXPECT_EQ(xfrt_session_create(model, 1, &s), XFRT_OK);
+    return s;
+  }
+
+  static std::string dir;
+  xfrt_model *model = nullptr;
+  int64_t vocab = 0;
+};
+
+std::string SessionTest::dir;
+
+TEST_F(SessionTest, DecodeStepsAllocateNothing) {
+  xfrt_session *s = session();
+  std::vector<int32_t> prompt = {1, 20, 30, 40, 50, 60, 70, 80};
+  std::vector<float> logits(prompt.size() * vocab);
+  ASSERT_EQ(xfrt_session_eval(s, prompt.data(), prompt.size(), logits.data()),
+            XFRT_OK);
+  int32_t token = 5;
+  long before = xfc::test::allocationCount();
+  for (int step = 0; step < 16; ++step, token = (token * 7 + 3) % vocab)
+    ASSERT_EQ(xfrt_session_eval(s, &token, 1, logits.data()), XFRT_OK);
+  EXPECT_EQ(xfc::test::allocationCount() - before, 0);
+  EXPECT_EQ(xfrt_session_position(s), 24);
+  xfrt_session_free(s);
+}
+
+TEST_F(SessionTest, PastTheContextIsAnError) {
+  xfrt_session *s = session();
+  ASSERT_EQ(xfrt_model_max_context(model), 32);
+  std::vector<int32_t> tokens(32, 7);
+  std::vector<float> logits(tokens.size() * vocab);
+  ASSERT_EQ(xfrt_session_eval(s, tokens.data(), 32, logits.data()), XFRT_OK);
+  EXPECT_EQ(xfrt_session_eval(s, tokens.data(), 1, logits.data()),
+            XFRT_ERROR_CONTEXT_FULL);
+  EXPECT_NE(std::string(xfrt_session_error(s)).find("context holds 32"),
+            std::string::npos);
+  EXPECT_EQ(xfrt_session_position(s), 32);
+  xfrt_session_free(s);
+}
+
+TEST_F(SessionTest, SessionsAreIndependentAndTrimReplays) {
+  xfrt_session *a = session(), *b = session();
+  std::vector<int32_t> tokens = {1, 9, 8, 7, 6, 5, 4, 3, 2, 100};
+  std::vector<float> all(tokens.size() * vocab), other(vocab), again(vocab);
+  ASSERT_EQ(xfrt_session_eval(a, tokens.data(), tokens.size(), all.data()),
+            XFRT_OK);
+  // Session b runs something else in between; a is unaffected.
+  ASSERT_EQ(xfrt_session_eval(b, tokens.data() + 3, 1, other.data()), XFRT_OK);
+  ASSERT_EQ(xfrt_session_trim(a, 5), XFRT_OK);
+  for (size_t i = 5; i < tokens.size(); ++i) {
+    ASSERT_EQ(xfrt_session_eval(a, &tokens[i], 1, again.data()), XFRT_OK);
+    for (int64_t v = 0; v < vocab; ++v)
+      ASSERT_NEAR(again[v], all[i * vocab + v], 1e-4) << "position " << i;
+  }
+  xfrt_session_free(a);
+  xfrt_session_free(b);
+}
+
+TEST_F(SessionTest, BadInputIsRefused) {
+  xfrt_session *s = session();
+  std::vector<float> logits(vocab);
+  int32_t bad = static_cast<int32_t>(vocab);
+  EXPECT_EQ(xfrt_session_eval(s, &bad, 1, logits.data()),
+            XFRT_ERROR_INVALID_TOKEN);
+  EXPECT_EQ(xfrt_session_eval(s, &bad, 0, logits.data()),
+            XFRT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(xfrt_session_trim(s, 3), XFRT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(xfrt_session_position(s), 0);
+  xfrt_session_free(s);
+
+  xfrt_model *none = nullptr;
+  char error[256];
+  EXPECT_EQ(xfrt_model_load((dir + "/missing.so").c_str(), &none, error,
+                            sizeof(error)),
+            XFRT_ERROR_IO);
+  EXPECT_EQ(xfrt_model_load(XFRT_LIBRARY, &none, error, sizeof(error)),
+            XFRT_ERROR_NOT_A_MODEL);
+  EXPECT_NE(std::string(error).find("not an XFC model"), std::string::npos);
+  EXPECT_EQ(none, nullptr);
+}
+
+} // namespace
