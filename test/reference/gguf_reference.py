@@ -207,6 +207,25 @@ def forward(meta, t, ids):
     return x @ head.T
 
 
+def perplexity(meta, tensors, ids, ctx):
+    """llama-perplexity: consecutive chunks, BOS first in each, score the
+    predictions of positions ctx/2 .. ctx-2."""
+    bos = meta.get("tokenizer.ggml.bos_token_id")
+    add_bos = meta.get("tokenizer.ggml.add_bos_token",
+                       meta["tokenizer.ggml.model"] == "llama")
+    nll, count = 0.0, 0
+    for c in range(len(ids) // ctx):
+        chunk = list(ids[c * ctx:(c + 1) * ctx])
+        if add_bos and bos is not None:
+            chunk[0] = bos
+        logits = forward(meta, tensors, chunk)
+        for j in range(ctx // 2, ctx - 1):
+            row = logits[j] - logits[j].max()
+            nll -= row[chunk[j + 1]] - np.log(np.exp(row).sum())
+            count += 1
+    return float(np.exp(nll / count))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("model")
@@ -217,6 +236,9 @@ def main():
                     help="evaluate all ids but the last (the last generated "
                          "token has no logits)")
     ap.add_argument("--compare", help="XFC logits, raw f32 [tokens, vocab]")
+    ap.add_argument("--perplexity-ctx", type=int,
+                    help="print llama-perplexity's PPL over the ids, in "
+                         "chunks of this many tokens")
     ap.add_argument("--rtol", type=float, default=1e-4)
     args = ap.parse_args()
     text = open(args.ids_file).read() if args.ids_file else args.ids
@@ -224,6 +246,20 @@ def main():
     if args.drop_last:
         ids = ids[:-1]
     meta, tensors = parse_gguf(args.model)
+    if args.perplexity_ctx:
+        ppl = perplexity(meta, tensors, ids, args.perplexity_ctx)
+        if not args.compare:
+            print(f"PPL = {ppl:.6f}")
+            return 0
+        # --compare holds xfc's output: "Final estimate: PPL = X +/- Y".
+        text = open(args.compare).read()
+        got = float(text.split("PPL = ")[1].split()[0])
+        err = abs(got - ppl) / ppl
+        if err > args.rtol:
+            print(f"PPL {got} differs from {ppl:.6f} by {err:.3g}")
+            return 1
+        print(f"OK: PPL {got} vs {ppl:.6f}, relative error {err:.3g}")
+        return 0
     ref = forward(meta, tensors, ids)
     if not args.compare:
         np.savetxt(sys.stdout, ref, fmt="%.6g")

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Commands.h"
+#include "ModelSession.h"
 
 #include "xfrt/Sampler.h"
 #include "xfrt/Tokenizer.h"
@@ -51,32 +52,17 @@ cl::opt<std::string> idsOut("ids-out",
                             cl::sub(command));
 
 int run() {
-  char message[512];
-  xfrt_model *model = nullptr;
-  if (xfrt_model_load(modelPath.c_str(), &model, message, sizeof(message)) !=
-      XFRT_OK)
-    return fail(message);
-  std::unique_ptr<xfrt_model, void (*)(xfrt_model *)> modelOwner(
-      model, xfrt_model_free);
-
-  uint64_t blobSize = 0;
-  const uint8_t *blob = xfrt_model_tokenizer(model, &blobSize);
-  xfrt::Vocabulary vocab;
   std::string error;
-  if (!xfrt::deserializeVocabulary(blob, blobSize, vocab, error))
-    return fail(modelPath + ": tokenizer: " + error);
-  std::unique_ptr<xfrt::Tokenizer> tokenizer =
-      xfrt::Tokenizer::create(std::move(vocab), error);
-  if (!tokenizer)
-    return fail(modelPath + ": tokenizer: " + error);
-
+  std::unique_ptr<LoadedModel> m = loadModel(modelPath, error);
+  if (!m)
+    return fail(error);
+  xfrt::Tokenizer *tokenizer = m->tokenizer.get();
   std::vector<int32_t> ids(promptIds.begin(), promptIds.end());
   if (ids.empty())
     ids = tokenizer->encode(prompt, /*addBos=*/true, /*parseSpecial=*/false);
   if (ids.empty())
     return fail("the prompt is empty");
-  int64_t vocabSize = xfrt_model_vocab_size(model);
-  int64_t context = xfrt_model_max_context(model);
+  int64_t vocabSize = m->vocabSize, context = m->maxContext;
   if (count < 0)
     return fail("-n must not be negative");
   if (static_cast<int64_t>(ids.size()) + count > context)
@@ -84,11 +70,10 @@ int run() {
                 std::to_string(count) + " new tokens exceed the context of " +
                 std::to_string(context));
 
-  xfrt_session *session = nullptr;
-  if (xfrt_session_create(model, threads, &session) != XFRT_OK)
+  auto sessionOwner = m->newSession(threads);
+  if (!sessionOwner)
     return fail("cannot create a session");
-  std::unique_ptr<xfrt_session, void (*)(xfrt_session *)> sessionOwner(
-      session, xfrt_session_free);
+  xfrt_session *session = sessionOwner.get();
 
   std::vector<float> logits(ids.size() * vocabSize);
   std::ofstream dump;

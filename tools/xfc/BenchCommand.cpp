@@ -1,0 +1,137 @@
+//===- BenchCommand.cpp - xfc bench ---------------------------------------===//
+//
+// Prefill (pp) and generation (tg) tokens/s, as llama-bench measures them:
+// pp evaluates -p tokens at once from an empty cache, tg generates -n tokens
+// one at a time from an empty cache; each test runs once to warm up, then
+// -r times, and reports mean +/- standard deviation.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Commands.h"
+#include "ModelSession.h"
+
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+#include <cmath>
+
+using namespace llvm;
+using namespace xfc::driver;
+
+namespace {
+
+cl::SubCommand command("bench", "Measure prefill and decode tokens/s");
+cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.so>"),
+                               cl::Required, cl::sub(command));
+cl::opt<int64_t> prompt("p", cl::desc("Prompt tokens (0 skips pp)"),
+                        cl::init(512), cl::sub(command));
+cl::opt<int64_t> generate("n", cl::desc("Generated tokens (0 skips tg)"),
+                          cl::init(128), cl::sub(command));
+cl::opt<int> repetitions("r", cl::desc("Repetitions"), cl::init(5),
+                         cl::sub(command));
+cl::opt<int> threads("t", cl::desc("Threads"), cl::init(1), cl::sub(command));
+cl::opt<std::string> format_("o", cl::desc("Output: md, csv or json"),
+                             cl::init("md"), cl::sub(command));
+
+struct Result {
+  std::string test;
+  int64_t prompt = 0, generated = 0;
+  double mean = 0, stddev = 0;
+};
+
+int run() {
+  if (format_ != "md" && format_ != "csv" && format_ != "json")
+    return fail("unknown -o '" + format_ + "' (expected md, csv or json)");
+  if (prompt < 0 || generate < 0 || repetitions < 1)
+    return fail("-p and -n must not be negative and -r must be positive");
+  std::string error;
+  std::unique_ptr<LoadedModel> m = loadModel(modelPath, error);
+  if (!m)
+    return fail(error);
+  if (prompt > m->maxContext || generate > m->maxContext)
+    return fail("-p and -n must fit the model's context of " +
+                std::to_string(m->maxContext));
+  auto session = m->newSession(threads);
+  if (!session)
+    return fail("cannot create a session");
+  xfrt_session *s = session.get();
+
+  std::vector<int32_t> tokens(std::max(prompt, generate));
+  for (size_t i = 0; i < tokens.size(); ++i)
+    tokens[i] = static_cast<int32_t>((i * 7919 + 13) % m->vocabSize);
+  std::vector<float> logits(std::max<int64_t>(prompt, 1) * m->vocabSize);
+
+  // One timed test: returns tokens/s, or a negative value on error.
+  auto once = [&](bool isPrompt) -> double {
+    xfrt_session_trim(s, 0);
+    auto start = std::chrono::steady_clock::now();
+    if (isPrompt) {
+      if (xfrt_session_eval(s, tokens.data(), prompt, logits.data()) != XFRT_OK)
+        return -1;
+    } else {
+      for (int64_t i = 0; i < generate; ++i)
+        if (xfrt_session_eval(s, &tokens[i], 1, logits.data()) != XFRT_OK)
+          return -1;
+    }
+    double seconds = std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - start)
+                         .count();
+    return (isPrompt ? prompt : generate) / std::max(seconds, 1e-9);
+  };
+
+  std::vector<Result> results;
+  for (bool isPrompt : {true, false}) {
+    int64_t n = isPrompt ? prompt : generate;
+    if (n == 0)
+      continue;
+    once(isPrompt); // warm-up
+    std::vector<double> rates;
+    for (int r = 0; r < repetitions; ++r) {
+      double rate = once(isPrompt);
+      if (rate < 0)
+        return fail(xfrt_session_error(s));
+      rates.push_back(rate);
+    }
+    double mean = 0, var = 0;
+    for (double x : rates)
+      mean += x / rates.size();
+    for (double x : rates)
+      var += (x - mean) * (x - mean) / std::max<size_t>(rates.size() - 1, 1);
+    results.push_back({(isPrompt ? "pp" : "tg") + std::to_string(n),
+                       isPrompt ? n : 0, isPrompt ? 0 : n, mean,
+                       std::sqrt(var)});
+  }
+
+  raw_ostream &os = outs();
+  if (format_ == "json") {
+    os << "[\n";
+    for (size_t i = 0; i < results.size(); ++i)
+      os << format("  {\"model\": \"%s\", \"test\": \"%s\", \"n_prompt\": "
+                   "%lld, \"n_gen\": %lld, \"n_threads\": %d, \"avg_ts\": "
+                   "%.6f, \"stddev_ts\": %.6f}%s\n",
+                   modelPath.c_str(), results[i].test.c_str(),
+                   static_cast<long long>(results[i].prompt),
+                   static_cast<long long>(results[i].generated),
+                   threads.getValue(), results[i].mean, results[i].stddev,
+                   i + 1 < results.size() ? "," : "");
+    os << "]\n";
+  } else if (format_ == "csv") {
+    os << "model,test,n_prompt,n_gen,n_threads,avg_ts,stddev_ts\n";
+    for (const Result &r : results)
+      os << format("%s,%s,%lld,%lld,%d,%.6f,%.6f\n", modelPath.c_str(),
+                   r.test.c_str(), static_cast<long long>(r.prompt),
+                   static_cast<long long>(r.generated), threads.getValue(),
+                   r.mean, r.stddev);
+  } else {
+    os << "| model | threads | test | t/s |\n| --- | ---: | ---: | ---: |\n";
+    for (const Result &r : results)
+      os << format("| %s | %d | %s | %.2f ± %.2f |\n", modelPath.c_str(),
+                   threads.getValue(), r.test.c_str(), r.mean, r.stddev);
+  }
+  return 0;
+}
+
+RegisterCommand registration(command, run);
+
+} // namespace

@@ -1,0 +1,41 @@
+//===- ModelSession.cpp - Load a model and its tokenizer for a command ---===//
+
+#include "ModelSession.h"
+
+using namespace xfc::driver;
+
+std::unique_ptr<LoadedModel> xfc::driver::loadModel(const std::string &path,
+                                                    std::string &error) {
+  auto loaded = std::make_unique<LoadedModel>();
+  char message[512];
+  xfrt_model *model = nullptr;
+  if (xfrt_model_load(path.c_str(), &model, message, sizeof(message)) !=
+      XFRT_OK) {
+    error = message;
+    return nullptr;
+  }
+  loaded->model.reset(model);
+  uint64_t size = 0;
+  const uint8_t *blob = xfrt_model_tokenizer(model, &size);
+  xfrt::Vocabulary vocab;
+  if (!xfrt::deserializeVocabulary(blob, size, vocab, error)) {
+    error = path + ": tokenizer: " + error;
+    return nullptr;
+  }
+  loaded->tokenizer = xfrt::Tokenizer::create(std::move(vocab), error);
+  if (!loaded->tokenizer) {
+    error = path + ": tokenizer: " + error;
+    return nullptr;
+  }
+  loaded->vocabSize = xfrt_model_vocab_size(model);
+  loaded->maxContext = xfrt_model_max_context(model);
+  return loaded;
+}
+
+std::unique_ptr<xfrt_session, void (*)(xfrt_session *)>
+LoadedModel::newSession(int threads) const {
+  xfrt_session *session = nullptr;
+  if (xfrt_session_create(model.get(), threads, &session) != XFRT_OK)
+    session = nullptr;
+  return {session, xfrt_session_free};
+}

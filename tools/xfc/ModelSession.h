@@ -1,0 +1,33 @@
+//===- ModelSession.h - Load a model and its tokenizer for a command -----===//
+
+#ifndef XFC_TOOLS_XFC_MODELSESSION_H
+#define XFC_TOOLS_XFC_MODELSESSION_H
+
+#include "xfrt/Tokenizer.h"
+#include "xfrt/xfrt.h"
+
+#include <memory>
+#include <string>
+
+namespace xfc::driver {
+
+/// A loaded model .so with its embedded tokenizer, freed on destruction.
+struct LoadedModel {
+  std::unique_ptr<xfrt_model, void (*)(xfrt_model *)> model{nullptr,
+                                                            xfrt_model_free};
+  std::unique_ptr<xfrt::Tokenizer> tokenizer;
+  int64_t vocabSize = 0, maxContext = 0;
+
+  /// A new session; null (after printing why) on failure.
+  std::unique_ptr<xfrt_session, void (*)(xfrt_session *)>
+  newSession(int threads) const;
+};
+
+/// Loads `path`, a compiled model. Returns null and sets `error` (naming
+/// the file) on failure.
+std::unique_ptr<LoadedModel> loadModel(const std::string &path,
+                                       std::string &error);
+
+} // namespace xfc::driver
+
+#endif // XFC_TOOLS_XFC_MODELSESSION_H
