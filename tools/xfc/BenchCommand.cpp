@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Commands.h"
+#include "Compiler.h"
 #include "ModelSession.h"
 
 #include "llvm/Support/Format.h"
@@ -22,7 +23,7 @@ using namespace xfc::driver;
 namespace {
 
 cl::SubCommand command("bench", "Measure prefill and decode tokens/s");
-cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.so>"),
+cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.so or model.gguf>"),
                                cl::Required, cl::sub(command));
 cl::opt<int64_t> prompt("p", cl::desc("Prompt tokens (0 skips pp)"),
                         cl::init(512), cl::sub(command));
@@ -46,7 +47,10 @@ int run() {
   if (prompt < 0 || generate < 0 || repetitions < 1)
     return fail("-p and -n must not be negative and -r must be positive");
   std::string error;
-  std::unique_ptr<LoadedModel> m = loadModel(modelPath, error);
+  std::string path = resolveModel(modelPath);
+  if (path.empty())
+    return 1;
+  std::unique_ptr<LoadedModel> m = loadModel(path, error);
   if (!m)
     return fail(error);
   if (prompt > m->maxContext || generate > m->maxContext)

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Commands.h"
+#include "Compiler.h"
 #include "ModelSession.h"
 
 #include "llvm/Support/Format.h"
@@ -26,7 +27,7 @@ namespace {
 
 cl::SubCommand command("perplexity",
                        "Compute perplexity as llama-perplexity defines it");
-cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.so>"),
+cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.so or model.gguf>"),
                                cl::Required, cl::sub(command));
 cl::opt<std::string> textPath("f", cl::desc("Text file"), cl::Required,
                               cl::value_desc("file"), cl::sub(command));
@@ -41,7 +42,10 @@ cl::opt<std::string> tokensOut(
 
 int run() {
   std::string error;
-  std::unique_ptr<LoadedModel> m = loadModel(modelPath, error);
+  std::string path = resolveModel(modelPath);
+  if (path.empty())
+    return 1;
+  std::unique_ptr<LoadedModel> m = loadModel(path, error);
   if (!m)
     return fail(error);
   ErrorOr<std::unique_ptr<MemoryBuffer>> text =

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Commands.h"
+#include "Compiler.h"
 #include "ModelSession.h"
 
 #include "xfrt/Sampler.h"
@@ -25,7 +26,7 @@ using namespace xfc::driver;
 namespace {
 
 cl::SubCommand command("run", "Generate text from a compiled model");
-cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.so>"),
+cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.so or model.gguf>"),
                                cl::Required, cl::sub(command));
 cl::opt<std::string> prompt("p", cl::desc("Prompt"), cl::init(""),
                             cl::sub(command));
@@ -53,7 +54,10 @@ cl::opt<std::string> idsOut("ids-out",
 
 int run() {
   std::string error;
-  std::unique_ptr<LoadedModel> m = loadModel(modelPath, error);
+  std::string path = resolveModel(modelPath);
+  if (path.empty())
+    return 1;
+  std::unique_ptr<LoadedModel> m = loadModel(path, error);
   if (!m)
     return fail(error);
   xfrt::Tokenizer *tokenizer = m->tokenizer.get();

@@ -1,0 +1,250 @@
+//===- Compiler.cpp - Import, lower and package a model -------------------===//
+//
+// The work behind `xfc compile`, also used to compile a .gguf given to
+// run/bench/perplexity on the fly.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Compiler.h"
+
+#include "Commands.h"
+
+#include "xfc/Frontends/GGUF/ModelConfig.h"
+#include "xfc/Frontends/GGUF/TensorData.h"
+#include "xfc/Frontends/GGUF/Vocabulary.h"
+#include "xfc/Frontends/GGUFImporter.h"
+#include "xfc/InitAll.h"
+#include "xfc/Lowering/ModelLinker.h"
+#include "xfc/Lowering/Passes.h"
+#include "xfc/Lowering/Target.h"
+#include "xfrt/Tokenizer.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/xxhash.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+using namespace llvm;
+using namespace xfc::driver;
+
+namespace {
+
+/// Writes the weights in the order and at the offsets `xf-bind-weights`
+/// chose (module attribute `xf.weight_layout`), converting from the GGUF
+/// encoding to each declared type.
+bool writeWeightBlob(mlir::ModuleOp module, const xfc::gguf::File &file,
+                     llvm::raw_ostream &os, std::string &error) {
+  auto layout = module->getAttrOfType<mlir::ArrayAttr>("xf.weight_layout");
+  if (!layout) {
+    error = "the lowered module has no weight layout";
+    return false;
+  }
+  uint64_t written = 0;
+  for (mlir::Attribute entry : layout) {
+    auto dict = mlir::cast<mlir::DictionaryAttr>(entry);
+    llvm::StringRef name = mlir::cast<mlir::StringAttr>(dict.get("name"));
+    uint64_t offset = mlir::cast<mlir::IntegerAttr>(dict.get("offset")).getInt();
+    auto type = mlir::cast<mlir::RankedTensorType>(
+        mlir::cast<mlir::TypeAttr>(dict.get("type")).getValue());
+    const xfc::gguf::TensorInfo *info = file.findTensor(name);
+    if (!info) {
+      error = file.path() + ": no tensor '" + name.str() + "'";
+      return false;
+    }
+    os.write_zeros(offset - written);
+    // Float types stored as declared are copied; the rest are decoded.
+    bool same = (type.getElementType().isF32() &&
+                 info->ggmlType() == xfc::gguf::GGMLType::F32) ||
+                (type.getElementType().isF16() &&
+                 info->ggmlType() == xfc::gguf::GGMLType::F16) ||
+                (type.getElementType().isBF16() &&
+                 info->ggmlType() == xfc::gguf::GGMLType::BF16);
+    uint64_t bytes;
+    if (same) {
+      os.write(reinterpret_cast<const char *>(info->data), info->numBytes);
+      bytes = info->numBytes;
+    } else if (type.getElementType().isF32()) {
+      std::optional<std::vector<float>> values =
+          xfc::gguf::readAsF32(file, *info, error);
+      if (!values)
+        return false;
+      os.write(reinterpret_cast<const char *>(values->data()),
+               values->size() * sizeof(float));
+      bytes = values->size() * sizeof(float);
+    } else {
+      error = "tensor '" + name.str() + "' cannot be stored as " +
+              std::to_string(type.getElementTypeBitWidth()) + "-bit floats";
+      return false;
+    }
+    written = offset + bytes;
+  }
+  return true;
+}
+
+} // namespace
+
+int xfc::driver::compileModel(const CompileRequest &r) {
+  std::string output = r.output;
+
+  static const StringRef kStages[] = {"xf",      "linalg", "llvm-mlir",
+                                      "llvm-ir", "asm",    "obj", "so"};
+  if (!llvm::is_contained(kStages, StringRef(r.emit)))
+    return fail("unknown --emit stage '" + r.emit +
+                "' (expected xf, linalg, llvm-mlir, llvm-ir, asm, obj or so)");
+  std::string error;
+  std::optional<xfc::TargetSpec> spec =
+      xfc::parseTarget(r.target, r.optLevel, error);
+  if (!spec)
+    return fail(error);
+  if (r.context < 0)
+    return fail("--ctx must be positive");
+
+  std::unique_ptr<xfc::gguf::File> file = xfc::gguf::File::open(r.input, error);
+  if (!file)
+    return fail(error);
+  mlir::DialectRegistry registry;
+  xfc::registerAllDialects(registry);
+  mlir::MLIRContext mlirContext(registry);
+  std::vector<std::string> warnings;
+  xfc::ImportOptions options;
+  options.maxContext = r.context;
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      xfc::importGGUF(*file, mlirContext, options, error, warnings);
+  for (const std::string &w : warnings)
+    warn(w);
+  if (!module)
+    return fail(error);
+
+  if (r.emit == "so" && (output.empty() || output == "-"))
+    return fail("--emit=so needs an output file (-o model.so)");
+  xfc::ModelPackage package;
+  if (r.emit == "so") {
+    if (mlir::failed(xfc::describeForward(*module, package, error)))
+      return fail(r.input + ": " + error);
+    std::optional<xfrt::Vocabulary> vocab =
+        xfc::gguf::loadVocabulary(*file, error);
+    if (!vocab)
+      return fail(error);
+    package.tokenizer = xfrt::serializeVocabulary(*vocab);
+    std::optional<xfc::gguf::ModelConfig> config =
+        xfc::gguf::readModelConfig(*file, error);
+    if (!config)
+      return fail(error);
+    package.metadata =
+        "architecture=" +
+        std::string(xfc::gguf::architectureName(config->arch)) +
+        "\nvocab_size=" + std::to_string(package.vocabSize) +
+        "\nmax_context=" + std::to_string(package.cacheShape[2]) +
+        "\nlayers=" + std::to_string(package.cacheShape[0]) +
+        "\nkv_heads=" + std::to_string(package.cacheShape[3]) +
+        "\nhead_dim=" + std::to_string(package.cacheShape[4]) + "\n";
+  }
+  if (r.emit != "xf") {
+    mlir::PassManager pm(&mlirContext);
+    if (r.printAfterAll || !r.printAfter.empty()) {
+      mlirContext.disableMultithreading();
+      std::vector<std::string> names(r.printAfter.begin(), r.printAfter.end());
+      pm.enableIRPrinting(
+          [](mlir::Pass *, mlir::Operation *) { return false; },
+          [&r, names](mlir::Pass *pass, mlir::Operation *) {
+            return r.printAfterAll ||
+                   llvm::is_contained(names, pass->getArgument());
+          },
+          /*printModuleScope=*/true, /*printAfterOnlyOnChange=*/false);
+    }
+    if (r.timing)
+      pm.enableTiming();
+    if (r.emit == "linalg")
+      mlir::xf::buildLowerToLinalgPipeline(pm);
+    else
+      mlir::xf::buildLowerToLLVMPipeline(pm);
+    if (mlir::failed(pm.run(*module)))
+      return fail("lowering " + r.input + " failed");
+  }
+
+  if (r.emit == "so") {
+    package.writeWeights = [&](llvm::raw_ostream &os, std::string &err) {
+      return writeWeightBlob(*module, *file, os, err);
+    };
+    if (mlir::failed(
+            xfc::linkModel(*module, *spec, package, output, error)))
+      return fail(error);
+    return 0;
+  }
+  if (output.empty())
+    output = "-";
+  bool binary = r.emit == "obj";
+  std::error_code ec;
+  ToolOutputFile out(output, ec, binary ? sys::fs::OF_None : sys::fs::OF_Text);
+  if (ec)
+    return fail(output + ": " + ec.message());
+  if (r.emit == "xf" || r.emit == "linalg" || r.emit == "llvm-mlir") {
+    module->print(out.os());
+  } else {
+    xfc::OutputKind kind = r.emit == "llvm-ir" ? xfc::OutputKind::LLVMIR
+                           : r.emit == "asm"   ? xfc::OutputKind::Assembly
+                                             : xfc::OutputKind::Object;
+    if (mlir::failed(
+            xfc::emitMachineCode(*module, *spec, kind, out.os(), error)))
+      return fail(error);
+  }
+  out.keep();
+  return 0;
+}
+
+std::string xfc::driver::resolveModel(const std::string &path) {
+  std::unique_ptr<MemoryBuffer> head;
+  if (auto file = MemoryBuffer::getFileSlice(path, 4, 0))
+    head = std::move(*file);
+  if (!head || head->getBuffer() != "GGUF")
+    return path; // a compiled model, or an error the loader will name
+  sys::fs::file_status status;
+  SmallString<256> absolute(path);
+  if (sys::fs::make_absolute(absolute) || sys::fs::status(absolute, status)) {
+    fail(path + ": cannot read");
+    return "";
+  }
+  // The cache key: where the model is, its size and time, and who compiles.
+  std::string key = std::string(absolute) + "|" +
+                    std::to_string(status.getSize()) + "|" +
+                    std::to_string(status.getLastModificationTime()
+                                       .time_since_epoch()
+                                       .count()) +
+                    "|" + XFC_VERSION_STRING;
+  SmallString<256> dir;
+  if (const char *env = std::getenv("XFC_CACHE_DIR")) {
+    dir = env;
+  } else if (const char *home = std::getenv("HOME")) {
+    dir = home;
+    sys::path::append(dir, ".cache", "xfc");
+  } else {
+    sys::path::system_temp_directory(true, dir);
+    sys::path::append(dir, "xfc-cache");
+  }
+  if (std::error_code ec = sys::fs::create_directories(dir)) {
+    fail(std::string(dir) + ": " + ec.message());
+    return "";
+  }
+  SmallString<256> cached(dir);
+  sys::path::append(cached, sys::path::stem(path) + "-" +
+                                utohexstr(xxh3_64bits(key)) + ".so");
+  if (sys::fs::exists(cached))
+    return std::string(cached);
+  errs() << "xfc: compiling " << path << " into " << cached << "\n";
+  CompileRequest request;
+  request.input = path;
+  request.output = std::string(cached) + ".tmp";
+  if (compileModel(request) != 0)
+    return "";
+  // Renamed into place only when complete, so a crash leaves no bad entry.
+  if (sys::fs::rename(request.output, cached)) {
+    fail(std::string(cached) + ": cannot store the compiled model");
+    return "";
+  }
+  return std::string(cached);
+}

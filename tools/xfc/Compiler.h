@@ -1,0 +1,36 @@
+//===- Compiler.h - Import, lower and package a model -----------*- C++ -*-===//
+
+#ifndef XFC_TOOLS_XFC_COMPILER_H
+#define XFC_TOOLS_XFC_COMPILER_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace xfc::driver {
+
+struct CompileRequest {
+  std::string input;  // .gguf
+  std::string output; // "" or "-": stdout (not for "so")
+  std::string emit = "so";
+  std::string target = "native";
+  unsigned optLevel = 2;
+  bool printAfterAll = false;
+  std::vector<std::string> printAfter;
+  bool timing = false;
+  int64_t context = 0; // 0: the model's context_length
+};
+
+/// Compiles as `xfc compile` does; returns the exit code, having printed
+/// any error.
+int compileModel(const CompileRequest &request);
+
+/// The compiled model to load for `path`: `path` itself, or for a GGUF
+/// file a .so compiled into the cache (~/.cache/xfc, or $XFC_CACHE_DIR),
+/// reused while the file, its size and time, and the compiler version stay
+/// the same. Returns "" after printing an error.
+std::string resolveModel(const std::string &path);
+
+} // namespace xfc::driver
+
+#endif // XFC_TOOLS_XFC_COMPILER_H
