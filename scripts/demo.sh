@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # README command (a): install dependencies, build, and run the main job on a
-# bundled default. Until the lowering to .so lands (issue #4), the main job
-# stops at the xf graph: generate a small random-weight Llama model, import
-# it, and show the fine-grained graph and its cleaned-up form.
+# bundled default: generate a small random-weight Llama model, compile it to
+# a native .so, and generate text from a prompt with it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -12,11 +11,8 @@ out=build/demo
 mkdir -p "$out"
 xfc=build/bin/xfc
 echo "== xfc make-model --arch llama --preset tiny"
-"$xfc" make-model --arch llama --preset tiny -o "$out/tiny-llama.gguf"
-echo "== xfc inspect (summary)"
-"$xfc" inspect "$out/tiny-llama.gguf" | sed -n '1p;$p'
-echo "== xfc compile --emit=xf"
-"$xfc" compile "$out/tiny-llama.gguf" --emit=xf -o "$out/tiny-llama.xf.mlir"
-echo "wrote $out/tiny-llama.xf.mlir ($(grep -c ' = xf\.' "$out/tiny-llama.xf.mlir") xf ops)"
-echo "== xfc-opt -xf-graph-cleanup (first block)"
-build/bin/xfc-opt "$out/tiny-llama.xf.mlir" -xf-graph-cleanup | sed -n '/func.func @forward/,/xf.add/p'
+"$xfc" make-model --arch llama --preset tiny --seed 1 -o "$out/tiny-llama.gguf"
+echo "== xfc compile (-> $out/tiny-llama.so)"
+"$xfc" compile "$out/tiny-llama.gguf" -o "$out/tiny-llama.so"
+echo "== xfc run -p 'Once upon a time' -n 32 (random weights: expect noise)"
+"$xfc" run "$out/tiny-llama.so" -p "Once upon a time" -n 32 --seed 1

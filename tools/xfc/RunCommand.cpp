@@ -126,6 +126,7 @@ int run() {
   double decodeSeconds =
       std::chrono::duration<double>(Clock::now() - decodeStart).count();
   outs() << "\n";
+  outs().flush(); // the statistics below go to stderr
   if (!idsOut.empty()) {
     std::ofstream idsFile(idsOut);
     for (size_t i = 0; i < ids.size() + generated.size(); ++i)
