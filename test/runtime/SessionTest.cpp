@@ -105,6 +105,33 @@ TEST_F(SessionTest, SessionsAreIndependentAndTrimReplays) {
   xfrt_session_free(b);
 }
 
+/// A model built for another ABI is refused, naming both versions.
+TEST_F(SessionTest, OtherAbiIsRefused) {
+  std::string source = dir + "/old.cpp", library = dir + "/old.so";
+  FILE *f = std::fopen(source.c_str(), "w");
+  ASSERT_TRUE(f);
+  std::fputs("#include \"xfrt/ModelABI.h\"\n"
+             "static const XfmModelInfo info = {999, \"0.0.1\", \"\", "
+             "nullptr, 0, nullptr, 0};\n"
+             "extern \"C\" const XfmModelInfo *xfm_get_model_info() "
+             "{ return &info; }\n"
+             "extern \"C\" int xfm_forward(const XfmForwardArgs *) "
+             "{ return 0; }\n",
+             f);
+  std::fclose(f);
+  std::string cmd = "c++ -shared -fPIC -I" XFRT_INCLUDE_DIR " -o " + library +
+                    " " + source;
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  xfrt_model *old = nullptr;
+  char error[256];
+  EXPECT_EQ(xfrt_model_load(library.c_str(), &old, error, sizeof(error)),
+            XFRT_ERROR_ABI);
+  EXPECT_NE(std::string(error).find("for model ABI 999, but this runtime "
+                                    "reads ABI 1"),
+            std::string::npos)
+      << error;
+}
+
 TEST_F(SessionTest, BadInputIsRefused) {
   xfrt_session *s = session();
   std::vector<float> logits(vocab);

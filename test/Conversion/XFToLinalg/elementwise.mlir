@@ -213,3 +213,33 @@ func.func @mul_unit_dim_dynamic_result(%a: tensor<1x64xf32>, %b: tensor<?x1xf32>
   %0 = xf.mul %a, %b : (tensor<1x64xf32>, tensor<?x1xf32>) -> tensor<?x64xf32>
   return %0 : tensor<?x64xf32>
 }
+
+// -----
+
+// Where every operand has a static 1, the dynamic result size is 1.
+// CHECK-DAG: #[[UNIT:.*]] = affine_map<(d0) -> (0)>
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0) -> (d0)>
+// CHECK-LABEL: func.func @add_unit_dims_dynamic_result(
+// CHECK-SAME: %[[A:.*]]: tensor<1xf32>, %[[B:.*]]: tensor<1xf32>)
+// CHECK: %[[C1:.*]] = arith.constant 1 : index
+// CHECK: %[[INIT:.*]] = tensor.empty(%[[C1]]) : tensor<?xf32>
+// CHECK: %[[R:.*]] = linalg.generic {indexing_maps = [#[[UNIT]], #[[UNIT]], #[[ID]]], iterator_types = ["parallel"]}
+// CHECK-SAME: ins(%[[A]], %[[B]] : tensor<1xf32>, tensor<1xf32>) outs(%[[INIT]] : tensor<?xf32>)
+// CHECK: arith.addf
+// CHECK: return %[[R]] : tensor<?xf32>
+func.func @add_unit_dims_dynamic_result(%a: tensor<1xf32>, %b: tensor<1xf32>) -> tensor<?xf32> {
+  %0 = xf.add %a, %b : (tensor<1xf32>, tensor<1xf32>) -> tensor<?xf32>
+  return %0 : tensor<?xf32>
+}
+
+// -----
+
+// The same with an operand that lacks the dimension.
+// CHECK-LABEL: func.func @mul_unit_and_rank0_dynamic_result(
+// CHECK: %[[C1:.*]] = arith.constant 1 : index
+// CHECK: tensor.empty(%[[C1]]) : tensor<?xf32>
+// CHECK: arith.mulf
+func.func @mul_unit_and_rank0_dynamic_result(%a: tensor<1xf32>, %s: tensor<f32>) -> tensor<?xf32> {
+  %0 = xf.mul %a, %s : (tensor<1xf32>, tensor<f32>) -> tensor<?xf32>
+  return %0 : tensor<?xf32>
+}

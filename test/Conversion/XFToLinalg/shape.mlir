@@ -170,3 +170,115 @@ func.func @repeat_interleave_axis0(%x: tensor<2x?xf32>) -> tensor<6x?xf32> {
   %0 = xf.repeat_interleave %x [0 x 3] : tensor<2x?xf32> -> tensor<6x?xf32>
   return %0 : tensor<6x?xf32>
 }
+
+// -----
+
+// A static input fixes the dynamic result size (24 / 8 = 3): expand into
+// the static shape, then cast to the declared one.
+// CHECK-LABEL: func.func @reshape_static_to_dynamic(
+// CHECK-SAME: %[[X:.*]]: tensor<4x6xf32>)
+// CHECK: %[[F:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0, 1]] : tensor<4x6xf32> into tensor<24xf32>
+// CHECK-NOT: arith.divui
+// CHECK: %[[E:.*]] = tensor.expand_shape %[[F]] {{\[}}[0, 1]] output_shape [3, 8] : tensor<24xf32> into tensor<3x8xf32>
+// CHECK: %[[R:.*]] = tensor.cast %[[E]] : tensor<3x8xf32> to tensor<?x8xf32>
+// CHECK: return %[[R]] : tensor<?x8xf32>
+func.func @reshape_static_to_dynamic(%x: tensor<4x6xf32>) -> tensor<?x8xf32> {
+  %0 = xf.reshape %x : tensor<4x6xf32> -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+// A static result takes the flat tensor cast to its static size.
+// CHECK-LABEL: func.func @reshape_dynamic_to_static(
+// CHECK-SAME: %[[X:.*]]: tensor<?x8xf32>)
+// CHECK: %[[F:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0, 1]] : tensor<?x8xf32> into tensor<?xf32>
+// CHECK: %[[C:.*]] = tensor.cast %[[F]] : tensor<?xf32> to tensor<24xf32>
+// CHECK: %[[R:.*]] = tensor.expand_shape %[[C]] {{\[}}[0, 1]] output_shape [4, 6] : tensor<24xf32> into tensor<4x6xf32>
+// CHECK: return %[[R]]
+func.func @reshape_dynamic_to_static(%x: tensor<?x8xf32>) -> tensor<4x6xf32> {
+  %0 = xf.reshape %x : tensor<?x8xf32> -> tensor<4x6xf32>
+  return %0 : tensor<4x6xf32>
+}
+
+// -----
+
+// Grouped collapses infer the collapsed type from the input's groups
+// (static 4x6 -> 24) and cast to the declared result.
+// CHECK-LABEL: func.func @reshape_collapse_static_to_dynamic(
+// CHECK-SAME: %[[X:.*]]: tensor<4x6x8xf32>)
+// CHECK: %[[F:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0, 1], [2]] : tensor<4x6x8xf32> into tensor<24x8xf32>
+// CHECK: %[[R:.*]] = tensor.cast %[[F]] : tensor<24x8xf32> to tensor<?x8xf32>
+// CHECK: return %[[R]]
+func.func @reshape_collapse_static_to_dynamic(%x: tensor<4x6x8xf32>) -> tensor<?x8xf32> {
+  %0 = xf.reshape %x : tensor<4x6x8xf32> -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @reshape_collapse_dynamic_to_static(
+// CHECK-SAME: %[[X:.*]]: tensor<?x6x8xf32>)
+// CHECK: %[[F:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0, 1, 2]] : tensor<?x6x8xf32> into tensor<?xf32>
+// CHECK: %[[C:.*]] = tensor.cast %[[F]] : tensor<?xf32> to tensor<192xf32>
+// CHECK: %[[R:.*]] = tensor.expand_shape %[[C]] {{\[}}[0, 1]] output_shape [24, 8] : tensor<192xf32> into tensor<24x8xf32>
+// CHECK: return %[[R]]
+func.func @reshape_collapse_dynamic_to_static(%x: tensor<?x6x8xf32>) -> tensor<24x8xf32> {
+  %0 = xf.reshape %x : tensor<?x6x8xf32> -> tensor<24x8xf32>
+  return %0 : tensor<24x8xf32>
+}
+
+// -----
+
+// A rank-0 tensor expands directly, with no reassociation groups.
+// CHECK-LABEL: func.func @reshape_from_rank0(
+// CHECK-SAME: %[[X:.*]]: tensor<f32>)
+// CHECK: %[[R:.*]] = tensor.expand_shape %[[X]] [] output_shape [1, 1] : tensor<f32> into tensor<1x1xf32>
+// CHECK: return %[[R]]
+func.func @reshape_from_rank0(%x: tensor<f32>) -> tensor<1x1xf32> {
+  %0 = xf.reshape %x : tensor<f32> -> tensor<1x1xf32>
+  return %0 : tensor<1x1xf32>
+}
+
+// -----
+
+// One element: the dynamic size is 1.
+// CHECK-LABEL: func.func @reshape_from_rank0_dynamic(
+// CHECK-SAME: %[[X:.*]]: tensor<f32>)
+// CHECK: %[[E:.*]] = tensor.expand_shape %[[X]] [] output_shape [1, 1] : tensor<f32> into tensor<1x1xf32>
+// CHECK: %[[R:.*]] = tensor.cast %[[E]] : tensor<1x1xf32> to tensor<?x1xf32>
+// CHECK: return %[[R]]
+func.func @reshape_from_rank0_dynamic(%x: tensor<f32>) -> tensor<?x1xf32> {
+  %0 = xf.reshape %x : tensor<f32> -> tensor<?x1xf32>
+  return %0 : tensor<?x1xf32>
+}
+
+// -----
+
+// Collapsing to rank 0 needs the static all-ones shape.
+// CHECK-LABEL: func.func @reshape_to_rank0(
+// CHECK-SAME: %[[X:.*]]: tensor<?x1xf32>)
+// CHECK: %[[C:.*]] = tensor.cast %[[X]] : tensor<?x1xf32> to tensor<1x1xf32>
+// CHECK: %[[R:.*]] = tensor.collapse_shape %[[C]] [] : tensor<1x1xf32> into tensor<f32>
+// CHECK: return %[[R]]
+func.func @reshape_to_rank0(%x: tensor<?x1xf32>) -> tensor<f32> {
+  %0 = xf.reshape %x : tensor<?x1xf32> -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+// The static part of the result is 0, so there are no elements and any
+// size fits; it must not come from a division by zero.
+// CHECK-LABEL: func.func @reshape_zero_static_part(
+// CHECK-SAME: %[[X:.*]]: tensor<?x0xf32>)
+// CHECK: %[[F:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0, 1]] : tensor<?x0xf32> into tensor<?xf32>
+// CHECK-NOT: arith.divui
+// CHECK: %[[Z:.*]] = arith.constant 0 : index
+// CHECK-NOT: arith.divui
+// CHECK: %[[R:.*]] = tensor.expand_shape %[[F]] {{\[}}[0, 1]] output_shape [0, %[[Z]]] : tensor<?xf32> into tensor<0x?xf32>
+// CHECK: return %[[R]]
+func.func @reshape_zero_static_part(%x: tensor<?x0xf32>) -> tensor<0x?xf32> {
+  %0 = xf.reshape %x : tensor<?x0xf32> -> tensor<0x?xf32>
+  return %0 : tensor<0x?xf32>
+}
