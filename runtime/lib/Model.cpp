@@ -6,12 +6,22 @@
 #include <cstdio>
 #include <cstring>
 #include <dlfcn.h>
+#include <elf.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <new>
 #include <string>
 #include <vector>
 
 struct xfrt_model {
   void *library = nullptr;
+  // The mapped .xfc.weights section: `mapping` is page aligned, `weights`
+  // points at the section inside it.
+  void *mapping = nullptr;
+  size_t mappingBytes = 0;
+  const uint8_t *weights = nullptr;
   const XfmModelInfo *info = nullptr;
   int (*forward)(const XfmForwardArgs *) = nullptr;
   int64_t vocab = 0, context = 0, layers = 0, kvHeads = 0, headDim = 0;
@@ -47,15 +57,76 @@ xfrt_status failLoad(char *error, size_t size, xfrt_status status,
   return status;
 }
 
+/// Maps the ".xfc.weights" section of the ELF file at `path` read-only.
+/// Returns an empty string on success, else why not.
+std::string mapWeights(const char *path, uint64_t expectedBytes,
+                       xfrt_model &m) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return "cannot open";
+  struct stat st;
+  std::string why;
+  Elf64_Ehdr eh;
+  if (fstat(fd, &st) != 0 || pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
+      std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 ||
+      eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+      eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shstrndx >= eh.e_shnum) {
+    close(fd);
+    return "not a 64-bit ELF file";
+  }
+  std::vector<Elf64_Shdr> sections(eh.e_shnum);
+  size_t tableBytes = sections.size() * sizeof(Elf64_Shdr);
+  if (pread(fd, sections.data(), tableBytes, eh.e_shoff) !=
+      static_cast<ssize_t>(tableBytes)) {
+    close(fd);
+    return "truncated section headers";
+  }
+  const Elf64_Shdr &names = sections[eh.e_shstrndx];
+  std::vector<char> strings(names.sh_size + 1, 0);
+  if (pread(fd, strings.data(), names.sh_size, names.sh_offset) !=
+      static_cast<ssize_t>(names.sh_size)) {
+    close(fd);
+    return "truncated section names";
+  }
+  for (const Elf64_Shdr &section : sections) {
+    if (section.sh_name >= names.sh_size ||
+        std::strcmp(&strings[section.sh_name], ".xfc.weights") != 0)
+      continue;
+    if (section.sh_size != expectedBytes ||
+        section.sh_offset + section.sh_size >
+            static_cast<uint64_t>(st.st_size)) {
+      why = "the weight section has " + std::to_string(section.sh_size) +
+            " bytes, the model expects " + std::to_string(expectedBytes);
+      break;
+    }
+    long page = sysconf(_SC_PAGESIZE);
+    uint64_t start = section.sh_offset / page * page;
+    m.mappingBytes = section.sh_offset + section.sh_size - start;
+    m.mapping = mmap(nullptr, m.mappingBytes, PROT_READ, MAP_PRIVATE, fd,
+                     static_cast<off_t>(start));
+    if (m.mapping == MAP_FAILED) {
+      m.mapping = nullptr;
+      why = "cannot map the weights";
+      break;
+    }
+    m.weights = static_cast<const uint8_t *>(m.mapping) +
+                (section.sh_offset - start);
+    close(fd);
+    return "";
+  }
+  close(fd);
+  return why.empty() ? "no .xfc.weights section" : why;
+}
+
 /// Runs one forward call, growing the arena when it was too small (the
 /// call still completes, from the heap).
 int forward(xfrt_session *s, const int32_t *tokens, int64_t n, float *logits) {
   uint64_t needed = 0;
-  XfmForwardArgs args = {tokens,         s->positions.data(),
-                         n,              s->position,
-                         s->caches.data(), logits,
-                         s->arena.data(), s->arena.size(),
-                         &needed};
+  XfmForwardArgs args = {tokens,           s->positions.data(),
+                         n,                s->position,
+                         s->caches.data(), s->model->weights,
+                         logits,           s->arena.data(),
+                         s->arena.size(),  &needed};
   int rc = s->model->forward(&args);
   if (rc == XFM_ARENA_TOO_SMALL)
     s->arena.resize(needed);
@@ -116,6 +187,12 @@ xfrt_status xfrt_model_load(const char *path, xfrt_model **model, char *error,
     return failLoad(error, errorSize, XFRT_ERROR_NOT_A_MODEL,
                     std::string(path) + ": incomplete model metadata");
   }
+  std::string why = mapWeights(path, info->weights_bytes, *m);
+  if (!why.empty()) {
+    xfrt_model_free(m);
+    return failLoad(error, errorSize, XFRT_ERROR_NOT_A_MODEL,
+                    std::string(path) + ": " + why);
+  }
   *model = m;
   return XFRT_OK;
 }
@@ -123,6 +200,8 @@ xfrt_status xfrt_model_load(const char *path, xfrt_model **model, char *error,
 void xfrt_model_free(xfrt_model *model) {
   if (!model)
     return;
+  if (model->mapping)
+    munmap(model->mapping, model->mappingBytes);
   dlclose(model->library);
   delete model;
 }

@@ -3,8 +3,8 @@
 // Linked into each model .so. It adapts the generated code's calling
 // convention (memref descriptors, generic allocation functions, memrefCopy)
 // to the plain C interface of ModelABI.h. The generated object provides
-// `_mlir_ciface_forward` and the `xfm_*` metadata globals; the weights
-// object provides the `.xfc.weights` section.
+// `_mlir_ciface_forward` and the `xfm_*` metadata globals; the runtime maps
+// the `.xfc.weights` section and passes its address.
 //
 //===----------------------------------------------------------------------===//
 
@@ -64,9 +64,7 @@ extern const uint8_t xfm_tokenizer[];
 extern const uint64_t xfm_tokenizer_bytes;
 extern const int64_t xfm_cache_shape[5]; // layers, 2, ctx, heads, dim
 extern const int64_t xfm_vocab_size;
-// Provided by the weights object (llvm-objcopy of the blob).
-extern const uint8_t _binary_xfc_weights_bin_start[];
-extern const uint8_t _binary_xfc_weights_bin_end[];
+extern const uint64_t xfm_weights_bytes;
 
 void *_mlir_memref_to_llvm_alloc(uint64_t size) {
   uint64_t start = (arena.used + 63) & ~uint64_t(63);
@@ -122,10 +120,7 @@ const XfmModelInfo *xfm_get_model_info(void) {
       XFC_VERSION_STRING,
       xfm_metadata,
       xfm_tokenizer,
-      xfm_tokenizer_bytes,
-      _binary_xfc_weights_bin_start,
-      static_cast<uint64_t>(_binary_xfc_weights_bin_end -
-                            _binary_xfc_weights_bin_start)};
+      xfm_tokenizer_bytes, xfm_weights_bytes};
   return &info;
 }
 
@@ -140,9 +135,8 @@ int xfm_forward(const XfmForwardArgs *args) {
   int64_t cacheShape[5];
   std::memcpy(cacheShape, xfm_cache_shape, sizeof(cacheShape));
   MemRef<5> caches = contiguous<5>(args->caches, cacheShape);
-  int64_t weightShape[1] = {_binary_xfc_weights_bin_end -
-                            _binary_xfc_weights_bin_start};
-  MemRef<1> weights = contiguous<1>(_binary_xfc_weights_bin_start, weightShape);
+  int64_t weightShape[1] = {static_cast<int64_t>(xfm_weights_bytes)};
+  MemRef<1> weights = contiguous<1>(args->weights, weightShape);
   MemRef<2> logits;
   _mlir_ciface_forward(&logits, &tokens, &positions, args->position, &caches,
                        &weights);

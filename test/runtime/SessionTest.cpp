@@ -112,7 +112,7 @@ TEST_F(SessionTest, OtherAbiIsRefused) {
   ASSERT_TRUE(f);
   std::fputs("#include \"xfrt/ModelABI.h\"\n"
              "static const XfmModelInfo info = {999, \"0.0.1\", \"\", "
-             "nullptr, 0, nullptr, 0};\n"
+             "nullptr, 0, 0};\n"
              "extern \"C\" const XfmModelInfo *xfm_get_model_info() "
              "{ return &info; }\n"
              "extern \"C\" int xfm_forward(const XfmForwardArgs *) "

@@ -168,6 +168,8 @@ int xfc::driver::compileModel(const CompileRequest &r) {
   }
 
   if (r.emit == "so") {
+    auto bytes = (*module)->getAttrOfType<mlir::IntegerAttr>("xf.weight_bytes");
+    package.weightBytes = bytes ? bytes.getInt() : 0;
     package.writeWeights = [&](llvm::raw_ostream &os, std::string &err) {
       return writeWeightBlob(*module, *file, os, err);
     };

@@ -87,6 +87,9 @@ void addGlobals(ModuleOp module, const ModelPackage &package) {
   LLVM::GlobalOp::create(b, loc, i64, true, LLVM::Linkage::External,
                          "xfm_vocab_size",
                          b.getI64IntegerAttr(package.vocabSize));
+  LLVM::GlobalOp::create(b, loc, i64, true, LLVM::Linkage::External,
+                         "xfm_weights_bytes",
+                         b.getI64IntegerAttr(package.weightBytes));
   LLVM::GlobalOp::create(
       b, loc, LLVM::LLVMArrayType::get(i64, 5), true, LLVM::Linkage::External,
       "xfm_cache_shape",
@@ -135,9 +138,11 @@ LogicalResult xfc::linkModel(ModuleOp module, const TargetSpec &target,
     if (!package.writeWeights(blob, error))
       return failure();
   }
-  // The blob becomes a read-only, 64-byte aligned section of its own.
-  std::string cwdFlag = "--rename-section=.data=.xfc.weights,alloc,load,"
-                        "readonly,data,contents";
+  // The blob becomes a section of its own that the dynamic loader does not
+  // map (no `alloc`): the runtime maps it, so its size is not limited by
+  // the reach of PC-relative code references.
+  std::string cwdFlag =
+      "--rename-section=.data=.xfc.weights,readonly,data,contents";
   SmallString<128> cwd;
   llvm::sys::fs::current_path(cwd);
   llvm::sys::fs::set_current_path(dir);

@@ -24,7 +24,9 @@ typedef struct XfmModelInfo {
   const char *metadata;
   const uint8_t *tokenizer; /* serialized xfrt::Vocabulary */
   uint64_t tokenizer_bytes;
-  const uint8_t *weights; /* the .xfc.weights section, mapped by the loader */
+  /* The weights are in the file's non-allocated section ".xfc.weights"
+   * (not mapped by the dynamic loader, so no code reference to them can
+   * overflow); the runtime maps it and passes its address to xfm_forward. */
   uint64_t weights_bytes;
 } XfmModelInfo;
 
@@ -34,6 +36,7 @@ typedef struct XfmForwardArgs {
   int64_t n_tokens;
   int64_t position; /* tokens already in the caches */
   float *caches;    /* [layers][2][max_context][kv_heads][head_dim] */
+  const uint8_t *weights; /* the mapped .xfc.weights section */
   float *logits;    /* out: [n_tokens][vocab_size] */
   /* Scratch for intermediate buffers, 64-byte aligned. The call reports in
    * *arena_needed the bytes it used; when that exceeds arena_bytes it still

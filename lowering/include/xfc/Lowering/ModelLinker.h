@@ -19,6 +19,7 @@ struct ModelPackage {
   std::string tokenizer; // xfrt::serializeVocabulary output
   std::array<int64_t, 5> cacheShape; // layers, 2, context, kv heads, head dim
   int64_t vocabSize = 0;
+  uint64_t weightBytes = 0; // size of the blob writeWeights produces
   /// Writes the weight blob the module's `xf.weight_layout` describes.
   std::function<bool(llvm::raw_ostream &, std::string &)> writeWeights;
 };
