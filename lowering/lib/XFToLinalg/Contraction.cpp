@@ -1,8 +1,9 @@
 //===- Contraction.cpp - linear, matmul and embedding to linalg -----------===//
 //
 // Contractions are written as generics (the form tiling and the microkernel
-// matchers of issue #6 work on). Weights of a narrower float type widen in
-// the body; quantized weights wait for their kernels.
+// matchers of issue #6 work on). Operands convert to the accumulator type in
+// the body: f32 for narrower results, which are rounded once at the end;
+// quantized weights wait for their kernels.
 //
 //===----------------------------------------------------------------------===//
 
@@ -19,23 +20,26 @@ using namespace mlir::xf::lowering;
 
 namespace {
 
-/// `value` in the float type `to`, widening or narrowing as needed.
-Value castFloat(OpBuilder &b, Location loc, Value value, Type to) {
-  auto from = cast<FloatType>(value.getType());
-  if (from == to)
-    return value;
-  if (from.getWidth() < cast<FloatType>(to).getWidth())
-    return arith::ExtFOp::create(b, loc, to, value);
-  return arith::TruncFOp::create(b, loc, to, value);
-}
-
-/// out += a * b over the innermost reduction, in the output's type.
+/// out += a * b over the innermost reduction, in the accumulator's type.
 void multiplyAccumulate(OpBuilder &b, Location loc, ValueRange args) {
   Type t = args[2].getType();
-  Value product = arith::MulFOp::create(b, loc, castFloat(b, loc, args[0], t),
-                                        castFloat(b, loc, args[1], t));
+  Value lhs = castFloat(b, loc, args[0], t);
+  Value rhs = castFloat(b, loc, args[1], t);
+  Value product = arith::MulFOp::create(b, loc, lhs, rhs);
   linalg::YieldOp::create(b, loc,
                           Value(arith::AddFOp::create(b, loc, args[2], product)));
+}
+
+/// The contraction generic over `inputs` into `init` (in the accumulator
+/// type), rounded to `type` afterwards when that is narrower.
+Value contract(OpBuilder &b, Location loc, RankedTensorType type,
+               ValueRange inputs, Value init, ArrayRef<AffineMap> maps) {
+  unsigned parallel = type.getRank();
+  Value acc = linalg::GenericOp::create(
+                  b, loc, init.getType(), inputs, init, maps,
+                  iterators(parallel, /*reduction=*/true), multiplyAccumulate)
+                  .getResult(0);
+  return convertElements(b, loc, acc, type.getElementType());
 }
 
 struct LinearLowering : OpConversionPattern<LinearOp> {
@@ -52,21 +56,25 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
     unsigned rank = type.getRank(); // loops: rank - 1 rows, n, k
     SmallVector<OpFoldResult> dims = getDims(rewriter, loc, adaptor.getInput());
     dims.back() = rewriter.getIndexAttr(type.getShape().back());
+    // Narrow types accumulate in f32 and round once at the end.
+    auto accType = type.clone(computeType(type.getElementType()));
 
     // Start from the bias (broadcast over rows) or from zero.
     Value init;
     if (Value bias = adaptor.getBias()) {
-      Value empty = createEmpty(rewriter, loc, type, dims);
+      Value empty = createEmpty(rewriter, loc, accType, dims);
       init = linalg::GenericOp::create(
-                 rewriter, loc, type, bias, empty,
+                 rewriter, loc, accType, bias, empty,
                  ArrayRef<AffineMap>{lastOnly(ctx, rank), identity(ctx, rank)},
                  iterators(rank),
-                 [](OpBuilder &b, Location l, ValueRange args) {
-                   linalg::YieldOp::create(b, l, args[0]);
+                 [&](OpBuilder &b, Location l, ValueRange args) {
+                   linalg::YieldOp::create(
+                       b, l,
+                       castFloat(b, l, args[0], accType.getElementType()));
                  })
                  .getResult(0);
     } else {
-      init = createFilled(rewriter, loc, type, dims, 0.0);
+      init = createFilled(rewriter, loc, accType, dims, 0.0);
     }
 
     SmallVector<AffineExpr> rows, xExprs, outExprs;
@@ -79,10 +87,10 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
     SmallVector<AffineMap> maps = {AffineMap::get(rank + 1, 0, xExprs, ctx),
                                    AffineMap::get(rank + 1, 0, {n, k}, ctx),
                                    AffineMap::get(rank + 1, 0, outExprs, ctx)};
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, type, ValueRange{adaptor.getInput(), adaptor.getWeight()},
-        init, maps, iterators(rank, /*reduction=*/true), multiplyAccumulate);
-    rewriter.replaceOp(op, generic.getResult(0));
+    rewriter.replaceOp(
+        op, contract(rewriter, loc, type,
+                     ValueRange{adaptor.getInput(), adaptor.getWeight()}, init,
+                     maps));
     return success();
   }
 };
@@ -101,7 +109,9 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     SmallVector<OpFoldResult> rhsDims = getDims(rewriter, loc, adaptor.getRhs());
     SmallVector<OpFoldResult> dims(lhsDims.begin(), lhsDims.end() - 1);
     dims.push_back(op.getTransposeRhs() ? rhsDims[rank - 2] : rhsDims[rank - 1]);
-    Value init = createFilled(rewriter, loc, type, dims, 0.0);
+    Value init = createFilled(
+        rewriter, loc, type.clone(computeType(type.getElementType())), dims,
+        0.0);
 
     SmallVector<AffineExpr> b;
     for (unsigned i = 0; i < batch; ++i)
@@ -117,10 +127,10 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     SmallVector<AffineMap> maps = {
         with({m, k}), op.getTransposeRhs() ? with({n, k}) : with({k, n}),
         with({m, n})};
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, type, ValueRange{adaptor.getLhs(), adaptor.getRhs()},
-        init, maps, iterators(rank, /*reduction=*/true), multiplyAccumulate);
-    rewriter.replaceOp(op, generic.getResult(0));
+    rewriter.replaceOp(
+        op, contract(rewriter, loc, type,
+                     ValueRange{adaptor.getLhs(), adaptor.getRhs()}, init,
+                     maps));
     return success();
   }
 };

@@ -97,24 +97,15 @@ struct ConvertLowering : OpConversionPattern<ConvertOp> {
   LogicalResult
   matchAndRewrite(ConvertOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    auto from = cast<FloatType>(op.getInput().getType().getElementType());
-    auto to = cast<FloatType>(op.getType().getElementType());
-    lowerUnary(rewriter, op, adaptor.getInput(),
-               [&](OpBuilder &b, Location loc, Value x) -> Value {
-                 if (to.getWidth() > from.getWidth())
-                   return arith::ExtFOp::create(b, loc, to, x);
-                 if (to.getWidth() < from.getWidth())
-                   return arith::TruncFOp::create(b, loc, to, x);
-                 // Same width (f16 <-> bf16): go through f32.
-                 Value wide = arith::ExtFOp::create(b, loc, b.getF32Type(), x);
-                 return arith::TruncFOp::create(b, loc, to, wide);
-               });
+    rewriter.replaceOp(op, convertElements(rewriter, op.getLoc(),
+                                           adaptor.getInput(),
+                                           op.getType().getElementType()));
     return success();
   }
 };
 
-/// The indexing map of a broadcast operand of `shape` into `resultShape`,
-/// and whether any dimension of it stretches.
+/// The indexing map of a broadcast operand of `shape` into `resultShape`:
+/// stretched (size-1) dimensions read index 0.
 AffineMap broadcastMap(MLIRContext *ctx, ArrayRef<int64_t> shape,
                        ArrayRef<int64_t> resultShape) {
   unsigned rank = resultShape.size(), offset = rank - shape.size();
@@ -141,7 +132,8 @@ struct BinaryLowering : OpConversionPattern<XFOp> {
     auto lhsType = cast<RankedTensorType>(lhs.getType());
     auto rhsType = cast<RankedTensorType>(rhs.getType());
     // Each dynamic result dimension comes from an operand that has it
-    // unstretched: right-aligned, an operand dimension other than 1.
+    // unstretched: right-aligned, an operand dimension other than 1. When
+    // every operand has 1 there (or lacks the dimension), it is 1.
     SmallVector<OpFoldResult> dims;
     for (int64_t i = 0; i < type.getRank(); ++i) {
       if (!type.isDynamicDim(i)) {
@@ -154,10 +146,8 @@ struct BinaryLowering : OpConversionPattern<XFOp> {
         if (!source && j >= 0 && t.getDimSize(j) != 1)
           source = tensor::DimOp::create(rewriter, loc, value, j);
       }
-      if (!source)
-        return rewriter.notifyMatchFailure(op, "no operand gives a "
-                                               "dynamic result size");
-      dims.push_back(source);
+      dims.push_back(source ? OpFoldResult(source)
+                            : OpFoldResult(rewriter.getIndexAttr(1)));
     }
     Value init = createEmpty(rewriter, loc, type, dims);
     MLIRContext *ctx = rewriter.getContext();

@@ -2,6 +2,8 @@
 //
 // Each op normalizes over the last dimension: one reduction generic per
 // statistic (into a tensor of rank - 1), then one elementwise generic.
+// Narrow element types accumulate and compute in f32 (computeType) and
+// round once, when the result is stored.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,19 +22,19 @@ using namespace mlir::xf::lowering;
 
 namespace {
 
-/// Reduces the last dimension of `input`: acc = combine(acc, element),
-/// starting from `init`. `element` may read the reduced input together
-/// with per-row values in `rowInputs` (tensors of rank - 1).
+/// Reduces the last dimension of `input` into a row tensor of `accType`:
+/// acc = combine(acc, element), starting from `init`. `element` may read the
+/// reduced input together with per-row values in `rowInputs` (tensors of
+/// rank - 1); all of them reach `combine` converted to `accType`.
 Value reduceRows(OpBuilder &b, Location loc, Value input, ValueRange rowInputs,
-                 double init,
+                 Type accType, double init,
                  function_ref<Value(OpBuilder &, Location, ValueRange, Value)>
                      combine) {
   auto type = cast<RankedTensorType>(input.getType());
   unsigned rank = type.getRank();
   SmallVector<OpFoldResult> dims = getDims(b, loc, input);
   dims.pop_back();
-  auto rowType = RankedTensorType::get(type.getShape().drop_back(),
-                                       type.getElementType());
+  auto rowType = RankedTensorType::get(type.getShape().drop_back(), accType);
   Value acc = createFilled(b, loc, rowType, dims, init);
   MLIRContext *ctx = b.getContext();
   SmallVector<AffineMap> maps = {identity(ctx, rank)};
@@ -45,15 +47,20 @@ Value reduceRows(OpBuilder &b, Location loc, Value input, ValueRange rowInputs,
   return linalg::GenericOp::create(
              b, loc, rowType, inputs, acc, maps, iterators(rank - 1, true),
              [&](OpBuilder &nb, Location l, ValueRange args) {
-               Value result = combine(nb, l, args.drop_back(), args.back());
+               SmallVector<Value> in;
+               for (Value arg : args.drop_back())
+                 in.push_back(castFloat(nb, l, arg, accType));
+               Value result = combine(nb, l, in, args.back());
                linalg::YieldOp::create(nb, l, result);
              })
       .getResult(0);
 }
 
-/// out[..., j] = body(x[..., j], rows[...]..., params[j]...).
+/// out[..., j] = body(x[..., j], rows[...]..., params[j]...), with the
+/// body's arguments converted to `computeT` and its result rounded to the
+/// input's element type.
 Value mapRows(OpBuilder &b, Location loc, Value input, ValueRange rows,
-              ValueRange params,
+              ValueRange params, Type computeT,
               function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
   auto type = cast<RankedTensorType>(input.getType());
   unsigned rank = type.getRank();
@@ -73,7 +80,12 @@ Value mapRows(OpBuilder &b, Location loc, Value input, ValueRange rows,
   return linalg::GenericOp::create(
              b, loc, type, inputs, init, maps, iterators(rank),
              [&](OpBuilder &nb, Location l, ValueRange args) {
-               linalg::YieldOp::create(nb, l, body(nb, l, args.drop_back()));
+               SmallVector<Value> in;
+               for (Value arg : args.drop_back())
+                 in.push_back(castFloat(nb, l, arg, computeT));
+               linalg::YieldOp::create(
+                   nb, l,
+                   castFloat(nb, l, body(nb, l, in), type.getElementType()));
              })
       .getResult(0);
 }
@@ -95,16 +107,16 @@ struct RmsNormLowering : OpConversionPattern<RmsNormOp> {
     if (failed(n))
       return rewriter.notifyMatchFailure(op, "normalized dim must be static");
     Location loc = op.getLoc();
-    Type t = op.getType().getElementType();
+    Type t = computeType(op.getType().getElementType());
     Value squares = reduceRows(
-        rewriter, loc, adaptor.getInput(), {}, 0.0,
+        rewriter, loc, adaptor.getInput(), {}, t, 0.0,
         [](OpBuilder &b, Location l, ValueRange in, Value acc) -> Value {
           return arith::AddFOp::create(
               b, l, acc, arith::MulFOp::create(b, l, in[0], in[0]));
         });
     double eps = op.getEpsilon().convertToDouble();
     Value out = mapRows(
-        rewriter, loc, adaptor.getInput(), squares, adaptor.getWeight(),
+        rewriter, loc, adaptor.getInput(), squares, adaptor.getWeight(), t,
         [&](OpBuilder &b, Location l, ValueRange in) -> Value {
           // x * rsqrt(sum(x^2) / n + eps) * w
           Value mean =
@@ -128,16 +140,16 @@ struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
     if (failed(n))
       return rewriter.notifyMatchFailure(op, "normalized dim must be static");
     Location loc = op.getLoc();
-    Type t = op.getType().getElementType();
+    Type t = computeType(op.getType().getElementType());
     Value x = adaptor.getInput();
     Value sum = reduceRows(
-        rewriter, loc, x, {}, 0.0,
+        rewriter, loc, x, {}, t, 0.0,
         [](OpBuilder &b, Location l, ValueRange in, Value acc) -> Value {
           return arith::AddFOp::create(b, l, acc, in[0]);
         });
     // Centered second moment: sum((x - sum / n)^2).
     Value centered = reduceRows(
-        rewriter, loc, x, sum, 0.0,
+        rewriter, loc, x, sum, t, 0.0,
         [&](OpBuilder &b, Location l, ValueRange in, Value acc) -> Value {
           Value mean = arith::DivFOp::create(b, l, in[1], floatConst(b, l, t, *n));
           Value d = arith::SubFOp::create(b, l, in[0], mean);
@@ -147,7 +159,7 @@ struct LayerNormLowering : OpConversionPattern<LayerNormOp> {
     double eps = op.getEpsilon().convertToDouble();
     Value out = mapRows(
         rewriter, loc, x, ValueRange{sum, centered},
-        ValueRange{adaptor.getWeight(), adaptor.getBias()},
+        ValueRange{adaptor.getWeight(), adaptor.getBias()}, t,
         [&](OpBuilder &b, Location l, ValueRange in) -> Value {
           Value count = floatConst(b, l, t, *n);
           Value mean = arith::DivFOp::create(b, l, in[1], count);
@@ -171,20 +183,22 @@ struct SoftmaxLowering : OpConversionPattern<SoftmaxOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     Value x = adaptor.getInput();
+    Type elt = op.getType().getElementType(), t = computeType(elt);
+    // The maximum rounds nothing, so it stays in the element type.
     Value max = reduceRows(
-        rewriter, loc, x, {}, -std::numeric_limits<double>::infinity(),
+        rewriter, loc, x, {}, elt, -std::numeric_limits<double>::infinity(),
         [](OpBuilder &b, Location l, ValueRange in, Value acc) -> Value {
           return arith::MaximumFOp::create(b, l, acc, in[0]);
         });
     Value sum = reduceRows(
-        rewriter, loc, x, max, 0.0,
+        rewriter, loc, x, max, t, 0.0,
         [](OpBuilder &b, Location l, ValueRange in, Value acc) -> Value {
           Value e = math::ExpOp::create(b, l,
                                         arith::SubFOp::create(b, l, in[0], in[1]));
           return arith::AddFOp::create(b, l, acc, e);
         });
     Value out = mapRows(
-        rewriter, loc, x, ValueRange{max, sum}, {},
+        rewriter, loc, x, ValueRange{max, sum}, {}, t,
         [](OpBuilder &b, Location l, ValueRange in) -> Value {
           Value e = math::ExpOp::create(b, l,
                                         arith::SubFOp::create(b, l, in[0], in[1]));

@@ -30,7 +30,7 @@ struct RopeLowering : OpConversionPattern<RopeOp> {
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     RankedTensorType type = op.getType();
-    Type t = type.getElementType();
+    Type t = type.getElementType(), c = computeType(t);
     Value input = adaptor.getInput();
     int64_t rotary = op.getEffectiveRotaryDim(), half = rotary / 2;
     bool neox = op.getStyle() == RopeStyle::neox;
@@ -72,24 +72,31 @@ struct RopeLowering : OpConversionPattern<RopeOp> {
           // Past the rotary dims the partner index is unused; clamp it so
           // the read stays in bounds.
           partner = arith::SelectOp::create(b, l, rotated, partner, d);
-          // angle = position * theta^(-2i / rotary)
+          // angle = position * theta^(-2i / rotary), in f32 for narrow
+          // types: bf16 cannot even hold position 257.
           Value fi = arith::UIToFPOp::create(
-              b, l, t, arith::IndexCastUIOp::create(b, l, b.getI64Type(), i));
+              b, l, c, arith::IndexCastUIOp::create(b, l, b.getI64Type(), i));
           Value exponent = arith::MulFOp::create(
-              b, l, fi, floatConst(b, l, t, -2.0 * logTheta / rotary));
-          Value pos = arith::SIToFPOp::create(b, l, t, args[1]);
-          Value angle =
-              arith::MulFOp::create(b, l, pos, math::ExpOp::create(b, l, exponent));
-          Value other = tensor::ExtractOp::create(b, l, input,
-                                                  ValueRange{token, head, partner});
+              b, l, fi, floatConst(b, l, c, -2.0 * logTheta / rotary));
+          Value pos = arith::SIToFPOp::create(b, l, c, args[1]);
+          Value freq = math::ExpOp::create(b, l, exponent);
+          Value angle = arith::MulFOp::create(b, l, pos, freq);
+          Value x = castFloat(b, l, args[0], c);
+          Value other = castFloat(
+              b, l,
+              tensor::ExtractOp::create(b, l, input,
+                                        ValueRange{token, head, partner}),
+              c);
           // first: x cos - partner sin; second: x cos + partner sin.
           Value sin = math::SinOp::create(b, l, angle);
           Value signedSin = arith::SelectOp::create(
               b, l, first, arith::NegFOp::create(b, l, sin), sin);
-          Value out = arith::AddFOp::create(
-              b, l, arith::MulFOp::create(b, l, args[0],
-                                          math::CosOp::create(b, l, angle)),
-              arith::MulFOp::create(b, l, other, signedSin));
+          Value partnerTerm = arith::MulFOp::create(b, l, other, signedSin);
+          Value cos = math::CosOp::create(b, l, angle);
+          Value xTerm = arith::MulFOp::create(b, l, x, cos);
+          Value out = castFloat(
+              b, l, arith::AddFOp::create(b, l, xTerm, partnerTerm), t);
+          // Elements past the rotary dims pass through unrounded.
           linalg::YieldOp::create(
               b, l, Value(arith::SelectOp::create(b, l, rotated, out, args[0])));
         });

@@ -50,8 +50,111 @@ struct SliceLowering : OpConversionPattern<SliceOp> {
   }
 };
 
+/// The product of the static sizes of `shape`.
+int64_t staticProduct(ArrayRef<int64_t> shape) {
+  int64_t product = 1;
+  for (int64_t d : shape)
+    if (!ShapedType::isDynamic(d))
+      product *= d;
+  return product;
+}
+
+/// `type` with its dynamic dimension (at most one, as the verifier
+/// requires) resolved from a static element `count`. Without static
+/// sizes to divide by, the element count is zero and any size fits: 0.
+RankedTensorType resolveDynamic(RankedTensorType type, int64_t count) {
+  SmallVector<int64_t> shape(type.getShape());
+  int64_t known = staticProduct(shape);
+  for (int64_t &d : shape)
+    if (ShapedType::isDynamic(d))
+      d = known == 0 ? 0 : count / known;
+  return type.clone(shape);
+}
+
+/// The sizes of `type` for expanding `flat` (1-D) into it: static sizes as
+/// attributes, the dynamic one as the element count over the static ones.
+SmallVector<OpFoldResult> expandedSizes(OpBuilder &b, Location loc, Value flat,
+                                        RankedTensorType type) {
+  int64_t known = staticProduct(type.getShape());
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d : type.getShape()) {
+    if (!ShapedType::isDynamic(d)) {
+      sizes.push_back(b.getIndexAttr(d));
+      continue;
+    }
+    // A zero static part means zero elements: any size fits, and dividing
+    // by it would be undefined.
+    if (known == 0) {
+      sizes.push_back(Value(arith::ConstantIndexOp::create(b, loc, 0)));
+      continue;
+    }
+    Value total = tensor::DimOp::create(b, loc, flat, 0);
+    sizes.push_back(Value(arith::DivUIOp::create(
+        b, loc, total, arith::ConstantIndexOp::create(b, loc, known))));
+  }
+  return sizes;
+}
+
+/// One group holding all `rank` dimensions.
+SmallVector<ReassociationIndices> allInOne(int64_t rank) {
+  SmallVector<ReassociationIndices> groups(1);
+  for (int64_t i = 0; i < rank; ++i)
+    groups[0].push_back(i);
+  return groups;
+}
+
+/// `value` as `type` through tensor.cast, when the types differ.
+Value castTo(OpBuilder &b, Location loc, Value value, RankedTensorType type) {
+  if (value.getType() == type)
+    return value;
+  return tensor::CastOp::create(b, loc, type, value);
+}
+
+/// `input` reshaped to `target`, or to a type that casts to it.
+Value reshapeTo(OpBuilder &b, Location loc, Value input,
+                RankedTensorType target) {
+  auto inType = cast<RankedTensorType>(input.getType());
+  if (inType == target)
+    return input;
+  // One element: a rank-0 side has no groups (reassociation []), and the
+  // other side's sizes are all 1.
+  if (inType.getRank() == 0)
+    return tensor::ExpandShapeOp::create(
+        b, loc, target, input, ArrayRef<ReassociationIndices>{},
+        getAsIndexOpFoldResult(b.getContext(), target.getShape()));
+  if (target.getRank() == 0) {
+    auto ones = inType.clone(SmallVector<int64_t>(inType.getRank(), 1));
+    return tensor::CollapseShapeOp::create(
+        b, loc, target, castTo(b, loc, input, ones),
+        ArrayRef<ReassociationIndices>{});
+  }
+  // The collapsed type follows from the input's groups, then casts.
+  if (inType.getRank() > target.getRank())
+    if (auto groups = getReassociationIndicesForCollapse(
+            inType.getShape(), target.getShape()))
+      return tensor::CollapseShapeOp::create(b, loc, input, *groups);
+
+  // Flatten, then expand to the result shape.
+  Value flat = input;
+  if (inType.getRank() != 1)
+    flat = tensor::CollapseShapeOp::create(b, loc, input,
+                                           allInOne(inType.getRank()));
+  if (target.getRank() == 1)
+    return flat;
+  if (target.hasStaticShape())
+    flat = castTo(b, loc, flat,
+                  RankedTensorType::get({target.getNumElements()},
+                                        target.getElementType()));
+  return tensor::ExpandShapeOp::create(b, loc, target, flat,
+                                       allInOne(target.getRank()),
+                                       expandedSizes(b, loc, flat, target));
+}
+
 /// Reshapes become collapse/expand when the dimensions group, and otherwise
-/// a collapse to one dimension followed by an expand.
+/// a collapse to one dimension followed by an expand. collapse_shape and
+/// expand_shape need each group's static/dynamic sizes to agree on both
+/// sides, so a reshape works on the most static types the element count
+/// allows and tensor.cast bridges to the declared ones.
 struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -61,51 +164,14 @@ struct ReshapeLowering : OpConversionPattern<ReshapeOp> {
     Value input = adaptor.getInput();
     auto inType = cast<RankedTensorType>(input.getType());
     RankedTensorType outType = op.getType();
-    if (inType.getRank() > outType.getRank()) {
-      if (auto groups = getReassociationIndicesForCollapse(
-              inType.getShape(), outType.getShape())) {
-        rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(op, outType, input,
-                                                             *groups);
-        return success();
-      }
-    }
-    // Flatten, then expand to the result shape.
-    Value flat = input;
-    if (inType.getRank() != 1) {
-      SmallVector<ReassociationIndices> all(1);
-      for (int64_t i = 0; i < inType.getRank(); ++i)
-        all[0].push_back(i);
-      int64_t count = inType.hasStaticShape() ? inType.getNumElements()
-                                              : ShapedType::kDynamic;
-      flat = tensor::CollapseShapeOp::create(
-          rewriter, loc, RankedTensorType::get({count}, inType.getElementType()),
-          input, all);
-    }
-    if (outType.getRank() == 1) {
-      rewriter.replaceOp(op, tensor::CastOp::create(rewriter, loc, outType, flat));
-      return success();
-    }
-    // The one dynamic output size is the element count over the static ones.
-    SmallVector<OpFoldResult> shape;
-    int64_t known = 1;
-    for (int64_t d : outType.getShape())
-      if (!ShapedType::isDynamic(d))
-        known *= d;
-    for (int64_t d : outType.getShape()) {
-      if (!ShapedType::isDynamic(d)) {
-        shape.push_back(rewriter.getIndexAttr(d));
-        continue;
-      }
-      Value total = tensor::DimOp::create(rewriter, loc, flat, 0);
-      shape.push_back(Value(arith::DivUIOp::create(
-          rewriter, loc, total,
-          arith::ConstantIndexOp::create(rewriter, loc, known))));
-    }
-    SmallVector<ReassociationIndices> all(1);
-    for (int64_t i = 0; i < outType.getRank(); ++i)
-      all[0].push_back(i);
-    rewriter.replaceOpWithNewOp<tensor::ExpandShapeOp>(op, outType, flat, all,
-                                                       shape);
+    // A static input fixes every result size.
+    RankedTensorType target =
+        inType.hasStaticShape()
+            ? resolveDynamic(outType, inType.getNumElements())
+            : outType;
+    rewriter.replaceOp(
+        op, castTo(rewriter, loc, reshapeTo(rewriter, loc, input, target),
+                   outType));
     return success();
   }
 };

@@ -50,6 +50,44 @@ Value lowering::createFilled(OpBuilder &b, Location loc, RankedTensorType type,
   return linalg::FillOp::create(b, loc, scalar, empty).getResult(0);
 }
 
+Value lowering::castFloat(OpBuilder &b, Location loc, Value value, Type to) {
+  auto from = cast<FloatType>(value.getType());
+  auto target = cast<FloatType>(to);
+  if (from == target)
+    return value;
+  if (from.getWidth() < target.getWidth())
+    return arith::ExtFOp::create(b, loc, target, value);
+  if (from.getWidth() > target.getWidth())
+    return arith::TruncFOp::create(b, loc, target, value);
+  assert(from.getWidth() < 32 && "no two distinct float types this wide");
+  Value wide = arith::ExtFOp::create(b, loc, b.getF32Type(), value);
+  return arith::TruncFOp::create(b, loc, target, wide);
+}
+
+Type lowering::computeType(Type type) {
+  auto floatType = cast<FloatType>(type);
+  if (floatType.getWidth() < 32)
+    return Float32Type::get(type.getContext());
+  return type;
+}
+
+Value lowering::convertElements(OpBuilder &b, Location loc, Value input,
+                                Type elementType) {
+  auto type = cast<RankedTensorType>(input.getType());
+  if (type.getElementType() == elementType)
+    return input;
+  Value init = createEmptyLike(b, loc, input, elementType);
+  AffineMap map = identity(b.getContext(), type.getRank());
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), input, init,
+             ArrayRef<AffineMap>{map, map}, iterators(type.getRank()),
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(
+                   nb, l, castFloat(nb, l, args[0], elementType));
+             })
+      .getResult(0);
+}
+
 AffineMap lowering::dropLast(MLIRContext *ctx, unsigned rank) {
   SmallVector<AffineExpr> exprs;
   for (unsigned i = 0; i + 1 < rank; ++i)

@@ -35,6 +35,20 @@ Value floatConst(OpBuilder &b, Location loc, Type type, double value);
 Value createFilled(OpBuilder &b, Location loc, RankedTensorType type,
                    ArrayRef<OpFoldResult> dims, double value);
 
+/// `value` converted to the float type `to`. Equal widths (f16 <-> bf16)
+/// have no direct arith cast and go through f32, which holds both exactly.
+Value castFloat(OpBuilder &b, Location loc, Value value, Type to);
+
+/// The type a float `type` computes and accumulates in: f32 for types
+/// narrower than f32 (sums and angles lose too much in f16/bf16), otherwise
+/// `type` itself.
+Type computeType(Type type);
+
+/// `input` with its elements converted to `elementType` by an elementwise
+/// generic; `input` itself when the types already match.
+Value convertElements(OpBuilder &b, Location loc, Value input,
+                      Type elementType);
+
 /// The elementwise map over `rank` dimensions.
 inline AffineMap identity(MLIRContext *ctx, unsigned rank) {
   return AffineMap::getMultiDimIdentityMap(rank, ctx);

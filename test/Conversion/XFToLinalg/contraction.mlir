@@ -197,3 +197,94 @@ func.func @embedding_i64(%t: tensor<1000x64xf32>, %ids: tensor<7xi64>) -> tensor
   %0 = xf.embedding %t[%ids] : (tensor<1000x64xf32>, tensor<7xi64>) -> tensor<7x64xf32>
   return %0 : tensor<7x64xf32>
 }
+
+// -----
+
+// f16 and bf16 have no direct cast; the element goes through f32.
+// CHECK-LABEL: func.func @embedding_f16_table_bf16_result(
+// CHECK: %[[V:.*]] = tensor.extract
+// CHECK: %[[W:.*]] = arith.extf %[[V]] : f16 to f32
+// CHECK: %[[N:.*]] = arith.truncf %[[W]] : f32 to bf16
+// CHECK: linalg.yield %[[N]] : bf16
+func.func @embedding_f16_table_bf16_result(%t: tensor<1000x64xf16>, %ids: tensor<?xi32>) -> tensor<?x64xbf16> {
+  %0 = xf.embedding %t[%ids] : (tensor<1000x64xf16>, tensor<?xi32>) -> tensor<?x64xbf16>
+  return %0 : tensor<?x64xbf16>
+}
+
+// -----
+
+// Narrow types accumulate in f32 (both operands widen, whatever their
+// types) and round to the result type once, in a second generic.
+// CHECK-DAG: #[[X:.*]] = affine_map<(d0, d1, d2) -> (d0, d2)>
+// CHECK-DAG: #[[W:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-DAG: #[[Y:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func.func @linear_bf16_input_f16_weight(
+// CHECK-SAME: %[[IN:.*]]: tensor<?x64xbf16>, %[[WT:.*]]: tensor<128x64xf16>)
+// CHECK: %[[E:.*]] = tensor.empty(%{{.*}}) : tensor<?x128xf32>
+// CHECK: %[[ZERO:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK: %[[ACC:.*]] = linalg.fill ins(%[[ZERO]] : f32) outs(%[[E]] : tensor<?x128xf32>)
+// CHECK: %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[X]], #[[W]], #[[Y]]], iterator_types = ["parallel", "parallel", "reduction"]}
+// CHECK-SAME: ins(%[[IN]], %[[WT]] : tensor<?x64xbf16>, tensor<128x64xf16>) outs(%[[ACC]] : tensor<?x128xf32>)
+// CHECK: ^bb0(%[[A:.*]]: bf16, %[[B:.*]]: f16, %[[OUT:.*]]: f32):
+// CHECK: %[[AW:.*]] = arith.extf %[[A]] : bf16 to f32
+// CHECK: %[[BW:.*]] = arith.extf %[[B]] : f16 to f32
+// CHECK: %[[P:.*]] = arith.mulf %[[AW]], %[[BW]] : f32
+// CHECK: %[[S:.*]] = arith.addf %[[OUT]], %[[P]] : f32
+// CHECK: linalg.yield %[[S]] : f32
+// CHECK: %[[INIT:.*]] = tensor.empty(%{{.*}}) : tensor<?x128xbf16>
+// CHECK: %[[R:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
+// CHECK-SAME: ins(%[[SUM]] : tensor<?x128xf32>) outs(%[[INIT]] : tensor<?x128xbf16>)
+// CHECK: ^bb0(%[[V:.*]]: f32, %{{.*}}: bf16):
+// CHECK: %[[N:.*]] = arith.truncf %[[V]] : f32 to bf16
+// CHECK: linalg.yield %[[N]] : bf16
+// CHECK: return %[[R]]
+func.func @linear_bf16_input_f16_weight(%x: tensor<?x64xbf16>, %w: tensor<128x64xf16>) -> tensor<?x128xbf16> {
+  %0 = xf.linear %x, %w : (tensor<?x64xbf16>, tensor<128x64xf16>) -> tensor<?x128xbf16>
+  return %0 : tensor<?x128xbf16>
+}
+
+// -----
+
+// A narrow bias widens into the f32 accumulator.
+// CHECK-LABEL: func.func @linear_f16_bias(
+// CHECK-SAME: %{{.*}}: tensor<?x64xf16>, %{{.*}}: tensor<128x64xf16>, %[[B:.*]]: tensor<128xf16>)
+// CHECK: %[[E:.*]] = tensor.empty(%{{.*}}) : tensor<?x128xf32>
+// CHECK: %[[ACC:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[B]] : tensor<128xf16>) outs(%[[E]] : tensor<?x128xf32>)
+// CHECK: ^bb0(%[[BI:.*]]: f16, %{{.*}}: f32):
+// CHECK: %[[BW:.*]] = arith.extf %[[BI]] : f16 to f32
+// CHECK: linalg.yield %[[BW]] : f32
+// CHECK: %[[SUM:.*]] = linalg.generic
+// CHECK-SAME: outs(%[[ACC]] : tensor<?x128xf32>)
+// CHECK: arith.addf %{{.*}}, %{{.*}} : f32
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%[[SUM]] : tensor<?x128xf32>) outs(%{{.*}} : tensor<?x128xf16>)
+// CHECK: arith.truncf %{{.*}} : f32 to f16
+func.func @linear_f16_bias(%x: tensor<?x64xf16>, %w: tensor<128x64xf16>, %b: tensor<128xf16>) -> tensor<?x128xf16> {
+  %0 = xf.linear %x, %w, %b : (tensor<?x64xf16>, tensor<128x64xf16>, tensor<128xf16>) -> tensor<?x128xf16>
+  return %0 : tensor<?x128xf16>
+}
+
+// -----
+
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
+// CHECK-LABEL: func.func @matmul_bf16(
+// CHECK-SAME: %[[A:.*]]: tensor<8x?x64xbf16>, %[[B:.*]]: tensor<8x?x64xbf16>)
+// CHECK: %[[E:.*]] = tensor.empty(%{{.*}}, %{{.*}}) : tensor<8x?x?xf32>
+// CHECK: %[[ACC:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[E]] : tensor<8x?x?xf32>)
+// CHECK: %[[SUM:.*]] = linalg.generic
+// CHECK-SAME: ins(%[[A]], %[[B]] : tensor<8x?x64xbf16>, tensor<8x?x64xbf16>) outs(%[[ACC]] : tensor<8x?x?xf32>)
+// CHECK: ^bb0(%[[X:.*]]: bf16, %[[Y:.*]]: bf16, %[[OUT:.*]]: f32):
+// CHECK: %[[XW:.*]] = arith.extf %[[X]] : bf16 to f32
+// CHECK: %[[YW:.*]] = arith.extf %[[Y]] : bf16 to f32
+// CHECK: %[[P:.*]] = arith.mulf %[[XW]], %[[YW]] : f32
+// CHECK: arith.addf %[[OUT]], %[[P]] : f32
+// CHECK: %[[R:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ID]]], iterator_types = ["parallel", "parallel", "parallel"]}
+// CHECK-SAME: ins(%[[SUM]] : tensor<8x?x?xf32>) outs(%{{.*}} : tensor<8x?x?xbf16>)
+// CHECK: arith.truncf %{{.*}} : f32 to bf16
+// CHECK: return %[[R]]
+func.func @matmul_bf16(%a: tensor<8x?x64xbf16>, %b: tensor<8x?x64xbf16>) -> tensor<8x?x?xbf16> {
+  %0 = xf.matmul %a, %b transpose_rhs : (tensor<8x?x64xbf16>, tensor<8x?x64xbf16>) -> tensor<8x?x?xbf16>
+  return %0 : tensor<8x?x?xbf16>
+}

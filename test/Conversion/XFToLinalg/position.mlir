@@ -169,3 +169,35 @@ func.func @causal_mask_2d_f16(%s: tensor<4x6xf16>, %off: index) -> tensor<4x6xf1
   %0 = xf.causal_mask %s, %off : tensor<4x6xf16>
   return %0 : tensor<4x6xf16>
 }
+
+// -----
+
+// Narrow types compute positions, frequencies, angles and sin/cos in f32
+// (bf16 rounds position 257 to 256): the elements widen, the rotated value
+// rounds once, and elements past the rotary dims pass through as they are.
+// CHECK-LABEL: func.func @rope_bf16_angles_in_f32(
+// CHECK-SAME: %[[X:.*]]: tensor<?x8x64xbf16>, %{{.*}}: tensor<?xi32>)
+// CHECK: ^bb0(%[[IN:.*]]: bf16, %[[P:.*]]: i32, %{{.*}}: bf16):
+// CHECK: %[[C64:.*]] = arith.constant 64 : index
+// CHECK: %[[ROT:.*]] = arith.cmpi ult, %{{.*}}, %[[C64]] : index
+// CHECK: arith.uitofp %{{.*}} : i64 to f32
+// CHECK: arith.constant -0.287823141 : f32
+// CHECK-NOT: bf16
+// CHECK: %[[FP:.*]] = arith.sitofp %[[P]] : i32 to f32
+// CHECK: %[[FREQ:.*]] = math.exp %{{.*}} : f32
+// CHECK: %[[ANGLE:.*]] = arith.mulf %[[FP]], %[[FREQ]] : f32
+// CHECK: %[[XW:.*]] = arith.extf %[[IN]] : bf16 to f32
+// CHECK: %[[OTHER:.*]] = tensor.extract %[[X]][{{.*}}] : tensor<?x8x64xbf16>
+// CHECK: %[[OW:.*]] = arith.extf %[[OTHER]] : bf16 to f32
+// CHECK: math.sin %[[ANGLE]] : f32
+// CHECK: %[[PT:.*]] = arith.mulf %[[OW]], %{{.*}} : f32
+// CHECK: %[[COS:.*]] = math.cos %[[ANGLE]] : f32
+// CHECK: %[[XT:.*]] = arith.mulf %[[XW]], %[[COS]] : f32
+// CHECK: %[[OUT:.*]] = arith.addf %[[XT]], %[[PT]] : f32
+// CHECK: %[[N:.*]] = arith.truncf %[[OUT]] : f32 to bf16
+// CHECK: %[[Y:.*]] = arith.select %[[ROT]], %[[N]], %[[IN]] : bf16
+// CHECK: linalg.yield %[[Y]] : bf16
+func.func @rope_bf16_angles_in_f32(%x: tensor<?x8x64xbf16>, %pos: tensor<?xi32>) -> tensor<?x8x64xbf16> {
+  %0 = xf.rope neox %x, %pos theta = 10000.0 : tensor<?x8x64xbf16>, tensor<?xi32>
+  return %0 : tensor<?x8x64xbf16>
+}
