@@ -18,6 +18,9 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+
+#include <algorithm>
 
 using namespace mlir;
 using namespace xfc;
@@ -63,6 +66,12 @@ private:
   Value add(Value a, Value b);
   Value attentionBlock(Value x, int64_t layer);
   Value ffnBlock(Value x, int64_t layer);
+  // Shared layer functions.
+  std::string layerSignature(int64_t layer);
+  func::FuncOp buildLayerFunction(int64_t layer, StringRef name,
+                                  Type cacheType);
+  Value callLayer(func::FuncOp layerFn, int64_t layer, Value x, Value cache,
+                  Value positionsArg, Value positionArg);
 
   RankedTensorType act(int64_t features) {
     return RankedTensorType::get({kDyn, features}, builder.getF32Type());
@@ -82,9 +91,16 @@ private:
 
   ModuleOp module;
   func::FuncOp forward;
+  /// While a shared layer function is built: the layer whose tensors stand
+  /// for all layers of its signature, its entry block, and the argument of
+  /// each weight (by name suffix after "blk.N.") in call order.
+  int64_t templateLayer = -1;
+  Block *layerBlock = nullptr;
+  SmallVector<std::string> layerWeights;
+  Value cache;
   llvm::StringMap<Type> declared;
+  llvm::StringSet<> warned;
   Value positions, position;
-  SmallVector<Value> caches;
 };
 
 FailureOr<Type> Importer::weightType(const TensorInfo &info) {
@@ -116,8 +132,10 @@ FailureOr<Type> Importer::weightType(const TensorInfo &info) {
   default: {
     std::optional<gguf::GGMLTypeInfo> t = gguf::getTypeInfo(info.type);
     if (t && t->import == gguf::ImportKind::DecodedToF32) {
-      warnings.push_back(label + " has type " + t->name +
-                         ", which XFC expands to f32 at compile time");
+      // Layer tensors are typed twice (layer function and call): warn once.
+      if (warned.insert(info.name).second)
+        warnings.push_back(label + " has type " + t->name +
+                           ", which XFC expands to f32 at compile time");
       type = RankedTensorType::get(shape, f32);
       break;
     }
@@ -147,14 +165,24 @@ Value Importer::optionalWeight(StringRef name, ArrayRef<int64_t> shape) {
             shapeStr(actual) + ", expected " + shapeStr(shape);
     return {};
   }
+  std::string prefix = "blk." + std::to_string(templateLayer) + ".";
+  if (templateLayer >= 0 && name.starts_with(prefix)) {
+    // Inside the shared layer function: the weight is an argument.
+    FailureOr<Type> type = weightType(*info);
+    if (mlir::failed(type))
+      return {};
+    layerWeights.push_back(name.drop_front(prefix.size()).str());
+    return layerBlock->addArgument(*type, loc(name));
+  }
   auto it = declared.find(name);
   if (it == declared.end()) {
     FailureOr<Type> type = weightType(*info);
     if (mlir::failed(type))
       return {};
-    // Declarations go before @forward, in the order the graph reads them.
+    // Declarations go before the functions, in the order the graph reads
+    // them.
     OpBuilder::InsertionGuard guard(builder);
-    builder.setInsertionPoint(forward);
+    builder.setInsertionPoint(*module.getOps<func::FuncOp>().begin());
     xf::GlobalWeightOp::create(builder, loc(name), name,
                                builder.getStringAttr("private"), *type);
     it = declared.insert({name, *type}).first;
@@ -287,7 +315,7 @@ Value Importer::attentionBlock(Value x, int64_t layer) {
   }
   xf::AttentionInputs in;
   in.query = q, in.key = k, in.value = v;
-  in.cache = caches[layer], in.position = position, in.causal = true;
+  in.cache = cache, in.position = position, in.causal = true;
   builder.setInsertionPointToEnd(builder.getInsertionBlock());
   Value attended = xf::buildAttention(builder, loc(p + "attention"), in);
   Value flat = reshape(attended, {kDyn, d});
@@ -319,6 +347,87 @@ Value Importer::ffnBlock(Value x, int64_t layer) {
   return xf::buildFfn(builder, loc(p + "ffn"), in);
 }
 
+/// The names, types and shapes of layer `layer`'s tensors: layers with the
+/// same signature share one function.
+std::string Importer::layerSignature(int64_t layer) {
+  std::string prefix = "blk." + std::to_string(layer) + ".", signature;
+  std::vector<std::string> parts;
+  for (const TensorInfo &t : file.tensors()) {
+    if (t.name.substr(0, prefix.size()) != prefix)
+      continue;
+    std::string part = std::string(t.name.substr(prefix.size())) + ":" +
+                       gguf::typeName(t.type);
+    for (uint64_t d : t.dims)
+      part += "x" + std::to_string(d);
+    parts.push_back(part);
+  }
+  std::sort(parts.begin(), parts.end());
+  for (const std::string &p : parts)
+    signature += p + ";";
+  return signature;
+}
+
+/// Builds `func.func private @name(x, positions, position, cache,
+/// weights...) -> x` from layer `layer`'s subgraph.
+func::FuncOp Importer::buildLayerFunction(int64_t layer, StringRef name,
+                                          Type cacheType) {
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPoint(forward);
+  auto ids = RankedTensorType::get({kDyn}, builder.getI32Type());
+  SmallVector<Type> inputs = {act(cfg.dim), ids, builder.getIndexType(),
+                              cacheType};
+  auto fn = func::FuncOp::create(builder, loc(name), name,
+                                 builder.getFunctionType(inputs, act(cfg.dim)));
+  fn.setPrivate();
+  // Kept out of line: one copy of the code serves every layer.
+  fn.setNoInline(true);
+  layerBlock = fn.addEntryBlock();
+  builder.setInsertionPointToEnd(layerBlock);
+  templateLayer = layer;
+  layerWeights.clear();
+  Value savedPositions = positions, savedPosition = position;
+  positions = layerBlock->getArgument(1);
+  position = layerBlock->getArgument(2);
+  cache = layerBlock->getArgument(3);
+  Value x = layerBlock->getArgument(0);
+  x = add(x, attentionBlock(x, layer));
+  if (!failed())
+    x = add(x, ffnBlock(x, layer));
+  if (!failed())
+    func::ReturnOp::create(builder, loc(name), x);
+  fn.setType(builder.getFunctionType(layerBlock->getArgumentTypes(),
+                                     act(cfg.dim)));
+  fn->setAttr("xf.weights", builder.getStrArrayAttr(SmallVector<StringRef>(
+                                layerWeights.begin(), layerWeights.end())));
+  templateLayer = -1;
+  positions = savedPositions, position = savedPosition;
+  return fn;
+}
+
+/// Loads layer `layer`'s weights in the shared function's argument order
+/// and calls it.
+Value Importer::callLayer(func::FuncOp layerFn, int64_t layer, Value x,
+                          Value layerCache, Value positionsArg,
+                          Value positionArg) {
+  SmallVector<Value> args = {x, positionsArg, positionArg, layerCache};
+  std::string prefix = "blk." + std::to_string(layer) + ".";
+  auto names = layerFn->getAttrOfType<ArrayAttr>("xf.weights");
+  for (Attribute suffix : names) {
+    std::string tensorName =
+        prefix + cast<StringAttr>(suffix).getValue().str();
+    const TensorInfo *info = file.findTensor(tensorName);
+    if (!info) {
+      error = file.path() + ": missing tensor '" + tensorName + "'";
+      return {};
+    }
+    args.push_back(optionalWeight(tensorName, info->shape()));
+    if (failed())
+      return {};
+  }
+  return func::CallOp::create(builder, loc(prefix + "layer"), layerFn, args)
+      .getResult(0);
+}
+
 OwningOpRef<ModuleOp> Importer::run(int64_t maxContext) {
   ctx.loadDialect<xf::XFDialect, func::FuncDialect, arith::ArithDialect,
                   tensor::TensorDialect>();
@@ -347,10 +456,9 @@ OwningOpRef<ModuleOp> Importer::run(int64_t maxContext) {
   for (int64_t l = 0; l < cfg.layers; ++l)
     argNames.push_back(named("cache." + std::to_string(l)));
   forward.setAllArgAttrs(argNames);
-  positions = body->getArgument(1);
-  position = body->getArgument(2);
-  for (int64_t l = 0; l < cfg.layers; ++l)
-    caches.push_back(body->getArgument(3 + l));
+  Value forwardPositions = body->getArgument(1);
+  Value forwardPosition = body->getArgument(2);
+  positions = forwardPositions;
 
   builder.setInsertionPointToEnd(body);
   Value table = weight("token_embd.weight", {cfg.vocab, cfg.dim});
@@ -365,10 +473,22 @@ OwningOpRef<ModuleOp> Importer::run(int64_t maxContext) {
     x = add(x, xf::EmbeddingOp::create(builder, loc("position_embd"),
                                        act(cfg.dim), posTable, positions));
   }
+  // One function per distinct layer signature, called once per layer, so
+  // code size and compile time do not grow with the layer count.
+  llvm::StringMap<func::FuncOp> layerFunctions;
   for (int64_t l = 0; l < cfg.layers && !failed(); ++l) {
-    x = add(x, attentionBlock(x, l));
+    std::string signature = layerSignature(l);
+    func::FuncOp &fn = layerFunctions[signature];
+    if (!fn) {
+      std::string name = "layer";
+      if (layerFunctions.size() > 1)
+        name += "." + std::to_string(layerFunctions.size() - 1);
+      fn = buildLayerFunction(l, name, cacheType);
+      builder.setInsertionPointToEnd(body);
+    }
     if (!failed())
-      x = add(x, ffnBlock(x, l));
+      x = callLayer(fn, l, x, body->getArgument(3 + l), forwardPositions,
+                    forwardPosition);
   }
   if (failed())
     return nullptr;

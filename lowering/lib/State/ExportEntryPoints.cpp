@@ -16,10 +16,17 @@ namespace {
 struct XFExportEntryPointsPass
     : xf::impl::XFExportEntryPointsBase<XFExportEntryPointsPass> {
   void runOnOperation() override {
-    for (auto func : getOperation().getOps<func::FuncOp>())
-      if (func.isPublic() && !func.isExternal())
+    for (auto func : getOperation().getOps<func::FuncOp>()) {
+      if (func.isExternal())
+        continue;
+      if (func.isPublic())
         func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
                       UnitAttr::get(&getContext()));
+      else // e.g. the shared layer function: not a symbol of the .so
+        func->setAttr("llvm.linkage",
+                      LLVM::LinkageAttr::get(&getContext(),
+                                             LLVM::Linkage::Internal));
+    }
   }
 };
 } // namespace

@@ -25,6 +25,17 @@ MemRefType cacheMemRef(KVCacheType type) {
                          type.getElementType());
 }
 
+/// One layer's cache as functions exchange it: keys and values of one
+/// layer inside the memref of all layers (hence a dynamic offset).
+MemRefType layerCacheType(KVCacheType type) {
+  MemRefType plain = cacheMemRef(type);
+  int64_t rowElems = type.getKvHeads() * type.getHeadDim();
+  auto layout = StridedLayoutAttr::get(
+      type.getContext(), ShapedType::kDynamic,
+      {type.getMaxContext() * rowElems, rowElems, type.getHeadDim(), 1});
+  return MemRefType::get(plain.getShape(), plain.getElementType(), layout);
+}
+
 /// The rows [start, start + count) of the keys (0) or values (1).
 Value rows(OpBuilder &b, Location loc, Value cache, int64_t which,
            OpFoldResult start, OpFoldResult count) {
@@ -48,7 +59,7 @@ struct XFLowerKVCachePass
     WalkResult result = getOperation().walk([&](func::FuncOp func) {
       if (func.isExternal())
         return WalkResult::advance();
-      if (failed(mergeCaches(func)))
+      if (failed(func.isPublic() ? mergeCaches(func) : retypeCaches(func)))
         return WalkResult::interrupt();
       SmallVector<Operation *> kvOps;
       func.walk([&](Operation *op) {
@@ -62,6 +73,18 @@ struct XFLowerKVCachePass
     });
     if (result.wasInterrupted())
       signalPassFailure();
+  }
+
+  /// A function called per layer (private) takes its layer's cache as the
+  /// caller passes it: a view into the memref of all layers.
+  LogicalResult retypeCaches(func::FuncOp func) {
+    for (BlockArgument arg : func.getArguments())
+      if (auto type = dyn_cast<KVCacheType>(arg.getType()))
+        arg.setType(layerCacheType(type));
+    func.setType(FunctionType::get(&getContext(),
+                                   func.getBody().getArgumentTypes(),
+                                   func.getFunctionType().getResults()));
+    return success();
   }
 
   /// Replaces the cache arguments (all of one type, one per layer) by a
@@ -107,6 +130,9 @@ struct XFLowerKVCachePass
       Value view = memref::SubViewOp::create(
           b, func.getLoc(), cast<MemRefType>(viewType), all, offsets, sizes,
           strides);
+      // One type for every layer, so a shared layer function can take it.
+      view = memref::CastOp::create(b, func.getLoc(), layerCacheType(type),
+                                    view);
       // Uses are KV ops only; they read the memref type of their operand.
       old.replaceAllUsesWith(view);
       erase.set(index + 1);

@@ -652,6 +652,23 @@ LogicalResult Interpreter::exec(Operation *op) {
           return a.emitError() << "evaluator: only index additions";
         return result(index(a.getLhs()) + index(a.getRhs()));
       })
+      .Case([&](func::CallOp call) -> LogicalResult {
+        auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(
+            call, call.getCalleeAttr());
+        if (!callee || callee.isExternal())
+          return call.emitError() << "evaluator: no body for the callee";
+        std::vector<eval::Value> args;
+        for (mlir::Value operand : call.getOperands())
+          args.push_back(env[operand]);
+        FailureOr<std::vector<eval::Value>> results =
+            Interpreter(weights).run(callee, args);
+        if (failed(results))
+          return failure();
+        for (auto [result, value] : llvm::zip(call.getResults(), *results))
+          if (failed(bind(call, result, value)))
+            return failure();
+        return success();
+      })
       .Case([&](tensor::DimOp d) -> LogicalResult {
         std::optional<int64_t> dim = d.getConstantIndex();
         if (!dim)

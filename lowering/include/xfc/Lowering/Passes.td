@@ -86,7 +86,8 @@ def XFExportEntryPoints : Pass<"xf-export-entry-points", "::mlir::ModuleOp"> {
     Marks every public function with a body `llvm.emit_c_interface`, so
     that lowering emits `_mlir_ciface_<name>` taking memref descriptors by
     pointer: the entry point the model stub calls. Private functions (such
-    as outlined layers) are left to be inlined or called internally.
+    as the shared layer function) get internal linkage: they are called
+    from inside the model and are not symbols of the `.so`.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
