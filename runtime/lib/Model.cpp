@@ -29,6 +29,7 @@ struct xfrt_model {
 
 struct xfrt_session {
   xfrt_model *model = nullptr;
+  int64_t context = 0; // the session's limit, at most the model's
   std::vector<float> caches;
   std::vector<uint8_t> arena;
   std::vector<int32_t> positions;
@@ -118,6 +119,29 @@ std::string mapWeights(const char *path, uint64_t expectedBytes,
   return why.empty() ? "no .xfc.weights section" : why;
 }
 
+/// Maps a whole sidecar weights file read-only.
+std::string mapSidecar(const char *path, uint64_t expectedBytes,
+                       xfrt_model &m) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return std::string("cannot open the weights file ") + path;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || static_cast<uint64_t>(st.st_size) != expectedBytes) {
+    close(fd);
+    return std::string(path) + " has " + std::to_string(st.st_size) +
+           " bytes, the model expects " + std::to_string(expectedBytes);
+  }
+  m.mappingBytes = expectedBytes;
+  m.mapping = mmap(nullptr, expectedBytes, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (m.mapping == MAP_FAILED) {
+    m.mapping = nullptr;
+    return std::string("cannot map ") + path;
+  }
+  m.weights = static_cast<const uint8_t *>(m.mapping);
+  return "";
+}
+
 /// Runs one forward call, growing the arena when it was too small (the
 /// call still completes, from the heap).
 int forward(xfrt_session *s, const int32_t *tokens, int64_t n, float *logits) {
@@ -188,6 +212,10 @@ xfrt_status xfrt_model_load(const char *path, xfrt_model **model, char *error,
                     std::string(path) + ": incomplete model metadata");
   }
   std::string why = mapWeights(path, info->weights_bytes, *m);
+  // Compiled with --weights=sidecar: the blob is <path>.weights.
+  if (!why.empty() && std::strstr(info->metadata, "weights=sidecar"))
+    why = mapSidecar((std::string(path) + ".weights").c_str(),
+                     info->weights_bytes, *m);
   if (!why.empty()) {
     xfrt_model_free(m);
     return failLoad(error, errorSize, XFRT_ERROR_NOT_A_MODEL,
@@ -218,15 +246,20 @@ const uint8_t *xfrt_model_tokenizer(const xfrt_model *model, uint64_t *size) {
   return model->info->tokenizer;
 }
 
-xfrt_status xfrt_session_create(xfrt_model *model, int threads,
-                                xfrt_session **session) {
+xfrt_status xfrt_session_create(xfrt_model *model, int64_t maxContext,
+                                int threads, xfrt_session **session) {
   (void)threads;
   *session = nullptr;
+  if (maxContext < 0 || maxContext > model->context || threads < 0)
+    return XFRT_ERROR_INVALID_ARGUMENT;
   auto *s = new (std::nothrow) xfrt_session();
   if (!s)
     return XFRT_ERROR_OUT_OF_MEMORY;
   try {
     s->model = model;
+    s->context = maxContext ? maxContext : model->context;
+    // The compiled code addresses the cache with the model's context as
+    // stride, so the buffer spans it whatever the session's limit.
     s->caches.assign(static_cast<size_t>(model->layers) * 2 * model->context *
                          model->kvHeads * model->headDim,
                      0.0f);
@@ -257,10 +290,10 @@ xfrt_status xfrt_session_eval(xfrt_session *s, const int32_t *tokens,
     s->error = "eval needs at least one token and a logits buffer";
     return XFRT_ERROR_INVALID_ARGUMENT;
   }
-  if (n > m->context - s->position) {
+  if (n > s->context - s->position) {
     s->error = "cannot add " + std::to_string(n) + " tokens at position " +
                std::to_string(s->position) + ": the context holds " +
-               std::to_string(m->context);
+               std::to_string(s->context);
     return XFRT_ERROR_CONTEXT_FULL;
   }
   for (int64_t i = 0; i < n; ++i)

@@ -47,7 +47,7 @@ protected:
 
   xfrt_session *session() {
     xfrt_session *s = nullptr;
-    EXPECT_EQ(xfrt_session_create(model, 1, &s), XFRT_OK);
+    EXPECT_EQ(xfrt_session_create(model, 0, 1, &s), XFRT_OK);
     return s;
   }
 
@@ -85,6 +85,21 @@ TEST_F(SessionTest, PastTheContextIsAnError) {
             std::string::npos);
   EXPECT_EQ(xfrt_session_position(s), 32);
   xfrt_session_free(s);
+}
+
+TEST_F(SessionTest, SessionContextLimit) {
+  xfrt_session *s = nullptr;
+  ASSERT_EQ(xfrt_session_create(model, 8, 1, &s), XFRT_OK);
+  std::vector<int32_t> tokens(9, 3);
+  std::vector<float> logits(tokens.size() * vocab);
+  EXPECT_EQ(xfrt_session_eval(s, tokens.data(), 9, logits.data()),
+            XFRT_ERROR_CONTEXT_FULL);
+  EXPECT_EQ(xfrt_session_eval(s, tokens.data(), 8, logits.data()), XFRT_OK);
+  xfrt_session_free(s);
+  xfrt_session *tooLong = nullptr;
+  EXPECT_EQ(xfrt_session_create(model, 33, 1, &tooLong),
+            XFRT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(tooLong, nullptr);
 }
 
 TEST_F(SessionTest, SessionsAreIndependentAndTrimReplays) {

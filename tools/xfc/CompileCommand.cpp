@@ -43,8 +43,18 @@ cl::opt<int64_t> context("ctx",
                                   "context_length)"),
                          cl::init(0), cl::sub(command));
 
+cl::opt<std::string> weights(
+    "weights",
+    cl::desc("Where the weights go: section (in the .so) or sidecar "
+             "(<output>.weights)"),
+    cl::init("section"), cl::sub(command));
+
 int run() {
+  if (weights != "section" && weights != "sidecar")
+    return fail("unknown --weights '" + weights +
+                "' (expected section or sidecar)");
   CompileRequest request;
+  request.sidecarWeights = weights == "sidecar";
   request.input = input;
   request.output = output;
   request.emit = emit;

@@ -142,7 +142,9 @@ int xfc::driver::compileModel(const CompileRequest &r) {
         "\nmax_context=" + std::to_string(package.cacheShape[2]) +
         "\nlayers=" + std::to_string(package.cacheShape[0]) +
         "\nkv_heads=" + std::to_string(package.cacheShape[3]) +
-        "\nhead_dim=" + std::to_string(package.cacheShape[4]) + "\n";
+        "\nhead_dim=" + std::to_string(package.cacheShape[4]) +
+        "\nweights=" + (r.sidecarWeights ? "sidecar" : "section") + "\n";
+    package.sidecarWeights = r.sidecarWeights;
   }
   if (r.emit != "xf") {
     mlir::PassManager pm(&mlirContext);

@@ -19,6 +19,7 @@ struct CompileRequest {
   std::vector<std::string> printAfter;
   bool timing = false;
   int64_t context = 0; // 0: the model's context_length
+  bool sidecarWeights = false; // weights in <output>.weights
 };
 
 /// Compiles as `xfc compile` does; returns the exit code, having printed

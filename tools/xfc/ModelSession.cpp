@@ -35,7 +35,7 @@ std::unique_ptr<LoadedModel> xfc::driver::loadModel(const std::string &path,
 std::unique_ptr<xfrt_session, void (*)(xfrt_session *)>
 LoadedModel::newSession(int threads) const {
   xfrt_session *session = nullptr;
-  if (xfrt_session_create(model.get(), threads, &session) != XFRT_OK)
+  if (xfrt_session_create(model.get(), 0, threads, &session) != XFRT_OK)
     session = nullptr;
   return {session, xfrt_session_free};
 }

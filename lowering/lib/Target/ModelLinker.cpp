@@ -127,38 +127,43 @@ LogicalResult xfc::linkModel(ModuleOp module, const TargetSpec &target,
       return failure();
     }
   }
+  std::string blobPath = package.sidecarWeights ? outputPath + ".weights"
+                                                : file("xfc_weights.bin");
   {
     std::error_code ec;
-    // objcopy names the symbols after this file name (see ModelStub.cpp).
-    llvm::raw_fd_ostream blob(file("xfc_weights.bin"), ec);
+    llvm::raw_fd_ostream blob(blobPath, ec);
     if (ec) {
-      error = ec.message();
+      error = blobPath + ": " + ec.message();
       return failure();
     }
     if (!package.writeWeights(blob, error))
       return failure();
   }
-  // The blob becomes a section of its own that the dynamic loader does not
-  // map (no `alloc`): the runtime maps it, so its size is not limited by
-  // the reach of PC-relative code references.
-  std::string cwdFlag =
-      "--rename-section=.data=.xfc.weights,readonly,data,contents";
-  SmallString<128> cwd;
-  llvm::sys::fs::current_path(cwd);
-  llvm::sys::fs::set_current_path(dir);
-  LogicalResult copied =
-      run("objcopy",
-          {"-I", "binary", "-O", "elf64-x86-64", "-B", "i386:x86-64", cwdFlag,
-           "--set-section-alignment=.data=64", "xfc_weights.bin",
-           "weights.o"},
-          error);
-  llvm::sys::fs::set_current_path(cwd);
-  if (failed(copied))
-    return failure();
+  SmallVector<std::string> objects = {file("model.o")};
+  if (!package.sidecarWeights) {
+    // The blob becomes a section of its own that the dynamic loader does
+    // not map (no `alloc`): the runtime maps it, so its size is not limited
+    // by the reach of PC-relative code references.
+    std::string rename =
+        "--rename-section=.data=.xfc.weights,readonly,data,contents";
+    SmallString<128> cwd;
+    llvm::sys::fs::current_path(cwd);
+    llvm::sys::fs::set_current_path(dir);
+    LogicalResult copied =
+        run("objcopy",
+            {"-I", "binary", "-O", "elf64-x86-64", "-B", "i386:x86-64",
+             rename, "--set-section-alignment=.data=64", "xfc_weights.bin",
+             "weights.o"},
+            error);
+    llvm::sys::fs::set_current_path(cwd);
+    if (failed(copied))
+      return failure();
+    objects.push_back(file("weights.o"));
+  }
   SmallString<256> output(outputPath);
   llvm::sys::fs::make_absolute(output);
-  return run("c++", {"-shared", "-Wl,-z,noexecstack", "-o", output,
-                     file("model.o"), file("weights.o"), XFC_MODEL_STUB_ARCHIVE,
-                     "-lm"},
-             error);
+  SmallVector<StringRef> args = {"-shared", "-Wl,-z,noexecstack", "-o", output};
+  args.append(objects.begin(), objects.end());
+  args.append({XFC_MODEL_STUB_ARCHIVE, "-lm"});
+  return run("c++", args, error);
 }

@@ -59,11 +59,14 @@ int64_t xfrt_model_max_context(const xfrt_model *model);
 /* The serialized tokenizer embedded in the model (xfrt::Tokenizer.h). */
 const uint8_t *xfrt_model_tokenizer(const xfrt_model *model, uint64_t *size);
 
-/* A session owns a KV cache for the model's whole context, allocated here
- * once, and the scratch memory of a step: evaluating tokens afterwards
- * allocates nothing. Sessions are independent. `threads` is reserved. */
-xfrt_status xfrt_session_create(xfrt_model *model, int threads,
-                                xfrt_session **session);
+/* A session owns a KV cache, allocated here once, and the scratch memory of
+ * a step: evaluating tokens afterwards allocates nothing. `max_context`
+ * limits the tokens it holds (0: the model's context; more than the model
+ * was compiled for is XFRT_ERROR_INVALID_ARGUMENT). Sessions are
+ * independent. `threads` is accepted for the coming thread pool; steps run
+ * on the calling thread today. */
+xfrt_status xfrt_session_create(xfrt_model *model, int64_t max_context,
+                                int threads, xfrt_session **session);
 void xfrt_session_free(xfrt_session *session);
 
 /* Runs `n` tokens after those already in the cache (a prefill for n > 1, a

@@ -20,6 +20,9 @@ struct ModelPackage {
   std::array<int64_t, 5> cacheShape; // layers, 2, context, kv heads, head dim
   int64_t vocabSize = 0;
   uint64_t weightBytes = 0; // size of the blob writeWeights produces
+  /// Write the weights to `<output>.weights` beside the .so instead of into
+  /// its `.xfc.weights` section.
+  bool sidecarWeights = false;
   /// Writes the weight blob the module's `xf.weight_layout` describes.
   std::function<bool(llvm::raw_ostream &, std::string &)> writeWeights;
 };
