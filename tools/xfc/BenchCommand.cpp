@@ -8,7 +8,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "Commands.h"
-#include "Compiler.h"
 #include "ModelSession.h"
 
 #include "llvm/Support/Format.h"
@@ -46,13 +45,9 @@ int run() {
     return fail("unknown -o '" + format_ + "' (expected md, csv or json)");
   if (prompt < 0 || generate < 0 || repetitions < 1)
     return fail("-p and -n must not be negative and -r must be positive");
-  std::string error;
-  std::string path = resolveModel(modelPath);
-  if (path.empty())
-    return 1;
-  std::unique_ptr<LoadedModel> m = loadModel(path, error);
+  std::unique_ptr<LoadedModel> m = openModel(modelPath);
   if (!m)
-    return fail(error);
+    return 1;
   if (prompt > m->maxContext || generate > m->maxContext)
     return fail("-p and -n must fit the model's context of " +
                 std::to_string(m->maxContext));

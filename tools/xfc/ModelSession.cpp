@@ -2,6 +2,9 @@
 
 #include "ModelSession.h"
 
+#include "Commands.h"
+#include "Compiler.h"
+
 using namespace xfc::driver;
 
 std::unique_ptr<LoadedModel> xfc::driver::loadModel(const std::string &path,
@@ -38,4 +41,15 @@ LoadedModel::newSession(int threads) const {
   if (xfrt_session_create(model.get(), 0, threads, &session) != XFRT_OK)
     session = nullptr;
   return {session, xfrt_session_free};
+}
+
+std::unique_ptr<LoadedModel> xfc::driver::openModel(const std::string &path) {
+  std::string compiled = resolveModel(path);
+  if (compiled.empty())
+    return nullptr;
+  std::string error;
+  std::unique_ptr<LoadedModel> model = loadModel(compiled, error);
+  if (!model)
+    fail(error);
+  return model;
 }

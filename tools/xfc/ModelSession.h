@@ -28,6 +28,10 @@ struct LoadedModel {
 std::unique_ptr<LoadedModel> loadModel(const std::string &path,
                                        std::string &error);
 
+/// What run/bench/perplexity open: a compiled model, or a .gguf compiled
+/// on the fly (resolveModel). Prints the error and returns null on failure.
+std::unique_ptr<LoadedModel> openModel(const std::string &path);
+
 } // namespace xfc::driver
 
 #endif // XFC_TOOLS_XFC_MODELSESSION_H

@@ -10,7 +10,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "Commands.h"
-#include "Compiler.h"
 #include "ModelSession.h"
 
 #include "llvm/Support/Format.h"
@@ -41,13 +40,9 @@ cl::opt<std::string> tokensOut(
     cl::sub(command));
 
 int run() {
-  std::string error;
-  std::string path = resolveModel(modelPath);
-  if (path.empty())
-    return 1;
-  std::unique_ptr<LoadedModel> m = loadModel(path, error);
+  std::unique_ptr<LoadedModel> m = openModel(modelPath);
   if (!m)
-    return fail(error);
+    return 1;
   ErrorOr<std::unique_ptr<MemoryBuffer>> text =
       MemoryBuffer::getFile(textPath, /*IsText=*/false);
   if (!text)

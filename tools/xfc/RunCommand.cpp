@@ -7,7 +7,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "Commands.h"
-#include "Compiler.h"
 #include "ModelSession.h"
 
 #include "xfrt/Sampler.h"
@@ -54,12 +53,9 @@ cl::opt<std::string> idsOut("ids-out",
 
 int run() {
   std::string error;
-  std::string path = resolveModel(modelPath);
-  if (path.empty())
-    return 1;
-  std::unique_ptr<LoadedModel> m = loadModel(path, error);
+  std::unique_ptr<LoadedModel> m = openModel(modelPath);
   if (!m)
-    return fail(error);
+    return 1;
   xfrt::Tokenizer *tokenizer = m->tokenizer.get();
   std::vector<int32_t> ids(promptIds.begin(), promptIds.end());
   if (ids.empty())
