@@ -99,6 +99,17 @@ void addGlobals(ModuleOp module, const ModelPackage &package) {
 
 } // namespace
 
+/// The model stub archive: beside an installed xfc (../lib), else the one
+/// in the build tree this compiler came from.
+static std::string stubArchive() {
+  std::string exe = llvm::sys::fs::getMainExecutable(nullptr, nullptr);
+  SmallString<256> installed(llvm::sys::path::parent_path(exe));
+  llvm::sys::path::append(installed, "..", "lib", "libxfm_stub.a");
+  if (llvm::sys::fs::exists(installed))
+    return std::string(installed);
+  return XFC_MODEL_STUB_ARCHIVE;
+}
+
 LogicalResult xfc::linkModel(ModuleOp module, const TargetSpec &target,
                              const ModelPackage &package,
                              const std::string &outputPath,
@@ -164,6 +175,7 @@ LogicalResult xfc::linkModel(ModuleOp module, const TargetSpec &target,
   llvm::sys::fs::make_absolute(output);
   SmallVector<StringRef> args = {"-shared", "-Wl,-z,noexecstack", "-o", output};
   args.append(objects.begin(), objects.end());
-  args.append({XFC_MODEL_STUB_ARCHIVE, "-lm"});
+  std::string stub = stubArchive();
+  args.append({stub, "-lm"});
   return run("c++", args, error);
 }
