@@ -16,6 +16,9 @@ namespace xf {
 void populateDecomposeAttentionPatterns(RewritePatternSet &patterns);
 void populateDecomposeFfnPatterns(RewritePatternSet &patterns);
 
+/// Patterns that fuse feed-forward subgraphs into xf.ffn.
+void populateFuseFfnPatterns(RewritePatternSet &patterns);
+
 /// Registers XFC's named pass pipelines (see Pipelines.cpp).
 void registerXFPipelines();
 

@@ -39,4 +39,22 @@ def XFDecomposeFused : Pass<"xf-decompose-fused"> {
   ];
 }
 
+def XFFuseFfn : Pass<"xf-fuse-ffn"> {
+  let summary = "Fuse feed-forward subgraphs into xf.ffn";
+  let description = [{
+    Recognizes the three feed-forward shapes and replaces each with one
+    `xf.ffn`:
+
+    * `down(silu(x Wg^T) * (x Wu^T))` becomes `xf.ffn swiglu`;
+    * `down(gelu_tanh(x Wg^T) * (x Wu^T))` becomes `xf.ffn geglu`;
+    * `down(gelu_tanh(x Wu^T + bu)) + bd` becomes `xf.ffn gelu`.
+
+    The projections must read the same input, every intermediate value must
+    have no other use, and the gated forms must have no gate bias (xf.ffn
+    has none); otherwise the graph is left alone. The multiply may take its
+    operands in either order. It is the inverse of `xf-decompose-fused` for
+    FFNs, which the tests check with the reference evaluator.
+  }];
+}
+
 #endif // XFC_TRANSFORMS_PASSES_TD

@@ -1,0 +1,107 @@
+//===- FuseFfn.cpp - Feed-forward subgraphs to xf.ffn ---------------------===//
+//
+// Matches from the down projection backwards: the shapes xf.ffn is defined
+// by (see XFBuilders.h), in the forms importers produce them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "xfc/Dialect/XF/IR/XFDialect.h"
+#include "xfc/Support/GeneratedCode.h"
+#include "xfc/Transforms/Passes.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::xf {
+#define GEN_PASS_DEF_XFFUSEFFN
+XFC_BEGIN_GENERATED_CODE
+#include "xfc/Transforms/Passes.h.inc"
+XFC_END_GENERATED_CODE
+} // namespace mlir::xf
+
+using namespace mlir;
+using namespace mlir::xf;
+
+namespace {
+
+/// `value`'s producer of type OpT when `value` has exactly one use.
+template <typename OpT> OpT singleUseProducer(Value value) {
+  return value.hasOneUse() ? value.getDefiningOp<OpT>() : OpT();
+}
+
+struct FuseFfn : OpRewritePattern<LinearOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(LinearOp down,
+                                PatternRewriter &rewriter) const override {
+    Value hidden = down.getInput();
+    if (auto mul = singleUseProducer<MulOp>(hidden))
+      return matchGated(down, mul, rewriter);
+    if (auto gelu = singleUseProducer<GeluOp>(hidden))
+      return matchGeluMlp(down, gelu, rewriter);
+    return rewriter.notifyMatchFailure(down, "input is not an FFN hidden");
+  }
+
+  /// down(act(x Wg^T) * (x Wu^T)), the multiply in either order.
+  LogicalResult matchGated(LinearOp down, MulOp mul,
+                           PatternRewriter &rewriter) const {
+    if (mul.getLhs().getType() != mul.getRhs().getType())
+      return rewriter.notifyMatchFailure(mul, "broadcasting multiply");
+    for (auto [actValue, upValue] : {std::pair{mul.getLhs(), mul.getRhs()},
+                                     {mul.getRhs(), mul.getLhs()}}) {
+      auto up = singleUseProducer<LinearOp>(upValue);
+      if (!up || up.getBias())
+        continue;
+      Operation *act = actValue.hasOneUse() ? actValue.getDefiningOp() : nullptr;
+      FfnKind kind;
+      Value gateValue;
+      if (auto silu = dyn_cast_or_null<SiluOp>(act)) {
+        kind = FfnKind::swiglu, gateValue = silu.getInput();
+      } else if (auto gelu = dyn_cast_or_null<GeluOp>(act);
+                 gelu && gelu.getApproximation() == GeluApprox::tanh) {
+        kind = FfnKind::geglu, gateValue = gelu.getInput();
+      } else {
+        continue;
+      }
+      auto gate = singleUseProducer<LinearOp>(gateValue);
+      if (!gate || gate.getBias() || gate.getInput() != up.getInput())
+        continue;
+      rewriter.replaceOpWithNewOp<FfnOp>(
+          down, down.getType(), kind, up.getInput(), up.getWeight(),
+          gate.getWeight(), down.getWeight(), /*up_bias=*/Value(),
+          down.getBias());
+      return success();
+    }
+    return rewriter.notifyMatchFailure(mul, "not gate/up projections of one "
+                                            "input");
+  }
+
+  /// down(gelu_tanh(x Wu^T + bu)) + bd.
+  LogicalResult matchGeluMlp(LinearOp down, GeluOp gelu,
+                             PatternRewriter &rewriter) const {
+    if (gelu.getApproximation() != GeluApprox::tanh)
+      return rewriter.notifyMatchFailure(gelu, "xf.ffn gelu is the tanh form");
+    auto up = singleUseProducer<LinearOp>(gelu.getInput());
+    if (!up)
+      return rewriter.notifyMatchFailure(gelu, "input is not a projection");
+    rewriter.replaceOpWithNewOp<FfnOp>(
+        down, down.getType(), FfnKind::gelu, up.getInput(), up.getWeight(),
+        /*gate=*/Value(), down.getWeight(), up.getBias(), down.getBias());
+    return success();
+  }
+};
+
+struct XFFuseFfnPass : xf::impl::XFFuseFfnBase<XFFuseFfnPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    populateFuseFfnPatterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+void xf::populateFuseFfnPatterns(RewritePatternSet &patterns) {
+  patterns.add<FuseFfn>(patterns.getContext());
+}

@@ -1,0 +1,90 @@
+// RUN: xfc-opt %s -split-input-file -xf-fuse-ffn | FileCheck %s
+
+// CHECK-LABEL: func.func @swiglu
+// CHECK-SAME: (%[[X:.*]]: tensor<?x16xf32>, %[[U:.*]]: tensor<32x16xf32>, %[[G:.*]]: tensor<32x16xf32>, %[[D:.*]]: tensor<16x32xf32>)
+func.func @swiglu(%x: tensor<?x16xf32>, %u: tensor<32x16xf32>, %g: tensor<32x16xf32>, %d: tensor<16x32xf32>) -> tensor<?x16xf32> {
+  // CHECK-NEXT: %[[Y:.*]] = xf.ffn swiglu %[[X]] up %[[U]] gate %[[G]] down %[[D]]
+  // CHECK-NEXT: return %[[Y]]
+  %up = xf.linear %x, %u : (tensor<?x16xf32>, tensor<32x16xf32>) -> tensor<?x32xf32>
+  %gate = xf.linear %x, %g : (tensor<?x16xf32>, tensor<32x16xf32>) -> tensor<?x32xf32>
+  %act = xf.silu %gate : tensor<?x32xf32>
+  %h = xf.mul %up, %act : (tensor<?x32xf32>, tensor<?x32xf32>) -> tensor<?x32xf32>
+  %y = xf.linear %h, %d : (tensor<?x32xf32>, tensor<16x32xf32>) -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @geglu_quantized
+func.func @geglu_quantized(%x: tensor<?x32xf32>,
+    %u: !xf.qtensor<64x32xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>,
+    %g: !xf.qtensor<64x32xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>,
+    %d: tensor<32x64xf16>) -> tensor<?x32xf32> {
+  // CHECK-NEXT: xf.ffn geglu
+  // CHECK-NEXT: return
+  %gate = xf.linear %x, %g : (tensor<?x32xf32>, !xf.qtensor<64x32xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>) -> tensor<?x64xf32>
+  %up = xf.linear %x, %u : (tensor<?x32xf32>, !xf.qtensor<64x32xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>) -> tensor<?x64xf32>
+  %act = xf.gelu tanh %gate : tensor<?x64xf32>
+  %h = xf.mul %act, %up : (tensor<?x64xf32>, tensor<?x64xf32>) -> tensor<?x64xf32>
+  %y = xf.linear %h, %d : (tensor<?x64xf32>, tensor<32x64xf16>) -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @gelu_mlp
+// CHECK-SAME: (%[[X:.*]]: tensor<?x16xf32>, %[[U:.*]]: tensor<64x16xf32>, %[[BU:.*]]: tensor<64xf32>, %[[D:.*]]: tensor<16x64xf32>, %[[BD:.*]]: tensor<16xf32>)
+func.func @gelu_mlp(%x: tensor<?x16xf32>, %u: tensor<64x16xf32>, %bu: tensor<64xf32>, %d: tensor<16x64xf32>, %bd: tensor<16xf32>) -> tensor<?x16xf32> {
+  // CHECK-NEXT: xf.ffn gelu %[[X]] up %[[U]] down %[[D]] up_bias %[[BU]] down_bias %[[BD]]
+  %up = xf.linear %x, %u, %bu : (tensor<?x16xf32>, tensor<64x16xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+  %act = xf.gelu tanh %up : tensor<?x64xf32>
+  %y = xf.linear %act, %d, %bd : (tensor<?x64xf32>, tensor<16x64xf32>, tensor<16xf32>) -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+// Near misses: each keeps its fine-grained form.
+
+// The gate and up projections read different inputs.
+// CHECK-LABEL: func.func @different_inputs
+// CHECK-NOT: xf.ffn
+func.func @different_inputs(%x: tensor<?x16xf32>, %z: tensor<?x16xf32>, %u: tensor<32x16xf32>, %g: tensor<32x16xf32>, %d: tensor<16x32xf32>) -> tensor<?x16xf32> {
+  %up = xf.linear %x, %u : (tensor<?x16xf32>, tensor<32x16xf32>) -> tensor<?x32xf32>
+  %gate = xf.linear %z, %g : (tensor<?x16xf32>, tensor<32x16xf32>) -> tensor<?x32xf32>
+  %act = xf.silu %gate : tensor<?x32xf32>
+  %h = xf.mul %up, %act : (tensor<?x32xf32>, tensor<?x32xf32>) -> tensor<?x32xf32>
+  %y = xf.linear %h, %d : (tensor<?x32xf32>, tensor<16x32xf32>) -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+// The hidden activation is also returned, so it must stay materialized.
+// CHECK-LABEL: func.func @hidden_used_twice
+// CHECK-NOT: xf.ffn
+func.func @hidden_used_twice(%x: tensor<?x16xf32>, %u: tensor<32x16xf32>, %g: tensor<32x16xf32>, %d: tensor<16x32xf32>) -> (tensor<?x16xf32>, tensor<?x32xf32>) {
+  %up = xf.linear %x, %u : (tensor<?x16xf32>, tensor<32x16xf32>) -> tensor<?x32xf32>
+  %gate = xf.linear %x, %g : (tensor<?x16xf32>, tensor<32x16xf32>) -> tensor<?x32xf32>
+  %act = xf.silu %gate : tensor<?x32xf32>
+  %h = xf.mul %up, %act : (tensor<?x32xf32>, tensor<?x32xf32>) -> tensor<?x32xf32>
+  %y = xf.linear %h, %d : (tensor<?x32xf32>, tensor<16x32xf32>) -> tensor<?x16xf32>
+  return %y, %h : tensor<?x16xf32>, tensor<?x32xf32>
+}
+
+// -----
+
+// A gate bias has no place in xf.ffn; exact GELU is not the fused form.
+// CHECK-LABEL: func.func @gate_bias_and_erf
+// CHECK-NOT: xf.ffn
+func.func @gate_bias_and_erf(%x: tensor<?x16xf32>, %u: tensor<32x16xf32>, %g: tensor<32x16xf32>, %bg: tensor<32xf32>, %d: tensor<16x32xf32>) -> (tensor<?x16xf32>, tensor<?x16xf32>) {
+  %up = xf.linear %x, %u : (tensor<?x16xf32>, tensor<32x16xf32>) -> tensor<?x32xf32>
+  %gate = xf.linear %x, %g, %bg : (tensor<?x16xf32>, tensor<32x16xf32>, tensor<32xf32>) -> tensor<?x32xf32>
+  %act = xf.silu %gate : tensor<?x32xf32>
+  %h = xf.mul %up, %act : (tensor<?x32xf32>, tensor<?x32xf32>) -> tensor<?x32xf32>
+  %y = xf.linear %h, %d : (tensor<?x32xf32>, tensor<16x32xf32>) -> tensor<?x16xf32>
+  %up2 = xf.linear %x, %u : (tensor<?x16xf32>, tensor<32x16xf32>) -> tensor<?x32xf32>
+  %erf = xf.gelu erf %up2 : tensor<?x32xf32>
+  %y2 = xf.linear %erf, %d : (tensor<?x32xf32>, tensor<16x32xf32>) -> tensor<?x16xf32>
+  return %y, %y2 : tensor<?x16xf32>, tensor<?x16xf32>
+}
