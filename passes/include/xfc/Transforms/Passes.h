@@ -19,6 +19,9 @@ void populateDecomposeFfnPatterns(RewritePatternSet &patterns);
 /// Patterns that fuse feed-forward subgraphs into xf.ffn.
 void populateFuseFfnPatterns(RewritePatternSet &patterns);
 
+/// Patterns that fuse attention subgraphs into xf.attention.
+void populateFuseMhaPatterns(RewritePatternSet &patterns);
+
 /// Registers XFC's named pass pipelines (see Pipelines.cpp).
 void registerXFPipelines();
 

@@ -57,4 +57,25 @@ def XFFuseFfn : Pass<"xf-fuse-ffn"> {
   }];
 }
 
+def XFFuseMha : Pass<"xf-fuse-mha"> {
+  let summary = "Fuse scaled-dot-product attention subgraphs into xf.attention";
+  let description = [{
+    Recognizes attention as `xf-decompose-fused` and the importers spell
+    it, and replaces it with one `xf.attention`:
+
+    ```
+    transpose(matmul(softmax([causal_mask](mul(
+        matmul(transpose(q), transpose([repeat](k)), transpose_rhs),
+        scale))), transpose([repeat](v))))
+    ```
+
+    where `k`, `v` are either plain tensors or the result of an
+    `xf.kv_read` of `position + tokens` rows right after an
+    `xf.kv_append` of the new keys and values at `position` (the append is
+    absorbed into the fused op). MHA, GQA (with `xf.repeat_interleave`) and
+    MQA match. Anything else, such as another mask, a missing softmax, or an
+    intermediate value used elsewhere, is left untouched.
+  }];
+}
+
 #endif // XFC_TRANSFORMS_PASSES_TD
