@@ -5,6 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "PatternUtils.h"
+
 #include "xfc/Dialect/XF/IR/XFDialect.h"
 #include "xfc/Support/GeneratedCode.h"
 #include "xfc/Transforms/Passes.h"
@@ -23,11 +25,6 @@ using namespace mlir;
 using namespace mlir::xf;
 
 namespace {
-
-/// `value`'s producer of type OpT when `value` has exactly one use.
-template <typename OpT> OpT singleUseProducer(Value value) {
-  return value.hasOneUse() ? value.getDefiningOp<OpT>() : OpT();
-}
 
 struct FuseFfn : OpRewritePattern<LinearOp> {
   using OpRewritePattern::OpRewritePattern;

@@ -8,6 +8,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "PatternUtils.h"
+
 #include "xfc/Dialect/XF/IR/XFDialect.h"
 #include "xfc/Support/GeneratedCode.h"
 #include "xfc/Transforms/Passes.h"
@@ -29,10 +31,6 @@ using namespace mlir;
 using namespace mlir::xf;
 
 namespace {
-
-template <typename OpT> OpT singleUseProducer(Value value) {
-  return value.hasOneUse() ? value.getDefiningOp<OpT>() : OpT();
-}
 
 /// The input of a [1, 0, 2] transpose (token-major <-> head-major).
 Value swappedFrom(Value value) {

@@ -10,6 +10,8 @@
 
 #include "xfrt/Tokenizer.h"
 
+#include "QuotedText.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -93,30 +95,11 @@ bool parseWords(std::string_view line, Words &words) {
   return !words.empty();
 }
 
-/// Words in the vector files' notation, with every non-ASCII byte escaped
-/// so that failures print legibly.
+/// Words in the vector files' notation, escaped to print legibly.
 std::string render(const Words &words) {
   std::string out;
-  for (const std::string &word : words) {
-    out += out.empty() ? "\"" : " \"";
-    for (unsigned char c : word) {
-      if (c == '\\' || c == '"')
-        out += {'\\', static_cast<char>(c)};
-      else if (c == '\n')
-        out += "\\n";
-      else if (c == '\r')
-        out += "\\r";
-      else if (c == '\t')
-        out += "\\t";
-      else if (c < 0x20 || c >= 0x7F) {
-        char buf[8];
-        std::snprintf(buf, sizeof(buf), "\\x%02X", c);
-        out += buf;
-      } else
-        out += static_cast<char>(c);
-    }
-    out += '"';
-  }
+  for (const std::string &word : words)
+    out += (out.empty() ? "" : " ") + xfc::test::quoted(word);
   return out;
 }
 

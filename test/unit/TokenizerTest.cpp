@@ -16,6 +16,8 @@
 #include "xfc/Frontends/GGUF/Vocabulary.h"
 #include "xfrt/Tokenizer.h"
 
+#include "QuotedText.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -49,23 +51,6 @@ std::string missingDataMessage(const std::string &path) {
          XFC_SHARED_DATA_DIR ")";
 }
 
-/// A readable rendering of test text: control and non-ASCII bytes escaped.
-std::string escape(std::string_view text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    if (c == '\n')
-      out += "\\n";
-    else if (c == '\t')
-      out += "\\t";
-    else if (c < 0x20 || c >= 0x7F) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\x%02X", c);
-      out += buf;
-    } else
-      out += static_cast<char>(c);
-  }
-  return out + "\"";
-}
 
 std::string join(const Ids &ids) {
   std::string out;
@@ -175,7 +160,7 @@ TEST_P(TokenizerVectors, ReproduceReferenceIds) {
     auto diff = std::mismatch(got.begin(), got.end(), v.expected.begin(),
                               v.expected.end());
     size_t at = static_cast<size_t>(diff.first - got.begin());
-    ADD_FAILURE() << GetParam() << " string " << i << " " << escape(v.text)
+    ADD_FAILURE() << GetParam() << " string " << i << " " << xfc::test::quoted(v.text)
                   << "\n  first difference at id " << at << ": got "
                   << (diff.first != got.end() ? std::to_string(*diff.first)
                                               : "(end)")
@@ -203,7 +188,7 @@ TEST_P(TokenizerVectors, DecodeInvertsEncode) {
     ASSERT_TRUE(
         tokenizer->decode(tokenizer->encode(v.text, false, false), text, error))
         << error;
-    EXPECT_EQ(text, v.text) << escape(text) << " vs " << escape(v.text);
+    EXPECT_EQ(text, v.text) << xfc::test::quoted(text) << " vs " << xfc::test::quoted(v.text);
   }
 }
 
