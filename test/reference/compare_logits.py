@@ -9,6 +9,23 @@ import sys
 import numpy as np
 
 
+def compare(actual, expected, rtol):
+    """Prints OK or the first bad position; returns the exit code. Both are
+    [positions, vocab] arrays."""
+    err = (np.abs(actual - expected).max(axis=1) /
+           np.abs(expected).max(axis=1))
+    bad = np.nonzero(err > rtol)[0]
+    if bad.size:
+        print(f"position {bad[0]}: relative error {err[bad[0]]:.3g} > {rtol}")
+        return 1
+    if (actual.argmax(axis=1) != expected.argmax(axis=1)).any():
+        print("greedy tokens differ")
+        return 1
+    print(f"OK: {actual.shape[0]} positions, max relative error "
+          f"{err.max():.3g}")
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("actual")
@@ -22,17 +39,7 @@ def main():
         print(f"sizes differ: {a.size} vs {b.size} logits")
         return 1
     a, b = a.reshape(-1, args.vocab), b.reshape(-1, args.vocab)
-    err = np.abs(a - b).max(axis=1) / np.abs(b).max(axis=1)
-    bad = np.nonzero(err > args.rtol)[0]
-    if bad.size:
-        print(f"position {bad[0]}: relative error {err[bad[0]]:.3g}")
-        return 1
-    if (a.argmax(axis=1) != b.argmax(axis=1)).any():
-        print("greedy tokens differ")
-        return 1
-    print(f"OK: {a.shape[0]} positions, max relative error {err.max():.3g}")
-    return 0
-
+    return compare(a, b, args.rtol)
 
 if __name__ == "__main__":
     sys.exit(main())

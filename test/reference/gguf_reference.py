@@ -15,6 +15,8 @@ import sys
 
 import numpy as np
 
+from compare_logits import compare
+
 # --------------------------------------------------------------------------
 # GGUF parsing
 # --------------------------------------------------------------------------
@@ -268,20 +270,7 @@ def main():
     if got.size != ref.size:
         print(f"size mismatch: {got.size} logits, expected {ref.size}")
         return 1
-    got = got.reshape(ref.shape)
-    worst = 0.0
-    for pos in range(len(ids)):
-        err = np.abs(got[pos] - ref[pos]).max() / np.abs(ref[pos]).max()
-        worst = max(worst, err)
-        if err > args.rtol:
-            print(f"position {pos}: relative error {err:.3g} > {args.rtol}")
-            return 1
-    same_argmax = (got.argmax(axis=1) == ref.argmax(axis=1)).all()
-    if not same_argmax:
-        print("greedy tokens differ")
-        return 1
-    print(f"OK: {len(ids)} positions, max relative error {worst:.3g}")
-    return 0
+    return compare(got.reshape(ref.shape), ref, args.rtol)
 
 
 if __name__ == "__main__":
