@@ -7,6 +7,8 @@ namespace xfc::test {
 /// Heap allocations (malloc, calloc, realloc, aligned variants, and so
 /// operator new) made by this process so far.
 long allocationCount();
+/// False in sanitizer builds, where the sanitizer owns malloc.
+bool allocationCountingAvailable();
 } // namespace xfc::test
 
 #endif

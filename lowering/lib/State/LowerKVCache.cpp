@@ -143,8 +143,10 @@ struct XFLowerKVCachePass
   LogicalResult lower(Operation *op) {
     OpBuilder b(op);
     Location loc = op->getLoc();
+    // The cache operand is already a memref here, so it is read untyped:
+    // the typed accessors would assert that it is still a !xf.kv_cache.
+    Value cache = op->getOperand(0);
     if (auto append = dyn_cast<KVAppendOp>(op)) {
-      Value cache = append.getCache();
       OpFoldResult count = tensor::getMixedSize(b, loc, append.getKeys(), 0);
       for (auto [which, data] :
            {std::pair{0, append.getKeys()}, {1, append.getValues()}}) {
@@ -157,12 +159,12 @@ struct XFLowerKVCachePass
     }
     auto read = cast<KVReadOp>(op);
     if (read.getKeys().getType().getElementType() !=
-        cast<MemRefType>(read.getCache().getType()).getElementType())
+        cast<MemRefType>(cache.getType()).getElementType())
       return read.emitOpError() << "converting cache elements on read is not "
                                    "supported yet";
     for (auto [which, result] :
          {std::pair{0, read.getKeys()}, {1, read.getValues()}}) {
-      Value src = rows(b, loc, read.getCache(), which, b.getIndexAttr(0),
+      Value src = rows(b, loc, cache, which, b.getIndexAttr(0),
                        read.getLength());
       // Reads happen after this step's append and before the next write to
       // this layer's cache, so the view can be read in place.
