@@ -52,6 +52,7 @@ struct DecomposeFfn : OpRewritePattern<FfnOp> {
     inputs.input = op.getInput();
     inputs.up = op.getUp();
     inputs.gate = op.getGate();
+    inputs.gateUp = op.getGateUp();
     inputs.down = op.getDown();
     inputs.upBias = op.getUpBias();
     inputs.downBias = op.getDownBias();

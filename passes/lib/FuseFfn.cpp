@@ -65,7 +65,7 @@ struct FuseFfn : OpRewritePattern<LinearOp> {
         continue;
       rewriter.replaceOpWithNewOp<FfnOp>(
           down, down.getType(), kind, up.getInput(), up.getWeight(),
-          gate.getWeight(), down.getWeight(), /*up_bias=*/Value(),
+          gate.getWeight(), /*gate_up=*/Value(), down.getWeight(), /*up_bias=*/Value(),
           down.getBias());
       return success();
     }
@@ -83,7 +83,7 @@ struct FuseFfn : OpRewritePattern<LinearOp> {
       return rewriter.notifyMatchFailure(gelu, "input is not a projection");
     rewriter.replaceOpWithNewOp<FfnOp>(
         down, down.getType(), FfnKind::gelu, up.getInput(), up.getWeight(),
-        /*gate=*/Value(), down.getWeight(), up.getBias(), down.getBias());
+        /*gate=*/Value(), /*gate_up=*/Value(), down.getWeight(), up.getBias(), down.getBias());
     return success();
   }
 };

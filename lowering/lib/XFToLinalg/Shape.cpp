@@ -4,6 +4,7 @@
 #include "Utils.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -46,6 +47,46 @@ struct SliceLowering : OpConversionPattern<SliceOp> {
     sizes[axis] = rewriter.getIndexAttr(op.getSize());
     rewriter.replaceOpWithNewOp<tensor::ExtractSliceOp>(
         op, op.getType(), adaptor.getInput(), offsets, sizes, strides);
+    return success();
+  }
+};
+
+/// Each input written into its range of one empty result.
+struct ConcatLowering : OpConversionPattern<ConcatOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(ConcatOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    int64_t axis = op.getAxis();
+    ValueRange inputs = adaptor.getInputs();
+    SmallVector<OpFoldResult> sizes = getDims(rewriter, loc, inputs.front());
+    // Sums of sizes: folded to attributes while they are static.
+    auto add = [&](OpFoldResult x, OpFoldResult y) -> OpFoldResult {
+      std::optional<int64_t> cx = getConstantIntValue(x),
+                             cy = getConstantIntValue(y);
+      if (cx && cy)
+        return rewriter.getIndexAttr(*cx + *cy);
+      return arith::AddIOp::create(
+                 rewriter, loc, getValueOrCreateConstantIndexOp(rewriter, loc, x),
+                 getValueOrCreateConstantIndexOp(rewriter, loc, y))
+          .getResult();
+    };
+    OpFoldResult total = rewriter.getIndexAttr(0);
+    for (Value input : inputs)
+      total = add(total, getDims(rewriter, loc, input)[axis]);
+    sizes[axis] = total;
+    Value result = tensor::EmptyOp::create(rewriter, loc, sizes,
+                                           op.getType().getElementType());
+    SmallVector<OpFoldResult> offsets(sizes.size(), rewriter.getIndexAttr(0));
+    SmallVector<OpFoldResult> strides(sizes.size(), rewriter.getIndexAttr(1));
+    for (Value input : inputs) {
+      SmallVector<OpFoldResult> inputSizes = getDims(rewriter, loc, input);
+      result = tensor::InsertSliceOp::create(rewriter, loc, input, result,
+                                             offsets, inputSizes, strides);
+      offsets[axis] = add(offsets[axis], inputSizes[axis]);
+    }
+    rewriter.replaceOpWithNewOp<tensor::CastOp>(op, op.getType(), result);
     return success();
   }
 };
@@ -212,6 +253,6 @@ struct RepeatInterleaveLowering : OpConversionPattern<RepeatInterleaveOp> {
 } // namespace
 
 void lowering::populateShapePatterns(RewritePatternSet &patterns) {
-  patterns.add<TransposeLowering, SliceLowering, ReshapeLowering,
+  patterns.add<ConcatLowering, TransposeLowering, SliceLowering, ReshapeLowering,
                RepeatInterleaveLowering>(patterns.getContext());
 }

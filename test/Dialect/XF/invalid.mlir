@@ -918,7 +918,7 @@ func.func @ffn_result(%x: tensor<?x64xf32>, %wu: tensor<256x64xf32>, %wd: tensor
 // -----
 
 func.func @ffn_missing_gate(%x: tensor<?x64xf32>, %wu: tensor<256x64xf32>, %wd: tensor<64x256xf32>) -> tensor<?x64xf32> {
-  // expected-error @+1 {{'swiglu' needs a gate weight}}
+  // expected-error @+1 {{'swiglu' needs a gate and an up weight, or gate_up}}
   %0 = xf.ffn swiglu %x up %wu down %wd : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<64x256xf32>) -> tensor<?x64xf32>
   return %0 : tensor<?x64xf32>
 }
@@ -926,7 +926,7 @@ func.func @ffn_missing_gate(%x: tensor<?x64xf32>, %wu: tensor<256x64xf32>, %wd: 
 // -----
 
 func.func @ffn_geglu_missing_gate(%x: tensor<?x64xf32>, %wu: tensor<256x64xf32>, %wd: tensor<64x256xf32>) -> tensor<?x64xf32> {
-  // expected-error @+1 {{'geglu' needs a gate weight}}
+  // expected-error @+1 {{'geglu' needs a gate and an up weight, or gate_up}}
   %0 = xf.ffn geglu %x up %wu down %wd : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<64x256xf32>) -> tensor<?x64xf32>
   return %0 : tensor<?x64xf32>
 }
@@ -942,7 +942,7 @@ func.func @ffn_gelu_gate(%x: tensor<?x64xf32>, %wu: tensor<256x64xf32>, %wd: ten
 // -----
 
 func.func @ffn_up_rank(%x: tensor<?x64xf32>, %wu: tensor<256xf32>, %wd: tensor<64x256xf32>) -> tensor<?x64xf32> {
-  // expected-error @+1 {{up weight must be 2-D [hidden, dim]}}
+  // expected-error @+1 {{up weight must be 2-D}}
   %0 = xf.ffn gelu %x up %wu down %wd : (tensor<?x64xf32>, tensor<256xf32>, tensor<64x256xf32>) -> tensor<?x64xf32>
   return %0 : tensor<?x64xf32>
 }
@@ -1059,4 +1059,128 @@ func.func @reshape_zero_both_dynamic(%x: tensor<?x64xf32>) -> tensor<?x0xf32> {
   // expected-error @+1 {{a zero-sized side cannot match a non-empty one}}
   %0 = xf.reshape %x : tensor<?x64xf32> -> tensor<?x0xf32>
   return %0 : tensor<?x0xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// Derived weights
+//===----------------------------------------------------------------------===//
+
+xf.global_weight @a : tensor<4x4xf32>
+// expected-error @+1 {{initializer yields 'tensor<4x4xf32>' but the weight is declared as 'tensor<8x4xf32>'}}
+xf.global_weight @b : tensor<8x4xf32> = {
+  %a = xf.weight @a : tensor<4x4xf32>
+  xf.yield %a : tensor<4x4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{initializer must be one block without arguments}}
+xf.global_weight @b : tensor<4x4xf32> = {
+^bb0(%x: tensor<4x4xf32>):
+  xf.yield %x : tensor<4x4xf32>
+}
+
+// -----
+
+xf.global_weight @b : tensor<4x4xf32> = {
+  // expected-error @+1 {{'b' refers to itself in its own initializer}}
+  %b = xf.weight @b : tensor<4x4xf32>
+  xf.yield %b : tensor<4x4xf32>
+}
+
+// -----
+
+func.func @yield_outside(%x: tensor<4xf32>) {
+  // expected-error @+1 {{expects parent op 'xf.global_weight'}}
+  xf.yield %x : tensor<4xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// xf.concat
+//===----------------------------------------------------------------------===//
+
+func.func @concat_axis(%a: tensor<4xf32>) -> tensor<8xf32> {
+  // expected-error @+1 {{axis 1 is out of range for rank 1}}
+  %0 = xf.concat %a, %a [1] : (tensor<4xf32>, tensor<4xf32>) -> tensor<8xf32>
+  return %0 : tensor<8xf32>
+}
+
+// -----
+
+func.func @concat_other_dim(%a: tensor<4x2xf32>, %b: tensor<4x3xf32>) -> tensor<8x2xf32> {
+  // expected-error @+1 {{inputs differ from the result in dimension 1, which is not the concatenation axis}}
+  %0 = xf.concat %a, %b [0] : (tensor<4x2xf32>, tensor<4x3xf32>) -> tensor<8x2xf32>
+  return %0 : tensor<8x2xf32>
+}
+
+// -----
+
+func.func @concat_size(%a: tensor<4x2xf32>) -> tensor<9x2xf32> {
+  // expected-error @+1 {{result dimension 0 must be 8}}
+  %0 = xf.concat %a, %a [0] : (tensor<4x2xf32>, tensor<4x2xf32>) -> tensor<9x2xf32>
+  return %0 : tensor<9x2xf32>
+}
+
+// -----
+
+func.func @concat_type(%a: tensor<4x2xf32>, %b: tensor<4x2xf16>) -> tensor<8x2xf32> {
+  // expected-error @+1 {{inputs must have the result's rank and element type}}
+  %0 = xf.concat %a, %b [0] : (tensor<4x2xf32>, tensor<4x2xf16>) -> tensor<8x2xf32>
+  return %0 : tensor<8x2xf32>
+}
+
+// -----
+
+func.func @concat_empty() -> tensor<8x2xf32> {
+  // expected-error @+1 {{needs at least one input}}
+  %0 = xf.concat [0] : () -> tensor<8x2xf32>
+  return %0 : tensor<8x2xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// xf.ffn gate_up
+//===----------------------------------------------------------------------===//
+
+func.func @ffn_gate_up_odd(%x: tensor<?x8xf32>, %w: tensor<31x8xf32>, %wd: tensor<8x16xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{gate_up weight must have an even number of rows (gate rows, then up rows)}}
+  %0 = xf.ffn swiglu %x gate_up %w down %wd : (tensor<?x8xf32>, tensor<31x8xf32>, tensor<8x16xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @ffn_gate_up_and_up(%x: tensor<?x8xf32>, %w: tensor<32x8xf32>, %wu: tensor<16x8xf32>, %wd: tensor<8x16xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{gate_up replaces the gate and up weights}}
+  %0 = xf.ffn swiglu %x up %wu gate_up %w down %wd : (tensor<?x8xf32>, tensor<16x8xf32>, tensor<32x8xf32>, tensor<8x16xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @ffn_gelu_gate_up(%x: tensor<?x8xf32>, %w: tensor<32x8xf32>, %wd: tensor<8x16xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{'gelu' takes no gate weight}}
+  %0 = xf.ffn gelu %x gate_up %w down %wd : (tensor<?x8xf32>, tensor<32x8xf32>, tensor<8x16xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @ffn_gate_up_bias(%x: tensor<?x8xf32>, %w: tensor<32x8xf32>, %wd: tensor<8x16xf32>, %b: tensor<16xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{gate_up takes no up bias}}
+  %0 = xf.ffn swiglu %x gate_up %w down %wd up_bias %b : (tensor<?x8xf32>, tensor<32x8xf32>, tensor<8x16xf32>, tensor<16xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @ffn_gate_up_shape(%x: tensor<?x8xf32>, %w: tensor<32x4xf32>, %wd: tensor<8x16xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{gate_up weight must have shape [32, 8], got 'tensor<32x4xf32>'}}
+  %0 = xf.ffn swiglu %x gate_up %w down %wd : (tensor<?x8xf32>, tensor<32x4xf32>, tensor<8x16xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
 }

@@ -147,3 +147,41 @@ func.func @reshape_zero_elements(%x: tensor<?x0xf32>) -> tensor<0xf32> {
   %0 = xf.reshape %x : tensor<?x0xf32> -> tensor<0xf32>
   return %0 : tensor<0xf32>
 }
+
+// -----
+
+// CHECK-LABEL: xf.global_weight private @qkv : tensor<48x16xf32> = {
+// CHECK-NEXT:    %[[Q:.*]] = xf.weight @q : tensor<16x16xf32>
+// CHECK-NEXT:    %[[K:.*]] = xf.weight @k : tensor<16x16xf32>
+// CHECK-NEXT:    %[[V:.*]] = xf.weight @v : tensor<16x16xf32>
+// CHECK-NEXT:    %[[C:.*]] = xf.concat %[[Q]], %[[K]], %[[V]][0] : (tensor<16x16xf32>, tensor<16x16xf32>, tensor<16x16xf32>) -> tensor<48x16xf32>
+// CHECK-NEXT:    xf.yield %[[C]] : tensor<48x16xf32>
+// CHECK-NEXT:  }
+xf.global_weight @q : tensor<16x16xf32>
+xf.global_weight @k : tensor<16x16xf32>
+xf.global_weight @v : tensor<16x16xf32>
+xf.global_weight private @qkv : tensor<48x16xf32> = {
+  %q = xf.weight @q : tensor<16x16xf32>
+  %k = xf.weight @k : tensor<16x16xf32>
+  %v = xf.weight @v : tensor<16x16xf32>
+  %c = xf.concat %q, %k, %v [0] : (tensor<16x16xf32>, tensor<16x16xf32>, tensor<16x16xf32>) -> tensor<48x16xf32>
+  xf.yield %c : tensor<48x16xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @concat_dynamic
+// CHECK: xf.concat %{{.*}}, %{{.*}}[1] : (tensor<?x4xf32>, tensor<?x2xf32>) -> tensor<?x6xf32>
+func.func @concat_dynamic(%a: tensor<?x4xf32>, %b: tensor<?x2xf32>) -> tensor<?x6xf32> {
+  %0 = xf.concat %a, %b [1] : (tensor<?x4xf32>, tensor<?x2xf32>) -> tensor<?x6xf32>
+  return %0 : tensor<?x6xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @ffn_gate_up
+// CHECK: xf.ffn swiglu %{{.*}} gate_up %{{.*}} down %{{.*}} : (tensor<?x8xf32>, tensor<32x8xf32>, tensor<8x16xf32>) -> tensor<?x8xf32>
+func.func @ffn_gate_up(%x: tensor<?x8xf32>, %wgu: tensor<32x8xf32>, %wd: tensor<8x16xf32>) -> tensor<?x8xf32> {
+  %0 = xf.ffn swiglu %x gate_up %wgu down %wd : (tensor<?x8xf32>, tensor<32x8xf32>, tensor<8x16xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}

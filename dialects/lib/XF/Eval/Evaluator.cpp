@@ -140,10 +140,15 @@ eval::Tensor linear(const eval::Tensor &x, const eval::Tensor &w,
 
 class Interpreter {
 public:
-  explicit Interpreter(const WeightProvider &weights) : weights(weights) {}
+  explicit Interpreter(const WeightProvider &weights,
+                       const Interpreter *parent = nullptr)
+      : weights(weights), parent(parent) {}
 
   FailureOr<std::vector<eval::Value>> run(func::FuncOp func,
                                           ArrayRef<eval::Value> args);
+
+  /// Computes a weight: from the provider, or by running its initializer.
+  FailureOr<eval::Tensor> weight(GlobalWeightOp global);
 
 private:
   LogicalResult exec(Operation *op);
@@ -171,7 +176,14 @@ private:
   eval::Tensor ffn(FfnOp op);
   FailureOr<eval::Value> constant(arith::ConstantOp op);
 
+  FailureOr<std::vector<eval::Value>> runBlock(Block &block);
+  eval::Tensor concat(ConcatOp op);
+
   const WeightProvider &weights;
+  // The interpreter running the initializer that needs this one's weight;
+  // walking the chain finds cycles between derived weights.
+  const Interpreter *parent;
+  GlobalWeightOp computing;
   llvm::DenseMap<mlir::Value, eval::Value> env;
   llvm::StringMap<eval::Tensor> weightCache;
 };
@@ -185,13 +197,39 @@ Interpreter::run(func::FuncOp func, ArrayRef<eval::Value> args) {
   for (auto [arg, value] : llvm::zip(entry.getArguments(), args))
     if (failed(bind(func, arg, value)))
       return failure();
-  for (Operation &op : entry.without_terminator())
+  return runBlock(entry);
+}
+
+FailureOr<std::vector<eval::Value>> Interpreter::runBlock(Block &block) {
+  for (Operation &op : block.without_terminator())
     if (failed(exec(&op)))
       return failure();
   std::vector<eval::Value> results;
-  for (mlir::Value v : entry.getTerminator()->getOperands())
+  for (mlir::Value v : block.getTerminator()->getOperands())
     results.push_back(env[v]);
   return results;
+}
+
+FailureOr<eval::Tensor> Interpreter::weight(GlobalWeightOp global) {
+  if (!global.isDerived()) {
+    FailureOr<eval::Tensor> t = weights(global.getSymName(), global.getType());
+    if (failed(t))
+      return global.emitError() << "evaluator: no data for weight '"
+                                << global.getSymName() << "'";
+    return t;
+  }
+  for (const Interpreter *i = this; i; i = i->parent)
+    if (i->computing == global)
+      return global.emitError() << "evaluator: derived weight '"
+                                << global.getSymName()
+                                << "' depends on itself";
+  Interpreter initializer(weights, this);
+  initializer.computing = global;
+  FailureOr<std::vector<eval::Value>> results =
+      initializer.runBlock(global.getInitializer().front());
+  if (failed(results))
+    return failure();
+  return std::get<eval::Tensor>(results->front());
 }
 
 /// Records a value after checking it against the IR's static type.
@@ -442,18 +480,61 @@ FailureOr<eval::Tensor> Interpreter::attention(AttentionOp op) {
   return y;
 }
 
+eval::Tensor Interpreter::concat(ConcatOp op) {
+  int64_t axis = op.getAxis();
+  std::vector<const eval::Tensor *> inputs;
+  std::vector<int64_t> shape;
+  for (mlir::Value input : op.getInputs()) {
+    inputs.push_back(&tensor(input));
+    if (shape.empty())
+      shape = inputs.back()->shape, shape[axis] = 0;
+    shape[axis] += inputs.back()->shape[axis];
+  }
+  // Each input contributes a [outer, extent * inner] block per outer index.
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= shape[d];
+  for (size_t d = axis + 1; d < shape.size(); ++d)
+    inner *= shape[d];
+  eval::Tensor y(shape);
+  double *out = y.data.data();
+  for (int64_t o = 0; o < outer; ++o)
+    for (const eval::Tensor *t : inputs) {
+      int64_t chunk = t->shape[axis] * inner;
+      out = std::copy_n(t->data.begin() + o * chunk, chunk, out);
+    }
+  return y;
+}
+
 eval::Tensor Interpreter::ffn(FfnOp op) {
   const eval::Tensor &x = tensor(op.getInput());
   eval::Tensor *upBias =
       op.getUpBias() ? &tensor(op.getUpBias()) : nullptr;
   eval::Tensor *downBias =
       op.getDownBias() ? &tensor(op.getDownBias()) : nullptr;
-  eval::Tensor hidden = linear(x, tensor(op.getUp()), upBias);
+  eval::Tensor hidden, gate;
+  if (op.getGateUp()) {
+    // Rows [0, h) of gate_up are the gate, rows [h, 2h) the up projection.
+    eval::Tensor both = linear(x, tensor(op.getGateUp()), nullptr);
+    int64_t h = both.shape.back() / 2, rows = both.numElements() / (2 * h);
+    std::vector<int64_t> shape = both.shape;
+    shape.back() = h;
+    hidden = eval::Tensor(shape);
+    gate = eval::Tensor(shape);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < h; ++j) {
+        gate.data[r * h + j] = both.data[r * 2 * h + j];
+        hidden.data[r * h + j] = both.data[r * 2 * h + h + j];
+      }
+  } else {
+    hidden = linear(x, tensor(op.getUp()), upBias);
+    if (op.getGate())
+      gate = linear(x, tensor(op.getGate()), nullptr);
+  }
   if (op.getKind() == FfnKind::gelu) {
     for (double &v : hidden.data)
       v = gelu(v, GeluApprox::tanh);
   } else {
-    eval::Tensor gate = linear(x, tensor(op.getGate()), nullptr);
     for (size_t e = 0; e < hidden.data.size(); ++e) {
       double g = op.getKind() == FfnKind::swiglu
                      ? silu(gate.data[e])
@@ -493,10 +574,14 @@ LogicalResult Interpreter::exec(Operation *op) {
       .Case([&](WeightOp w) -> LogicalResult {
         auto it = weightCache.find(w.getName());
         if (it == weightCache.end()) {
-          FailureOr<eval::Tensor> t = weights(w.getName(), w.getType());
-          if (failed(t))
-            return w.emitError() << "evaluator: no data for weight '"
+          auto global = SymbolTable::lookupNearestSymbolFrom<GlobalWeightOp>(
+              w, w.getNameAttr());
+          if (!global)
+            return w.emitError() << "evaluator: no declaration for weight '"
                                  << w.getName() << "'";
+          FailureOr<eval::Tensor> t = weight(global);
+          if (failed(t))
+            return failure();
           it = weightCache.insert({w.getName(), std::move(*t)}).first;
         }
         if (isa<QTensorType>(w.getType())) { // carried dequantized
@@ -642,6 +727,7 @@ LogicalResult Interpreter::exec(Operation *op) {
         return bind(r, r.getValues(), std::move(v));
       })
       .Case([&](AttentionOp a) { return fromTensor(attention(a)); })
+      .Case([&](ConcatOp c) { return result(concat(c)); })
       .Case([&](FfnOp f) { return result(ffn(f)); })
       .Case([&](arith::ConstantOp c) -> LogicalResult {
         FailureOr<eval::Value> v = constant(c);
@@ -681,6 +767,11 @@ LogicalResult Interpreter::exec(Operation *op) {
 }
 
 } // namespace
+
+FailureOr<eval::Tensor> eval::evaluateWeight(GlobalWeightOp global,
+                                             const WeightProvider &weights) {
+  return Interpreter(weights).weight(global);
+}
 
 FailureOr<std::vector<eval::Value>>
 eval::evaluate(func::FuncOp func, ArrayRef<eval::Value> args,

@@ -108,25 +108,39 @@ Value xf::buildAttention(OpBuilder &builder, Location loc,
 
 Value xf::buildFfn(OpBuilder &builder, Location loc, const FfnInputs &in) {
   auto inputType = cast<RankedTensorType>(in.input.getType());
+  int64_t hidden = in.gateUp ? getWeightShape(in.gateUp.getType())[0] / 2
+                             : getWeightShape(in.up.getType())[0];
   SmallVector<int64_t> hiddenShape(inputType.getShape());
-  hiddenShape.back() = getWeightShape(in.up.getType())[0];
+  hiddenShape.back() = hidden;
   RankedTensorType hiddenType = withShape(in.input, hiddenShape);
   auto tanh = GeluApproxAttr::get(builder.getContext(), GeluApprox::tanh);
 
-  Value up = LinearOp::create(builder, loc, hiddenType, in.input, in.up,
-                              in.upBias);
-  Value hidden;
-  if (in.kind == FfnKind::gelu) {
-    hidden = GeluOp::create(builder, loc, hiddenType, tanh, up);
+  Value up, gate;
+  if (in.gateUp) {
+    // One GEMM for both projections, then its two halves.
+    hiddenShape.back() = 2 * hidden;
+    Value both = LinearOp::create(builder, loc, withShape(in.input, hiddenShape),
+                                  in.input, in.gateUp, /*bias=*/Value());
+    int64_t axis = inputType.getRank() - 1;
+    gate = SliceOp::create(builder, loc, hiddenType, both, axis, 0, hidden);
+    up = SliceOp::create(builder, loc, hiddenType, both, axis, hidden, hidden);
   } else {
-    Value gate = LinearOp::create(builder, loc, hiddenType, in.input, in.gate,
-                                  /*bias=*/Value());
+    up = LinearOp::create(builder, loc, hiddenType, in.input, in.up,
+                          in.upBias);
+    if (in.gate)
+      gate = LinearOp::create(builder, loc, hiddenType, in.input, in.gate,
+                              /*bias=*/Value());
+  }
+  Value hiddenValue;
+  if (in.kind == FfnKind::gelu) {
+    hiddenValue = GeluOp::create(builder, loc, hiddenType, tanh, up);
+  } else {
     Value activated =
         in.kind == FfnKind::swiglu
             ? Value(SiluOp::create(builder, loc, hiddenType, gate))
             : Value(GeluOp::create(builder, loc, hiddenType, tanh, gate));
-    hidden = MulOp::create(builder, loc, hiddenType, activated, up);
+    hiddenValue = MulOp::create(builder, loc, hiddenType, activated, up);
   }
-  return LinearOp::create(builder, loc, inputType, hidden, in.down,
+  return LinearOp::create(builder, loc, inputType, hiddenValue, in.down,
                           in.downBias);
 }

@@ -112,12 +112,30 @@ LogicalResult GlobalWeightOp::verify() {
   return success();
 }
 
+LogicalResult GlobalWeightOp::verifyRegions() {
+  if (!isDerived())
+    return success();
+  Region &body = getInitializer();
+  if (!body.hasOneBlock() || body.front().getNumArguments() != 0)
+    return emitOpError() << "initializer must be one block without arguments";
+  auto yield = dyn_cast<YieldOp>(body.front().getTerminator());
+  if (!yield)
+    return emitOpError() << "initializer must end in xf.yield";
+  if (yield.getValue().getType() != getType())
+    return emitOpError() << "initializer yields " << yield.getValue().getType()
+                         << " but the weight is declared as " << getType();
+  return success();
+}
+
 LogicalResult WeightOp::verifySymbolUses(SymbolTableCollection &symbolTable) {
   auto global =
       symbolTable.lookupNearestSymbolFrom<GlobalWeightOp>(*this, getNameAttr());
   if (!global)
     return emitOpError() << "'" << getName()
                          << "' does not name an xf.global_weight";
+  if (global->isAncestor(*this))
+    return emitOpError() << "'" << getName()
+                         << "' refers to itself in its own initializer";
   if (global.getType() != getType())
     return emitOpError() << "result type " << getType()
                          << " does not match the type " << global.getType()
@@ -434,6 +452,44 @@ LogicalResult SliceOp::verify() {
   return success();
 }
 
+LogicalResult ConcatOp::verify() {
+  if (getInputs().empty())
+    return emitOpError() << "needs at least one input";
+  RankedTensorType out = getType();
+  int64_t axis = getAxis();
+  if (failed(verifyAxis(*this, axis, out.getRank())))
+    return failure();
+  int64_t total = 0;
+  for (Value input : getInputs()) {
+    auto type = cast<RankedTensorType>(input.getType());
+    if (type.getRank() != out.getRank() ||
+        type.getElementType() != out.getElementType())
+      return emitOpError() << "inputs must have the result's rank and element "
+                              "type";
+    for (int64_t i = 0; i < out.getRank(); ++i)
+      if (i != axis && !dimsAgree(type.getDimSize(i), out.getDimSize(i)))
+        return emitOpError() << "inputs differ from the result in dimension "
+                             << i << ", which is not the concatenation axis";
+    int64_t extent = type.getDimSize(axis);
+    if (ShapedType::isDynamic(extent) || ShapedType::isDynamic(total))
+      total = ShapedType::kDynamic;
+    else if (extent > std::numeric_limits<int64_t>::max() - total)
+      return emitOpError() << "concatenated dimension overflows";
+    else
+      total += extent;
+  }
+  if (!dimsAgree(out.getDimSize(axis), total))
+    return emitOpError() << "result dimension " << axis << " must be "
+                         << dimStr(total);
+  return success();
+}
+
+OpFoldResult ConcatOp::fold(FoldAdaptor) {
+  if (getInputs().size() == 1 && getInputs().front().getType() == getType())
+    return getInputs().front();
+  return {};
+}
+
 LogicalResult RepeatInterleaveOp::verify() {
   RankedTensorType in = getInput().getType(), out = getType();
   int64_t axis = getAxis(), repeats = getRepeats();
@@ -544,6 +600,12 @@ LogicalResult AttentionOp::verify() {
   return success();
 }
 
+int64_t FfnOp::getHiddenSize() {
+  if (Value up = getUp())
+    return getWeightShape(up.getType())[0];
+  return getWeightShape(getGateUp().getType())[0] / 2;
+}
+
 LogicalResult FfnOp::verify() {
   RankedTensorType in = getInput().getType();
   if (in.getRank() < 1)
@@ -551,20 +613,36 @@ LogicalResult FfnOp::verify() {
   if (getType() != in)
     return emitOpError() << "result type must equal the input type";
   bool gated = getKind() != FfnKind::gelu;
-  if (gated && !getGate())
-    return emitOpError() << "'" << stringifyFfnKind(getKind())
-                         << "' needs a gate weight";
-  if (!gated && getGate())
+  StringRef kind = stringifyFfnKind(getKind());
+  if (!gated && (getGate() || getGateUp()))
     return emitOpError() << "'gelu' takes no gate weight";
+  if (gated && !getGateUp() && !(getUp() && getGate()))
+    return emitOpError() << "'" << kind
+                         << "' needs a gate and an up weight, or gate_up";
+  if (getGateUp() && (getUp() || getGate()))
+    return emitOpError() << "gate_up replaces the gate and up weights";
+  if (!gated && !getUp())
+    return emitOpError() << "'gelu' needs an up weight";
+  if (getGateUp() && getUpBias())
+    return emitOpError() << "gate_up takes no up bias";
   int64_t dim = in.getShape().back();
-  ArrayRef<int64_t> up = getWeightShape(getUp().getType());
-  if (up.size() != 2)
-    return emitOpError() << "up weight must be 2-D [hidden, dim]";
-  int64_t hidden = up[0];
-  if (failed(verifyMatrix(*this, getUp(), "up weight", hidden, dim)))
-    return failure();
+  ArrayRef<int64_t> first =
+      getWeightShape((getUp() ? getUp() : getGateUp()).getType());
+  if (first.size() != 2)
+    return emitOpError() << (getUp() ? "up" : "gate_up")
+                         << " weight must be 2-D";
+  if (getGateUp() && first[0] % 2 != 0)
+    return emitOpError() << "gate_up weight must have an even number of "
+                            "rows (gate rows, then up rows)";
+  int64_t hidden = getHiddenSize();
+  if (Value up = getUp())
+    if (failed(verifyMatrix(*this, up, "up weight", hidden, dim)))
+      return failure();
   if (Value gate = getGate())
     if (failed(verifyMatrix(*this, gate, "gate weight", hidden, dim)))
+      return failure();
+  if (Value gateUp = getGateUp())
+    if (failed(verifyMatrix(*this, gateUp, "gate_up weight", 2 * hidden, dim)))
       return failure();
   if (failed(verifyMatrix(*this, getDown(), "down weight", dim, hidden)))
     return failure();

@@ -10,6 +10,8 @@
 #ifndef XFC_DIALECT_XF_EVAL_EVALUATOR_H
 #define XFC_DIALECT_XF_EVAL_EVALUATOR_H
 
+#include "xfc/Dialect/XF/IR/XFDialect.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Types.h"
 #include "mlir/Support/LLVM.h"
@@ -55,6 +57,11 @@ std::shared_ptr<KVCache> makeCache(Type cacheType);
 /// Rounds a value to the precision of a float element type (f16, bf16, f32
 /// or f64), as storing it in that type would.
 double roundTo(Type elementType, double value);
+
+/// The values of a weight: the provider's for an external weight, its
+/// initializer's (over other weights) for a derived one.
+FailureOr<Tensor> evaluateWeight(GlobalWeightOp global,
+                                 const WeightProvider &weights);
 
 /// Evaluates `func` on `args`. Fails, with a diagnostic on the failing op,
 /// for ops it does not know or inputs that do not fit their types.

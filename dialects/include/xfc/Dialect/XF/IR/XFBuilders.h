@@ -37,6 +37,7 @@ struct FfnInputs {
   FfnKind kind = FfnKind::swiglu;
   Value input;
   Value up, gate, down; // gate only for the gated kinds
+  Value gateUp;         // replaces gate and up: [gate rows; up rows]
   Value upBias, downBias;
 };
 

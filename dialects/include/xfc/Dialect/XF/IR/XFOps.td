@@ -22,18 +22,37 @@ def XF_WeightTensor : AnyTypeOf<[XF_FloatTensor, XF_QTensorType],
 // Weights
 //===----------------------------------------------------------------------===//
 
-def XF_GlobalWeightOp : XF_Op<"global_weight", [Symbol]> {
+def XF_GlobalWeightOp : XF_Op<"global_weight",
+    [Symbol, IsolatedFromAbove]> {
   let summary = "Declares a weight that lives in the weight store";
   let description = [{
-    Declares a tensor that the weight store holds under the symbol's name,
-    with its static shape and its element or quantized type. The data itself
-    is never part of the IR. Private weights that nothing loads are removed
-    by `symbol-dce`.
+    Declares a tensor with its static shape and its element or quantized
+    type. The data itself is never part of the IR.
+
+    An *external* weight (no region) is held by the weight store under the
+    symbol's name: the model file the frontend read.
+
+    A *derived* weight has an initializer region: a computation over other
+    weights (concatenated projections, folded normalization parameters,
+    quantized copies) that ends in `xf.yield`. Graph passes create derived
+    weights instead of rewriting data, so every pass stays an IR-to-IR
+    transformation that the reference evaluator can check. The compiler
+    computes each derived weight once, when it writes the weight blob.
+
+    Private weights that nothing loads are removed by `symbol-dce`.
 
     ```mlir
     xf.global_weight @"blk.0.attn_q.weight" : tensor<4096x4096xf16>
     xf.global_weight private @"blk.0.ffn_up.weight"
         : !xf.qtensor<11008x4096xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>
+    xf.global_weight private @"blk.0.attn_qkv.weight" : tensor<96x32xf32> = {
+      %q = xf.weight @"blk.0.attn_q.weight" : tensor<32x32xf32>
+      %k = xf.weight @"blk.0.attn_k.weight" : tensor<32x32xf32>
+      %v = xf.weight @"blk.0.attn_v.weight" : tensor<32x32xf32>
+      %qkv = xf.concat %q, %k, %v [0] : (tensor<32x32xf32>, tensor<32x32xf32>,
+                                         tensor<32x32xf32>) -> tensor<96x32xf32>
+      xf.yield %qkv : tensor<96x32xf32>
+    }
     ```
   }];
   let arguments = (ins
@@ -41,10 +60,24 @@ def XF_GlobalWeightOp : XF_Op<"global_weight", [Symbol]> {
     OptionalAttr<StrAttr>:$sym_visibility,
     TypeAttr:$type
   );
+  let regions = (region AnyRegion:$initializer);
   let assemblyFormat = [{
-    custom<SymbolVisibility>($sym_visibility) `` $sym_name `:` $type attr-dict
+    custom<SymbolVisibility>($sym_visibility) `` $sym_name `:` $type
+    (`=` $initializer^)? attr-dict
   }];
+  let hasRegionVerifier = 1;
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// True for a weight computed by its initializer region.
+    bool isDerived() { return !getInitializer().empty(); }
+  }];
+}
+
+def XF_YieldOp : XF_Op<"yield",
+    [Pure, Terminator, HasParent<"GlobalWeightOp">]> {
+  let summary = "Ends a derived weight's initializer with its value";
+  let arguments = (ins XF_WeightTensor:$value);
+  let assemblyFormat = "$value attr-dict `:` type($value)";
 }
 
 def XF_WeightOp : XF_Op<"weight",
@@ -372,6 +405,28 @@ def XF_SliceOp : XF_Op<"slice", [Pure]> {
   let hasVerifier = 1;
 }
 
+def XF_ConcatOp : XF_Op<"concat", [Pure]> {
+  let summary = "Joins tensors along one dimension";
+  let description = [{
+    Concatenates the inputs along dimension `axis`; all other dimensions and
+    the element type must agree. Fusion passes use it to join weights (for
+    example Q, K and V into one projection), which `xf-hoist-weight-
+    expressions` then turns into one derived weight.
+
+    ```mlir
+    %w = xf.concat %wq, %wk [0] : (tensor<64x32xf32>, tensor<16x32xf32>)
+           -> tensor<80x32xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<XF_FloatTensor>:$inputs, I64Attr:$axis);
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = [{
+    $inputs `[` $axis `]` attr-dict `:` functional-type($inputs, results)
+  }];
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
 def XF_RepeatInterleaveOp : XF_Op<"repeat_interleave", [Pure]> {
   let summary = "Repeats each slice along a dimension (GQA head sharing)";
   let description = [{
@@ -497,26 +552,37 @@ def XF_FfnOp : XF_Op<"ffn", [Pure, AttrSizedOperandSegments]> {
     * `geglu`:  `down(gelu_tanh(x gate^T) * (x up^T))` (Gemma)
     * `gelu`:   `down(gelu_tanh(x up^T + up_bias)) + down_bias` (GPT-2)
 
-    The gated kinds need `gate`; `gelu` must not have one.
+    The gated kinds take either `up` and `gate`, or one `gate_up : [2 *
+    hidden, dim]` weight holding the gate rows and then the up rows, which
+    makes gate and up one GEMM whose epilogue applies the activation and the
+    product. `gelu` takes `up` only.
 
     ```mlir
     %y = xf.ffn swiglu %x up %wu gate %wg down %wd
            : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<256x64xf32>,
               tensor<64x256xf32>) -> tensor<?x64xf32>
+    %z = xf.ffn swiglu %x gate_up %wgu down %wd
+           : (tensor<?x64xf32>, tensor<512x64xf32>, tensor<64x256xf32>)
+             -> tensor<?x64xf32>
     ```
   }];
   let arguments = (ins
-    XF_FfnKind:$kind, XF_FloatTensor:$input, XF_WeightTensor:$up,
-    Optional<XF_WeightTensor>:$gate, XF_WeightTensor:$down,
+    XF_FfnKind:$kind, XF_FloatTensor:$input, Optional<XF_WeightTensor>:$up,
+    Optional<XF_WeightTensor>:$gate, Optional<XF_WeightTensor>:$gate_up,
+    XF_WeightTensor:$down,
     Optional<XF_FloatTensor>:$up_bias, Optional<XF_FloatTensor>:$down_bias
   );
   let results = (outs XF_FloatTensor:$result);
   let assemblyFormat = [{
-    $kind $input `up` $up (`gate` $gate^)? `down` $down
-    (`up_bias` $up_bias^)? (`down_bias` $down_bias^)? attr-dict `:`
-    functional-type(operands, results)
+    $kind $input (`up` $up^)? (`gate` $gate^)? (`gate_up` $gate_up^)?
+    `down` $down (`up_bias` $up_bias^)? (`down_bias` $down_bias^)? attr-dict
+    `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The hidden (intermediate) size.
+    int64_t getHiddenSize();
+  }];
 }
 
 #endif // XFC_DIALECT_XF_IR_XFOPS_TD
