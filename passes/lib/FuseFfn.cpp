@@ -88,10 +88,39 @@ struct FuseFfn : OpRewritePattern<LinearOp> {
   }
 };
 
+/// Separate gate and up weights of a gated xf.ffn to one gate_up weight.
+struct ConcatGateUp : OpRewritePattern<FfnOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(FfnOp op,
+                                PatternRewriter &rewriter) const override {
+    Value gate = op.getGate(), up = op.getUp();
+    if (!gate)
+      return rewriter.notifyMatchFailure(op, "no separate gate weight");
+    auto type = dyn_cast<RankedTensorType>(gate.getType());
+    if (!type || up.getType() != type)
+      return rewriter.notifyMatchFailure(op, "quantized or mismatched "
+                                             "gate/up weights");
+    Value gateUp = ConcatOp::create(
+        rewriter, op.getLoc(),
+        type.clone({2 * type.getDimSize(0), type.getDimSize(1)}),
+        ValueRange{gate, up}, /*axis=*/0);
+    rewriter.replaceOpWithNewOp<FfnOp>(
+        op, op.getType(), op.getKind(), op.getInput(), /*up=*/Value(),
+        /*gate=*/Value(), gateUp, op.getDown(), /*up_bias=*/Value(),
+        op.getDownBias());
+    return success();
+  }
+};
+
 struct XFFuseFfnPass : xf::impl::XFFuseFfnBase<XFFuseFfnPass> {
+  using XFFuseFfnBase::XFFuseFfnBase;
+
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     populateFuseFfnPatterns(patterns);
+    if (concatGateUp)
+      patterns.add<ConcatGateUp>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -1,10 +1,16 @@
-// RUN: xfc-opt %s -split-input-file -xf-fuse-ffn | FileCheck %s
+// RUN: xfc-opt %s -split-input-file -xf-fuse-ffn=concat-gate-up=false | FileCheck %s
+// RUN: xfc-opt %s -split-input-file -xf-fuse-ffn | FileCheck %s --check-prefix=CONCAT
 
 // CHECK-LABEL: func.func @swiglu
 // CHECK-SAME: (%[[X:.*]]: tensor<?x16xf32>, %[[U:.*]]: tensor<32x16xf32>, %[[G:.*]]: tensor<32x16xf32>, %[[D:.*]]: tensor<16x32xf32>)
 func.func @swiglu(%x: tensor<?x16xf32>, %u: tensor<32x16xf32>, %g: tensor<32x16xf32>, %d: tensor<16x32xf32>) -> tensor<?x16xf32> {
   // CHECK-NEXT: %[[Y:.*]] = xf.ffn swiglu %[[X]] up %[[U]] gate %[[G]] down %[[D]]
   // CHECK-NEXT: return %[[Y]]
+  // CONCAT-LABEL: func.func @swiglu
+  // CONCAT-SAME: (%[[X:.*]]: tensor<?x16xf32>, %[[U:.*]]: tensor<32x16xf32>, %[[G:.*]]: tensor<32x16xf32>, %[[D:.*]]: tensor<16x32xf32>)
+  // CONCAT-NEXT: %[[GU:.*]] = xf.concat %[[G]], %[[U]][0] : (tensor<32x16xf32>, tensor<32x16xf32>) -> tensor<64x16xf32>
+  // CONCAT-NEXT: %[[Y:.*]] = xf.ffn swiglu %[[X]] gate_up %[[GU]] down %[[D]]
+  // CONCAT-NEXT: return %[[Y]]
   %up = xf.linear %x, %u : (tensor<?x16xf32>, tensor<32x16xf32>) -> tensor<?x32xf32>
   %gate = xf.linear %x, %g : (tensor<?x16xf32>, tensor<32x16xf32>) -> tensor<?x32xf32>
   %act = xf.silu %gate : tensor<?x32xf32>
@@ -22,6 +28,10 @@ func.func @geglu_quantized(%x: tensor<?x32xf32>,
     %d: tensor<32x64xf16>) -> tensor<?x32xf32> {
   // CHECK-NEXT: xf.ffn geglu
   // CHECK-NEXT: return
+  // Quantized gate/up weights are not concatenated.
+  // CONCAT-LABEL: func.func @geglu_quantized
+  // CONCAT-NOT: xf.concat
+  // CONCAT: xf.ffn geglu %{{.*}} up %{{.*}} gate %{{.*}} down
   %gate = xf.linear %x, %g : (tensor<?x32xf32>, !xf.qtensor<64x32xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>) -> tensor<?x64xf32>
   %up = xf.linear %x, %u : (tensor<?x32xf32>, !xf.qtensor<64x32xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>) -> tensor<?x64xf32>
   %act = xf.gelu tanh %gate : tensor<?x64xf32>

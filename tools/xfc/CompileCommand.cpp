@@ -20,8 +20,9 @@ cl::opt<std::string> input(cl::Positional, cl::desc("<model.gguf>"),
 cl::opt<std::string> output("o", cl::desc("Output file ('-' for stdout)"),
                             cl::value_desc("file"), cl::sub(command));
 cl::opt<std::string> emit("emit",
-                          cl::desc("Stage to emit: xf, linalg, llvm-mlir, "
-                                   "llvm-ir, asm, obj, so"),
+                          cl::desc("Stage to emit: import (as imported), xf "
+                                   "(after the graph passes), linalg, "
+                                   "llvm-mlir, llvm-ir, asm, obj, so"),
                           cl::init("so"), cl::sub(command));
 cl::opt<std::string> target("target",
                             cl::desc("CPU: native, x86-64-v3, x86-64-v4, "
@@ -49,6 +50,12 @@ cl::opt<std::string> weights(
              "(<output>.weights)"),
     cl::init("section"), cl::sub(command));
 
+cl::list<std::string> disablePass(
+    "disable-pass",
+    cl::desc("Leave a pass of the graph pipeline out (repeatable, or "
+             "comma-separated), e.g. xf-fuse-mha"),
+    cl::value_desc("pass"), cl::CommaSeparated, cl::sub(command));
+
 int run() {
   if (weights != "section" && weights != "sidecar")
     return fail("unknown --weights '" + weights +
@@ -64,6 +71,7 @@ int run() {
   request.printAfter.assign(printAfter.begin(), printAfter.end());
   request.timing = timing;
   request.context = context;
+  request.disabledPasses.assign(disablePass.begin(), disablePass.end());
   return compileModel(request);
 }
 

@@ -17,6 +17,8 @@
 #include "xfc/Lowering/ModelLinker.h"
 #include "xfc/Lowering/Passes.h"
 #include "xfc/Lowering/Target.h"
+#include "xfc/Transforms/Passes.h"
+#include "xfc/WeightStore.h"
 #include "xfrt/Tokenizer.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -32,70 +34,16 @@
 using namespace llvm;
 using namespace xfc::driver;
 
-namespace {
-
-/// Writes the weights in the order and at the offsets `xf-bind-weights`
-/// chose (module attribute `xf.weight_layout`), converting from the GGUF
-/// encoding to each declared type.
-bool writeWeightBlob(mlir::ModuleOp module, const xfc::gguf::File &file,
-                     llvm::raw_ostream &os, std::string &error) {
-  auto layout = module->getAttrOfType<mlir::ArrayAttr>("xf.weight_layout");
-  if (!layout) {
-    error = "the lowered module has no weight layout";
-    return false;
-  }
-  uint64_t written = 0;
-  for (mlir::Attribute entry : layout) {
-    auto dict = mlir::cast<mlir::DictionaryAttr>(entry);
-    llvm::StringRef name = mlir::cast<mlir::StringAttr>(dict.get("name"));
-    uint64_t offset = mlir::cast<mlir::IntegerAttr>(dict.get("offset")).getInt();
-    auto type = mlir::cast<mlir::RankedTensorType>(
-        mlir::cast<mlir::TypeAttr>(dict.get("type")).getValue());
-    const xfc::gguf::TensorInfo *info = file.findTensor(name);
-    if (!info) {
-      error = file.path() + ": no tensor '" + name.str() + "'";
-      return false;
-    }
-    os.write_zeros(offset - written);
-    // Float types stored as declared are copied; the rest are decoded.
-    bool same = (type.getElementType().isF32() &&
-                 info->ggmlType() == xfc::gguf::GGMLType::F32) ||
-                (type.getElementType().isF16() &&
-                 info->ggmlType() == xfc::gguf::GGMLType::F16) ||
-                (type.getElementType().isBF16() &&
-                 info->ggmlType() == xfc::gguf::GGMLType::BF16);
-    uint64_t bytes;
-    if (same) {
-      os.write(reinterpret_cast<const char *>(info->data), info->numBytes);
-      bytes = info->numBytes;
-    } else if (type.getElementType().isF32()) {
-      std::optional<std::vector<float>> values =
-          xfc::gguf::readAsF32(file, *info, error);
-      if (!values)
-        return false;
-      os.write(reinterpret_cast<const char *>(values->data()),
-               values->size() * sizeof(float));
-      bytes = values->size() * sizeof(float);
-    } else {
-      error = "tensor '" + name.str() + "' cannot be stored as " +
-              std::to_string(type.getElementTypeBitWidth()) + "-bit floats";
-      return false;
-    }
-    written = offset + bytes;
-  }
-  return true;
-}
-
-} // namespace
 
 int xfc::driver::compileModel(const CompileRequest &r) {
   std::string output = r.output;
 
-  static const StringRef kStages[] = {"xf",      "linalg", "llvm-mlir",
-                                      "llvm-ir", "asm",    "obj", "so"};
+  static const StringRef kStages[] = {"import",  "xf",  "linalg", "llvm-mlir",
+                                      "llvm-ir", "asm", "obj",    "so"};
   if (!llvm::is_contained(kStages, StringRef(r.emit)))
     return fail("unknown --emit stage '" + r.emit +
-                "' (expected xf, linalg, llvm-mlir, llvm-ir, asm, obj or so)");
+                "' (expected import, xf, linalg, llvm-mlir, llvm-ir, asm, "
+                "obj or so)");
   std::string error;
   std::optional<xfc::TargetSpec> spec =
       xfc::parseTarget(r.target, r.optLevel, error);
@@ -146,8 +94,8 @@ int xfc::driver::compileModel(const CompileRequest &r) {
         "\nweights=" + (r.sidecarWeights ? "sidecar" : "section") + "\n";
     package.sidecarWeights = r.sidecarWeights;
   }
-  if (r.emit != "xf") {
-    mlir::PassManager pm(&mlirContext);
+  // IR printing and timing apply to the graph and the lowering pipelines.
+  auto configure = [&](mlir::PassManager &pm) {
     if (r.printAfterAll || !r.printAfter.empty()) {
       mlirContext.disableMultithreading();
       std::vector<std::string> names(r.printAfter.begin(), r.printAfter.end());
@@ -161,6 +109,23 @@ int xfc::driver::compileModel(const CompileRequest &r) {
     }
     if (r.timing)
       pm.enableTiming();
+  };
+  if (r.emit != "import") {
+    mlir::PassManager pm(&mlirContext);
+    configure(pm);
+    if (mlir::failed(
+            mlir::xf::buildGraphPipeline(pm, r.disabledPasses, error)))
+      return fail("--disable-pass: " + error);
+    if (mlir::failed(pm.run(*module)))
+      return fail("optimizing " + r.input + " failed");
+  }
+  // Derived weights are computed when the blob is written, from the
+  // declarations as the graph passes left them.
+  xfc::WeightStore weights(*file);
+  weights.snapshot(*module);
+  if (r.emit != "import" && r.emit != "xf") {
+    mlir::PassManager pm(&mlirContext);
+    configure(pm);
     if (r.emit == "linalg")
       mlir::xf::buildLowerToLinalgPipeline(pm);
     else
@@ -173,7 +138,7 @@ int xfc::driver::compileModel(const CompileRequest &r) {
     auto bytes = (*module)->getAttrOfType<mlir::IntegerAttr>("xf.weight_bytes");
     package.weightBytes = bytes ? bytes.getInt() : 0;
     package.writeWeights = [&](llvm::raw_ostream &os, std::string &err) {
-      return writeWeightBlob(*module, *file, os, err);
+      return weights.writeBlob(*module, os, err);
     };
     if (mlir::failed(
             xfc::linkModel(*module, *spec, package, output, error)))
@@ -187,7 +152,8 @@ int xfc::driver::compileModel(const CompileRequest &r) {
   ToolOutputFile out(output, ec, binary ? sys::fs::OF_None : sys::fs::OF_Text);
   if (ec)
     return fail(output + ": " + ec.message());
-  if (r.emit == "xf" || r.emit == "linalg" || r.emit == "llvm-mlir") {
+  if (r.emit == "import" || r.emit == "xf" || r.emit == "linalg" ||
+      r.emit == "llvm-mlir") {
     module->print(out.os());
   } else {
     xfc::OutputKind kind = r.emit == "llvm-ir" ? xfc::OutputKind::LLVMIR

@@ -20,6 +20,7 @@ struct CompileRequest {
   bool timing = false;
   int64_t context = 0; // 0: the model's context_length
   bool sidecarWeights = false; // weights in <output>.weights
+  std::vector<std::string> disabledPasses; // graph passes to leave out
 };
 
 /// Compiles as `xfc compile` does; returns the exit code, having printed

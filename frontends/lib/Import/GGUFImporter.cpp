@@ -367,6 +367,9 @@ std::string Importer::layerSignature(int64_t layer) {
   return signature;
 }
 
+/// Arguments of a layer function before its weights.
+constexpr unsigned kLayerWeightArgs = 4;
+
 /// Builds `func.func private @name(x, positions, position, cache,
 /// weights...) -> x` from layer `layer`'s subgraph.
 func::FuncOp Importer::buildLayerFunction(int64_t layer, StringRef name,
@@ -397,8 +400,11 @@ func::FuncOp Importer::buildLayerFunction(int64_t layer, StringRef name,
     func::ReturnOp::create(builder, loc(name), x);
   fn.setType(builder.getFunctionType(layerBlock->getArgumentTypes(),
                                      act(cfg.dim)));
-  fn->setAttr("xf.weights", builder.getStrArrayAttr(SmallVector<StringRef>(
-                                layerWeights.begin(), layerWeights.end())));
+  // Each weight argument names its tensor relative to the layer prefix;
+  // as an argument attribute it stays right when passes change arguments.
+  for (auto [i, suffix] : llvm::enumerate(layerWeights))
+    fn.setArgAttr(kLayerWeightArgs + i, "xf.weight",
+                  builder.getStringAttr(suffix));
   templateLayer = -1;
   positions = savedPositions, position = savedPosition;
   return fn;
@@ -411,10 +417,9 @@ Value Importer::callLayer(func::FuncOp layerFn, int64_t layer, Value x,
                           Value positionArg) {
   SmallVector<Value> args = {x, positionsArg, positionArg, layerCache};
   std::string prefix = "blk." + std::to_string(layer) + ".";
-  auto names = layerFn->getAttrOfType<ArrayAttr>("xf.weights");
-  for (Attribute suffix : names) {
-    std::string tensorName =
-        prefix + cast<StringAttr>(suffix).getValue().str();
+  for (unsigned i = kLayerWeightArgs; i < layerFn.getNumArguments(); ++i) {
+    auto suffix = layerFn.getArgAttrOfType<StringAttr>(i, "xf.weight");
+    std::string tensorName = prefix + suffix.getValue().str();
     const TensorInfo *info = file.findTensor(tensorName);
     if (!info) {
       error = file.path() + ": missing tensor '" + tensorName + "'";

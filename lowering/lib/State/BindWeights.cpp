@@ -8,6 +8,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
 
 namespace mlir::xf {
 #define GEN_PASS_DEF_XFBINDWEIGHTS
@@ -28,12 +29,19 @@ struct XFBindWeightsPass : xf::impl::XFBindWeightsBase<XFBindWeightsPass> {
       module.emitError() << "weight alignment must be a power of two";
       return signalPassFailure();
     }
+    // Only weights the code loads get space: those that only derived
+    // weights read were consumed when the derived ones were computed.
+    llvm::StringSet<> loaded;
+    for (auto func : module.getOps<func::FuncOp>())
+      func.walk([&](WeightOp op) { loaded.insert(op.getName()); });
     // Offsets, in declaration order.
     llvm::StringMap<int64_t> offsets;
     SmallVector<Attribute> layout;
     int64_t end = 0;
-    SmallVector<GlobalWeightOp> globals;
-    for (auto global : module.getOps<GlobalWeightOp>()) {
+    SmallVector<GlobalWeightOp> globals(module.getOps<GlobalWeightOp>());
+    for (GlobalWeightOp global : globals) {
+      if (!loaded.contains(global.getSymName()))
+        continue;
       auto type = dyn_cast<RankedTensorType>(global.getType());
       if (!type) {
         global.emitOpError() << "quantized weights cannot be placed yet "
@@ -50,7 +58,6 @@ struct XFBindWeightsPass : xf::impl::XFBindWeightsBase<XFBindWeightsPass> {
           {b.getNamedAttr("name", global.getSymNameAttr()),
            b.getNamedAttr("offset", b.getI64IntegerAttr(offset)),
            b.getNamedAttr("type", TypeAttr::get(type))}));
-      globals.push_back(global);
     }
 
     auto blobType = MemRefType::get({ShapedType::kDynamic},

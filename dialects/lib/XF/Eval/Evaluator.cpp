@@ -162,12 +162,14 @@ private:
 
   // Ops whose semantics take more than a few lines.
   FailureOr<eval::Tensor> broadcast(Operation *op, const eval::Tensor &a,
-                                    const eval::Tensor &b, bool multiply);
+                                    const eval::Tensor &b,
+                                    double (*combine)(double, double));
   eval::Tensor rope(RopeOp op);
   FailureOr<eval::Tensor> matmul(MatmulOp op);
   FailureOr<eval::Tensor> embedding(EmbeddingOp op);
   eval::Tensor transpose(TransposeOp op);
   eval::Tensor slice(SliceOp op);
+  eval::Tensor reduceMean(ReduceMeanOp op);
   eval::Tensor repeat(RepeatInterleaveOp op);
   LogicalResult append(Operation *op, KVCache &c, int64_t pos,
                        const eval::Tensor &k, const eval::Tensor &v);
@@ -258,10 +260,9 @@ LogicalResult Interpreter::bind(Operation *op, mlir::Value result,
   return success();
 }
 
-FailureOr<eval::Tensor> Interpreter::broadcast(Operation *op,
-                                               const eval::Tensor &a,
-                                               const eval::Tensor &b,
-                                               bool multiply) {
+FailureOr<eval::Tensor> Interpreter::broadcast(
+    Operation *op, const eval::Tensor &a, const eval::Tensor &b,
+    double (*combine)(double, double)) {
   size_t rank = std::max(a.shape.size(), b.shape.size());
   auto padded = [&](const eval::Tensor &t) {
     std::vector<int64_t> s(rank - t.shape.size(), 1);
@@ -286,7 +287,7 @@ FailureOr<eval::Tensor> Interpreter::broadcast(Operation *op,
       ia += (sa[d] == 1 ? 0 : i) * stA[d];
       ib += (sb[d] == 1 ? 0 : i) * stB[d];
     }
-    y.data[e] = multiply ? a.data[ia] * b.data[ib] : a.data[ia] + b.data[ib];
+    y.data[e] = combine(a.data[ia], b.data[ib]);
   }
   return y;
 }
@@ -384,6 +385,23 @@ eval::Tensor Interpreter::slice(SliceOp op) {
   for (int64_t o = 0; o < outer; ++o)
     std::copy_n(&x.data[(o * x.shape[axis] + offset) * inner], size * inner,
                 &y.data[o * size * inner]);
+  return y;
+}
+
+eval::Tensor Interpreter::reduceMean(ReduceMeanOp op) {
+  const eval::Tensor &x = tensor(op.getInput());
+  int64_t axis = op.getAxis(), extent = x.shape[axis];
+  std::vector<int64_t> shape = x.shape;
+  shape[axis] = 1;
+  auto [outer, inner] = outerInner(x.shape, axis);
+  eval::Tensor y(shape);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      double sum = 0;
+      for (int64_t a = 0; a < extent; ++a)
+        sum += x.data[(o * extent + a) * inner + i];
+      y.data[o * inner + i] = sum / extent;
+    }
   return y;
 }
 
@@ -593,12 +611,17 @@ LogicalResult Interpreter::exec(Operation *op) {
       .Case([&](DequantizeOp d) { return result(tensor(d.getInput())); })
       .Case([&](AddOp a) {
         return fromTensor(broadcast(a, tensor(a.getLhs()), tensor(a.getRhs()),
-                                    false));
+                                    [](double x, double y) { return x + y; }));
+      })
+      .Case([&](SubOp s) {
+        return fromTensor(broadcast(s, tensor(s.getLhs()), tensor(s.getRhs()),
+                                    [](double x, double y) { return x - y; }));
       })
       .Case([&](MulOp m) {
         return fromTensor(broadcast(m, tensor(m.getLhs()), tensor(m.getRhs()),
-                                    true));
+                                    [](double x, double y) { return x * y; }));
       })
+      .Case([&](ReduceMeanOp r) { return result(reduceMean(r)); })
       .Case([&](SiluOp s) {
         eval::Tensor y = tensor(s.getInput());
         for (double &v : y.data)

@@ -165,12 +165,42 @@ static LogicalResult verifyBinaryOp(Operation *op) {
 }
 
 LogicalResult AddOp::verify() { return verifyBinaryOp(*this); }
+LogicalResult SubOp::verify() { return verifyBinaryOp(*this); }
 LogicalResult MulOp::verify() { return verifyBinaryOp(*this); }
 
 OpFoldResult ConvertOp::fold(FoldAdaptor) {
   if (getInput().getType() == getType())
     return getInput();
   return {};
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+LogicalResult ReduceMeanOp::verify() {
+  RankedTensorType in = getInput().getType(), out = getType();
+  int64_t rank = in.getRank(), axis = getAxis();
+  if (rank < 1)
+    return emitOpError() << "input must have rank >= 1";
+  if (axis < 0 || axis >= rank)
+    return emitOpError() << "axis " << axis << " is out of range for rank "
+                         << rank;
+  if (in.getElementType() != out.getElementType())
+    return emitOpError() << "input and result must have the same element type";
+  if (out.getRank() != rank)
+    return emitOpError() << "result must keep the input's rank " << rank;
+  if (in.getDimSize(axis) == 0)
+    return emitOpError() << "cannot average an empty dimension";
+  for (int64_t i = 0; i < rank; ++i) {
+    int64_t expected = i == axis ? 1 : in.getDimSize(i);
+    if (i == axis ? out.getDimSize(i) != 1
+                  : !dimsAgree(out.getDimSize(i), expected))
+      return emitOpError() << "result dimension " << i << " must be "
+                           << dimStr(expected) << ", got "
+                           << dimStr(out.getDimSize(i));
+  }
+  return success();
 }
 
 //===----------------------------------------------------------------------===//

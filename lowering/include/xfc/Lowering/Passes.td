@@ -38,8 +38,9 @@ def ConvertXFToLinalg : Pass<"convert-xf-to-linalg"> {
 def XFBindWeights : Pass<"xf-bind-weights", "::mlir::ModuleOp"> {
   let summary = "Place weights in one blob and read them through its address";
   let description = [{
-    Gives every `xf.global_weight` an offset in a single weight blob (each
-    tensor aligned to `alignment` bytes), appends a `memref<?xi8>` argument
+    Gives every `xf.global_weight` that code loads an offset in a single
+    weight blob (each tensor aligned to `alignment` bytes; weights that only
+    derived weights read get none), appends a `memref<?xi8>` argument
     for the blob to each function that loads weights, and replaces each
     `xf.weight` with a `memref.view` of the blob at that offset, read as a
     tensor (`bufferization.to_tensor restrict`). The declarations are then

@@ -5,7 +5,10 @@
 
 #include "mlir/Pass/Pass.h"
 
+#include <string>
+
 namespace mlir {
+class OpPassManager;
 class RewritePatternSet;
 namespace xf {
 
@@ -21,6 +24,16 @@ void populateFuseFfnPatterns(RewritePatternSet &patterns);
 
 /// Patterns that fuse attention subgraphs into xf.attention.
 void populateFuseMhaPatterns(RewritePatternSet &patterns);
+
+/// The passes of the default graph pipeline, in order.
+SmallVector<StringRef> getGraphPipelinePasses();
+
+/// Adds the default graph pipeline without the passes named in `disabled`
+/// (registered as `xf-optimize-graph`). Fails for a name that is not one of
+/// its passes.
+LogicalResult buildGraphPipeline(OpPassManager &pm,
+                                 ArrayRef<std::string> disabled,
+                                 std::string &error);
 
 /// Registers XFC's named pass pipelines (see Pipelines.cpp).
 void registerXFPipelines();

@@ -54,6 +54,72 @@ def XFFuseFfn : Pass<"xf-fuse-ffn"> {
     has none); otherwise the graph is left alone. The multiply may take its
     operands in either order. It is the inverse of `xf-decompose-fused` for
     FFNs, which the tests check with the reference evaluator.
+
+    With `concat-gate-up` (the default), the gated forms take one `gate_up`
+    weight, `xf.concat` of the gate and up weights, so that both
+    projections are one GEMM with the activation and product in its
+    epilogue; `xf-hoist-weight-expressions` turns the concatenation into a
+    derived weight. Quantized gate/up weights stay separate.
+  }];
+  let options = [
+    Option<"concatGateUp", "concat-gate-up", "bool", /*default=*/"true",
+           "Join the gate and up weights of gated FFNs into one gate_up "
+           "weight">
+  ];
+}
+
+def XFFuseQkv : Pass<"xf-fuse-qkv"> {
+  let summary = "Fuse sibling projections of one input into one GEMM";
+  let description = [{
+    Finds `xf.linear` ops that read the same input, such as the Q, K and V
+    projections of attention (K/V narrower than Q under GQA), and replaces
+    them with one `xf.linear` over the concatenated weights (and biases),
+    followed by one `xf.slice` per original projection:
+
+    ```mlir
+    %q = xf.linear %x, %wq, %bq : ... -> tensor<?x64xf32>
+    %k = xf.linear %x, %wk, %bk : ... -> tensor<?x16xf32>
+    // becomes
+    %w = xf.concat %wq, %wk [0] : (...) -> tensor<80x64xf32>
+    %b = xf.concat %bq, %bk [0] : (...) -> tensor<80xf32>
+    %y = xf.linear %x, %w, %b : ... -> tensor<?x80xf32>
+    %q = xf.slice %y[1 : 0, 64] : tensor<?x80xf32> -> tensor<?x64xf32>
+    %k = xf.slice %y[1 : 64, 16] : tensor<?x80xf32> -> tensor<?x16xf32>
+    ```
+
+    The projections must be in one block, have float weights of one element
+    type, and either all have a bias or none. The concatenations are weight
+    computations: `xf-hoist-weight-expressions` turns them into derived
+    weights, so nothing is concatenated at run time. Run it after
+    `xf-fuse-ffn`, which wants the gate and up projections separate.
+  }];
+  let options = [
+    Option<"minProjections", "min-projections", "unsigned", /*default=*/"2",
+           "Fuse groups of at least this many sibling projections">
+  ];
+}
+
+def XFHoistWeightExpressions : Pass<"xf-hoist-weight-expressions",
+                                    "::mlir::ModuleOp"> {
+  let summary = "Move computations on weights into derived weights";
+  let description = [{
+    Passes that rewrite weights (QKV and gate/up concatenation, norm
+    folding, quantization) do so with ordinary xf ops on weight values.
+    This pass moves each maximal computation that depends only on weights
+    (`xf.weight` values and tensor constants) out of the code into a private
+    `xf.global_weight` whose initializer region computes it, and loads that
+    weight instead. The compiler evaluates initializers once, when it writes
+    the weight blob, so no weight is transformed at run time.
+
+    Weights often reach code as function arguments (the importer's shared
+    layer functions take each layer's weights from `@forward`). When every
+    call passes weights for an argument, computations on it are first moved
+    into the callers, which pass the result as a new argument; arguments
+    left unused are removed.
+
+    Dequantization and widening conversions are not hoisted: that would
+    store the weights expanded. Identical computations share one derived
+    weight.
   }];
 }
 

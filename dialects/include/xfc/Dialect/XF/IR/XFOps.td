@@ -137,6 +137,7 @@ class XF_BinaryOp<string mnemonic, string formula>
 }
 
 def XF_AddOp : XF_BinaryOp<"add", "`lhs + rhs`">;
+def XF_SubOp : XF_BinaryOp<"sub", "`lhs - rhs`">;
 def XF_MulOp : XF_BinaryOp<"mul", "`lhs * rhs`">;
 
 def XF_SiluOp : XF_Op<"silu", [Pure, SameOperandsAndResultType]> {
@@ -172,6 +173,34 @@ def XF_ConvertOp : XF_Op<"convert", [Pure, SameOperandsAndResultShape]> {
   let results = (outs XF_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
   let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+def XF_ReduceMeanOp : XF_Op<"reduce_mean", [Pure]> {
+  let summary = "Mean along one dimension, which is kept with size 1";
+  let description = [{
+    Averages `input` along dimension `axis`. The result has the input's
+    rank and element type, with size 1 along `axis`, so it broadcasts back
+    against the input (ONNX `ReduceMean` with `keepdims = 1` and one axis).
+    Narrow element types accumulate in f32.
+
+    The Pre-RMSNorm rewrite uses it to center weights:
+
+    ```mlir
+    %m = xf.reduce_mean %w [1] : tensor<512x64xf32> -> tensor<512x1xf32>
+    %c = xf.sub %w, %m : (tensor<512x64xf32>, tensor<512x1xf32>)
+           -> tensor<512x64xf32>
+    ```
+  }];
+  let arguments = (ins XF_FloatTensor:$input, I64Attr:$axis);
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `[` $axis `]` attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//

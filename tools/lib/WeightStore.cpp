@@ -1,0 +1,116 @@
+//===- WeightStore.cpp - The data behind a module's weights ---------------===//
+
+#include "xfc/WeightStore.h"
+
+#include "xfc/Frontends/GGUF/GGMLType.h"
+#include "xfc/Frontends/GGUF/TensorData.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
+
+using namespace xfc;
+namespace eval = mlir::xf::eval;
+
+WeightStore::WeightStore(const gguf::File &file) : file(file) {
+  external = [this](llvm::StringRef name,
+                    mlir::Type) -> mlir::FailureOr<eval::Tensor> {
+    const gguf::TensorInfo *info = this->file.findTensor(name);
+    if (!info) {
+      providerError = this->file.path() + ": no tensor '" + name.str() + "'";
+      return mlir::failure();
+    }
+    std::optional<std::vector<float>> values =
+        gguf::readAsF32(this->file, *info, providerError);
+    if (!values)
+      return mlir::failure();
+    eval::Tensor t(info->shape());
+    t.data.assign(values->begin(), values->end());
+    return t;
+  };
+}
+
+void WeightStore::snapshot(mlir::ModuleOp module) {
+  mlir::OpBuilder builder(module.getContext());
+  declarations = mlir::ModuleOp::create(module.getLoc());
+  builder.setInsertionPointToEnd(declarations->getBody());
+  for (auto global : module.getOps<mlir::xf::GlobalWeightOp>())
+    builder.clone(*global);
+}
+
+namespace {
+
+/// The ggml encoding of a float element type stored as is.
+std::optional<gguf::GGMLType> storageType(mlir::Type element) {
+  if (element.isF32())
+    return gguf::GGMLType::F32;
+  if (element.isF16())
+    return gguf::GGMLType::F16;
+  if (element.isBF16())
+    return gguf::GGMLType::BF16;
+  return std::nullopt;
+}
+
+} // namespace
+
+bool WeightStore::writeBlob(mlir::ModuleOp lowered, llvm::raw_ostream &os,
+                            std::string &error) {
+  auto layout = lowered->getAttrOfType<mlir::ArrayAttr>("xf.weight_layout");
+  if (!layout) {
+    error = "the lowered module has no weight layout";
+    return false;
+  }
+  if (!declarations) {
+    error = "the weight declarations were not kept before lowering";
+    return false;
+  }
+  mlir::SymbolTable symbols(*declarations);
+  uint64_t written = 0;
+  for (mlir::Attribute entry : layout) {
+    auto dict = mlir::cast<mlir::DictionaryAttr>(entry);
+    llvm::StringRef name = mlir::cast<mlir::StringAttr>(dict.get("name"));
+    uint64_t offset =
+        mlir::cast<mlir::IntegerAttr>(dict.get("offset")).getInt();
+    auto type = mlir::cast<mlir::RankedTensorType>(
+        mlir::cast<mlir::TypeAttr>(dict.get("type")).getValue());
+    std::optional<gguf::GGMLType> storage = storageType(type.getElementType());
+    if (!storage) {
+      error = "weight '" + name.str() + "' cannot be stored as " +
+              std::to_string(type.getElementTypeBitWidth()) + "-bit floats";
+      return false;
+    }
+    os.write_zeros(offset - written);
+    auto global = symbols.lookup<mlir::xf::GlobalWeightOp>(name);
+    if (!global) {
+      error = "weight '" + name.str() + "' has no declaration";
+      return false;
+    }
+    const gguf::TensorInfo *info =
+        global.isDerived() ? nullptr : file.findTensor(name);
+    if (!global.isDerived() && !info) {
+      error = file.path() + ": no tensor '" + name.str() + "'";
+      return false;
+    }
+    uint64_t bytes;
+    if (info && info->ggmlType() == *storage) {
+      os.write(reinterpret_cast<const char *>(info->data), info->numBytes);
+      bytes = info->numBytes;
+    } else {
+      providerError.clear();
+      mlir::FailureOr<eval::Tensor> values =
+          eval::evaluateWeight(global, external);
+      if (mlir::failed(values)) {
+        error = providerError.empty()
+                    ? "cannot compute weight '" + name.str() + "'"
+                    : providerError;
+        return false;
+      }
+      std::vector<float> f32(values->data.begin(), values->data.end());
+      bytes = f32.size() * type.getElementTypeBitWidth() / 8;
+      std::vector<uint8_t> encoded(bytes);
+      gguf::encodeFromF32(*storage, f32.data(), f32.size(), encoded.data());
+      os.write(reinterpret_cast<const char *>(encoded.data()), bytes);
+    }
+    written = offset + bytes;
+  }
+  return true;
+}
