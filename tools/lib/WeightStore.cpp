@@ -50,6 +50,35 @@ std::optional<gguf::GGMLType> storageType(mlir::Type element) {
   return std::nullopt;
 }
 
+/// The stored tensors whose bytes, one after the other, are `global`'s
+/// data: a derived weight that concatenates external weights along the
+/// outermost dimension, each stored as `storage`. Empty when the weight
+/// must be computed instead. (A fast path: the evaluator gives the same
+/// values, converting every element twice.)
+std::vector<const gguf::TensorInfo *>
+storedRowConcatenation(mlir::xf::GlobalWeightOp global, const gguf::File &file,
+                       gguf::GGMLType storage) {
+  auto yield = mlir::cast<mlir::xf::YieldOp>(
+      global.getInitializer().front().getTerminator());
+  auto concat = yield.getValue().getDefiningOp<mlir::xf::ConcatOp>();
+  if (!concat || concat.getAxis() != 0)
+    return {};
+  std::vector<const gguf::TensorInfo *> parts;
+  for (mlir::Value input : concat.getInputs()) {
+    auto load = input.getDefiningOp<mlir::xf::WeightOp>();
+    auto source = load ? mlir::SymbolTable::lookupNearestSymbolFrom<
+                             mlir::xf::GlobalWeightOp>(load, load.getNameAttr())
+                       : nullptr;
+    const gguf::TensorInfo *info =
+        source && !source.isDerived() ? file.findTensor(load.getName())
+                                      : nullptr;
+    if (!info || info->ggmlType() != storage)
+      return {};
+    parts.push_back(info);
+  }
+  return parts;
+}
+
 } // namespace
 
 bool WeightStore::writeBlob(mlir::ModuleOp lowered, llvm::raw_ostream &os,
@@ -90,10 +119,17 @@ bool WeightStore::writeBlob(mlir::ModuleOp lowered, llvm::raw_ostream &os,
       error = file.path() + ": no tensor '" + name.str() + "'";
       return false;
     }
-    uint64_t bytes;
-    if (info && info->ggmlType() == *storage) {
-      os.write(reinterpret_cast<const char *>(info->data), info->numBytes);
-      bytes = info->numBytes;
+    std::vector<const gguf::TensorInfo *> parts;
+    if (info && info->ggmlType() == *storage)
+      parts = {info};
+    else if (global.isDerived())
+      parts = storedRowConcatenation(global, file, *storage);
+    uint64_t bytes = 0;
+    if (!parts.empty()) {
+      for (const gguf::TensorInfo *part : parts) {
+        os.write(reinterpret_cast<const char *>(part->data), part->numBytes);
+        bytes += part->numBytes;
+      }
     } else {
       providerError.clear();
       mlir::FailureOr<eval::Tensor> values =
