@@ -17,12 +17,15 @@ struct GraphPass {
 };
 
 /// The default graph passes, in order: fusion first (xf-fuse-qkv after
-/// xf-fuse-ffn, which wants gate and up separate), then the weight
-/// computations the fusions created move out of the code.
+/// xf-fuse-ffn, which wants gate and up separate), then the LayerNorm
+/// rewrite, then the weight computations the fusions and the rewrite
+/// created move out of the code.
 const GraphPass kGraphPasses[] = {
     {"xf-fuse-ffn", [] { return xf::createXFFuseFfn(); }},
     {"xf-fuse-mha", [] { return xf::createXFFuseMha(); }},
     {"xf-fuse-qkv", [] { return xf::createXFFuseQkv(); }},
+    {"xf-prelayernorm-to-rmsnorm",
+     [] { return xf::createXFPreLayerNormToRmsNorm(); }},
     {"xf-hoist-weight-expressions",
      [] { return xf::createXFHoistWeightExpressions(); }},
 };

@@ -61,9 +61,8 @@ struct ResidualStream {
   std::optional<Refusal> refusal;
 };
 
-/// The float weight operand of a writer or reader, or null when it is
-/// quantized or dequantized (scaling or centering it would store it
-/// expanded).
+/// Whether a weight is held as floats: neither quantized nor dequantized
+/// on the way (centering or scaling it would store it expanded).
 bool isFloatWeight(Value weight) {
   return isa<RankedTensorType>(weight.getType()) &&
          !weight.getDefiningOp<DequantizeOp>();
@@ -169,6 +168,10 @@ private:
       callee.walk([&](func::ReturnOp ret) { add(ret.getOperand(index)); });
       return;
     }
+    if (isa<LayerNormOp, RmsNormOp>(def))
+      return refuse(stream, def->getLoc(),
+                    "the residual stream is a normalization's result (a "
+                    "Post-LN block), whose mean cannot change");
     if (auto embedding = dyn_cast<EmbeddingOp>(def)) {
       if (!isFloatWeight(embedding.getTable()))
         return refuse(stream, def->getLoc(),
@@ -319,17 +322,36 @@ void centerWriter(Operation *writer) {
     ffn.getDownBiasMutable().assign(centered(b, loc, bias, /*axis=*/0));
 }
 
-/// `weight * gamma` (scaling the input columns) and `bias + weight beta`
-/// for a projection that reads `LayerNorm(x) = n * gamma + beta`.
+/// The weight that reads a LayerNorm's result in `user` (a projection or
+/// the up projection of an `xf.ffn gelu`).
+Value readingWeight(Operation *user) {
+  if (auto linear = dyn_cast<LinearOp>(user))
+    return linear.getWeight();
+  return cast<FfnOp>(user).getUp();
+}
+
+/// Whether gamma folds into the readers' weights exactly, up to rounding
+/// the product once: weights of gamma's element type. Narrower weights
+/// would round gamma as well, so gamma then stays the RMSNorm's scale.
+bool foldsScale(LayerNormOp norm) {
+  Type gammaElt =
+      cast<RankedTensorType>(norm.getWeight().getType()).getElementType();
+  return llvm::all_of(norm->getUsers(), [&](Operation *user) {
+    return cast<RankedTensorType>(readingWeight(user).getType())
+               .getElementType() == gammaElt;
+  });
+}
+
+/// A projection reads `LayerNorm(x) = n * gamma + beta`, with `n` the
+/// RMSNorm of the centered stream: its bias becomes `bias + weight beta`
+/// and, with `foldScale`, its weight `weight * gamma` (scaling the input
+/// columns).
 std::pair<Value, Value> foldNorm(OpBuilder &b, Location loc, LayerNormOp norm,
-                                 Value weight, Value bias) {
+                                 bool foldScale, Value weight, Value bias) {
   auto weightType = cast<RankedTensorType>(weight.getType());
-  Value gamma = norm.getWeight();
-  auto gammaType = cast<RankedTensorType>(gamma.getType());
-  if (gammaType.getElementType() != weightType.getElementType())
-    gamma = ConvertOp::create(
-        b, loc, gammaType.clone(weightType.getElementType()), gamma);
-  Value scaled = MulOp::create(b, loc, weightType, weight, gamma);
+  Value scaled = weight;
+  if (foldScale)
+    scaled = MulOp::create(b, loc, weightType, weight, norm.getWeight());
   // The beta row through the original weight, plus the old bias.
   auto biasType = RankedTensorType::get(
       {weightType.getDimSize(0)},
@@ -339,23 +361,33 @@ std::pair<Value, Value> foldNorm(OpBuilder &b, Location loc, LayerNormOp norm,
   return {scaled, shifted};
 }
 
-/// Replaces a LayerNorm reading the centered stream by an RMSNorm with unit
-/// scale, and folds its gamma and beta into its readers.
+/// Replaces a LayerNorm reading the centered stream by an RMSNorm, and
+/// folds its beta (and gamma, when exact) into its readers.
 void rewriteNorm(LayerNormOp norm) {
   OpBuilder b(norm);
   Location loc = norm.getLoc();
-  auto paramType = cast<RankedTensorType>(norm.getWeight().getType());
-  Value ones = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(
-                  paramType, b.getFloatAttr(paramType.getElementType(), 1.0)));
-  Value rms = RmsNormOp::create(b, loc, norm.getType(), norm.getInput(), ones,
+  bool foldScale = foldsScale(norm);
+  Value scale = norm.getWeight();
+  if (foldScale) {
+    auto type = cast<RankedTensorType>(scale.getType());
+    scale = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(type, b.getFloatAttr(type.getElementType(), 1.0)));
+  }
+  LLVM_DEBUG(llvm::dbgs() << "[" DEBUG_TYPE "] " << norm << ": "
+                          << (foldScale ? "gamma and beta fold"
+                                        : "beta folds, gamma stays")
+                          << " into " << std::distance(norm->user_begin(),
+                                                       norm->user_end())
+                          << " readers\n");
+  Value rms = RmsNormOp::create(b, loc, norm.getType(), norm.getInput(), scale,
                                 norm.getEpsilonAttr());
   for (Operation *user : llvm::make_early_inc_range(norm->getUsers())) {
     b.setInsertionPoint(user);
     Location userLoc = user->getLoc();
     if (auto linear = dyn_cast<LinearOp>(user)) {
-      auto [weight, bias] =
-          foldNorm(b, userLoc, norm, linear.getWeight(), linear.getBias());
+      auto [weight, bias] = foldNorm(b, userLoc, norm, foldScale,
+                                     linear.getWeight(), linear.getBias());
       Value folded =
           LinearOp::create(b, userLoc, linear.getType(), rms, weight, bias);
       linear.getResult().replaceAllUsesWith(folded);
@@ -364,7 +396,7 @@ void rewriteNorm(LayerNormOp norm) {
     }
     auto ffn = cast<FfnOp>(user);
     auto [up, upBias] =
-        foldNorm(b, userLoc, norm, ffn.getUp(), ffn.getUpBias());
+        foldNorm(b, userLoc, norm, foldScale, ffn.getUp(), ffn.getUpBias());
     Value folded = FfnOp::create(b, userLoc, ffn.getType(), ffn.getKind(), rms,
                                  up, /*gate=*/Value(), /*gate_up=*/Value(),
                                  ffn.getDown(), upBias, ffn.getDownBias());

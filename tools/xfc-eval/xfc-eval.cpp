@@ -85,9 +85,17 @@ int main(int argc, char **argv) {
       return fail("cannot parse " + irPath);
   }
   if (!pipeline.empty()) {
+    // Parsed with its anchor: adding `builtin.module(...)` to a module pass
+    // manager would nest it, and the passes would run on no module at all.
+    mlir::FailureOr<mlir::OpPassManager> passes =
+        mlir::parsePassPipeline(pipeline, errs());
+    if (mlir::failed(passes))
+      return fail("pass pipeline failed");
+    if (passes->getOpAnchorName() != mlir::ModuleOp::getOperationName())
+      return fail("the pass pipeline must be anchored on builtin.module");
     mlir::PassManager pm(&ctx);
-    if (mlir::failed(mlir::parsePassPipeline(pipeline, pm, errs())) ||
-        mlir::failed(pm.run(*module)))
+    static_cast<mlir::OpPassManager &>(pm) = *passes;
+    if (mlir::failed(pm.run(*module)))
       return fail("pass pipeline failed");
   }
   auto forward = module->lookupSymbol<mlir::func::FuncOp>("forward");

@@ -173,5 +173,6 @@ struct BinaryLowering : OpConversionPattern<XFOp> {
 void lowering::populateElementwisePatterns(RewritePatternSet &patterns) {
   patterns.add<SiluLowering, GeluLowering, ConvertLowering,
                BinaryLowering<AddOp, arith::AddFOp>,
+               BinaryLowering<SubOp, arith::SubFOp>,
                BinaryLowering<MulOp, arith::MulFOp>>(patterns.getContext());
 }

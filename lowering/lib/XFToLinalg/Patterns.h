@@ -10,6 +10,7 @@ namespace mlir::xf::lowering {
 // One group per file, each a family of ops with one lowering strategy.
 void populateElementwisePatterns(RewritePatternSet &patterns);
 void populateNormalizationPatterns(RewritePatternSet &patterns);
+void populateReductionPatterns(RewritePatternSet &patterns);
 void populateContractionPatterns(RewritePatternSet &patterns);
 void populateShapePatterns(RewritePatternSet &patterns);
 void populatePositionPatterns(RewritePatternSet &patterns);

@@ -22,6 +22,7 @@ using namespace mlir::xf;
 void xf::populateXFToLinalgPatterns(RewritePatternSet &patterns) {
   lowering::populateElementwisePatterns(patterns);
   lowering::populateNormalizationPatterns(patterns);
+  lowering::populateReductionPatterns(patterns);
   lowering::populateContractionPatterns(patterns);
   lowering::populateShapePatterns(patterns);
   lowering::populatePositionPatterns(patterns);

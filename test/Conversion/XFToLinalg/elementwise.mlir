@@ -135,6 +135,24 @@ func.func @add_same_shape(%a: tensor<?x64xf32>, %b: tensor<?x64xf32>) -> tensor<
 
 // -----
 
+// Subtracting a per-row value, as centering a weight does: operands in
+// order, the row operand stretched along the columns.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d0, 0)>
+// CHECK-LABEL: func.func @sub_row(
+// CHECK-SAME: %[[A:.*]]: tensor<16x8xf32>, %[[M:.*]]: tensor<16x1xf32>)
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
+// CHECK-SAME: ins(%[[A]], %[[M]] : tensor<16x8xf32>, tensor<16x1xf32>)
+// CHECK: ^bb0(%[[L:.*]]: f32, %[[RR:.*]]: f32, %{{.*}}: f32):
+// CHECK: %[[D:.*]] = arith.subf %[[L]], %[[RR]] : f32
+// CHECK: linalg.yield %[[D]] : f32
+func.func @sub_row(%a: tensor<16x8xf32>, %m: tensor<16x1xf32>) -> tensor<16x8xf32> {
+  %0 = xf.sub %a, %m : (tensor<16x8xf32>, tensor<16x1xf32>) -> tensor<16x8xf32>
+  return %0 : tensor<16x8xf32>
+}
+
+// -----
+
 // CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-DAG: #[[SCALAR:.*]] = affine_map<(d0, d1) -> ()>
 // CHECK-LABEL: func.func @mul_rank0_scalar(

@@ -134,6 +134,22 @@ func.func @mul_bad_result_shape(%x: tensor<4x3xf32>, %y: tensor<3xf32>) -> tenso
 
 // -----
 
+func.func @sub_element_type(%x: tensor<4xf32>, %y: tensor<4xf16>) -> tensor<4xf32> {
+  // expected-error @+1 {{operands and result must have the same element type}}
+  %0 = xf.sub %x, %y : (tensor<4xf32>, tensor<4xf16>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @sub_not_broadcastable(%x: tensor<4x3xf32>, %y: tensor<4x1xf32>) -> tensor<4x4xf32> {
+  // expected-error @+1 {{result type '4x4' not broadcast compatible with broadcasted operands's shapes '4x3'}}
+  %0 = xf.sub %x, %y : (tensor<4x3xf32>, tensor<4x1xf32>) -> tensor<4x4xf32>
+  return %0 : tensor<4x4xf32>
+}
+
+// -----
+
 func.func @silu_type_mismatch(%x: tensor<4xf32>) -> tensor<4xf16> {
   // expected-error @+1 {{requires the same type for all operands and results}}
   %0 = "xf.silu"(%x) : (tensor<4xf32>) -> tensor<4xf16>
@@ -1183,4 +1199,72 @@ func.func @ffn_gate_up_shape(%x: tensor<?x8xf32>, %w: tensor<32x4xf32>, %wd: ten
   // expected-error @+1 {{gate_up weight must have shape [32, 8], got 'tensor<32x4xf32>'}}
   %0 = xf.ffn swiglu %x gate_up %w down %wd : (tensor<?x8xf32>, tensor<32x4xf32>, tensor<8x16xf32>) -> tensor<?x8xf32>
   return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// xf.reduce_mean
+//===----------------------------------------------------------------------===//
+
+func.func @reduce_mean_rank0(%x: tensor<f32>) -> tensor<f32> {
+  // expected-error @+1 {{input must have rank >= 1}}
+  %0 = xf.reduce_mean %x [0] : tensor<f32> -> tensor<f32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+func.func @reduce_mean_axis(%x: tensor<4x8xf32>) -> tensor<4x1xf32> {
+  // expected-error @+1 {{axis 2 is out of range for rank 2}}
+  %0 = xf.reduce_mean %x [2] : tensor<4x8xf32> -> tensor<4x1xf32>
+  return %0 : tensor<4x1xf32>
+}
+
+// -----
+
+func.func @reduce_mean_negative_axis(%x: tensor<4x8xf32>) -> tensor<4x1xf32> {
+  // expected-error @+1 {{axis -1 is out of range for rank 2}}
+  %0 = xf.reduce_mean %x [-1] : tensor<4x8xf32> -> tensor<4x1xf32>
+  return %0 : tensor<4x1xf32>
+}
+
+// -----
+
+func.func @reduce_mean_element_type(%x: tensor<4x8xf16>) -> tensor<4x1xf32> {
+  // expected-error @+1 {{input and result must have the same element type}}
+  %0 = xf.reduce_mean %x [1] : tensor<4x8xf16> -> tensor<4x1xf32>
+  return %0 : tensor<4x1xf32>
+}
+
+// -----
+
+func.func @reduce_mean_drops_axis(%x: tensor<4x8xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{result must keep the input's rank 2}}
+  %0 = xf.reduce_mean %x [1] : tensor<4x8xf32> -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @reduce_mean_empty(%x: tensor<4x0xf32>) -> tensor<4x1xf32> {
+  // expected-error @+1 {{cannot average an empty dimension}}
+  %0 = xf.reduce_mean %x [1] : tensor<4x0xf32> -> tensor<4x1xf32>
+  return %0 : tensor<4x1xf32>
+}
+
+// -----
+
+func.func @reduce_mean_axis_size(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
+  // expected-error @+1 {{result dimension 1 must be 1, got 8}}
+  %0 = xf.reduce_mean %x [1] : tensor<4x8xf32> -> tensor<4x8xf32>
+  return %0 : tensor<4x8xf32>
+}
+
+// -----
+
+func.func @reduce_mean_other_dim(%x: tensor<4x8xf32>) -> tensor<5x1xf32> {
+  // expected-error @+1 {{result dimension 0 must be 4, got 5}}
+  %0 = xf.reduce_mean %x [1] : tensor<4x8xf32> -> tensor<5x1xf32>
+  return %0 : tensor<5x1xf32>
 }

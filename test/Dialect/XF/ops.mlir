@@ -46,6 +46,22 @@ func.func @elementwise(%x: tensor<?x64xf32>, %y: tensor<64xf32>, %s: tensor<f32>
 
 // -----
 
+// CHECK-LABEL: func.func @sub_and_reduce_mean
+func.func @sub_and_reduce_mean(%w: tensor<16x8xf16>, %x: tensor<?x8xf32>) -> (tensor<16x8xf16>, tensor<?x1xf32>, tensor<1x8xf32>) {
+  // CHECK: %[[M:.*]] = xf.reduce_mean %{{.*}}[1] : tensor<16x8xf16> -> tensor<16x1xf16>
+  %m = xf.reduce_mean %w [1] : tensor<16x8xf16> -> tensor<16x1xf16>
+  // CHECK: xf.sub %{{.*}}, %[[M]] : (tensor<16x8xf16>, tensor<16x1xf16>) -> tensor<16x8xf16>
+  %c = xf.sub %w, %m : (tensor<16x8xf16>, tensor<16x1xf16>) -> tensor<16x8xf16>
+  // CHECK: xf.reduce_mean %{{.*}}[1] : tensor<?x8xf32> -> tensor<?x1xf32>
+  %r = xf.reduce_mean %x [1] : tensor<?x8xf32> -> tensor<?x1xf32>
+  // A dynamic axis averages over however many rows there are.
+  // CHECK: xf.reduce_mean %{{.*}}[0] : tensor<?x8xf32> -> tensor<1x8xf32>
+  %t = xf.reduce_mean %x [0] : tensor<?x8xf32> -> tensor<1x8xf32>
+  return %c, %r, %t : tensor<16x8xf16>, tensor<?x1xf32>, tensor<1x8xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @norms
 func.func @norms(%x: tensor<?x64xf32>, %g: tensor<64xf32>, %b: tensor<64xf32>) -> tensor<?x64xf32> {
   // CHECK: xf.rms_norm %{{.*}}, %{{.*}} eps = 9.99999997E-7 : tensor<?x64xf32>, tensor<64xf32>

@@ -123,6 +123,54 @@ def XFHoistWeightExpressions : Pass<"xf-hoist-weight-expressions",
   }];
 }
 
+def XFPreLayerNormToRmsNorm : Pass<"xf-prelayernorm-to-rmsnorm",
+                                   "::mlir::ModuleOp"> {
+  let summary = "Turn the LayerNorms of a Pre-LN transformer into RMSNorms";
+  let description = [{
+    In a Pre-LN transformer (GPT-2) the residual stream is read only by
+    LayerNorms, which remove its mean, and by the next residual add. This
+    pass centers every tensor written into the stream along the hidden
+    dimension: the rows of embedding tables (token and learned positions),
+    and the output dimension of the weights and biases of the projections
+    that write into it (attention output, FFN down, or `xf.ffn`'s down
+    weight). The stream is then zero-mean, each LayerNorm equals an RMSNorm
+    with the same epsilon and unit scale, and its gamma and beta fold into
+    the projections that read it: `W' = W diag(gamma)` and
+    `b' = b + W beta` (a bias is added where there was none). When those
+    weights are narrower than gamma (f16 weights, f32 norms), rounding
+    gamma into them would lose precision, so gamma stays the RMSNorm's
+    scale and only beta folds. The final LayerNorm folds into the LM head;
+    a head tied to the token embedding keeps reading the original table
+    while the lookup reads the centered one.
+
+    ```mlir
+    %h = xf.layer_norm %x, %g, %b eps = 1.0e-05 : ...
+    %y = xf.linear %h, %w, %c : ...
+    // becomes
+    %one = arith.constant dense<1.0> : tensor<64xf32>
+    %n = xf.rms_norm %x, %one eps = 1.0e-05 : ...
+    %ws = xf.mul %w, %g : ...
+    %cs = xf.linear %b, %w, %c : (tensor<64xf32>, ...) -> tensor<192xf32>
+    %y = xf.linear %n, %ws, %cs : ...
+    ```
+
+    The stream is followed across calls: the importer's shared layer
+    functions take it as an argument and return the next one, and the
+    rewrite of a function serves all its calls. Weights are rewritten with
+    ordinary xf ops (`xf.reduce_mean`, `xf.sub`, `xf.mul`, `xf.linear`);
+    `xf-hoist-weight-expressions` turns them into derived weights.
+
+    The pass changes nothing in a stream where the algebra does not hold,
+    and says why with a remark: a value in the stream read by anything but
+    a LayerNorm, a residual add, a call or a return (Post-LN blocks, for
+    one); a writer other than an embedding or a projection with float
+    weights; a LayerNorm read by anything but float projections or
+    `xf.ffn gelu` (a gated FFN has no bias for beta); or a model without
+    LayerNorms. Each refused stream gets one remark, on the op at fault.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
+
 def XFFuseMha : Pass<"xf-fuse-mha"> {
   let summary = "Fuse scaled-dot-product attention subgraphs into xf.attention";
   let description = [{
