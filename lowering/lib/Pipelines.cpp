@@ -5,6 +5,7 @@
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
@@ -26,12 +27,22 @@ void xf::buildLowerToLinalgPipeline(OpPassManager &pm) {
 
 void xf::buildLowerToLLVMPipeline(OpPassManager &pm) {
   buildLowerToLinalgPipeline(pm);
+  // Contractions become scf.forall tiles, run on the session's threads.
+  pm.addNestedPass<func::FuncOp>(createXFParallelizeContractions());
+  pm.addPass(createCanonicalizerPass());
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // A tile written through tensor.extract_slice and put back with
+  // tensor.parallel_insert_slice bufferizes to a copy between two equal
+  // subviews: CSE makes them one value and the canonicalizer drops the copy.
+  pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
   pm.addPass(createConvertLinalgToLoopsPass());
+  // Outermost foralls call the runtime's pool; nested ones become loops.
+  pm.addPass(createXFForallToParallelFor());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());

@@ -1,6 +1,7 @@
 //===- Model.cpp - Loading compiled models and running sessions -----------===//
 
 #include "xfrt/ModelABI.h"
+#include "xfrt/ThreadPool.h"
 #include "xfrt/xfrt.h"
 
 #include <cstdio>
@@ -11,6 +12,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <memory>
 #include <new>
 #include <string>
 #include <vector>
@@ -35,6 +37,7 @@ struct xfrt_session {
   std::vector<int32_t> positions;
   int64_t position = 0;
   std::string error;
+  std::unique_ptr<xfrt::ThreadPool> pool;
 };
 
 namespace {
@@ -146,11 +149,19 @@ std::string mapSidecar(const char *path, uint64_t expectedBytes,
 /// call still completes, from the heap).
 int forward(xfrt_session *s, const int32_t *tokens, int64_t n, float *logits) {
   uint64_t needed = 0;
-  XfmForwardArgs args = {tokens,           s->positions.data(),
-                         n,                s->position,
-                         s->caches.data(), s->model->weights,
-                         logits,           s->arena.data(),
-                         s->arena.size(),  &needed};
+  XfmForwardArgs args = {tokens,
+                         s->positions.data(),
+                         n,
+                         s->position,
+                         s->caches.data(),
+                         s->model->weights,
+                         logits,
+                         s->arena.data(),
+                         s->arena.size(),
+                         &needed,
+                         xfrt_pool_parallel_for,
+                         s->pool.get(),
+                         s->pool->threads()};
   int rc = s->model->forward(&args);
   if (rc == XFM_ARENA_TOO_SMALL)
     s->arena.resize(needed);
@@ -248,7 +259,6 @@ const uint8_t *xfrt_model_tokenizer(const xfrt_model *model, uint64_t *size) {
 
 xfrt_status xfrt_session_create(xfrt_model *model, int64_t maxContext,
                                 int threads, xfrt_session **session) {
-  (void)threads;
   *session = nullptr;
   if (maxContext < 0 || maxContext > model->context || threads < 0)
     return XFRT_ERROR_INVALID_ARGUMENT;
@@ -258,6 +268,7 @@ xfrt_status xfrt_session_create(xfrt_model *model, int64_t maxContext,
   try {
     s->model = model;
     s->context = maxContext ? maxContext : model->context;
+    s->pool = std::make_unique<xfrt::ThreadPool>(threads);
     // The compiled code addresses the cache with the model's context as
     // stride, so the buffer spans it whatever the session's limit.
     s->caches.assign(static_cast<size_t>(model->layers) * 2 * model->context *
@@ -282,6 +293,10 @@ xfrt_status xfrt_session_create(xfrt_model *model, int64_t maxContext,
 }
 
 void xfrt_session_free(xfrt_session *session) { delete session; }
+
+int xfrt_session_threads(const xfrt_session *session) {
+  return session->pool->threads();
+}
 
 xfrt_status xfrt_session_eval(xfrt_session *s, const int32_t *tokens,
                               int64_t n, float *logits) {

@@ -4,15 +4,19 @@
 // convention (memref descriptors, generic allocation functions, memrefCopy)
 // to the plain C interface of ModelABI.h. The generated object provides
 // `_mlir_ciface_forward` and the `xfm_*` metadata globals; the runtime maps
-// the `.xfc.weights` section and passes its address.
+// the `.xfc.weights` section and passes its address. Parallel loops of the
+// generated code call xfm_parallel_for, which hands them to the session's
+// thread pool for the current xfm_forward call.
 //
 //===----------------------------------------------------------------------===//
 
 #include "xfrt/ModelABI.h"
 #include "xfrt/xfrt.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <vector>
 
 namespace {
@@ -30,13 +34,41 @@ struct UnrankedMemRef {
   void *descriptor;
 };
 
-/// The per-call bump allocator behind the generated code's buffers.
+/// The per-call bump allocator behind the generated code's buffers. The
+/// bodies of parallel loops allocate from their caller's arena on other
+/// threads, hence the atomic bump and the lock around the (rare) overflow.
 struct Arena {
   uint8_t *base = nullptr;
-  uint64_t size = 0, used = 0;
+  uint64_t size = 0;
+  std::atomic<uint64_t> used{0};
+  std::mutex overflowLock;
   std::vector<void *> overflow; // heap blocks when the arena is too small
 };
+/// Each thread calling xfm_forward has its own arena (sessions may run
+/// concurrently on different threads); `currentArena` is the arena of the
+/// forward call this thread works for, also inside a pool worker.
 thread_local Arena arena;
+thread_local Arena *currentArena = &arena;
+
+/// The forward call running on this thread (null in pool workers, whose
+/// nested parallel loops run serially).
+thread_local const XfmForwardArgs *currentCall = nullptr;
+
+/// A parallel loop on its way through the pool: the generated body and the
+/// arena its allocations come from.
+struct ParallelLoop {
+  XfmParallelBody body;
+  void *ctx;
+  Arena *arena;
+};
+
+void runChunk(void *loop, int64_t begin, int64_t end) {
+  auto *l = static_cast<ParallelLoop *>(loop);
+  Arena *saved = currentArena;
+  currentArena = l->arena;
+  l->body(l->ctx, begin, end);
+  currentArena = saved;
+}
 
 template <int Rank> MemRef<Rank> contiguous(const void *data, const int64_t (&sizes)[Rank]) {
   MemRef<Rank> m;
@@ -67,12 +99,15 @@ extern const int64_t xfm_vocab_size;
 extern const uint64_t xfm_weights_bytes;
 
 void *_mlir_memref_to_llvm_alloc(uint64_t size) {
-  uint64_t start = (arena.used + 63) & ~uint64_t(63);
-  arena.used = start + size;
-  if (arena.used <= arena.size)
-    return arena.base + start;
-  void *block = std::aligned_alloc(64, (size + 63) & ~uint64_t(63));
-  arena.overflow.push_back(block);
+  Arena &a = *currentArena;
+  // Whole 64-byte blocks: the total is the same in any allocation order.
+  uint64_t bytes = (size + 63) & ~uint64_t(63);
+  uint64_t start = a.used.fetch_add(bytes, std::memory_order_relaxed);
+  if (start + bytes <= a.size)
+    return a.base + start;
+  void *block = std::aligned_alloc(64, bytes ? bytes : 64);
+  std::lock_guard<std::mutex> lock(a.overflowLock);
+  a.overflow.push_back(block);
   return block;
 }
 
@@ -114,6 +149,21 @@ void memrefCopy(int64_t elementSize, UnrankedMemRef *src, UnrankedMemRef *dst) {
   }
 }
 
+/// Called by the generated code for each outermost parallel loop: runs
+/// body(ctx, begin, end) over chunks of [0, n), on the session's threads
+/// when the current forward call has a pool, else on this thread.
+void xfm_parallel_for(int64_t n, XfmParallelBody body, void *ctx) {
+  if (n <= 0)
+    return;
+  const XfmForwardArgs *call = currentCall;
+  if (!call || !call->parallel_for || call->threads <= 1 || n == 1) {
+    body(ctx, 0, n);
+    return;
+  }
+  ParallelLoop loop = {body, ctx, currentArena};
+  call->parallel_for(call->pool, n, runChunk, &loop);
+}
+
 const XfmModelInfo *xfm_get_model_info(void) {
   static const XfmModelInfo info = {
       XFRT_ABI_VERSION,
@@ -127,7 +177,9 @@ const XfmModelInfo *xfm_get_model_info(void) {
 int xfm_forward(const XfmForwardArgs *args) {
   arena.base = args->arena;
   arena.size = args->arena_bytes;
-  arena.used = 0;
+  arena.used.store(0, std::memory_order_relaxed);
+  currentArena = &arena;
+  currentCall = args;
   int64_t n = args->n_tokens;
   int64_t tokenShape[1] = {n};
   MemRef<1> tokens = contiguous<1>(args->tokens, tokenShape);
@@ -145,7 +197,8 @@ int xfm_forward(const XfmForwardArgs *args) {
     for (int64_t v = 0; v < xfm_vocab_size; ++v)
       args->logits[t * xfm_vocab_size + v] =
           out[t * logits.strides[0] + v * logits.strides[1]];
-  *args->arena_needed = arena.used;
+  currentCall = nullptr;
+  *args->arena_needed = arena.used.load(std::memory_order_relaxed);
   for (void *block : arena.overflow)
     std::free(block);
   bool overflowed = !arena.overflow.empty();

@@ -11,8 +11,8 @@
 #include <cerrno>
 #include <cstddef>
 
-// AddressSanitizer owns malloc in sanitized builds; counting is off there.
-#ifndef __SANITIZE_ADDRESS__
+// The sanitizers own malloc in sanitized builds; counting is off there.
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 extern "C" {
 void *__libc_malloc(size_t);
 void *__libc_calloc(size_t, size_t);

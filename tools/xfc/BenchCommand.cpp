@@ -30,7 +30,12 @@ cl::opt<int64_t> generate("n", cl::desc("Generated tokens (0 skips tg)"),
                           cl::init(128), cl::sub(command));
 cl::opt<int> repetitions("r", cl::desc("Repetitions"), cl::init(5),
                          cl::sub(command));
-cl::opt<int> threads("t", cl::desc("Threads"), cl::init(1), cl::sub(command));
+cl::opt<int> threads("t",
+                     cl::desc("Threads to run on (0: one per available core)"),
+                     cl::init(0), cl::sub(command));
+// The alias takes the subcommand of the option it aliases.
+cl::alias threadsLong("threads", cl::desc("Alias for -t"),
+                      cl::aliasopt(threads));
 cl::opt<std::string> format_("o", cl::desc("Output: md, csv or json"),
                              cl::init("md"), cl::sub(command));
 
@@ -43,8 +48,8 @@ struct Result {
 int run() {
   if (format_ != "md" && format_ != "csv" && format_ != "json")
     return fail("unknown -o '" + format_ + "' (expected md, csv or json)");
-  if (prompt < 0 || generate < 0 || repetitions < 1)
-    return fail("-p and -n must not be negative and -r must be positive");
+  if (prompt < 0 || generate < 0 || repetitions < 1 || threads < 0)
+    return fail("-p, -n and -t must not be negative and -r must be positive");
   std::unique_ptr<LoadedModel> m = openModel(modelPath);
   if (!m)
     return 1;
@@ -55,6 +60,7 @@ int run() {
   if (!session)
     return fail("cannot create a session");
   xfrt_session *s = session.get();
+  int threadCount = xfrt_session_threads(s);
 
   std::vector<int32_t> tokens(std::max(prompt, generate));
   for (size_t i = 0; i < tokens.size(); ++i)
@@ -112,7 +118,7 @@ int run() {
                    modelPath.c_str(), results[i].test.c_str(),
                    static_cast<long long>(results[i].prompt),
                    static_cast<long long>(results[i].generated),
-                   threads.getValue(), results[i].mean, results[i].stddev,
+                   threadCount, results[i].mean, results[i].stddev,
                    i + 1 < results.size() ? "," : "");
     os << "]\n";
   } else if (format_ == "csv") {
@@ -120,13 +126,13 @@ int run() {
     for (const Result &r : results)
       os << format("%s,%s,%lld,%lld,%d,%.6f,%.6f\n", modelPath.c_str(),
                    r.test.c_str(), static_cast<long long>(r.prompt),
-                   static_cast<long long>(r.generated), threads.getValue(),
+                   static_cast<long long>(r.generated), threadCount,
                    r.mean, r.stddev);
   } else {
     os << "| model | threads | test | t/s |\n| --- | ---: | ---: | ---: |\n";
     for (const Result &r : results)
       os << format("| %s | %d | %s | %.2f ± %.2f |\n", modelPath.c_str(),
-                   threads.getValue(), r.test.c_str(), r.mean, r.stddev);
+                   threadCount, r.test.c_str(), r.mean, r.stddev);
   }
   return 0;
 }

@@ -34,12 +34,19 @@ cl::opt<int64_t> context("ctx", cl::desc("Tokens per chunk"), cl::init(512),
                          cl::sub(command));
 cl::opt<int64_t> maxChunks("chunks", cl::desc("At most this many chunks"),
                            cl::init(-1), cl::sub(command));
-cl::opt<int> threads("t", cl::desc("Threads"), cl::init(1), cl::sub(command));
+cl::opt<int> threads("t",
+                     cl::desc("Threads to run on (0: one per available core)"),
+                     cl::init(0), cl::sub(command));
+// The alias takes the subcommand of the option it aliases.
+cl::alias threadsLong("threads", cl::desc("Alias for -t"),
+                      cl::aliasopt(threads));
 cl::opt<std::string> tokensOut(
     "tokens-out", cl::desc("Write the token ids used here, for testing"),
     cl::sub(command));
 
 int run() {
+  if (threads < 0)
+    return fail("-t must not be negative");
   std::unique_ptr<LoadedModel> m = openModel(modelPath);
   if (!m)
     return 1;

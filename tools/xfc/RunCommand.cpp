@@ -42,7 +42,12 @@ cl::opt<float> topP("top-p", cl::desc("Top-p (1: off)"), cl::init(0.95f),
                     cl::sub(command));
 cl::opt<uint64_t> seed("seed", cl::desc("Sampling seed"), cl::init(0),
                        cl::sub(command));
-cl::opt<int> threads("t", cl::desc("Threads"), cl::init(1), cl::sub(command));
+cl::opt<int> threads("t",
+                     cl::desc("Threads to run on (0: one per available core)"),
+                     cl::init(0), cl::sub(command));
+// The alias takes the subcommand of the option it aliases.
+cl::alias threadsLong("threads", cl::desc("Alias for -t"),
+                      cl::aliasopt(threads));
 cl::opt<std::string> logitsOut(
     "logits-out",
     cl::desc("Write every position's logits (raw f32) here, for testing"),
@@ -52,6 +57,8 @@ cl::opt<std::string> idsOut("ids-out",
                             cl::sub(command));
 
 int run() {
+  if (threads < 0)
+    return fail("-t must not be negative");
   std::string error;
   std::unique_ptr<LoadedModel> m = openModel(modelPath);
   if (!m)
@@ -130,8 +137,9 @@ int run() {
               << (i < ids.size() ? ids[i] : generated[i - ids.size()]);
     idsFile << "\n";
   }
-  errs() << format("prefill: %zu tokens, %.1f tokens/s\n", ids.size(),
-                   ids.size() / std::max(prefillSeconds, 1e-9));
+  errs() << format("prefill: %zu tokens, %.1f tokens/s (threads: %d)\n",
+                   ids.size(), ids.size() / std::max(prefillSeconds, 1e-9),
+                   xfrt_session_threads(session));
   if (count > 1)
     errs() << format("decode: %lld tokens, %.1f tokens/s\n",
                      static_cast<long long>(count - 1),

@@ -30,6 +30,13 @@ typedef struct XfmModelInfo {
   uint64_t weights_bytes;
 } XfmModelInfo;
 
+/* The iterations [begin, end) of a parallel loop of the generated code. */
+typedef void (*XfmParallelBody)(void *ctx, int64_t begin, int64_t end);
+/* Runs body over disjoint ranges that together cover [0, n), possibly on
+ * several threads, and returns when all have returned. */
+typedef void (*XfmParallelFor)(void *pool, int64_t n, XfmParallelBody body,
+                               void *ctx);
+
 typedef struct XfmForwardArgs {
   const int32_t *tokens;    /* n_tokens ids */
   const int32_t *positions; /* n_tokens absolute positions */
@@ -44,6 +51,12 @@ typedef struct XfmForwardArgs {
   uint8_t *arena;
   uint64_t arena_bytes;
   uint64_t *arena_needed;
+  /* The session's thread pool: the model's parallel loops (the stub's
+   * xfm_parallel_for) call parallel_for(pool, ...) during this call. With
+   * parallel_for NULL or threads <= 1 they run on the calling thread. */
+  XfmParallelFor parallel_for;
+  void *pool;
+  int32_t threads;
 } XfmForwardArgs;
 
 enum { XFM_OK = 0, XFM_ARENA_TOO_SMALL = 1 };

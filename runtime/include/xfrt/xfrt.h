@@ -18,7 +18,7 @@ extern "C" {
 
 /* Bumped whenever the layout of a compiled model's metadata, weights or entry
  * points changes; a model built for another ABI version is refused. */
-#define XFRT_ABI_VERSION 1
+#define XFRT_ABI_VERSION 2
 
 /* The runtime's version string, for example "0.1.0". */
 const char *xfrt_version(void);
@@ -63,11 +63,14 @@ const uint8_t *xfrt_model_tokenizer(const xfrt_model *model, uint64_t *size);
  * a step: evaluating tokens afterwards allocates nothing. `max_context`
  * limits the tokens it holds (0: the model's context; more than the model
  * was compiled for is XFRT_ERROR_INVALID_ARGUMENT). Sessions are
- * independent. `threads` is accepted for the coming thread pool; steps run
- * on the calling thread today. */
+ * independent. A session runs the model's parallel loops on `threads`
+ * threads (0: one per core the process may use): the caller and threads - 1
+ * workers started here, bound to cores, and joined by xfrt_session_free. */
 xfrt_status xfrt_session_create(xfrt_model *model, int64_t max_context,
                                 int threads, xfrt_session **session);
 void xfrt_session_free(xfrt_session *session);
+/* The threads the session's steps run on, the caller included. */
+int xfrt_session_threads(const xfrt_session *session);
 
 /* Runs `n` tokens after those already in the cache (a prefill for n > 1, a
  * decode step for n = 1) and writes their logits, n x vocab_size floats, to

@@ -93,4 +93,126 @@ def XFExportEntryPoints : Pass<"xf-export-entry-points", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def XFParallelizeContractions
+    : Pass<"xf-parallelize-contractions", "::mlir::func::FuncOp"> {
+  let summary = "Tile the parallel dimensions of contractions with scf.forall";
+  let description = [{
+    Tiles each large `linalg` contraction on tensors (the `linalg.generic`s
+    that `convert-xf-to-linalg` makes of `xf.linear` and `xf.matmul`: loops
+    whose indexing maps are a contraction, as `linalg::inferContractionDims`
+    sees them) into an `scf.forall` whose iterations can run on different
+    threads: batch dimensions with tiles of 1, the output-feature (`n`)
+    dimension into chunks, and neither rows (`m`) nor the reduction (`k`),
+    so every tile reads its own slice of the weights. The producer of the
+    accumulator (the zero fill or the bias broadcast) is fused into the
+    loop, so each tile also initializes its own part of the result.
+
+    The number of `n` chunks aims at `chunks` tiles per contraction, with
+    tiles of a multiple of `min-tile` elements; the thread pool splits the
+    tiles statically over its threads. Contractions of fewer than
+    `min-work` multiply-adds (dynamic sizes counted as 1), those with a
+    dynamic `n` and no batch dimension, and those already inside an
+    `scf.forall` are left alone.
+
+    Example (`n` = 256, `chunks` = 64, `min-tile` = 16):
+
+    ```mlir
+    %r = linalg.generic {... ["parallel", "parallel", "reduction"]}
+           ins(%x, %w : tensor<?x512xf32>, tensor<256x512xf32>)
+           outs(%fill : tensor<?x256xf32>)
+    // becomes
+    %r = scf.forall (%j) = (0) to (256) step (16)
+           shared_outs(%o = %empty) -> (tensor<?x256xf32>) {
+      %ws = tensor.extract_slice %w[%j, 0] [16, 512] [1, 1]
+      %os = tensor.extract_slice %o[0, %j] [%m, 16] [1, 1]
+      %f = linalg.fill ins(%zero : f32) outs(%os : tensor<?x16xf32>)
+      %t = linalg.generic ... ins(%x, %ws) outs(%f)
+      scf.forall.in_parallel {
+        tensor.parallel_insert_slice %t into %o[0, %j] [%m, 16] [1, 1]
+      }
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect"
+  ];
+  let options = [
+    Option<"chunks", "chunks", "int64_t", /*default=*/"64",
+           "Tiles to aim for per contraction (the pool splits them over "
+           "its threads)">,
+    Option<"minTile", "min-tile", "int64_t", /*default=*/"16",
+           "Tiles along n are a multiple of this many elements (a vector "
+           "width)">,
+    Option<"minWork", "min-work", "int64_t", /*default=*/"4096",
+           "Contractions with fewer multiply-adds stay serial: a dispatch "
+           "would cost more than it saves">
+  ];
+}
+
+def XFForallToParallelFor
+    : Pass<"xf-forall-to-parallel-for", "::mlir::ModuleOp"> {
+  let summary = "Run the outermost scf.forall loops on the runtime's threads";
+  let description = [{
+    Replaces every outermost `scf.forall` (bufferized: no results) with a
+    call of the model stub's
+
+    ```c
+    void xfm_parallel_for(int64_t n,
+                          void (*body)(void *ctx, int64_t begin, int64_t end),
+                          void *ctx);
+    ```
+
+    which runs `body` over chunks of [0, n) on the session's thread pool
+    (`runtime/include/xfrt/ModelABI.h`). `n` is the product of the loop's
+    trip counts. The loop body is outlined into a private function
+    `<parent>_forall<i>(!llvm.ptr, i64, i64)` that walks its chunk of the
+    linearized iteration space, recovering each induction variable by
+    division and remainder. The values the body uses from above (memrefs
+    as their LLVM descriptors, scalars, dynamic bounds and steps) are
+    stored into a stack struct in the caller, whose address is `ctx`;
+    constants are cloned into the body instead. Foralls nested inside an
+    outlined body become serial `scf.for` nests: only the outermost loop is
+    parallel.
+
+    Memref values cross into and out of the context struct through
+    `builtin.unrealized_conversion_cast`s to their LLVM descriptor types
+    (computed with the same `LLVMTypeConverter` options as the memref
+    lowering), which `reconcile-unrealized-casts` removes at the end of the
+    LLVM conversion.
+
+    Example:
+
+    ```mlir
+    func.func @f(%a: memref<?xf32>, %n: index) {
+      scf.forall (%i) in (%n) {
+        memref.store %c, %a[%i] : memref<?xf32>
+      }
+      return
+    }
+    // becomes
+    func.func @f(%a: memref<?xf32>, %n: index) {
+      %ctx = llvm.alloca ... x !llvm.struct<(struct<(ptr, ptr, i64, ...)>, i64)>
+      ... llvm.insertvalue / llvm.store of %a and %n
+      %body = constant @f_forall0 : (!llvm.ptr, i64, i64) -> ()
+      call @xfm_parallel_for(%count, %body, %ctx)
+      return
+    }
+    func.func private @f_forall0(%ctx: !llvm.ptr, %begin: i64, %end: i64) {
+      ... llvm.load %ctx, llvm.extractvalue, unrealized casts back ...
+      scf.for %i = %b to %e step %c1 { memref.store %c, %a[%i] }
+      return
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::func::FuncDialect", "::mlir::LLVM::LLVMDialect",
+    "::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"
+  ];
+  let options = [
+    Option<"callee", "callee", "std::string", /*default=*/"\"xfm_parallel_for\"",
+           "The runtime function that runs an outlined body over [0, n)">
+  ];
+}
+
 #endif // XFC_LOWERING_PASSES_TD
