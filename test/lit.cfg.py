@@ -26,5 +26,6 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 
 # Tools: FileCheck and friends from LLVM 22, xfc-opt and xfc from this build.
 tool_dirs = [config.xfc_tools_dir, config.llvm_tools_dir]
-tools = ["xfc-opt", "xfc", "xfc-eval", "mlir-opt", "llvm-readelf", "llvm-nm", "llvm-size"]
+tools = ["xfc-opt", "xfc", "xfc-eval", "mlir-opt", "mlir-translate", "llc",
+         "llvm-readelf", "llvm-nm", "llvm-size"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)

@@ -15,7 +15,10 @@
 using namespace mlir;
 
 void xf::buildLowerToLinalgPipeline(OpPassManager &pm) {
-  // Fused ops take the fine-grained path until their kernels land.
+  // xf.attention has its kernel (which appends to the KV cache, so it runs
+  // before xf-lower-kv-cache); xf.ffn, and any attention the kernel does not
+  // cover, take the fine-grained path.
+  pm.addPass(createXFLowerAttention());
   pm.addPass(createXFDecomposeFused());
   pm.addPass(createXFBindWeights());
   pm.addPass(createXFLowerKVCache());
@@ -46,6 +49,11 @@ void xf::buildLowerToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
+  // The attention kernel's horizontal sums may be reassociated (a tree
+  // instead of 16 dependent additions).
+  ConvertVectorToLLVMPassOptions vectorOptions;
+  vectorOptions.reassociateFPReductions = true;
+  pm.addPass(createConvertVectorToLLVMPass(vectorOptions));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createArithToLLVMConversionPass());

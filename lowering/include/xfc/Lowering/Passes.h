@@ -14,9 +14,15 @@ namespace mlir::xf {
 /// Patterns lowering fine-grained xf ops to linalg/tensor/arith/math.
 void populateXFToLinalgPatterns(RewritePatternSet &patterns);
 
+/// The pattern lowering xf.attention to the flash-attention kernel
+/// (xf-lower-attention, with its options).
+void populateLowerAttentionPatterns(RewritePatternSet &patterns,
+                                    const XFLowerAttentionOptions &options);
+
 /// The lowering stages, as named pipelines:
-///   xf-lower-to-linalg: decompose fused ops, bind weights, lower KV caches,
-///                       convert xf to linalg (the `--emit=linalg` stage);
+///   xf-lower-to-linalg: decompose xf.ffn, lower xf.attention to its kernel,
+///                       bind weights, lower KV caches, convert xf to
+///                       linalg (the `--emit=linalg` stage);
 ///   xf-lower-to-llvm:   all of the above, then bufferize and lower to the
 ///                       LLVM dialect (the `--emit=llvm-mlir` stage).
 void buildLowerToLinalgPipeline(OpPassManager &pm);

@@ -35,6 +35,82 @@ def ConvertXFToLinalg : Pass<"convert-xf-to-linalg"> {
   ];
 }
 
+def XFLowerAttention : Pass<"xf-lower-attention"> {
+  let summary = "Lower xf.attention to a flash-attention kernel";
+  let description = [{
+    Rewrites each `xf.attention` into a tiled kernel on tensors that never
+    materializes the `[heads, tokens, kv_tokens]` score matrix: keys are
+    visited in blocks of 16 with an online softmax (a running maximum and
+    sum per query row, the accumulator rescaled when the maximum grows), so
+    memory stays linear in the sequence length. Arithmetic is in f32 with
+    `head_dim` along `vector<16xf32>` lanes (a masked tail for head_dim not
+    a multiple of 16); f16/bf16 operands are widened on load.
+
+    The queries that share a KV head (grouped-query attention) form the
+    rows of one block, so each key and value row is loaded once per block;
+    `accumulator-vectors` bounds the rows. Two paths:
+
+    * prefill (several tokens): an `scf.forall` over (head groups, token
+      blocks) writes disjoint tiles of the result;
+    * decode (one token): an `scf.forall` over (head groups, KV blocks of
+      `decode-kv-block` keys) computes partial (max, sum, accumulator)
+      triples, which a second `scf.forall` over heads combines
+      (split-K, "flash decoding").
+
+    With a dynamic token count both are emitted one after the other, and
+    the token count sets their trip counts (the path not taken runs no
+    iteration), so each loop writes the one result buffer in place.
+
+    With `cache %c at %pos`, the new rows are appended with `xf.kv_append`
+    (converted to the cache's element type first) and the kernel reads the
+    cache through `xf.kv_read` in the cache's element type, which
+    `xf-lower-kv-cache` turns into an in-place view: nothing is copied.
+    Run it before `xf-lower-kv-cache` and `convert-xf-to-linalg`. Element
+    types other than f16, bf16 and f32 keep the op (for
+    `xf-decompose-fused`).
+
+    Example:
+
+    ```mlir
+    %o = xf.attention %q, %k, %v causal
+           : tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32>
+             -> tensor<?x8x64xf32>
+    // becomes (schematically)
+    %one = arith.cmpi eq, %tokens, %c1 : index
+    %blocks = arith.select %one, %kv_blocks, %c0 : index
+    %part:2 = scf.forall (%g, %b) in (2, %blocks) shared_outs(...) {
+      scf.for %j = %begin to %end step %c16
+          iter_args(%max = ..., %sum = ..., %acc0 = ...) -> (f32, f32, ...)
+      ...
+    }
+    %heads = arith.select %one, %c8, %c0 : index
+    %d = scf.forall (%h) in (%heads) shared_outs(%o = %empty) { combine }
+    %token_blocks = arith.select %one, %c0, %n : index
+    %r = scf.forall (%g, %t) in (2, %token_blocks) shared_outs(%o = %d) {
+      scf.for %j = %c0 to %end step %c16 iter_args(...) { ... }
+      ...
+    }
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect"
+  ];
+  let options = [
+    Option<"decodeKvBlock", "decode-kv-block", "int64_t", /*default=*/"256",
+           "Keys per parallel block of the decode (one-token) path">,
+    Option<"accumulatorVectors", "accumulator-vectors", "int64_t",
+           /*default=*/"32",
+           "Budget of vector<16xf32> accumulators per block (query rows "
+           "times head_dim / 16); sets how many query rows share each key "
+           "load">,
+    Option<"approximateExp", "approximate-exp", "bool", /*default=*/"true",
+           "Evaluate the kernel's exponentials with upstream's f32 "
+           "polynomial approximation instead of a libm call per element">
+  ];
+}
+
 def XFBindWeights : Pass<"xf-bind-weights", "::mlir::ModuleOp"> {
   let summary = "Place weights in one blob and read them through its address";
   let description = [{

@@ -1,0 +1,143 @@
+//===- LowerAttention.cpp - xf.attention to the flash-attention kernel ----===//
+//
+// The pattern resolves the op's KV cache (append the new rows, read the
+// cache in place) and hands the rest to the kernel builder.
+//
+//===----------------------------------------------------------------------===//
+
+#include "AttentionKernel.h"
+
+#include "xfc/Dialect/XF/IR/XFDialect.h"
+#include "xfc/Lowering/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/WalkPatternRewriteDriver.h"
+
+namespace mlir::xf {
+#define GEN_PASS_DEF_XFLOWERATTENTION
+#include "xfc/Lowering/Passes.h.inc"
+} // namespace mlir::xf
+
+using namespace mlir;
+using namespace mlir::xf;
+
+namespace {
+
+RankedTensorType withElementType(Value value, Type element) {
+  return cast<RankedTensorType>(value.getType()).clone(element);
+}
+
+struct LowerAttention : OpRewritePattern<AttentionOp> {
+  LowerAttention(MLIRContext *ctx, kernels::AttentionKernelOptions options)
+      : OpRewritePattern(ctx), options(options) {}
+
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    Type element = op.getQuery().getType().getElementType();
+    Value cache = op.getCache();
+    Type cacheElement =
+        cache ? cast<KVCacheType>(cache.getType()).getElementType() : element;
+    if (!kernels::isSupportedElementType(element) ||
+        !kernels::isSupportedElementType(cacheElement))
+      return rewriter.notifyMatchFailure(op, "no kernel for this element type");
+
+    Location loc = op.getLoc();
+    kernels::AttentionKernelInputs in;
+    in.query = op.getQuery();
+    in.causal = op.getCausal();
+    in.scale = op.getEffectiveScale();
+    if (cache) {
+      // Append the new rows in the cache's type, then attend to the whole
+      // prefix read in place; the kernel widens elements as it loads them.
+      Value keys = op.getKey(), values = op.getValue();
+      if (element != cacheElement) {
+        keys = ConvertOp::create(rewriter, loc,
+                                 withElementType(keys, cacheElement), keys);
+        values = ConvertOp::create(rewriter, loc,
+                                   withElementType(values, cacheElement),
+                                   values);
+      }
+      KVAppendOp::create(rewriter, loc, cache, op.getPosition(), keys, values);
+      Value tokens = tensor::DimOp::create(rewriter, loc, op.getQuery(), 0);
+      Value length =
+          arith::AddIOp::create(rewriter, loc, op.getPosition(), tokens);
+      auto cacheType = cast<KVCacheType>(cache.getType());
+      auto rowsType = RankedTensorType::get(
+          {ShapedType::kDynamic, cacheType.getKvHeads(), cacheType.getHeadDim()},
+          cacheElement);
+      auto read =
+          KVReadOp::create(rewriter, loc, rowsType, rowsType, cache, length);
+      in.key = read.getKeys();
+      in.value = read.getValues();
+      in.kvLength = length;
+      in.offset = op.getPosition();
+    } else {
+      in.key = op.getKey();
+      in.value = op.getValue();
+      in.kvLength = tensor::DimOp::create(rewriter, loc, op.getKey(), 0);
+      in.offset = arith::ConstantIndexOp::create(rewriter, loc, 0);
+    }
+    rewriter.replaceOp(op,
+                       kernels::buildAttentionKernel(rewriter, loc, in, options));
+    return success();
+  }
+
+  kernels::AttentionKernelOptions options;
+};
+
+struct XFLowerAttentionPass
+    : xf::impl::XFLowerAttentionBase<XFLowerAttentionPass> {
+  using XFLowerAttentionBase::XFLowerAttentionBase;
+
+  void runOnOperation() override {
+    if (decodeKvBlock < 1 || accumulatorVectors < 1) {
+      getOperation()->emitError()
+          << "xf-lower-attention: decode-kv-block and accumulator-vectors "
+             "must be positive";
+      return signalPassFailure();
+    }
+    // Exponentials that exist before belong to someone else.
+    DenseSet<Operation *> earlier;
+    getOperation()->walk([&](math::ExpOp op) { earlier.insert(op); });
+
+    RewritePatternSet patterns(&getContext());
+    populateLowerAttentionPatterns(patterns, {decodeKvBlock,
+                                              accumulatorVectors,
+                                              approximateExp});
+    walkAndApplyPatterns(getOperation(), std::move(patterns));
+
+    if (!approximateExp)
+      return;
+    SmallVector<Operation *> created;
+    getOperation()->walk([&](math::ExpOp op) {
+      if (!earlier.contains(op))
+        created.push_back(op);
+    });
+    RewritePatternSet approximations(&getContext());
+    populateMathPolynomialApproximationPatterns(
+        approximations,
+        [](StringRef name) { return name == math::ExpOp::getOperationName(); });
+    GreedyRewriteConfig config;
+    config.setStrictness(GreedyRewriteStrictness::ExistingOps);
+    if (failed(applyOpPatternsGreedily(created, std::move(approximations),
+                                       config)))
+      return signalPassFailure();
+  }
+};
+
+} // namespace
+
+void xf::populateLowerAttentionPatterns(RewritePatternSet &patterns,
+                                        const XFLowerAttentionOptions &options) {
+  kernels::AttentionKernelOptions kernel;
+  kernel.decodeKvBlock = options.decodeKvBlock;
+  kernel.accumulatorVectors = options.accumulatorVectors;
+  patterns.add<LowerAttention>(patterns.getContext(), kernel);
+}
