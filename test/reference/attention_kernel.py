@@ -240,7 +240,8 @@ def reference(q, k, v, causal, offset, scale):
 
 def run_case(lib, c, rng, repeat=1):
     """Runs case `c` `repeat` times; returns the check's errors, the error,
-    the fastest time and the peak RSS (MiB) during the calls."""
+    the fastest (wall, CPU) times and the peak RSS (MiB) during the
+    calls."""
     t = c.get("dtype", "f32")
     tokens, heads, kvh, dim = (c["tokens"], c["heads"], c["kv_heads"],
                                c["head_dim"])
@@ -263,9 +264,10 @@ def run_case(lib, c, rng, repeat=1):
         args += [ctypes.byref(cache_ref), ctypes.c_int64(pos)]
     seconds = []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         fn(*args)  # appending the same rows again leaves the same cache
-        seconds.append(time.perf_counter() - start)
+        seconds.append((time.perf_counter() - start,
+                        time.process_time() - cpu))
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     out = load(from_memref(result, MLIR_TYPES[t], (tokens, heads, dim)), t)
 
@@ -291,7 +293,7 @@ def run_case(lib, c, rng, repeat=1):
     if not np.isfinite(out).all() or err > tol:
         errors.append("max error %.3g relative to max |ref| (tolerance %g)"
                       % (err, tol))
-    return errors, err, min(seconds), rss
+    return errors, err, tuple(map(min, zip(*seconds))), rss
 
 
 def build(tools, work, pipeline, cases):
@@ -330,8 +332,10 @@ def main():
     ap.add_argument("--cases", help="comma-separated case names")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--bench", type=int, metavar="TOKENS",
-                    help="instead, time one causal prefill of TOKENS tokens "
-                    "from position 0 (--shape heads,kv_heads,head_dim)")
+                    help="instead, time causal attention of TOKENS new tokens "
+                    "at --position of a cache just large enough (--shape "
+                    "heads,kv_heads,head_dim)")
+    ap.add_argument("--position", type=int, default=0)
     ap.add_argument("--shape", default="32,4,64")
     ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
@@ -341,7 +345,8 @@ def main():
         heads, kv_heads, head_dim = map(int, args.shape.split(","))
         cases = [dict(name="bench", tokens=args.bench, heads=heads,
                       kv_heads=kv_heads, head_dim=head_dim, causal=True,
-                      cache=(args.bench, 0, "f32"))]
+                      cache=(args.position + args.bench, args.position,
+                             "f32"))]
     elif args.cases:
         names = args.cases.split(",")
         cases = [c for c in CASES if c["name"] in names]
@@ -353,8 +358,9 @@ def main():
         errors, err, seconds, rss = run_case(
             lib, c, rng, args.repeat if args.bench else 1)
         if args.bench:
-            print("tokens %d: %.4f s, peak RSS %.0f MiB, max error %.2e"
-                  % (c["tokens"], seconds, rss, err))
+            print("tokens %d at %d: %.4f s (CPU %.4f s), peak RSS %.0f MiB, "
+                  "max error %.2e" % (c["tokens"], args.position, seconds[0],
+                                      seconds[1], rss, err))
         else:
             print("%-24s %s  max error %.2e" % (c["name"],
                   "FAIL" if errors else "ok", err))
