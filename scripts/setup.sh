@@ -16,6 +16,9 @@ PACKAGES=(
   nlohmann-json3-dev
   # libFuzzer targets (ctest -L fuzz) and sanitizer builds.
   clang libclang-rt-14-dev
+  # Compiles the kernel library to LLVM 22 bitcode that the compiler links
+  # into each model.
+  clang-22
 )
 
 missing=()

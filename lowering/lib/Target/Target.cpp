@@ -2,6 +2,8 @@
 
 #include "xfc/Lowering/Target.h"
 
+#include "Kernels.h"
+
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
@@ -79,6 +81,8 @@ mlir::LogicalResult xfc::emitMachineCode(mlir::ModuleOp module,
   }
   llvmModule->setTargetTriple(triple);
   llvmModule->setDataLayout(machine->createDataLayout());
+  if (!linkKernels(*llvmModule, error))
+    return mlir::failure();
   auto optimize = mlir::makeOptimizingTransformer(target.optLevel,
                                                   /*sizeLevel=*/0,
                                                   machine.get());

@@ -1,0 +1,238 @@
+/*===- Linear.c - y = x W^T + b over packed weights -----------------------===*
+ *
+ * One entry point, xfk_linear, for every weight encoding. With a constant
+ * `kind` (as the compiler emits it) the dispatch folds away once the
+ * bitcode is inlined into a model. The AVX-512 path is compiled with target
+ * attributes so one library serves every CPU; xfk_cpu_isa() picks the path.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "xfk/Kernels.h"
+
+#include <string.h>
+
+/*===----------------------------------------------------------------------===*
+ * Portable path
+ *===----------------------------------------------------------------------===*/
+
+static float halfToFloat(uint16_t h) {
+  uint32_t sign = (uint32_t)(h >> 15) << 31, exp = (h >> 10) & 31,
+           mant = h & 1023, bits;
+  if (exp == 0) {
+    if (mant == 0) {
+      bits = sign;
+    } else { /* subnormal: normalize */
+      exp = 127 - 15 + 1;
+      while (!(mant & 1024)) {
+        mant <<= 1;
+        --exp;
+      }
+      bits = sign | (exp << 23) | ((mant & 1023) << 13);
+    }
+  } else if (exp == 31) {
+    bits = sign | 0x7f800000u | (mant << 13);
+  } else {
+    bits = sign | ((exp + 127 - 15) << 23) | (mant << 13);
+  }
+  float f;
+  memcpy(&f, &bits, 4);
+  return f;
+}
+
+static uint16_t load16(const uint8_t *p) {
+  uint16_t v;
+  memcpy(&v, p, 2);
+  return v;
+}
+
+/* Row `row`'s K weights as floats. */
+static void decodeRow(int64_t kind, const uint8_t *row, int64_t K,
+                      float *out) {
+  switch (kind) {
+  case XFK_W_F32:
+    memcpy(out, row, (size_t)K * 4);
+    return;
+  case XFK_W_F16:
+    for (int64_t k = 0; k < K; ++k)
+      out[k] = halfToFloat(load16(row + 2 * k));
+    return;
+  case XFK_W_BF16:
+    for (int64_t k = 0; k < K; ++k) {
+      uint32_t bits = (uint32_t)load16(row + 2 * k) << 16;
+      memcpy(&out[k], &bits, 4);
+    }
+    return;
+  case XFK_W_Q8_0:
+    for (int64_t b = 0; b < K / 32; ++b) {
+      const uint8_t *block = row + 34 * b;
+      float d = halfToFloat(load16(block));
+      for (int j = 0; j < 32; ++j)
+        out[32 * b + j] = (float)(int8_t)block[2 + j] * d;
+    }
+    return;
+  case XFK_W_Q4_0:
+    for (int64_t b = 0; b < K / 32; ++b) {
+      const uint8_t *block = row + 18 * b;
+      float d = halfToFloat(load16(block));
+      for (int j = 0; j < 16; ++j) {
+        out[32 * b + j] = (float)((block[2 + j] & 15) - 8) * d;
+        out[32 * b + j + 16] = (float)((block[2 + j] >> 4) - 8) * d;
+      }
+    }
+    return;
+  }
+}
+
+static void linearGeneric(int64_t kind, const float *x, int64_t ldx,
+                          const uint8_t *w, int64_t ldw, const float *bias,
+                          float *y, int64_t ldy, int64_t M, int64_t K,
+                          int64_t n0, int64_t n1) {
+  float row[512];
+  for (int64_t n = n0; n < n1; ++n) {
+    float acc[64];
+    for (int64_t m0 = 0; m0 < M; m0 += 64) {
+      int64_t mb = M - m0 < 64 ? M - m0 : 64;
+      for (int64_t i = 0; i < mb; ++i)
+        acc[i] = bias ? bias[n] : 0.0f;
+      /* K in chunks the stack buffer holds (block formats: whole blocks). */
+      for (int64_t k0 = 0; k0 < K; k0 += 512) {
+        int64_t kb = K - k0 < 512 ? K - k0 : 512;
+        int64_t offset = kind == XFK_W_F32    ? 4 * k0
+                         : kind == XFK_W_Q8_0 ? 34 * (k0 / 32)
+                         : kind == XFK_W_Q4_0 ? 18 * (k0 / 32)
+                                              : 2 * k0;
+        decodeRow(kind, w + n * ldw + offset, kb, row);
+        for (int64_t i = 0; i < mb; ++i) {
+          const float *xr = x + (m0 + i) * ldx + k0;
+          float s = 0.0f;
+          for (int64_t k = 0; k < kb; ++k)
+            s += xr[k] * row[k];
+          acc[i] += s;
+        }
+      }
+      for (int64_t i = 0; i < mb; ++i)
+        y[(m0 + i) * ldy + (n - n0)] = acc[i];
+    }
+  }
+}
+
+/*===----------------------------------------------------------------------===*
+ * AVX-512 path
+ *===----------------------------------------------------------------------===*/
+
+#include <immintrin.h>
+
+#define XFK_AVX512                                                             \
+  __attribute__((target("avx512f,avx512bw,avx512vl,f16c,fma")))
+#define XFK_INLINE static inline __attribute__((always_inline))
+
+/* Weights [k, k + 16) of a row as floats (lanes past K are zero for the
+ * float formats; block formats have K a multiple of 32). */
+XFK_AVX512 XFK_INLINE __m512 loadWeights(int64_t kind, const uint8_t *row,
+                                         int64_t k, __mmask16 mask) {
+  switch (kind) {
+  case XFK_W_F32:
+    return _mm512_maskz_loadu_ps(mask, row + 4 * k);
+  case XFK_W_F16:
+    return _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(mask, row + 2 * k));
+  case XFK_W_BF16:
+    return _mm512_castsi512_ps(_mm512_slli_epi32(
+        _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(mask, row + 2 * k)),
+        16));
+  case XFK_W_Q8_0: {
+    const uint8_t *block = row + 34 * (k / 32);
+    __m512 d = _mm512_set1_ps(_cvtsh_ss(load16(block)));
+    __m128i codes = _mm_loadu_si128((const __m128i *)(block + 2 + (k & 16)));
+    return _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(codes)), d);
+  }
+  default: { /* XFK_W_Q4_0: values 0-15 are low nibbles, 16-31 high ones */
+    const uint8_t *block = row + 18 * (k / 32);
+    __m512 d = _mm512_set1_ps(_cvtsh_ss(load16(block)));
+    __m512i bytes = _mm512_cvtepu8_epi32(
+        _mm_loadu_si128((const __m128i *)(block + 2)));
+    __m512i nibbles = (k & 16) ? _mm512_srli_epi32(bytes, 4)
+                               : _mm512_and_si512(bytes, _mm512_set1_epi32(15));
+    __m512i centered = _mm512_sub_epi32(nibbles, _mm512_set1_epi32(8));
+    return _mm512_mul_ps(_mm512_cvtepi32_ps(centered), d);
+  }
+  }
+}
+
+/* A MB x 4 tile of Y: rows m0.., columns n.. (at most `nb` stored). The
+ * dot products accumulate in vectors and are reduced once at the end. */
+XFK_AVX512 XFK_INLINE void tile(int MB, int64_t kind, const float *x,
+                                int64_t ldx, const uint8_t *w, int64_t ldw,
+                                const float *bias, float *y, int64_t ldy,
+                                int64_t K, int64_t n, int64_t nb) {
+  const uint8_t *rows[4];
+  for (int j = 0; j < 4; ++j) /* past the end: repeat the last row */
+    rows[j] = w + (n + (j < nb ? j : nb - 1)) * ldw;
+  __m512 acc[4][4];
+  for (int i = 0; i < MB; ++i)
+    for (int j = 0; j < 4; ++j)
+      acc[i][j] = _mm512_setzero_ps();
+  for (int64_t k = 0; k < K; k += 16) {
+    __mmask16 mask =
+        K - k >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (K - k)) - 1);
+    __m512 wv[4];
+    for (int j = 0; j < 4; ++j)
+      wv[j] = loadWeights(kind, rows[j], k, mask);
+    for (int i = 0; i < MB; ++i) {
+      __m512 xv = _mm512_maskz_loadu_ps(mask, x + i * ldx + k);
+      for (int j = 0; j < 4; ++j)
+        acc[i][j] = _mm512_fmadd_ps(xv, wv[j], acc[i][j]);
+    }
+  }
+  for (int i = 0; i < MB; ++i)
+    for (int j = 0; j < nb; ++j)
+      y[i * ldy + j] =
+          _mm512_reduce_add_ps(acc[i][j]) + (bias ? bias[n + j] : 0.0f);
+}
+
+XFK_AVX512 static void linearAvx512(int64_t kind, const float *x, int64_t ldx,
+                                    const uint8_t *w, int64_t ldw,
+                                    const float *bias, float *y, int64_t ldy,
+                                    int64_t M, int64_t K, int64_t n0,
+                                    int64_t n1) {
+  for (int64_t n = n0; n < n1; n += 4) {
+    int64_t nb = n1 - n < 4 ? n1 - n : 4;
+    float *yn = y + (n - n0);
+    int64_t m = 0;
+    for (; m + 4 <= M; m += 4)
+      tile(4, kind, x + m * ldx, ldx, w, ldw, bias, yn + m * ldy, ldy, K, n,
+           nb);
+    switch (M - m) {
+    case 3:
+      tile(3, kind, x + m * ldx, ldx, w, ldw, bias, yn + m * ldy, ldy, K, n,
+           nb);
+      break;
+    case 2:
+      tile(2, kind, x + m * ldx, ldx, w, ldw, bias, yn + m * ldy, ldy, K, n,
+           nb);
+      break;
+    case 1:
+      tile(1, kind, x + m * ldx, ldx, w, ldw, bias, yn + m * ldy, ldy, K, n,
+           nb);
+      break;
+    }
+  }
+}
+
+/*===----------------------------------------------------------------------===*
+ * Entry point
+ *===----------------------------------------------------------------------===*/
+
+void xfk_linear(int64_t kind, int64_t x, int64_t ldx, int64_t w, int64_t ldw,
+                int64_t bias, int64_t y, int64_t ldy, int64_t M, int64_t K,
+                int64_t n0, int64_t n1) {
+  if (M <= 0 || n1 <= n0)
+    return;
+  const float *xp = (const float *)(intptr_t)x;
+  const uint8_t *wp = (const uint8_t *)(intptr_t)w;
+  const float *bp = (const float *)(intptr_t)bias;
+  float *yp = (float *)(intptr_t)y;
+  if (xfk_cpu_isa() >= XFK_ISA_AVX512)
+    linearAvx512(kind, xp, ldx, wp, ldw, bp, yp, ldy, M, K, n0, n1);
+  else
+    linearGeneric(kind, xp, ldx, wp, ldw, bp, yp, ldy, M, K, n0, n1);
+}

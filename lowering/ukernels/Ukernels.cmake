@@ -1,0 +1,46 @@
+# Included by lowering/CMakeLists.txt (the bitcode is a source of
+# XFCLowering, and generated sources are visible only in their directory).
+# The microkernel library (C, one ABI in include/xfk/Kernels.h), built twice:
+#  - natively, for unit tests against a naive reference;
+#  - as LLVM 22 bitcode (clang-22), embedded in XFCLowering, which links it
+#    into every compiled model so that calls are specialized and inlined.
+set(XFK_DIR ${CMAKE_CURRENT_LIST_DIR})
+set(XFK_SOURCES ${XFK_DIR}/CPU.c ${XFK_DIR}/Linear.c)
+
+add_library(xfk_native STATIC ${XFK_SOURCES})
+target_include_directories(xfk_native PUBLIC
+  $<BUILD_INTERFACE:${XFK_DIR}/include>)
+set_target_properties(xfk_native PROPERTIES POSITION_INDEPENDENT_CODE ON)
+
+find_program(XFC_CLANG_22 clang-22
+  HINTS /usr/lib/llvm-22/bin REQUIRED
+  DOC "clang 22, which compiles the microkernels to bitcode (scripts/setup.sh)")
+find_program(XFC_LLVM_LINK llvm-link HINTS /usr/lib/llvm-22/bin REQUIRED
+  NO_DEFAULT_PATH)
+
+set(bitcodes)
+foreach(source ${XFK_SOURCES})
+  get_filename_component(stem ${source} NAME)
+  set(bc ${CMAKE_CURRENT_BINARY_DIR}/ukernels/${stem}.bc)
+  add_custom_command(OUTPUT ${bc}
+    COMMAND ${XFC_CLANG_22} -O2 -std=c11 -fPIC -fno-stack-protector
+            -I${XFK_DIR}/include -emit-llvm -c ${source} -o ${bc}
+    DEPENDS ${source} ${XFK_DIR}/include/xfk/Kernels.h
+    COMMENT "Compiling microkernel ${stem} to bitcode")
+  list(APPEND bitcodes ${bc})
+endforeach()
+
+set(linked ${CMAKE_CURRENT_BINARY_DIR}/ukernels/xfk.bc)
+add_custom_command(OUTPUT ${linked}
+  COMMAND ${XFC_LLVM_LINK} ${bitcodes} -o ${linked}
+  DEPENDS ${bitcodes}
+  COMMENT "Linking the microkernel bitcode")
+
+set(embedded ${CMAKE_CURRENT_BINARY_DIR}/ukernels/KernelBitcode.cpp)
+add_custom_command(OUTPUT ${embedded}
+  COMMAND ${CMAKE_COMMAND} -DINPUT=${linked} -DOUTPUT=${embedded}
+          -DSYMBOL=xfcKernelBitcode -P ${PROJECT_SOURCE_DIR}/cmake/EmbedFile.cmake
+  DEPENDS ${linked} ${PROJECT_SOURCE_DIR}/cmake/EmbedFile.cmake
+  COMMENT "Embedding the microkernel bitcode")
+set(XFC_KERNEL_BITCODE_SOURCE ${embedded})
+file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/ukernels)
