@@ -50,6 +50,8 @@ mlir::LogicalResult xfc::emitMachineCode(mlir::ModuleOp module,
                                          std::string &error) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
+  // The kernels detect the CPU with inline assembly (cpuid, xgetbv).
+  llvm::InitializeNativeTargetAsmParser();
   mlir::registerBuiltinDialectTranslation(*module.getContext());
   mlir::registerLLVMDialectTranslation(*module.getContext());
 

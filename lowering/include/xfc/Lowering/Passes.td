@@ -288,6 +288,33 @@ def XFForallToParallelFor
   let options = [
     Option<"callee", "callee", "std::string", /*default=*/"\"xfm_parallel_for\"",
            "The runtime function that runs an outlined body over [0, n)">
+def XFLinearToMicrokernel : Pass<"xf-linear-to-microkernel",
+                                 "::mlir::ModuleOp"> {
+  let summary = "Compute xf.linear with XFC's microkernels";
+  let description = [{
+    Replaces each `xf.linear` that a microkernel covers (f32 activations;
+    f32, f16 or bf16 weights `[N, K]`; optional f32 bias) with a call of
+    `xfk_linear` (lowering/ukernels) on the operands' buffers. The output
+    features are split into chunks of an `scf.forall`, which the parallel
+    lowering spreads over the runtime's threads; each chunk is one kernel
+    call. The kernel library is linked into the model as bitcode when the
+    object is emitted, so the calls are specialized and inlined.
+
+    Operands are read through `bufferization.to_buffer` (read-only) and the
+    result is a fresh buffer returned with `bufferization.to_tensor
+    restrict`, so bufferization needs no knowledge of the call. Other
+    `xf.linear` ops are left to `convert-xf-to-linalg`.
+  }];
+  let options = [
+    Option<"minChunk", "min-chunk", "int64_t", /*default=*/"64",
+           "Fewest output features per parallel chunk">,
+    Option<"maxChunks", "max-chunks", "int64_t", /*default=*/"16",
+           "Most parallel chunks per call">
+  ];
+  let dependentDialects = [
+    "::mlir::memref::MemRefDialect", "::mlir::func::FuncDialect",
+    "::mlir::bufferization::BufferizationDialect", "::mlir::scf::SCFDialect",
+    "::mlir::arith::ArithDialect", "::mlir::tensor::TensorDialect"
   ];
 }
 

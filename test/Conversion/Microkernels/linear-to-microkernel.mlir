@@ -1,0 +1,54 @@
+// RUN: xfc-opt %s -split-input-file -xf-linear-to-microkernel | FileCheck %s
+// RUN: xfc-opt %s -split-input-file -xf-linear-to-microkernel=min-chunk=8 | FileCheck %s --check-prefix=CHUNK8
+
+// An f16-weight projection with a bias becomes one xfk_linear call per
+// chunk of output features, on the operands' buffers.
+
+// CHECK: func.func private @xfk_linear(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK-LABEL: func.func @f16_bias
+// CHECK-SAME: (%[[X:.*]]: tensor<?x64xf32>, %[[W:.*]]: tensor<96x64xf16>, %[[B:.*]]: tensor<96xf32>)
+// CHECK-DAG: %[[XB:.*]] = bufferization.to_buffer %[[X]] read_only
+// CHECK-DAG: %[[WB:.*]] = bufferization.to_buffer %[[W]] read_only
+// CHECK-DAG: %[[BB:.*]] = bufferization.to_buffer %[[B]] read_only
+// CHECK: %[[Y:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x96xf32>
+// CHECK: scf.forall (%{{.*}}) in (2)
+// CHECK: func.call @xfk_linear(%{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
+// CHECK: bufferization.to_tensor %[[Y]] restrict writable
+// CHECK-NOT: xf.linear
+// CHUNK8-LABEL: func.func @f16_bias
+// CHUNK8: scf.forall (%{{.*}}) in (12)
+func.func @f16_bias(%x: tensor<?x64xf32>, %w: tensor<96x64xf16>, %b: tensor<96xf32>) -> tensor<?x96xf32> {
+  %y = xf.linear %x, %w, %b : (tensor<?x64xf32>, tensor<96x64xf16>, tensor<96xf32>) -> tensor<?x96xf32>
+  return %y : tensor<?x96xf32>
+}
+
+// -----
+
+// Leading dimensions are collapsed into the rows and expanded back.
+
+// CHECK-LABEL: func.func @rank3
+// CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0, 1], [2]] : tensor<?x4x32xf32> into tensor<?x32xf32>
+// CHECK: func.call @xfk_linear
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0, 1], [2]] output_shape [%{{.*}}, 4, 16] : tensor<?x16xf32> into tensor<?x4x16xf32>
+func.func @rank3(%x: tensor<?x4x32xf32>, %w: tensor<16x32xbf16>) -> tensor<?x4x16xf32> {
+  %y = xf.linear %x, %w : (tensor<?x4x32xf32>, tensor<16x32xbf16>) -> tensor<?x4x16xf32>
+  return %y : tensor<?x4x16xf32>
+}
+
+// -----
+
+// What no kernel covers stays for convert-xf-to-linalg: f16 activations,
+// quantized weights (not yet), and weights of dynamic shape.
+
+// CHECK-LABEL: func.func @not_covered
+// CHECK-NOT: xfk_linear
+// CHECK-COUNT-2: xf.linear
+// CHECK: xf.matmul
+func.func @not_covered(%x: tensor<?x32xf16>, %w: tensor<8x32xf16>, %xf: tensor<?x32xf32>,
+    %q: !xf.qtensor<8x32xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>,
+    %d: tensor<?x32xf32>) -> (tensor<?x8xf16>, tensor<?x8xf32>, tensor<?x?xf32>) {
+  %a = xf.linear %x, %w : (tensor<?x32xf16>, tensor<8x32xf16>) -> tensor<?x8xf16>
+  %b = xf.linear %xf, %q : (tensor<?x32xf32>, !xf.qtensor<8x32xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>) -> tensor<?x8xf32>
+  %c = xf.matmul %xf, %d transpose_rhs : (tensor<?x32xf32>, tensor<?x32xf32>) -> tensor<?x?xf32>
+  return %a, %b, %c : tensor<?x8xf16>, tensor<?x8xf32>, tensor<?x?xf32>
+}
