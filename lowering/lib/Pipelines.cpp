@@ -23,7 +23,7 @@ void xf::buildLowerToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createXFBindWeights());
   pm.addPass(createXFLowerKVCache());
   pm.addPass(createXFExportEntryPoints());
-  pm.addPass(createXFLinearToMicrokernel());
+  pm.addPass(createXFLowerToMicrokernels());
   pm.addPass(createConvertXFToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

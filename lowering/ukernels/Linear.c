@@ -7,6 +7,7 @@
  *
  *===----------------------------------------------------------------------===*/
 
+#include "Decode.h"
 #include "xfk/Kernels.h"
 
 #include <string.h>
@@ -14,74 +15,6 @@
 /*===----------------------------------------------------------------------===*
  * Portable path
  *===----------------------------------------------------------------------===*/
-
-static float halfToFloat(uint16_t h) {
-  uint32_t sign = (uint32_t)(h >> 15) << 31, exp = (h >> 10) & 31,
-           mant = h & 1023, bits;
-  if (exp == 0) {
-    if (mant == 0) {
-      bits = sign;
-    } else { /* subnormal: normalize */
-      exp = 127 - 15 + 1;
-      while (!(mant & 1024)) {
-        mant <<= 1;
-        --exp;
-      }
-      bits = sign | (exp << 23) | ((mant & 1023) << 13);
-    }
-  } else if (exp == 31) {
-    bits = sign | 0x7f800000u | (mant << 13);
-  } else {
-    bits = sign | ((exp + 127 - 15) << 23) | (mant << 13);
-  }
-  float f;
-  memcpy(&f, &bits, 4);
-  return f;
-}
-
-static uint16_t load16(const uint8_t *p) {
-  uint16_t v;
-  memcpy(&v, p, 2);
-  return v;
-}
-
-/* Row `row`'s K weights as floats. */
-static void decodeRow(int64_t kind, const uint8_t *row, int64_t K,
-                      float *out) {
-  switch (kind) {
-  case XFK_W_F32:
-    memcpy(out, row, (size_t)K * 4);
-    return;
-  case XFK_W_F16:
-    for (int64_t k = 0; k < K; ++k)
-      out[k] = halfToFloat(load16(row + 2 * k));
-    return;
-  case XFK_W_BF16:
-    for (int64_t k = 0; k < K; ++k) {
-      uint32_t bits = (uint32_t)load16(row + 2 * k) << 16;
-      memcpy(&out[k], &bits, 4);
-    }
-    return;
-  case XFK_W_Q8_0:
-    for (int64_t b = 0; b < K / 32; ++b) {
-      const uint8_t *block = row + 34 * b;
-      float d = halfToFloat(load16(block));
-      for (int j = 0; j < 32; ++j)
-        out[32 * b + j] = (float)(int8_t)block[2 + j] * d;
-    }
-    return;
-  case XFK_W_Q4_0:
-    for (int64_t b = 0; b < K / 32; ++b) {
-      const uint8_t *block = row + 18 * b;
-      float d = halfToFloat(load16(block));
-      for (int j = 0; j < 16; ++j) {
-        out[32 * b + j] = (float)((block[2 + j] & 15) - 8) * d;
-        out[32 * b + j + 16] = (float)((block[2 + j] >> 4) - 8) * d;
-      }
-    }
-    return;
-  }
-}
 
 static void linearGeneric(int64_t kind, const float *x, int64_t ldx,
                           const uint8_t *w, int64_t ldw, const float *bias,
@@ -97,11 +30,8 @@ static void linearGeneric(int64_t kind, const float *x, int64_t ldx,
       /* K in chunks the stack buffer holds (block formats: whole blocks). */
       for (int64_t k0 = 0; k0 < K; k0 += 512) {
         int64_t kb = K - k0 < 512 ? K - k0 : 512;
-        int64_t offset = kind == XFK_W_F32    ? 4 * k0
-                         : kind == XFK_W_Q8_0 ? 34 * (k0 / 32)
-                         : kind == XFK_W_Q4_0 ? 18 * (k0 / 32)
-                                              : 2 * k0;
-        decodeRow(kind, w + n * ldw + offset, kb, row);
+        xfk_decode_row(kind, w + n * ldw + xfk_row_offset(kind, k0), kb,
+                       row);
         for (int64_t i = 0; i < mb; ++i) {
           const float *xr = x + (m0 + i) * ldx + k0;
           float s = 0.0f;
@@ -141,19 +71,29 @@ XFK_AVX512 XFK_INLINE __m512 loadWeights(int64_t kind, const uint8_t *row,
         16));
   case XFK_W_Q8_0: {
     const uint8_t *block = row + 34 * (k / 32);
-    __m512 d = _mm512_set1_ps(_cvtsh_ss(load16(block)));
+    __m512 d = _mm512_set1_ps(_cvtsh_ss(xfk_load16(block)));
     __m128i codes = _mm_loadu_si128((const __m128i *)(block + 2 + (k & 16)));
     return _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(codes)), d);
   }
-  default: { /* XFK_W_Q4_0: values 0-15 are low nibbles, 16-31 high ones */
+  case XFK_W_Q4_0: { /* values 0-15 are low nibbles, 16-31 high ones */
     const uint8_t *block = row + 18 * (k / 32);
-    __m512 d = _mm512_set1_ps(_cvtsh_ss(load16(block)));
+    __m512 d = _mm512_set1_ps(_cvtsh_ss(xfk_load16(block)));
     __m512i bytes = _mm512_cvtepu8_epi32(
         _mm_loadu_si128((const __m128i *)(block + 2)));
     __m512i nibbles = (k & 16) ? _mm512_srli_epi32(bytes, 4)
                                : _mm512_and_si512(bytes, _mm512_set1_epi32(15));
     __m512i centered = _mm512_sub_epi32(nibbles, _mm512_set1_epi32(8));
     return _mm512_mul_ps(_mm512_cvtepi32_ps(centered), d);
+  }
+  default: { /* XFK_W_Q4_1: scale and minimum, unsigned nibbles */
+    const uint8_t *block = row + 20 * (k / 32);
+    __m512 d = _mm512_set1_ps(_cvtsh_ss(xfk_load16(block)));
+    __m512 min = _mm512_set1_ps(_cvtsh_ss(xfk_load16(block + 2)));
+    __m512i bytes = _mm512_cvtepu8_epi32(
+        _mm_loadu_si128((const __m128i *)(block + 4)));
+    __m512i nibbles = (k & 16) ? _mm512_srli_epi32(bytes, 4)
+                               : _mm512_and_si512(bytes, _mm512_set1_epi32(15));
+    return _mm512_fmadd_ps(_mm512_cvtepi32_ps(nibbles), d, min);
   }
   }
 }

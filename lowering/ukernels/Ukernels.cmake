@@ -5,7 +5,8 @@
 #  - as LLVM 22 bitcode (clang-22), embedded in XFCLowering, which links it
 #    into every compiled model so that calls are specialized and inlined.
 set(XFK_DIR ${CMAKE_CURRENT_LIST_DIR})
-set(XFK_SOURCES ${XFK_DIR}/CPU.c ${XFK_DIR}/Linear.c)
+set(XFK_SOURCES ${XFK_DIR}/CPU.c ${XFK_DIR}/Decode.c ${XFK_DIR}/Embedding.c
+                ${XFK_DIR}/Linear.c)
 
 add_library(xfk_native STATIC ${XFK_SOURCES})
 target_include_directories(xfk_native PUBLIC
@@ -25,7 +26,7 @@ foreach(source ${XFK_SOURCES})
   add_custom_command(OUTPUT ${bc}
     COMMAND ${XFC_CLANG_22} -O2 -std=c11 -fPIC -fno-stack-protector
             -I${XFK_DIR}/include -emit-llvm -c ${source} -o ${bc}
-    DEPENDS ${source} ${XFK_DIR}/include/xfk/Kernels.h
+    DEPENDS ${source} ${XFK_DIR}/include/xfk/Kernels.h ${XFK_DIR}/Decode.h
     COMMENT "Compiling microkernel ${stem} to bitcode")
   list(APPEND bitcodes ${bc})
 endforeach()

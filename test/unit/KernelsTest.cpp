@@ -31,11 +31,12 @@ struct Encoding {
 const Encoding kEncodings[] = {
     {XFK_W_F32, GGMLType::F32, "f32"},   {XFK_W_F16, GGMLType::F16, "f16"},
     {XFK_W_BF16, GGMLType::BF16, "bf16"}, {XFK_W_Q8_0, GGMLType::Q8_0, "q8_0"},
-    {XFK_W_Q4_0, GGMLType::Q4_0, "q4_0"},
+    {XFK_W_Q4_0, GGMLType::Q4_0, "q4_0"}, {XFK_W_Q4_1, GGMLType::Q4_1, "q4_1"},
 };
 
 bool isBlock(GGMLType type) {
-  return type == GGMLType::Q8_0 || type == GGMLType::Q4_0;
+  return type == GGMLType::Q8_0 || type == GGMLType::Q4_0 ||
+         type == GGMLType::Q4_1;
 }
 
 /// Runs xfk_linear on random data and compares it with the reference.
@@ -134,6 +135,35 @@ TEST_P(KernelsTest, EmptyRangesWriteNothing) {
 std::string isaName(const testing::TestParamInfo<int> &info) {
   static const char *const names[] = {"generic", "avx512", "avx512_vnni"};
   return names[info.param];
+}
+
+TEST_P(KernelsTest, EmbeddingGathersDecodedRows) {
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> dist(-2.0f, 2.0f);
+  const int64_t rows = 11, K = 96;
+  for (const Encoding &e : kEncodings) {
+    SCOPED_TRACE(e.name);
+    std::vector<float> values(rows * K);
+    for (float &v : values)
+      v = dist(rng);
+    GGMLTypeInfo info = *getTypeInfo(static_cast<uint32_t>(e.type));
+    int64_t ldt = K / info.blockSize * info.blockBytes;
+    std::vector<uint8_t> table(rows * ldt);
+    std::vector<float> decoded(rows * K);
+    for (int64_t r = 0; r < rows; ++r) {
+      ASSERT_TRUE(encodeFromF32(e.type, &values[r * K], K, &table[r * ldt]));
+      ASSERT_TRUE(decodeToF32(e.type, &table[r * ldt], K, &decoded[r * K]));
+    }
+    std::vector<int32_t> ids = {3, 0, 10, 3, 7};
+    std::vector<float> out(ids.size() * K);
+    xfk_embedding(e.kind, reinterpret_cast<intptr_t>(table.data()), ldt,
+                  reinterpret_cast<intptr_t>(ids.data()), ids.size(),
+                  reinterpret_cast<intptr_t>(out.data()), K);
+    for (size_t i = 0; i < ids.size(); ++i)
+      for (int64_t k = 0; k < K; ++k)
+        ASSERT_EQ(out[i * K + k], decoded[ids[i] * K + k])
+            << "row " << i << " column " << k;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Isa, KernelsTest,

@@ -20,6 +20,77 @@ using namespace mlir::xf;
 
 namespace {
 
+/// The blob bytes a weight of `type` takes, if it has a byte format.
+std::optional<int64_t> storedBytes(Type type) {
+  if (auto q = dyn_cast<QTensorType>(type))
+    return q.getPackedBytes();
+  auto tensor = cast<RankedTensorType>(type);
+  return tensor.getNumElements() * tensor.getElementTypeBitWidth() / 8;
+}
+
+/// The tensor a weight is read as: itself, or a quantized weight's bytes.
+RankedTensorType storageTensor(Type type) {
+  if (auto q = dyn_cast<QTensorType>(type))
+    return RankedTensorType::get({*q.getPackedBytes()},
+                                 IntegerType::get(type.getContext(), 8));
+  return cast<RankedTensorType>(type);
+}
+
+/// `value` (of its storage tensor type) as a value of `declared` type: a
+/// quantized weight's bytes are cast back to the !xf.qtensor type that the
+/// ops using it expect, until the kernels take the bytes.
+Value asDeclared(OpBuilder &b, Location loc, Value value, Type declared) {
+  if (value.getType() == declared)
+    return value;
+  return UnrealizedConversionCastOp::create(b, loc, declared, value)
+      .getResult(0);
+}
+
+/// Quantized weights cross function boundaries as their bytes: the layer
+/// functions take them as arguments, and bufferization knows only tensors.
+void passQuantizedAsBytes(ModuleOp module) {
+  llvm::DenseMap<StringAttr, SmallVector<unsigned>> changed;
+  for (auto func : module.getOps<func::FuncOp>()) {
+    if (func.isExternal())
+      continue;
+    SmallVector<Type> inputs(func.getArgumentTypes());
+    OpBuilder b = OpBuilder::atBlockBegin(&func.front());
+    for (BlockArgument arg : func.getArguments()) {
+      auto q = dyn_cast<QTensorType>(arg.getType());
+      if (!q || !q.getPackedBytes())
+        continue;
+      arg.setType(storageTensor(q));
+      inputs[arg.getArgNumber()] = arg.getType();
+      auto cast = UnrealizedConversionCastOp::create(b, arg.getLoc(), q, arg);
+      arg.replaceAllUsesExcept(cast.getResult(0), cast);
+      changed[func.getSymNameAttr()].push_back(arg.getArgNumber());
+    }
+    func.setType(FunctionType::get(module.getContext(), inputs,
+                                   func.getResultTypes()));
+  }
+  module.walk([&](func::CallOp call) {
+    auto it = changed.find(call.getCalleeAttr().getAttr());
+    if (it == changed.end())
+      return;
+    OpBuilder b(call);
+    for (unsigned i : it->second) {
+      Value operand = call.getOperand(i);
+      RankedTensorType bytes = storageTensor(operand.getType());
+      // The operand is usually a cast of the same bytes: take them.
+      auto cast = operand.getDefiningOp<UnrealizedConversionCastOp>();
+      Value replacement =
+          cast && cast.getOperand(0).getType() == bytes
+              ? cast.getOperand(0)
+              : UnrealizedConversionCastOp::create(b, call.getLoc(), bytes,
+                                                   operand)
+                    .getResult(0);
+      call.setOperand(i, replacement);
+      if (cast && cast->use_empty())
+        cast->erase();
+    }
+  });
+}
+
 struct XFBindWeightsPass : xf::impl::XFBindWeightsBase<XFBindWeightsPass> {
   using XFBindWeightsBase::XFBindWeightsBase;
 
@@ -42,17 +113,20 @@ struct XFBindWeightsPass : xf::impl::XFBindWeightsBase<XFBindWeightsPass> {
     for (GlobalWeightOp global : globals) {
       if (!loaded.contains(global.getSymName()))
         continue;
-      auto type = dyn_cast<RankedTensorType>(global.getType());
-      if (!type) {
-        global.emitOpError() << "quantized weights cannot be placed yet "
-                                "(they need the quantized kernels)";
+      Type type = global.getType();
+      std::optional<int64_t> bytes = storedBytes(type);
+      if (!bytes) {
+        global.emitOpError() << "quantized weights in the "
+                             << stringifyLayoutKind(cast<QTensorType>(type)
+                                                        .getLayout()
+                                                        .getKind())
+                             << " layout cannot be placed yet (only ggml "
+                                "blocks have a byte format)";
         return signalPassFailure();
       }
-      int64_t bytes =
-          type.getNumElements() * type.getElementTypeBitWidth() / 8;
       int64_t offset = (end + alignment - 1) / alignment * alignment;
       offsets[global.getSymName()] = offset;
-      end = offset + bytes;
+      end = offset + *bytes;
       Builder b(&getContext());
       layout.push_back(b.getDictionaryAttr(
           {b.getNamedAttr("name", global.getSymNameAttr()),
@@ -77,7 +151,7 @@ struct XFBindWeightsPass : xf::impl::XFBindWeightsBase<XFBindWeightsPass> {
       Value blob = func.getArgument(index);
       for (WeightOp op : loads) {
         OpBuilder b(op);
-        auto type = cast<RankedTensorType>(op.getType());
+        RankedTensorType type = storageTensor(op.getType());
         Value shift = arith::ConstantIndexOp::create(
             b, op.getLoc(), offsets.lookup(op.getName()));
         auto view = memref::ViewOp::create(
@@ -87,12 +161,13 @@ struct XFBindWeightsPass : xf::impl::XFBindWeightsBase<XFBindWeightsPass> {
         // Weights are read-only and never alias a written buffer.
         Value tensor = bufferization::ToTensorOp::create(
             b, op.getLoc(), type, view, b.getUnitAttr(), UnitAttr());
-        op.replaceAllUsesWith(tensor);
+        op.replaceAllUsesWith(asDeclared(b, op.getLoc(), tensor, op.getType()));
         op.erase();
       }
     }
     for (GlobalWeightOp global : globals)
       global.erase();
+    passQuantizedAsBytes(module);
     module->setAttr("xf.weight_layout",
                     ArrayAttr::get(&getContext(), layout));
     module->setAttr("xf.weight_bytes",

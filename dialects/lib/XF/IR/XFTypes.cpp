@@ -87,6 +87,22 @@ int64_t QTensorType::getNumElements() const {
   return n;
 }
 
+std::optional<int64_t> QTensorType::getGgmlBlockBytes() const {
+  if (getLayout().getKind() != LayoutKind::ggml)
+    return std::nullopt;
+  QuantSchemeAttr scheme = getScheme();
+  // One f16 scale (and an f16 minimum for min_offset), then the codes.
+  int64_t header = scheme.getMode() == QuantMode::min_offset ? 4 : 2;
+  return header + 32 * static_cast<int64_t>(scheme.getBits()) / 8;
+}
+
+std::optional<int64_t> QTensorType::getPackedBytes() const {
+  std::optional<int64_t> block = getGgmlBlockBytes();
+  if (!block)
+    return std::nullopt;
+  return getNumElements() / 32 * *block;
+}
+
 LogicalResult QTensorType::verify(function_ref<InFlightDiagnostic()> emitError,
                                   ArrayRef<int64_t> shape,
                                   IntegerType storageType,

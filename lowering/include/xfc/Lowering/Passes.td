@@ -124,8 +124,11 @@ def XFBindWeights : Pass<"xf-bind-weights", "::mlir::ModuleOp"> {
     `xf.weight_layout`, an array of `{name, offset, type}` that the blob
     writer follows.
 
-    Quantized weights are not placed yet (their packed layouts come with
-    the quantized kernels) and make the pass fail, naming the weight.
+    Quantized weights are placed as their packed bytes (the ggml layout;
+    other layouts are refused until their byte format is defined); loads
+    become `unrealized_conversion_cast`s of the bytes to the `!xf.qtensor`
+    type, and functions take and pass quantized arguments as bytes, for the
+    kernels to read.
   }];
   let dependentDialects = [
     "::mlir::memref::MemRefDialect",
@@ -288,13 +291,19 @@ def XFForallToParallelFor
   let options = [
     Option<"callee", "callee", "std::string", /*default=*/"\"xfm_parallel_for\"",
            "The runtime function that runs an outlined body over [0, n)">
-def XFLinearToMicrokernel : Pass<"xf-linear-to-microkernel",
+  ];
+}
+
+def XFLowerToMicrokernels : Pass<"xf-lower-to-microkernels",
                                  "::mlir::ModuleOp"> {
-  let summary = "Compute xf.linear with XFC's microkernels";
+  let summary = "Compute projections and embedding lookups with microkernels";
   let description = [{
     Replaces each `xf.linear` that a microkernel covers (f32 activations;
-    f32, f16 or bf16 weights `[N, K]`; optional f32 bias) with a call of
-    `xfk_linear` (lowering/ukernels) on the operands' buffers. The output
+    f32, f16 or bf16 weights `[N, K]`, or quantized weights in ggml blocks
+    Q8_0/Q4_0/Q4_1 as `xf-bind-weights` exposes their bytes; optional f32
+    bias) with a call of `xfk_linear` (lowering/ukernels) on the operands'
+    buffers, and each `xf.embedding` over such a table with
+    `xfk_embedding`. The output
     features are split into chunks of an `scf.forall`, which the parallel
     lowering spreads over the runtime's threads; each chunk is one kernel
     call. The kernel library is linked into the model as bitcode when the

@@ -24,6 +24,7 @@ enum XfkWeightKind {
   XFK_W_BF16 = 2,
   XFK_W_Q8_0 = 3, /* ggml blocks of 32: f16 scale, 32 x int8 */
   XFK_W_Q4_0 = 4, /* ggml blocks of 32: f16 scale, 16 bytes of nibbles */
+  XFK_W_Q4_1 = 5, /* ggml blocks of 32: f16 scale, f16 min, 16 bytes */
 };
 
 /* Y[m][n] = sum_k X[m][k] * W[n][k] + bias[n], for m < M, n0 <= n < n1.
@@ -34,6 +35,12 @@ enum XfkWeightKind {
 void xfk_linear(int64_t kind, int64_t x, int64_t ldx, int64_t w, int64_t ldw,
                 int64_t bias, int64_t y, int64_t ldy, int64_t M, int64_t K,
                 int64_t n0, int64_t n1);
+
+/* out[i][k] = table[ids[i]][k] as f32, for i < count, k < K: the rows of
+ * an embedding table of `kind` whose rows are ldt bytes apart. Ids must be
+ * in range (the runtime checks them). */
+void xfk_embedding(int64_t kind, int64_t table, int64_t ldt, int64_t ids,
+                   int64_t count, int64_t out, int64_t K);
 
 /* The instruction-set levels the kernels choose between at run time. */
 enum XfkIsa {

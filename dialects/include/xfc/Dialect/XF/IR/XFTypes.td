@@ -37,6 +37,12 @@ def XF_QTensorType : XF_Type<"QTensor", "qtensor"> {
   let extraClassDeclaration = [{
     int64_t getRank() const { return getShape().size(); }
     int64_t getNumElements() const;
+    /// Bytes of one ggml block of 32 values (Q8_0, Q4_0, Q4_1), for the
+    /// ggml layout; nullopt for other layouts.
+    std::optional<int64_t> getGgmlBlockBytes() const;
+    /// Bytes the packed data takes, for layouts whose byte format is
+    /// defined (ggml); nullopt otherwise.
+    std::optional<int64_t> getPackedBytes() const;
   }];
 }
 

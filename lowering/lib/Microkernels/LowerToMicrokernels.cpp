@@ -1,4 +1,4 @@
-//===- LinearToMicrokernel.cpp - xf.linear as xfk_linear calls ------------===//
+//===- LowerToMicrokernels.cpp - xf.linear as xfk_linear calls ------------===//
 //
 // The contraction that dominates every transformer step runs in the
 // hand-tuned microkernels of lowering/ukernels. The call works on buffers:
@@ -22,7 +22,7 @@
 #include "mlir/IR/SymbolTable.h"
 
 namespace mlir::xf {
-#define GEN_PASS_DEF_XFLINEARTOMICROKERNEL
+#define GEN_PASS_DEF_XFLOWERTOMICROKERNELS
 #include "xfc/Lowering/Passes.h.inc"
 } // namespace mlir::xf
 
@@ -32,20 +32,48 @@ using namespace mlir::xf;
 namespace {
 
 constexpr StringLiteral kLinearKernel = "xfk_linear";
+constexpr StringLiteral kEmbeddingKernel = "xfk_embedding";
 
-/// The kernel's code for a weight element type, if it has one.
-std::optional<XfkWeightKind> weightKind(Type type) {
-  auto tensor = dyn_cast<RankedTensorType>(type);
+/// A weight as the kernels read it: its kind and the tensor holding its
+/// data (a quantized weight's bytes, which xf-bind-weights casts back to
+/// the !xf.qtensor type).
+struct KernelWeight {
+  XfkWeightKind kind;
+  Value data;
+  int64_t rows, cols, rowBytes;
+};
+
+std::optional<KernelWeight> kernelWeight(Value weight) {
+  if (auto q = dyn_cast<QTensorType>(weight.getType())) {
+    auto cast = weight.getDefiningOp<UnrealizedConversionCastOp>();
+    std::optional<int64_t> block = q.getGgmlBlockBytes();
+    if (!cast || !block || q.getRank() != 2)
+      return std::nullopt;
+    QuantSchemeAttr scheme = q.getScheme();
+    XfkWeightKind kind = scheme.getBits() == 8 ? XFK_W_Q8_0
+                         : scheme.getMode() == QuantMode::min_offset
+                             ? XFK_W_Q4_1
+                             : XFK_W_Q4_0;
+    int64_t cols = q.getShape()[1];
+    return KernelWeight{kind, cast.getOperand(0), q.getShape()[0], cols,
+                        cols / 32 * *block};
+  }
+  auto tensor = dyn_cast<RankedTensorType>(weight.getType());
   if (!tensor || tensor.getRank() != 2 || !tensor.hasStaticShape())
     return std::nullopt;
   Type element = tensor.getElementType();
+  std::optional<XfkWeightKind> kind;
   if (element.isF32())
-    return XFK_W_F32;
-  if (element.isF16())
-    return XFK_W_F16;
-  if (element.isBF16())
-    return XFK_W_BF16;
-  return std::nullopt;
+    kind = XFK_W_F32;
+  else if (element.isF16())
+    kind = XFK_W_F16;
+  else if (element.isBF16())
+    kind = XFK_W_BF16;
+  if (!kind)
+    return std::nullopt;
+  int64_t cols = tensor.getDimSize(1);
+  return KernelWeight{*kind, weight, tensor.getDimSize(0), cols,
+                      cols * element.getIntOrFloatBitWidth() / 8};
 }
 
 /// A memref type of `shape` with a fully dynamic strided layout: whatever
@@ -79,9 +107,9 @@ std::pair<Value, Value> addressAndRowStride(OpBuilder &b, Location loc,
   return {i64(b, loc, address), i64(b, loc, meta.getStrides().front())};
 }
 
-struct XFLinearToMicrokernelPass
-    : xf::impl::XFLinearToMicrokernelBase<XFLinearToMicrokernelPass> {
-  using XFLinearToMicrokernelBase::XFLinearToMicrokernelBase;
+struct XFLowerToMicrokernelsPass
+    : xf::impl::XFLowerToMicrokernelsBase<XFLowerToMicrokernelsPass> {
+  using XFLowerToMicrokernelsBase::XFLowerToMicrokernelsBase;
 
   void runOnOperation() override {
     if (minChunk < 1 || maxChunks < 1) {
@@ -89,43 +117,92 @@ struct XFLinearToMicrokernelPass
       return signalPassFailure();
     }
     SmallVector<LinearOp> linears;
-    getOperation().walk([&](LinearOp op) {
-      if (covered(op))
-        linears.push_back(op);
+    SmallVector<EmbeddingOp> embeddings;
+    getOperation().walk([&](Operation *op) {
+      if (auto linear = dyn_cast<LinearOp>(op); linear && covered(linear))
+        linears.push_back(linear);
+      if (auto embedding = dyn_cast<EmbeddingOp>(op);
+          embedding && covered(embedding))
+        embeddings.push_back(embedding);
     });
-    if (linears.empty())
-      return;
-    func::FuncOp kernel = declareKernel();
     for (LinearOp op : linears)
-      rewrite(op, kernel);
+      rewrite(op, declareKernel(kLinearKernel, 12));
+    for (EmbeddingOp op : embeddings)
+      rewrite(op, declareKernel(kEmbeddingKernel, 7));
+    // The casts of quantized bytes that only the kernels read.
+    getOperation().walk([](UnrealizedConversionCastOp cast) {
+      if (cast->use_empty() && isa<QTensorType>(cast.getType(0)))
+        cast->erase();
+    });
   }
 
   static bool covered(LinearOp op) {
     auto input = op.getInput().getType();
-    return input.getElementType().isF32() && op.getType().getElementType().isF32() &&
-           weightKind(op.getWeight().getType()) &&
+    return input.getElementType().isF32() &&
+           op.getType().getElementType().isF32() &&
+           kernelWeight(op.getWeight()) &&
            (!op.getBias() || op.getBias().getType().getElementType().isF32());
   }
 
-  func::FuncOp declareKernel() {
+  static bool covered(EmbeddingOp op) {
+    return op.getType().getElementType().isF32() &&
+           op.getIds().getType().getElementType().isInteger(32) &&
+           kernelWeight(op.getTable());
+  }
+
+  func::FuncOp declareKernel(StringRef name, unsigned arguments) {
     ModuleOp module = getOperation();
-    if (auto existing = module.lookupSymbol<func::FuncOp>(kLinearKernel))
+    if (auto existing = module.lookupSymbol<func::FuncOp>(name))
       return existing;
     OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
-    SmallVector<Type> args(12, b.getI64Type());
-    auto kernel = func::FuncOp::create(b, module.getLoc(), kLinearKernel,
+    SmallVector<Type> args(arguments, b.getI64Type());
+    auto kernel = func::FuncOp::create(b, module.getLoc(), name,
                                        b.getFunctionType(args, {}));
     kernel.setPrivate();
     return kernel;
+  }
+
+  /// Read-only access to a tensor's buffer.
+  static Value toBuffer(OpBuilder &b, Location loc, Value tensor) {
+    auto type = cast<RankedTensorType>(tensor.getType());
+    return bufferization::ToBufferOp::create(
+        b, loc, anyLayout(type.getShape(), type.getElementType()), tensor,
+        /*read_only=*/true);
+  }
+
+  void rewrite(EmbeddingOp op, func::FuncOp kernel) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    KernelWeight table = *kernelWeight(op.getTable());
+    Value count = tensor::DimOp::create(b, loc, op.getIds(), 0);
+    Value tableAddr = addressAndRowStride(b, loc, toBuffer(b, loc, table.data)).first;
+    Value ids = addressAndRowStride(b, loc, toBuffer(b, loc, op.getIds())).first;
+    Type f32 = b.getF32Type();
+    Value out = memref::AllocOp::create(
+        b, loc, MemRefType::get({ShapedType::kDynamic, table.cols}, f32),
+        ValueRange{count}, b.getI64IntegerAttr(64));
+    Value outAddr = addressAndRowStride(b, loc, out).first;
+    func::CallOp::create(
+        b, loc, kernel,
+        ValueRange{constI64(b, loc, table.kind), tableAddr,
+                   constI64(b, loc, table.rowBytes), ids, i64(b, loc, count),
+                   outAddr, constI64(b, loc, table.cols)});
+    Value result = bufferization::ToTensorOp::create(
+        b, loc, RankedTensorType::get({ShapedType::kDynamic, table.cols}, f32),
+        out, /*restrict=*/b.getUnitAttr(), /*writable=*/b.getUnitAttr());
+    if (result.getType() != op.getType())
+      result = tensor::CastOp::create(b, loc, op.getType(), result);
+    op.replaceAllUsesWith(result);
+    op.erase();
   }
 
   void rewrite(LinearOp op, func::FuncOp kernel) {
     OpBuilder b(op);
     Location loc = op.getLoc();
     RankedTensorType inType = op.getInput().getType(), outType = op.getType();
-    auto wType = cast<RankedTensorType>(op.getWeight().getType());
-    int64_t n = wType.getDimSize(0), k = wType.getDimSize(1);
-    f32 = b.getF32Type();
+    KernelWeight weight = *kernelWeight(op.getWeight());
+    int64_t n = weight.rows, k = weight.cols;
+    Type f32 = b.getF32Type();
 
     // Rows: every leading dimension collapsed into one.
     Value x = op.getInput();
@@ -143,19 +220,14 @@ struct XFLinearToMicrokernelPass
     }
     Value m = tensor::DimOp::create(b, loc, x, 0);
 
-    auto toBuffer = [&](Value tensor) {
-      auto type = cast<RankedTensorType>(tensor.getType());
-      return bufferization::ToBufferOp::create(
-          b, loc, anyLayout(type.getShape(), type.getElementType()), tensor,
-          /*read_only=*/true);
-    };
-    auto [xAddr, ldx] = addressAndRowStride(b, loc, toBuffer(x));
-    auto [wAddr, ldwElems] = addressAndRowStride(b, loc, toBuffer(op.getWeight()));
-    Value ldw = arith::MulIOp::create(
-        b, loc, ldwElems, constI64(b, loc, wType.getElementTypeBitWidth() / 8));
+    Value xAddr, ldx;
+    std::tie(xAddr, ldx) = addressAndRowStride(b, loc, toBuffer(b, loc, x));
+    Value wAddr =
+        addressAndRowStride(b, loc, toBuffer(b, loc, weight.data)).first;
+    Value ldw = constI64(b, loc, weight.rowBytes);
     Value biasAddr = constI64(b, loc, 0);
     if (Value bias = op.getBias())
-      biasAddr = addressAndRowStride(b, loc, toBuffer(bias)).first;
+      biasAddr = addressAndRowStride(b, loc, toBuffer(b, loc, bias)).first;
     Value y = memref::AllocOp::create(
         b, loc, MemRefType::get({ShapedType::kDynamic, n}, f32), ValueRange{m},
         b.getI64IntegerAttr(64));
@@ -165,7 +237,7 @@ struct XFLinearToMicrokernelPass
     int64_t chunk = std::max<int64_t>(minChunk, (n + maxChunks - 1) / maxChunks);
     chunk = (chunk + 3) / 4 * 4;
     int64_t chunks = (n + chunk - 1) / chunk;
-    Value kind = constI64(b, loc, *weightKind(wType));
+    Value kind = constI64(b, loc, weight.kind);
     Value kValue = constI64(b, loc, k), nValue = constI64(b, loc, n);
     Value rowsI64 = i64(b, loc, m);
     auto forall = scf::ForallOp::create(
@@ -205,8 +277,6 @@ struct XFLinearToMicrokernelPass
     op.replaceAllUsesWith(result);
     op.erase();
   }
-
-  Type f32;
 };
 
 } // namespace

@@ -1,5 +1,5 @@
-// RUN: xfc-opt %s -split-input-file -xf-linear-to-microkernel | FileCheck %s
-// RUN: xfc-opt %s -split-input-file -xf-linear-to-microkernel=min-chunk=8 | FileCheck %s --check-prefix=CHUNK8
+// RUN: xfc-opt %s -split-input-file -xf-lower-to-microkernels | FileCheck %s
+// RUN: xfc-opt %s -split-input-file -xf-lower-to-microkernels=min-chunk=8 | FileCheck %s --check-prefix=CHUNK8
 
 // An f16-weight projection with a bias becomes one xfk_linear call per
 // chunk of output features, on the operands' buffers.
@@ -38,7 +38,8 @@ func.func @rank3(%x: tensor<?x4x32xf32>, %w: tensor<16x32xbf16>) -> tensor<?x4x1
 // -----
 
 // What no kernel covers stays for convert-xf-to-linalg: f16 activations,
-// quantized weights (not yet), and weights of dynamic shape.
+// quantized weights whose bytes xf-bind-weights has not exposed, and
+// matmuls of two activations.
 
 // CHECK-LABEL: func.func @not_covered
 // CHECK-NOT: xfk_linear
@@ -51,4 +52,28 @@ func.func @not_covered(%x: tensor<?x32xf16>, %w: tensor<8x32xf16>, %xf: tensor<?
   %b = xf.linear %xf, %q : (tensor<?x32xf32>, !xf.qtensor<8x32xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>) -> tensor<?x8xf32>
   %c = xf.matmul %xf, %d transpose_rhs : (tensor<?x32xf32>, tensor<?x32xf32>) -> tensor<?x?xf32>
   return %a, %b, %c : tensor<?x8xf16>, tensor<?x8xf32>, tensor<?x?xf32>
+}
+
+// -----
+
+// Quantized ggml weights are read as the bytes xf-bind-weights binds (cast
+// back to their !xf.qtensor type); the row stride is the blocks' bytes.
+// Embedding lookups gather and decode rows with xfk_embedding.
+
+// CHECK-LABEL: func.func @quantized
+// CHECK-SAME: (%[[X:.*]]: tensor<?x64xf32>, %[[QB:.*]]: tensor<576xi8>, %[[IDS:.*]]: tensor<?xi32>, %[[TB:.*]]: tensor<680xi8>)
+// CHECK-DAG: %[[Q4_0:.*]] = arith.constant 4 : i64
+// CHECK-DAG: %[[ROW:.*]] = arith.constant 36 : i64
+// CHECK-DAG: bufferization.to_buffer %[[QB]] read_only
+// CHECK: func.call @xfk_linear(%[[Q4_0]], %{{.*}}, %{{.*}}, %{{.*}}, %[[ROW]],
+// CHECK-DAG: %[[Q8_0:.*]] = arith.constant 3 : i64
+// CHECK-DAG: %[[TROW:.*]] = arith.constant 68 : i64
+// CHECK: call @xfk_embedding(%[[Q8_0]], %{{.*}}, %[[TROW]],
+// CHECK-NOT: unrealized_conversion_cast
+func.func @quantized(%x: tensor<?x64xf32>, %qb: tensor<576xi8>, %ids: tensor<?xi32>, %tb: tensor<680xi8>) -> (tensor<?x16xf32>, tensor<?x64xf32>) {
+  %q = builtin.unrealized_conversion_cast %qb : tensor<576xi8> to !xf.qtensor<16x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+  %y = xf.linear %x, %q : (tensor<?x64xf32>, !xf.qtensor<16x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>) -> tensor<?x16xf32>
+  %t = builtin.unrealized_conversion_cast %tb : tensor<680xi8> to !xf.qtensor<10x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+  %e = xf.embedding %t[%ids] : (!xf.qtensor<10x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>, tensor<?xi32>) -> tensor<?x64xf32>
+  return %y, %e : tensor<?x16xf32>, tensor<?x64xf32>
 }
