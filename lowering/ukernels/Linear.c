@@ -98,22 +98,25 @@ XFK_AVX512 XFK_INLINE __m512 loadWeights(int64_t kind, const uint8_t *row,
   }
 }
 
-/* A MB x 4 tile of Y: rows m0.., columns n.. (at most `nb` stored). The
- * dot products accumulate in vectors and are reduced once at the end. */
+/* A MB x 4 tile of Y: rows of x (already offset to the K block), columns
+ * n.. (at most `nb` stored), over `kb` values starting at the row bytes
+ * `koff`. The dot products accumulate in vectors and are reduced once;
+ * the first K block stores them plus the bias, later ones add. */
 XFK_AVX512 XFK_INLINE void tile(int MB, int64_t kind, const float *x,
                                 int64_t ldx, const uint8_t *w, int64_t ldw,
-                                const float *bias, float *y, int64_t ldy,
-                                int64_t K, int64_t n, int64_t nb) {
+                                int64_t koff, const float *bias, float *y,
+                                int64_t ldy, int64_t kb, int first, int64_t n,
+                                int64_t nb) {
   const uint8_t *rows[4];
   for (int j = 0; j < 4; ++j) /* past the end: repeat the last row */
-    rows[j] = w + (n + (j < nb ? j : nb - 1)) * ldw;
+    rows[j] = w + (n + (j < nb ? j : nb - 1)) * ldw + koff;
   __m512 acc[4][4];
   for (int i = 0; i < MB; ++i)
     for (int j = 0; j < 4; ++j)
       acc[i][j] = _mm512_setzero_ps();
-  for (int64_t k = 0; k < K; k += 16) {
+  for (int64_t k = 0; k < kb; k += 16) {
     __mmask16 mask =
-        K - k >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (K - k)) - 1);
+        kb - k >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (kb - k)) - 1);
     __m512 wv[4];
     for (int j = 0; j < 4; ++j)
       wv[j] = loadWeights(kind, rows[j], k, mask);
@@ -124,36 +127,53 @@ XFK_AVX512 XFK_INLINE void tile(int MB, int64_t kind, const float *x,
     }
   }
   for (int i = 0; i < MB; ++i)
-    for (int j = 0; j < nb; ++j)
-      y[i * ldy + j] =
-          _mm512_reduce_add_ps(acc[i][j]) + (bias ? bias[n + j] : 0.0f);
+    for (int j = 0; j < nb; ++j) {
+      float sum = _mm512_reduce_add_ps(acc[i][j]);
+      if (first)
+        y[i * ldy + j] = sum + (bias ? bias[n + j] : 0.0f);
+      else
+        y[i * ldy + j] += sum;
+    }
 }
+
+/* Cache blocking: a block of KC values of MC rows of x (128 KiB) stays in
+ * L2 while the chunk's weight rows stream past it; KC is a multiple of the
+ * 32-value quantization blocks. */
+enum { KC = 512, MC = 64 };
 
 XFK_AVX512 static void linearAvx512(int64_t kind, const float *x, int64_t ldx,
                                     const uint8_t *w, int64_t ldw,
                                     const float *bias, float *y, int64_t ldy,
                                     int64_t M, int64_t K, int64_t n0,
                                     int64_t n1) {
-  for (int64_t n = n0; n < n1; n += 4) {
-    int64_t nb = n1 - n < 4 ? n1 - n : 4;
-    float *yn = y + (n - n0);
-    int64_t m = 0;
-    for (; m + 4 <= M; m += 4)
-      tile(4, kind, x + m * ldx, ldx, w, ldw, bias, yn + m * ldy, ldy, K, n,
-           nb);
-    switch (M - m) {
-    case 3:
-      tile(3, kind, x + m * ldx, ldx, w, ldw, bias, yn + m * ldy, ldy, K, n,
-           nb);
-      break;
-    case 2:
-      tile(2, kind, x + m * ldx, ldx, w, ldw, bias, yn + m * ldy, ldy, K, n,
-           nb);
-      break;
-    case 1:
-      tile(1, kind, x + m * ldx, ldx, w, ldw, bias, yn + m * ldy, ldy, K, n,
-           nb);
-      break;
+  for (int64_t k0 = 0; k0 < K; k0 += KC) {
+    int64_t kb = K - k0 < KC ? K - k0 : KC;
+    int64_t koff = xfk_row_offset(kind, k0);
+    int first = k0 == 0;
+    for (int64_t m0 = 0; m0 < M; m0 += MC) {
+      int64_t mEnd = M - m0 < MC ? M : m0 + MC;
+      for (int64_t n = n0; n < n1; n += 4) {
+        int64_t nb = n1 - n < 4 ? n1 - n : 4;
+        float *yn = y + (n - n0);
+        int64_t m = m0;
+        for (; m + 4 <= mEnd; m += 4)
+          tile(4, kind, x + m * ldx + k0, ldx, w, ldw, koff, bias,
+               yn + m * ldy, ldy, kb, first, n, nb);
+        switch (mEnd - m) {
+        case 3:
+          tile(3, kind, x + m * ldx + k0, ldx, w, ldw, koff, bias,
+               yn + m * ldy, ldy, kb, first, n, nb);
+          break;
+        case 2:
+          tile(2, kind, x + m * ldx + k0, ldx, w, ldw, koff, bias,
+               yn + m * ldy, ldy, kb, first, n, nb);
+          break;
+        case 1:
+          tile(1, kind, x + m * ldx + k0, ldx, w, ldw, koff, bias,
+               yn + m * ldy, ldy, kb, first, n, nb);
+          break;
+        }
+      }
     }
   }
 }

@@ -118,6 +118,11 @@ TEST_P(KernelsTest, LargerShapes) {
   for (const Encoding &e : kEncodings) {
     check(e, 1, 64, 2048, false, 0, 64, 11);
     check(e, 17, 33, 544, true, 0, 33, 12);
+    // More rows than a cache block, K over several K blocks with a short
+    // last one (and a partial vector for the float encodings).
+    check(e, 70, 9, 1056, true, 0, 9, 13);
+    if (!isBlock(e.type))
+      check(e, 67, 6, 1001, false, 1, 6, 14);
   }
 }
 
