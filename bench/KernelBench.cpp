@@ -1,0 +1,666 @@
+//===- KernelBench.cpp - XFC's microkernels against oneDNN ----------------===//
+//
+// Measures, in one run, the streaming-read bandwidth of this machine and
+// xfk_linear (Y = X W^T) next to oneDNN's matmul on the same shapes and
+// thread counts, and prints Markdown tables. With --check it instead runs
+// small odd shapes and fails when XFC's results differ from oneDNN's.
+//
+//===----------------------------------------------------------------------===//
+
+#include "xfk/Kernels.h"
+
+#include <oneapi/dnnl/dnnl.hpp>
+#include <omp.h>
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <numeric>
+#include <random>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+//===----------------------------------------------------------------------===//
+// A persistent pool of std::threads: XFC's kernel is called once per thread
+// on disjoint column ranges. Threads persist so that GEMV timings do not pay
+// for thread creation (oneDNN's OpenMP threads persist too).
+//===----------------------------------------------------------------------===//
+
+class Pool {
+public:
+  explicit Pool(int threads) : count(threads) {
+    for (int i = 1; i < threads; ++i)
+      workers.emplace_back([this, i] { work(i); });
+  }
+  ~Pool() {
+    stop.store(true);
+    generation.fetch_add(1, std::memory_order_release);
+    for (std::thread &t : workers)
+      t.join();
+  }
+  int size() const { return count; }
+
+  // Runs job(i) for i < size(), job(0) on the calling thread.
+  void run(const std::function<void(int)> &fn) {
+    job = &fn;
+    pending.store(count - 1, std::memory_order_relaxed);
+    generation.fetch_add(1, std::memory_order_release);
+    fn(0);
+    while (pending.load(std::memory_order_acquire) != 0)
+      _mm_pause();
+  }
+
+private:
+  void work(int index) {
+    uint64_t seen = 0;
+    for (;;) {
+      uint64_t g;
+      // Spin briefly, then yield: the machine is shared.
+      for (int spins = 0;
+           (g = generation.load(std::memory_order_acquire)) == seen; ++spins)
+        spins < 20000 ? _mm_pause() : std::this_thread::yield();
+      seen = g;
+      if (stop.load())
+        return;
+      (*job)(index);
+      pending.fetch_sub(1, std::memory_order_release);
+    }
+  }
+
+  int count;
+  std::vector<std::thread> workers;
+  std::atomic<uint64_t> generation{0};
+  std::atomic<int> pending{0};
+  std::atomic<bool> stop{false};
+  const std::function<void(int)> *job = nullptr;
+};
+
+// [begin, end) of thread `i` out of `t` over [0, n), in multiples of 16.
+std::pair<int64_t, int64_t> split(int64_t n, int i, int t) {
+  int64_t chunk = ((n + t - 1) / t + 15) / 16 * 16;
+  return {std::min(n, i * chunk), std::min(n, (i + 1) * chunk)};
+}
+
+struct AlignedFree {
+  void operator()(void *p) const { std::free(p); }
+};
+template <typename T> using Buffer = std::unique_ptr<T[], AlignedFree>;
+template <typename T> Buffer<T> allocate(size_t count) {
+  size_t bytes = (count * sizeof(T) + 63) / 64 * 64;
+  return Buffer<T>(static_cast<T *>(std::aligned_alloc(64, bytes)));
+}
+
+//===----------------------------------------------------------------------===//
+// Bandwidth: every thread sums its slice of a buffer larger than the caches.
+//===----------------------------------------------------------------------===//
+
+__attribute__((target("avx512f"))) float sumAvx512(const float *p, size_t n) {
+  __m512 acc[8];
+  for (__m512 &a : acc)
+    a = _mm512_setzero_ps();
+  for (size_t i = 0; i + 128 <= n; i += 128)
+    for (int j = 0; j < 8; ++j) // independent chains hide the add latency
+      acc[j] = _mm512_add_ps(acc[j], _mm512_load_ps(p + i + 16 * j));
+  for (int j = 1; j < 8; ++j)
+    acc[0] = _mm512_add_ps(acc[0], acc[j]);
+  // Not _mm512_reduce_add_ps: GCC 12 warns inside it (-Wuninitialized).
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, acc[0]);
+  return std::accumulate(lanes, lanes + 16, 0.0f);
+}
+
+float sumPortable(const float *p, size_t n) {
+  float acc[8] = {};
+  for (size_t i = 0; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; ++j)
+      acc[j] += p[i + j];
+  return acc[0] + acc[1] + acc[2] + acc[3] + acc[4] + acc[5] + acc[6] + acc[7];
+}
+
+// Best GB/s of `runs` passes over `bytes` with `threads` threads.
+double measureBandwidth(size_t bytes, int threads, int runs) {
+  size_t n = bytes / sizeof(float) / 128 / threads * 128 * threads;
+  Buffer<float> buffer = allocate<float>(n);
+  Pool pool(threads);
+  size_t slice = n / threads;
+  pool.run([&](int i) { // first touch by the thread that reads it
+    std::fill(buffer.get() + i * slice, buffer.get() + (i + 1) * slice, 1.0f);
+  });
+  bool avx512 = __builtin_cpu_supports("avx512f");
+  std::vector<float> sums(threads);
+  double best = 0;
+  for (int r = 0; r < runs; ++r) {
+    auto start = Clock::now();
+    pool.run([&](int i) {
+      const float *p = buffer.get() + i * slice;
+      sums[i] = avx512 ? sumAvx512(p, slice) : sumPortable(p, slice);
+    });
+    double seconds = secondsSince(start);
+    for (float s : sums)
+      if (s != static_cast<float>(s)) // keeps the sums observable
+        std::abort();
+    best = std::max(best, n * sizeof(float) / seconds / 1e9);
+  }
+  return best;
+}
+
+//===----------------------------------------------------------------------===//
+// Test data. Values are small dyadic rationals, exact in every format, so
+// that XFC and oneDNN see the same numbers and differ only by rounding.
+//===----------------------------------------------------------------------===//
+
+uint16_t halfBits(float value) { // exact, normal values only
+  uint32_t b;
+  std::memcpy(&b, &value, 4);
+  if (value == 0)
+    return static_cast<uint16_t>(b >> 16);
+  int exponent = static_cast<int>((b >> 23) & 0xff) - 127 + 15;
+  if (exponent <= 0 || exponent >= 31 || (b & 0x1fff))
+    std::abort();
+  return static_cast<uint16_t>(((b >> 16) & 0x8000) | (exponent << 10) |
+                               ((b >> 13) & 0x3ff));
+}
+
+uint16_t bf16Bits(float value) { // round to nearest even
+  uint32_t b;
+  std::memcpy(&b, &value, 4);
+  return static_cast<uint16_t>((b + 0x7fff + ((b >> 16) & 1)) >> 16);
+}
+
+struct Format {
+  const char *name;
+  int64_t kind;
+  int64_t rowBytes(int64_t k) const {
+    switch (kind) {
+    case XFK_W_F32:
+      return 4 * k;
+    case XFK_W_F16:
+    case XFK_W_BF16:
+      return 2 * k;
+    case XFK_W_Q8_0:
+      return k / 32 * 34;
+    case XFK_W_Q4_0:
+      return k / 32 * 18;
+    default:
+      return k / 32 * 20;
+    }
+  }
+};
+
+const Format formats[] = {{"f32", XFK_W_F32},   {"f16", XFK_W_F16},
+                          {"bf16", XFK_W_BF16}, {"q8_0", XFK_W_Q8_0},
+                          {"q4_0", XFK_W_Q4_0}, {"q4_1", XFK_W_Q4_1}};
+
+// Weights [n][rowBytes] in `format` and, if `decoded` is given, their
+// values as f32 [n][k], encoded independently of XFC's decoder.
+std::vector<uint8_t> makeWeights(const Format &format, int64_t n, int64_t k,
+                                 std::mt19937 &rng, float *decoded) {
+  int64_t ldw = format.rowBytes(k);
+  std::vector<uint8_t> w(n * ldw);
+  std::uniform_int_distribution<int> value(-256, 256), scale(1, 16),
+      code(-127, 127), nibble(0, 15), minimum(-8, 8);
+  for (int64_t r = 0; r < n; ++r) {
+    uint8_t *row = w.data() + r * ldw;
+    float *out = decoded ? decoded + r * k : nullptr;
+    if (format.kind <= XFK_W_BF16) {
+      for (int64_t i = 0; i < k; ++i) {
+        float v = value(rng) / 256.0f;
+        if (format.kind == XFK_W_F32)
+          std::memcpy(row + 4 * i, &v, 4);
+        else {
+          uint16_t h = format.kind == XFK_W_F16 ? halfBits(v) : bf16Bits(v);
+          std::memcpy(row + 2 * i, &h, 2);
+        }
+        if (out)
+          out[i] = v;
+      }
+      continue;
+    }
+    int64_t blockBytes = format.rowBytes(32);
+    for (int64_t b = 0; b < k / 32; ++b) {
+      uint8_t *block = row + b * blockBytes;
+      float d = scale(rng) / 1024.0f;
+      uint16_t dh = halfBits(d);
+      std::memcpy(block, &dh, 2);
+      float *o = out ? out + 32 * b : nullptr;
+      if (format.kind == XFK_W_Q8_0) {
+        for (int i = 0; i < 32; ++i) {
+          int c = code(rng);
+          block[2 + i] = static_cast<uint8_t>(static_cast<int8_t>(c));
+          if (o)
+            o[i] = d * c;
+        }
+        continue;
+      }
+      float m = 0;
+      uint8_t *nibbles = block + 2;
+      if (format.kind == XFK_W_Q4_1) {
+        m = minimum(rng) / 64.0f;
+        uint16_t mh = halfBits(m);
+        std::memcpy(block + 2, &mh, 2);
+        nibbles = block + 4;
+      }
+      int offset = format.kind == XFK_W_Q4_0 ? -8 : 0;
+      for (int i = 0; i < 16; ++i) { // value i low nibble, i + 16 high
+        int lo = nibble(rng), hi = nibble(rng);
+        nibbles[i] = static_cast<uint8_t>(lo | (hi << 4));
+        if (o) {
+          o[i] = (lo + offset) * d + m;
+          o[i + 16] = (hi + offset) * d + m;
+        }
+      }
+    }
+  }
+  return w;
+}
+
+std::vector<float> makeValues(size_t count, std::mt19937 &rng, int scale) {
+  std::uniform_int_distribution<int> value(-scale, scale);
+  std::vector<float> v(count);
+  for (float &x : v)
+    x = value(rng) / static_cast<float>(scale);
+  return v;
+}
+
+//===----------------------------------------------------------------------===//
+// oneDNN: one matmul primitive, weights reordered once into the layout it
+// prefers (as XFC packs weights at compile time, packing is not timed).
+//===----------------------------------------------------------------------===//
+
+using dnnl::memory;
+using Dt = memory::data_type;
+
+struct OneDnnMatmul {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  dnnl::stream stream{engine};
+  dnnl::matmul primitive;
+  memory src, dst, bias;
+  std::vector<memory> weights; // copies, to stream them from memory
+
+  // `plainWeights` is [n][k] (of `wt` elements); `copies` reordered copies.
+  OneDnnMatmul(int64_t m, int64_t k, int64_t n, Dt st, Dt wt, Dt dt,
+               const void *x, const void *plainWeights, const float *b,
+               int copies) {
+    memory::desc srcDesc({m, k}, st, memory::format_tag::ab);
+    memory::desc weiAny({k, n}, wt, memory::format_tag::any);
+    memory::desc weiPlain({k, n}, wt, memory::format_tag::ba);
+    memory::desc dstDesc({m, n}, dt, memory::format_tag::ab);
+    memory::desc biasDesc({1, n}, Dt::f32, memory::format_tag::ab);
+    dnnl::matmul::desc desc = b ? dnnl::matmul::desc(srcDesc, weiAny,
+                                                     biasDesc, dstDesc)
+                                : dnnl::matmul::desc(srcDesc, weiAny, dstDesc);
+    dnnl::matmul::primitive_desc pd(desc, engine);
+    primitive = dnnl::matmul(pd);
+    src = memory(srcDesc, engine, const_cast<void *>(x));
+    dst = memory(dstDesc, engine);
+    if (b)
+      bias = memory(biasDesc, engine, const_cast<float *>(b));
+    memory plain(weiPlain, engine, const_cast<void *>(plainWeights));
+    for (int c = 0; c < copies; ++c) {
+      weights.emplace_back(pd.weights_desc(), engine);
+      dnnl::reorder(plain, weights.back()).execute(stream, plain,
+                                                   weights.back());
+    }
+    stream.wait();
+  }
+
+  void run(int copy) {
+    std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, src},
+                                            {DNNL_ARG_WEIGHTS, weights[copy]},
+                                            {DNNL_ARG_DST, dst}};
+    if (bias)
+      args[DNNL_ARG_BIAS] = bias;
+    primitive.execute(stream, args);
+    stream.wait();
+  }
+
+  const float *result() const {
+    return static_cast<const float *>(dst.get_data_handle());
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// XFC: xfk_linear over [0, n), one column range per pool thread.
+//===----------------------------------------------------------------------===//
+
+void runXfc(Pool &pool, const Format &format, const float *x, int64_t m,
+            int64_t k, int64_t n, const uint8_t *w, const float *bias,
+            float *y) {
+  int64_t ldw = format.rowBytes(k);
+  pool.run([&](int i) {
+    auto [n0, n1] = split(n, i, pool.size());
+    if (n0 < n1)
+      xfk_linear(format.kind, reinterpret_cast<intptr_t>(x), k,
+                 reinterpret_cast<intptr_t>(w), ldw,
+                 reinterpret_cast<intptr_t>(bias),
+                 reinterpret_cast<intptr_t>(y + n0), n, m, k, n0, n1);
+  });
+}
+
+// Best seconds per call of fn(copy). A sample calls fn once per copy (a
+// pass over memory larger than the caches for GEMV, like the bandwidth
+// probe); the best of at least 3 samples and `minSeconds` counts, after
+// one warm-up sample.
+double bestTime(const std::function<void(int)> &fn, int copies,
+                double minSeconds) {
+  double best = 1e30, total = 0;
+  for (int r = -1; r < 3 || total < minSeconds; ++r) {
+    auto start = Clock::now();
+    for (int c = 0; c < copies; ++c)
+      fn(c);
+    double s = secondsSince(start);
+    if (r >= 0) {
+      best = std::min(best, s / copies);
+      total += s;
+    }
+  }
+  return best;
+}
+
+//===----------------------------------------------------------------------===//
+// --check: XFC against oneDNN on odd shapes, every weight format.
+//===----------------------------------------------------------------------===//
+
+// Fails unless |got - want| <= 1e-5 * sum |x||w| + 1e-6 everywhere.
+bool compare(const char *what, const float *got, const float *want,
+             const std::vector<float> &x, const std::vector<float> &w,
+             const std::vector<float> &bias, int64_t m, int64_t k, int64_t n) {
+  double worst = 0;
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      double magnitude = std::fabs(bias[j]);
+      for (int64_t l = 0; l < k; ++l)
+        magnitude += std::fabs(x[i * k + l] * w[j * k + l]);
+      double error = std::fabs(got[i * n + j] - want[i * n + j]);
+      worst = std::max(worst, error / (1e-5 * magnitude + 1e-6));
+    }
+  bool ok = worst <= 1.0;
+  std::printf("%s %s (worst error / tolerance %.3g)\n", ok ? "PASS" : "FAIL",
+              what, worst);
+  return ok;
+}
+
+int check() {
+  std::mt19937 rng(42);
+  bool ok = true;
+  struct Shape {
+    int64_t m, k, n;
+  };
+  // N not a multiple of the tile or the thread split; K crossing XFC's K
+  // block (512); M crossing its row block (64).
+  for (Shape s : {Shape{1, 96, 37}, Shape{67, 1056, 45}, Shape{3, 64, 1}}) {
+    std::vector<float> x = makeValues(s.m * s.k, rng, 64);
+    std::vector<float> bias = makeValues(s.n, rng, 16);
+    std::vector<float> y(s.m * s.n);
+    for (const Format &format : formats) {
+      std::vector<float> decoded(s.n * s.k);
+      std::vector<uint8_t> w =
+          makeWeights(format, s.n, s.k, rng, decoded.data());
+      for (int threads : {1, 2}) {
+        omp_set_num_threads(threads);
+        OneDnnMatmul ref(s.m, s.k, s.n, Dt::f32, Dt::f32, Dt::f32, x.data(),
+                         decoded.data(), bias.data(), 1);
+        ref.run(0);
+        Pool pool(threads);
+        std::fill(y.begin(), y.end(), NAN);
+        runXfc(pool, format, x.data(), s.m, s.k, s.n, w.data(), bias.data(),
+               y.data());
+        std::string what = "M=" + std::to_string(s.m) +
+                           " K=" + std::to_string(s.k) +
+                           " N=" + std::to_string(s.n) + " " + format.name +
+                           " threads=" + std::to_string(threads) +
+                           " vs oneDNN ";
+        ok &= compare((what + "f32").c_str(), y.data(), ref.result(), x, decoded, bias,
+                      s.m, s.k, s.n);
+        if (format.kind != XFK_W_BF16)
+          continue;
+        // oneDNN's own bf16 matmul (x is exact in bf16).
+        std::vector<uint16_t> xb(x.size());
+        std::transform(x.begin(), x.end(), xb.begin(), bf16Bits);
+        OneDnnMatmul bf(s.m, s.k, s.n, Dt::bf16, Dt::bf16, Dt::f32, xb.data(),
+                        w.data(), bias.data(), 1);
+        bf.run(0);
+        ok &= compare((what + "bf16").c_str(), y.data(), bf.result(), x, decoded, bias,
+                      s.m, s.k, s.n);
+      }
+    }
+  }
+  std::printf("%s\n", ok ? "all agree" : "MISMATCH");
+  return ok ? 0 : 1;
+}
+
+//===----------------------------------------------------------------------===//
+// The benchmark tables.
+//===----------------------------------------------------------------------===//
+
+struct Options {
+  bool quick = false;
+  std::vector<int> threads;
+  std::vector<int64_t> ms = {1, 128}, ns = {5632, 2048};
+  int64_t k = 2048;
+  std::string bandwidthFile;
+};
+
+struct Row {
+  std::string type, xfcNote;
+  double xfc = -1, onednn = -1; // seconds per call, < 0: n/a
+  double xfcBytes = 0, onednnBytes = 0;
+};
+
+std::string cell(double v, const char *fmt) {
+  if (v < 0)
+    return "n/a";
+  char s[64];
+  std::snprintf(s, sizeof s, fmt, v);
+  return s;
+}
+
+int bench(const Options &o) {
+  std::mt19937 rng(7);
+  // Bandwidth first: decode percentages divide by it.
+  size_t probeBytes = (o.quick ? 512ull : 1024ull) << 20;
+  std::vector<double> bandwidth(*std::max_element(o.threads.begin(),
+                                                  o.threads.end()) + 1);
+  std::printf("## Streaming-read bandwidth\n\n%zu MiB buffer, AVX-512 loads, "
+              "best of %d passes.\n\n| threads | GB/s |\n|---:|---:|\n",
+              probeBytes >> 20, o.quick ? 3 : 5);
+  for (int t : o.threads) {
+    bandwidth[t] = measureBandwidth(probeBytes, t, o.quick ? 3 : 5);
+    std::printf("| %d | %.1f |\n", t, bandwidth[t]);
+  }
+  std::fflush(stdout);
+  if (!o.bandwidthFile.empty()) {
+    if (FILE *f = std::fopen(o.bandwidthFile.c_str(), "w")) {
+      for (int t : o.threads)
+        std::fprintf(f, "%d %.3f\n", t, bandwidth[t]);
+      std::fclose(f);
+    }
+  }
+
+  double minSeconds = o.quick ? 0.1 : 0.4;
+  // GEMV weights cycle through copies bigger than the last-level cache, so
+  // that they come from memory, as in decode.
+  const double streamBytes = 768.0 * (1 << 20);
+  int64_t k = o.k;
+  for (int64_t m : o.ms) {
+    bool gemv = m == 1;
+    std::printf("\n## %s, M=%lld, K=%lld\n\n", gemv ? "GEMV" : "GEMM",
+                static_cast<long long>(m), static_cast<long long>(k));
+    std::printf("| N | type | threads | XFC GFLOP/s | oneDNN GFLOP/s | "
+                "XFC/oneDNN |%s\n|---:|---|---:|---:|---:|---:|%s\n",
+                gemv ? " XFC GB/s | XFC % BW | oneDNN GB/s | oneDNN % BW |"
+                     : "",
+                gemv ? "---:|---:|---:|---:|" : "");
+    std::vector<float> x = makeValues(m * k, rng, 64);
+    std::vector<uint16_t> xb(x.size());
+    std::transform(x.begin(), x.end(), xb.begin(), bf16Bits);
+    std::vector<uint8_t> xu8(x.size()), ws8;
+    for (uint8_t &v : xu8)
+      v = static_cast<uint8_t>(rng() & 0xff);
+    for (int64_t n : o.ns) {
+      std::vector<float> y(m * n);
+      double flops = 2.0 * m * n * k;
+      for (int t : o.threads) {
+        omp_set_num_threads(t);
+        std::vector<Row> rows;
+        auto copiesFor = [&](double bytes) {
+          return gemv ? static_cast<int>(std::min(
+                            64.0, std::ceil(streamBytes / bytes)))
+                      : 1;
+        };
+        // XFC for every weight format; oneDNN where it has the same type.
+        for (const Format &format : formats) {
+          Row row;
+          row.type = format.name;
+          row.xfcBytes = static_cast<double>(format.rowBytes(k)) * n;
+          int copies = copiesFor(row.xfcBytes);
+          std::vector<std::vector<uint8_t>> w;
+          for (int c = 0; c < copies; ++c)
+            w.push_back(c ? w[0] : makeWeights(format, n, k, rng, nullptr));
+          {
+            Pool pool(t);
+            row.xfc = bestTime(
+                [&](int c) {
+                  runXfc(pool, format, x.data(), m, k, n, w[c].data(),
+                         nullptr, y.data());
+                },
+                copies, minSeconds);
+          }
+          if (format.kind == XFK_W_F32 || format.kind == XFK_W_BF16) {
+            bool bf = format.kind == XFK_W_BF16;
+            row.onednnBytes = row.xfcBytes;
+            OneDnnMatmul dnn(m, k, n, bf ? Dt::bf16 : Dt::f32,
+                             bf ? Dt::bf16 : Dt::f32, Dt::f32,
+                             bf ? static_cast<const void *>(xb.data())
+                                : x.data(),
+                             w[0].data(), nullptr, copies);
+            w.clear();
+            row.onednn = bestTime([&](int c) { dnn.run(c); }, copies,
+                                  minSeconds);
+          }
+          if (format.kind == XFK_W_BF16)
+            row.xfcNote = " (XFC: bf16 weights, f32 compute)";
+          rows.push_back(row);
+        }
+        { // oneDNN u8s8 -> s32; XFC has no int8-compute kernel yet.
+          Row row;
+          row.type = "u8s8";
+          row.onednnBytes = static_cast<double>(n) * k;
+          row.xfcNote = " (XFC: no int8 compute yet)";
+          int copies = copiesFor(row.onednnBytes);
+          std::vector<uint8_t> w(n * k);
+          for (uint8_t &v : w)
+            v = static_cast<uint8_t>(rng() % 255 + 1);
+          OneDnnMatmul dnn(m, k, n, Dt::u8, Dt::s8, Dt::s32, xu8.data(),
+                           w.data(), nullptr, copies);
+          row.onednn = bestTime([&](int c) { dnn.run(c); }, copies,
+                                minSeconds);
+          rows.push_back(row);
+        }
+        for (const Row &r : rows) {
+          double xg = r.xfc < 0 ? -1 : flops / r.xfc / 1e9;
+          double dg = r.onednn < 0 ? -1 : flops / r.onednn / 1e9;
+          std::printf("| %lld | %s%s | %d | %s | %s | %s |",
+                      static_cast<long long>(n), r.type.c_str(),
+                      r.xfcNote.c_str(), t, cell(xg, "%.1f").c_str(),
+                      cell(dg, "%.1f").c_str(),
+                      cell(xg < 0 || dg < 0 ? -1 : xg / dg, "%.2f").c_str());
+          if (gemv) {
+            double xbw = r.xfc < 0 ? -1 : r.xfcBytes / r.xfc / 1e9;
+            double dbw = r.onednn < 0 ? -1 : r.onednnBytes / r.onednn / 1e9;
+            std::printf(" %s | %s | %s | %s |", cell(xbw, "%.1f").c_str(),
+                        cell(xbw < 0 ? -1 : 100 * xbw / bandwidth[t], "%.0f%%")
+                            .c_str(),
+                        cell(dbw, "%.1f").c_str(),
+                        cell(dbw < 0 ? -1 : 100 * dbw / bandwidth[t], "%.0f%%")
+                            .c_str());
+          }
+          std::printf("\n");
+          std::fflush(stdout);
+        }
+      }
+    }
+  }
+  return 0;
+}
+
+std::vector<int64_t> parseList(const char *s) {
+  std::vector<int64_t> v;
+  for (char *end; *s; s = *end ? end + 1 : end) {
+    v.push_back(std::strtoll(s, &end, 10));
+    if (end == s || v.back() <= 0)
+      return {};
+  }
+  return v;
+}
+
+int usage() {
+  std::fprintf(stderr,
+               "usage: xfc-kernel-bench [--check] [--quick] [--threads=1,2]\n"
+               "         [--m=1,128] [--n=5632,2048] [--k=2048]\n"
+               "         [--bandwidth-file=FILE]\n");
+  return 2;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Options o;
+  bool runCheck = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](const char *prefix) -> const char * {
+      size_t len = std::strlen(prefix);
+      return a.compare(0, len, prefix) == 0 ? argv[i] + len : nullptr;
+    };
+    if (a == "--check")
+      runCheck = true;
+    else if (a == "--quick")
+      o.quick = true;
+    else if (const char *v = value("--threads=")) {
+      o.threads.clear();
+      for (int64_t t : parseList(v))
+        o.threads.push_back(static_cast<int>(t));
+      if (o.threads.empty())
+        return usage();
+    } else if (const char *v = value("--m="))
+      o.ms = parseList(v);
+    else if (const char *v = value("--n="))
+      o.ns = parseList(v);
+    else if (const char *v = value("--k="))
+      o.k = std::strtoll(v, nullptr, 10);
+    else if (const char *v = value("--bandwidth-file="))
+      o.bandwidthFile = v;
+    else
+      return usage();
+  }
+  if (runCheck)
+    return check();
+  if (o.ms.empty() || o.ns.empty() || o.k <= 0 || o.k % 32)
+    return usage(); // the block formats need K a multiple of 32
+  if (o.threads.empty()) {
+    o.threads.push_back(1);
+    int hw = static_cast<int>(std::thread::hardware_concurrency());
+    if (hw > 1)
+      o.threads.push_back(hw);
+  }
+  return bench(o);
+}
