@@ -2,12 +2,13 @@
 //
 // The generated code, on tensors:
 //
-//   decode:  scf.forall (head block, KV block)    -> partial max, sum, acc
-//            scf.forall (head)                    -> combined rows
-//   prefill: scf.forall (head block, token block) -> tiles of the result
+//   scf.if tokens == 1
+//     decode:  scf.forall (head block, KV block)    -> partial max, sum, acc
+//              scf.forall (head)                    -> combined rows
+//   else
+//     prefill: scf.forall (head block, token block) -> tiles of the result
 //
-// With a dynamic token count both are emitted, one after the other, and the
-// token count sets their trip counts: the path not taken runs no iteration.
+// (A static token count emits one path.)
 //
 // Both paths share the key loop: an scf.for over blocks of 16 keys whose
 // iteration arguments are each row's running max, running sum and f32
@@ -114,8 +115,8 @@ private:
   /// `out`.
   Value buildPrefill(OpBuilder &b, Location loc, Value out, Value tokens,
                      Value tokenBlocks);
-  /// The decode loops: `blocks` KV blocks of the one query, then combining
-  /// `combinedHeads` heads into `out`.
+  /// The decode loops: `blocks` KV blocks of keys [0, end) for the one
+  /// query, then combining `combinedHeads` heads into `out`.
   Value buildDecode(OpBuilder &b, Location loc, Value out, Value end,
                     Value blocks, OpFoldResult combinedHeads);
 
@@ -592,20 +593,12 @@ Value KernelBuilder::buildDecode(OpBuilder &b, Location loc, Value out,
 Value KernelBuilder::build(OpBuilder &b, Location loc) {
   Value tokens = tensor::DimOp::create(b, loc, in.query, 0);
   bool dynamicTokens = resultType.isDynamicDim(0);
+  // Both paths write this one buffer in place. (Were it created in each
+  // branch of the scf.if, bufferization would give the if's result a
+  // fully dynamic layout and copy it.)
   Value out = tensor::EmptyOp::create(
       b, loc, resultType, dynamicTokens ? ValueRange{tokens} : ValueRange{});
-  // With a dynamic token count both paths are emitted and the trip counts
-  // choose: one token runs the decode loops, more run the prefill loop, the
-  // other loops run no iteration. (Each loop updates `out` in place; an
-  // scf.if yielding either result would bufferize to a copy.)
-  bool decode = dynamicTokens || resultType.getDimSize(0) == 1;
-  bool prefill = dynamicTokens || resultType.getDimSize(0) != 1;
-  Value zero = index(b, loc, 0);
-  Value oneToken;
-  if (decode && prefill)
-    oneToken = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tokens,
-                                     index(b, loc, 1));
-  if (decode) {
+  auto decode = [&](OpBuilder &b, Location loc) {
     Value end = in.kvLength;
     if (in.causal)
       end = minIndex(b, loc, end,
@@ -613,24 +606,27 @@ Value KernelBuilder::build(OpBuilder &b, Location loc) {
                                            index(b, loc, 1)));
     Value blocks =
         arith::CeilDivSIOp::create(b, loc, end, index(b, loc, decodeKvBlock));
-    OpFoldResult combinedHeads = b.getIndexAttr(heads);
-    if (oneToken) {
-      blocks = arith::SelectOp::create(b, loc, oneToken, blocks, zero);
-      combinedHeads = arith::SelectOp::create(b, loc, oneToken,
-                                              index(b, loc, heads), zero)
-                          .getResult();
-    }
-    out = buildDecode(b, loc, out, end, blocks, combinedHeads);
-  }
-  if (prefill) {
+    return buildDecode(b, loc, out, end, blocks, b.getIndexAttr(heads));
+  };
+  auto prefill = [&](OpBuilder &b, Location loc) {
     Value tokenBlocks = arith::CeilDivSIOp::create(
         b, loc, tokens, index(b, loc, tokensPerBlock));
-    if (oneToken)
-      tokenBlocks =
-          arith::SelectOp::create(b, loc, oneToken, zero, tokenBlocks);
-    out = buildPrefill(b, loc, out, tokens, tokenBlocks);
-  }
-  return out;
+    return buildPrefill(b, loc, out, tokens, tokenBlocks);
+  };
+  // A static token count picks its path now.
+  if (!dynamicTokens)
+    return resultType.getDimSize(0) == 1 ? decode(b, loc) : prefill(b, loc);
+  Value oneToken = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                         tokens, index(b, loc, 1));
+  return scf::IfOp::create(
+             b, loc, oneToken,
+             [&](OpBuilder &b, Location loc) {
+               scf::YieldOp::create(b, loc, decode(b, loc));
+             },
+             [&](OpBuilder &b, Location loc) {
+               scf::YieldOp::create(b, loc, prefill(b, loc));
+             })
+      .getResult(0);
 }
 
 } // namespace

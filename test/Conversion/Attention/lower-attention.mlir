@@ -6,20 +6,20 @@
 // kernel keeps one row's scores of a 16-key block in a vector.
 
 // Grouped-query attention (4 query heads on 2 KV heads), dynamic tokens:
-// both paths, chosen by their trip counts.
+// one token takes the decode path, more the prefill path; both write the
+// one result buffer.
 // CHECK-LABEL: func.func @gqa_causal(
 // CHECK-SAME: %[[Q:[^:]*]]: tensor<?x4x16xf32>, %[[K:[^:]*]]: tensor<?x2x16xf32>, %[[V:[^:]*]]: tensor<?x2x16xf32>)
 // CHECK-DAG: %[[KEYS:.*]] = tensor.dim %[[K]], %c0
 // CHECK-DAG: %[[T:.*]] = tensor.dim %[[Q]], %c0
 // CHECK: %[[OUT:.*]] = tensor.empty(%[[T]]) : tensor<?x4x16xf32>
 // CHECK: %[[ONE:.*]] = arith.cmpi eq, %[[T]], %c1
+// CHECK: %[[RES:.*]] = scf.if %[[ONE]] -> (tensor<?x4x16xf32>) {
 //
-// Decode: KV blocks of 256 keys (none unless there is one token) times
-// head groups, each leaving (max, sum, acc)...
+// Decode: KV blocks of 256 keys times head groups, each leaving
+// (max, sum, acc)...
 // CHECK: %[[DEND:.*]] = arith.minsi %[[KEYS]], %c1
-// CHECK: %[[NB:.*]] = arith.ceildivsi %[[DEND]], %c256
-// CHECK: %[[BLOCKS:.*]] = arith.select %[[ONE]], %[[NB]], %c0
-// CHECK: %[[HEADS:.*]] = arith.select %[[ONE]], %c4, %c0
+// CHECK: %[[BLOCKS:.*]] = arith.ceildivsi %[[DEND]], %c256
 // CHECK: %[[PACC:.*]] = tensor.empty(%[[BLOCKS]]) : tensor<?x4x16xf32>
 // CHECK: %[[PSTATS:.*]] = tensor.empty(%[[BLOCKS]]) : tensor<?x4x2xf32>
 // CHECK: %[[PART:.*]]:2 = scf.forall (%[[HB:.*]], %[[B:.*]]) in (2, %[[BLOCKS]]) shared_outs(%[[A:.*]] = %[[PACC]], %[[S:.*]] = %[[PSTATS]])
@@ -33,7 +33,7 @@
 // CHECK-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[S]]
 //
 // ...which one forall over heads combines, rescaled to the global max.
-// CHECK: %[[DEC:.*]] = scf.forall (%[[H:.*]]) in (%[[HEADS]]) shared_outs(%[[O1:.*]] = %[[OUT]])
+// CHECK: %[[DEC:.*]] = scf.forall (%[[H:.*]]) in (4) shared_outs(%[[O1:.*]] = %[[OUT]])
 // CHECK: %[[GMAX:.*]] = scf.for %{{.*}} = %c0 to %[[BLOCKS]] step %c1 iter_args(%[[RM:.*]] = %{{.*}}) -> (f32)
 // CHECK: tensor.extract %[[PART]]#1
 // CHECK: arith.maxnumf %[[RM]]
@@ -46,11 +46,12 @@
 // CHECK: vector.transfer_read %[[PART]]#0[%[[BB]], %[[H]], %c0]
 // CHECK: vector.fma %{{.*}}, %{{.*}}, %[[RA]]
 // CHECK: tensor.parallel_insert_slice %{{.*}} into %[[O1]][0, %[[H]], 0] [1, 1, 16]
+// CHECK: scf.yield %[[DEC]]
+// CHECK: } else {
 //
 // Prefill: head groups times blocks of tokens (one token here: the budget
 // of 2 accumulators holds the 2 heads of a group).
-// CHECK: %[[TB:.*]] = arith.select %[[ONE]], %c0, %[[T]]
-// CHECK: %[[PRE:.*]] = scf.forall (%[[G:.*]], %[[TBI:.*]]) in (2, %[[TB]]) shared_outs(%[[O2:.*]] = %[[DEC]])
+// CHECK: %[[PRE:.*]] = scf.forall (%[[G:.*]], %[[TBI:.*]]) in (2, %[[T]]) shared_outs(%[[O2:.*]] = %[[OUT]])
 // CHECK: %[[FH:.*]] = arith.muli %[[G]], %c2
 // CHECK: %[[KVH:.*]] = arith.divui %[[FH]], %c2
 // CHECK: %[[Q0:.*]] = vector.transfer_read %[[Q]][%{{.*}}, %[[FH]], %c0]
@@ -84,7 +85,8 @@
 // CHECK: vector.transfer_write
 // CHECK: scf.forall.in_parallel
 // CHECK-NEXT: tensor.parallel_insert_slice %{{.*}} into %[[O2]]
-// CHECK: return %[[PRE]]
+// CHECK: scf.yield %[[PRE]]
+// CHECK: return %[[RES]]
 
 // The default budget (32 accumulators) takes 16 tokens of both heads.
 // DEFAULT-LABEL: func.func @gqa_causal

@@ -57,9 +57,8 @@ def XFLowerAttention : Pass<"xf-lower-attention"> {
       triples, which a second `scf.forall` over heads combines
       (split-K, "flash decoding").
 
-    With a dynamic token count both are emitted one after the other, and
-    the token count sets their trip counts (the path not taken runs no
-    iteration), so each loop writes the one result buffer in place.
+    A dynamic token count chooses between them with an `scf.if`; both
+    write one result buffer created before it, so nothing is copied.
 
     With `cache %c at %pos`, the new rows are appended with `xf.kv_append`
     (converted to the cache's element type first) and the kernel reads the
@@ -76,19 +75,22 @@ def XFLowerAttention : Pass<"xf-lower-attention"> {
            : tensor<?x8x64xf32>, tensor<?x2x64xf32>, tensor<?x2x64xf32>
              -> tensor<?x8x64xf32>
     // becomes (schematically)
+    %out = tensor.empty(%tokens) : tensor<?x8x64xf32>
     %one = arith.cmpi eq, %tokens, %c1 : index
-    %blocks = arith.select %one, %kv_blocks, %c0 : index
-    %part:2 = scf.forall (%g, %b) in (2, %blocks) shared_outs(...) {
-      scf.for %j = %begin to %end step %c16
-          iter_args(%max = ..., %sum = ..., %acc0 = ...) -> (f32, f32, ...)
-      ...
-    }
-    %heads = arith.select %one, %c8, %c0 : index
-    %d = scf.forall (%h) in (%heads) shared_outs(%o = %empty) { combine }
-    %token_blocks = arith.select %one, %c0, %n : index
-    %r = scf.forall (%g, %t) in (2, %token_blocks) shared_outs(%o = %d) {
-      scf.for %j = %c0 to %end step %c16 iter_args(...) { ... }
-      ...
+    %o = scf.if %one -> (tensor<?x8x64xf32>) {
+      %part:2 = scf.forall (%g, %b) in (2, %kv_blocks) shared_outs(...) {
+        scf.for %j = %begin to %end step %c16
+            iter_args(%max = ..., %sum = ..., %acc0 = ...) -> (f32, f32, ...)
+        ...
+      }
+      %d = scf.forall (%h) in (8) shared_outs(%r = %out) { combine }
+      scf.yield %d : tensor<?x8x64xf32>
+    } else {
+      %p = scf.forall (%g, %t) in (2, %token_blocks) shared_outs(%r = %out) {
+        scf.for %j = %c0 to %end step %c16 iter_args(...) { ... }
+        ...
+      }
+      scf.yield %p : tensor<?x8x64xf32>
     }
     ```
   }];
