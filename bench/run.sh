@@ -32,7 +32,7 @@ out=$here/results/$(date +%Y-%m-%d-%H%M%S).md
 {
   echo "# XFC benchmark, $(date '+%Y-%m-%d %H:%M')"
   echo
-  echo "\`bash bench/run.sh ${quick[*]} --threads $threads\` at" \
+  echo "\`bash bench/run.sh ${quick[*]:+--quick }--threads $threads\` at" \
        "$(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?')" \
        "on $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
        "$(nproc) CPUs; load average before: $(cut -d' ' -f1-3 /proc/loadavg)."
