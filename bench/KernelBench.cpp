@@ -457,6 +457,7 @@ struct Options {
   std::vector<int64_t> ms = {1, 128}, ns = {5632, 2048};
   int64_t k = 2048;
   std::string bandwidthFile;
+  bool bandwidthOnly = false;
 };
 
 struct Row {
@@ -495,6 +496,8 @@ int bench(const Options &o) {
     }
   }
 
+  if (o.bandwidthOnly)
+    return 0;
   double minSeconds = o.quick ? 0.1 : 0.4;
   // GEMV weights cycle through copies bigger than the last-level cache, so
   // that they come from memory, as in decode.
@@ -616,7 +619,7 @@ int usage() {
   std::fprintf(stderr,
                "usage: xfc-kernel-bench [--check] [--quick] [--threads=1,2]\n"
                "         [--m=1,128] [--n=5632,2048] [--k=2048]\n"
-               "         [--bandwidth-file=FILE]\n");
+               "         [--bandwidth-file=FILE] [--bandwidth-only]\n");
   return 2;
 }
 
@@ -633,6 +636,8 @@ int main(int argc, char **argv) {
     };
     if (a == "--check")
       runCheck = true;
+    else if (a == "--bandwidth-only")
+      o.bandwidthOnly = true;
     else if (a == "--quick")
       o.quick = true;
     else if (const char *v = value("--threads=")) {

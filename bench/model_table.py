@@ -33,24 +33,26 @@ def weight_bytes_per_token(inspect_text):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--preset", required=True)
-    parser.add_argument("--bandwidth", required=True,
-                        help="file of '<threads> <GB/s>' lines")
+    parser.add_argument("--bandwidth", required=True, nargs="+",
+                        help="files of '<threads> <GB/s>' lines (the best "
+                        "figure counts: noise only lowers them)")
     parser.add_argument("--threads", type=int, required=True)
     parser.add_argument("runs", nargs="+")
     args = parser.parse_args()
     if len(args.runs) % 3:
         parser.error("runs come in threes: format inspect.txt bench.json")
 
-    bandwidth = {}
-    with open(args.bandwidth) as f:
-        for line in f:
-            threads, gbs = line.split()
-            bandwidth[int(threads)] = float(gbs)
-    bw = bandwidth[args.threads]
+    bw = 0.0
+    for path in args.bandwidth:
+        with open(path) as f:
+            for line in f:
+                threads, gbs = line.split()
+                if int(threads) == args.threads:
+                    bw = max(bw, float(gbs))
 
     print(f"## xfc bench, {args.preset} preset, {args.threads} threads\n")
-    print(f"Roofline: {bw:.1f} GB/s (the probe above, {args.threads} "
-          "threads) / weight bytes read per token.\n")
+    print(f"Roofline: {bw:.1f} GB/s (the better {args.threads}-thread "
+          "probe above) / weight bytes read per token.\n")
     print("| format | weights MiB | read/token MiB | pp128 tok/s "
           "| tg32 tok/s | decode GB/s | roofline tok/s | % roofline |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
