@@ -71,6 +71,12 @@ TEST(ModelMaker, RejectsBadShapes) {
   TempFile path("bad.gguf");
   EXPECT_FALSE(makeModel(options, path, error));
   EXPECT_NE(error.find("invalid model shape"), std::string::npos);
+  ASSERT_TRUE(applyPreset("tiny", Architecture::GPT2, options, error));
+  options.config.kvHeads = 2; // GPT-2 has no grouped-query attention
+  error.clear();
+  EXPECT_FALSE(makeModel(options, path, error));
+  EXPECT_NE(error.find("gpt2 has no grouped-query attention"),
+            std::string::npos);
   EXPECT_FALSE(applyPreset("huge", Architecture::Llama, options, error));
   EXPECT_NE(error.find("unknown preset 'huge'"), std::string::npos);
 }

@@ -87,6 +87,9 @@ int run() {
   override(dim, c.dim);
   override(layers, c.layers);
   override(heads, c.heads);
+  // GPT-2 has one KV head per query head: --heads alone sets both.
+  if (c.arch == xfc::gguf::Architecture::GPT2 && heads.getNumOccurrences())
+    c.kvHeads = c.heads;
   override(kvHeads, c.kvHeads);
   override(ffn, c.ffn);
   override(vocabSize, c.vocab);

@@ -177,6 +177,11 @@ bool xfc::gguf::makeModel(const MakeModelOptions &options,
             "and KV heads dividing heads";
     return false;
   }
+  if (c.arch == Architecture::GPT2 && c.kvHeads != c.heads) {
+    error = "invalid model shape: gpt2 has no grouped-query attention (KV "
+            "heads must equal heads)";
+    return false;
+  }
   c.headDim = c.dim / c.heads;
   GGMLTypeInfo typeInfo = *getTypeInfo(static_cast<uint32_t>(options.dtype));
   if (typeInfo.import != ImportKind::Lossless) {
