@@ -101,16 +101,29 @@ TEST(ThreadPool, DefaultIsOneThreadPerCore) {
 }
 
 /// Plain (non-atomic) writes on workers must be visible to the caller once
-/// parallelFor returns, dispatch after dispatch.
+/// parallelFor returns, dispatch after dispatch. The caller's chunk waits
+/// (up to a second) for the workers to start theirs, so that they, not the
+/// caller, run them.
 TEST(ThreadPool, RepeatedDispatchesPublishResults) {
-  ThreadPool pool(3);
+  constexpr int threads = 3;
+  ThreadPool pool(threads);
   std::vector<int64_t> data(257);
   struct Step {
     std::vector<int64_t> *data;
     int64_t round;
-  } step{&data, 0};
+    int workerChunks;
+    std::atomic<int> started{0};
+  } step{&data, 0, 0};
   auto body = [](void *s, int64_t begin, int64_t end) {
     auto *st = static_cast<Step *>(s);
+    if (begin == 0) {
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+      while (st->started.load() < st->workerChunks &&
+             std::chrono::steady_clock::now() < deadline)
+        std::this_thread::yield();
+    } else {
+      ++st->started;
+    }
     for (int64_t i = begin; i < end; ++i)
       (*st->data)[i] += i + st->round;
   };
@@ -118,6 +131,8 @@ TEST(ThreadPool, RepeatedDispatchesPublishResults) {
   for (step.round = 0; step.round < rounds; ++step.round) {
     // Vary n so that chunk boundaries move between dispatches.
     int64_t n = 1 + step.round % int64_t(data.size());
+    step.workerChunks = static_cast<int>(std::min<int64_t>(n, threads)) - 1;
+    step.started.store(0);
     pool.parallelFor(n, body, &step);
   }
   std::vector<int64_t> expected(data.size());
