@@ -17,10 +17,12 @@ clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined \
 
 # Seeds: small valid models of each architecture and weight type.
 if [ -x "$xfc" ]; then
-  for spec in "llama f32" "qwen2 q4_0" "gpt2 q8_0" "llama q4_1"; do
+  # Grouped-query attention (2 heads, 1 KV head) where the architecture
+  # has it; GPT-2 does not.
+  for spec in "llama f32 1" "qwen2 q4_0 1" "gpt2 q8_0 2" "llama q4_1 1"; do
     set -- $spec
     "$xfc" make-model --arch "$1" --dtype "$2" --layers 1 --dim 32 \
-      --heads 2 --kv-heads 1 --ffn 64 --vocab-size 330 --ctx 16 \
+      --heads 2 --kv-heads "$3" --ffn 64 --vocab-size 330 --ctx 16 \
       -o "$work/corpus/$1-$2.gguf" >/dev/null
   done
 fi

@@ -97,14 +97,20 @@ struct ConcatGateUp : OpRewritePattern<FfnOp> {
     Value gate = op.getGate(), up = op.getUp();
     if (!gate)
       return rewriter.notifyMatchFailure(op, "no separate gate weight");
-    auto type = dyn_cast<RankedTensorType>(gate.getType());
-    if (!type || up.getType() != type)
-      return rewriter.notifyMatchFailure(op, "quantized or mismatched "
-                                             "gate/up weights");
-    Value gateUp = ConcatOp::create(
-        rewriter, op.getLoc(),
-        type.clone({2 * type.getDimSize(0), type.getDimSize(1)}),
-        ValueRange{gate, up}, /*axis=*/0);
+    // Equal types: float, or quantized alike (packed rows then join as is).
+    Type type = gate.getType();
+    if (up.getType() != type)
+      return rewriter.notifyMatchFailure(op, "gate and up weights differ");
+    Type joined;
+    if (auto q = dyn_cast<QTensorType>(type))
+      joined = QTensorType::get(
+          q.getContext(), {2 * q.getShape()[0], q.getShape()[1]},
+          q.getStorageType(), q.getScheme(), q.getLayout());
+    else
+      joined = cast<RankedTensorType>(type).clone(
+          {2 * getWeightShape(type)[0], getWeightShape(type)[1]});
+    Value gateUp = ConcatOp::create(rewriter, op.getLoc(), joined,
+                                    ValueRange{gate, up}, /*axis=*/0);
     rewriter.replaceOpWithNewOp<FfnOp>(
         op, op.getType(), op.getKind(), op.getInput(), /*up=*/Value(),
         /*gate=*/Value(), gateUp, op.getDown(), /*up_bias=*/Value(),

@@ -50,14 +50,26 @@ void makeAvailableAt(Value v, Operation *point) {
     def->moveBefore(point);
 }
 
-/// Whether `linear` can join a group led by `lead`: float weights (a
-/// quantized concatenation needs the packed layouts of the quantized
-/// kernels), the same element types, and a bias exactly when the lead has
-/// one.
+/// Whether `linear` can join a group led by `lead`: weights of one element
+/// type (or, quantized, one type but for the rows, so that the packed rows
+/// concatenate as they are), the same result element type, and a bias
+/// exactly when the lead has one.
 bool compatible(LinearOp lead, LinearOp linear) {
-  auto weight = dyn_cast<RankedTensorType>(linear.getWeight().getType());
-  auto leadWeight = cast<RankedTensorType>(lead.getWeight().getType());
-  return weight && weight.getElementType() == leadWeight.getElementType() &&
+  Type weight = linear.getWeight().getType(),
+       leadWeight = lead.getWeight().getType();
+  bool sameWeights;
+  if (auto q = dyn_cast<QTensorType>(weight)) {
+    auto leadQ = dyn_cast<QTensorType>(leadWeight);
+    sameWeights = leadQ && q.getShape()[1] == leadQ.getShape()[1] &&
+                  q.getStorageType() == leadQ.getStorageType() &&
+                  q.getScheme() == leadQ.getScheme() &&
+                  q.getLayout() == leadQ.getLayout();
+  } else {
+    auto t = cast<RankedTensorType>(weight);
+    auto leadT = dyn_cast<RankedTensorType>(leadWeight);
+    sameWeights = leadT && t.getElementType() == leadT.getElementType();
+  }
+  return sameWeights &&
          linear.getType().getElementType() ==
              lead.getType().getElementType() &&
          static_cast<bool>(linear.getBias()) ==
@@ -66,14 +78,24 @@ bool compatible(LinearOp lead, LinearOp linear) {
                                  lead.getBias().getType().getElementType());
 }
 
+/// `weight`'s type with `rows` rows.
+Type withRows(Type weight, int64_t rows) {
+  if (auto q = dyn_cast<QTensorType>(weight)) {
+    SmallVector<int64_t> shape(q.getShape());
+    shape[0] = rows;
+    return QTensorType::get(q.getContext(), shape, q.getStorageType(),
+                            q.getScheme(), q.getLayout());
+  }
+  auto t = cast<RankedTensorType>(weight);
+  return t.clone({rows, t.getDimSize(1)});
+}
+
 struct FuseSiblingLinears : OpRewritePattern<LinearOp> {
   FuseSiblingLinears(MLIRContext *context, unsigned minProjections)
       : OpRewritePattern(context), minProjections(minProjections) {}
 
   LogicalResult matchAndRewrite(LinearOp lead,
                                 PatternRewriter &rewriter) const override {
-    if (!isa<RankedTensorType>(lead.getWeight().getType()))
-      return rewriter.notifyMatchFailure(lead, "quantized weight");
     // The group: linears over the same input in the same block, led by the
     // first of them, so the fused GEMM is placed before every user.
     SmallVector<LinearOp> group;
@@ -117,10 +139,9 @@ struct FuseSiblingLinears : OpRewritePattern<LinearOp> {
       total += widths.back();
     }
     rewriter.setInsertionPoint(lead);
-    auto leadWeight = cast<RankedTensorType>(lead.getWeight().getType());
-    Value weight = ConcatOp::create(
-        rewriter, loc, leadWeight.clone({total, leadWeight.getDimSize(1)}),
-        weights, /*axis=*/0);
+    Value weight =
+        ConcatOp::create(rewriter, loc, withRows(lead.getWeight().getType(), total),
+                         weights, /*axis=*/0);
     Value bias;
     if (!biases.empty())
       bias = ConcatOp::create(

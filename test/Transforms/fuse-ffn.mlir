@@ -28,10 +28,10 @@ func.func @geglu_quantized(%x: tensor<?x32xf32>,
     %d: tensor<32x64xf16>) -> tensor<?x32xf32> {
   // CHECK-NEXT: xf.ffn geglu
   // CHECK-NEXT: return
-  // Quantized gate/up weights are not concatenated.
+  // Quantized gate/up weights of one type join along their packed rows.
   // CONCAT-LABEL: func.func @geglu_quantized
-  // CONCAT-NOT: xf.concat
-  // CONCAT: xf.ffn geglu %{{.*}} up %{{.*}} gate %{{.*}} down
+  // CONCAT: xf.concat %{{.*}}, %{{.*}}[0] : ({{.*}}) -> !xf.qtensor<128x32xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>
+  // CONCAT: xf.ffn geglu %{{.*}} gate_up %{{.*}} down
   %gate = xf.linear %x, %g : (tensor<?x32xf32>, !xf.qtensor<64x32xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>) -> tensor<?x64xf32>
   %up = xf.linear %x, %u : (tensor<?x32xf32>, !xf.qtensor<64x32xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>) -> tensor<?x64xf32>
   %act = xf.gelu tanh %gate : tensor<?x64xf32>

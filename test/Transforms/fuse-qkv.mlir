@@ -62,9 +62,9 @@ func.func @weights_in_between(%x: tensor<?x8xf32>) -> (tensor<?x8xf32>, tensor<?
 
 // -----
 
-// Near misses: a bias on only some projections, different inputs, a
-// quantized weight, and a weight computed after the first projection from
-// an activation all stay separate.
+// Near misses: a bias on only some projections, different inputs, and a
+// weight computed after the first projection from an activation all stay
+// separate.
 
 // CHECK-LABEL: func.func @mixed_bias
 // CHECK-NOT: xf.concat
@@ -87,12 +87,22 @@ func.func @different_inputs(%x: tensor<?x8xf32>, %y: tensor<?x8xf32>, %w: tensor
 
 // -----
 
+// Quantized weights of one type join along their packed rows; weights of
+// different schemes do not.
 // CHECK-LABEL: func.func @quantized
+// CHECK: xf.concat %{{.*}}, %{{.*}}[0] : (!xf.qtensor<32x32xi4, {{.*}}>, !xf.qtensor<32x32xi4, {{.*}}>) -> !xf.qtensor<64x32xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+// CHECK: xf.linear %{{.*}}, %{{.*}} : (tensor<?x32xf32>, !xf.qtensor<64x32xi4, {{.*}}>) -> tensor<?x64xf32>
 // CHECK-NOT: xf.concat
-func.func @quantized(%x: tensor<?x32xf32>, %w: !xf.qtensor<32x32xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>) -> (tensor<?x32xf32>, tensor<?x32xf32>) {
-  %q = xf.linear %x, %w : (tensor<?x32xf32>, !xf.qtensor<32x32xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>) -> tensor<?x32xf32>
-  %k = xf.linear %x, %w : (tensor<?x32xf32>, !xf.qtensor<32x32xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>) -> tensor<?x32xf32>
-  return %q, %k : tensor<?x32xf32>, tensor<?x32xf32>
+// CHECK-COUNT-2: xf.linear
+func.func @quantized(%x: tensor<?x32xf32>, %w: !xf.qtensor<32x32xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>,
+    %y: tensor<?x32xf32>, %a: !xf.qtensor<32x32xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>,
+    %b: !xf.qtensor<32x32xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>)
+    -> (tensor<?x32xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<?x32xf32>) {
+  %q = xf.linear %x, %w : (tensor<?x32xf32>, !xf.qtensor<32x32xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>) -> tensor<?x32xf32>
+  %k = xf.linear %x, %w : (tensor<?x32xf32>, !xf.qtensor<32x32xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>) -> tensor<?x32xf32>
+  %c = xf.linear %y, %a : (tensor<?x32xf32>, !xf.qtensor<32x32xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>) -> tensor<?x32xf32>
+  %d = xf.linear %y, %b : (tensor<?x32xf32>, !xf.qtensor<32x32xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>) -> tensor<?x32xf32>
+  return %q, %k, %c, %d : tensor<?x32xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<?x32xf32>
 }
 
 // -----

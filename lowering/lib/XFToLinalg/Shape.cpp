@@ -57,6 +57,10 @@ struct ConcatLowering : OpConversionPattern<ConcatOp> {
   LogicalResult
   matchAndRewrite(ConcatOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    if (!isa<RankedTensorType>(op.getType()))
+      return rewriter.notifyMatchFailure(
+          op, "quantized weights are joined at compile time "
+              "(xf-hoist-weight-expressions)");
     Location loc = op.getLoc();
     int64_t axis = op.getAxis();
     ValueRange inputs = adaptor.getInputs();
@@ -76,8 +80,9 @@ struct ConcatLowering : OpConversionPattern<ConcatOp> {
     for (Value input : inputs)
       total = add(total, getDims(rewriter, loc, input)[axis]);
     sizes[axis] = total;
-    Value result = tensor::EmptyOp::create(rewriter, loc, sizes,
-                                           op.getType().getElementType());
+    Value result = tensor::EmptyOp::create(
+        rewriter, loc, sizes,
+        cast<RankedTensorType>(op.getType()).getElementType());
     SmallVector<OpFoldResult> offsets(sizes.size(), rewriter.getIndexAttr(0));
     SmallVector<OpFoldResult> strides(sizes.size(), rewriter.getIndexAttr(1));
     for (Value input : inputs) {
@@ -86,7 +91,8 @@ struct ConcatLowering : OpConversionPattern<ConcatOp> {
                                              offsets, inputSizes, strides);
       offsets[axis] = add(offsets[axis], inputSizes[axis]);
     }
-    rewriter.replaceOpWithNewOp<tensor::CastOp>(op, op.getType(), result);
+    rewriter.replaceOpWithNewOp<tensor::CastOp>(
+        op, cast<RankedTensorType>(op.getType()), result);
     return success();
   }
 };

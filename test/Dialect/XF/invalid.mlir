@@ -1268,3 +1268,35 @@ func.func @reduce_mean_other_dim(%x: tensor<4x8xf32>) -> tensor<5x1xf32> {
   %0 = xf.reduce_mean %x [1] : tensor<4x8xf32> -> tensor<5x1xf32>
   return %0 : tensor<5x1xf32>
 }
+
+// -----
+
+func.func @concat_quantized_axis(%a: !xf.qtensor<32x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>) -> !xf.qtensor<32x128xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>> {
+  // expected-error @+1 {{quantized weights concatenate along axis 0 only}}
+  %0 = xf.concat %a, %a [1] : (!xf.qtensor<32x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>, !xf.qtensor<32x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>) -> !xf.qtensor<32x128xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+  return %0 : !xf.qtensor<32x128xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+}
+
+// -----
+
+func.func @concat_quantized_scheme(%a: !xf.qtensor<32x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>, %b: !xf.qtensor<32x64xi4, #xf.quant<bits = 4, group = 32, min_offset, scale = f16>, #xf.layout<ggml>>) -> !xf.qtensor<64x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>> {
+  // expected-error @+1 {{quantized inputs must have the result's type but for their row count}}
+  %0 = xf.concat %a, %b [0] : (!xf.qtensor<32x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>, !xf.qtensor<32x64xi4, #xf.quant<bits = 4, group = 32, min_offset, scale = f16>, #xf.layout<ggml>>) -> !xf.qtensor<64x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+  return %0 : !xf.qtensor<64x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+}
+
+// -----
+
+func.func @concat_quantized_rows(%a: !xf.qtensor<32x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>) -> !xf.qtensor<96x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>> {
+  // expected-error @+1 {{result dimension 0 must be 64}}
+  %0 = xf.concat %a, %a [0] : (!xf.qtensor<32x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>, !xf.qtensor<32x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>) -> !xf.qtensor<96x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+  return %0 : !xf.qtensor<96x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+}
+
+// -----
+
+func.func @concat_mixed(%a: tensor<32x64xf32>, %b: !xf.qtensor<32x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>) -> !xf.qtensor<64x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>> {
+  // expected-error @+1 {{quantized inputs must have the result's type but for their row count}}
+  %0 = xf.concat %a, %b [0] : (tensor<32x64xf32>, !xf.qtensor<32x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>) -> !xf.qtensor<64x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+  return %0 : !xf.qtensor<64x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+}

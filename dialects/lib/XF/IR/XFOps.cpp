@@ -482,17 +482,42 @@ LogicalResult SliceOp::verify() {
   return success();
 }
 
+/// Quantized rows: inputs of the result's type but for their row count.
+static LogicalResult verifyQuantizedConcat(ConcatOp op, QTensorType out) {
+  if (op.getAxis() != 0)
+    return op.emitOpError() << "quantized weights concatenate along axis 0 "
+                               "only";
+  int64_t rows = 0;
+  for (Value input : op.getInputs()) {
+    auto q = dyn_cast<QTensorType>(input.getType());
+    if (!q || q.getRank() != out.getRank() ||
+        q.getShape().drop_front() != out.getShape().drop_front() ||
+        q.getStorageType() != out.getStorageType() ||
+        q.getScheme() != out.getScheme() || q.getLayout() != out.getLayout())
+      return op.emitOpError() << "quantized inputs must have the result's "
+                                 "type but for their row count";
+    rows += q.getShape()[0];
+  }
+  if (rows != out.getShape()[0])
+    return op.emitOpError() << "result dimension 0 must be " << rows;
+  return success();
+}
+
 LogicalResult ConcatOp::verify() {
   if (getInputs().empty())
     return emitOpError() << "needs at least one input";
-  RankedTensorType out = getType();
+  if (auto q = dyn_cast<QTensorType>(getType()))
+    return verifyQuantizedConcat(*this, q);
+  auto out = dyn_cast<RankedTensorType>(getType());
+  if (!out)
+    return emitOpError() << "result must be a tensor or a quantized weight";
   int64_t axis = getAxis();
   if (failed(verifyAxis(*this, axis, out.getRank())))
     return failure();
   int64_t total = 0;
   for (Value input : getInputs()) {
-    auto type = cast<RankedTensorType>(input.getType());
-    if (type.getRank() != out.getRank() ||
+    auto type = dyn_cast<RankedTensorType>(input.getType());
+    if (!type || type.getRank() != out.getRank() ||
         type.getElementType() != out.getElementType())
       return emitOpError() << "inputs must have the result's rank and element "
                               "type";

@@ -59,7 +59,8 @@ def XFFuseFfn : Pass<"xf-fuse-ffn"> {
     weight, `xf.concat` of the gate and up weights, so that both
     projections are one GEMM with the activation and product in its
     epilogue; `xf-hoist-weight-expressions` turns the concatenation into a
-    derived weight. Quantized gate/up weights stay separate.
+    derived weight. Quantized gate and up weights of one type join along
+    their packed rows.
   }];
   let options = [
     Option<"concatGateUp", "concat-gate-up", "bool", /*default=*/"true",
@@ -87,8 +88,9 @@ def XFFuseQkv : Pass<"xf-fuse-qkv"> {
     %k = xf.slice %y[1 : 64, 16] : tensor<?x80xf32> -> tensor<?x16xf32>
     ```
 
-    The projections must be in one block, have float weights of one element
-    type, and either all have a bias or none. The concatenations are weight
+    The projections must be in one block, have weights of one element type
+    (quantized ones: one type but for the rows, so that their packed rows
+    join as stored), and either all have a bias or none. The concatenations are weight
     computations: `xf-hoist-weight-expressions` turns them into derived
     weights, so nothing is concatenated at run time. Run it after
     `xf-fuse-ffn`, which wants the gate and up projections separate.

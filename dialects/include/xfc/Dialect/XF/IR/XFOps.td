@@ -440,15 +440,17 @@ def XF_ConcatOp : XF_Op<"concat", [Pure]> {
     Concatenates the inputs along dimension `axis`; all other dimensions and
     the element type must agree. Fusion passes use it to join weights (for
     example Q, K and V into one projection), which `xf-hoist-weight-
-    expressions` then turns into one derived weight.
+    expressions` then turns into one derived weight. Quantized weights of
+    one type (scheme and layout) concatenate along their rows (axis 0),
+    where each row's groups stay whole.
 
     ```mlir
     %w = xf.concat %wq, %wk [0] : (tensor<64x32xf32>, tensor<16x32xf32>)
            -> tensor<80x32xf32>
     ```
   }];
-  let arguments = (ins Variadic<XF_FloatTensor>:$inputs, I64Attr:$axis);
-  let results = (outs XF_FloatTensor:$result);
+  let arguments = (ins Variadic<XF_WeightTensor>:$inputs, I64Attr:$axis);
+  let results = (outs XF_WeightTensor:$result);
   let assemblyFormat = [{
     $inputs `[` $axis `]` attr-dict `:` functional-type($inputs, results)
   }];
