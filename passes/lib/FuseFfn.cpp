@@ -101,16 +101,9 @@ struct ConcatGateUp : OpRewritePattern<FfnOp> {
     Type type = gate.getType();
     if (up.getType() != type)
       return rewriter.notifyMatchFailure(op, "gate and up weights differ");
-    Type joined;
-    if (auto q = dyn_cast<QTensorType>(type))
-      joined = QTensorType::get(
-          q.getContext(), {2 * q.getShape()[0], q.getShape()[1]},
-          q.getStorageType(), q.getScheme(), q.getLayout());
-    else
-      joined = cast<RankedTensorType>(type).clone(
-          {2 * getWeightShape(type)[0], getWeightShape(type)[1]});
-    Value gateUp = ConcatOp::create(rewriter, op.getLoc(), joined,
-                                    ValueRange{gate, up}, /*axis=*/0);
+    Value gateUp = ConcatOp::create(
+        rewriter, op.getLoc(), withRows(type, 2 * getWeightShape(type)[0]),
+        ValueRange{gate, up}, /*axis=*/0);
     rewriter.replaceOpWithNewOp<FfnOp>(
         op, op.getType(), op.getKind(), op.getInput(), /*up=*/Value(),
         /*gate=*/Value(), gateUp, op.getDown(), /*up_bias=*/Value(),

@@ -9,6 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "PatternUtils.h"
+
 #include "xfc/Dialect/XF/IR/XFDialect.h"
 #include "xfc/Support/GeneratedCode.h"
 #include "xfc/Transforms/Passes.h"
@@ -76,18 +78,6 @@ bool compatible(LinearOp lead, LinearOp linear) {
              static_cast<bool>(lead.getBias()) &&
          (!lead.getBias() || linear.getBias().getType().getElementType() ==
                                  lead.getBias().getType().getElementType());
-}
-
-/// `weight`'s type with `rows` rows.
-Type withRows(Type weight, int64_t rows) {
-  if (auto q = dyn_cast<QTensorType>(weight)) {
-    SmallVector<int64_t> shape(q.getShape());
-    shape[0] = rows;
-    return QTensorType::get(q.getContext(), shape, q.getStorageType(),
-                            q.getScheme(), q.getLayout());
-  }
-  auto t = cast<RankedTensorType>(weight);
-  return t.clone({rows, t.getDimSize(1)});
 }
 
 struct FuseSiblingLinears : OpRewritePattern<LinearOp> {

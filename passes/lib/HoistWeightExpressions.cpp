@@ -10,6 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CallUtils.h"
+
 #include "xfc/Dialect/XF/IR/XFDialect.h"
 #include "xfc/Support/GeneratedCode.h"
 #include "xfc/Transforms/Passes.h"
@@ -142,28 +144,11 @@ struct XFHoistWeightExpressionsPass
         return signalPassFailure();
   }
 
-  /// The calls of `func` if they are its only uses, else nothing.
-  std::optional<SmallVector<func::CallOp>> callsOf(func::FuncOp func) {
-    if (!func.isPrivate() || func.isExternal())
-      return std::nullopt;
-    std::optional<SymbolTable::UseRange> uses =
-        SymbolTable::getSymbolUses(func, getOperation());
-    if (!uses)
-      return std::nullopt;
-    SmallVector<func::CallOp> calls;
-    for (const SymbolTable::SymbolUse &use : *uses) {
-      auto call = dyn_cast<func::CallOp>(use.getUser());
-      if (!call)
-        return std::nullopt;
-      calls.push_back(call);
-    }
-    return calls;
-  }
-
   /// The arguments of `func` that receive a weight value at every call.
   llvm::DenseSet<Value> weightArguments(func::FuncOp func) {
     llvm::DenseSet<Value> args;
-    std::optional<SmallVector<func::CallOp>> calls = callsOf(func);
+    std::optional<SmallVector<func::CallOp>> calls =
+        onlyCallsOf(func, getOperation());
     // Recursive calls are not followed: their arguments count as unknown.
     if (!calls || calls->empty() || !visiting.insert(func).second)
       return args;
@@ -192,7 +177,7 @@ struct XFHoistWeightExpressionsPass
     if (weightArgs.empty())
       return false;
     WeightValues weights(func, weightArgs);
-    SmallVector<func::CallOp> calls = *callsOf(func);
+    SmallVector<func::CallOp> calls = *onlyCallsOf(func, getOperation());
     bool changed = false;
     for (Operation *root : weights.roots(func)) {
       SmallVector<Operation *> expression = expressionOf(root);

@@ -3,6 +3,8 @@
 #ifndef XFC_PASSES_LIB_PATTERNUTILS_H
 #define XFC_PASSES_LIB_PATTERNUTILS_H
 
+#include "xfc/Dialect/XF/IR/XFDialect.h"
+
 #include "mlir/IR/Value.h"
 
 namespace mlir::xf {
@@ -11,6 +13,19 @@ namespace mlir::xf {
 /// the condition for folding a producer into a fused op.
 template <typename OpT> OpT singleUseProducer(Value value) {
   return value.hasOneUse() ? value.getDefiningOp<OpT>() : OpT();
+}
+
+/// `weight`'s type (a float tensor or a quantized weight) with `rows` rows:
+/// the type of weights concatenated along their rows.
+inline Type withRows(Type weight, int64_t rows) {
+  if (auto q = dyn_cast<QTensorType>(weight)) {
+    SmallVector<int64_t> shape(q.getShape());
+    shape[0] = rows;
+    return QTensorType::get(q.getContext(), shape, q.getStorageType(),
+                            q.getScheme(), q.getLayout());
+  }
+  auto t = cast<RankedTensorType>(weight);
+  return t.clone({rows, t.getDimSize(1)});
 }
 
 } // namespace mlir::xf

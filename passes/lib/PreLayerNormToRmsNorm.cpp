@@ -16,6 +16,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CallUtils.h"
+
 #include "xfc/Dialect/XF/IR/XFDialect.h"
 #include "xfc/Support/GeneratedCode.h"
 #include "xfc/Transforms/Passes.h"
@@ -105,25 +107,6 @@ private:
       stream.refusal = Refusal{loc, reason.str()};
   }
 
-  /// The calls of `func` when they are its only uses (so every caller can
-  /// be followed), else nothing.
-  std::optional<SmallVector<func::CallOp>> callsOf(func::FuncOp func) {
-    if (!func.isPrivate() || func.isExternal())
-      return std::nullopt;
-    std::optional<SymbolTable::UseRange> uses =
-        SymbolTable::getSymbolUses(func, module);
-    if (!uses)
-      return std::nullopt;
-    SmallVector<func::CallOp> calls;
-    for (const SymbolTable::SymbolUse &use : *uses) {
-      auto call = dyn_cast<func::CallOp>(use.getUser());
-      if (!call)
-        return std::nullopt;
-      calls.push_back(call);
-    }
-    return calls;
-  }
-
   /// Where a stream value comes from: a writer, a residual add, or the
   /// value of a call or argument.
   template <typename AddFn>
@@ -137,7 +120,7 @@ private:
       auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
       std::optional<SmallVector<func::CallOp>> calls;
       if (func && arg.getOwner()->isEntryBlock())
-        calls = callsOf(func);
+        calls = onlyCallsOf(func, module);
       if (!calls)
         return refuse(stream, arg.getLoc(),
                       "the residual stream enters as argument #" +
@@ -229,7 +212,8 @@ private:
     }
     if (auto ret = dyn_cast<func::ReturnOp>(user)) {
       auto func = cast<func::FuncOp>(ret->getParentOp());
-      std::optional<SmallVector<func::CallOp>> calls = callsOf(func);
+      std::optional<SmallVector<func::CallOp>> calls =
+          onlyCallsOf(func, module);
       if (!calls)
         return refuse(stream, user->getLoc(),
                       "the residual stream is returned from @" +

@@ -39,6 +39,30 @@ bool isBlock(GGMLType type) {
          type == GGMLType::Q4_1;
 }
 
+/// Rows of K values encoded as `e`, and the same bytes decoded by the
+/// frontend's codecs for the reference.
+struct PackedRows {
+  int64_t rowBytes = 0;
+  std::vector<uint8_t> bytes;
+  std::vector<float> decoded;
+};
+
+PackedRows pack(const Encoding &e, const std::vector<float> &values,
+                int64_t rows, int64_t K) {
+  GGMLTypeInfo info = *getTypeInfo(static_cast<uint32_t>(e.type));
+  PackedRows p;
+  p.rowBytes = K / info.blockSize * info.blockBytes;
+  p.bytes.resize(rows * p.rowBytes);
+  p.decoded.resize(rows * K);
+  for (int64_t r = 0; r < rows; ++r) {
+    EXPECT_TRUE(encodeFromF32(e.type, &values[r * K], K,
+                              &p.bytes[r * p.rowBytes]));
+    EXPECT_TRUE(decodeToF32(e.type, &p.bytes[r * p.rowBytes], K,
+                            &p.decoded[r * K]));
+  }
+  return p;
+}
+
 /// Runs xfk_linear on random data and compares it with the reference.
 void check(const Encoding &e, int64_t M, int64_t N, int64_t K, bool bias,
            int64_t n0, int64_t n1, unsigned seed) {
@@ -54,19 +78,14 @@ void check(const Encoding &e, int64_t M, int64_t N, int64_t K, bool bias,
     v = dist(rng);
   for (float &v : b)
     v = dist(rng);
-  // Encode row by row; decode the same bytes for the reference.
-  GGMLTypeInfo info = *getTypeInfo(static_cast<uint32_t>(e.type));
-  int64_t ldw = K / info.blockSize * info.blockBytes;
-  std::vector<uint8_t> packed(N * ldw);
-  std::vector<float> decoded(N * K);
-  for (int64_t n = 0; n < N; ++n) {
-    ASSERT_TRUE(encodeFromF32(e.type, &weights[n * K], K, &packed[n * ldw]));
-    ASSERT_TRUE(decodeToF32(e.type, &packed[n * ldw], K, &decoded[n * K]));
-  }
+  PackedRows w = pack(e, weights, N, K);
+  ASSERT_FALSE(testing::Test::HasFailure());
+  int64_t ldw = w.rowBytes;
+  const std::vector<float> &decoded = w.decoded;
   int64_t ldx = K + 3, ldy = (n1 - n0) + 5;
   std::vector<float> y(M * ldy, NAN);
   xfk_linear(e.kind, reinterpret_cast<intptr_t>(x.data()), ldx,
-             reinterpret_cast<intptr_t>(packed.data()), ldw,
+             reinterpret_cast<intptr_t>(w.bytes.data()), ldw,
              bias ? reinterpret_cast<intptr_t>(b.data()) : 0,
              reinterpret_cast<intptr_t>(y.data()), ldy, M, K, n0, n1);
   for (int64_t m = 0; m < M; ++m)
@@ -151,17 +170,13 @@ TEST_P(KernelsTest, EmbeddingGathersDecodedRows) {
     std::vector<float> values(rows * K);
     for (float &v : values)
       v = dist(rng);
-    GGMLTypeInfo info = *getTypeInfo(static_cast<uint32_t>(e.type));
-    int64_t ldt = K / info.blockSize * info.blockBytes;
-    std::vector<uint8_t> table(rows * ldt);
-    std::vector<float> decoded(rows * K);
-    for (int64_t r = 0; r < rows; ++r) {
-      ASSERT_TRUE(encodeFromF32(e.type, &values[r * K], K, &table[r * ldt]));
-      ASSERT_TRUE(decodeToF32(e.type, &table[r * ldt], K, &decoded[r * K]));
-    }
+    PackedRows table = pack(e, values, rows, K);
+    ASSERT_FALSE(testing::Test::HasFailure());
+    const std::vector<float> &decoded = table.decoded;
     std::vector<int32_t> ids = {3, 0, 10, 3, 7};
     std::vector<float> out(ids.size() * K);
-    xfk_embedding(e.kind, reinterpret_cast<intptr_t>(table.data()), ldt,
+    xfk_embedding(e.kind, reinterpret_cast<intptr_t>(table.bytes.data()),
+                  table.rowBytes,
                   reinterpret_cast<intptr_t>(ids.data()), ids.size(),
                   reinterpret_cast<intptr_t>(out.data()), K);
     for (size_t i = 0; i < ids.size(); ++i)

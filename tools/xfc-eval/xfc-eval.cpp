@@ -13,9 +13,9 @@
 
 #include "xfc/Dialect/XF/Eval/Evaluator.h"
 #include "xfc/Dialect/XF/IR/XFDialect.h"
-#include "xfc/Frontends/GGUF/TensorData.h"
 #include "xfc/Frontends/GGUFImporter.h"
 #include "xfc/InitAll.h"
+#include "xfc/WeightStore.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
@@ -118,21 +118,10 @@ int main(int argc, char **argv) {
                 "positions, index position, !xf.kv_cache...) and return the "
                 "logits");
 
-  eval::WeightProvider weights =
-      [&](llvm::StringRef name,
-          mlir::Type type) -> mlir::FailureOr<eval::Tensor> {
-    const xfc::gguf::TensorInfo *info = file->findTensor(name);
-    if (!info)
-      return mlir::failure();
-    std::optional<std::vector<float>> values =
-        xfc::gguf::readAsF32(*file, *info, error);
-    if (!values)
-      return mlir::failure();
-    eval::Tensor t(info->shape());
-    t.data.assign(values->begin(), values->end());
-    (void)type;
-    return t;
-  };
+  // Weights as the compiler sees them: the file's tensors, and derived
+  // weights computed from their initializers.
+  xfc::WeightStore store(*file);
+  const eval::WeightProvider &weights = store.provider();
 
   // Arguments: tokens, positions, position, then one cache per layer.
   mlir::FunctionType fnType = forward.getFunctionType();

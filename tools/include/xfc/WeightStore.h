@@ -25,6 +25,9 @@ class WeightStore {
 public:
   /// A store over `file`'s tensors, which must outlive it.
   explicit WeightStore(const gguf::File &file);
+  // The provider refers to this store.
+  WeightStore(const WeightStore &) = delete;
+  WeightStore &operator=(const WeightStore &) = delete;
 
   /// Keeps copies of `module`'s weight declarations, which the lowering
   /// consumes, for writing the blob afterwards.
