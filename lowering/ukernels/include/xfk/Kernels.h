@@ -42,6 +42,63 @@ void xfk_linear(int64_t kind, int64_t x, int64_t ldx, int64_t w, int64_t ldw,
 void xfk_embedding(int64_t kind, int64_t table, int64_t ldt, int64_t ids,
                    int64_t count, int64_t out, int64_t K);
 
+/*===----------------------------------------------------------------------===*
+ * Packed weights
+ *
+ * The compiler packs every weight a kernel reads into that kernel's layout
+ * when it writes the weight blob (xfk_pack); nothing is repacked at run
+ * time. The IR names these layouts #xf.layout<blocked, tile = [n, k]>:
+ *
+ *  - float kinds (F32/F16/BF16), tile [64, 1]: panels of 64 output rows,
+ *    K-major: panel p holds W[64p + j][k] at element (k * 64 + j); rows
+ *    past N are zero. One vector load gives 16 outputs' weights at one k,
+ *    the outer-product GEMM's operand.
+ *  - block kinds (Q8_0/Q4_0/Q4_1), tile [16, 32], vnni 4: tiles of 16 rows
+ *    by 32 values, tile (t, b) at ((t * K/32 + b) * tile bytes):
+ *      codes: 8 groups of 4 consecutive k, each as 16 rows x 4 bytes
+ *             (one vpdpbusd operand); unsigned: Q8_0 codes + 128, Q4
+ *             nibbles as stored (0..15). Q4 kinds hold groups g and g + 4
+ *             in the low and high nibbles of 4 x 64 bytes (256 bytes);
+ *             Q8_0 takes 512 bytes;
+ *      scales: 16 x f16, then (Q4_1) 16 x f16 minimums.
+ *    So w = d * (code - 128) (Q8_0), d * (code - 8) (Q4_0), d * code + m
+ *    (Q4_1): the ggml values exactly, only moved.
+ *===----------------------------------------------------------------------===*/
+
+/* Rows per panel (float kinds) or tile (block kinds) of the packed layout:
+ * column ranges given to the packed kernels start at multiples of it. */
+int64_t xfk_packed_tile_rows(int64_t kind);
+
+/* Bytes of an N x K weight of `kind` packed; 0 when the shape cannot be
+ * packed (block kinds need K a multiple of 32). */
+int64_t xfk_packed_bytes(int64_t kind, int64_t N, int64_t K);
+
+/* Packs an N x K weight stored as xfk_linear reads it (rows `ldw` bytes
+ * apart) into `dst` (xfk_packed_bytes). Returns 0 if it cannot. */
+int xfk_pack(int64_t kind, const void *src, int64_t ldw, int64_t N, int64_t K,
+             void *dst);
+
+/* Float kinds: Y = X W^T + b as xfk_linear, with W packed; n0 must be a
+ * multiple of xfk_packed_tile_rows(kind). */
+void xfk_linear_packed(int64_t kind, int64_t x, int64_t ldx, int64_t w,
+                       int64_t bias, int64_t y, int64_t ldy, int64_t M,
+                       int64_t K, int64_t n0, int64_t n1);
+
+/* Dynamic INT8 quantization of activations for the block kinds: each row
+ * of X in blocks of 32, symmetric, scale max|x| / 127. Row m of `qx` is
+ * K codes (int8), then K/32 scales (f32), then K/32 code sums (int32):
+ * xfk_quantized_row_bytes(K) bytes. K must be a multiple of 32. */
+int64_t xfk_quantized_row_bytes(int64_t K);
+void xfk_quantize_rows(int64_t x, int64_t ldx, int64_t M, int64_t K,
+                       int64_t qx);
+
+/* Block kinds: Y = Xq W^T + b over quantized rows `qx` (xfk_quantize_rows)
+ * and packed W, with integer dot products (vpdpbusd where the CPU has
+ * VNNI); n0 must be a multiple of xfk_packed_tile_rows(kind). */
+void xfk_linear_q8(int64_t kind, int64_t qx, int64_t w, int64_t bias,
+                   int64_t y, int64_t ldy, int64_t M, int64_t K, int64_t n0,
+                   int64_t n1);
+
 /* The instruction-set levels the kernels choose between at run time. */
 enum XfkIsa {
   XFK_ISA_GENERIC = 0,
