@@ -6,7 +6,8 @@
 #    into every compiled model so that calls are specialized and inlined.
 set(XFK_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(XFK_SOURCES ${XFK_DIR}/CPU.c ${XFK_DIR}/Decode.c ${XFK_DIR}/Embedding.c
-                ${XFK_DIR}/Linear.c)
+                ${XFK_DIR}/Linear.c ${XFK_DIR}/Pack.c ${XFK_DIR}/PackedLinear.c
+                ${XFK_DIR}/QuantizedLinear.c)
 
 add_library(xfk_native STATIC ${XFK_SOURCES})
 target_include_directories(xfk_native PUBLIC
@@ -27,6 +28,7 @@ foreach(source ${XFK_SOURCES})
     COMMAND ${XFC_CLANG_22} -O2 -std=c11 -fPIC -fno-stack-protector
             -I${XFK_DIR}/include -emit-llvm -c ${source} -o ${bc}
     DEPENDS ${source} ${XFK_DIR}/include/xfk/Kernels.h ${XFK_DIR}/Decode.h
+            ${XFK_DIR}/Packed.h
     COMMENT "Compiling microkernel ${stem} to bitcode")
   list(APPEND bitcodes ${bc})
 endforeach()

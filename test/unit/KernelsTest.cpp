@@ -8,9 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "xfk/Kernels.h"
-
-#include "xfc/Frontends/GGUF/GGMLType.h"
+#include "KernelTestUtils.h"
 
 #include "gtest/gtest.h"
 
@@ -19,49 +17,9 @@
 #include <vector>
 
 using namespace xfc::gguf;
+using namespace xfc::gguf::test;
 
 namespace {
-
-struct Encoding {
-  XfkWeightKind kind;
-  GGMLType type;
-  const char *name;
-};
-
-const Encoding kEncodings[] = {
-    {XFK_W_F32, GGMLType::F32, "f32"},   {XFK_W_F16, GGMLType::F16, "f16"},
-    {XFK_W_BF16, GGMLType::BF16, "bf16"}, {XFK_W_Q8_0, GGMLType::Q8_0, "q8_0"},
-    {XFK_W_Q4_0, GGMLType::Q4_0, "q4_0"}, {XFK_W_Q4_1, GGMLType::Q4_1, "q4_1"},
-};
-
-bool isBlock(GGMLType type) {
-  return type == GGMLType::Q8_0 || type == GGMLType::Q4_0 ||
-         type == GGMLType::Q4_1;
-}
-
-/// Rows of K values encoded as `e`, and the same bytes decoded by the
-/// frontend's codecs for the reference.
-struct PackedRows {
-  int64_t rowBytes = 0;
-  std::vector<uint8_t> bytes;
-  std::vector<float> decoded;
-};
-
-PackedRows pack(const Encoding &e, const std::vector<float> &values,
-                int64_t rows, int64_t K) {
-  GGMLTypeInfo info = *getTypeInfo(static_cast<uint32_t>(e.type));
-  PackedRows p;
-  p.rowBytes = K / info.blockSize * info.blockBytes;
-  p.bytes.resize(rows * p.rowBytes);
-  p.decoded.resize(rows * K);
-  for (int64_t r = 0; r < rows; ++r) {
-    EXPECT_TRUE(encodeFromF32(e.type, &values[r * K], K,
-                              &p.bytes[r * p.rowBytes]));
-    EXPECT_TRUE(decodeToF32(e.type, &p.bytes[r * p.rowBytes], K,
-                            &p.decoded[r * K]));
-  }
-  return p;
-}
 
 /// Runs xfk_linear on random data and compares it with the reference.
 void check(const Encoding &e, int64_t M, int64_t N, int64_t K, bool bias,
@@ -104,14 +62,7 @@ void check(const Encoding &e, int64_t M, int64_t N, int64_t K, bool bias,
       ASSERT_TRUE(std::isnan(y[m * ldy + j]));
 }
 
-class KernelsTest : public testing::TestWithParam<int> {
-protected:
-  void SetUp() override {
-    if (!xfk_force_isa(GetParam()))
-      GTEST_SKIP() << "this CPU lacks ISA level " << GetParam();
-  }
-  void TearDown() override { xfk_force_isa(-1); }
-};
+class KernelsTest : public IsaTest {};
 
 TEST_P(KernelsTest, AllEncodingsAndTails) {
   unsigned seed = 1;
@@ -156,11 +107,6 @@ TEST_P(KernelsTest, EmptyRangesWriteNothing) {
   EXPECT_EQ(y, 42.0f);
 }
 
-std::string isaName(const testing::TestParamInfo<int> &info) {
-  static const char *const names[] = {"generic", "avx512", "avx512_vnni"};
-  return names[info.param];
-}
-
 TEST_P(KernelsTest, EmbeddingGathersDecodedRows) {
   std::mt19937 rng(5);
   std::uniform_real_distribution<float> dist(-2.0f, 2.0f);
@@ -186,10 +132,7 @@ TEST_P(KernelsTest, EmbeddingGathersDecodedRows) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Isa, KernelsTest,
-                         testing::Values(XFK_ISA_GENERIC, XFK_ISA_AVX512,
-                                         XFK_ISA_AVX512_VNNI),
-                         isaName);
+INSTANTIATE_TEST_SUITE_P(Isa, KernelsTest, allIsas(), isaName);
 
 TEST(KernelsCpuTest, ForcingAboveTheCpuIsRefused) {
   int detected = xfk_cpu_isa();

@@ -1,0 +1,52 @@
+/*===- Packed.h - Facts of the packed weight layouts ----------*- C -*-===*
+ *
+ * Internal to the kernel library: the packing code and the kernels that
+ * read packed weights agree on the layouts of xfk/Kernels.h through these.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef XFK_PACKED_H
+#define XFK_PACKED_H
+
+#include "xfk/Kernels.h"
+
+enum {
+  XFK_PANEL = 64, /* float kinds: outputs per K-major panel */
+  XFK_QTILE = 16, /* block kinds: outputs per tile */
+  XFK_QBLOCK = 32 /* block kinds: values per tile (one scale each) */
+};
+
+static inline int xfk_is_block_kind(int64_t kind) {
+  return kind == XFK_W_Q8_0 || kind == XFK_W_Q4_0 || kind == XFK_W_Q4_1;
+}
+
+static inline int xfk_is_float_kind(int64_t kind) {
+  return kind == XFK_W_F32 || kind == XFK_W_F16 || kind == XFK_W_BF16;
+}
+
+/* Bytes of one element of a float kind. */
+static inline int64_t xfk_element_bytes(int64_t kind) {
+  return kind == XFK_W_F32 ? 4 : 2;
+}
+
+/* Bytes of the codes of a 16 x 32 tile of a block kind. */
+static inline int64_t xfk_tile_code_bytes(int64_t kind) {
+  return kind == XFK_W_Q8_0 ? 512 : 256;
+}
+
+/* Bytes of a whole tile: codes, 16 f16 scales, (Q4_1) 16 f16 minimums. */
+static inline int64_t xfk_tile_bytes(int64_t kind) {
+  return xfk_tile_code_bytes(kind) + 32 + (kind == XFK_W_Q4_1 ? 32 : 0);
+}
+
+/* The unsigned code of value j (< 32) of row r (< 16) in a tile. */
+static inline unsigned xfk_tile_code(int64_t kind, const uint8_t *tile, int r,
+                                     int j) {
+  int group = j / 4, lane = r * 4 + j % 4;
+  if (kind == XFK_W_Q8_0)
+    return tile[group * 64 + lane];
+  uint8_t byte = tile[(group % 4) * 64 + lane];
+  return group < 4 ? byte & 15u : byte >> 4;
+}
+
+#endif /* XFK_PACKED_H */

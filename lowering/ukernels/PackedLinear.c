@@ -1,0 +1,169 @@
+/*===- PackedLinear.c - y = x W^T + b over K-major weight panels ----------===*
+ *
+ * The outer-product GEMM: a tile of MR rows of x by one 64-wide panel of
+ * outputs keeps 6 x 4 vectors of sums in registers; each step loads the
+ * panel's 64 weights at one k (contiguous, packed at compile time) and
+ * broadcasts one x value per row. The same code is the decode GEMV (M = 1),
+ * which streams each panel once.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "Decode.h"
+#include "Packed.h"
+
+#include <immintrin.h>
+#include <string.h>
+
+/*===----------------------------------------------------------------------===*
+ * Portable path
+ *===----------------------------------------------------------------------===*/
+
+static float panelValue(int64_t kind, const uint8_t *p) {
+  if (kind == XFK_W_F32) {
+    float f;
+    memcpy(&f, p, 4);
+    return f;
+  }
+  if (kind == XFK_W_F16)
+    return xfk_half_to_float(xfk_load16(p));
+  uint32_t bits = (uint32_t)xfk_load16(p) << 16;
+  float f;
+  memcpy(&f, &bits, 4);
+  return f;
+}
+
+static void packedGeneric(int64_t kind, const float *x, int64_t ldx,
+                          const uint8_t *w, const float *bias, float *y,
+                          int64_t ldy, int64_t M, int64_t K, int64_t n0,
+                          int64_t n1) {
+  int64_t elt = xfk_element_bytes(kind);
+  for (int64_t n = n0; n < n1; ++n) {
+    const uint8_t *column =
+        w + ((n / XFK_PANEL) * K * XFK_PANEL + n % XFK_PANEL) * elt;
+    for (int64_t m = 0; m < M; ++m) {
+      float s = bias ? bias[n] : 0.0f;
+      for (int64_t k = 0; k < K; ++k)
+        s += x[m * ldx + k] * panelValue(kind, column + k * XFK_PANEL * elt);
+      y[m * ldy + (n - n0)] = s;
+    }
+  }
+}
+
+/*===----------------------------------------------------------------------===*
+ * AVX-512 path
+ *===----------------------------------------------------------------------===*/
+
+#define XFK_AVX512                                                             \
+  __attribute__((target("avx512f,avx512bw,avx512vl,f16c,fma")))
+#define XFK_INLINE static inline __attribute__((always_inline))
+
+enum { MR = 6 };
+
+/* 16 weights of a panel row as floats. */
+XFK_AVX512 XFK_INLINE __m512 load16(int64_t kind, const uint8_t *p) {
+  if (kind == XFK_W_F32)
+    return _mm512_loadu_ps(p);
+  __m256i half = _mm256_loadu_si256((const __m256i *)p);
+  if (kind == XFK_W_F16)
+    return _mm512_cvtph_ps(half);
+  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(half), 16));
+}
+
+/* Rows [0, mr) of x against one panel over kb values: sums start from the
+ * bias (or zero) on the first K block and from y on later ones. */
+XFK_AVX512 XFK_INLINE void microTile(const int mr, int64_t kind,
+                                     const float *x, int64_t ldx,
+                                     const uint8_t *panel, int64_t kb,
+                                     const float *bias, int first, float *y,
+                                     int64_t ldy, const __mmask16 *mask) {
+  const int64_t elt = xfk_element_bytes(kind);
+  __m512 acc[MR][4];
+  for (int i = 0; i < mr; ++i)
+    for (int j = 0; j < 4; ++j)
+      acc[i][j] = !first  ? _mm512_maskz_loadu_ps(mask[j], y + i * ldy + 16 * j)
+                  : bias  ? _mm512_maskz_loadu_ps(mask[j], bias + 16 * j)
+                          : _mm512_setzero_ps();
+  for (int64_t k = 0; k < kb; ++k) {
+    const uint8_t *row = panel + k * XFK_PANEL * elt;
+    __m512 w[4];
+    for (int j = 0; j < 4; ++j)
+      w[j] = load16(kind, row + 16 * j * elt);
+    for (int i = 0; i < mr; ++i) {
+      __m512 xv = _mm512_set1_ps(x[i * ldx + k]);
+      for (int j = 0; j < 4; ++j)
+        acc[i][j] = _mm512_fmadd_ps(xv, w[j], acc[i][j]);
+    }
+  }
+  for (int i = 0; i < mr; ++i)
+    for (int j = 0; j < 4; ++j)
+      _mm512_mask_storeu_ps(y + i * ldy + 16 * j, mask[j], acc[i][j]);
+}
+
+XFK_AVX512 static void packedAvx512(int64_t kind, const float *x, int64_t ldx,
+                                    const uint8_t *w, const float *bias,
+                                    float *y, int64_t ldy, int64_t M,
+                                    int64_t K, int64_t n0, int64_t n1) {
+  const int64_t elt = xfk_element_bytes(kind);
+  /* A K block of one panel (32 KiB) stays in L1 while every row of x
+   * passes over it, so each weight comes from memory once. */
+  const int64_t KC = 32768 / (XFK_PANEL * elt);
+  for (int64_t n = n0; n < n1; n += XFK_PANEL) {
+    const uint8_t *panel = w + (n / XFK_PANEL) * K * XFK_PANEL * elt;
+    __mmask16 mask[4];
+    for (int j = 0; j < 4; ++j) {
+      int64_t valid = n1 - n - 16 * j;
+      mask[j] = valid >= 16 ? (__mmask16)0xffff
+                : valid > 0 ? (__mmask16)((1u << valid) - 1)
+                            : (__mmask16)0;
+    }
+    const float *b = bias ? bias + n : 0;
+    float *yn = y + (n - n0);
+    for (int64_t k0 = 0; k0 < K; k0 += KC) {
+      int64_t kb = K - k0 < KC ? K - k0 : KC;
+      const uint8_t *pk = panel + k0 * XFK_PANEL * elt;
+      int first = k0 == 0;
+      int64_t m = 0;
+      for (; m + MR <= M; m += MR)
+        microTile(MR, kind, x + m * ldx + k0, ldx, pk, kb, b, first,
+                  yn + m * ldy, ldy, mask);
+      const float *xm = x + m * ldx + k0;
+      float *ym = yn + m * ldy;
+      switch (M - m) {
+      case 5:
+        microTile(5, kind, xm, ldx, pk, kb, b, first, ym, ldy, mask);
+        break;
+      case 4:
+        microTile(4, kind, xm, ldx, pk, kb, b, first, ym, ldy, mask);
+        break;
+      case 3:
+        microTile(3, kind, xm, ldx, pk, kb, b, first, ym, ldy, mask);
+        break;
+      case 2:
+        microTile(2, kind, xm, ldx, pk, kb, b, first, ym, ldy, mask);
+        break;
+      case 1:
+        microTile(1, kind, xm, ldx, pk, kb, b, first, ym, ldy, mask);
+        break;
+      }
+    }
+  }
+}
+
+/*===----------------------------------------------------------------------===*
+ * Entry point
+ *===----------------------------------------------------------------------===*/
+
+void xfk_linear_packed(int64_t kind, int64_t x, int64_t ldx, int64_t w,
+                       int64_t bias, int64_t y, int64_t ldy, int64_t M,
+                       int64_t K, int64_t n0, int64_t n1) {
+  if (M <= 0 || n1 <= n0 || !xfk_is_float_kind(kind))
+    return;
+  const float *xp = (const float *)(intptr_t)x;
+  const uint8_t *wp = (const uint8_t *)(intptr_t)w;
+  const float *bp = (const float *)(intptr_t)bias;
+  float *yp = (float *)(intptr_t)y;
+  if (xfk_cpu_isa() >= XFK_ISA_AVX512)
+    packedAvx512(kind, xp, ldx, wp, bp, yp, ldy, M, K, n0, n1);
+  else
+    packedGeneric(kind, xp, ldx, wp, bp, yp, ldy, M, K, n0, n1);
+}

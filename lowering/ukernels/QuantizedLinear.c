@@ -1,0 +1,304 @@
+/*===- QuantizedLinear.c - INT8 activations against packed INT8/INT4 ------===*
+ *
+ * Activations are quantized once per call site (xfk_quantize_rows), then
+ * every tile of 16 outputs by 32 values is one integer dot product per row
+ * of x: vpdpbusd multiplies the tile's unsigned codes (one VNNI group of 4
+ * values per 32-bit lane, 16 outputs per vector) by 4 broadcast int8
+ * activations. The codes' offset (128 for Q8_0, 8 for Q4_0) comes off with
+ * the block's code sum; Q4_1's minimum multiplies it:
+ *
+ *   sum_k w_k a_k = d sa (dot(c, q) - z sum(q))       (Q8_0, Q4_0)
+ *                 = d sa dot(c, q) + m sa sum(q)      (Q4_1)
+ *
+ * with a_k = sa q_k the quantized activations and c the codes.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "Decode.h"
+#include "Packed.h"
+
+#include <immintrin.h>
+#include <math.h>
+#include <string.h>
+
+int64_t xfk_quantized_row_bytes(int64_t K) { return K + K / XFK_QBLOCK * 8; }
+
+/* Where row m's codes, scales and code sums are. */
+typedef struct {
+  const int8_t *codes;
+  const float *scales;
+  const int32_t *sums;
+} QuantizedRow;
+
+static QuantizedRow quantizedRow(const uint8_t *qx, int64_t K, int64_t m) {
+  const uint8_t *row = qx + m * xfk_quantized_row_bytes(K);
+  QuantizedRow r = {(const int8_t *)row, (const float *)(row + K),
+                    (const int32_t *)(row + K + K / XFK_QBLOCK * 4)};
+  return r;
+}
+
+/* The offset subtracted from a symmetric kind's codes. */
+static int32_t codeOffset(int64_t kind) {
+  return kind == XFK_W_Q8_0 ? 128 : 8;
+}
+
+/*===----------------------------------------------------------------------===*
+ * Portable path
+ *===----------------------------------------------------------------------===*/
+
+/* Rounds half to even (the vector path's default rounding mode). */
+static void quantizeBlock(const float *x, int8_t *codes, float *scale,
+                          int32_t *sum) {
+  float amax = 0.0f;
+  for (int j = 0; j < XFK_QBLOCK; ++j)
+    amax = fmaxf(amax, fabsf(x[j]));
+  float d = amax / 127.0f, inv = d != 0.0f ? 1.0f / d : 0.0f;
+  int32_t s = 0;
+  for (int j = 0; j < XFK_QBLOCK; ++j) {
+    codes[j] = (int8_t)__builtin_rintf(x[j] * inv);
+    s += codes[j];
+  }
+  *scale = d;
+  *sum = s;
+}
+
+static void linearGeneric(int64_t kind, const uint8_t *qx, const uint8_t *w,
+                          const float *bias, float *y, int64_t ldy, int64_t M,
+                          int64_t K, int64_t n0, int64_t n1) {
+  int64_t blocks = K / XFK_QBLOCK, tileBytes = xfk_tile_bytes(kind),
+          codeBytes = xfk_tile_code_bytes(kind);
+  for (int64_t n = n0; n < n1; ++n) {
+    int r = (int)(n % XFK_QTILE);
+    const uint8_t *tiles = w + (n / XFK_QTILE) * blocks * tileBytes;
+    for (int64_t m = 0; m < M; ++m) {
+      QuantizedRow a = quantizedRow(qx, K, m);
+      float s = bias ? bias[n] : 0.0f;
+      for (int64_t b = 0; b < blocks; ++b) {
+        const uint8_t *tile = tiles + b * tileBytes;
+        int32_t dot = 0;
+        for (int j = 0; j < XFK_QBLOCK; ++j)
+          dot += (int32_t)xfk_tile_code(kind, tile, r, j) *
+                 a.codes[b * XFK_QBLOCK + j];
+        float d = xfk_half_to_float(xfk_load16(tile + codeBytes + 2 * r));
+        if (kind == XFK_W_Q4_1) {
+          float min =
+              xfk_half_to_float(xfk_load16(tile + codeBytes + 32 + 2 * r));
+          s += d * ((float)dot * a.scales[b]) +
+               min * (a.scales[b] * (float)a.sums[b]);
+        } else {
+          s += d * ((float)(dot - codeOffset(kind) * a.sums[b]) * a.scales[b]);
+        }
+      }
+      y[m * ldy + (n - n0)] = s;
+    }
+  }
+}
+
+/*===----------------------------------------------------------------------===*
+ * AVX-512 paths
+ *===----------------------------------------------------------------------===*/
+
+#define XFK_AVX512                                                             \
+  __attribute__((target("avx512f,avx512bw,avx512vl,f16c,fma")))
+#define XFK_VNNI                                                               \
+  __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,f16c,fma")))
+#define XFK_INLINE static inline __attribute__((always_inline))
+
+XFK_AVX512 static void quantizeAvx512(const float *x, int64_t ldx, int64_t M,
+                                      int64_t K, uint8_t *qx) {
+  for (int64_t m = 0; m < M; ++m) {
+    uint8_t *row = qx + m * xfk_quantized_row_bytes(K);
+    float *scales = (float *)(row + K);
+    int32_t *sums = (int32_t *)(row + K + K / XFK_QBLOCK * 4);
+    for (int64_t b = 0; b < K / XFK_QBLOCK; ++b) {
+      const float *xb = x + m * ldx + b * XFK_QBLOCK;
+      __m512 lo = _mm512_loadu_ps(xb), hi = _mm512_loadu_ps(xb + 16);
+      float amax =
+          _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(lo), _mm512_abs_ps(hi)));
+      float d = amax / 127.0f, inv = d != 0.0f ? 1.0f / d : 0.0f;
+      __m512 scale = _mm512_set1_ps(inv);
+      __m512i qlo = _mm512_cvtps_epi32(_mm512_mul_ps(lo, scale));
+      __m512i qhi = _mm512_cvtps_epi32(_mm512_mul_ps(hi, scale));
+      _mm_storeu_si128((__m128i *)(row + b * XFK_QBLOCK),
+                       _mm512_cvtsepi32_epi8(qlo));
+      _mm_storeu_si128((__m128i *)(row + b * XFK_QBLOCK + 16),
+                       _mm512_cvtsepi32_epi8(qhi));
+      scales[b] = d;
+      sums[b] = _mm512_reduce_add_epi32(_mm512_add_epi32(qlo, qhi));
+    }
+  }
+}
+
+/* The unsigned codes of VNNI groups g (< 4: low nibbles) and g + 4 (high
+ * nibbles) of a Q4 tile, or groups g and g + 4 of a Q8_0 tile. */
+XFK_AVX512 XFK_INLINE void loadCodes(int64_t kind, const uint8_t *tile, int g,
+                                     __m512i *low, __m512i *high) {
+  if (kind == XFK_W_Q8_0) {
+    *low = _mm512_loadu_si512(tile + g * 64);
+    *high = _mm512_loadu_si512(tile + (g + 4) * 64);
+    return;
+  }
+  const __m512i nibble = _mm512_set1_epi8(15);
+  __m512i bytes = _mm512_loadu_si512(tile + g * 64);
+  *low = _mm512_and_si512(bytes, nibble);
+  *high = _mm512_and_si512(_mm512_srli_epi16(bytes, 4), nibble);
+}
+
+/* 4 int8 activations as one 32-bit lane, in every lane. */
+XFK_AVX512 XFK_INLINE __m512i broadcast4(const int8_t *p) {
+  int32_t v;
+  memcpy(&v, p, 4);
+  return _mm512_set1_epi32(v);
+}
+
+enum { QMR = 4, QNT = 2 };
+
+/* Rows [0, mr) of the quantized x against nt tiles (16 outputs each,
+ * `tileStride` bytes between consecutive tiles' rows of blocks). */
+XFK_VNNI XFK_INLINE void vnniTile(const int mr, const int nt, int64_t kind,
+                                  const uint8_t *qx, int64_t m, int64_t K,
+                                  const uint8_t *w, int64_t tileStride,
+                                  const float *bias, float *y, int64_t ldy,
+                                  const __mmask16 *mask) {
+  const int64_t blocks = K / XFK_QBLOCK, tileBytes = xfk_tile_bytes(kind),
+                codeBytes = xfk_tile_code_bytes(kind);
+  QuantizedRow a[QMR];
+  for (int i = 0; i < mr; ++i)
+    a[i] = quantizedRow(qx, K, m + i);
+  __m512 acc[QMR][QNT];
+  for (int i = 0; i < mr; ++i)
+    for (int t = 0; t < nt; ++t)
+      acc[i][t] = bias ? _mm512_maskz_loadu_ps(mask[t], bias + 16 * t)
+                       : _mm512_setzero_ps();
+  for (int64_t b = 0; b < blocks; ++b) {
+    __m512i dot[QMR][QNT];
+    for (int i = 0; i < mr; ++i)
+      for (int t = 0; t < nt; ++t)
+        dot[i][t] = _mm512_setzero_si512();
+    for (int g = 0; g < 4; ++g) {
+      __m512i low[QNT], high[QNT];
+      for (int t = 0; t < nt; ++t)
+        loadCodes(kind, w + t * tileStride + b * tileBytes, g, &low[t],
+                  &high[t]);
+      for (int i = 0; i < mr; ++i) {
+        const int8_t *codes = a[i].codes + b * XFK_QBLOCK;
+        __m512i aLow = broadcast4(codes + 4 * g);
+        __m512i aHigh = broadcast4(codes + 4 * (g + 4));
+        for (int t = 0; t < nt; ++t) {
+          dot[i][t] = _mm512_dpbusd_epi32(dot[i][t], low[t], aLow);
+          dot[i][t] = _mm512_dpbusd_epi32(dot[i][t], high[t], aHigh);
+        }
+      }
+    }
+    for (int t = 0; t < nt; ++t) {
+      const uint8_t *tile = w + t * tileStride + b * tileBytes;
+      __m512 d = _mm512_cvtph_ps(
+          _mm256_loadu_si256((const __m256i *)(tile + codeBytes)));
+      __m512 min = kind == XFK_W_Q4_1
+                       ? _mm512_cvtph_ps(_mm256_loadu_si256(
+                             (const __m256i *)(tile + codeBytes + 32)))
+                       : _mm512_setzero_ps();
+      for (int i = 0; i < mr; ++i) {
+        __m512 sa = _mm512_set1_ps(a[i].scales[b]);
+        if (kind == XFK_W_Q4_1) {
+          __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(dot[i][t]), sa);
+          acc[i][t] = _mm512_fmadd_ps(f, d, acc[i][t]);
+          acc[i][t] = _mm512_fmadd_ps(
+              _mm512_set1_ps(a[i].scales[b] * (float)a[i].sums[b]), min,
+              acc[i][t]);
+        } else {
+          __m512i centered = _mm512_sub_epi32(
+              dot[i][t], _mm512_set1_epi32(codeOffset(kind) * a[i].sums[b]));
+          __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(centered), sa);
+          acc[i][t] = _mm512_fmadd_ps(f, d, acc[i][t]);
+        }
+      }
+    }
+  }
+  for (int i = 0; i < mr; ++i)
+    for (int t = 0; t < nt; ++t)
+      _mm512_mask_storeu_ps(y + i * ldy + 16 * t, mask[t], acc[i][t]);
+}
+
+/* One column step (nt tiles) over every row of x. */
+XFK_VNNI XFK_INLINE void vnniColumns(const int nt, int64_t kind,
+                                     const uint8_t *qx, int64_t M, int64_t K,
+                                     const uint8_t *w, int64_t tileStride,
+                                     const float *bias, float *y, int64_t ldy,
+                                     const __mmask16 *mask) {
+  int64_t m = 0;
+  for (; m + QMR <= M; m += QMR)
+    vnniTile(QMR, nt, kind, qx, m, K, w, tileStride, bias, y + m * ldy, ldy,
+             mask);
+  switch (M - m) {
+  case 3:
+    vnniTile(3, nt, kind, qx, m, K, w, tileStride, bias, y + m * ldy, ldy, mask);
+    break;
+  case 2:
+    vnniTile(2, nt, kind, qx, m, K, w, tileStride, bias, y + m * ldy, ldy, mask);
+    break;
+  case 1:
+    vnniTile(1, nt, kind, qx, m, K, w, tileStride, bias, y + m * ldy, ldy, mask);
+    break;
+  }
+}
+
+XFK_VNNI static void linearVnni(int64_t kind, const uint8_t *qx,
+                                const uint8_t *w, const float *bias, float *y,
+                                int64_t ldy, int64_t M, int64_t K, int64_t n0,
+                                int64_t n1) {
+  const int64_t tileStride = K / XFK_QBLOCK * xfk_tile_bytes(kind);
+  for (int64_t n = n0; n < n1; n += QNT * XFK_QTILE) {
+    __mmask16 mask[QNT];
+    for (int t = 0; t < QNT; ++t) {
+      int64_t valid = n1 - n - 16 * t;
+      mask[t] = valid >= 16 ? (__mmask16)0xffff
+                : valid > 0 ? (__mmask16)((1u << valid) - 1)
+                            : (__mmask16)0;
+    }
+    const uint8_t *tiles = w + n / XFK_QTILE * tileStride;
+    const float *b = bias ? bias + n : 0;
+    float *yn = y + (n - n0);
+    if (n1 - n > XFK_QTILE)
+      vnniColumns(2, kind, qx, M, K, tiles, tileStride, b, yn, ldy, mask);
+    else
+      vnniColumns(1, kind, qx, M, K, tiles, tileStride, b, yn, ldy, mask);
+  }
+}
+
+/*===----------------------------------------------------------------------===*
+ * Entry points
+ *===----------------------------------------------------------------------===*/
+
+void xfk_quantize_rows(int64_t x, int64_t ldx, int64_t M, int64_t K,
+                       int64_t qx) {
+  const float *xp = (const float *)(intptr_t)x;
+  uint8_t *out = (uint8_t *)(intptr_t)qx;
+  if (xfk_cpu_isa() >= XFK_ISA_AVX512) {
+    quantizeAvx512(xp, ldx, M, K, out);
+    return;
+  }
+  for (int64_t m = 0; m < M; ++m) {
+    uint8_t *row = out + m * xfk_quantized_row_bytes(K);
+    float *scales = (float *)(row + K);
+    int32_t *sums = (int32_t *)(row + K + K / XFK_QBLOCK * 4);
+    for (int64_t b = 0; b < K / XFK_QBLOCK; ++b)
+      quantizeBlock(xp + m * ldx + b * XFK_QBLOCK,
+                    (int8_t *)row + b * XFK_QBLOCK, &scales[b], &sums[b]);
+  }
+}
+
+void xfk_linear_q8(int64_t kind, int64_t qx, int64_t w, int64_t bias,
+                   int64_t y, int64_t ldy, int64_t M, int64_t K, int64_t n0,
+                   int64_t n1) {
+  if (M <= 0 || n1 <= n0 || !xfk_is_block_kind(kind))
+    return;
+  const uint8_t *qp = (const uint8_t *)(intptr_t)qx;
+  const uint8_t *wp = (const uint8_t *)(intptr_t)w;
+  const float *bp = (const float *)(intptr_t)bias;
+  float *yp = (float *)(intptr_t)y;
+  if (xfk_cpu_isa() >= XFK_ISA_AVX512_VNNI)
+    linearVnni(kind, qp, wp, bp, yp, ldy, M, K, n0, n1);
+  else
+    linearGeneric(kind, qp, wp, bp, yp, ldy, M, K, n0, n1);
+}

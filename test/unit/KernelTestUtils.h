@@ -1,0 +1,85 @@
+//===- KernelTestUtils.h - Weight encodings for the kernel tests -*- C++ -*-===//
+//
+// The encodings the kernels read, and rows encoded with the GGUF
+// frontend's codecs (not the kernels' own), decoded back for references.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef XFC_TEST_UNIT_KERNELTESTUTILS_H
+#define XFC_TEST_UNIT_KERNELTESTUTILS_H
+
+#include "xfk/Kernels.h"
+
+#include "xfc/Frontends/GGUF/GGMLType.h"
+
+#include "gtest/gtest.h"
+
+#include <string>
+#include <vector>
+
+namespace xfc::gguf::test {
+
+struct Encoding {
+  XfkWeightKind kind;
+  GGMLType type;
+  const char *name;
+};
+
+inline const Encoding kEncodings[] = {
+    {XFK_W_F32, GGMLType::F32, "f32"},   {XFK_W_F16, GGMLType::F16, "f16"},
+    {XFK_W_BF16, GGMLType::BF16, "bf16"}, {XFK_W_Q8_0, GGMLType::Q8_0, "q8_0"},
+    {XFK_W_Q4_0, GGMLType::Q4_0, "q4_0"}, {XFK_W_Q4_1, GGMLType::Q4_1, "q4_1"},
+};
+
+inline bool isBlock(GGMLType type) {
+  return type == GGMLType::Q8_0 || type == GGMLType::Q4_0 ||
+         type == GGMLType::Q4_1;
+}
+
+/// Rows of K values encoded as `e`, and the same bytes decoded by the
+/// frontend's codecs for the reference.
+struct PackedRows {
+  int64_t rowBytes = 0;
+  std::vector<uint8_t> bytes;
+  std::vector<float> decoded;
+};
+
+inline PackedRows pack(const Encoding &e, const std::vector<float> &values,
+                int64_t rows, int64_t K) {
+  GGMLTypeInfo info = *getTypeInfo(static_cast<uint32_t>(e.type));
+  PackedRows p;
+  p.rowBytes = K / info.blockSize * info.blockBytes;
+  p.bytes.resize(rows * p.rowBytes);
+  p.decoded.resize(rows * K);
+  for (int64_t r = 0; r < rows; ++r) {
+    EXPECT_TRUE(encodeFromF32(e.type, &values[r * K], K,
+                              &p.bytes[r * p.rowBytes]));
+    EXPECT_TRUE(decodeToF32(e.type, &p.bytes[r * p.rowBytes], K,
+                            &p.decoded[r * K]));
+  }
+  return p;
+}
+
+/// A test run at one instruction-set level, skipped where the CPU lacks it.
+class IsaTest : public testing::TestWithParam<int> {
+protected:
+  void SetUp() override {
+    if (!xfk_force_isa(GetParam()))
+      GTEST_SKIP() << "this CPU lacks ISA level " << GetParam();
+  }
+  void TearDown() override { xfk_force_isa(-1); }
+};
+
+inline std::string isaName(const testing::TestParamInfo<int> &info) {
+  static const char *const names[] = {"generic", "avx512", "avx512_vnni"};
+  return names[info.param];
+}
+
+/// Every level, for INSTANTIATE_TEST_SUITE_P.
+inline auto allIsas() {
+  return testing::Values(XFK_ISA_GENERIC, XFK_ISA_AVX512, XFK_ISA_AVX512_VNNI);
+}
+
+} // namespace xfc::gguf::test
+
+#endif // XFC_TEST_UNIT_KERNELTESTUTILS_H
