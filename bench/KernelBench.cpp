@@ -93,9 +93,10 @@ private:
   const std::function<void(int)> *job = nullptr;
 };
 
-// [begin, end) of thread `i` out of `t` over [0, n), in multiples of 16.
-std::pair<int64_t, int64_t> split(int64_t n, int i, int t) {
-  int64_t chunk = ((n + t - 1) / t + 15) / 16 * 16;
+// [begin, end) of thread `i` out of `t` over [0, n), in multiples of
+// `align`.
+std::pair<int64_t, int64_t> split(int64_t n, int i, int t, int64_t align) {
+  int64_t chunk = ((n + t - 1) / t + align - 1) / align * align;
   return {std::min(n, i * chunk), std::min(n, (i + 1) * chunk)};
 }
 
@@ -338,20 +339,51 @@ struct OneDnnMatmul {
 };
 
 //===----------------------------------------------------------------------===//
-// XFC: xfk_linear over [0, n), one column range per pool thread.
+// XFC as compiled models call it: weights packed once (as the compiler does
+// when it writes the weight blob, so not timed); float kinds through the
+// panel GEMM, block kinds through INT8 activations (quantized once per
+// call, timed) and the VNNI kernel; column ranges at tile boundaries, one
+// per pool thread.
 //===----------------------------------------------------------------------===//
 
+std::vector<uint8_t> packForXfc(const Format &format, const uint8_t *w,
+                                int64_t k, int64_t n) {
+  std::vector<uint8_t> packed(xfk_packed_bytes(format.kind, n, k));
+  if (packed.empty() ||
+      !xfk_pack(format.kind, w, format.rowBytes(k), n, k, packed.data())) {
+    std::fprintf(stderr, "cannot pack %s weights of %lldx%lld\n", format.name,
+                 static_cast<long long>(n), static_cast<long long>(k));
+    std::exit(1);
+  }
+  return packed;
+}
+
+bool isBlockKind(int64_t kind) {
+  return kind == XFK_W_Q8_0 || kind == XFK_W_Q4_0 || kind == XFK_W_Q4_1;
+}
+
+/// `qx` holds xfk_quantized_row_bytes(k) * m bytes for the block kinds.
 void runXfc(Pool &pool, const Format &format, const float *x, int64_t m,
-            int64_t k, int64_t n, const uint8_t *w, const float *bias,
-            float *y) {
-  int64_t ldw = format.rowBytes(k);
+            int64_t k, int64_t n, const uint8_t *packed, const float *bias,
+            float *y, uint8_t *qx) {
+  auto xAddr = reinterpret_cast<intptr_t>(x);
+  auto wAddr = reinterpret_cast<intptr_t>(packed);
+  auto bAddr = reinterpret_cast<intptr_t>(bias);
+  auto qAddr = reinterpret_cast<intptr_t>(qx);
+  int64_t align = xfk_packed_tile_rows(format.kind);
+  bool blocks = isBlockKind(format.kind);
+  if (blocks)
+    xfk_quantize_rows(xAddr, k, m, k, qAddr);
   pool.run([&](int i) {
-    auto [n0, n1] = split(n, i, pool.size());
-    if (n0 < n1)
-      xfk_linear(format.kind, reinterpret_cast<intptr_t>(x), k,
-                 reinterpret_cast<intptr_t>(w), ldw,
-                 reinterpret_cast<intptr_t>(bias),
-                 reinterpret_cast<intptr_t>(y + n0), n, m, k, n0, n1);
+    auto [n0, n1] = split(n, i, pool.size(), align);
+    if (n0 >= n1)
+      return;
+    auto yAddr = reinterpret_cast<intptr_t>(y + n0);
+    if (blocks)
+      xfk_linear_q8(format.kind, qAddr, wAddr, bAddr, yAddr, n, m, k, n0, n1);
+    else
+      xfk_linear_packed(format.kind, xAddr, k, wAddr, bAddr, yAddr, n, m, k,
+                        n0, n1);
   });
 }
 
@@ -398,6 +430,24 @@ bool compare(const char *what, const float *got, const float *want,
   return ok;
 }
 
+// The values XFC's block kernels multiply: x quantized by
+// xfk_quantize_rows into `qx`, decoded from the documented row format.
+std::vector<float> quantizedActivations(const std::vector<float> &x, int64_t m,
+                                        int64_t k, uint8_t *qx) {
+  xfk_quantize_rows(reinterpret_cast<intptr_t>(x.data()), k, m, k,
+                    reinterpret_cast<intptr_t>(qx));
+  std::vector<float> values(m * k);
+  for (int64_t i = 0; i < m; ++i) {
+    const uint8_t *row = qx + i * xfk_quantized_row_bytes(k);
+    for (int64_t j = 0; j < k; ++j) {
+      float scale;
+      std::memcpy(&scale, row + k + 4 * (j / 32), 4);
+      values[i * k + j] = scale * static_cast<int8_t>(row[j]);
+    }
+  }
+  return values;
+}
+
 int check() {
   std::mt19937 rng(42);
   bool ok = true;
@@ -414,22 +464,29 @@ int check() {
       std::vector<float> decoded(s.n * s.k);
       std::vector<uint8_t> w =
           makeWeights(format, s.n, s.k, rng, decoded.data());
+      std::vector<uint8_t> packed = packForXfc(format, w.data(), s.k, s.n);
+      // Block kinds compute with INT8 activations: the reference gets the
+      // same quantized activations, so only kernel errors remain.
+      std::vector<uint8_t> qx(xfk_quantized_row_bytes(s.k) * s.m);
+      std::vector<float> input = x;
+      if (isBlockKind(format.kind))
+        input = quantizedActivations(x, s.m, s.k, qx.data());
       for (int threads : {1, 2}) {
         omp_set_num_threads(threads);
-        OneDnnMatmul ref(s.m, s.k, s.n, Dt::f32, Dt::f32, Dt::f32, x.data(),
-                         decoded.data(), bias.data(), 1);
+        OneDnnMatmul ref(s.m, s.k, s.n, Dt::f32, Dt::f32, Dt::f32,
+                         input.data(), decoded.data(), bias.data(), 1);
         ref.run(0);
         Pool pool(threads);
         std::fill(y.begin(), y.end(), NAN);
-        runXfc(pool, format, x.data(), s.m, s.k, s.n, w.data(), bias.data(),
-               y.data());
+        runXfc(pool, format, x.data(), s.m, s.k, s.n, packed.data(),
+               bias.data(), y.data(), qx.data());
         std::string what = "M=" + std::to_string(s.m) +
                            " K=" + std::to_string(s.k) +
                            " N=" + std::to_string(s.n) + " " + format.name +
                            " threads=" + std::to_string(threads) +
                            " vs oneDNN ";
-        ok &= compare((what + "f32").c_str(), y.data(), ref.result(), x, decoded, bias,
-                      s.m, s.k, s.n);
+        ok &= compare((what + "f32").c_str(), y.data(), ref.result(), input,
+                      decoded, bias, s.m, s.k, s.n);
         if (format.kind != XFK_W_BF16)
           continue;
         // oneDNN's own bf16 matmul (x is exact in bf16).
@@ -535,18 +592,23 @@ int bench(const Options &o) {
           row.type = format.name;
           row.xfcBytes = static_cast<double>(format.rowBytes(k)) * n;
           int copies = copiesFor(row.xfcBytes);
-          std::vector<std::vector<uint8_t>> w;
+          std::vector<std::vector<uint8_t>> w, packed;
           for (int c = 0; c < copies; ++c)
             w.push_back(c ? w[0] : makeWeights(format, n, k, rng, nullptr));
+          for (int c = 0; c < copies; ++c)
+            packed.push_back(c ? packed[0]
+                               : packForXfc(format, w[0].data(), k, n));
           {
+            std::vector<uint8_t> qx(xfk_quantized_row_bytes(k) * m);
             Pool pool(t);
             row.xfc = bestTime(
                 [&](int c) {
-                  runXfc(pool, format, x.data(), m, k, n, w[c].data(),
-                         nullptr, y.data());
+                  runXfc(pool, format, x.data(), m, k, n, packed[c].data(),
+                         nullptr, y.data(), qx.data());
                 },
                 copies, minSeconds);
           }
+          packed.clear();
           if (format.kind == XFK_W_F32 || format.kind == XFK_W_BF16) {
             bool bf = format.kind == XFK_W_BF16;
             row.onednnBytes = row.xfcBytes;
@@ -561,13 +623,21 @@ int bench(const Options &o) {
           }
           if (format.kind == XFK_W_BF16)
             row.xfcNote = " (XFC: bf16 weights, f32 compute)";
+          else if (isBlockKind(format.kind))
+            row.xfcNote = " (XFC: int8 compute)";
           rows.push_back(row);
         }
-        { // oneDNN u8s8 -> s32; XFC has no int8-compute kernel yet.
+        { // oneDNN u8s8 -> s32 next to XFC's int8 compute on Q8_0 weights,
+          // which also quantizes x and applies a scale per 32 values.
           Row row;
           row.type = "u8s8";
           row.onednnBytes = static_cast<double>(n) * k;
-          row.xfcNote = " (XFC: no int8 compute yet)";
+          for (const Row &q8 : rows)
+            if (q8.type == "q8_0") {
+              row.xfc = q8.xfc;
+              row.xfcBytes = q8.xfcBytes;
+            }
+          row.xfcNote = " (XFC: Q8_0 weights, int8 compute)";
           int copies = copiesFor(row.onednnBytes);
           std::vector<uint8_t> w(n * k);
           for (uint8_t &v : w)

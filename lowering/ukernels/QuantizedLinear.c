@@ -151,7 +151,9 @@ XFK_AVX512 XFK_INLINE __m512i broadcast4(const int8_t *p) {
   return _mm512_set1_epi32(v);
 }
 
-enum { QMR = 4, QNT = 2 };
+/* Rows and tiles per register block; how far ahead each tile's stream is
+ * prefetched (as in PackedLinear.c). */
+enum { QMR = 4, QNT = 2, PREFETCH_BYTES = 4096 };
 
 /* Rows [0, mr) of the quantized x against nt tiles (16 outputs each,
  * `tileStride` bytes between consecutive tiles' rows of blocks). */
@@ -171,6 +173,11 @@ XFK_VNNI XFK_INLINE void vnniTile(const int mr, const int nt, int64_t kind,
       acc[i][t] = bias ? _mm512_maskz_loadu_ps(mask[t], bias + 16 * t)
                        : _mm512_setzero_ps();
   for (int64_t b = 0; b < blocks; ++b) {
+    for (int t = 0; t < nt; ++t)
+      for (int64_t line = 0; line < tileBytes; line += 64)
+        _mm_prefetch((const char *)(w + t * tileStride + b * tileBytes) +
+                         PREFETCH_BYTES + line,
+                     _MM_HINT_T0);
     __m512i dot[QMR][QNT];
     for (int i = 0; i < mr; ++i)
       for (int t = 0; t < nt; ++t)
