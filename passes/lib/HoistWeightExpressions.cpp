@@ -10,10 +10,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "CallUtils.h"
-
 #include "xfc/Dialect/XF/IR/XFDialect.h"
 #include "xfc/Support/GeneratedCode.h"
+#include "xfc/Transforms/CallUtils.h"
 #include "xfc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "xfc/Dialect/XF/IR/XFDialect.h"
+#include "xfk/Kernels.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -16,6 +17,8 @@
 #include "mlir/Parser/Parser.h"
 
 #include <gtest/gtest.h>
+
+#include <functional>
 
 using namespace mlir;
 using namespace mlir::xf;
@@ -82,6 +85,50 @@ TEST_F(XFDialectTest, QTensorTypeChecksStorageAndGroups) {
                                        IntegerType::get(&context, 8),
                                        scheme(4, 32), layout));
   EXPECT_EQ(diagnostics.size(), 2u);
+}
+
+// The dialect sizes packed weights on its own; the kernels' packing code
+// must agree on every kind, including a partial last tile or panel.
+TEST_F(XFDialectTest, PackedBytesMatchTheKernels) {
+  auto f16 = Float16Type::get(&context);
+  auto tiles = PackedLayoutAttr::getQuantizedTiles(&context);
+  auto panels = PackedLayoutAttr::getFloatPanels(&context);
+  struct Kind {
+    XfkWeightKind kind;
+    std::function<Type(int64_t n, int64_t k)> type;
+  };
+  auto floats = [&](Type element) {
+    return [=](int64_t n, int64_t k) -> Type {
+      return RankedTensorType::get({n, k}, element, panels);
+    };
+  };
+  auto blocks = [&](unsigned bits, QuantMode mode) {
+    return [=, this](int64_t n, int64_t k) -> Type {
+      return QTensorType::get(
+          &context, {n, k}, IntegerType::get(&context, bits),
+          QuantSchemeAttr::get(&context, bits, 32, mode, f16), tiles);
+    };
+  };
+  const Kind kinds[] = {
+      {XFK_W_F32, floats(Float32Type::get(&context))},
+      {XFK_W_F16, floats(f16)},
+      {XFK_W_BF16, floats(BFloat16Type::get(&context))},
+      {XFK_W_Q8_0, blocks(8, QuantMode::symmetric)},
+      {XFK_W_Q4_0, blocks(4, QuantMode::symmetric)},
+      {XFK_W_Q4_1, blocks(4, QuantMode::min_offset)}};
+  for (const Kind &kind : kinds) {
+    PackedLayoutAttr layout = kind.kind <= XFK_W_BF16 ? panels : tiles;
+    EXPECT_EQ(layout.getTile()[0], xfk_packed_tile_rows(kind.kind));
+    for (int64_t n : {1, 16, 17, 64, 100})
+      for (int64_t k : {32, 96})
+        EXPECT_EQ(getPackedBytes(kind.type(n, k)),
+                  xfk_packed_bytes(kind.kind, n, k))
+            << "kind " << kind.kind << ", " << n << "x" << k;
+  }
+  // Plain tensors have no packed form: they are stored as their elements.
+  EXPECT_EQ(getPackedBytes(RankedTensorType::get({4, 32}, f16)),
+            std::nullopt);
+  EXPECT_TRUE(diagnostics.empty());
 }
 
 TEST_F(XFDialectTest, AttentionScaleDefaultsToInverseSqrtHeadDim) {

@@ -127,13 +127,42 @@ func.func private @group(!xf.qtensor<64x48xi4, #xf.quant<bits = 4, group = 32, s
 
 // -----
 
-// expected-error @+1 {{shape 40x64 is not a whole number of 16x64 tiles}}
-func.func private @tile_rows(!xf.qtensor<40x64xi8, #xf.quant<bits = 8, group = per_channel, symmetric, scale = f32>, #xf.layout<blocked, tile = [16, 64], vnni = 4>>)
+// The blocked layout of quantized weights is the kernels' one, of the ggml
+// schemes only.
+// expected-error @+1 {{the blocked layout of quantized weights is #xf.layout<blocked, tile = [16, 32], vnni = 4> of Q8_0, Q4_0 or Q4_1 blocks (group 32, f16 scales), not #xf.layout<blocked, tile = [16, 64], vnni = 4>}}
+func.func private @tile_shape(!xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 64], vnni = 4>>)
 
 // -----
 
-// expected-error @+1 {{shape 128x96 is not a whole number of 16x64 tiles}}
-func.func private @tile_cols(!xf.qtensor<128x96xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f32>, #xf.layout<blocked, tile = [16, 64]>>)
+// expected-error @+1 {{the blocked layout of quantized weights is #xf.layout<blocked, tile = [16, 32], vnni = 4> of Q8_0, Q4_0 or Q4_1 blocks (group 32, f16 scales), not #xf.layout<blocked, tile = [16, 32]>}}
+func.func private @tile_vnni(!xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 32]>>)
+
+// -----
+
+// expected-error @+1 {{not #xf.layout<blocked, tile = [16, 32], vnni = 4> of #xf.quant<bits = 8, group = per_channel, symmetric, scale = f32>}}
+func.func private @tile_scheme(!xf.qtensor<40x64xi8, #xf.quant<bits = 8, group = per_channel, symmetric, scale = f32>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>)
+
+// -----
+
+// expected-error @+1 {{not #xf.layout<blocked, tile = [16, 32], vnni = 4> of #xf.quant<bits = 8, group = 32, asymmetric, scale = f16>}}
+func.func private @tile_asymmetric(!xf.qtensor<32x64xi8, #xf.quant<bits = 8, group = 32, asymmetric, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>)
+
+// -----
+
+// expected-error @+1 {{not #xf.layout<blocked, tile = [16, 32], vnni = 4> of #xf.quant<bits = 8, group = 32, min_offset, scale = f16>}}
+func.func private @tile_q8_min(!xf.qtensor<32x64xi8, #xf.quant<bits = 8, group = 32, min_offset, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>)
+
+// -----
+
+// expected-error @+1 {{not #xf.layout<blocked, tile = [16, 32], vnni = 4> of #xf.quant<bits = 4, group = 32, symmetric, scale = bf16>}}
+func.func private @tile_bf16_scales(!xf.qtensor<32x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = bf16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>)
+
+// -----
+
+// The group size is checked before the layout: K = 48 holds no whole
+// block of 32, so no such ggml or blocked weight exists.
+// expected-error @+1 {{input dimension 48 is not a multiple of the group size 32}}
+func.func private @tile_k(!xf.qtensor<16x48xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>)
 
 // -----
 
@@ -145,6 +174,45 @@ func.func private @scheme_kind(!xf.qtensor<64x64xi4, #xf.layout<ggml>>)
 
 // expected-error @+1 {{only the 'blocked' layout takes tile and vnni parameters}}
 func.func private @layout_in_qtensor(!xf.qtensor<64x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml, tile = [16, 64]>>)
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// #xf.layout as a tensor encoding
+//===----------------------------------------------------------------------===//
+
+// expected-error @+1 {{a float weight's layout must be #xf.layout<blocked, tile = [64, 1]> (the panels the kernels read), got #xf.layout<blocked, tile = [16, 32], vnni = 4>}}
+func.func private @tensor_tiles(tensor<64x64xf32, #xf.layout<blocked, tile = [16, 32], vnni = 4>>)
+
+// -----
+
+// expected-error @+1 {{a float weight's layout must be #xf.layout<blocked, tile = [64, 1]> (the panels the kernels read), got #xf.layout<ggml>}}
+func.func private @tensor_ggml(tensor<64x64xf16, #xf.layout<ggml>>)
+
+// -----
+
+// expected-error @+1 {{a float weight's layout must be #xf.layout<blocked, tile = [64, 1]> (the panels the kernels read), got #xf.layout<blocked, tile = [64, 4], vnni = 4>}}
+func.func private @tensor_vnni(tensor<64x64xf16, #xf.layout<blocked, tile = [64, 4], vnni = 4>>)
+
+// -----
+
+// expected-error @+1 {{a tensor in #xf.layout<blocked, tile = [64, 1]> must be a static 2-D [out, in] weight}}
+func.func private @tensor_rank3(tensor<2x64x64xf32, #xf.layout<blocked, tile = [64, 1]>>)
+
+// -----
+
+// expected-error @+1 {{a tensor in #xf.layout<blocked, tile = [64, 1]> must be a static 2-D [out, in] weight}}
+func.func private @tensor_dynamic(tensor<?x64xf32, #xf.layout<blocked, tile = [64, 1]>>)
+
+// -----
+
+// expected-error @+1 {{a tensor in #xf.layout<blocked, tile = [64, 1]> must have f32, f16 or bf16 elements, got 'f64'}}
+func.func private @tensor_f64(tensor<64x64xf64, #xf.layout<blocked, tile = [64, 1]>>)
+
+// -----
+
+// expected-error @+1 {{a tensor in #xf.layout<blocked, tile = [64, 1]> must have f32, f16 or bf16 elements, got 'i8'}}
+func.func private @tensor_i8(tensor<64x64xi8, #xf.layout<blocked, tile = [64, 1]>>)
 
 // -----
 

@@ -111,7 +111,7 @@ func.func @mul_element_type(%x: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xbf
 // -----
 
 func.func @add_int_operand(%x: tensor<4xi32>, %y: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{operand #0 must be ranked tensor of floating-point values, but got 'tensor<4xi32>'}}
+  // expected-error @+1 {{operand #0 must be plain ranked tensor of floating-point values, but got 'tensor<4xi32>'}}
   %0 = xf.add %x, %y : (tensor<4xi32>, tensor<4xf32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
@@ -1088,6 +1088,56 @@ xf.global_weight @a : tensor<4x4xf32>
 xf.global_weight @b : tensor<8x4xf32> = {
   %a = xf.weight @a : tensor<4x4xf32>
   xf.yield %a : tensor<4x4xf32>
+}
+
+// -----
+
+// Packing changes the layout only: the yield may not differ otherwise.
+xf.global_weight @a : tensor<4x4xf32>
+// expected-error @+1 {{initializer yields 'tensor<4x4xf32>' but the weight is declared as 'tensor<4x4xf16, #xf.layout<blocked, tile = [64, 1]>>' (only the layouts may differ)}}
+xf.global_weight @b : tensor<4x4xf16, #xf.layout<blocked, tile = [64, 1]>> = {
+  %a = xf.weight @a : tensor<4x4xf32>
+  xf.yield %a : tensor<4x4xf32>
+}
+
+// -----
+
+xf.global_weight @a : !xf.qtensor<32x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+// expected-error @+1 {{only the layouts may differ}}
+xf.global_weight @b : !xf.qtensor<32x64xi4, #xf.quant<bits = 4, group = 32, min_offset, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>> = {
+  %a = xf.weight @a : !xf.qtensor<32x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+  xf.yield %a : !xf.qtensor<32x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+}
+
+// -----
+
+// expected-error @+1 {{a weight tensor's encoding must be an #xf.layout, got "dense"}}
+xf.global_weight @w : tensor<4x4xf32, "dense">
+
+// -----
+
+xf.global_weight @w : tensor<64x64xf32, #xf.layout<blocked, tile = [64, 1]>>
+func.func @load_unpacked() -> tensor<64x64xf32> {
+  // expected-error @+1 {{result type 'tensor<64x64xf32>' does not match the type 'tensor<64x64xf32, #xf.layout<blocked, tile = [64, 1]>>' declared for 'w'}}
+  %w = xf.weight @w : tensor<64x64xf32>
+  return %w : tensor<64x64xf32>
+}
+
+// -----
+
+// A packed tensor is a weight, never an activation.
+func.func @packed_activation(%x: tensor<64x64xf32, #xf.layout<blocked, tile = [64, 1]>>) -> tensor<64x64xf32, #xf.layout<blocked, tile = [64, 1]>> {
+  // expected-error @+1 {{operand #0 must be plain ranked tensor of floating-point values, but got 'tensor<64x64xf32, #xf.layout<blocked, tile = [64, 1]>>'}}
+  %y = xf.silu %x : tensor<64x64xf32, #xf.layout<blocked, tile = [64, 1]>>
+  return %y : tensor<64x64xf32, #xf.layout<blocked, tile = [64, 1]>>
+}
+
+// -----
+
+func.func @packed_linear_input(%x: tensor<64x64xf32, #xf.layout<blocked, tile = [64, 1]>>, %w: tensor<8x64xf32>) -> tensor<64x8xf32> {
+  // expected-error @+1 {{operand #0 must be plain ranked tensor of floating-point values}}
+  %y = xf.linear %x, %w : (tensor<64x64xf32, #xf.layout<blocked, tile = [64, 1]>>, tensor<8x64xf32>) -> tensor<64x8xf32>
+  return %y : tensor<64x8xf32>
 }
 
 // -----

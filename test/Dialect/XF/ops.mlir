@@ -6,11 +6,11 @@
 
 // CHECK-LABEL: xf.global_weight @blk.0.attn_q.weight : tensor<64x64xf32>
 // CHECK: xf.global_weight private @w4 : !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>
-// CHECK: xf.global_weight @w8 : !xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = per_channel, asymmetric, scale = f32>, #xf.layout<blocked, tile = [16, 64], vnni = 4>>
+// CHECK: xf.global_weight @w8 : !xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = per_channel, asymmetric, scale = f32>>
 // CHECK: xf.global_weight @wg : !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, min_offset, scale = f16>, #xf.layout<ggml>>
 xf.global_weight @"blk.0.attn_q.weight" : tensor<64x64xf32>
 xf.global_weight private @w4 : !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>
-xf.global_weight @w8 : !xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = per_channel, asymmetric, scale = f32>, #xf.layout<blocked, tile = [16, 64], vnni = 4>>
+xf.global_weight @w8 : !xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = per_channel, asymmetric, scale = f32>>
 xf.global_weight @wg : !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, min_offset, scale = f16>, #xf.layout<ggml>>
 
 // CHECK-LABEL: func.func @weights
@@ -200,4 +200,42 @@ func.func @concat_dynamic(%a: tensor<?x4xf32>, %b: tensor<?x2xf32>) -> tensor<?x
 func.func @ffn_gate_up(%x: tensor<?x8xf32>, %wgu: tensor<32x8xf32>, %wd: tensor<8x16xf32>) -> tensor<?x8xf32> {
   %0 = xf.ffn swiglu %x gate_up %wgu down %wd : (tensor<?x8xf32>, tensor<32x8xf32>, tensor<8x16xf32>) -> tensor<?x8xf32>
   return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+// Weights packed for the microkernels: ggml block schemes in 16x32 VNNI
+// tiles (any row count: the last tile is padded), float weights in panels
+// of 64 rows as their tensor encoding (vnni = 1 is not printed). A derived
+// weight is declared packed while its initializer yields the plain value.
+
+// CHECK-LABEL: xf.global_weight @q8 : !xf.qtensor<17x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>
+// CHECK: xf.global_weight @q41 : !xf.qtensor<100x32xi4, #xf.quant<bits = 4, group = 32, min_offset, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>
+// CHECK: xf.global_weight @h : tensor<100x64xf16, #xf.layout<blocked, tile = [64, 1]>>
+// CHECK: xf.global_weight @b : tensor<1x8xbf16, #xf.layout<blocked, tile = [64, 1]>>
+// CHECK: xf.global_weight @derived : tensor<200x64xf16, #xf.layout<blocked, tile = [64, 1]>> = {
+// CHECK:   xf.concat %{{.*}}, %{{.*}}[0] : (tensor<100x64xf16>, tensor<100x64xf16>) -> tensor<200x64xf16>
+// CHECK:   xf.yield %{{.*}} : tensor<200x64xf16>
+xf.global_weight @q8 : !xf.qtensor<17x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>
+xf.global_weight @q41 : !xf.qtensor<100x32xi4, #xf.quant<bits = 4, group = 32, min_offset, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>
+xf.global_weight @h : tensor<100x64xf16, #xf.layout<blocked, tile = [64, 1], vnni = 1>>
+xf.global_weight @b : tensor<1x8xbf16, #xf.layout<blocked, tile = [64, 1]>>
+xf.global_weight @plain : tensor<100x64xf16>
+xf.global_weight @derived : tensor<200x64xf16, #xf.layout<blocked, tile = [64, 1]>> = {
+  %a = xf.weight @plain : tensor<100x64xf16>
+  %c = xf.concat %a, %a [0] : (tensor<100x64xf16>, tensor<100x64xf16>) -> tensor<200x64xf16>
+  xf.yield %c : tensor<200x64xf16>
+}
+
+// CHECK-LABEL: func.func @packed
+// CHECK: %[[H:.*]] = xf.weight @h : tensor<100x64xf16, #xf.layout<blocked, tile = [64, 1]>>
+// CHECK: xf.linear %{{.*}}, %[[H]] : (tensor<?x64xf32>, tensor<100x64xf16, #xf.layout<blocked, tile = [64, 1]>>) -> tensor<?x100xf32>
+// CHECK: %[[Q:.*]] = xf.weight @q8 : !xf.qtensor<17x64xi8, {{.*}}, #xf.layout<blocked, tile = [16, 32], vnni = 4>>
+// CHECK: xf.linear %{{.*}}, %[[Q]] : (tensor<?x64xf32>, !xf.qtensor<17x64xi8, {{.*}}>) -> tensor<?x17xf32>
+func.func @packed(%x: tensor<?x64xf32>) -> (tensor<?x100xf32>, tensor<?x17xf32>) {
+  %h = xf.weight @h : tensor<100x64xf16, #xf.layout<blocked, tile = [64, 1]>>
+  %y = xf.linear %x, %h : (tensor<?x64xf32>, tensor<100x64xf16, #xf.layout<blocked, tile = [64, 1]>>) -> tensor<?x100xf32>
+  %q = xf.weight @q8 : !xf.qtensor<17x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>
+  %z = xf.linear %x, %q : (tensor<?x64xf32>, !xf.qtensor<17x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>) -> tensor<?x17xf32>
+  return %y, %z : tensor<?x100xf32>, tensor<?x17xf32>
 }

@@ -106,6 +106,13 @@ QuantSchemeAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
+bool QuantSchemeAttr::isGgmlBlockScheme() const {
+  bool q8_0 = getBits() == 8 && getMode() == QuantMode::symmetric;
+  bool q4 = getBits() == 4 && (getMode() == QuantMode::symmetric ||
+                               getMode() == QuantMode::min_offset);
+  return getGroupSize() == 32 && getScaleType().isF16() && (q8_0 || q4);
+}
+
 //===----------------------------------------------------------------------===//
 // PackedLayoutAttr
 //===----------------------------------------------------------------------===//
@@ -182,5 +189,39 @@ PackedLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "tile k (" << tile[1]
                        << ") must be a multiple of the vnni group (" << vnni
                        << ")";
+  return success();
+}
+
+PackedLayoutAttr PackedLayoutAttr::getQuantizedTiles(MLIRContext *context) {
+  return get(context, LayoutKind::blocked, {16, 32}, 4);
+}
+
+PackedLayoutAttr PackedLayoutAttr::getFloatPanels(MLIRContext *context) {
+  return get(context, LayoutKind::blocked, {64, 1}, 1);
+}
+
+int64_t PackedLayoutAttr::getPaddedRows(int64_t rows) const {
+  if (getKind() != LayoutKind::blocked)
+    return rows;
+  int64_t tileRows = getTile()[0];
+  return (rows + tileRows - 1) / tileRows * tileRows;
+}
+
+// As a tensor encoding, the layout is that of a float weight in panels.
+LogicalResult PackedLayoutAttr::verifyEncoding(
+    ArrayRef<int64_t> shape, Type elementType,
+    function_ref<InFlightDiagnostic()> emitError) const {
+  PackedLayoutAttr panels = getFloatPanels(getContext());
+  if (*this != panels)
+    return emitError() << "a float weight's layout must be " << panels
+                       << " (the panels the kernels read), got " << *this;
+  if (shape.size() != 2 || ShapedType::isDynamicShape(shape) ||
+      llvm::any_of(shape, [](int64_t d) { return d <= 0; }))
+    return emitError() << "a tensor in " << panels
+                       << " must be a static 2-D [out, in] weight";
+  if (!elementType.isF32() && !elementType.isF16() && !elementType.isBF16())
+    return emitError() << "a tensor in " << panels
+                       << " must have f32, f16 or bf16 elements, got "
+                       << elementType;
   return success();
 }

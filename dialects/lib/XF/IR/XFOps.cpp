@@ -97,6 +97,18 @@ static LogicalResult verifyAxis(Operation *op, int64_t axis, int64_t rank) {
 // Weights
 //===----------------------------------------------------------------------===//
 
+/// A weight type with its layout made the default one: the same values,
+/// whatever the bytes.
+static Type withDefaultLayout(Type type) {
+  if (auto q = dyn_cast<QTensorType>(type))
+    return QTensorType::get(
+        type.getContext(), q.getShape(), q.getStorageType(), q.getScheme(),
+        PackedLayoutAttr::get(type.getContext(), LayoutKind::row_major));
+  if (auto tensor = dyn_cast<RankedTensorType>(type))
+    return tensor.dropEncoding();
+  return type;
+}
+
 LogicalResult GlobalWeightOp::verify() {
   Type type = getType();
   if (isa<QTensorType>(type))
@@ -109,6 +121,15 @@ LogicalResult GlobalWeightOp::verify() {
                          << type;
   if (tensor.getNumElements() == 0)
     return emitOpError() << "weight " << type << " has no elements";
+  if (Attribute encoding = tensor.getEncoding()) {
+    auto layout = dyn_cast<PackedLayoutAttr>(encoding);
+    if (!layout)
+      return emitOpError() << "a weight tensor's encoding must be an "
+                              "#xf.layout, got "
+                           << encoding;
+    return layout.verifyEncoding(tensor.getShape(), tensor.getElementType(),
+                                 [&] { return emitOpError(); });
+  }
   return success();
 }
 
@@ -121,9 +142,11 @@ LogicalResult GlobalWeightOp::verifyRegions() {
   auto yield = dyn_cast<YieldOp>(body.front().getTerminator());
   if (!yield)
     return emitOpError() << "initializer must end in xf.yield";
-  if (yield.getValue().getType() != getType())
-    return emitOpError() << "initializer yields " << yield.getValue().getType()
-                         << " but the weight is declared as " << getType();
+  Type yielded = yield.getValue().getType();
+  if (withDefaultLayout(yielded) != withDefaultLayout(getType()))
+    return emitOpError() << "initializer yields " << yielded
+                         << " but the weight is declared as " << getType()
+                         << " (only the layouts may differ)";
   return success();
 }
 

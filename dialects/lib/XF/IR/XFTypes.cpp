@@ -97,10 +97,31 @@ std::optional<int64_t> QTensorType::getGgmlBlockBytes() const {
 }
 
 std::optional<int64_t> QTensorType::getPackedBytes() const {
-  std::optional<int64_t> block = getGgmlBlockBytes();
-  if (!block)
+  PackedLayoutAttr layout = getLayout();
+  int64_t rows = getShape()[0], cols = getShape()[1];
+  if (std::optional<int64_t> block = getGgmlBlockBytes())
+    return rows * (cols / 32) * *block;
+  if (layout.getKind() != LayoutKind::blocked)
     return std::nullopt;
-  return getNumElements() / 32 * *block;
+  // Per tile: the codes, then an f16 scale per row (and a minimum).
+  int64_t tileRows = layout.getTile()[0], tileCols = layout.getTile()[1];
+  int64_t perRow = getScheme().getMode() == QuantMode::min_offset ? 4 : 2;
+  int64_t tileBytes =
+      tileRows * tileCols * getScheme().getBits() / 8 + tileRows * perRow;
+  return layout.getPaddedRows(rows) / tileRows * (cols / tileCols) *
+         tileBytes;
+}
+
+std::optional<int64_t> xf::getPackedBytes(Type weightType) {
+  if (auto q = dyn_cast<QTensorType>(weightType))
+    return q.getPackedBytes();
+  auto tensor = dyn_cast<RankedTensorType>(weightType);
+  auto layout = tensor ? dyn_cast_or_null<PackedLayoutAttr>(tensor.getEncoding())
+                       : PackedLayoutAttr();
+  if (!layout)
+    return std::nullopt;
+  return layout.getPaddedRows(tensor.getDimSize(0)) * tensor.getDimSize(1) *
+         tensor.getElementTypeBitWidth() / 8;
 }
 
 LogicalResult QTensorType::verify(function_ref<InFlightDiagnostic()> emitError,
@@ -122,23 +143,18 @@ LogicalResult QTensorType::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "input dimension " << in
                        << " is not a multiple of the group size "
                        << scheme.getGroupSize();
-  if (layout.getKind() == LayoutKind::ggml) {
-    // Only the block formats ggml defines: Q8_0, Q4_0 and Q4_1.
-    bool q8_0 = scheme.getBits() == 8 && scheme.getMode() == QuantMode::symmetric;
-    bool q4 = scheme.getBits() == 4 && (scheme.getMode() == QuantMode::symmetric ||
-                                        scheme.getMode() == QuantMode::min_offset);
-    if (scheme.getGroupSize() != 32 || !scheme.getScaleType().isF16() ||
-        !(q8_0 || q4))
-      return emitError() << "the ggml layout holds only Q8_0, Q4_0 and Q4_1 "
-                            "blocks (group 32, f16 scales), not "
-                         << scheme;
-  }
+  if (layout.getKind() == LayoutKind::ggml && !scheme.isGgmlBlockScheme())
+    return emitError() << "the ggml layout holds only Q8_0, Q4_0 and Q4_1 "
+                          "blocks (group 32, f16 scales), not "
+                       << scheme;
   if (layout.getKind() == LayoutKind::blocked) {
-    ArrayRef<int64_t> tile = layout.getTile();
-    if (shape[0] % tile[0] != 0 || in % tile[1] != 0)
-      return emitError() << "shape " << shape[0] << "x" << in
-                         << " is not a whole number of " << tile[0] << "x"
-                         << tile[1] << " tiles";
+    PackedLayoutAttr tiles = PackedLayoutAttr::getQuantizedTiles(
+        layout.getContext());
+    if (layout != tiles || !scheme.isGgmlBlockScheme())
+      return emitError() << "the blocked layout of quantized weights is "
+                         << tiles << " of Q8_0, Q4_0 or Q4_1 blocks (group "
+                            "32, f16 scales), not "
+                         << layout << " of " << scheme;
   }
   return success();
 }

@@ -47,7 +47,9 @@ struct KVCache {
 using Value = std::variant<Tensor, int64_t, std::shared_ptr<KVCache>>;
 
 /// Provides the real values of `xf.global_weight` symbols: dequantized for
-/// quantized types, in the declared logical shape.
+/// quantized types, in the declared logical shape. Layouts (`#xf.layout`,
+/// of quantized weights or as a float tensor's encoding) move bytes, not
+/// values, so the evaluator treats them as the identity.
 using WeightProvider =
     std::function<FailureOr<Tensor>(StringRef name, Type declaredType)>;
 

@@ -6,6 +6,7 @@
 include "xfc/Dialect/XF/IR/XFBase.td"
 include "mlir/IR/AttrTypeBase.td"
 include "mlir/IR/EnumAttr.td"
+include "mlir/IR/TensorEncoding.td"
 
 //===----------------------------------------------------------------------===//
 // Enums
@@ -103,24 +104,42 @@ def XF_QuantSchemeAttr : XF_Attr<"QuantScheme", "quant"> {
     int64_t getGroupsPerRow(int64_t inputSize) const {
       return isPerChannel() ? 1 : inputSize / getGroupSize();
     }
+    /// Whether ggml has blocks of this scheme: Q8_0, Q4_0 or Q4_1 (group
+    /// 32, f16 scales, symmetric or, for 4 bits, min_offset).
+    bool isGgmlBlockScheme() const;
   }];
 }
 
-def XF_PackedLayoutAttr : XF_Attr<"PackedLayout", "layout"> {
+def XF_PackedLayoutAttr : XF_Attr<"PackedLayout", "layout",
+    [DeclareAttrInterfaceMethods<VerifiableTensorEncoding>]> {
   let summary = "Physical layout of a packed weight";
   let description = [{
-    Says how a quantized weight is laid out in the weight store.
+    Says how a weight is laid out in the weight store: as the last parameter
+    of an `!xf.qtensor`, or as the encoding of a float weight's `tensor`
+    type. Only the bytes move: a weight has the same logical `[out, in]`
+    shape and the same values in every layout.
 
     * `row_major`: plain `[out, in]` rows, scales in a separate array.
     * `ggml`: GGUF/ggml blocks exactly as they are stored on disk, so a
       weight can be mapped from the model file without repacking.
-    * `blocked`: `[out/n, in/k, n, k]` tiles for the GEMM kernels, with each
-      run of `k` packed in VNNI groups of `vnni` elements (4 for INT8
-      `vpdpbusd`, 2 for BF16 `vdpbf16ps`, 1 for none).
+    * `blocked`: `[ceil(out/n), in/k, n, k]` tiles for the GEMM kernels,
+      with each run of `k` packed in VNNI groups of `vnni` elements (4 for
+      INT8 `vpdpbusd`, 2 for BF16 `vdpbf16ps`, 1 for none); rows past `out`
+      in the last tile are zero. The tiles that exist are those the
+      microkernels read (`lowering/ukernels/include/xfk/Kernels.h`, which
+      defines their bytes), and `xf-pack-weights` chooses them:
+      - `tile = [16, 32], vnni = 4` for quantized weights of the ggml
+        schemes (Q8_0, Q4_0, Q4_1: group 32, f16 scales): per tile, the
+        codes in groups of 4 consecutive `k` of each of the 16 rows, then
+        16 f16 scales, then (Q4_1) 16 f16 minimums;
+      - `tile = [64, 1]` as the encoding of an f32, f16 or bf16 weight
+        `tensor<NxK>`: panels of 64 rows, stored `k`-major.
 
     ```mlir
     #xf.layout<row_major>
-    #xf.layout<blocked, tile = [16, 64], vnni = 4>
+    !xf.qtensor<4096x4096xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>,
+                #xf.layout<blocked, tile = [16, 32], vnni = 4>>
+    tensor<4096x4096xf16, #xf.layout<blocked, tile = [64, 1]>>
     ```
   }];
   let parameters = (ins
@@ -135,6 +154,16 @@ def XF_PackedLayoutAttr : XF_Attr<"PackedLayout", "layout"> {
       return $_get($_ctxt, kind, ::llvm::ArrayRef<int64_t>{}, 1);
     }]>
   ];
+  let extraClassDeclaration = [{
+    /// The blocked layout of quantized weights the microkernels read:
+    /// 16x32 tiles in VNNI groups of 4.
+    static PackedLayoutAttr getQuantizedTiles(::mlir::MLIRContext *context);
+    /// The blocked layout of float weights the microkernels read: panels
+    /// of 64 rows.
+    static PackedLayoutAttr getFloatPanels(::mlir::MLIRContext *context);
+    /// The rows of a whole number of tiles holding `rows` rows.
+    int64_t getPaddedRows(int64_t rows) const;
+  }];
 }
 
 #endif // XFC_DIALECT_XF_IR_XFATTRS_TD

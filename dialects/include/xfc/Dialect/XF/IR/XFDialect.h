@@ -14,6 +14,7 @@
 #include "mlir/IR/Dialect.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/IR/TensorEncoding.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
@@ -39,6 +40,12 @@ namespace mlir::xf {
 /// The logical shape of a weight operand: a float tensor or an
 /// `!xf.qtensor`. Quantized weights report their `[out, in]` shape.
 ArrayRef<int64_t> getWeightShape(Type weightType);
+
+/// The bytes of a weight whose type has a packed byte form: an
+/// `!xf.qtensor` in the ggml or blocked layout, or a float weight tensor
+/// whose encoding is the blocked `#xf.layout`. nullopt for other types
+/// (plain tensors are stored as their elements).
+std::optional<int64_t> getPackedBytes(Type weightType);
 } // namespace mlir::xf
 
 #endif // XFC_DIALECT_XF_IR_XFDIALECT_H

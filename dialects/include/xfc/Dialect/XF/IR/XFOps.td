@@ -12,10 +12,20 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 // Type constraints
 //===----------------------------------------------------------------------===//
 
-def XF_FloatTensor : RankedTensorOf<[AnyFloat]>;
+// Activations: float tensors without an encoding.
+def XF_FloatTensor : RankedTensorOf<[AnyFloat],
+    [CPred<"!::llvm::cast<::mlir::RankedTensorType>($_self).getEncoding()">],
+    "plain ranked tensor">;
 def XF_IndexTensor : 1DTensorOf<[I32, I64]>;
-// A weight operand: a float tensor or a quantized tensor.
-def XF_WeightTensor : AnyTypeOf<[XF_FloatTensor, XF_QTensorType],
+// A float weight packed for the kernels: its encoding is an #xf.layout,
+// which verifies itself as a tensor encoding.
+def XF_PackedFloatTensor : RankedTensorOf<[AnyFloat],
+    [CPred<"::llvm::isa_and_nonnull<::mlir::xf::PackedLayoutAttr>("
+           "::llvm::cast<::mlir::RankedTensorType>($_self).getEncoding())">],
+    "ranked tensor in an #xf.layout">;
+// A weight operand: a float tensor (plain or packed) or a quantized tensor.
+def XF_WeightTensor : AnyTypeOf<[XF_FloatTensor, XF_PackedFloatTensor,
+                                 XF_QTensorType],
                                 "float tensor or quantized weight">;
 
 //===----------------------------------------------------------------------===//
@@ -40,6 +50,14 @@ def XF_GlobalWeightOp : XF_Op<"global_weight",
     computes each derived weight once, when it writes the weight blob.
 
     Private weights that nothing loads are removed by `symbol-dce`.
+
+    A float weight's type may carry the blocked `#xf.layout` as its
+    encoding, and a quantized weight may be in any layout: `xf-pack-weights`
+    moves the bytes of the weights the microkernels read into their tiles.
+    The values stay the same, so a derived weight's initializer may yield a
+    type that differs from the declared one in the layout only (the layout
+    of the yielded value is that of the computation; the weight is packed
+    when it is stored).
 
     ```mlir
     xf.global_weight @"blk.0.attn_q.weight" : tensor<4096x4096xf16>
@@ -85,7 +103,8 @@ def XF_WeightOp : XF_Op<"weight",
   let summary = "Refers to a declared weight";
   let description = [{
     Produces the value of the weight declared by the `xf.global_weight` that
-    `name` refers to. The result type must equal the declared type.
+    `name` refers to. The result type must equal the declared type,
+    including its layout.
 
     ```mlir
     %w = xf.weight @"blk.0.attn_q.weight" : tensor<4096x4096xf16>

@@ -18,12 +18,15 @@ def XF_QTensorType : XF_Type<"QTensor", "qtensor"> {
     quantization scheme says, in the given packed layout. The shape is the
     logical `[out, in]` shape; the storage element type (`i4` or `i8`) must
     match the scheme's bit width. The layout defaults to `row_major` and is
-    then omitted from the printed form.
+    then omitted from the printed form. The `ggml` layout holds the ggml
+    block schemes only (Q8_0, Q4_0, Q4_1: group 32, f16 scales), and so
+    does the `blocked` one, in the kernels' tiles `tile = [16, 32],
+    vnni = 4` (see `#xf.layout`); `out` need not be a multiple of 16.
 
     ```mlir
     !xf.qtensor<4096x4096xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>
-    !xf.qtensor<4096x11008xi8, #xf.quant<bits = 8, group = per_channel, symmetric, scale = f32>,
-                #xf.layout<blocked, tile = [16, 64], vnni = 4>>
+    !xf.qtensor<4096x11008xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>,
+                #xf.layout<blocked, tile = [16, 32], vnni = 4>>
     ```
   }];
   let parameters = (ins
@@ -41,7 +44,9 @@ def XF_QTensorType : XF_Type<"QTensor", "qtensor"> {
     /// ggml layout; nullopt for other layouts.
     std::optional<int64_t> getGgmlBlockBytes() const;
     /// Bytes the packed data takes, for layouts whose byte format is
-    /// defined (ggml); nullopt otherwise.
+    /// defined (ggml, and blocked: ceil(out/16) * in/32 tiles of 16 x 32
+    /// codes, 16 f16 scales and, for min_offset, 16 f16 minimums);
+    /// nullopt otherwise.
     std::optional<int64_t> getPackedBytes() const;
   }];
 }

@@ -5,8 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef XFC_PASSES_LIB_CALLUTILS_H
-#define XFC_PASSES_LIB_CALLUTILS_H
+#ifndef XFC_TRANSFORMS_CALLUTILS_H
+#define XFC_TRANSFORMS_CALLUTILS_H
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/SymbolTable.h"
@@ -37,4 +37,4 @@ onlyCallsOf(func::FuncOp func, Operation *symbolTableOp) {
 
 } // namespace mlir::xf
 
-#endif // XFC_PASSES_LIB_CALLUTILS_H
+#endif // XFC_TRANSFORMS_CALLUTILS_H
