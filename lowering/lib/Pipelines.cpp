@@ -14,12 +14,25 @@
 
 using namespace mlir;
 
-void xf::buildLowerToLinalgPipeline(OpPassManager &pm) {
+namespace {
+constexpr StringLiteral kPackWeights = "xf-pack-weights";
+} // namespace
+
+SmallVector<StringRef> xf::getOptionalLoweringPasses() {
+  return {kPackWeights};
+}
+
+void xf::buildLowerToLinalgPipeline(OpPassManager &pm,
+                                    ArrayRef<std::string> disabled) {
   // xf.attention has its kernel (which appends to the KV cache, so it runs
   // before xf-lower-kv-cache); xf.ffn, and any attention the kernel does not
   // cover, take the fine-grained path.
   pm.addPass(createXFLowerAttention());
   pm.addPass(createXFDecomposeFused());
+  // The projections' weights (the FFN's too, once decomposed) take the
+  // packed kernels' layouts before the blob is laid out.
+  if (!llvm::is_contained(disabled, kPackWeights))
+    pm.addPass(createXFPackWeights());
   pm.addPass(createXFBindWeights());
   pm.addPass(createXFLowerKVCache());
   pm.addPass(createXFExportEntryPoints());
@@ -29,8 +42,9 @@ void xf::buildLowerToLinalgPipeline(OpPassManager &pm) {
   pm.addPass(createCSEPass());
 }
 
-void xf::buildLowerToLLVMPipeline(OpPassManager &pm) {
-  buildLowerToLinalgPipeline(pm);
+void xf::buildLowerToLLVMPipeline(OpPassManager &pm,
+                                  ArrayRef<std::string> disabled) {
+  buildLowerToLinalgPipeline(pm, disabled);
   // Contractions become scf.forall tiles, run on the session's threads.
   pm.addNestedPass<func::FuncOp>(createXFParallelizeContractions());
   pm.addPass(createCanonicalizerPass());
@@ -70,10 +84,10 @@ void xf::buildLowerToLLVMPipeline(OpPassManager &pm) {
 }
 
 void xf::registerXFLoweringPipelines() {
-  PassPipelineRegistration<>("xf-lower-to-linalg",
-                             "Lower an imported xf graph to linalg on tensors",
-                             buildLowerToLinalgPipeline);
-  PassPipelineRegistration<>("xf-lower-to-llvm",
-                             "Lower an imported xf graph to the LLVM dialect",
-                             buildLowerToLLVMPipeline);
+  PassPipelineRegistration<>(
+      "xf-lower-to-linalg", "Lower an imported xf graph to linalg on tensors",
+      [](OpPassManager &pm) { buildLowerToLinalgPipeline(pm); });
+  PassPipelineRegistration<>(
+      "xf-lower-to-llvm", "Lower an imported xf graph to the LLVM dialect",
+      [](OpPassManager &pm) { buildLowerToLLVMPipeline(pm); });
 }

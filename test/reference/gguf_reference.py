@@ -7,6 +7,12 @@ ids, and either prints the logits or compares them with logits that XFC
 produced (raw little-endian f32, [tokens, vocab]).
 
   gguf_reference.py MODEL.gguf --ids 1,2,3 [--compare xfc.f32 --rtol 1e-4]
+                    [--int8-activations]
+
+With --int8-activations, the projections whose weights are ggml blocks
+read their input rows quantized to INT8 the way XFC's packed kernels do
+(xfk_quantize_rows), so that a compiled model with packed quantized
+weights can be checked as tightly as one without.
 """
 
 import argparse
@@ -69,12 +75,27 @@ def parse_gguf(path):
         infos.append((name, dims, r.take("<I"), r.take("<Q")))
     align = meta.get("general.alignment", 32)
     start = (r.pos + align - 1) // align * align
-    tensors = {}
+    tensors, types = {}, {}
     for name, dims, ttype, offset in infos:
         count = int(np.prod(dims))
         tensors[name] = dequantize(data, start + offset, ttype, count) \
             .reshape(list(reversed(dims)))
-    return meta, tensors
+        types[name] = ttype
+    return meta, tensors, types
+
+
+BLOCK_TYPES = (2, 3, 8)  # Q4_0, Q4_1, Q8_0
+
+
+def quantize_rows(x):
+    """xfk_quantize_rows: each row in blocks of 32, symmetric INT8 with the
+    scale max|x| / 127, computed in f32 and rounded half to even; returns
+    the values the codes stand for."""
+    blocks = x.astype(np.float32).reshape(x.shape[0], -1, 32)
+    d = np.abs(blocks).max(axis=-1, keepdims=True) / np.float32(127)
+    inv = np.divide(np.float32(1), d, out=np.zeros_like(d), where=d != 0)
+    codes = np.rint(blocks * inv)
+    return (codes.astype(np.float64) * d.astype(np.float64)).reshape(x.shape)
 
 
 def dequantize(data, at, ttype, count):
@@ -159,7 +180,9 @@ def attention(q, k, v):
     return np.einsum("hij,jhd->ihd", p, v)
 
 
-def forward(meta, t, ids):
+def forward(meta, t, ids, int8_inputs=()):
+    """The logits of `ids`. Projections by the weights named in
+    `int8_inputs` read their input quantized (quantize_rows)."""
     arch = meta["general.architecture"]
     if arch not in ("llama", "qwen2", "gpt2"):
         sys.exit(f"reference: unsupported architecture {arch}")
@@ -177,7 +200,10 @@ def forward(meta, t, ids):
     else:
         eps = g("attention.layer_norm_rms_epsilon")
         norm = lambda x, p: rms_norm(x, t[p + ".weight"], eps)
-    lin = lambda x, name: x @ t[name + ".weight"].T + t.get(name + ".bias", 0)
+    def lin(x, name):
+        if name + ".weight" in int8_inputs:
+            x = quantize_rows(x)
+        return x @ t[name + ".weight"].T + t.get(name + ".bias", 0)
 
     for l in range(layers):
         p = f"blk.{l}."
@@ -205,11 +231,12 @@ def forward(meta, t, ids):
             f = lin(gate / (1 + np.exp(-gate)) * lin(h, p + "ffn_up"), p + "ffn_down")
         x = x + f
     x = norm(x, "output_norm")
-    head = t.get("output.weight", t["token_embd.weight"])
-    return x @ head.T
+    if "output.weight" in t:
+        return lin(x, "output")
+    return x @ t["token_embd.weight"].T
 
 
-def perplexity(meta, tensors, ids, ctx):
+def perplexity(meta, tensors, ids, ctx, int8_inputs=()):
     """llama-perplexity: consecutive chunks, BOS first in each, score the
     predictions of positions ctx/2 .. ctx-2."""
     bos = meta.get("tokenizer.ggml.bos_token_id")
@@ -220,7 +247,7 @@ def perplexity(meta, tensors, ids, ctx):
         chunk = list(ids[c * ctx:(c + 1) * ctx])
         if add_bos and bos is not None:
             chunk[0] = bos
-        logits = forward(meta, tensors, chunk)
+        logits = forward(meta, tensors, chunk, int8_inputs)
         for j in range(ctx // 2, ctx - 1):
             row = logits[j] - logits[j].max()
             nll -= row[chunk[j + 1]] - np.log(np.exp(row).sum())
@@ -242,14 +269,23 @@ def main():
                     help="print llama-perplexity's PPL over the ids, in "
                          "chunks of this many tokens")
     ap.add_argument("--rtol", type=float, default=1e-4)
+    ap.add_argument("--int8-activations", action="store_true",
+                    help="quantize the inputs of projections by ggml-block "
+                         "weights as XFC's packed kernels do (the embedding "
+                         "table, tied or not, keeps its rows)")
     args = ap.parse_args()
     text = open(args.ids_file).read() if args.ids_file else args.ids
     ids = [int(i) for i in text.strip().split(",")]
     if args.drop_last:
         ids = ids[:-1]
-    meta, tensors = parse_gguf(args.model)
+    meta, tensors, types = parse_gguf(args.model)
+    int8_inputs = ()
+    if args.int8_activations:
+        int8_inputs = {name for name, ttype in types.items()
+                       if ttype in BLOCK_TYPES and name != "token_embd.weight"}
     if args.perplexity_ctx:
-        ppl = perplexity(meta, tensors, ids, args.perplexity_ctx)
+        ppl = perplexity(meta, tensors, ids, args.perplexity_ctx,
+                         int8_inputs)
         if not args.compare:
             print(f"PPL = {ppl:.6f}")
             return 0
@@ -262,7 +298,7 @@ def main():
             return 1
         print(f"OK: PPL {got} vs {ppl:.6f}, relative error {err:.3g}")
         return 0
-    ref = forward(meta, tensors, ids)
+    ref = forward(meta, tensors, ids, int8_inputs)
     if not args.compare:
         np.savetxt(sys.stdout, ref, fmt="%.6g")
         return 0

@@ -4,9 +4,11 @@
 
 #include "xfc/Frontends/GGUF/GGMLType.h"
 #include "xfc/Frontends/GGUF/TensorData.h"
+#include "xfk/Kernels.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/SmallVector.h"
 
 using namespace xfc;
 namespace eval = mlir::xf::eval;
@@ -62,6 +64,42 @@ std::optional<gguf::GGMLType> storageType(mlir::Type type) {
   return std::nullopt;
 }
 
+/// The type of a packed weight before packing, as xfk_pack reads it: ggml
+/// blocks for quantized tiles, rows for float panels. Null for types that
+/// are stored as they are.
+mlir::Type unpackedType(mlir::Type type) {
+  if (auto q = mlir::dyn_cast<mlir::xf::QTensorType>(type))
+    return q.getLayout().getKind() == mlir::xf::LayoutKind::blocked
+               ? mlir::xf::QTensorType::get(
+                     type.getContext(), q.getShape(), q.getStorageType(),
+                     q.getScheme(),
+                     mlir::xf::PackedLayoutAttr::get(
+                         type.getContext(), mlir::xf::LayoutKind::ggml))
+               : mlir::Type();
+  auto tensor = mlir::cast<mlir::RankedTensorType>(type);
+  return tensor.getEncoding() ? tensor.dropEncoding() : mlir::Type();
+}
+
+/// The kernels' name of a ggml encoding (xfk/Kernels.h).
+std::optional<XfkWeightKind> kernelKind(gguf::GGMLType type) {
+  switch (type) {
+  case gguf::GGMLType::F32:
+    return XFK_W_F32;
+  case gguf::GGMLType::F16:
+    return XFK_W_F16;
+  case gguf::GGMLType::BF16:
+    return XFK_W_BF16;
+  case gguf::GGMLType::Q8_0:
+    return XFK_W_Q8_0;
+  case gguf::GGMLType::Q4_0:
+    return XFK_W_Q4_0;
+  case gguf::GGMLType::Q4_1:
+    return XFK_W_Q4_1;
+  default:
+    return std::nullopt;
+  }
+}
+
 /// The stored tensors whose bytes, one after the other, are `global`'s
 /// data: a derived weight that concatenates external weights along the
 /// outermost dimension, each stored as `storage`. Empty when the weight
@@ -112,7 +150,10 @@ bool WeightStore::writeBlob(mlir::ModuleOp lowered, llvm::raw_ostream &os,
     uint64_t offset =
         mlir::cast<mlir::IntegerAttr>(dict.get("offset")).getInt();
     mlir::Type type = mlir::cast<mlir::TypeAttr>(dict.get("type")).getValue();
-    std::optional<gguf::GGMLType> storage = storageType(type);
+    // A packed weight is written in its unpacked form first, then packed.
+    mlir::Type unpacked = unpackedType(type);
+    mlir::Type stored = unpacked ? unpacked : type;
+    std::optional<gguf::GGMLType> storage = storageType(stored);
     if (!storage) {
       std::string printed;
       llvm::raw_string_ostream(printed) << type;
@@ -126,49 +167,88 @@ bool WeightStore::writeBlob(mlir::ModuleOp lowered, llvm::raw_ostream &os,
       error = "weight '" + name.str() + "' has no declaration";
       return false;
     }
-    const gguf::TensorInfo *info =
-        global.isDerived() ? nullptr : file.findTensor(name);
-    if (!global.isDerived() && !info) {
-      error = file.path() + ": no tensor '" + name.str() + "'";
-      return false;
-    }
-    std::vector<const gguf::TensorInfo *> parts;
-    if (info && info->ggmlType() == *storage)
-      parts = {info};
-    else if (global.isDerived())
-      parts = storedRowConcatenation(global, file, *storage);
     uint64_t bytes = 0;
-    if (!parts.empty()) {
-      for (const gguf::TensorInfo *part : parts) {
-        os.write(reinterpret_cast<const char *>(part->data), part->numBytes);
-        bytes += part->numBytes;
-      }
-    } else if (mlir::isa<mlir::xf::QTensorType>(type)) {
-      // Until xf-quantize defines how: ggml blocks are copied, never
-      // re-encoded, so a mismatch here is a compiler bug or a bad file.
-      error = "weight '" + name.str() +
-              "': quantized weights are stored only as the model file "
-              "holds them";
-      return false;
+    if (!unpacked) {
+      if (!writeStored(global, stored, *storage, os, bytes, error))
+        return false;
     } else {
-      providerError.clear();
-      mlir::FailureOr<eval::Tensor> values =
-          eval::evaluateWeight(global, external);
-      if (mlir::failed(values)) {
-        error = providerError.empty()
-                    ? "cannot compute weight '" + name.str() + "'"
-                    : providerError;
+      llvm::SmallVector<char, 0> rows;
+      llvm::raw_svector_ostream rowStream(rows);
+      uint64_t rowsBytes = 0;
+      if (!writeStored(global, stored, *storage, rowStream, rowsBytes, error))
+        return false;
+      llvm::ArrayRef<int64_t> shape = mlir::xf::getWeightShape(type);
+      std::optional<XfkWeightKind> kind = kernelKind(*storage);
+      int64_t packedBytes =
+          kind ? xfk_packed_bytes(*kind, shape[0], shape[1]) : 0;
+      if (!packedBytes || packedBytes != mlir::xf::getPackedBytes(type)) {
+        std::string printed;
+        llvm::raw_string_ostream(printed) << type;
+        error = "weight '" + name.str() + "' of type " + printed + " takes " +
+                std::to_string(mlir::xf::getPackedBytes(type).value_or(0)) +
+                " bytes, but the kernels pack it into " +
+                std::to_string(packedBytes);
         return false;
       }
-      std::vector<float> f32(values->data.begin(), values->data.end());
-      bytes = f32.size() *
-              mlir::cast<mlir::RankedTensorType>(type).getElementTypeBitWidth() /
-              8;
-      std::vector<uint8_t> encoded(bytes);
-      gguf::encodeFromF32(*storage, f32.data(), f32.size(), encoded.data());
-      os.write(reinterpret_cast<const char *>(encoded.data()), bytes);
+      std::vector<char> packed(packedBytes);
+      if (rowsBytes % shape[0] != 0 ||
+          !xfk_pack(*kind, rows.data(), rowsBytes / shape[0], shape[0],
+                    shape[1], packed.data())) {
+        error = "weight '" + name.str() + "': the kernels cannot pack it";
+        return false;
+      }
+      os.write(packed.data(), packed.size());
+      bytes = packedBytes;
     }
     written = offset + bytes;
   }
+  return true;
+}
+
+bool WeightStore::writeStored(mlir::xf::GlobalWeightOp global,
+                              mlir::Type type, gguf::GGMLType storage,
+                              llvm::raw_ostream &os, uint64_t &bytes,
+                              std::string &error) {
+  llvm::StringRef name = global.getSymName();
+  const gguf::TensorInfo *info =
+      global.isDerived() ? nullptr : file.findTensor(name);
+  if (!global.isDerived() && !info) {
+    error = file.path() + ": no tensor '" + name.str() + "'";
+    return false;
+  }
+  std::vector<const gguf::TensorInfo *> parts;
+  if (info && info->ggmlType() == storage)
+    parts = {info};
+  else if (global.isDerived())
+    parts = storedRowConcatenation(global, file, storage);
+  bytes = 0;
+  if (!parts.empty()) {
+    for (const gguf::TensorInfo *part : parts) {
+      os.write(reinterpret_cast<const char *>(part->data), part->numBytes);
+      bytes += part->numBytes;
+    }
+    return true;
+  }
+  if (mlir::isa<mlir::xf::QTensorType>(type)) {
+    // Until xf-quantize defines how: ggml blocks are copied, never
+    // re-encoded, so a mismatch here is a compiler bug or a bad file.
+    error = "weight '" + name.str() +
+            "': quantized weights are stored only as the model file "
+            "holds them";
+    return false;
+  }
+  providerError.clear();
+  mlir::FailureOr<eval::Tensor> values = eval::evaluateWeight(global, external);
+  if (mlir::failed(values)) {
+    error = providerError.empty() ? "cannot compute weight '" + name.str() + "'"
+                                  : providerError;
+    return false;
+  }
+  std::vector<float> f32(values->data.begin(), values->data.end());
+  bytes = f32.size() *
+          mlir::cast<mlir::RankedTensorType>(type).getElementTypeBitWidth() / 8;
+  std::vector<uint8_t> encoded(bytes);
+  gguf::encodeFromF32(storage, f32.data(), f32.size(), encoded.data());
+  os.write(reinterpret_cast<const char *>(encoded.data()), bytes);
   return true;
 }

@@ -52,8 +52,9 @@ cl::opt<std::string> weights(
 
 cl::list<std::string> disablePass(
     "disable-pass",
-    cl::desc("Leave a pass of the graph pipeline out (repeatable, or "
-             "comma-separated), e.g. xf-fuse-mha"),
+    cl::desc("Leave a pass of the graph pipeline, or an optional lowering "
+             "pass, out (repeatable, or comma-separated), e.g. xf-fuse-mha "
+             "or xf-pack-weights"),
     cl::value_desc("pass"), cl::CommaSeparated, cl::sub(command));
 
 int run() {

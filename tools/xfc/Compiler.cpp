@@ -51,6 +51,23 @@ int xfc::driver::compileModel(const CompileRequest &r) {
     return fail(error);
   if (r.context < 0)
     return fail("--ctx must be positive");
+  // --disable-pass names graph passes and optional lowering passes.
+  std::vector<std::string> graphDisabled, loweringDisabled;
+  SmallVector<StringRef> graphPasses = mlir::xf::getGraphPipelinePasses();
+  SmallVector<StringRef> loweringPasses =
+      mlir::xf::getOptionalLoweringPasses();
+  for (const std::string &name : r.disabledPasses) {
+    if (llvm::is_contained(graphPasses, name))
+      graphDisabled.push_back(name);
+    else if (llvm::is_contained(loweringPasses, name))
+      loweringDisabled.push_back(name);
+    else
+      return fail("--disable-pass: '" + name +
+                  "' is not a pass of the graph pipeline (" +
+                  llvm::join(graphPasses, ", ") +
+                  ") nor an optional lowering pass (" +
+                  llvm::join(loweringPasses, ", ") + ")");
+  }
 
   std::unique_ptr<xfc::gguf::File> file = xfc::gguf::File::open(r.input, error);
   if (!file)
@@ -114,7 +131,7 @@ int xfc::driver::compileModel(const CompileRequest &r) {
     mlir::PassManager pm(&mlirContext);
     configure(pm);
     if (mlir::failed(
-            mlir::xf::buildGraphPipeline(pm, r.disabledPasses, error)))
+            mlir::xf::buildGraphPipeline(pm, graphDisabled, error)))
       return fail("--disable-pass: " + error);
     if (mlir::failed(pm.run(*module)))
       return fail("optimizing " + r.input + " failed");
@@ -127,9 +144,9 @@ int xfc::driver::compileModel(const CompileRequest &r) {
     mlir::PassManager pm(&mlirContext);
     configure(pm);
     if (r.emit == "linalg")
-      mlir::xf::buildLowerToLinalgPipeline(pm);
+      mlir::xf::buildLowerToLinalgPipeline(pm, loweringDisabled);
     else
-      mlir::xf::buildLowerToLLVMPipeline(pm);
+      mlir::xf::buildLowerToLLVMPipeline(pm, loweringDisabled);
     if (mlir::failed(pm.run(*module)))
       return fail("lowering " + r.input + " failed");
   }

@@ -20,7 +20,8 @@ struct CompileRequest {
   bool timing = false;
   int64_t context = 0; // 0: the model's context_length
   bool sidecarWeights = false; // weights in <output>.weights
-  std::vector<std::string> disabledPasses; // graph passes to leave out
+  // Graph passes and optional lowering passes to leave out.
+  std::vector<std::string> disabledPasses;
 };
 
 /// Compiles as `xfc compile` does; returns the exit code, having printed

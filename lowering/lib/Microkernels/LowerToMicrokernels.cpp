@@ -9,6 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "KernelCoverage.h"
+
 #include "xfc/Dialect/XF/IR/XFDialect.h"
 #include "xfc/Lowering/Passes.h"
 #include "xfk/Kernels.h"
@@ -32,48 +34,44 @@ using namespace mlir::xf;
 namespace {
 
 constexpr StringLiteral kLinearKernel = "xfk_linear";
+constexpr StringLiteral kPackedLinearKernel = "xfk_linear_packed";
+constexpr StringLiteral kQuantizeRowsKernel = "xfk_quantize_rows";
+constexpr StringLiteral kQ8LinearKernel = "xfk_linear_q8";
 constexpr StringLiteral kEmbeddingKernel = "xfk_embedding";
 
-/// A weight as the kernels read it: its kind and the tensor holding its
-/// data (a quantized weight's bytes, which xf-bind-weights casts back to
-/// the !xf.qtensor type).
+/// A weight as the kernels read it: its kind, the tensor holding its data
+/// (the bytes of a weight with a packed form, which xf-bind-weights casts
+/// back to the declared type), and how its rows are laid out.
 struct KernelWeight {
   XfkWeightKind kind;
   Value data;
-  int64_t rows, cols, rowBytes;
+  int64_t rows, cols;
+  /// In the packed kernels' tiles or panels, which only they read.
+  bool packed;
+  /// The bytes between rows, for the kernels that read rows (not packed).
+  int64_t rowBytes;
 };
 
 std::optional<KernelWeight> kernelWeight(Value weight) {
-  if (auto q = dyn_cast<QTensorType>(weight.getType())) {
-    auto cast = weight.getDefiningOp<UnrealizedConversionCastOp>();
-    std::optional<int64_t> block = q.getGgmlBlockBytes();
-    if (!cast || !block || q.getRank() != 2)
-      return std::nullopt;
-    QuantSchemeAttr scheme = q.getScheme();
-    XfkWeightKind kind = scheme.getBits() == 8 ? XFK_W_Q8_0
-                         : scheme.getMode() == QuantMode::min_offset
-                             ? XFK_W_Q4_1
-                             : XFK_W_Q4_0;
-    int64_t cols = q.getShape()[1];
-    return KernelWeight{kind, cast.getOperand(0), q.getShape()[0], cols,
-                        cols / 32 * *block};
-  }
-  auto tensor = dyn_cast<RankedTensorType>(weight.getType());
-  if (!tensor || tensor.getRank() != 2 || !tensor.hasStaticShape())
-    return std::nullopt;
-  Type element = tensor.getElementType();
-  std::optional<XfkWeightKind> kind;
-  if (element.isF32())
-    kind = XFK_W_F32;
-  else if (element.isF16())
-    kind = XFK_W_F16;
-  else if (element.isBF16())
-    kind = XFK_W_BF16;
+  Type type = weight.getType();
+  std::optional<XfkWeightKind> kind = getKernelWeightKind(type);
   if (!kind)
     return std::nullopt;
-  int64_t cols = tensor.getDimSize(1);
-  return KernelWeight{*kind, weight, tensor.getDimSize(0), cols,
-                      cols * element.getIntOrFloatBitWidth() / 8};
+  ArrayRef<int64_t> shape = getWeightShape(type);
+  KernelWeight w{*kind, weight, shape[0], shape[1], isInPackedLayout(type), 0};
+  if (getPackedBytes(type)) {
+    auto cast = weight.getDefiningOp<UnrealizedConversionCastOp>();
+    if (!cast)
+      return std::nullopt;
+    w.data = cast.getOperand(0);
+  }
+  if (auto q = dyn_cast<QTensorType>(type)) {
+    if (std::optional<int64_t> block = q.getGgmlBlockBytes())
+      w.rowBytes = w.cols / 32 * *block;
+  } else if (!w.packed) {
+    w.rowBytes = w.cols * cast<RankedTensorType>(type).getElementTypeBitWidth() / 8;
+  }
+  return w;
 }
 
 /// A memref type of `shape` with a fully dynamic strided layout: whatever
@@ -126,28 +124,26 @@ struct XFLowerToMicrokernelsPass
         embeddings.push_back(embedding);
     });
     for (LinearOp op : linears)
-      rewrite(op, declareKernel(kLinearKernel, 12));
+      rewrite(op);
     for (EmbeddingOp op : embeddings)
       rewrite(op, declareKernel(kEmbeddingKernel, 7));
-    // The casts of quantized bytes that only the kernels read.
+    // The casts of packed bytes that only the kernels read.
     getOperation().walk([](UnrealizedConversionCastOp cast) {
-      if (cast->use_empty() && isa<QTensorType>(cast.getType(0)))
+      if (cast->use_empty() && getPackedBytes(cast.getType(0)))
         cast->erase();
     });
   }
 
   static bool covered(LinearOp op) {
-    auto input = op.getInput().getType();
-    return input.getElementType().isF32() &&
-           op.getType().getElementType().isF32() &&
-           kernelWeight(op.getWeight()) &&
-           (!op.getBias() || op.getBias().getType().getElementType().isF32());
+    return isKernelLinear(op) && kernelWeight(op.getWeight());
   }
 
+  /// The embedding kernel reads rows: not packed tables.
   static bool covered(EmbeddingOp op) {
+    std::optional<KernelWeight> table = kernelWeight(op.getTable());
     return op.getType().getElementType().isF32() &&
-           op.getIds().getType().getElementType().isInteger(32) &&
-           kernelWeight(op.getTable());
+           op.getIds().getType().getElementType().isInteger(32) && table &&
+           !table->packed;
   }
 
   func::FuncOp declareKernel(StringRef name, unsigned arguments) {
@@ -196,7 +192,7 @@ struct XFLowerToMicrokernelsPass
     op.erase();
   }
 
-  void rewrite(LinearOp op, func::FuncOp kernel) {
+  void rewrite(LinearOp op) {
     OpBuilder b(op);
     Location loc = op.getLoc();
     RankedTensorType inType = op.getInput().getType(), outType = op.getType();
@@ -224,7 +220,6 @@ struct XFLowerToMicrokernelsPass
     std::tie(xAddr, ldx) = addressAndRowStride(b, loc, toBuffer(b, loc, x));
     Value wAddr =
         addressAndRowStride(b, loc, toBuffer(b, loc, weight.data)).first;
-    Value ldw = constI64(b, loc, weight.rowBytes);
     Value biasAddr = constI64(b, loc, 0);
     if (Value bias = op.getBias())
       biasAddr = addressAndRowStride(b, loc, toBuffer(b, loc, bias)).first;
@@ -232,14 +227,33 @@ struct XFLowerToMicrokernelsPass
         b, loc, MemRefType::get({ShapedType::kDynamic, n}, f32), ValueRange{m},
         b.getI64IntegerAttr(64));
     Value yAddr = addressAndRowStride(b, loc, y).first;
-
-    // Output features in chunks: one kernel call per parallel iteration.
-    int64_t chunk = std::max<int64_t>(minChunk, (n + maxChunks - 1) / maxChunks);
-    chunk = (chunk + 3) / 4 * 4;
-    int64_t chunks = (n + chunk - 1) / chunk;
     Value kind = constI64(b, loc, weight.kind);
     Value kValue = constI64(b, loc, k), nValue = constI64(b, loc, n);
     Value rowsI64 = i64(b, loc, m);
+
+    // Block kinds in tiles: the rows are quantized to INT8 once, for every
+    // chunk's integer dot products.
+    bool quantizedRows = weight.packed && !isa<RankedTensorType>(
+                                              op.getWeight().getType());
+    Value qxAddr;
+    if (quantizedRows) {
+      Value bytes = arith::MulIOp::create(
+          b, loc, m,
+          arith::ConstantIndexOp::create(b, loc, xfk_quantized_row_bytes(k)));
+      Value qx = memref::AllocOp::create(
+          b, loc, MemRefType::get({ShapedType::kDynamic}, b.getI8Type()),
+          ValueRange{bytes}, b.getI64IntegerAttr(64));
+      qxAddr = addressAndRowStride(b, loc, qx).first;
+      func::CallOp::create(b, loc, declareKernel(kQuantizeRowsKernel, 5),
+                           ValueRange{xAddr, ldx, rowsI64, kValue, qxAddr});
+    }
+
+    // Output features in chunks: one kernel call per parallel iteration.
+    // The packed kernels start chunks at a whole tile or panel.
+    int64_t align = weight.packed ? xfk_packed_tile_rows(weight.kind) : 4;
+    int64_t chunk = std::max<int64_t>(minChunk, (n + maxChunks - 1) / maxChunks);
+    chunk = (chunk + align - 1) / align * align;
+    int64_t chunks = (n + chunk - 1) / chunk;
     auto forall = scf::ForallOp::create(
         b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(chunks)},
         ValueRange{}, std::nullopt);
@@ -254,10 +268,21 @@ struct XFLowerToMicrokernelsPass
       Value yChunk = arith::AddIOp::create(
           b, loc, yAddr,
           arith::MulIOp::create(b, loc, n0, constI64(b, loc, 4)));
-      func::CallOp::create(b, loc, kernel,
-                           ValueRange{kind, xAddr, ldx, wAddr, ldw, biasAddr,
-                                      yChunk, nValue, rowsI64, kValue, n0,
-                                      n1});
+      if (quantizedRows)
+        func::CallOp::create(b, loc, declareKernel(kQ8LinearKernel, 10),
+                             ValueRange{kind, qxAddr, wAddr, biasAddr, yChunk,
+                                        nValue, rowsI64, kValue, n0, n1});
+      else if (weight.packed)
+        func::CallOp::create(b, loc, declareKernel(kPackedLinearKernel, 11),
+                             ValueRange{kind, xAddr, ldx, wAddr, biasAddr,
+                                        yChunk, nValue, rowsI64, kValue, n0,
+                                        n1});
+      else
+        func::CallOp::create(
+            b, loc, declareKernel(kLinearKernel, 12),
+            ValueRange{kind, xAddr, ldx, wAddr,
+                       constI64(b, loc, weight.rowBytes), biasAddr, yChunk,
+                       nValue, rowsI64, kValue, n0, n1});
     }
     Value result = bufferization::ToTensorOp::create(
         b, loc, RankedTensorType::get({ShapedType::kDynamic, n}, f32), y,

@@ -20,25 +20,30 @@ using namespace mlir::xf;
 
 namespace {
 
-/// The blob bytes a weight of `type` takes, if it has a byte format.
+/// The blob bytes a weight of `type` takes, if it has a byte format: its
+/// packed form, or a plain tensor's elements.
 std::optional<int64_t> storedBytes(Type type) {
-  if (auto q = dyn_cast<QTensorType>(type))
-    return q.getPackedBytes();
+  if (std::optional<int64_t> packed = getPackedBytes(type))
+    return packed;
+  if (isa<QTensorType>(type))
+    return std::nullopt;
   auto tensor = cast<RankedTensorType>(type);
   return tensor.getNumElements() * tensor.getElementTypeBitWidth() / 8;
 }
 
-/// The tensor a weight is read as: itself, or a quantized weight's bytes.
+/// The tensor a weight is read as: a weight with a packed form as its bytes
+/// (quantized, or a float weight in the kernels' panels), others as they
+/// are.
 RankedTensorType storageTensor(Type type) {
-  if (auto q = dyn_cast<QTensorType>(type))
-    return RankedTensorType::get({*q.getPackedBytes()},
+  if (std::optional<int64_t> packed = getPackedBytes(type))
+    return RankedTensorType::get({*packed},
                                  IntegerType::get(type.getContext(), 8));
   return cast<RankedTensorType>(type);
 }
 
 /// `value` (of its storage tensor type) as a value of `declared` type: a
-/// quantized weight's bytes are cast back to the !xf.qtensor type that the
-/// ops using it expect, until the kernels take the bytes.
+/// packed weight's bytes are cast back to the type that the ops using it
+/// expect, until the kernels take the bytes.
 Value asDeclared(OpBuilder &b, Location loc, Value value, Type declared) {
   if (value.getType() == declared)
     return value;
@@ -46,9 +51,10 @@ Value asDeclared(OpBuilder &b, Location loc, Value value, Type declared) {
       .getResult(0);
 }
 
-/// Quantized weights cross function boundaries as their bytes: the layer
-/// functions take them as arguments, and bufferization knows only tensors.
-void passQuantizedAsBytes(ModuleOp module) {
+/// Packed weights cross function boundaries as their bytes: the layer
+/// functions take them as arguments, and bufferization knows only plain
+/// tensors.
+void passPackedAsBytes(ModuleOp module) {
   llvm::DenseMap<StringAttr, SmallVector<unsigned>> changed;
   for (auto func : module.getOps<func::FuncOp>()) {
     if (func.isExternal())
@@ -56,12 +62,13 @@ void passQuantizedAsBytes(ModuleOp module) {
     SmallVector<Type> inputs(func.getArgumentTypes());
     OpBuilder b = OpBuilder::atBlockBegin(&func.front());
     for (BlockArgument arg : func.getArguments()) {
-      auto q = dyn_cast<QTensorType>(arg.getType());
-      if (!q || !q.getPackedBytes())
+      Type declared = arg.getType();
+      if (!getPackedBytes(declared))
         continue;
-      arg.setType(storageTensor(q));
+      arg.setType(storageTensor(declared));
       inputs[arg.getArgNumber()] = arg.getType();
-      auto cast = UnrealizedConversionCastOp::create(b, arg.getLoc(), q, arg);
+      auto cast =
+          UnrealizedConversionCastOp::create(b, arg.getLoc(), declared, arg);
       arg.replaceAllUsesExcept(cast.getResult(0), cast);
       changed[func.getSymNameAttr()].push_back(arg.getArgNumber());
     }
@@ -121,7 +128,8 @@ struct XFBindWeightsPass : xf::impl::XFBindWeightsBase<XFBindWeightsPass> {
                                                         .getLayout()
                                                         .getKind())
                              << " layout cannot be placed yet (only ggml "
-                                "blocks have a byte format)";
+                                "blocks and the blocked tiles have a byte "
+                                "format)";
         return signalPassFailure();
       }
       int64_t offset = (end + alignment - 1) / alignment * alignment;
@@ -167,7 +175,7 @@ struct XFBindWeightsPass : xf::impl::XFBindWeightsBase<XFBindWeightsPass> {
     }
     for (GlobalWeightOp global : globals)
       global.erase();
-    passQuantizedAsBytes(module);
+    passPackedAsBytes(module);
     module->setAttr("xf.weight_layout",
                     ArrayAttr::get(&getContext(), layout));
     module->setAttr("xf.weight_bytes",

@@ -47,9 +47,13 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
   LogicalResult
   matchAndRewrite(LinearOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    if (!isa<RankedTensorType>(adaptor.getWeight().getType()))
+    auto weightType = dyn_cast<RankedTensorType>(adaptor.getWeight().getType());
+    if (!weightType)
       return rewriter.notifyMatchFailure(op, "quantized weights need the "
                                              "quantized kernels");
+    if (weightType.getEncoding())
+      return rewriter.notifyMatchFailure(op, "packed weights need the "
+                                             "packed kernels");
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     RankedTensorType type = op.getType();
@@ -141,9 +145,12 @@ struct EmbeddingLowering : OpConversionPattern<EmbeddingOp> {
   matchAndRewrite(EmbeddingOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     Value table = adaptor.getTable();
-    if (!isa<RankedTensorType>(table.getType()))
+    auto tableType = dyn_cast<RankedTensorType>(table.getType());
+    if (!tableType)
       return rewriter.notifyMatchFailure(op, "quantized tables need the "
                                              "quantized kernels");
+    if (tableType.getEncoding())
+      return rewriter.notifyMatchFailure(op, "packed tables have no kernel");
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     RankedTensorType type = op.getType();

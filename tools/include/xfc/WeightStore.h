@@ -11,6 +11,7 @@
 #define XFC_WEIGHTSTORE_H
 
 #include "xfc/Dialect/XF/Eval/Evaluator.h"
+#include "xfc/Frontends/GGUF/GGMLType.h"
 #include "xfc/Frontends/GGUF/GGUFFile.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -38,12 +39,20 @@ public:
 
   /// Writes the weights in the order and at the offsets `xf-bind-weights`
   /// chose (module attribute `xf.weight_layout` of `lowered`), each in its
-  /// declared element type. External weights stored as declared are
-  /// copied; the rest are decoded or computed.
+  /// declared type. External weights stored as declared are copied; the
+  /// rest are decoded or computed. Weights in the kernels' blocked layouts
+  /// are written as rows or ggml blocks first, then packed (xfk_pack).
   bool writeBlob(mlir::ModuleOp lowered, llvm::raw_ostream &os,
                  std::string &error);
 
 private:
+  /// Writes `global`'s data as `type` (float rows or ggml blocks, stored
+  /// as `storage`) to `os`: the model file's bytes, a concatenation of
+  /// them, or the computed values encoded. Sets `bytes` to the size.
+  bool writeStored(mlir::xf::GlobalWeightOp global, mlir::Type type,
+                   gguf::GGMLType storage, llvm::raw_ostream &os,
+                   uint64_t &bytes, std::string &error);
+
   const gguf::File &file;
   mlir::xf::eval::WeightProvider external;
   std::string providerError;

@@ -6,6 +6,8 @@
 #include "mlir/Pass/Pass.h"
 #include "mlir/Transforms/DialectConversion.h"
 
+#include <string>
+
 namespace mlir::xf {
 
 #define GEN_PASS_DECL
@@ -19,14 +21,21 @@ void populateXFToLinalgPatterns(RewritePatternSet &patterns);
 void populateLowerAttentionPatterns(RewritePatternSet &patterns,
                                     const XFLowerAttentionOptions &options);
 
+/// The lowering passes that may be left out (`xfc compile --disable-pass`):
+/// they change how fast the code runs, not what it computes.
+SmallVector<StringRef> getOptionalLoweringPasses();
+
 /// The lowering stages, as named pipelines:
 ///   xf-lower-to-linalg: decompose xf.ffn, lower xf.attention to its kernel,
-///                       bind weights, lower KV caches, convert xf to
-///                       linalg (the `--emit=linalg` stage);
+///                       pack and bind weights, lower KV caches, convert xf
+///                       to linalg (the `--emit=linalg` stage);
 ///   xf-lower-to-llvm:   all of the above, then bufferize and lower to the
 ///                       LLVM dialect (the `--emit=llvm-mlir` stage).
-void buildLowerToLinalgPipeline(OpPassManager &pm);
-void buildLowerToLLVMPipeline(OpPassManager &pm);
+/// Passes of getOptionalLoweringPasses() named in `disabled` are left out.
+void buildLowerToLinalgPipeline(OpPassManager &pm,
+                                ArrayRef<std::string> disabled = {});
+void buildLowerToLLVMPipeline(OpPassManager &pm,
+                              ArrayRef<std::string> disabled = {});
 void registerXFLoweringPipelines();
 
 #define GEN_PASS_REGISTRATION

@@ -113,6 +113,64 @@ def XFLowerAttention : Pass<"xf-lower-attention"> {
   ];
 }
 
+def XFPackWeights : Pass<"xf-pack-weights", "::mlir::ModuleOp"> {
+  let summary = "Give the weights the microkernels read their packed layouts";
+  let description = [{
+    The packed kernels (`lowering/ukernels/include/xfk/Kernels.h`) read
+    weights in tiles: float weights (f32, f16, bf16) in K-major panels of 64
+    rows, ggml blocks (Q8_0, Q4_0, Q4_1) in 16x32 tiles of VNNI groups. This
+    pass changes the types of the weights that only those kernels read:
+
+    * `tensor<NxKxT>` becomes `tensor<NxKxT, #xf.layout<blocked, tile =
+      [64, 1]>>`;
+    * `!xf.qtensor<NxKxiB, #xf.quant<...>, #xf.layout<ggml>>` becomes
+      `!xf.qtensor<NxKxiB, #xf.quant<...>, #xf.layout<blocked, tile = [16,
+      32], vnni = 4>>`.
+
+    Shapes and values stay the same; the weight store moves the bytes when
+    it writes the blob (`xfk_pack`), so the code never repacks.
+
+    A weight is packed when every use of every `xf.weight` loading it is the
+    weight of an `xf.linear` the microkernels compute (f32 input and result,
+    f32 bias or none), directly or through calls: the importer's shared
+    layer function takes weights as arguments. The decision is made on
+    values, to a fixed point: an `xf.weight` result or an argument of a
+    private function that only calls use is packable when each of its uses
+    is such a linear's weight or a call operand whose callee argument is
+    packable, and an argument only when every call passes packable values.
+    The global weight, its loads, and the arguments and signatures of the
+    functions they reach then take the packed types. A derived weight keeps
+    its initializer, which yields the plain value.
+
+    Weights with another use (a tied embedding table also read by
+    `xf.embedding`, a weight that a derived weight's initializer reads), of
+    a kind no kernel reads, or of a shape the kernels cannot pack stay as
+    they are; `-debug-only=xf-pack-weights`, or `emit-remarks`, says why.
+
+    Run it after `xf-decompose-fused` and before `xf-bind-weights`.
+
+    Example:
+
+    ```mlir
+    xf.global_weight @w : tensor<96x64xf16>
+    func.func private @layer(%x: tensor<?x64xf32>, %w: tensor<96x64xf16>)
+        -> tensor<?x96xf32> {
+      %y = xf.linear %x, %w : (tensor<?x64xf32>, tensor<96x64xf16>)
+             -> tensor<?x96xf32>
+      return %y : tensor<?x96xf32>
+    }
+    // becomes
+    xf.global_weight @w : tensor<96x64xf16, #xf.layout<blocked, tile = [64, 1]>>
+    func.func private @layer(%x: tensor<?x64xf32>,
+        %w: tensor<96x64xf16, #xf.layout<blocked, tile = [64, 1]>>) ...
+    ```
+  }];
+  let options = [
+    Option<"emitRemarks", "emit-remarks", "bool", /*default=*/"false",
+           "Emit a remark on each weight left unpacked, saying why">
+  ];
+}
+
 def XFBindWeights : Pass<"xf-bind-weights", "::mlir::ModuleOp"> {
   let summary = "Place weights in one blob and read them through its address";
   let description = [{
@@ -126,11 +184,14 @@ def XFBindWeights : Pass<"xf-bind-weights", "::mlir::ModuleOp"> {
     `xf.weight_layout`, an array of `{name, offset, type}` that the blob
     writer follows.
 
-    Quantized weights are placed as their packed bytes (the ggml layout;
-    other layouts are refused until their byte format is defined); loads
-    become `unrealized_conversion_cast`s of the bytes to the `!xf.qtensor`
-    type, and functions take and pass quantized arguments as bytes, for the
-    kernels to read.
+    Weights whose type has a packed byte form (`xf::getPackedBytes`:
+    quantized weights in the ggml or blocked layout, float weights whose
+    encoding is the kernels' `#xf.layout<blocked, tile = [64, 1]>`) are
+    placed as those bytes, read as `tensor<Bxi8>`; loads become
+    `unrealized_conversion_cast`s of the bytes to the declared type, and
+    functions take and pass such arguments as bytes, for the kernels to
+    read. Quantized weights in the row_major layout are refused until its
+    byte format is defined.
   }];
   let dependentDialects = [
     "::mlir::memref::MemRefDialect",
@@ -301,15 +362,27 @@ def XFLowerToMicrokernels : Pass<"xf-lower-to-microkernels",
   let summary = "Compute projections and embedding lookups with microkernels";
   let description = [{
     Replaces each `xf.linear` that a microkernel covers (f32 activations;
-    f32, f16 or bf16 weights `[N, K]`, or quantized weights in ggml blocks
-    Q8_0/Q4_0/Q4_1 as `xf-bind-weights` exposes their bytes; optional f32
-    bias) with a call of `xfk_linear` (lowering/ukernels) on the operands'
-    buffers, and each `xf.embedding` over such a table with
-    `xfk_embedding`. The output
-    features are split into chunks of an `scf.forall`, which the parallel
-    lowering spreads over the runtime's threads; each chunk is one kernel
-    call. The kernel library is linked into the model as bitcode when the
-    object is emitted, so the calls are specialized and inlined.
+    f32, f16 or bf16 weights `[N, K]`, or quantized weights of the ggml
+    schemes Q8_0/Q4_0/Q4_1; optional f32 bias) with calls of the kernels of
+    lowering/ukernels on the operands' buffers, by the weight's layout:
+
+    * plain float rows, or ggml blocks: `xfk_linear`;
+    * float panels (`tensor<NxKxT, #xf.layout<blocked, tile = [64, 1]>>`):
+      `xfk_linear_packed`;
+    * quantized 16x32 tiles (`#xf.layout<blocked, tile = [16, 32], vnni =
+      4>`): the rows of X are quantized to INT8 once, with
+      `xfk_quantize_rows` into a buffer of `M * xfk_quantized_row_bytes(K)`
+      bytes, then `xfk_linear_q8` computes with integer dot products.
+
+    Weights with a packed byte form are read as the bytes `xf-bind-weights`
+    exposes (cast back to their declared type). Each `xf.embedding` over a
+    table of rows (not packed) becomes `xfk_embedding`. The output features
+    are split into chunks of an `scf.forall`, which the parallel lowering
+    spreads over the runtime's threads; each chunk is one kernel call, and
+    for packed weights a chunk holds whole tiles or panels
+    (`xfk_packed_tile_rows`). The kernel library is linked into the model as
+    bitcode when the object is emitted, so the calls are specialized and
+    inlined.
 
     Operands are read through `bufferization.to_buffer` (read-only) and the
     result is a fresh buffer returned with `bufferization.to_tensor
