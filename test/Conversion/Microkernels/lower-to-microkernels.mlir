@@ -77,3 +77,69 @@ func.func @quantized(%x: tensor<?x64xf32>, %qb: tensor<576xi8>, %ids: tensor<?xi
   %e = xf.embedding %t[%ids] : (!xf.qtensor<10x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>, tensor<?xi32>) -> tensor<?x64xf32>
   return %y, %e : tensor<?x16xf32>, tensor<?x64xf32>
 }
+
+// -----
+
+// A float weight in the kernels' panels (its bytes, as xf-bind-weights
+// binds them) is read by xfk_linear_packed, without a row stride; chunks
+// start at whole panels of 64 rows, whatever min-chunk asks.
+
+// CHECK: func.func private @xfk_linear_packed(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK-LABEL: func.func @packed_f16
+// CHECK-SAME: (%[[X:.*]]: tensor<?x32xf32>, %[[WB:.*]]: tensor<8192xi8>)
+// CHECK-DAG: %[[F16:.*]] = arith.constant 1 : i64
+// CHECK-DAG: bufferization.to_buffer %[[WB]] read_only
+// CHECK: scf.forall (%{{.*}}) in (2)
+// CHECK: arith.constant 64 : i64
+// CHECK: func.call @xfk_linear_packed(%[[F16]], %{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
+// CHECK-NOT: unrealized_conversion_cast
+// CHUNK8-LABEL: func.func @packed_f16
+// CHUNK8: scf.forall (%{{.*}}) in (2)
+// CHUNK8: arith.constant 64 : i64
+func.func @packed_f16(%x: tensor<?x32xf32>, %wb: tensor<8192xi8>) -> tensor<?x96xf32> {
+  %w = builtin.unrealized_conversion_cast %wb : tensor<8192xi8> to tensor<96x32xf16, #xf.layout<blocked, tile = [64, 1]>>
+  %y = xf.linear %x, %w : (tensor<?x32xf32>, tensor<96x32xf16, #xf.layout<blocked, tile = [64, 1]>>) -> tensor<?x96xf32>
+  return %y : tensor<?x96xf32>
+}
+
+// -----
+
+// Quantized tiles: the rows of X are quantized to INT8 once, before the
+// loop (M * xfk_quantized_row_bytes(64) = M * 80 bytes), and every chunk
+// of whole 16-row tiles is one xfk_linear_q8 call on them.
+
+// CHECK-DAG: func.func private @xfk_quantize_rows(i64, i64, i64, i64, i64)
+// CHECK-DAG: func.func private @xfk_linear_q8(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK-LABEL: func.func @packed_q4_0
+// CHECK-SAME: (%[[X:.*]]: tensor<?x64xf32>, %[[WB:.*]]: tensor<1728xi8>, %[[B:.*]]: tensor<40xf32>)
+// CHECK-DAG: %[[Q4_0:.*]] = arith.constant 4 : i64
+// CHECK-DAG: %[[ROW:.*]] = arith.constant 80 : index
+// CHECK-DAG: %[[M:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x64xf32>
+// CHECK: %[[BYTES:.*]] = arith.muli %[[M]], %[[ROW]] : index
+// CHECK: %[[QX:.*]] = memref.alloc(%[[BYTES]]) {alignment = 64 : i64} : memref<?xi8>
+// CHECK: call @xfk_quantize_rows(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[QXA:[^)]*]]) : (i64, i64, i64, i64, i64) -> ()
+// CHECK: scf.forall (%{{.*}}) in (1)
+// CHECK: func.call @xfk_linear_q8(%[[Q4_0]], %[[QXA]], %{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
+// CHECK-NOT: unrealized_conversion_cast
+// CHUNK8-LABEL: func.func @packed_q4_0
+// CHUNK8: call @xfk_quantize_rows
+// CHUNK8: scf.forall (%{{.*}}) in (3)
+// CHUNK8-NOT: call @xfk_quantize_rows
+func.func @packed_q4_0(%x: tensor<?x64xf32>, %wb: tensor<1728xi8>, %b: tensor<40xf32>) -> tensor<?x40xf32> {
+  %w = builtin.unrealized_conversion_cast %wb : tensor<1728xi8> to !xf.qtensor<40x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>
+  %y = xf.linear %x, %w, %b : (tensor<?x64xf32>, !xf.qtensor<40x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>, tensor<40xf32>) -> tensor<?x40xf32>
+  return %y : tensor<?x40xf32>
+}
+
+// -----
+
+// The embedding kernel reads rows: a table in tiles is not its to read.
+
+// CHECK-LABEL: func.func @packed_table
+// CHECK-NOT: xfk_embedding
+// CHECK: xf.embedding
+func.func @packed_table(%ids: tensor<?xi32>, %tb: tensor<16384xi8>) -> tensor<?x64xf32> {
+  %t = builtin.unrealized_conversion_cast %tb : tensor<16384xi8> to tensor<96x64xf16, #xf.layout<blocked, tile = [64, 1]>>
+  %e = xf.embedding %t[%ids] : (tensor<96x64xf16, #xf.layout<blocked, tile = [64, 1]>>, tensor<?xi32>) -> tensor<?x64xf32>
+  return %e : tensor<?x64xf32>
+}
