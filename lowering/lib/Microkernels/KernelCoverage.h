@@ -1,4 +1,4 @@
-//===- KernelCoverage.h - Which xf.linear ops the microkernels run -*- C++ -*-===//
+//===- KernelCoverage.h - What the microkernels compute ---------*- C++ -*-===//
 //
 // One answer, for xf-pack-weights (which packs the weights of these ops)
 // and xf-lower-to-microkernels (which calls the kernels for them), to the
@@ -28,8 +28,7 @@ inline std::optional<XfkWeightKind> getKernelWeightKind(Type type) {
     QuantSchemeAttr scheme = q.getScheme();
     if (scheme.getBits() == 8)
       return XFK_W_Q8_0;
-    return scheme.getMode() == QuantMode::min_offset ? XFK_W_Q4_1
-                                                     : XFK_W_Q4_0;
+    return scheme.getMode() == QuantMode::min_offset ? XFK_W_Q4_1 : XFK_W_Q4_0;
   }
   auto tensor = dyn_cast<RankedTensorType>(type);
   if (!tensor || tensor.getRank() != 2 || !tensor.hasStaticShape())
@@ -59,8 +58,7 @@ inline bool isInPackedLayout(Type type) {
 inline bool isKernelLinear(LinearOp op) {
   return op.getInput().getType().getElementType().isF32() &&
          op.getType().getElementType().isF32() &&
-         (!op.getBias() ||
-          op.getBias().getType().getElementType().isF32()) &&
+         (!op.getBias() || op.getBias().getType().getElementType().isF32()) &&
          getKernelWeightKind(op.getWeight().getType());
 }
 

@@ -1,7 +1,9 @@
-//===- LowerToMicrokernels.cpp - xf.linear as xfk_linear calls ------------===//
+//===- LowerToMicrokernels.cpp - xf.linear as microkernel calls -----------===//
 //
 // The contraction that dominates every transformer step runs in the
-// hand-tuned microkernels of lowering/ukernels. The call works on buffers:
+// hand-tuned microkernels of lowering/ukernels: xfk_linear over weights in
+// rows, xfk_linear_packed over float panels, xfk_linear_q8 over quantized
+// tiles (after xfk_quantize_rows). The call works on buffers:
 // operands enter through read-only `bufferization.to_buffer`, the result is
 // a fresh buffer handed back with `bufferization.to_tensor restrict`, so
 // one-shot bufferization treats the call as opaque and still needs no
@@ -69,7 +71,8 @@ std::optional<KernelWeight> kernelWeight(Value weight) {
     if (std::optional<int64_t> block = q.getGgmlBlockBytes())
       w.rowBytes = w.cols / 32 * *block;
   } else if (!w.packed) {
-    w.rowBytes = w.cols * cast<RankedTensorType>(type).getElementTypeBitWidth() / 8;
+    w.rowBytes =
+        w.cols * cast<RankedTensorType>(type).getElementTypeBitWidth() / 8;
   }
   return w;
 }

@@ -79,7 +79,8 @@ public:
     for (auto func : module.getOps<func::FuncOp>()) {
       if (func.isExternal())
         continue;
-      std::optional<SmallVector<func::CallOp>> calls = onlyCallsOf(func, module);
+      std::optional<SmallVector<func::CallOp>> calls =
+          onlyCallsOf(func, module);
       for (BlockArgument arg : func.getArguments()) {
         if (calls)
           consider(arg);
@@ -220,14 +221,13 @@ struct XFPackWeightsPass : xf::impl::XFPackWeightsBase<XFPackWeightsPass> {
         continue;
       }
       Type type = analysis.getPackedType(WeightOp(ops.front()));
-      LLVM_DEBUG(llvm::dbgs() << "@" << name.getValue() << " packed as "
-                              << type << "\n");
+      LLVM_DEBUG(llvm::dbgs()
+                 << "@" << name.getValue() << " packed as " << type << "\n");
       global.setType(type);
       for (WeightOp op : ops)
         op.getResult().setType(type);
     }
-    for (func::FuncOp func :
-         llvm::make_first_range(analysis.getCallees())) {
+    for (func::FuncOp func : llvm::make_first_range(analysis.getCallees())) {
       for (BlockArgument arg : func.getArguments())
         if (Type type = analysis.getPackedType(arg))
           arg.setType(type);

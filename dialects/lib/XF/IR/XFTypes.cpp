@@ -116,8 +116,9 @@ std::optional<int64_t> xf::getPackedBytes(Type weightType) {
   if (auto q = dyn_cast<QTensorType>(weightType))
     return q.getPackedBytes();
   auto tensor = dyn_cast<RankedTensorType>(weightType);
-  auto layout = tensor ? dyn_cast_or_null<PackedLayoutAttr>(tensor.getEncoding())
-                       : PackedLayoutAttr();
+  auto layout = tensor
+                    ? dyn_cast_or_null<PackedLayoutAttr>(tensor.getEncoding())
+                    : PackedLayoutAttr();
   if (!layout)
     return std::nullopt;
   return layout.getPaddedRows(tensor.getDimSize(0)) * tensor.getDimSize(1) *
