@@ -44,11 +44,17 @@ cl::opt<int64_t> context("ctx",
                                   "context_length)"),
                          cl::init(0), cl::sub(command));
 
-cl::opt<std::string> weights(
-    "weights",
+cl::opt<std::string> weightStorage(
+    "weight-storage",
     cl::desc("Where the weights go: section (in the .so) or sidecar "
              "(<output>.weights)"),
     cl::init("section"), cl::sub(command));
+
+cl::opt<std::string> compute(
+    "compute",
+    cl::desc("Activations of GEMMs with quantized weights: int8 (dynamic, "
+             "per token in blocks of 32; the default) or f32"),
+    cl::init("int8"), cl::sub(command));
 
 cl::list<std::string> disablePass(
     "disable-pass",
@@ -57,11 +63,14 @@ cl::list<std::string> disablePass(
     cl::value_desc("pass"), cl::CommaSeparated, cl::sub(command));
 
 int run() {
-  if (weights != "section" && weights != "sidecar")
-    return fail("unknown --weights '" + weights +
+  if (weightStorage != "section" && weightStorage != "sidecar")
+    return fail("unknown --weight-storage '" + weightStorage +
                 "' (expected section or sidecar)");
+  if (compute != "int8" && compute != "f32")
+    return fail("unknown --compute '" + compute + "' (expected int8 or f32)");
   CompileRequest request;
-  request.sidecarWeights = weights == "sidecar";
+  request.sidecarWeights = weightStorage == "sidecar";
+  request.compute = compute;
   request.input = input;
   request.output = output;
   request.emit = emit;

@@ -113,8 +113,10 @@ int xfc::driver::compileModel(const CompileRequest &r) {
   if (r.emit != "import") {
     mlir::PassManager pm(&mlirContext);
     configure(pm);
-    if (mlir::failed(
-            mlir::xf::buildGraphPipeline(pm, r.disabledPasses, error)))
+    mlir::xf::GraphPipelineConfig graph;
+    graph.disabled.assign(r.disabledPasses.begin(), r.disabledPasses.end());
+    graph.compute = r.compute;
+    if (mlir::failed(mlir::xf::buildGraphPipeline(pm, graph, error)))
       return fail("--disable-pass: " + error);
     if (mlir::failed(pm.run(*module)))
       return fail("optimizing " + r.input + " failed");

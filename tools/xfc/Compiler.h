@@ -21,6 +21,7 @@ struct CompileRequest {
   int64_t context = 0; // 0: the model's context_length
   bool sidecarWeights = false; // weights in <output>.weights
   std::vector<std::string> disabledPasses; // graph passes to leave out
+  std::string compute = "int8"; // activations of quantized GEMMs
 };
 
 /// Compiles as `xfc compile` does; returns the exit code, having printed

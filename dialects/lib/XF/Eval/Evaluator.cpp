@@ -138,6 +138,28 @@ eval::Tensor linear(const eval::Tensor &x, const eval::Tensor &w,
   return y;
 }
 
+/// Dynamic INT8 activations (`compute int8`), in the f32 arithmetic the
+/// kernels use: each run of 32 values along the last dimension becomes
+/// s * rint(x * (1 / s)), s = max|x| / 127.
+eval::Tensor quantizeActivations(eval::Tensor x) {
+  constexpr int64_t kBlock = 32;
+  for (size_t start = 0; start < x.data.size(); start += kBlock) {
+    size_t end = std::min(x.data.size(), start + kBlock);
+    float amax = 0.0f;
+    for (size_t e = start; e < end; ++e)
+      amax = std::max(amax, std::fabs(static_cast<float>(x.data[e])));
+    float scale = amax / 127.0f, inverse = scale != 0.0f ? 1.0f / scale : 0.0f;
+    for (size_t e = start; e < end; ++e)
+      x.data[e] = static_cast<double>(scale) *
+                  std::nearbyint(static_cast<float>(x.data[e]) * inverse);
+  }
+  return x;
+}
+
+eval::Tensor gemmInput(const eval::Tensor &x, std::optional<ComputeKind> compute) {
+  return compute == ComputeKind::int8 ? quantizeActivations(x) : x;
+}
+
 class Interpreter {
 public:
   explicit Interpreter(const WeightProvider &weights,
@@ -525,7 +547,7 @@ eval::Tensor Interpreter::concat(ConcatOp op) {
 }
 
 eval::Tensor Interpreter::ffn(FfnOp op) {
-  const eval::Tensor &x = tensor(op.getInput());
+  const eval::Tensor x = gemmInput(tensor(op.getInput()), op.getCompute());
   eval::Tensor *upBias =
       op.getUpBias() ? &tensor(op.getUpBias()) : nullptr;
   eval::Tensor *downBias =
@@ -560,7 +582,8 @@ eval::Tensor Interpreter::ffn(FfnOp op) {
       hidden.data[e] *= g;
     }
   }
-  return linear(hidden, tensor(op.getDown()), downBias);
+  return linear(gemmInput(hidden, op.getCompute()), tensor(op.getDown()),
+                downBias);
 }
 
 FailureOr<eval::Value> Interpreter::constant(arith::ConstantOp op) {
@@ -701,7 +724,7 @@ LogicalResult Interpreter::exec(Operation *op) {
         if (x.shape.back() != w.shape[1])
           return l.emitError() << "evaluator: input width " << x.shape.back()
                                << " differs from the weight's " << w.shape[1];
-        return result(linear(x, w, bias));
+        return result(linear(gemmInput(x, l.getCompute()), w, bias));
       })
       .Case([&](MatmulOp m) { return fromTensor(matmul(m)); })
       .Case([&](EmbeddingOp e) { return fromTensor(embedding(e)); })

@@ -279,6 +279,22 @@ LogicalResult CausalMaskOp::verify() {
 // Contractions and lookups
 //===----------------------------------------------------------------------===//
 
+/// INT8 compute quantizes runs of 32 values along each GEMM's reduction
+/// dimension, so every reduction size must be a known multiple of 32.
+static LogicalResult verifyCompute(Operation *op,
+                                   std::optional<ComputeKind> compute,
+                                   ArrayRef<int64_t> reductionSizes) {
+  if (compute != ComputeKind::int8)
+    return success();
+  for (int64_t size : reductionSizes)
+    if (ShapedType::isDynamic(size) || size % 32 != 0)
+      return op->emitOpError()
+             << "compute int8 needs reduction sizes that are multiples of "
+                "32, not "
+             << dimStr(size);
+  return success();
+}
+
 LogicalResult LinearOp::verify() {
   RankedTensorType in = getInput().getType(), out = getType();
   if (in.getRank() < 1 || in.getRank() != out.getRank())
@@ -301,7 +317,7 @@ LogicalResult LinearOp::verify() {
     if (tensorType(bias).getElementType() != out.getElementType())
       return emitOpError() << "bias must have the result's element type";
   }
-  return success();
+  return verifyCompute(*this, getCompute(), {inFeatures});
 }
 
 LogicalResult MatmulOp::verify() {
@@ -711,5 +727,5 @@ LogicalResult FfnOp::verify() {
     if (tensorType(bias).getElementType() != in.getElementType())
       return emitOpError() << name << " must have the input's element type";
   }
-  return success();
+  return verifyCompute(*this, getCompute(), {dim, hidden});
 }

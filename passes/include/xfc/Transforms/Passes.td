@@ -194,4 +194,33 @@ def XFFuseMha : Pass<"xf-fuse-mha"> {
   }];
 }
 
+def XFQuantize : Pass<"xf-quantize"> {
+  let summary = "Choose the arithmetic of GEMMs with quantized weights";
+  let description = [{
+    With `compute=int8`, every `xf.linear` and `xf.ffn` whose weights are
+    all quantized (`!xf.qtensor`) gets `compute int8`: its activations are
+    rounded to dynamic INT8 (per token, in blocks of 32 along the
+    reduction), so the integer kernels (`vpdpbusd`) can run it. This is a
+    change of semantics, made explicit in the IR: the reference evaluator
+    computes the same rounding. GEMMs with float weights, or reduction
+    sizes that are not multiples of 32, keep f32 activations, with a remark.
+    `compute=f32` leaves every GEMM as it is.
+
+    Run it after the fusion passes: they keep `compute` kinds but only fuse
+    GEMMs that agree on them.
+
+    Example (`compute=int8`):
+
+    ```mlir
+    %y = xf.linear %x, %wq : (tensor<?x64xf32>, !xf.qtensor<...>) -> ...
+    // becomes
+    %y = xf.linear %x, %wq compute int8 : (tensor<?x64xf32>, !xf.qtensor<...>) -> ...
+    ```
+  }];
+  let options = [
+    Option<"compute", "compute", "std::string", /*default=*/"\"f32\"",
+           "Activations of GEMMs with quantized weights: f32 or int8">
+  ];
+}
+
 #endif // XFC_TRANSFORMS_PASSES_TD

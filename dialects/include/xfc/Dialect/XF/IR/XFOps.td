@@ -319,18 +319,38 @@ def XF_LinearOp : XF_Op<"linear", [Pure]> {
     `input : [..., in]`, `weight : [out, in]` (float or quantized),
     optional `bias : [out]`; the result is `[..., out]`.
 
+    `compute int8` makes the activations dynamic INT8, as the integer
+    kernels (`vpdpbusd`) compute: before the product, each run of 32 input
+    values `x` of a token becomes `s * rint(x * (1 / s))` with
+    `s = max|x| / 127`, all in f32 arithmetic (ties to even). The default
+    (no `compute`) uses the activations as they are. `in` must be a
+    multiple of 32.
+
     ```mlir
     %y = xf.linear %x, %w : (tensor<?x64xf32>, tensor<128x64xf32>) -> tensor<?x128xf32>
     %z = xf.linear %x, %w, %b
            : (tensor<?x64xf32>, tensor<128x64xf32>, tensor<128xf32>) -> tensor<?x128xf32>
+    %q = xf.linear %x, %wq compute int8
+           : (tensor<?x64xf32>, !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>)
+             -> tensor<?x128xf32>
     ```
   }];
   let arguments = (ins XF_FloatTensor:$input, XF_WeightTensor:$weight,
-                       Optional<XF_FloatTensor>:$bias);
+                       Optional<XF_FloatTensor>:$bias,
+                       OptionalAttr<XF_ComputeKind>:$compute);
   let results = (outs XF_FloatTensor:$result);
   let assemblyFormat = [{
-    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+    $input `,` $weight (`,` $bias^)? (`compute` $compute^)? attr-dict `:`
+    functional-type(operands, results)
   }];
+  let builders = [
+    // f32 compute, as frontends and fusions build it.
+    OpBuilder<(ins "Type":$result, "Value":$input, "Value":$weight,
+                   "Value":$bias), [{
+      build($_builder, $_state, result, input, weight, bias,
+            ComputeKindAttr());
+    }]>
+  ];
   let hasVerifier = 1;
 }
 
@@ -588,6 +608,9 @@ def XF_FfnOp : XF_Op<"ffn", [Pure, AttrSizedOperandSegments]> {
     makes gate and up one GEMM whose epilogue applies the activation and the
     product. `gelu` takes `up` only.
 
+    `compute int8` quantizes the inputs of both GEMMs (`x`, and the hidden
+    activations before `down`) to dynamic INT8, as for `xf.linear`.
+
     ```mlir
     %y = xf.ffn swiglu %x up %wu gate %wg down %wd
            : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<256x64xf32>,
@@ -601,14 +624,23 @@ def XF_FfnOp : XF_Op<"ffn", [Pure, AttrSizedOperandSegments]> {
     XF_FfnKind:$kind, XF_FloatTensor:$input, Optional<XF_WeightTensor>:$up,
     Optional<XF_WeightTensor>:$gate, Optional<XF_WeightTensor>:$gate_up,
     XF_WeightTensor:$down,
-    Optional<XF_FloatTensor>:$up_bias, Optional<XF_FloatTensor>:$down_bias
+    Optional<XF_FloatTensor>:$up_bias, Optional<XF_FloatTensor>:$down_bias,
+    OptionalAttr<XF_ComputeKind>:$compute
   );
   let results = (outs XF_FloatTensor:$result);
   let assemblyFormat = [{
     $kind $input (`up` $up^)? (`gate` $gate^)? (`gate_up` $gate_up^)?
-    `down` $down (`up_bias` $up_bias^)? (`down_bias` $down_bias^)? attr-dict
-    `:` functional-type(operands, results)
+    `down` $down (`up_bias` $up_bias^)? (`down_bias` $down_bias^)?
+    (`compute` $compute^)? attr-dict `:` functional-type(operands, results)
   }];
+  let builders = [
+    OpBuilder<(ins "Type":$result, "FfnKind":$kind, "Value":$input,
+                   "Value":$up, "Value":$gate, "Value":$gate_up,
+                   "Value":$down, "Value":$up_bias, "Value":$down_bias), [{
+      build($_builder, $_state, result, kind, input, up, gate, gate_up, down,
+            up_bias, down_bias, ComputeKindAttr());
+    }]>
+  ];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// The hidden (intermediate) size.
