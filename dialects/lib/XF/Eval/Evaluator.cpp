@@ -19,6 +19,7 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -154,6 +155,46 @@ eval::Tensor quantizeActivations(eval::Tensor x) {
                   std::nearbyint(static_cast<float>(x.data[e]) * inverse);
   }
   return x;
+}
+
+/// xf.quantize: RTN in groups of 32, as the op documents (ggml's levels),
+/// carried dequantized like every quantized value.
+eval::Tensor quantizeRtn(eval::Tensor w, QuantSchemeAttr scheme) {
+  Type f16 = Float16Type::get(scheme.getContext());
+  auto half = [&](float v) { return roundTo(f16, v); };
+  for (size_t start = 0; start + 32 <= w.data.size(); start += 32) {
+    float x[32];
+    for (int j = 0; j < 32; ++j)
+      x[j] = static_cast<float>(w.data[start + j]);
+    double *out = &w.data[start];
+    if (scheme.getBits() == 8) {
+      float amax = 0.0f;
+      for (float v : x)
+        amax = std::max(amax, std::fabs(v));
+      float d = amax / 127.0f, inverse = d != 0.0f ? 1.0f / d : 0.0f;
+      for (int j = 0; j < 32; ++j)
+        out[j] = half(d) * std::round(x[j] * inverse);
+    } else if (scheme.getMode() == QuantMode::symmetric) {
+      float amax = 0.0f, extreme = 0.0f;
+      for (float v : x)
+        if (std::fabs(v) > amax) {
+          amax = std::fabs(v);
+          extreme = v;
+        }
+      float d = extreme / -8.0f, inverse = d != 0.0f ? 1.0f / d : 0.0f;
+      for (int j = 0; j < 32; ++j)
+        out[j] = half(d) *
+                 (std::min(15, static_cast<int>(x[j] * inverse + 8.5f)) - 8);
+    } else { // min_offset
+      float lo = *std::min_element(x, x + 32), hi = *std::max_element(x, x + 32);
+      float d = (hi - lo) / 15.0f, inverse = d != 0.0f ? 1.0f / d : 0.0f;
+      for (int j = 0; j < 32; ++j)
+        out[j] = half(d) * std::min(15, static_cast<int>((x[j] - lo) * inverse +
+                                                         0.5f)) +
+                 half(lo);
+    }
+  }
+  return w;
 }
 
 eval::Tensor gemmInput(const eval::Tensor &x, std::optional<ComputeKind> compute) {
@@ -632,6 +673,11 @@ LogicalResult Interpreter::exec(Operation *op) {
         return result(it->second);
       })
       .Case([&](DequantizeOp d) { return result(tensor(d.getInput())); })
+      .Case([&](QuantizeOp q) {
+        env[q.getResult()] =
+            quantizeRtn(tensor(q.getInput()), q.getType().getScheme());
+        return success();
+      })
       .Case([&](AddOp a) {
         return fromTensor(broadcast(a, tensor(a.getLhs()), tensor(a.getRhs()),
                                     [](double x, double y) { return x + y; }));

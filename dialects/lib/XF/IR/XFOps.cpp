@@ -149,6 +149,25 @@ LogicalResult DequantizeOp::verify() {
   return success();
 }
 
+LogicalResult QuantizeOp::verify() {
+  RankedTensorType in = getInput().getType();
+  QTensorType out = getType();
+  if (in.getShape() != out.getShape() || in.getRank() != 2)
+    return emitOpError() << "result must have the input's 2-D shape";
+  QuantSchemeAttr scheme = out.getScheme();
+  bool ggml = out.getGgmlBlockBytes().has_value() &&
+              scheme.getGroupSize() == 32 && scheme.getScaleType().isF16() &&
+              (scheme.getBits() == 4
+                   ? scheme.getMode() != QuantMode::asymmetric
+                   : scheme.getMode() == QuantMode::symmetric);
+  if (!ggml)
+    return emitOpError()
+           << "quantizes to ggml's Q8_0, Q4_0 and Q4_1 schemes only (group "
+              "32, f16 scales, ggml layout), not "
+           << out;
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Elementwise
 //===----------------------------------------------------------------------===//

@@ -116,6 +116,39 @@ def XF_DequantizeOp : XF_Op<"dequantize", [Pure]> {
   let hasVerifier = 1;
 }
 
+def XF_QuantizeOp : XF_Op<"quantize", [Pure]> {
+  let summary = "Quantizes a float weight by rounding to the nearest level";
+  let description = [{
+    Round-to-nearest (RTN) quantization of an `[out, in]` float weight in
+    groups of 32 along `in`, in f32 arithmetic, with the scale stored as
+    f16. The schemes and their levels are those of ggml's reference
+    quantizers, so the result can be stored in the ggml layout as is:
+
+    * 8 bits, symmetric (Q8_0): `d = max|x| / 127`, `q = round(x / d)`
+      (ties away from zero), value `f16(d) * q`;
+    * 4 bits, symmetric (Q4_0): `m` the value of largest magnitude (the
+      first, if several), `d = m / -8`, `q = min(15, trunc(x / d + 8.5))`,
+      value `f16(d) * (q - 8)`;
+    * 4 bits, `min_offset` (Q4_1): `d = (max - min) / 15`,
+      `q = min(15, trunc((x - min) / d + 0.5))`, value
+      `f16(d) * q + f16(min)`.
+
+    Division by `d` is multiplication by `1 / d` (0 when `d` is 0). Other
+    schemes are rejected until a layout and kernels exist for them.
+
+    ```mlir
+    %q = xf.quantize %w : tensor<128x64xf32>
+           -> !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+    ```
+  }];
+  let arguments = (ins XF_FloatTensor:$input);
+  let results = (outs XF_QTensorType:$result);
+  let assemblyFormat = [{
+    $input attr-dict `:` type($input) `->` qualified(type($result))
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Elementwise
 //===----------------------------------------------------------------------===//
