@@ -30,6 +30,11 @@ const GraphPass kGraphPasses[] = {
     {"xf-quantize",
      [](const xf::GraphPipelineConfig &config) {
        xf::XFQuantizeOptions options;
+       options.weights = config.weights;
+       options.asym = config.asym;
+       options.groupSize = config.groupSize;
+       options.keepWeights.assign(config.keepWeights.begin(),
+                                  config.keepWeights.end());
        options.compute = config.compute;
        return xf::createXFQuantize(options);
      }},
@@ -42,6 +47,17 @@ struct GraphPipelineOptions : PassPipelineOptions<GraphPipelineOptions> {
       *this, "disable",
       llvm::cl::desc("Graph passes to leave out (xf-optimize-graph's pass "
                      "names)")};
+  Option<std::string> weights{
+      *this, "weights",
+      llvm::cl::desc("GEMM weights (keep, f16, bf16, int8, int4), for "
+                     "xf-quantize"),
+      llvm::cl::init("keep")};
+  Option<bool> asym{*this, "asym",
+                    llvm::cl::desc("int4 weights with a minimum (Q4_1)"),
+                    llvm::cl::init(false)};
+  ListOption<std::string> keepWeights{
+      *this, "keep-weights",
+      llvm::cl::desc("Weights left unquantized (name substrings)")};
   Option<std::string> compute{
       *this, "compute",
       llvm::cl::desc("Activations of GEMMs with quantized weights (f32 or "
@@ -68,10 +84,6 @@ LogicalResult xf::buildGraphPipeline(OpPassManager &pm,
                                      const GraphPipelineConfig &config,
                                      std::string &error) {
   ArrayRef<std::string> disabled = config.disabled;
-  if (config.compute != "f32" && config.compute != "int8") {
-    error = "unknown compute '" + config.compute + "' (expected f32 or int8)";
-    return failure();
-  }
   for (const std::string &name : disabled)
     if (!llvm::is_contained(getGraphPipelinePasses(), name)) {
       error = "'" + name + "' is not a pass of the graph pipeline (" +
@@ -100,6 +112,10 @@ void xf::registerXFPipelines() {
         std::string error;
         xf::GraphPipelineConfig config;
         config.disabled.assign(options.disable.begin(), options.disable.end());
+        config.weights = options.weights;
+        config.asym = options.asym;
+        config.keepWeights.assign(options.keepWeights.begin(),
+                                  options.keepWeights.end());
         config.compute = options.compute;
         if (failed(buildGraphPipeline(pm, config, error)))
           return errorHandler(error);

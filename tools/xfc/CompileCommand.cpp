@@ -50,6 +50,26 @@ cl::opt<std::string> weightStorage(
              "(<output>.weights)"),
     cl::init("section"), cl::sub(command));
 
+cl::opt<std::string> weightFormat(
+    "weights",
+    cl::desc("GEMM weights: keep (as the file has them; the default), f16, "
+             "bf16, int8 (Q8_0) or int4 (Q4_0, or Q4_1 with --asym); "
+             "quantization rounds to nearest"),
+    cl::init("keep"), cl::sub(command));
+cl::opt<bool> asym("asym",
+                   cl::desc("int4 weights with a per-group minimum (Q4_1)"),
+                   cl::sub(command));
+cl::opt<int64_t> groupSize(
+    "group-size",
+    cl::desc("Values per quantization group (32, the layouts the kernels "
+             "read)"),
+    cl::init(32), cl::sub(command));
+cl::list<std::string> keepWeights(
+    "keep-weights",
+    cl::desc("Weights --weights leaves alone: substrings of their names "
+             "(output.weight, attn_v, ...), comma-separated or repeated"),
+    cl::CommaSeparated, cl::sub(command));
+
 cl::opt<std::string> compute(
     "compute",
     cl::desc("Activations of GEMMs with quantized weights: int8 (dynamic, "
@@ -66,10 +86,13 @@ int run() {
   if (weightStorage != "section" && weightStorage != "sidecar")
     return fail("unknown --weight-storage '" + weightStorage +
                 "' (expected section or sidecar)");
-  if (compute != "int8" && compute != "f32")
-    return fail("unknown --compute '" + compute + "' (expected int8 or f32)");
+  // xf-quantize checks --weights, --asym, --group-size and --compute.
   CompileRequest request;
   request.sidecarWeights = weightStorage == "sidecar";
+  request.weights = weightFormat;
+  request.asym = asym;
+  request.groupSize = groupSize;
+  request.keepWeights.assign(keepWeights.begin(), keepWeights.end());
   request.compute = compute;
   request.input = input;
   request.output = output;

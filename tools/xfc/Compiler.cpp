@@ -115,6 +115,10 @@ int xfc::driver::compileModel(const CompileRequest &r) {
     configure(pm);
     mlir::xf::GraphPipelineConfig graph;
     graph.disabled.assign(r.disabledPasses.begin(), r.disabledPasses.end());
+    graph.weights = r.weights;
+    graph.asym = r.asym;
+    graph.groupSize = r.groupSize;
+    graph.keepWeights.assign(r.keepWeights.begin(), r.keepWeights.end());
     graph.compute = r.compute;
     if (mlir::failed(mlir::xf::buildGraphPipeline(pm, graph, error)))
       return fail("--disable-pass: " + error);

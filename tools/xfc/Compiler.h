@@ -21,7 +21,13 @@ struct CompileRequest {
   int64_t context = 0; // 0: the model's context_length
   bool sidecarWeights = false; // weights in <output>.weights
   std::vector<std::string> disabledPasses; // graph passes to leave out
-  std::string compute = "int8"; // activations of quantized GEMMs
+  // xf-quantize: weight format, int4 with minimums, group size, weights
+  // kept as they are, activations of quantized GEMMs.
+  std::string weights = "keep";
+  bool asym = false;
+  int64_t groupSize = 32;
+  std::vector<std::string> keepWeights;
+  std::string compute = "int8";
 };
 
 /// Compiles as `xfc compile` does; returns the exit code, having printed

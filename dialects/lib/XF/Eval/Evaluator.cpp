@@ -213,6 +213,10 @@ public:
   /// Computes a weight: from the provider, or by running its initializer.
   FailureOr<eval::Tensor> weight(GlobalWeightOp global);
 
+  /// Runs derived weight `global`'s initializer; returns `value` of it.
+  FailureOr<eval::Tensor> initializerValue(GlobalWeightOp global,
+                                           mlir::Value value);
+
 private:
   LogicalResult exec(Operation *op);
   LogicalResult bind(Operation *op, mlir::Value result, eval::Value value);
@@ -288,13 +292,18 @@ FailureOr<eval::Tensor> Interpreter::weight(GlobalWeightOp global) {
       return global.emitError() << "evaluator: derived weight '"
                                 << global.getSymName()
                                 << "' depends on itself";
+  return initializerValue(global, global.getInitializer().front()
+                                      .getTerminator()
+                                      ->getOperand(0));
+}
+
+FailureOr<eval::Tensor> Interpreter::initializerValue(GlobalWeightOp global,
+                                                      mlir::Value value) {
   Interpreter initializer(weights, this);
   initializer.computing = global;
-  FailureOr<std::vector<eval::Value>> results =
-      initializer.runBlock(global.getInitializer().front());
-  if (failed(results))
+  if (failed(initializer.runBlock(global.getInitializer().front())))
     return failure();
-  return std::get<eval::Tensor>(results->front());
+  return std::get<eval::Tensor>(initializer.env[value]);
 }
 
 /// Records a value after checking it against the IR's static type.
@@ -863,6 +872,16 @@ LogicalResult Interpreter::exec(Operation *op) {
 FailureOr<eval::Tensor> eval::evaluateWeight(GlobalWeightOp global,
                                              const WeightProvider &weights) {
   return Interpreter(weights).weight(global);
+}
+
+FailureOr<eval::Tensor>
+eval::evaluateInitializerValue(GlobalWeightOp global, mlir::Value value,
+                               const WeightProvider &weights) {
+  if (!global.isDerived() ||
+      value.getParentRegion() != &global.getInitializer())
+    return global.emitError()
+           << "evaluator: the value is not of this weight's initializer";
+  return Interpreter(weights).initializerValue(global, value);
 }
 
 FailureOr<std::vector<eval::Value>>

@@ -32,8 +32,11 @@ SmallVector<StringRef> getGraphPipelinePasses();
 struct GraphPipelineConfig {
   /// Passes to leave out, by name.
   SmallVector<std::string> disabled;
-  /// xf-quantize's `compute`: the activations of GEMMs with quantized
-  /// weights (f32 or int8).
+  /// xf-quantize's options (see its description).
+  std::string weights = "keep";
+  bool asym = false;
+  int64_t groupSize = 32;
+  SmallVector<std::string> keepWeights;
   std::string compute = "int8";
 };
 
