@@ -56,6 +56,7 @@ struct DecomposeFfn : OpRewritePattern<FfnOp> {
     inputs.down = op.getDown();
     inputs.upBias = op.getUpBias();
     inputs.downBias = op.getDownBias();
+    inputs.compute = op.getComputeAttr();
     rewriter.replaceOp(op, buildFfn(rewriter, op.getLoc(), inputs));
     return success();
   }

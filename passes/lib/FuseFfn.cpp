@@ -26,6 +26,12 @@ using namespace mlir::xf;
 
 namespace {
 
+/// xf.ffn has one compute kind for all its GEMMs.
+bool sameCompute(std::initializer_list<LinearOp> linears) {
+  return llvm::all_equal(llvm::map_range(
+      linears, [](LinearOp op) { return op.getComputeAttr(); }));
+}
+
 struct FuseFfn : OpRewritePattern<LinearOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -61,12 +67,13 @@ struct FuseFfn : OpRewritePattern<LinearOp> {
         continue;
       }
       auto gate = singleUseProducer<LinearOp>(gateValue);
-      if (!gate || gate.getBias() || gate.getInput() != up.getInput())
+      if (!gate || gate.getBias() || gate.getInput() != up.getInput() ||
+          !sameCompute({down, up, gate}))
         continue;
       rewriter.replaceOpWithNewOp<FfnOp>(
           down, down.getType(), kind, up.getInput(), up.getWeight(),
           gate.getWeight(), /*gate_up=*/Value(), down.getWeight(), /*up_bias=*/Value(),
-          down.getBias());
+          down.getBias(), down.getComputeAttr());
       return success();
     }
     return rewriter.notifyMatchFailure(mul, "not gate/up projections of one "
@@ -81,9 +88,12 @@ struct FuseFfn : OpRewritePattern<LinearOp> {
     auto up = singleUseProducer<LinearOp>(gelu.getInput());
     if (!up)
       return rewriter.notifyMatchFailure(gelu, "input is not a projection");
+    if (!sameCompute({down, up}))
+      return rewriter.notifyMatchFailure(gelu, "projections compute unalike");
     rewriter.replaceOpWithNewOp<FfnOp>(
         down, down.getType(), FfnKind::gelu, up.getInput(), up.getWeight(),
-        /*gate=*/Value(), /*gate_up=*/Value(), down.getWeight(), up.getBias(), down.getBias());
+        /*gate=*/Value(), /*gate_up=*/Value(), down.getWeight(), up.getBias(), down.getBias(),
+        down.getComputeAttr());
     return success();
   }
 };
@@ -107,7 +117,7 @@ struct ConcatGateUp : OpRewritePattern<FfnOp> {
     rewriter.replaceOpWithNewOp<FfnOp>(
         op, op.getType(), op.getKind(), op.getInput(), /*up=*/Value(),
         /*gate=*/Value(), gateUp, op.getDown(), /*up_bias=*/Value(),
-        op.getDownBias());
+        op.getDownBias(), op.getComputeAttr());
     return success();
   }
 };

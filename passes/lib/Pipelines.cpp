@@ -13,21 +13,33 @@ namespace {
 
 struct GraphPass {
   StringRef name;
-  std::unique_ptr<Pass> (*create)();
+  std::unique_ptr<Pass> (*create)(const xf::GraphPipelineConfig &);
 };
 
 /// The default graph passes, in order: fusion first (xf-fuse-qkv after
 /// xf-fuse-ffn, which wants gate and up separate), then the LayerNorm
-/// rewrite, then the weight computations the fusions and the rewrite
-/// created move out of the code.
+/// rewrite, the choice of arithmetic for quantized GEMMs (on fused ops,
+/// which keep it), and last the weight computations the others created
+/// move out of the code.
 const GraphPass kGraphPasses[] = {
-    {"xf-fuse-ffn", [] { return xf::createXFFuseFfn(); }},
-    {"xf-fuse-mha", [] { return xf::createXFFuseMha(); }},
-    {"xf-fuse-qkv", [] { return xf::createXFFuseQkv(); }},
+    {"xf-fuse-ffn", [](auto &) { return xf::createXFFuseFfn(); }},
+    {"xf-fuse-mha", [](auto &) { return xf::createXFFuseMha(); }},
+    {"xf-fuse-qkv", [](auto &) { return xf::createXFFuseQkv(); }},
     {"xf-prelayernorm-to-rmsnorm",
-     [] { return xf::createXFPreLayerNormToRmsNorm(); }},
+     [](auto &) { return xf::createXFPreLayerNormToRmsNorm(); }},
+    {"xf-quantize",
+     [](const xf::GraphPipelineConfig &config) {
+       xf::XFQuantizeOptions options;
+       options.weights = config.weights;
+       options.asym = config.asym;
+       options.groupSize = config.groupSize;
+       options.keepWeights.assign(config.keepWeights.begin(),
+                                  config.keepWeights.end());
+       options.compute = config.compute;
+       return xf::createXFQuantize(options);
+     }},
     {"xf-hoist-weight-expressions",
-     [] { return xf::createXFHoistWeightExpressions(); }},
+     [](auto &) { return xf::createXFHoistWeightExpressions(); }},
 };
 
 struct GraphPipelineOptions : PassPipelineOptions<GraphPipelineOptions> {
@@ -35,6 +47,22 @@ struct GraphPipelineOptions : PassPipelineOptions<GraphPipelineOptions> {
       *this, "disable",
       llvm::cl::desc("Graph passes to leave out (xf-optimize-graph's pass "
                      "names)")};
+  Option<std::string> weights{
+      *this, "weights",
+      llvm::cl::desc("GEMM weights (keep, f16, bf16, int8, int4), for "
+                     "xf-quantize"),
+      llvm::cl::init("keep")};
+  Option<bool> asym{*this, "asym",
+                    llvm::cl::desc("int4 weights with a minimum (Q4_1)"),
+                    llvm::cl::init(false)};
+  ListOption<std::string> keepWeights{
+      *this, "keep-weights",
+      llvm::cl::desc("Weights left unquantized (name substrings)")};
+  Option<std::string> compute{
+      *this, "compute",
+      llvm::cl::desc("Activations of GEMMs with quantized weights (f32 or "
+                     "int8), for xf-quantize"),
+      llvm::cl::init("int8")};
 };
 
 void addGraphCleanup(OpPassManager &pm) {
@@ -53,8 +81,9 @@ SmallVector<StringRef> xf::getGraphPipelinePasses() {
 }
 
 LogicalResult xf::buildGraphPipeline(OpPassManager &pm,
-                                     ArrayRef<std::string> disabled,
+                                     const GraphPipelineConfig &config,
                                      std::string &error) {
+  ArrayRef<std::string> disabled = config.disabled;
   for (const std::string &name : disabled)
     if (!llvm::is_contained(getGraphPipelinePasses(), name)) {
       error = "'" + name + "' is not a pass of the graph pipeline (" +
@@ -63,7 +92,7 @@ LogicalResult xf::buildGraphPipeline(OpPassManager &pm,
     }
   for (const GraphPass &pass : kGraphPasses)
     if (!llvm::is_contained(disabled, pass.name))
-      pm.addPass(pass.create());
+      pm.addPass(pass.create(config));
   addGraphCleanup(pm);
   return success();
 }
@@ -81,9 +110,14 @@ void xf::registerXFPipelines() {
         if (failed(options.parseFromString(text)))
           return failure();
         std::string error;
-        SmallVector<std::string> disabled(options.disable.begin(),
-                                          options.disable.end());
-        if (failed(buildGraphPipeline(pm, disabled, error)))
+        xf::GraphPipelineConfig config;
+        config.disabled.assign(options.disable.begin(), options.disable.end());
+        config.weights = options.weights;
+        config.asym = options.asym;
+        config.keepWeights.assign(options.keepWeights.begin(),
+                                  options.keepWeights.end());
+        config.compute = options.compute;
+        if (failed(buildGraphPipeline(pm, config, error)))
           return errorHandler(error);
         return success();
       },

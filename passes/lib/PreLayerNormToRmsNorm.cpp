@@ -246,6 +246,10 @@ std::optional<Refusal> checkFoldable(LayerNormOp norm) {
     auto refusal = [&](const Twine &reason) {
       return Refusal{user->getLoc(), reason.str()};
     };
+    if (auto compute = user->getAttrOfType<ComputeKindAttr>("compute");
+        compute && compute.getValue() != ComputeKind::f32)
+      return refusal("the projection rounds its input to INT8, so folding "
+                     "the LayerNorm's scale into its weight is not exact");
     if (auto linear = dyn_cast<LinearOp>(user)) {
       if (use.get() != linear.getInput())
         return refusal("a LayerNorm result is a projection's weight or bias");

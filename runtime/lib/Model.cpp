@@ -223,7 +223,7 @@ xfrt_status xfrt_model_load(const char *path, xfrt_model **model, char *error,
                     std::string(path) + ": incomplete model metadata");
   }
   std::string why = mapWeights(path, info->weights_bytes, *m);
-  // Compiled with --weights=sidecar: the blob is <path>.weights.
+  // Compiled with --weight-storage=sidecar: the blob is <path>.weights.
   if (!why.empty() && std::strstr(info->metadata, "weights=sidecar"))
     why = mapSidecar((std::string(path) + ".weights").c_str(),
                      info->weights_bytes, *m);

@@ -129,6 +129,21 @@ storedRowConcatenation(mlir::xf::GlobalWeightOp global, const gguf::File &file,
   return parts;
 }
 
+/// The value a derived weight's initializer yields; null if external.
+mlir::Value yieldedValue(mlir::xf::GlobalWeightOp global) {
+  if (!global.isDerived())
+    return {};
+  return global.getInitializer().front().getTerminator()->getOperand(0);
+}
+
+/// Bytes of a weight of `type` in its (ggml or float) storage encoding.
+uint64_t storedBytes(mlir::Type type) {
+  if (auto q = mlir::dyn_cast<mlir::xf::QTensorType>(type))
+    return *q.getPackedBytes();
+  auto tensor = mlir::cast<mlir::RankedTensorType>(type);
+  return tensor.getNumElements() * tensor.getElementTypeBitWidth() / 8;
+}
+
 } // namespace
 
 bool WeightStore::writeBlob(mlir::ModuleOp lowered, llvm::raw_ostream &os,
@@ -229,26 +244,33 @@ bool WeightStore::writeStored(mlir::xf::GlobalWeightOp global,
     }
     return true;
   }
-  if (mlir::isa<mlir::xf::QTensorType>(type)) {
-    // Until xf-quantize defines how: ggml blocks are copied, never
-    // re-encoded, so a mismatch here is a compiler bug or a bad file.
+  // Computed: a float weight's values, or the float values an xf.quantize
+  // rounds (the ggml encoder applies the same RTN levels).
+  mlir::Value source = yieldedValue(global);
+  auto quantize = source ? source.getDefiningOp<mlir::xf::QuantizeOp>()
+                         : mlir::xf::QuantizeOp();
+  if (mlir::isa<mlir::xf::QTensorType>(type) && !quantize) {
+    // ggml blocks are copied, never re-encoded from dequantized values: a
+    // mismatch here is a compiler bug or a bad file.
     error = "weight '" + name.str() +
-            "': quantized weights are stored only as the model file "
-            "holds them";
+            "': quantized weights are stored as the model file holds them "
+            "or as xf.quantize computes them";
     return false;
   }
   providerError.clear();
-  mlir::FailureOr<eval::Tensor> values = eval::evaluateWeight(global, external);
+  mlir::FailureOr<eval::Tensor> values =
+      quantize ? eval::evaluateInitializerValue(global, quantize.getInput(),
+                                                external)
+               : eval::evaluateWeight(global, external);
   if (mlir::failed(values)) {
     error = providerError.empty() ? "cannot compute weight '" + name.str() + "'"
                                   : providerError;
     return false;
   }
   std::vector<float> f32(values->data.begin(), values->data.end());
-  bytes = f32.size() *
-          mlir::cast<mlir::RankedTensorType>(type).getElementTypeBitWidth() / 8;
-  std::vector<uint8_t> encoded(bytes);
+  std::vector<uint8_t> encoded(storedBytes(type));
   gguf::encodeFromF32(storage, f32.data(), f32.size(), encoded.data());
+  bytes = encoded.size();
   os.write(reinterpret_cast<const char *>(encoded.data()), bytes);
   return true;
 }

@@ -44,11 +44,37 @@ cl::opt<int64_t> context("ctx",
                                   "context_length)"),
                          cl::init(0), cl::sub(command));
 
-cl::opt<std::string> weights(
-    "weights",
+cl::opt<std::string> weightStorage(
+    "weight-storage",
     cl::desc("Where the weights go: section (in the .so) or sidecar "
              "(<output>.weights)"),
     cl::init("section"), cl::sub(command));
+
+cl::opt<std::string> weightFormat(
+    "weights",
+    cl::desc("GEMM weights: keep (as the file has them; the default), f16, "
+             "bf16, int8 (Q8_0) or int4 (Q4_0, or Q4_1 with --asym); "
+             "quantization rounds to nearest"),
+    cl::init("keep"), cl::sub(command));
+cl::opt<bool> asym("asym",
+                   cl::desc("int4 weights with a per-group minimum (Q4_1)"),
+                   cl::sub(command));
+cl::opt<int64_t> groupSize(
+    "group-size",
+    cl::desc("Values per quantization group (32, the layouts the kernels "
+             "read)"),
+    cl::init(32), cl::sub(command));
+cl::list<std::string> keepWeights(
+    "keep-weights",
+    cl::desc("Weights --weights leaves alone: substrings of their names "
+             "(output.weight, attn_v, ...), comma-separated or repeated"),
+    cl::CommaSeparated, cl::sub(command));
+
+cl::opt<std::string> compute(
+    "compute",
+    cl::desc("Activations of GEMMs with quantized weights: int8 (dynamic, "
+             "per token in blocks of 32; the default) or f32"),
+    cl::init("int8"), cl::sub(command));
 
 cl::list<std::string> disablePass(
     "disable-pass",
@@ -58,11 +84,17 @@ cl::list<std::string> disablePass(
     cl::value_desc("pass"), cl::CommaSeparated, cl::sub(command));
 
 int run() {
-  if (weights != "section" && weights != "sidecar")
-    return fail("unknown --weights '" + weights +
+  if (weightStorage != "section" && weightStorage != "sidecar")
+    return fail("unknown --weight-storage '" + weightStorage +
                 "' (expected section or sidecar)");
+  // xf-quantize checks --weights, --asym, --group-size and --compute.
   CompileRequest request;
-  request.sidecarWeights = weights == "sidecar";
+  request.sidecarWeights = weightStorage == "sidecar";
+  request.weights = weightFormat;
+  request.asym = asym;
+  request.groupSize = groupSize;
+  request.keepWeights.assign(keepWeights.begin(), keepWeights.end());
+  request.compute = compute;
   request.input = input;
   request.output = output;
   request.emit = emit;

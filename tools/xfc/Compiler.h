@@ -22,6 +22,13 @@ struct CompileRequest {
   bool sidecarWeights = false; // weights in <output>.weights
   // Graph passes and optional lowering passes to leave out.
   std::vector<std::string> disabledPasses;
+  // xf-quantize: weight format, int4 with minimums, group size, weights
+  // kept as they are, activations of quantized GEMMs.
+  std::string weights = "keep";
+  bool asym = false;
+  int64_t groupSize = 32;
+  std::vector<std::string> keepWeights;
+  std::string compute = "int8";
 };
 
 /// Compiles as `xfc compile` does; returns the exit code, having printed

@@ -53,13 +53,36 @@ inline bool isInPackedLayout(Type type) {
   return tensor && isa_and_nonnull<PackedLayoutAttr>(tensor.getEncoding());
 }
 
-/// Whether the microkernels compute `op`: f32 input and result, an f32
-/// bias or none, and a weight of a kind they read.
-inline bool isKernelLinear(LinearOp op) {
-  return op.getInput().getType().getElementType().isF32() &&
-         op.getType().getElementType().isF32() &&
-         (!op.getBias() || op.getBias().getType().getElementType().isF32()) &&
-         getKernelWeightKind(op.getWeight().getType());
+/// The microkernels that compute an xf.linear, by its weight's layout.
+enum class LinearKernel {
+  /// xfk_linear: float rows or ggml blocks, f32 activations.
+  Rows,
+  /// xfk_linear_packed: float panels, f32 activations.
+  FloatPanels,
+  /// xfk_quantize_rows, then xfk_linear_q8: quantized tiles, INT8
+  /// activations.
+  QuantizedTiles,
+};
+
+/// The kernel that computes `op` with a weight of `weightType` (its own,
+/// or the packed type it would take): f32 input, result and bias, a weight
+/// of a kind the kernels read, and arithmetic the kernel does. Panels take
+/// f32 compute, tiles `compute int8`. Rows take either: no kernel reads
+/// rows with INT8 activations, so `compute int8` over rows runs with f32
+/// activations.
+inline std::optional<LinearKernel> getLinearKernel(LinearOp op,
+                                                   Type weightType) {
+  if (!op.getInput().getType().getElementType().isF32() ||
+      !op.getType().getElementType().isF32() ||
+      (op.getBias() && !op.getBias().getType().getElementType().isF32()) ||
+      !getKernelWeightKind(weightType))
+    return std::nullopt;
+  if (!isInPackedLayout(weightType))
+    return LinearKernel::Rows;
+  bool int8 = op.getCompute() == ComputeKind::int8;
+  if (isa<QTensorType>(weightType))
+    return int8 ? std::optional(LinearKernel::QuantizedTiles) : std::nullopt;
+  return int8 ? std::nullopt : std::optional(LinearKernel::FloatPanels);
 }
 
 } // namespace mlir::xf

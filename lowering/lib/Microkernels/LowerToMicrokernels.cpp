@@ -138,7 +138,8 @@ struct XFLowerToMicrokernelsPass
   }
 
   static bool covered(LinearOp op) {
-    return isKernelLinear(op) && kernelWeight(op.getWeight());
+    return getLinearKernel(op, op.getWeight().getType()) &&
+           kernelWeight(op.getWeight());
   }
 
   /// The embedding kernel reads rows: not packed tables.
@@ -236,10 +237,9 @@ struct XFLowerToMicrokernelsPass
 
     // Block kinds in tiles: the rows are quantized to INT8 once, for every
     // chunk's integer dot products.
-    bool quantizedRows = weight.packed && !isa<RankedTensorType>(
-                                              op.getWeight().getType());
+    LinearKernel kernel = *getLinearKernel(op, op.getWeight().getType());
     Value qxAddr;
-    if (quantizedRows) {
+    if (kernel == LinearKernel::QuantizedTiles) {
       Value bytes = arith::MulIOp::create(
           b, loc, m,
           arith::ConstantIndexOp::create(b, loc, xfk_quantized_row_bytes(k)));
@@ -271,11 +271,11 @@ struct XFLowerToMicrokernelsPass
       Value yChunk = arith::AddIOp::create(
           b, loc, yAddr,
           arith::MulIOp::create(b, loc, n0, constI64(b, loc, 4)));
-      if (quantizedRows)
+      if (kernel == LinearKernel::QuantizedTiles)
         func::CallOp::create(b, loc, declareKernel(kQ8LinearKernel, 10),
                              ValueRange{kind, qxAddr, wAddr, biasAddr, yChunk,
                                         nValue, rowsI64, kValue, n0, n1});
-      else if (weight.packed)
+      else if (kernel == LinearKernel::FloatPanels)
         func::CallOp::create(b, loc, declareKernel(kPackedLinearKernel, 11),
                              ValueRange{kind, xAddr, ldx, wAddr, biasAddr,
                                         yChunk, nValue, rowsI64, kValue, n0,

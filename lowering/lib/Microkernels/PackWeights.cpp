@@ -136,10 +136,11 @@ private:
     for (OpOperand &use : value.getUses()) {
       Operation *user = use.getOwner();
       if (auto linear = dyn_cast<LinearOp>(user)) {
-        if (&use == &linear.getWeightMutable() && isKernelLinear(linear))
+        if (&use == &linear.getWeightMutable() &&
+            getLinearKernel(linear, packed.lookup(value)))
           continue;
-        return std::string("it is read by an xf.linear that no microkernel "
-                           "computes");
+        return std::string("it is read by an xf.linear that no packed "
+                           "microkernel computes");
       }
       if (auto call = dyn_cast<func::CallOp>(user)) {
         auto callee = SymbolTable::lookupNearestSymbolFrom<func::FuncOp>(

@@ -104,9 +104,10 @@ func.func @packed_f16(%x: tensor<?x32xf32>, %wb: tensor<8192xi8>) -> tensor<?x96
 
 // -----
 
-// Quantized tiles: the rows of X are quantized to INT8 once, before the
-// loop (M * xfk_quantized_row_bytes(64) = M * 80 bytes), and every chunk
-// of whole 16-row tiles is one xfk_linear_q8 call on them.
+// Quantized tiles under `compute int8`: the rows of X are quantized to
+// INT8 once, before the loop (M * xfk_quantized_row_bytes(64) = M * 80
+// bytes), and every chunk of whole 16-row tiles is one xfk_linear_q8 call
+// on them. With f32 activations no kernel reads tiles.
 
 // CHECK-DAG: func.func private @xfk_quantize_rows(i64, i64, i64, i64, i64)
 // CHECK-DAG: func.func private @xfk_linear_q8(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
@@ -127,7 +128,16 @@ func.func @packed_f16(%x: tensor<?x32xf32>, %wb: tensor<8192xi8>) -> tensor<?x96
 // CHUNK8-NOT: call @xfk_quantize_rows
 func.func @packed_q4_0(%x: tensor<?x64xf32>, %wb: tensor<1728xi8>, %b: tensor<40xf32>) -> tensor<?x40xf32> {
   %w = builtin.unrealized_conversion_cast %wb : tensor<1728xi8> to !xf.qtensor<40x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>
-  %y = xf.linear %x, %w, %b : (tensor<?x64xf32>, !xf.qtensor<40x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>, tensor<40xf32>) -> tensor<?x40xf32>
+  %y = xf.linear %x, %w, %b compute int8 : (tensor<?x64xf32>, !xf.qtensor<40x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>, tensor<40xf32>) -> tensor<?x40xf32>
+  return %y : tensor<?x40xf32>
+}
+
+// CHECK-LABEL: func.func @tiles_f32
+// CHECK-NOT: call @xfk_
+// CHECK: xf.linear
+func.func @tiles_f32(%x: tensor<?x64xf32>, %wb: tensor<1728xi8>) -> tensor<?x40xf32> {
+  %w = builtin.unrealized_conversion_cast %wb : tensor<1728xi8> to !xf.qtensor<40x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>
+  %y = xf.linear %x, %w : (tensor<?x64xf32>, !xf.qtensor<40x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>) -> tensor<?x40xf32>
   return %y : tensor<?x40xf32>
 }
 

@@ -2,8 +2,9 @@
 
 // Weights reach the shared layer function as arguments, as the GGUF
 // importer emits them: float weights take the panels of 64 rows, ggml
-// blocks the 16x32 VNNI tiles, in the declarations, the loads, and the
-// layer's signature. Values and shapes stay; other arguments stay.
+// blocks read with `compute int8` the 16x32 VNNI tiles, in the
+// declarations, the loads, and the layer's signature. Values and shapes
+// stay; other arguments stay.
 
 // CHECK-DAG: xf.global_weight @f32 : tensor<96x64xf32, #xf.layout<blocked, tile = [64, 1]>>
 // CHECK-DAG: xf.global_weight @f16 : tensor<64x96xf16, #xf.layout<blocked, tile = [64, 1]>>
@@ -18,8 +19,8 @@
 // CHECK-SAME: %{{.*}}: tensor<96xf32>)
 // CHECK: xf.linear %{{.*}}, %[[F32]], %{{.*}} : (tensor<?x64xf32>, tensor<96x64xf32, #xf.layout<blocked, tile = [64, 1]>>, tensor<96xf32>) -> tensor<?x96xf32>
 // CHECK: xf.linear %{{.*}}, %[[F16]] : (tensor<?x96xf32>, tensor<64x96xf16, #xf.layout<blocked, tile = [64, 1]>>) -> tensor<?x64xf32>
-// CHECK: xf.linear %{{.*}}, %[[Q4]]
-// CHECK: xf.linear %{{.*}}, %[[Q8]]
+// CHECK: xf.linear %{{.*}}, %[[Q4]] compute int8
+// CHECK: xf.linear %{{.*}}, %[[Q8]] compute int8
 // CHECK-LABEL: func.func @forward
 // CHECK: xf.weight @f32 : tensor<96x64xf32, #xf.layout<blocked, tile = [64, 1]>>
 // CHECK: call @layer
@@ -38,8 +39,8 @@ func.func private @layer(%x: tensor<?x64xf32>, %w1: tensor<96x64xf32>, %w2: tens
     %b: tensor<96xf32>) -> (tensor<?x64xf32>, tensor<?x40xf32>) {
   %h = xf.linear %x, %w1, %b : (tensor<?x64xf32>, tensor<96x64xf32>, tensor<96xf32>) -> tensor<?x96xf32>
   %y = xf.linear %h, %w2 : (tensor<?x96xf32>, tensor<64x96xf16>) -> tensor<?x64xf32>
-  %z = xf.linear %y, %w3 : (tensor<?x64xf32>, !xf.qtensor<40x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>) -> tensor<?x40xf32>
-  %o = xf.linear %y, %w4 : (tensor<?x64xf32>, !xf.qtensor<64x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>) -> tensor<?x64xf32>
+  %z = xf.linear %y, %w3 compute int8 : (tensor<?x64xf32>, !xf.qtensor<40x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>) -> tensor<?x40xf32>
+  %o = xf.linear %y, %w4 compute int8 : (tensor<?x64xf32>, !xf.qtensor<64x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>) -> tensor<?x64xf32>
   return %o, %z : tensor<?x64xf32>, tensor<?x40xf32>
 }
 
@@ -100,7 +101,7 @@ func.func @tied(%ids: tensor<?xi32>) -> tensor<?x128xf32> {
   %t = xf.weight @token_embd : !xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
   %h = xf.embedding %t[%ids] : (!xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>, tensor<?xi32>) -> tensor<?x64xf32>
   %head = xf.weight @token_embd : !xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
-  %y = xf.linear %h, %head : (tensor<?x64xf32>, !xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>) -> tensor<?x128xf32>
+  %y = xf.linear %h, %head compute int8 : (tensor<?x64xf32>, !xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>) -> tensor<?x128xf32>
   return %y : tensor<?x128xf32>
 }
 
@@ -135,20 +136,27 @@ func.func @shared(%ids: tensor<?xi32>) -> (tensor<?x16xf32>, tensor<?x16xf32>) {
 
 // -----
 
-// What no microkernel computes keeps its weights: f16 activations, a
-// quantized weight in a layout no kernel reads (row_major), arguments of a
-// public function. (A ggml weight always has K % 32 == 0: the type
-// verifier refuses other shapes, so every ggml weight packs.)
+// What no packed microkernel computes keeps its weights: f16 activations,
+// ggml blocks read with f32 activations (xfk_linear decodes their rows), a
+// float weight read with `compute int8`, a quantized weight in a layout no
+// kernel reads (row_major), arguments of a public function. (A ggml weight
+// always has K % 32 == 0: the type verifier refuses other shapes.)
 
 // CHECK-LABEL: xf.global_weight @half : tensor<8x32xf16>
 // CHECK: xf.global_weight @rows : !xf.qtensor<8x32xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>
+// CHECK: xf.global_weight @ggml_f32 : !xf.qtensor<8x32xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+// CHECK: xf.global_weight @float_int8 : tensor<8x32xf32>
 // CHECK-LABEL: func.func @not_covered
 // CHECK-SAME: %{{.*}}: tensor<8x32xf32>)
 // CHECK-NOT: #xf.layout<blocked
-// expected-remark @below {{keeps its layout: it is read by an xf.linear that no microkernel computes}}
+// expected-remark @below {{keeps its layout: it is read by an xf.linear that no packed microkernel computes}}
 xf.global_weight @half : tensor<8x32xf16>
 // expected-remark @below {{keeps its layout: no microkernel reads !xf.qtensor<8x32xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>}}
 xf.global_weight @rows : !xf.qtensor<8x32xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>
+// expected-remark @below {{keeps its layout: it is read by an xf.linear that no packed microkernel computes}}
+xf.global_weight @ggml_f32 : !xf.qtensor<8x32xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+// expected-remark @below {{keeps its layout: it is read by an xf.linear that no packed microkernel computes}}
+xf.global_weight @float_int8 : tensor<8x32xf32>
 
 func.func @not_covered(%x: tensor<?x32xf16>, %xf: tensor<?x32xf32>, %arg: tensor<8x32xf32>) -> (tensor<?x8xf16>, tensor<?x8xf32>, tensor<?x8xf32>) {
   %h = xf.weight @half : tensor<8x32xf16>
@@ -156,6 +164,10 @@ func.func @not_covered(%x: tensor<?x32xf16>, %xf: tensor<?x32xf32>, %arg: tensor
   %r = xf.weight @rows : !xf.qtensor<8x32xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>
   %b = xf.linear %xf, %r : (tensor<?x32xf32>, !xf.qtensor<8x32xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>) -> tensor<?x8xf32>
   %c = xf.linear %xf, %arg : (tensor<?x32xf32>, tensor<8x32xf32>) -> tensor<?x8xf32>
+  %g = xf.weight @ggml_f32 : !xf.qtensor<8x32xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+  %d = xf.linear %xf, %g : (tensor<?x32xf32>, !xf.qtensor<8x32xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>) -> tensor<?x8xf32>
+  %f = xf.weight @float_int8 : tensor<8x32xf32>
+  %e = xf.linear %xf, %f compute int8 : (tensor<?x32xf32>, tensor<8x32xf32>) -> tensor<?x8xf32>
   return %a, %b, %c : tensor<?x8xf16>, tensor<?x8xf32>, tensor<?x8xf32>
 }
 

@@ -359,6 +359,22 @@ func.func @causal_mask_offset_type(%s: tensor<?x?xf32>, %off: i64) -> tensor<?x?
 // xf.linear
 //===----------------------------------------------------------------------===//
 
+func.func @linear_int8_reduction(%x: tensor<?x48xf32>, %w: tensor<8x48xf32>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{compute int8 needs reduction sizes that are multiples of 32, not 48}}
+  %0 = xf.linear %x, %w compute int8 : (tensor<?x48xf32>, tensor<8x48xf32>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @ffn_int8_hidden(%x: tensor<?x64xf32>, %wu: tensor<40x64xf32>, %wd: tensor<64x40xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{compute int8 needs reduction sizes that are multiples of 32, not 40}}
+  %0 = xf.ffn gelu %x up %wu down %wd compute int8 : (tensor<?x64xf32>, tensor<40x64xf32>, tensor<64x40xf32>) -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
 func.func @linear_rank(%x: tensor<?x64xf32>, %w: tensor<128x64xf32>) -> tensor<128xf32> {
   // expected-error @+1 {{input and result must have the same rank >= 1}}
   %0 = xf.linear %x, %w : (tensor<?x64xf32>, tensor<128x64xf32>) -> tensor<128xf32>

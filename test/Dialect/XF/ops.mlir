@@ -102,6 +102,8 @@ func.func @contractions(%x: tensor<?x64xf32>, %b: tensor<128xf32>, %ids: tensor<
   %0 = xf.linear %x, %w, %b : (tensor<?x64xf32>, tensor<128x64xf32>, tensor<128xf32>) -> tensor<?x128xf32>
   // CHECK: xf.linear %{{.*}}, %{{.*}} : (tensor<?x64xf32>, !xf.qtensor<{{.*}}>) -> tensor<?x128xf32>
   %1 = xf.linear %x, %q : (tensor<?x64xf32>, !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>) -> tensor<?x128xf32>
+  // CHECK: xf.linear %{{.*}}, %{{.*}} compute int8 : (tensor<?x64xf32>, !xf.qtensor<{{.*}}>) -> tensor<?x128xf32>
+  %int8 = xf.linear %x, %q compute int8 : (tensor<?x64xf32>, !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>>) -> tensor<?x128xf32>
   // CHECK: xf.embedding %{{.*}}[%{{.*}}] : (tensor<1000x64xf16>, tensor<?xi32>) -> tensor<?x64xf32>
   %2 = xf.embedding %e[%ids] : (tensor<1000x64xf16>, tensor<?xi32>) -> tensor<?x64xf32>
   // CHECK: xf.matmul %{{.*}}, %{{.*}} transpose_rhs : (tensor<8x?x64xf32>, tensor<8x?x64xf32>) -> tensor<8x?x?xf32>
@@ -151,6 +153,8 @@ func.func @fused(%q: tensor<?x8x64xf32>, %k: tensor<?x2x64xf32>, %v: tensor<?x2x
   %2 = xf.ffn swiglu %x up %wu gate %wg down %wd : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<256x64xf32>, tensor<64x256xf32>) -> tensor<?x64xf32>
   // CHECK: xf.ffn gelu %{{.*}} up %{{.*}} down %{{.*}} up_bias %{{.*}} down_bias %{{.*}} : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<64x256xf32>, tensor<256xf32>, tensor<64xf32>) -> tensor<?x64xf32>
   %3 = xf.ffn gelu %x up %wu down %wd up_bias %bu down_bias %bd : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<64x256xf32>, tensor<256xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+  // CHECK: xf.ffn gelu %{{.*}} up %{{.*}} down %{{.*}} compute int8 : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<64x256xf32>) -> tensor<?x64xf32>
+  %ffn8 = xf.ffn gelu %x up %wu down %wd compute int8 : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<64x256xf32>) -> tensor<?x64xf32>
   return %0, %1, %2, %3 : tensor<?x8x64xf32>, tensor<?x8x64xf32>, tensor<?x64xf32>, tensor<?x64xf32>
 }
 

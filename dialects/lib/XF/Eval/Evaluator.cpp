@@ -19,6 +19,7 @@
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -138,6 +139,68 @@ eval::Tensor linear(const eval::Tensor &x, const eval::Tensor &w,
   return y;
 }
 
+/// Dynamic INT8 activations (`compute int8`), in the f32 arithmetic the
+/// kernels use: each run of 32 values along the last dimension becomes
+/// s * rint(x * (1 / s)), s = max|x| / 127.
+eval::Tensor quantizeActivations(eval::Tensor x) {
+  constexpr int64_t kBlock = 32;
+  for (size_t start = 0; start < x.data.size(); start += kBlock) {
+    size_t end = std::min(x.data.size(), start + kBlock);
+    float amax = 0.0f;
+    for (size_t e = start; e < end; ++e)
+      amax = std::max(amax, std::fabs(static_cast<float>(x.data[e])));
+    float scale = amax / 127.0f, inverse = scale != 0.0f ? 1.0f / scale : 0.0f;
+    for (size_t e = start; e < end; ++e)
+      x.data[e] = static_cast<double>(scale) *
+                  std::nearbyint(static_cast<float>(x.data[e]) * inverse);
+  }
+  return x;
+}
+
+/// xf.quantize: RTN in groups of 32, as the op documents (ggml's levels),
+/// carried dequantized like every quantized value.
+eval::Tensor quantizeRtn(eval::Tensor w, QuantSchemeAttr scheme) {
+  Type f16 = Float16Type::get(scheme.getContext());
+  auto half = [&](float v) { return roundTo(f16, v); };
+  for (size_t start = 0; start + 32 <= w.data.size(); start += 32) {
+    float x[32];
+    for (int j = 0; j < 32; ++j)
+      x[j] = static_cast<float>(w.data[start + j]);
+    double *out = &w.data[start];
+    if (scheme.getBits() == 8) {
+      float amax = 0.0f;
+      for (float v : x)
+        amax = std::max(amax, std::fabs(v));
+      float d = amax / 127.0f, inverse = d != 0.0f ? 1.0f / d : 0.0f;
+      for (int j = 0; j < 32; ++j)
+        out[j] = half(d) * std::round(x[j] * inverse);
+    } else if (scheme.getMode() == QuantMode::symmetric) {
+      float amax = 0.0f, extreme = 0.0f;
+      for (float v : x)
+        if (std::fabs(v) > amax) {
+          amax = std::fabs(v);
+          extreme = v;
+        }
+      float d = extreme / -8.0f, inverse = d != 0.0f ? 1.0f / d : 0.0f;
+      for (int j = 0; j < 32; ++j)
+        out[j] = half(d) *
+                 (std::min(15, static_cast<int>(x[j] * inverse + 8.5f)) - 8);
+    } else { // min_offset
+      float lo = *std::min_element(x, x + 32), hi = *std::max_element(x, x + 32);
+      float d = (hi - lo) / 15.0f, inverse = d != 0.0f ? 1.0f / d : 0.0f;
+      for (int j = 0; j < 32; ++j)
+        out[j] = half(d) * std::min(15, static_cast<int>((x[j] - lo) * inverse +
+                                                         0.5f)) +
+                 half(lo);
+    }
+  }
+  return w;
+}
+
+eval::Tensor gemmInput(const eval::Tensor &x, std::optional<ComputeKind> compute) {
+  return compute == ComputeKind::int8 ? quantizeActivations(x) : x;
+}
+
 class Interpreter {
 public:
   explicit Interpreter(const WeightProvider &weights,
@@ -149,6 +212,10 @@ public:
 
   /// Computes a weight: from the provider, or by running its initializer.
   FailureOr<eval::Tensor> weight(GlobalWeightOp global);
+
+  /// Runs derived weight `global`'s initializer; returns `value` of it.
+  FailureOr<eval::Tensor> initializerValue(GlobalWeightOp global,
+                                           mlir::Value value);
 
 private:
   LogicalResult exec(Operation *op);
@@ -225,13 +292,18 @@ FailureOr<eval::Tensor> Interpreter::weight(GlobalWeightOp global) {
       return global.emitError() << "evaluator: derived weight '"
                                 << global.getSymName()
                                 << "' depends on itself";
+  return initializerValue(global, global.getInitializer().front()
+                                      .getTerminator()
+                                      ->getOperand(0));
+}
+
+FailureOr<eval::Tensor> Interpreter::initializerValue(GlobalWeightOp global,
+                                                      mlir::Value value) {
   Interpreter initializer(weights, this);
   initializer.computing = global;
-  FailureOr<std::vector<eval::Value>> results =
-      initializer.runBlock(global.getInitializer().front());
-  if (failed(results))
+  if (failed(initializer.runBlock(global.getInitializer().front())))
     return failure();
-  return std::get<eval::Tensor>(results->front());
+  return std::get<eval::Tensor>(initializer.env[value]);
 }
 
 /// Records a value after checking it against the IR's static type.
@@ -525,7 +597,7 @@ eval::Tensor Interpreter::concat(ConcatOp op) {
 }
 
 eval::Tensor Interpreter::ffn(FfnOp op) {
-  const eval::Tensor &x = tensor(op.getInput());
+  const eval::Tensor x = gemmInput(tensor(op.getInput()), op.getCompute());
   eval::Tensor *upBias =
       op.getUpBias() ? &tensor(op.getUpBias()) : nullptr;
   eval::Tensor *downBias =
@@ -560,7 +632,8 @@ eval::Tensor Interpreter::ffn(FfnOp op) {
       hidden.data[e] *= g;
     }
   }
-  return linear(hidden, tensor(op.getDown()), downBias);
+  return linear(gemmInput(hidden, op.getCompute()), tensor(op.getDown()),
+                downBias);
 }
 
 FailureOr<eval::Value> Interpreter::constant(arith::ConstantOp op) {
@@ -609,6 +682,11 @@ LogicalResult Interpreter::exec(Operation *op) {
         return result(it->second);
       })
       .Case([&](DequantizeOp d) { return result(tensor(d.getInput())); })
+      .Case([&](QuantizeOp q) {
+        env[q.getResult()] =
+            quantizeRtn(tensor(q.getInput()), q.getType().getScheme());
+        return success();
+      })
       .Case([&](AddOp a) {
         return fromTensor(broadcast(a, tensor(a.getLhs()), tensor(a.getRhs()),
                                     [](double x, double y) { return x + y; }));
@@ -701,7 +779,7 @@ LogicalResult Interpreter::exec(Operation *op) {
         if (x.shape.back() != w.shape[1])
           return l.emitError() << "evaluator: input width " << x.shape.back()
                                << " differs from the weight's " << w.shape[1];
-        return result(linear(x, w, bias));
+        return result(linear(gemmInput(x, l.getCompute()), w, bias));
       })
       .Case([&](MatmulOp m) { return fromTensor(matmul(m)); })
       .Case([&](EmbeddingOp e) { return fromTensor(embedding(e)); })
@@ -794,6 +872,16 @@ LogicalResult Interpreter::exec(Operation *op) {
 FailureOr<eval::Tensor> eval::evaluateWeight(GlobalWeightOp global,
                                              const WeightProvider &weights) {
   return Interpreter(weights).weight(global);
+}
+
+FailureOr<eval::Tensor>
+eval::evaluateInitializerValue(GlobalWeightOp global, mlir::Value value,
+                               const WeightProvider &weights) {
+  if (!global.isDerived() ||
+      value.getParentRegion() != &global.getInitializer())
+    return global.emitError()
+           << "evaluator: the value is not of this weight's initializer";
+  return Interpreter(weights).initializerValue(global, value);
 }
 
 FailureOr<std::vector<eval::Value>>

@@ -120,16 +120,17 @@ Value xf::buildFfn(OpBuilder &builder, Location loc, const FfnInputs &in) {
     // One GEMM for both projections, then its two halves.
     hiddenShape.back() = 2 * hidden;
     Value both = LinearOp::create(builder, loc, withShape(in.input, hiddenShape),
-                                  in.input, in.gateUp, /*bias=*/Value());
+                                  in.input, in.gateUp, /*bias=*/Value(),
+                                  in.compute);
     int64_t axis = inputType.getRank() - 1;
     gate = SliceOp::create(builder, loc, hiddenType, both, axis, 0, hidden);
     up = SliceOp::create(builder, loc, hiddenType, both, axis, hidden, hidden);
   } else {
     up = LinearOp::create(builder, loc, hiddenType, in.input, in.up,
-                          in.upBias);
+                          in.upBias, in.compute);
     if (in.gate)
       gate = LinearOp::create(builder, loc, hiddenType, in.input, in.gate,
-                              /*bias=*/Value());
+                              /*bias=*/Value(), in.compute);
   }
   Value hiddenValue;
   if (in.kind == FfnKind::gelu) {
@@ -142,5 +143,5 @@ Value xf::buildFfn(OpBuilder &builder, Location loc, const FfnInputs &in) {
     hiddenValue = MulOp::create(builder, loc, hiddenType, activated, up);
   }
   return LinearOp::create(builder, loc, inputType, hiddenValue, in.down,
-                          in.downBias);
+                          in.downBias, in.compute);
 }

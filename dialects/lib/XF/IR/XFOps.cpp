@@ -172,6 +172,25 @@ LogicalResult DequantizeOp::verify() {
   return success();
 }
 
+LogicalResult QuantizeOp::verify() {
+  RankedTensorType in = getInput().getType();
+  QTensorType out = getType();
+  if (in.getShape() != out.getShape() || in.getRank() != 2)
+    return emitOpError() << "result must have the input's 2-D shape";
+  QuantSchemeAttr scheme = out.getScheme();
+  bool ggml = out.getGgmlBlockBytes().has_value() &&
+              scheme.getGroupSize() == 32 && scheme.getScaleType().isF16() &&
+              (scheme.getBits() == 4
+                   ? scheme.getMode() != QuantMode::asymmetric
+                   : scheme.getMode() == QuantMode::symmetric);
+  if (!ggml)
+    return emitOpError()
+           << "quantizes to ggml's Q8_0, Q4_0 and Q4_1 schemes only (group "
+              "32, f16 scales, ggml layout), not "
+           << out;
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Elementwise
 //===----------------------------------------------------------------------===//
@@ -302,6 +321,22 @@ LogicalResult CausalMaskOp::verify() {
 // Contractions and lookups
 //===----------------------------------------------------------------------===//
 
+/// INT8 compute quantizes runs of 32 values along each GEMM's reduction
+/// dimension, so every reduction size must be a known multiple of 32.
+static LogicalResult verifyCompute(Operation *op,
+                                   std::optional<ComputeKind> compute,
+                                   ArrayRef<int64_t> reductionSizes) {
+  if (compute != ComputeKind::int8)
+    return success();
+  for (int64_t size : reductionSizes)
+    if (ShapedType::isDynamic(size) || size % 32 != 0)
+      return op->emitOpError()
+             << "compute int8 needs reduction sizes that are multiples of "
+                "32, not "
+             << dimStr(size);
+  return success();
+}
+
 LogicalResult LinearOp::verify() {
   RankedTensorType in = getInput().getType(), out = getType();
   if (in.getRank() < 1 || in.getRank() != out.getRank())
@@ -324,7 +359,7 @@ LogicalResult LinearOp::verify() {
     if (tensorType(bias).getElementType() != out.getElementType())
       return emitOpError() << "bias must have the result's element type";
   }
-  return success();
+  return verifyCompute(*this, getCompute(), {inFeatures});
 }
 
 LogicalResult MatmulOp::verify() {
@@ -734,5 +769,5 @@ LogicalResult FfnOp::verify() {
     if (tensorType(bias).getElementType() != in.getElementType())
       return emitOpError() << name << " must have the input's element type";
   }
-  return success();
+  return verifyCompute(*this, getCompute(), {dim, hidden});
 }

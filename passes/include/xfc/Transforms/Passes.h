@@ -28,11 +28,22 @@ void populateFuseMhaPatterns(RewritePatternSet &patterns);
 /// The passes of the default graph pipeline, in order.
 SmallVector<StringRef> getGraphPipelinePasses();
 
-/// Adds the default graph pipeline without the passes named in `disabled`
-/// (registered as `xf-optimize-graph`). Fails for a name that is not one of
-/// its passes.
+/// What the default graph pipeline is asked for.
+struct GraphPipelineConfig {
+  /// Passes to leave out, by name.
+  SmallVector<std::string> disabled;
+  /// xf-quantize's options (see its description).
+  std::string weights = "keep";
+  bool asym = false;
+  int64_t groupSize = 32;
+  SmallVector<std::string> keepWeights;
+  std::string compute = "int8";
+};
+
+/// Adds the default graph pipeline (registered as `xf-optimize-graph`).
+/// Fails for a disabled name that is not one of its passes.
 LogicalResult buildGraphPipeline(OpPassManager &pm,
-                                 ArrayRef<std::string> disabled,
+                                 const GraphPipelineConfig &config,
                                  std::string &error);
 
 /// Registers XFC's named pass pipelines (see Pipelines.cpp).

@@ -194,4 +194,58 @@ def XFFuseMha : Pass<"xf-fuse-mha"> {
   }];
 }
 
+def XFQuantize : Pass<"xf-quantize"> {
+  let summary = "Quantize GEMM weights and choose the GEMMs' arithmetic";
+  let description = [{
+    Two steps, each explicit in the IR so that the reference evaluator runs
+    exactly what the compiled model computes.
+
+    **Weights** (`weights=f16|bf16|int8|int4`; `keep`, the default, leaves
+    them as they are). Each float weight an `xf.linear` or `xf.ffn` reads
+    becomes `xf.convert` (f16, bf16) or `xf.quantize` (RTN: int8 is Q8_0,
+    int4 is Q4_0, or Q4_1 with `asym`; groups of 32, f16 scales) of it, at
+    the use. `xf-hoist-weight-expressions` then moves these into derived
+    weights, which the compiler writes quantized into the weight blob.
+    Weights already quantized, or of another float type when converting,
+    are left alone. A weight whose name contains one of the `keep-weights`
+    substrings is kept: a use is named after the weights it is computed
+    from, as loaded (`output.weight`) or as a layer function's argument
+    (`xf.weight` argument attribute, e.g. `attn_q.weight`, so one pattern
+    covers that weight in every layer).
+
+    **Arithmetic** (`compute=int8`): every `xf.linear` and `xf.ffn` whose
+    weights are all quantized gets `compute int8`: its activations are
+    rounded to dynamic INT8 (per token, in blocks of 32 along the
+    reduction), so the integer kernels (`vpdpbusd`) can run it. GEMMs with
+    float weights, or reduction sizes that are not multiples of 32, keep
+    f32 activations, with a remark where a quantized weight is read.
+    `compute=f32` (the default) leaves activations as they are.
+
+    Run it after the fusion passes: they keep `compute` kinds but only fuse
+    GEMMs that agree on them.
+
+    Example (`weights=int4 compute=int8`):
+
+    ```mlir
+    %y = xf.linear %x, %w : (tensor<?x64xf32>, tensor<128x64xf32>) -> ...
+    // becomes
+    %q = xf.quantize %w : tensor<128x64xf32> -> !xf.qtensor<128x64xi4, ...>
+    %y = xf.linear %x, %q compute int8 : (tensor<?x64xf32>, !xf.qtensor<...>) -> ...
+    ```
+  }];
+  let options = [
+    Option<"weights", "weights", "std::string", /*default=*/"\"keep\"",
+           "GEMM weights: keep, f16, bf16, int8 or int4">,
+    Option<"asym", "asym", "bool", /*default=*/"false",
+           "int4 with a per-group minimum (Q4_1) instead of symmetric (Q4_0)">,
+    Option<"groupSize", "group-size", "int64_t", /*default=*/"32",
+           "Values per quantization group (32: the ggml layouts the kernels "
+           "read)">,
+    ListOption<"keepWeights", "keep-weights", "std::string",
+               "Weights left unquantized: substrings of their names">,
+    Option<"compute", "compute", "std::string", /*default=*/"\"f32\"",
+           "Activations of GEMMs with quantized weights: f32 or int8">
+  ];
+}
+
 #endif // XFC_TRANSFORMS_PASSES_TD

@@ -65,6 +65,12 @@ double roundTo(Type elementType, double value);
 FailureOr<Tensor> evaluateWeight(GlobalWeightOp global,
                                  const WeightProvider &weights);
 
+/// The values of `value`, an SSA value of derived weight `global`'s
+/// initializer (for example the float input of its final xf.quantize).
+FailureOr<Tensor> evaluateInitializerValue(GlobalWeightOp global,
+                                           mlir::Value value,
+                                           const WeightProvider &weights);
+
 /// Evaluates `func` on `args`. Fails, with a diagnostic on the failing op,
 /// for ops it does not know or inputs that do not fit their types.
 FailureOr<std::vector<Value>> evaluate(func::FuncOp func,

@@ -49,6 +49,16 @@ def XF_QuantMode : I32EnumAttr<"QuantMode", "how quantized values map back to re
   let cppNamespace = "::mlir::xf";
 }
 
+def XF_ComputeKind : I32EnumAttr<"ComputeKind", "arithmetic of a GEMM's inputs", [
+    // Activations as they are (f32); quantized weights are dequantized.
+    I32EnumAttrCase<"f32", 0>,
+    // Dynamic INT8 activations: each token's values, in blocks of 32 along
+    // the reduction, rounded to multiples of max|x| / 127 (see xf.linear).
+    I32EnumAttrCase<"int8", 1>
+  ]> {
+  let cppNamespace = "::mlir::xf";
+}
+
 def XF_LayoutKind : I32EnumAttr<"LayoutKind", "physical layout of packed weights", [
     // [out, in] rows with the values of each group contiguous; scales apart.
     I32EnumAttrCase<"row_major", 0>,

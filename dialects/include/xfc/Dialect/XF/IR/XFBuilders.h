@@ -39,6 +39,7 @@ struct FfnInputs {
   Value up, gate, down; // gate only for the gated kinds
   Value gateUp;         // replaces gate and up: [gate rows; up rows]
   Value upBias, downBias;
+  ComputeKindAttr compute; // of every projection; null: f32
 };
 
 /// Emits the projections and activation of a feed-forward block.

@@ -135,6 +135,39 @@ def XF_DequantizeOp : XF_Op<"dequantize", [Pure]> {
   let hasVerifier = 1;
 }
 
+def XF_QuantizeOp : XF_Op<"quantize", [Pure]> {
+  let summary = "Quantizes a float weight by rounding to the nearest level";
+  let description = [{
+    Round-to-nearest (RTN) quantization of an `[out, in]` float weight in
+    groups of 32 along `in`, in f32 arithmetic, with the scale stored as
+    f16. The schemes and their levels are those of ggml's reference
+    quantizers, so the result can be stored in the ggml layout as is:
+
+    * 8 bits, symmetric (Q8_0): `d = max|x| / 127`, `q = round(x / d)`
+      (ties away from zero), value `f16(d) * q`;
+    * 4 bits, symmetric (Q4_0): `m` the value of largest magnitude (the
+      first, if several), `d = m / -8`, `q = min(15, trunc(x / d + 8.5))`,
+      value `f16(d) * (q - 8)`;
+    * 4 bits, `min_offset` (Q4_1): `d = (max - min) / 15`,
+      `q = min(15, trunc((x - min) / d + 0.5))`, value
+      `f16(d) * q + f16(min)`.
+
+    Division by `d` is multiplication by `1 / d` (0 when `d` is 0). Other
+    schemes are rejected until a layout and kernels exist for them.
+
+    ```mlir
+    %q = xf.quantize %w : tensor<128x64xf32>
+           -> !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+    ```
+  }];
+  let arguments = (ins XF_FloatTensor:$input);
+  let results = (outs XF_QTensorType:$result);
+  let assemblyFormat = [{
+    $input attr-dict `:` type($input) `->` qualified(type($result))
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Elementwise
 //===----------------------------------------------------------------------===//
@@ -338,18 +371,38 @@ def XF_LinearOp : XF_Op<"linear", [Pure]> {
     `input : [..., in]`, `weight : [out, in]` (float or quantized),
     optional `bias : [out]`; the result is `[..., out]`.
 
+    `compute int8` makes the activations dynamic INT8, as the integer
+    kernels (`vpdpbusd`) compute: before the product, each run of 32 input
+    values `x` of a token becomes `s * rint(x * (1 / s))` with
+    `s = max|x| / 127`, all in f32 arithmetic (ties to even). The default
+    (no `compute`) uses the activations as they are. `in` must be a
+    multiple of 32.
+
     ```mlir
     %y = xf.linear %x, %w : (tensor<?x64xf32>, tensor<128x64xf32>) -> tensor<?x128xf32>
     %z = xf.linear %x, %w, %b
            : (tensor<?x64xf32>, tensor<128x64xf32>, tensor<128xf32>) -> tensor<?x128xf32>
+    %q = xf.linear %x, %wq compute int8
+           : (tensor<?x64xf32>, !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>)
+             -> tensor<?x128xf32>
     ```
   }];
   let arguments = (ins XF_FloatTensor:$input, XF_WeightTensor:$weight,
-                       Optional<XF_FloatTensor>:$bias);
+                       Optional<XF_FloatTensor>:$bias,
+                       OptionalAttr<XF_ComputeKind>:$compute);
   let results = (outs XF_FloatTensor:$result);
   let assemblyFormat = [{
-    $input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+    $input `,` $weight (`,` $bias^)? (`compute` $compute^)? attr-dict `:`
+    functional-type(operands, results)
   }];
+  let builders = [
+    // f32 compute, as frontends and fusions build it.
+    OpBuilder<(ins "Type":$result, "Value":$input, "Value":$weight,
+                   "Value":$bias), [{
+      build($_builder, $_state, result, input, weight, bias,
+            ComputeKindAttr());
+    }]>
+  ];
   let hasVerifier = 1;
 }
 
@@ -607,6 +660,9 @@ def XF_FfnOp : XF_Op<"ffn", [Pure, AttrSizedOperandSegments]> {
     makes gate and up one GEMM whose epilogue applies the activation and the
     product. `gelu` takes `up` only.
 
+    `compute int8` quantizes the inputs of both GEMMs (`x`, and the hidden
+    activations before `down`) to dynamic INT8, as for `xf.linear`.
+
     ```mlir
     %y = xf.ffn swiglu %x up %wu gate %wg down %wd
            : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<256x64xf32>,
@@ -620,14 +676,23 @@ def XF_FfnOp : XF_Op<"ffn", [Pure, AttrSizedOperandSegments]> {
     XF_FfnKind:$kind, XF_FloatTensor:$input, Optional<XF_WeightTensor>:$up,
     Optional<XF_WeightTensor>:$gate, Optional<XF_WeightTensor>:$gate_up,
     XF_WeightTensor:$down,
-    Optional<XF_FloatTensor>:$up_bias, Optional<XF_FloatTensor>:$down_bias
+    Optional<XF_FloatTensor>:$up_bias, Optional<XF_FloatTensor>:$down_bias,
+    OptionalAttr<XF_ComputeKind>:$compute
   );
   let results = (outs XF_FloatTensor:$result);
   let assemblyFormat = [{
     $kind $input (`up` $up^)? (`gate` $gate^)? (`gate_up` $gate_up^)?
-    `down` $down (`up_bias` $up_bias^)? (`down_bias` $down_bias^)? attr-dict
-    `:` functional-type(operands, results)
+    `down` $down (`up_bias` $up_bias^)? (`down_bias` $down_bias^)?
+    (`compute` $compute^)? attr-dict `:` functional-type(operands, results)
   }];
+  let builders = [
+    OpBuilder<(ins "Type":$result, "FfnKind":$kind, "Value":$input,
+                   "Value":$up, "Value":$gate, "Value":$gate_up,
+                   "Value":$down, "Value":$up_bias, "Value":$down_bias), [{
+      build($_builder, $_state, result, kind, input, up, gate, gate_up, down,
+            up_bias, down_bias, ComputeKindAttr());
+    }]>
+  ];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// The hidden (intermediate) size.

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Quantization error of xfc compile --weights against the float build:
+#   bash bench/quant_error.sh BUILD_DIR MODELS_DIR PRESET...
+# For each preset: the f32 model is compiled as is and with --weights int8,
+# int4 (g32, Q4_0) and int4 --asym (Q4_1), all with the default INT8
+# activations for the quantized builds; the logits of a 128-token prompt
+# are compared with bench/quant_error.py. INT4 with groups of 128 has no
+# weight layout yet and is reported as n/a.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=$1 models=$2
+shift 2
+xfc=$build/bin/xfc
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+prompt=$(seq 1 128 | awk '{ printf "%s%d", (NR > 1 ? "," : ""), ($1 * 7919) % 500 + 1 }')
+for preset in "$@"; do
+  base=$models/$preset-f32
+  [[ -s $base.gguf ]] || "$xfc" make-model --preset "$preset" --dtype f32 \
+    -o "$base.gguf" >&2
+  vocab=$("$xfc" inspect "$base.gguf" |
+    sed -nE 's/.*tokenizer.ggml.tokens .*\(([0-9]+) string\).*/\1/p')
+  builds=()
+  for variant in f32: int8:--weights=int8 int4-g32:--weights=int4 \
+                 int4-g32-asym:--weights=int4,--asym; do
+    label=${variant%%:*} flags=${variant#*:}
+    so=$tmp/$label.so
+    "$xfc" compile "$base.gguf" ${flags//,/ } -o "$so" 2>/dev/null >&2
+    "$xfc" run "$so" --prompt-ids "$prompt" -n 1 --temp 0 \
+      --logits-out "$tmp/$label.f32" > /dev/null 2>&1
+    rm -f "$so"
+    [[ $label == f32 ]] || builds+=("$label=$tmp/$label.f32")
+  done
+  builds+=("int4-g128")
+  /usr/bin/python3 "$here/quant_error.py" --model "$preset" --vocab "$vocab" \
+    "$tmp/f32.f32" "${builds[@]}"
+  echo
+done

@@ -1,0 +1,178 @@
+//===- Quantize.cpp - Quantized GEMM weights and arithmetic ---------------===//
+
+#include "xfc/Dialect/XF/IR/XFDialect.h"
+#include "xfc/Support/GeneratedCode.h"
+#include "xfc/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/SetVector.h"
+
+namespace mlir::xf {
+#define GEN_PASS_DEF_XFQUANTIZE
+XFC_BEGIN_GENERATED_CODE
+#include "xfc/Transforms/Passes.h.inc"
+XFC_END_GENERATED_CODE
+} // namespace mlir::xf
+
+using namespace mlir;
+using namespace mlir::xf;
+
+namespace {
+
+/// The weight operands of a linear or an FFN, and its reduction sizes.
+struct Gemms {
+  SmallVector<OpOperand *> weights;
+  SmallVector<int64_t> reductions;
+};
+
+Gemms gemmsOf(Operation *op) {
+  Gemms g;
+  if (auto linear = dyn_cast<LinearOp>(op)) {
+    g.weights = {&linear.getWeightMutable()};
+    g.reductions = {linear.getInput().getType().getShape().back()};
+    return g;
+  }
+  auto ffn = cast<FfnOp>(op);
+  for (OpOperand &operand : op->getOpOperands())
+    if (llvm::is_contained({ffn.getUp(), ffn.getGate(), ffn.getGateUp(),
+                            ffn.getDown()},
+                           operand.get()) &&
+        operand.get())
+      g.weights.push_back(&operand);
+  g.reductions = {ffn.getInput().getType().getShape().back(),
+                  ffn.getHiddenSize()};
+  return g;
+}
+
+bool isQuantized(OpOperand *operand) {
+  return isa<QTensorType>(operand->get().getType());
+}
+
+/// Why `op` cannot compute with INT8 activations, or empty if it can.
+std::string int8Refusal(Operation *op) {
+  Gemms g = gemmsOf(op);
+  if (!llvm::all_of(g.weights, isQuantized))
+    return "float weights: INT8 activations need quantized weights";
+  for (int64_t size : g.reductions)
+    if (ShapedType::isDynamic(size) || size % 32 != 0)
+      return "a reduction size is not a multiple of 32";
+  return "";
+}
+
+/// The names of the weights `value` is computed from: `xf.weight` loads
+/// and layer-function arguments that carry an `xf.weight` name.
+SmallVector<StringRef> weightNames(Value value) {
+  SmallVector<StringRef> names;
+  SetVector<Value> work;
+  work.insert(value);
+  for (size_t i = 0; i < work.size(); ++i) {
+    Value v = work[i];
+    if (auto arg = dyn_cast<BlockArgument>(v)) {
+      auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+      if (func && arg.getOwner()->isEntryBlock())
+        if (auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                          "xf.weight"))
+          names.push_back(name.getValue());
+      continue;
+    }
+    Operation *def = v.getDefiningOp();
+    if (auto load = dyn_cast<WeightOp>(def)) {
+      names.push_back(load.getName());
+      continue;
+    }
+    for (Value operand : def->getOperands())
+      work.insert(operand);
+  }
+  return names;
+}
+
+struct XFQuantizePass : xf::impl::XFQuantizeBase<XFQuantizePass> {
+  using XFQuantizeBase::XFQuantizeBase;
+
+  void runOnOperation() override {
+    std::optional<ComputeKind> kind = symbolizeComputeKind(compute);
+    if (!kind)
+      return fail("unknown compute '" + compute + "' (expected f32 or int8)");
+    if (!llvm::is_contained({"keep", "f16", "bf16", "int8", "int4"}, weights))
+      return fail("unknown weights '" + weights +
+                  "' (expected keep, f16, bf16, int8 or int4)");
+    if (groupSize != 32)
+      return fail("group size " + std::to_string(groupSize) +
+                  " has no weight layout yet (only 32, the ggml layouts)");
+    if (asym && weights != "int4")
+      return fail("asym applies to int4 only (Q4_1)");
+
+    SmallVector<Operation *> gemms;
+    getOperation()->walk([&](Operation *op) {
+      if (isa<LinearOp, FfnOp>(op))
+        gemms.push_back(op);
+    });
+    if (weights != "keep")
+      for (Operation *op : gemms)
+        for (OpOperand *operand : gemmsOf(op).weights)
+          convertWeight(op, *operand);
+    if (*kind == ComputeKind::int8)
+      for (Operation *op : gemms)
+        chooseInt8(op, ComputeKindAttr::get(&getContext(), *kind));
+  }
+
+  void fail(const std::string &message) {
+    getOperation()->emitError() << "xf-quantize: " << message;
+    signalPassFailure();
+  }
+
+  bool kept(Value weight) {
+    for (StringRef name : weightNames(weight))
+      for (const std::string &pattern : keepWeights)
+        if (name.contains(pattern))
+          return true;
+    return false;
+  }
+
+  /// `weights` applied to one float weight operand of `op`.
+  void convertWeight(Operation *op, OpOperand &operand) {
+    auto type = dyn_cast<RankedTensorType>(operand.get().getType());
+    if (!type || type.getRank() != 2 || kept(operand.get()))
+      return;
+    OpBuilder b(op);
+    MLIRContext *ctx = &getContext();
+    if (weights == "f16" || weights == "bf16") {
+      Type element = weights == "f16" ? Type(b.getF16Type()) : b.getBF16Type();
+      if (type.getElementType() != element)
+        operand.set(ConvertOp::create(b, op->getLoc(), type.clone(element),
+                                      operand.get()));
+      return;
+    }
+    if (type.getDimSize(1) % 32 != 0) {
+      op->emitRemark() << "xf-quantize: keeps a float weight: its rows ("
+                       << type.getDimSize(1)
+                       << " values) are not whole groups of 32";
+      return;
+    }
+    unsigned bits = weights == "int8" ? 8 : 4;
+    auto scheme = QuantSchemeAttr::get(
+        ctx, bits, groupSize, asym ? QuantMode::min_offset : QuantMode::symmetric,
+        b.getF16Type());
+    auto qtype = QTensorType::get(ctx, type.getShape(),
+                                  IntegerType::get(ctx, bits), scheme,
+                                  PackedLayoutAttr::get(ctx, LayoutKind::ggml));
+    operand.set(QuantizeOp::create(b, op->getLoc(), qtype, operand.get()));
+  }
+
+  void chooseInt8(Operation *op, ComputeKindAttr attr) {
+    if (op->getAttr("compute"))
+      return;
+    std::string refusal = int8Refusal(op);
+    if (refusal.empty()) {
+      op->setAttr("compute", attr);
+      return;
+    }
+    // Float GEMMs are the common case (an f16 model has only those): a
+    // remark only where a quantized weight is read.
+    if (llvm::any_of(gemmsOf(op).weights, isQuantized))
+      op->emitRemark() << "xf-quantize: keeps f32 activations: " << refusal;
+  }
+};
+
+} // namespace
