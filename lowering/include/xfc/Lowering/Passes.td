@@ -131,9 +131,11 @@ def XFPackWeights : Pass<"xf-pack-weights", "::mlir::ModuleOp"> {
     it writes the blob (`xfk_pack`), so the code never repacks.
 
     A weight is packed when every use of every `xf.weight` loading it is the
-    weight of an `xf.linear` the microkernels compute (f32 input and result,
-    f32 bias or none), directly or through calls: the importer's shared
-    layer function takes weights as arguments. The decision is made on
+    weight of an `xf.linear` that a packed microkernel computes (f32 input
+    and result, f32 bias or none; float panels with f32 activations, the
+    quantized tiles with `compute int8`: with f32 activations, ggml blocks
+    stay rows that `xfk_linear` decodes), directly or through calls: the
+    importer's shared layer function takes weights as arguments. The decision is made on
     values, to a fixed point: an `xf.weight` result or an argument of a
     private function that only calls use is packable when each of its uses
     is such a linear's weight or a call operand whose callee argument is
@@ -366,11 +368,12 @@ def XFLowerToMicrokernels : Pass<"xf-lower-to-microkernels",
     schemes Q8_0/Q4_0/Q4_1; optional f32 bias) with calls of the kernels of
     lowering/ukernels on the operands' buffers, by the weight's layout:
 
-    * plain float rows, or ggml blocks: `xfk_linear`;
-    * float panels (`tensor<NxKxT, #xf.layout<blocked, tile = [64, 1]>>`):
-      `xfk_linear_packed`;
+    * plain float rows, or ggml blocks: `xfk_linear` (with f32 activations,
+      also for `compute int8`: no INT8 kernel reads rows);
+    * float panels (`tensor<NxKxT, #xf.layout<blocked, tile = [64, 1]>>`),
+      f32 compute: `xfk_linear_packed`;
     * quantized 16x32 tiles (`#xf.layout<blocked, tile = [16, 32], vnni =
-      4>`): the rows of X are quantized to INT8 once, with
+      4>`), `compute int8`: the rows of X are quantized to INT8 once, with
       `xfk_quantize_rows` into a buffer of `M * xfk_quantized_row_bytes(K)`
       bytes, then `xfk_linear_q8` computes with integer dot products.
 
