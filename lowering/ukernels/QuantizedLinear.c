@@ -295,6 +295,21 @@ void xfk_quantize_rows(int64_t x, int64_t ldx, int64_t M, int64_t K,
   }
 }
 
+void xfk_round_rows_int8(int64_t x, int64_t ldx, int64_t M, int64_t K,
+                         int64_t out) {
+  const float *xp = (const float *)(intptr_t)x;
+  float *op = (float *)(intptr_t)out;
+  int8_t codes[XFK_QBLOCK];
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t b = 0; b < K / XFK_QBLOCK; ++b) {
+      float scale;
+      int32_t sum;
+      quantizeBlock(xp + m * ldx + b * XFK_QBLOCK, codes, &scale, &sum);
+      for (int j = 0; j < XFK_QBLOCK; ++j)
+        op[m * K + b * XFK_QBLOCK + j] = scale * (float)codes[j];
+    }
+}
+
 void xfk_linear_q8(int64_t kind, int64_t qx, int64_t w, int64_t bias,
                    int64_t y, int64_t ldy, int64_t M, int64_t K, int64_t n0,
                    int64_t n1) {

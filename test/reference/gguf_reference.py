@@ -10,9 +10,8 @@ produced (raw little-endian f32, [tokens, vocab]).
                     [--int8-activations]
 
 With --int8-activations, the projections whose weights are ggml blocks
-read their input rows quantized to INT8 the way XFC's packed kernels do
-(xfk_quantize_rows), so that a compiled model with packed quantized
-weights can be checked as tightly as one without.
+(a tied head included) read their input rows quantized to INT8 the way
+XFC's kernels do (xfk_quantize_rows), as `compute int8` defines.
 """
 
 import argparse
@@ -233,6 +232,8 @@ def forward(meta, t, ids, int8_inputs=()):
     x = norm(x, "output_norm")
     if "output.weight" in t:
         return lin(x, "output")
+    if "token_embd.weight" in int8_inputs:  # the tied head
+        x = quantize_rows(x)
     return x @ t["token_embd.weight"].T
 
 
@@ -282,7 +283,7 @@ def main():
     int8_inputs = ()
     if args.int8_activations:
         int8_inputs = {name for name, ttype in types.items()
-                       if ttype in BLOCK_TYPES and name != "token_embd.weight"}
+                       if ttype in BLOCK_TYPES}
     if args.perplexity_ctx:
         ppl = perplexity(meta, tensors, ids, args.perplexity_ctx,
                          int8_inputs)

@@ -238,6 +238,19 @@ TEST_P(QuantizedLinearTest, ActivationsRoundToTheNearestStep) {
     }
 }
 
+TEST_P(QuantizedLinearTest, RoundedRowsAreTheCodesValues) {
+  std::mt19937 rng(4);
+  const int64_t M = 2, K = 64, ldx = 70;
+  std::vector<float> x = randomValues(M * ldx, rng, 2.0f);
+  QuantizedX q = quantize(x, ldx, M, K);
+  std::vector<float> rounded(M * K, NAN);
+  xfk_round_rows_int8(addr(x.data()), ldx, M, K, addr(rounded.data()));
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t k = 0; k < K; ++k)
+      ASSERT_EQ(rounded[m * K + k], q.scale(m, K, k / 32) * q.code(m, k))
+          << "m=" << m << " k=" << k;
+}
+
 void checkQuantized(const Encoding &e, int64_t M, int64_t N, int64_t K,
                     bool bias, int64_t n0, int64_t n1, unsigned seed) {
   SCOPED_TRACE(testing::Message() << e.name << " M=" << M << " N=" << N

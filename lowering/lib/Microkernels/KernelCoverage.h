@@ -55,7 +55,8 @@ inline bool isInPackedLayout(Type type) {
 
 /// The microkernels that compute an xf.linear, by its weight's layout.
 enum class LinearKernel {
-  /// xfk_linear: float rows or ggml blocks, f32 activations.
+  /// xfk_linear: float rows or ggml blocks, f32 activations (rounded to
+  /// INT8 values first, by xfk_round_rows_int8, for `compute int8`).
   Rows,
   /// xfk_linear_packed: float panels, f32 activations.
   FloatPanels,
@@ -67,9 +68,9 @@ enum class LinearKernel {
 /// The kernel that computes `op` with a weight of `weightType` (its own,
 /// or the packed type it would take): f32 input, result and bias, a weight
 /// of a kind the kernels read, and arithmetic the kernel does. Panels take
-/// f32 compute, tiles `compute int8`. Rows take either: no kernel reads
-/// rows with INT8 activations, so `compute int8` over rows runs with f32
-/// activations.
+/// f32 compute, tiles `compute int8`. Rows take either: for `compute
+/// int8` the f32 kernel reads the INT8 values of the activations (a
+/// tied head, whose table the embedding reads as rows, takes this path).
 inline std::optional<LinearKernel> getLinearKernel(LinearOp op,
                                                    Type weightType) {
   if (!op.getInput().getType().getElementType().isF32() ||

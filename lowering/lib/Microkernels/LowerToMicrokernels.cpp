@@ -38,6 +38,7 @@ namespace {
 constexpr StringLiteral kLinearKernel = "xfk_linear";
 constexpr StringLiteral kPackedLinearKernel = "xfk_linear_packed";
 constexpr StringLiteral kQuantizeRowsKernel = "xfk_quantize_rows";
+constexpr StringLiteral kRoundRowsKernel = "xfk_round_rows_int8";
 constexpr StringLiteral kQ8LinearKernel = "xfk_linear_q8";
 constexpr StringLiteral kEmbeddingKernel = "xfk_embedding";
 
@@ -222,6 +223,19 @@ struct XFLowerToMicrokernelsPass
 
     Value xAddr, ldx;
     std::tie(xAddr, ldx) = addressAndRowStride(b, loc, toBuffer(b, loc, x));
+    LinearKernel kernel = *getLinearKernel(op, op.getWeight().getType());
+    Value kValue = constI64(b, loc, k), rowsI64 = i64(b, loc, m);
+    if (kernel == LinearKernel::Rows && op.getCompute() == ComputeKind::int8) {
+      // INT8 activations for a kernel that reads f32 ones: their values.
+      Value rounded = memref::AllocOp::create(
+          b, loc, MemRefType::get({ShapedType::kDynamic, k}, f32),
+          ValueRange{m}, b.getI64IntegerAttr(64));
+      Value roundedAddr = addressAndRowStride(b, loc, rounded).first;
+      func::CallOp::create(b, loc, declareKernel(kRoundRowsKernel, 5),
+                           ValueRange{xAddr, ldx, rowsI64, kValue, roundedAddr});
+      xAddr = roundedAddr;
+      ldx = kValue;
+    }
     Value wAddr =
         addressAndRowStride(b, loc, toBuffer(b, loc, weight.data)).first;
     Value biasAddr = constI64(b, loc, 0);
@@ -232,12 +246,10 @@ struct XFLowerToMicrokernelsPass
         b.getI64IntegerAttr(64));
     Value yAddr = addressAndRowStride(b, loc, y).first;
     Value kind = constI64(b, loc, weight.kind);
-    Value kValue = constI64(b, loc, k), nValue = constI64(b, loc, n);
-    Value rowsI64 = i64(b, loc, m);
+    Value nValue = constI64(b, loc, n);
 
     // Block kinds in tiles: the rows are quantized to INT8 once, for every
     // chunk's integer dot products.
-    LinearKernel kernel = *getLinearKernel(op, op.getWeight().getType());
     Value qxAddr;
     if (kernel == LinearKernel::QuantizedTiles) {
       Value bytes = arith::MulIOp::create(

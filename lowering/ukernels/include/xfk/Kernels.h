@@ -92,6 +92,11 @@ int64_t xfk_quantized_row_bytes(int64_t K);
 void xfk_quantize_rows(int64_t x, int64_t ldx, int64_t M, int64_t K,
                        int64_t qx);
 
+/* The values xfk_quantize_rows' codes stand for, s * q, as f32 rows
+ * (out[m * K + k]): INT8 activations for kernels that read f32 ones. */
+void xfk_round_rows_int8(int64_t x, int64_t ldx, int64_t M, int64_t K,
+                         int64_t out);
+
 /* Block kinds: Y = Xq W^T + b over quantized rows `qx` (xfk_quantize_rows)
  * and packed W, with integer dot products (vpdpbusd where the CPU has
  * VNNI); n0 must be a multiple of xfk_packed_tile_rows(kind). */
