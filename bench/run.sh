@@ -57,6 +57,12 @@ out=$here/results/$(date +%Y-%m-%d-%H%M%S).md
   /usr/bin/python3 "$here/model_table.py" --preset "$preset" \
     --bandwidth "$tmp/bw" "$tmp/bw2" --threads "$threads" "${args[@]}"
   echo
+  echo "## Quantization error"
+  echo
+  echo "Logits of xfc compile --weights builds against the f32 build, 128" \
+       "prompt positions (bench/quant_error.sh)."
+  echo
+  bash "$here/quant_error.sh" "$build" "$models" tiny "$preset"
   echo "Load average after: $(cut -d' ' -f1-3 /proc/loadavg)."
 } | tee "$out"
 echo "wrote $out" >&2
