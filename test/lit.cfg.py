@@ -29,3 +29,10 @@ tool_dirs = [config.xfc_tools_dir, config.llvm_tools_dir]
 tools = ["xfc-opt", "xfc", "xfc-eval", "mlir-opt", "mlir-translate", "llc",
          "llvm-readelf", "llvm-nm", "llvm-size"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# CPU features some tests depend on: with AMX, forcing it succeeds.
+with open("/proc/cpuinfo") as cpuinfo:
+    flags = next((line.split(":", 1)[1].split() for line in cpuinfo
+                  if line.startswith("flags")), [])
+if "amx_tile" in flags and "amx_int8" in flags:
+    config.available_features.add("amx")

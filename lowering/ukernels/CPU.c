@@ -1,8 +1,23 @@
 /*===- CPU.c - Which kernel paths this CPU can run ------------------------===*/
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* syscall() */
+#endif
+
 #include "xfk/Kernels.h"
 
 #include <cpuid.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Linux's arch_prctl request for an extended state component (asm/prctl.h,
+ * which not every libc's headers include). */
+#ifndef ARCH_REQ_XCOMP_PERM
+#define ARCH_REQ_XCOMP_PERM 0x1023
+#endif
+enum { XFEATURE_XTILEDATA = 18 };
 
 static int detect(void) {
   unsigned a, b, c, d;
@@ -20,19 +35,51 @@ static int detect(void) {
     return XFK_ISA_GENERIC;
   int avx512f = (b >> 16) & 1, avx512bw = (b >> 30) & 1,
       avx512vl = (b >> 31) & 1, vnni = (c >> 11) & 1;
+  int amxTile = (d >> 24) & 1, amxInt8 = (d >> 25) & 1;
   if (!avx512f || !avx512bw || !avx512vl)
     return XFK_ISA_GENERIC;
-  return vnni ? XFK_ISA_AVX512_VNNI : XFK_ISA_AVX512;
+  if (!vnni)
+    return XFK_ISA_AVX512;
+  /* AMX: the tile state in XCR0 (bits 17, 18), and Linux's permission to
+   * use it in this process; without either, the VNNI kernels run. */
+  if (amxTile && amxInt8 && (lo & 0x60000) == 0x60000 &&
+      syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0)
+    return XFK_ISA_AMX;
+  return XFK_ISA_AVX512_VNNI;
 }
 
-static int detected = -1, forced = -1;
+static const char *const names[] = {"generic", "avx512", "avx512_vnni", "amx"};
+
+const char *xfk_isa_name(int isa) {
+  return isa >= 0 && isa <= XFK_ISA_AMX ? names[isa] : 0;
+}
+
+int xfk_isa_from_name(const char *name) {
+  for (int isa = 0; isa <= XFK_ISA_AMX; ++isa)
+    if (name && strcmp(name, names[isa]) == 0)
+      return isa;
+  return -1;
+}
+
+static int detected = -1, chosen = -1, forced = -1;
+
+int xfk_detected_isa(void) {
+  if (detected < 0)
+    detected = detect(); /* idempotent: a race stores the same value */
+  return detected;
+}
 
 int xfk_cpu_isa(void) {
   if (forced >= 0)
     return forced;
-  if (detected < 0)
-    detected = detect(); /* idempotent: a race stores the same value */
-  return detected;
+  if (chosen < 0) {
+    /* A level the CPU lacks is not taken (xfc run --isa refuses it). */
+    int requested = xfk_isa_from_name(getenv("XFC_CPU_ISA"));
+    chosen = requested >= 0 && requested <= xfk_detected_isa()
+                 ? requested
+                 : xfk_detected_isa();
+  }
+  return chosen;
 }
 
 int xfk_force_isa(int isa) {
@@ -41,7 +88,7 @@ int xfk_force_isa(int isa) {
     return 1;
   }
   forced = -1;
-  if (isa > xfk_cpu_isa())
+  if (isa > xfk_detected_isa())
     return 0;
   forced = isa;
   return 1;

@@ -274,6 +274,108 @@ XFK_VNNI static void linearVnni(int64_t kind, const uint8_t *qx,
 }
 
 /*===----------------------------------------------------------------------===*
+ * AMX path
+ *
+ * One tile product per 16 rows of x, 16 outputs and one block of 32
+ * values: A (tmm1) holds the rows' int8 codes, 16 x 32 bytes; B (tmm2) is
+ * the packed tile's codes as they are, 8 groups of 16 outputs x 4 bytes
+ * (the VNNI layout tdpbsud reads: signed A, unsigned B); C (tmm0) the
+ * 16 x 16 int32 dot products, which the AVX-512 epilogue scales per block
+ * as the VNNI path does. Q4 codes are widened to bytes first.
+ *===----------------------------------------------------------------------===*/
+
+#define XFK_AMX                                                                \
+  __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,f16c,fma,"      \
+                        "amx-tile,amx-int8")))
+
+/* The tile configuration (palette 1): C rows x 64 bytes, A rows x 32
+ * bytes, B 8 x 64 bytes. */
+typedef struct {
+  uint8_t palette, startRow, reserved[14];
+  uint16_t bytesPerRow[16];
+  uint8_t rows[16];
+} TileConfig;
+
+XFK_AMX static void configureTiles(int rows) {
+  TileConfig config;
+  memset(&config, 0, sizeof config);
+  config.palette = 1;
+  config.rows[0] = (uint8_t)rows, config.bytesPerRow[0] = 64;
+  config.rows[1] = (uint8_t)rows, config.bytesPerRow[1] = 32;
+  config.rows[2] = 8, config.bytesPerRow[2] = 64;
+  _tile_loadconfig(&config);
+}
+
+XFK_AMX static void linearAmx(int64_t kind, const uint8_t *qx,
+                              const uint8_t *w, const float *bias, float *y,
+                              int64_t ldy, int64_t M, int64_t K, int64_t n0,
+                              int64_t n1) {
+  const int64_t blocks = K / XFK_QBLOCK, tileBytes = xfk_tile_bytes(kind),
+                codeBytes = xfk_tile_code_bytes(kind),
+                rowBytes = xfk_quantized_row_bytes(K);
+  uint8_t codes[512] __attribute__((aligned(64)));
+  int32_t dots[16][16] __attribute__((aligned(64)));
+  int configured = 0;
+  for (int64_t m0 = 0; m0 < M; m0 += 16) {
+    int rows = M - m0 < 16 ? (int)(M - m0) : 16;
+    if (rows != configured)
+      configureTiles(configured = rows);
+    for (int64_t n = n0; n < n1; n += XFK_QTILE) {
+      int64_t valid = n1 - n < 16 ? n1 - n : 16;
+      __mmask16 mask = (__mmask16)((1u << valid) - 1);
+      const uint8_t *tiles = w + n / XFK_QTILE * blocks * tileBytes;
+      __m512 acc[16];
+      for (int i = 0; i < rows; ++i)
+        acc[i] = bias ? _mm512_maskz_loadu_ps(mask, bias + n)
+                      : _mm512_setzero_ps();
+      for (int64_t b = 0; b < blocks; ++b) {
+        const uint8_t *tile = tiles + b * tileBytes;
+        const uint8_t *bTile = tile;
+        if (kind != XFK_W_Q8_0) {
+          for (int g = 0; g < 4; ++g) {
+            __m512i low, high;
+            loadCodes(kind, tile, g, &low, &high);
+            _mm512_store_si512(codes + g * 64, low);
+            _mm512_store_si512(codes + (g + 4) * 64, high);
+          }
+          bTile = codes;
+        }
+        _tile_zero(0);
+        _tile_loadd(1, qx + m0 * rowBytes + b * XFK_QBLOCK, rowBytes);
+        _tile_loadd(2, bTile, 64);
+        _tile_dpbsud(0, 1, 2);
+        _tile_stored(0, dots, 64);
+        __m512 d = _mm512_cvtph_ps(
+            _mm256_loadu_si256((const __m256i *)(tile + codeBytes)));
+        __m512 min = kind == XFK_W_Q4_1
+                         ? _mm512_cvtph_ps(_mm256_loadu_si256(
+                               (const __m256i *)(tile + codeBytes + 32)))
+                         : _mm512_setzero_ps();
+        for (int i = 0; i < rows; ++i) {
+          QuantizedRow a = quantizedRow(qx, K, m0 + i);
+          __m512i dot = _mm512_load_si512(dots[i]);
+          __m512 sa = _mm512_set1_ps(a.scales[b]);
+          if (kind == XFK_W_Q4_1) {
+            acc[i] = _mm512_fmadd_ps(
+                _mm512_mul_ps(_mm512_cvtepi32_ps(dot), sa), d, acc[i]);
+            acc[i] = _mm512_fmadd_ps(
+                _mm512_set1_ps(a.scales[b] * (float)a.sums[b]), min, acc[i]);
+          } else {
+            __m512i centered = _mm512_sub_epi32(
+                dot, _mm512_set1_epi32(codeOffset(kind) * a.sums[b]));
+            acc[i] = _mm512_fmadd_ps(
+                _mm512_mul_ps(_mm512_cvtepi32_ps(centered), sa), d, acc[i]);
+          }
+        }
+      }
+      for (int i = 0; i < rows; ++i)
+        _mm512_mask_storeu_ps(y + (m0 + i) * ldy + (n - n0), mask, acc[i]);
+    }
+  }
+  _tile_release();
+}
+
+/*===----------------------------------------------------------------------===*
  * Entry points
  *===----------------------------------------------------------------------===*/
 
@@ -319,7 +421,10 @@ void xfk_linear_q8(int64_t kind, int64_t qx, int64_t w, int64_t bias,
   const uint8_t *wp = (const uint8_t *)(intptr_t)w;
   const float *bp = (const float *)(intptr_t)bias;
   float *yp = (float *)(intptr_t)y;
-  if (xfk_cpu_isa() >= XFK_ISA_AVX512_VNNI)
+  int isa = xfk_cpu_isa();
+  if (isa >= XFK_ISA_AMX)
+    linearAmx(kind, qp, wp, bp, yp, ldy, M, K, n0, n1);
+  else if (isa >= XFK_ISA_AVX512_VNNI)
     linearVnni(kind, qp, wp, bp, yp, ldy, M, K, n0, n1);
   else
     linearGeneric(kind, qp, wp, bp, yp, ldy, M, K, n0, n1);

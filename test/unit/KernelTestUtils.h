@@ -71,13 +71,13 @@ protected:
 };
 
 inline std::string isaName(const testing::TestParamInfo<int> &info) {
-  static const char *const names[] = {"generic", "avx512", "avx512_vnni"};
-  return names[info.param];
+  return xfk_isa_name(info.param);
 }
 
 /// Every level, for INSTANTIATE_TEST_SUITE_P.
 inline auto allIsas() {
-  return testing::Values(XFK_ISA_GENERIC, XFK_ISA_AVX512, XFK_ISA_AVX512_VNNI);
+  return testing::Values(XFK_ISA_GENERIC, XFK_ISA_AVX512, XFK_ISA_AVX512_VNNI,
+                         XFK_ISA_AMX);
 }
 
 } // namespace xfc::gguf::test

@@ -45,7 +45,16 @@ struct Result {
   double mean = 0, stddev = 0;
 };
 
+cl::opt<std::string> isa(
+    "isa",
+    cl::desc("Kernel instruction-set level: generic, avx512, avx512_vnni or "
+             "amx (default: the best this CPU has)"),
+    cl::sub(command));
+
 int run() {
+  std::string isaError;
+  if (!isa.empty() && !selectKernelIsa(isa, isaError))
+    return fail(isaError);
   if (format_ != "md" && format_ != "csv" && format_ != "json")
     return fail("unknown -o '" + format_ + "' (expected md, csv or json)");
   if (prompt < 0 || generate < 0 || repetitions < 1 || threads < 0)

@@ -4,6 +4,9 @@
 
 #include "Commands.h"
 #include "Compiler.h"
+#include "xfk/Kernels.h"
+
+#include <cstdlib>
 
 using namespace xfc::driver;
 
@@ -52,4 +55,26 @@ std::unique_ptr<LoadedModel> xfc::driver::openModel(const std::string &path) {
   if (!model)
     fail(error);
   return model;
+}
+
+bool xfc::driver::selectKernelIsa(const std::string &name,
+                                  std::string &error) {
+  int requested = xfk_isa_from_name(name.c_str());
+  int best = xfk_detected_isa();
+  if (requested < 0) {
+    error = "--isa " + name +
+            ": unknown level (expected generic, avx512, avx512_vnni or amx)";
+    return false;
+  }
+  if (requested > best) {
+    error = "--isa " + name + ": this CPU cannot run it (its best level is " +
+            xfk_isa_name(best) + ")";
+    if (requested == XFK_ISA_AMX)
+      error += "; AMX needs AMX-TILE and AMX-INT8 (CPUID), the tile state "
+               "enabled by the OS (XCR0) and Linux's permission "
+               "(arch_prctl ARCH_REQ_XCOMP_PERM)";
+    return false;
+  }
+  setenv("XFC_CPU_ISA", name.c_str(), /*overwrite=*/1);
+  return true;
 }

@@ -32,6 +32,12 @@ std::unique_ptr<LoadedModel> loadModel(const std::string &path,
 /// on the fly (resolveModel). Prints the error and returns null on failure.
 std::unique_ptr<LoadedModel> openModel(const std::string &path);
 
+/// Makes compiled models' kernels run instruction-set level `name`
+/// (generic, avx512, avx512_vnni or amx) by setting XFC_CPU_ISA, which the
+/// kernels read when a model first runs. Fails, saying what this CPU
+/// supports, for an unknown name or a level the CPU or OS lacks.
+bool selectKernelIsa(const std::string &name, std::string &error);
+
 } // namespace xfc::driver
 
 #endif // XFC_TOOLS_XFC_MODELSESSION_H

@@ -56,7 +56,16 @@ cl::opt<std::string> idsOut("ids-out",
                             cl::desc("Write prompt and generated ids here"),
                             cl::sub(command));
 
+cl::opt<std::string> isa(
+    "isa",
+    cl::desc("Kernel instruction-set level: generic, avx512, avx512_vnni or "
+             "amx (default: the best this CPU has)"),
+    cl::sub(command));
+
 int run() {
+  std::string isaError;
+  if (!isa.empty() && !selectKernelIsa(isa, isaError))
+    return fail(isaError);
   if (threads < 0)
     return fail("-t must not be negative");
   std::string error;

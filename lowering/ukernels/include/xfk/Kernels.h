@@ -109,10 +109,24 @@ enum XfkIsa {
   XFK_ISA_GENERIC = 0,
   XFK_ISA_AVX512 = 1,      /* AVX-512 F/BW/VL + F16C + FMA */
   XFK_ISA_AVX512_VNNI = 2, /* ... + AVX512_VNNI */
+  XFK_ISA_AMX = 3,         /* ... + AMX-TILE, AMX-INT8, tile state granted
+                            * by Linux (arch_prctl ARCH_REQ_XCOMP_PERM) */
 };
 
-/* The best level this CPU and OS support (CPUID, XGETBV), computed once. */
+/* The level the kernels run: the best this CPU and OS support (CPUID,
+ * XGETBV, and for AMX the kernel's permission), computed once, or the
+ * level environment variable XFC_CPU_ISA names (xfk_isa_name) if the CPU
+ * has it. */
 int xfk_cpu_isa(void);
+
+/* The best level this CPU and OS support, ignoring XFC_CPU_ISA. */
+int xfk_detected_isa(void);
+
+/* "generic", "avx512", "avx512_vnni", "amx"; 0 for another level. */
+const char *xfk_isa_name(int isa);
+
+/* The level of a name, or -1. */
+int xfk_isa_from_name(const char *name);
 
 /* For tests: forces a level (-1 restores detection). Levels above what the
  * CPU supports are refused (returns 0). */
