@@ -5,6 +5,7 @@
 #include "xfrt/xfrt.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
 #include <elf.h>
@@ -145,6 +146,32 @@ std::string mapSidecar(const char *path, uint64_t expectedBytes,
   return "";
 }
 
+/// Moves the mapped weights into anonymous memory backed by 2 MiB pages,
+/// unless XFRT_WEIGHTS=map: decode streams every weight once per token, and
+/// with 4 KiB file pages the hardware prefetchers stop at every page (1.1B
+/// Q8_0 decode: 23.5 -> 25.6 tok/s). Keeps the mapping if memory is short.
+void moveWeightsToHugePages(xfrt_model &m, uint64_t bytes) {
+  const char *mode = getenv("XFRT_WEIGHTS");
+  if (mode && std::strcmp(mode, "map") == 0)
+    return;
+  const size_t huge = size_t(2) << 20;
+  size_t size = (bytes + huge - 1) / huge * huge + huge;
+  void *region = mmap(nullptr, size, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (region == MAP_FAILED)
+    return;
+  auto address = reinterpret_cast<uintptr_t>(region);
+  auto *aligned = reinterpret_cast<uint8_t *>((address + huge - 1) / huge * huge);
+  madvise(aligned, size - (aligned - static_cast<uint8_t *>(region)),
+          MADV_HUGEPAGE);
+  std::memcpy(aligned, m.weights, bytes);
+  mprotect(region, size, PROT_READ);
+  munmap(m.mapping, m.mappingBytes);
+  m.mapping = region;
+  m.mappingBytes = size;
+  m.weights = aligned;
+}
+
 /// Runs one forward call, growing the arena when it was too small (the
 /// call still completes, from the heap).
 int forward(xfrt_session *s, const int32_t *tokens, int64_t n, float *logits) {
@@ -232,6 +259,7 @@ xfrt_status xfrt_model_load(const char *path, xfrt_model **model, char *error,
     return failLoad(error, errorSize, XFRT_ERROR_NOT_A_MODEL,
                     std::string(path) + ": " + why);
   }
+  moveWeightsToHugePages(*m, info->weights_bytes);
   *model = m;
   return XFRT_OK;
 }
