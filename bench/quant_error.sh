@@ -3,7 +3,7 @@
 #   bash bench/quant_error.sh BUILD_DIR MODELS_DIR PRESET...
 # For each preset: the f32 model is compiled as is and with --weights int8,
 # int4 (g32, Q4_0) and int4 --asym (Q4_1), all with the default INT8
-# activations for the quantized builds; the logits of a 128-token prompt
+# activations, and int8 with f32 activations (the weights' share); the logits of a 128-token prompt
 # are compared with bench/quant_error.py. INT4 with groups of 128 has no
 # weight layout yet and is reported as n/a.
 set -euo pipefail
@@ -21,8 +21,9 @@ for preset in "$@"; do
   vocab=$("$xfc" inspect "$base.gguf" |
     sed -nE 's/.*tokenizer.ggml.tokens .*\(([0-9]+) string\).*/\1/p')
   builds=()
-  for variant in f32: int8:--weights=int8 int4-g32:--weights=int4 \
-                 int4-g32-asym:--weights=int4,--asym; do
+  for variant in f32: int8:--weights=int8 \
+                 int8-weights-only:--weights=int8,--compute=f32 \
+                 int4-g32:--weights=int4 int4-g32-asym:--weights=int4,--asym; do
     label=${variant%%:*} flags=${variant#*:}
     so=$tmp/$label.so
     "$xfc" compile "$base.gguf" ${flags//,/ } -o "$so" 2>/dev/null >&2
