@@ -100,6 +100,17 @@ std::optional<XfkWeightKind> kernelKind(gguf::GGMLType type) {
   }
 }
 
+/// The file's tensor that `value` loads, if it is an external weight.
+const gguf::TensorInfo *externalTensor(mlir::Value value,
+                                       const gguf::File &file) {
+  auto load = value.getDefiningOp<mlir::xf::WeightOp>();
+  auto source = load ? mlir::SymbolTable::lookupNearestSymbolFrom<
+                           mlir::xf::GlobalWeightOp>(load, load.getNameAttr())
+                     : nullptr;
+  return source && !source.isDerived() ? file.findTensor(load.getName())
+                                       : nullptr;
+}
+
 /// The stored tensors whose bytes, one after the other, are `global`'s
 /// data: a derived weight that concatenates external weights along the
 /// outermost dimension, each stored as `storage`. Empty when the weight
@@ -115,18 +126,36 @@ storedRowConcatenation(mlir::xf::GlobalWeightOp global, const gguf::File &file,
     return {};
   std::vector<const gguf::TensorInfo *> parts;
   for (mlir::Value input : concat.getInputs()) {
-    auto load = input.getDefiningOp<mlir::xf::WeightOp>();
-    auto source = load ? mlir::SymbolTable::lookupNearestSymbolFrom<
-                             mlir::xf::GlobalWeightOp>(load, load.getNameAttr())
-                       : nullptr;
-    const gguf::TensorInfo *info =
-        source && !source.isDerived() ? file.findTensor(load.getName())
-                                      : nullptr;
+    const gguf::TensorInfo *info = externalTensor(input, file);
     if (!info || info->ggmlType() != storage)
       return {};
     parts.push_back(info);
   }
   return parts;
+}
+
+/// `value`'s elements as f32 when it is a stored tensor or a row
+/// concatenation of stored tensors, read straight from the file (a fast
+/// path for the input of xf.quantize: the evaluator computes the same
+/// values in double). nullopt when it must be evaluated.
+std::optional<std::vector<float>> storedRowsAsF32(mlir::Value value,
+                                                  const gguf::File &file,
+                                                  std::string &error) {
+  std::vector<mlir::Value> inputs = {value};
+  if (auto concat = value.getDefiningOp<mlir::xf::ConcatOp>();
+      concat && concat.getAxis() == 0)
+    inputs.assign(concat.getInputs().begin(), concat.getInputs().end());
+  std::vector<float> values;
+  for (mlir::Value input : inputs) {
+    const gguf::TensorInfo *info = externalTensor(input, file);
+    if (!info)
+      return std::nullopt;
+    std::optional<std::vector<float>> part = gguf::readAsF32(file, *info, error);
+    if (!part)
+      return std::nullopt;
+    values.insert(values.end(), part->begin(), part->end());
+  }
+  return values;
 }
 
 /// The value a derived weight's initializer yields; null if external.
@@ -258,18 +287,24 @@ bool WeightStore::writeStored(mlir::xf::GlobalWeightOp global,
     return false;
   }
   providerError.clear();
-  mlir::FailureOr<eval::Tensor> values =
-      quantize ? eval::evaluateInitializerValue(global, quantize.getInput(),
-                                                external)
-               : eval::evaluateWeight(global, external);
-  if (mlir::failed(values)) {
-    error = providerError.empty() ? "cannot compute weight '" + name.str() + "'"
-                                  : providerError;
-    return false;
+  std::optional<std::vector<float>> f32;
+  if (quantize)
+    f32 = storedRowsAsF32(quantize.getInput(), file, providerError);
+  if (!f32) {
+    mlir::FailureOr<eval::Tensor> values =
+        quantize ? eval::evaluateInitializerValue(global, quantize.getInput(),
+                                                  external)
+                 : eval::evaluateWeight(global, external);
+    if (mlir::failed(values)) {
+      error = providerError.empty()
+                  ? "cannot compute weight '" + name.str() + "'"
+                  : providerError;
+      return false;
+    }
+    f32.emplace(values->data.begin(), values->data.end());
   }
-  std::vector<float> f32(values->data.begin(), values->data.end());
   std::vector<uint8_t> encoded(storedBytes(type));
-  gguf::encodeFromF32(storage, f32.data(), f32.size(), encoded.data());
+  gguf::encodeFromF32(storage, f32->data(), f32->size(), encoded.data());
   bytes = encoded.size();
   os.write(reinterpret_cast<const char *>(encoded.data()), bytes);
   return true;
