@@ -197,10 +197,23 @@ TEST_F(GGUFImporterTest, KQuantsAreDecodedWithAWarning) {
   auto module = import(*q4k);
   ASSERT_TRUE(module) << error;
   ASSERT_EQ(warnings.size(), 1u);
-  EXPECT_NE(warnings[0].find("'blk.0.attn_q.weight' has type Q4_K"),
+  EXPECT_NE(warnings[0].find("'blk.0.attn_q.weight' has type Q4_K, which XFC "
+                             "dequantizes and requantizes to Q8_0"),
             std::string::npos);
+  // Declared as f32 (the store decodes it) and read through xf.quantize to
+  // Q8_0, in the layer that holds it; no other weight is requantized.
   auto q = module->lookupSymbol<mlir::xf::GlobalWeightOp>("blk.0.attn_q.weight");
   EXPECT_TRUE(mlir::isa<mlir::RankedTensorType>(q.getType()));
+  int quantizes = 0;
+  module->walk([&](mlir::xf::QuantizeOp op) {
+    ++quantizes;
+    mlir::xf::QuantSchemeAttr scheme = op.getType().getScheme();
+    EXPECT_EQ(scheme.getBits(), 8u);
+    EXPECT_EQ(scheme.getGroupSize(), 32);
+    EXPECT_EQ(op.getType().getShape(),
+              mlir::cast<mlir::RankedTensorType>(q.getType()).getShape());
+  });
+  EXPECT_EQ(quantizes, 1);
 }
 
 /// Hyperparameters that would size the graph absurdly, and RoPE variants

@@ -56,6 +56,8 @@ private:
   FailureOr<Type> weightType(const TensorInfo &info);
   Value weight(StringRef name, ArrayRef<int64_t> shape);
   Value optionalWeight(StringRef name, ArrayRef<int64_t> shape);
+  Value storedWeight(StringRef name, ArrayRef<int64_t> shape);
+  Value requantized(Value weight, const TensorInfo &info);
   Value vectorParam(StringRef name, int64_t size);
   Value optionalVectorParam(StringRef name, int64_t size);
 
@@ -134,14 +136,19 @@ FailureOr<Type> Importer::weightType(const TensorInfo &info) {
     if (t && t->import == gguf::ImportKind::DecodedToF32) {
       // Layer tensors are typed twice (layer function and call): warn once.
       if (warned.insert(info.name).second)
-        warnings.push_back(label + " has type " + t->name +
-                           ", which XFC expands to f32 at compile time");
+        warnings.push_back(
+            label + " has type " + t->name +
+            (shape.size() == 2
+                 ? ", which XFC dequantizes and requantizes to Q8_0 (RTN, "
+                   "xf.quantize) at compile time"
+                 : ", which XFC expands to f32 at compile time"));
       type = RankedTensorType::get(shape, f32);
       break;
     }
     error = label + " has type " + gguf::typeName(info.type) +
             ", which XFC does not support (supported: F32, F16, BF16, Q8_0, "
-            "Q4_0, Q4_1 exactly; Q5_0, Q5_1, Q4_K, Q5_K, Q6_K decoded to f32)";
+            "Q4_0, Q4_1 exactly; Q5_0, Q5_1, Q4_K, Q5_K, Q6_K requantized to "
+            "Q8_0)";
     return mlir::failure();
   }
   }
@@ -153,7 +160,9 @@ FailureOr<Type> Importer::weightType(const TensorInfo &info) {
   return type;
 }
 
-Value Importer::optionalWeight(StringRef name, ArrayRef<int64_t> shape) {
+/// A weight as the file stores it: a load of its declaration, or inside
+/// the shared layer function a new argument. Null if absent or on error.
+Value Importer::storedWeight(StringRef name, ArrayRef<int64_t> shape) {
   if (failed())
     return {};
   const TensorInfo *info = file.findTensor(name);
@@ -188,6 +197,28 @@ Value Importer::optionalWeight(StringRef name, ArrayRef<int64_t> shape) {
     it = declared.insert({name, *type}).first;
   }
   return xf::WeightOp::create(builder, loc(name), it->second, name);
+}
+
+Value Importer::optionalWeight(StringRef name, ArrayRef<int64_t> shape) {
+  Value stored = storedWeight(name, shape);
+  return stored ? requantized(stored, *file.findTensor(name)) : stored;
+}
+
+/// A 2-D weight stored in a format XFC decodes (K-quants, Q5_0, Q5_1) is
+/// read as f32 and quantized again to Q8_0, the nearest format the kernels
+/// compute with (the graph passes move this into a derived weight).
+Value Importer::requantized(Value weight, const TensorInfo &info) {
+  std::optional<gguf::GGMLTypeInfo> t = gguf::getTypeInfo(info.type);
+  auto type = dyn_cast<RankedTensorType>(weight.getType());
+  if (!t || t->import != gguf::ImportKind::DecodedToF32 || !type ||
+      type.getRank() != 2 || type.getDimSize(1) % 32 != 0)
+    return weight;
+  auto scheme = xf::QuantSchemeAttr::get(&ctx, 8, 32, xf::QuantMode::symmetric,
+                                         builder.getF16Type());
+  auto q8 = xf::QTensorType::get(
+      &ctx, type.getShape(), builder.getIntegerType(8), scheme,
+      xf::PackedLayoutAttr::get(&ctx, xf::LayoutKind::ggml));
+  return xf::QuantizeOp::create(builder, weight.getLoc(), q8, weight);
 }
 
 Value Importer::weight(StringRef name, ArrayRef<int64_t> shape) {
@@ -425,7 +456,8 @@ Value Importer::callLayer(func::FuncOp layerFn, int64_t layer, Value x,
       error = file.path() + ": missing tensor '" + tensorName + "'";
       return {};
     }
-    args.push_back(optionalWeight(tensorName, info->shape()));
+    // As stored: the layer function requantizes what needs it.
+    args.push_back(storedWeight(tensorName, info->shape()));
     if (failed())
       return {};
   }
