@@ -151,9 +151,10 @@ XFK_AVX512 XFK_INLINE __m512i broadcast4(const int8_t *p) {
   return _mm512_set1_epi32(v);
 }
 
-/* Rows and tiles per register block; how far ahead each tile's stream is
+/* Rows and tiles per register block (6 x 2: 12 int32 and 12 f32 sums,
+ * 11% faster than 4 x 2 at M = 128); how far ahead each tile's stream is
  * prefetched (as in PackedLinear.c). */
-enum { QMR = 4, QNT = 2, PREFETCH_BYTES = 4096 };
+enum { QMR = 6, QNT = 2, PREFETCH_BYTES = 4096 };
 
 /* Rows [0, mr) of the quantized x against nt tiles (16 outputs each,
  * `tileStride` bytes between consecutive tiles' rows of blocks). */
@@ -238,6 +239,12 @@ XFK_VNNI XFK_INLINE void vnniColumns(const int nt, int64_t kind,
     vnniTile(QMR, nt, kind, qx, m, K, w, tileStride, bias, y + m * ldy, ldy,
              mask);
   switch (M - m) {
+  case 5:
+    vnniTile(5, nt, kind, qx, m, K, w, tileStride, bias, y + m * ldy, ldy, mask);
+    break;
+  case 4:
+    vnniTile(4, nt, kind, qx, m, K, w, tileStride, bias, y + m * ldy, ldy, mask);
+    break;
   case 3:
     vnniTile(3, nt, kind, qx, m, K, w, tileStride, bias, y + m * ldy, ldy, mask);
     break;
