@@ -34,11 +34,10 @@ Gemms gemmsOf(Operation *op) {
     return g;
   }
   auto ffn = cast<FfnOp>(op);
-  for (OpOperand &operand : op->getOpOperands())
-    if (llvm::is_contained({ffn.getUp(), ffn.getGate(), ffn.getGateUp(),
-                            ffn.getDown()},
-                           operand.get()) &&
-        operand.get())
+  for (MutableOperandRange range :
+       {ffn.getUpMutable(), ffn.getGateMutable(), ffn.getGateUpMutable(),
+        MutableOperandRange(ffn.getDownMutable())})
+    for (OpOperand &operand : range) // optional weights: empty when absent
       g.weights.push_back(&operand);
   g.reductions = {ffn.getInput().getType().getShape().back(),
                   ffn.getHiddenSize()};

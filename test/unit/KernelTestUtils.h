@@ -14,6 +14,8 @@
 
 #include "gtest/gtest.h"
 
+#include <cmath>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -58,6 +60,33 @@ inline PackedRows pack(const Encoding &e, const std::vector<float> &values,
                             &p.decoded[r * K]));
   }
   return p;
+}
+
+/// Checks a linear kernel's output y[m * ldy + (n - n0)], for m < M and
+/// n0 <= n < n1, against the double-precision sum over k < K of
+/// activation(m, k) * decoded[n * K + k] (+ bias[n]), within 1e-5 of the
+/// sum of the terms' magnitudes (+1); and that the columns past n1 - n0 of
+/// each row, filled with NaN before the call, were not written.
+inline void expectLinearOutput(const std::vector<float> &y, int64_t ldy,
+                               int64_t M, int64_t K, int64_t n0, int64_t n1,
+                               const std::function<double(int64_t, int64_t)>
+                                   &activation,
+                               const std::vector<float> &decoded,
+                               const float *bias) {
+  for (int64_t m = 0; m < M; ++m) {
+    for (int64_t n = n0; n < n1; ++n) {
+      double ref = bias ? bias[n] : 0.0, scale = 0.0;
+      for (int64_t k = 0; k < K; ++k) {
+        double term = activation(m, k) * decoded[n * K + k];
+        ref += term;
+        scale += std::fabs(term);
+      }
+      ASSERT_NEAR(y[m * ldy + (n - n0)], ref, 1e-5 * (scale + 1.0))
+          << "at m=" << m << " n=" << n;
+    }
+    for (int64_t j = n1 - n0; j < ldy; ++j)
+      ASSERT_TRUE(std::isnan(y[m * ldy + j])) << "wrote column " << j;
+  }
 }
 
 /// A test run at one instruction-set level, skipped where the CPU lacks it.

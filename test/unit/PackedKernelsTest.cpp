@@ -148,19 +148,10 @@ void checkFloat(const Encoding &e, int64_t M, int64_t N, int64_t K, bool bias,
   xfk_linear_packed(e.kind, addr(x.data()), ldx, addr(packed.data()),
                     bias ? addr(b.data()) : 0, addr(y.data()), ldy, M, K, n0,
                     n1);
-  for (int64_t m = 0; m < M; ++m) {
-    for (int64_t n = n0; n < n1; ++n) {
-      double ref = bias ? b[n] : 0.0, scale = 0.0;
-      for (int64_t k = 0; k < K; ++k) {
-        ref += double(x[m * ldx + k]) * rows.decoded[n * K + k];
-        scale += std::fabs(x[m * ldx + k] * rows.decoded[n * K + k]);
-      }
-      ASSERT_NEAR(y[m * ldy + (n - n0)], ref, 1e-5 * (scale + 1.0))
-          << "at m=" << m << " n=" << n;
-    }
-    for (int64_t j = n1 - n0; j < ldy; ++j)
-      ASSERT_TRUE(std::isnan(y[m * ldy + j])) << "wrote column " << j;
-  }
+  expectLinearOutput(
+      y, ldy, M, K, n0, n1,
+      [&](int64_t m, int64_t k) { return double(x[m * ldx + k]); },
+      rows.decoded, bias ? b.data() : nullptr);
 }
 
 TEST_P(PackedLinearTest, FloatKindsAndTails) {
@@ -267,20 +258,13 @@ void checkQuantized(const Encoding &e, int64_t M, int64_t N, int64_t K,
   std::vector<float> y(M * ldy, NAN);
   xfk_linear_q8(e.kind, addr(q.bytes.data()), addr(packed.data()),
                 bias ? addr(b.data()) : 0, addr(y.data()), ldy, M, K, n0, n1);
-  for (int64_t m = 0; m < M; ++m) {
-    for (int64_t n = n0; n < n1; ++n) {
-      double ref = bias ? b[n] : 0.0, scale = 0.0;
-      for (int64_t k = 0; k < K; ++k) {
-        double a = double(q.scale(m, K, k / 32)) * q.code(m, k);
-        ref += a * rows.decoded[n * K + k];
-        scale += std::fabs(a * rows.decoded[n * K + k]);
-      }
-      ASSERT_NEAR(y[m * ldy + (n - n0)], ref, 1e-5 * (scale + 1.0))
-          << "at m=" << m << " n=" << n;
-    }
-    for (int64_t j = n1 - n0; j < ldy; ++j)
-      ASSERT_TRUE(std::isnan(y[m * ldy + j])) << "wrote column " << j;
-  }
+  // The activations the kernel multiplies: the codes times their scale.
+  expectLinearOutput(
+      y, ldy, M, K, n0, n1,
+      [&](int64_t m, int64_t k) {
+        return double(q.scale(m, K, k / 32)) * q.code(m, k);
+      },
+      rows.decoded, bias ? b.data() : nullptr);
 }
 
 TEST_P(QuantizedLinearTest, BlockKindsAndTails) {

@@ -4,6 +4,7 @@
 
 #include "xfc/Frontends/GGUF/GGMLType.h"
 #include "xfc/Frontends/GGUF/TensorData.h"
+#include "xfc/Lowering/KernelWeightKind.h"
 #include "xfk/Kernels.h"
 
 #include "mlir/IR/Builders.h"
@@ -80,26 +81,6 @@ mlir::Type unpackedType(mlir::Type type) {
   return tensor.getEncoding() ? tensor.dropEncoding() : mlir::Type();
 }
 
-/// The kernels' name of a ggml encoding (xfk/Kernels.h).
-std::optional<XfkWeightKind> kernelKind(gguf::GGMLType type) {
-  switch (type) {
-  case gguf::GGMLType::F32:
-    return XFK_W_F32;
-  case gguf::GGMLType::F16:
-    return XFK_W_F16;
-  case gguf::GGMLType::BF16:
-    return XFK_W_BF16;
-  case gguf::GGMLType::Q8_0:
-    return XFK_W_Q8_0;
-  case gguf::GGMLType::Q4_0:
-    return XFK_W_Q4_0;
-  case gguf::GGMLType::Q4_1:
-    return XFK_W_Q4_1;
-  default:
-    return std::nullopt;
-  }
-}
-
 /// The file's tensor that `value` loads, if it is an external weight.
 const gguf::TensorInfo *externalTensor(mlir::Value value,
                                        const gguf::File &file) {
@@ -111,49 +92,36 @@ const gguf::TensorInfo *externalTensor(mlir::Value value,
                                        : nullptr;
 }
 
-/// The stored tensors whose bytes, one after the other, are `global`'s
-/// data: a derived weight that concatenates external weights along the
-/// outermost dimension, each stored as `storage`. Empty when the weight
-/// must be computed instead. (A fast path: the evaluator gives the same
-/// values, converting every element twice.)
-std::vector<const gguf::TensorInfo *>
-storedRowConcatenation(mlir::xf::GlobalWeightOp global, const gguf::File &file,
-                       gguf::GGMLType storage) {
-  auto yield = mlir::cast<mlir::xf::YieldOp>(
-      global.getInitializer().front().getTerminator());
-  auto concat = yield.getValue().getDefiningOp<mlir::xf::ConcatOp>();
-  if (!concat || concat.getAxis() != 0)
-    return {};
+/// The stored tensors whose rows, one after the other, are `value`: an
+/// external weight's load, or a concatenation of such loads along rows.
+/// Empty when `value` must be computed. (A fast path: the evaluator gives
+/// the same values, in double.)
+std::vector<const gguf::TensorInfo *> storedRows(mlir::Value value,
+                                                 const gguf::File &file) {
+  std::vector<mlir::Value> inputs = {value};
+  if (auto concat = value.getDefiningOp<mlir::xf::ConcatOp>();
+      concat && concat.getAxis() == 0)
+    inputs.assign(concat.getInputs().begin(), concat.getInputs().end());
   std::vector<const gguf::TensorInfo *> parts;
-  for (mlir::Value input : concat.getInputs()) {
+  for (mlir::Value input : inputs) {
     const gguf::TensorInfo *info = externalTensor(input, file);
-    if (!info || info->ggmlType() != storage)
+    if (!info)
       return {};
     parts.push_back(info);
   }
   return parts;
 }
 
-/// `value`'s elements as f32 when it is a stored tensor or a row
-/// concatenation of stored tensors, read straight from the file (a fast
-/// path for the input of xf.quantize: the evaluator computes the same
-/// values in double). nullopt when it must be evaluated.
-std::optional<std::vector<float>> storedRowsAsF32(mlir::Value value,
-                                                  const gguf::File &file,
-                                                  std::string &error) {
-  std::vector<mlir::Value> inputs = {value};
-  if (auto concat = value.getDefiningOp<mlir::xf::ConcatOp>();
-      concat && concat.getAxis() == 0)
-    inputs.assign(concat.getInputs().begin(), concat.getInputs().end());
+/// The elements of stored tensors `parts`, one after the other, as f32.
+std::optional<std::vector<float>>
+readRowsAsF32(const std::vector<const gguf::TensorInfo *> &parts,
+              const gguf::File &file, std::string &error) {
   std::vector<float> values;
-  for (mlir::Value input : inputs) {
-    const gguf::TensorInfo *info = externalTensor(input, file);
-    if (!info)
+  for (const gguf::TensorInfo *part : parts) {
+    std::optional<std::vector<float>> rows = gguf::readAsF32(file, *part, error);
+    if (!rows)
       return std::nullopt;
-    std::optional<std::vector<float>> part = gguf::readAsF32(file, *info, error);
-    if (!part)
-      return std::nullopt;
-    values.insert(values.end(), part->begin(), part->end());
+    values.insert(values.end(), rows->begin(), rows->end());
   }
   return values;
 }
@@ -163,14 +131,6 @@ mlir::Value yieldedValue(mlir::xf::GlobalWeightOp global) {
   if (!global.isDerived())
     return {};
   return global.getInitializer().front().getTerminator()->getOperand(0);
-}
-
-/// Bytes of a weight of `type` in its (ggml or float) storage encoding.
-uint64_t storedBytes(mlir::Type type) {
-  if (auto q = mlir::dyn_cast<mlir::xf::QTensorType>(type))
-    return *q.getPackedBytes();
-  auto tensor = mlir::cast<mlir::RankedTensorType>(type);
-  return tensor.getNumElements() * tensor.getElementTypeBitWidth() / 8;
 }
 
 } // namespace
@@ -222,7 +182,7 @@ bool WeightStore::writeBlob(mlir::ModuleOp lowered, llvm::raw_ostream &os,
       if (!writeStored(global, stored, *storage, rowStream, rowsBytes, error))
         return false;
       llvm::ArrayRef<int64_t> shape = mlir::xf::getWeightShape(type);
-      std::optional<XfkWeightKind> kind = kernelKind(*storage);
+      std::optional<XfkWeightKind> kind = mlir::xf::getKernelWeightKind(stored);
       int64_t packedBytes =
           kind ? xfk_packed_bytes(*kind, shape[0], shape[1]) : 0;
       if (!packedBytes || packedBytes != mlir::xf::getPackedBytes(type)) {
@@ -260,11 +220,14 @@ bool WeightStore::writeStored(mlir::xf::GlobalWeightOp global,
     error = file.path() + ": no tensor '" + name.str() + "'";
     return false;
   }
-  std::vector<const gguf::TensorInfo *> parts;
-  if (info && info->ggmlType() == storage)
-    parts = {info};
-  else if (global.isDerived())
-    parts = storedRowConcatenation(global, file, storage);
+  // Stored bytes are copied when the encodings agree.
+  std::vector<const gguf::TensorInfo *> parts =
+      info ? std::vector<const gguf::TensorInfo *>{info}
+           : storedRows(yieldedValue(global), file);
+  if (!llvm::all_of(parts, [&](const gguf::TensorInfo *part) {
+        return part->ggmlType() == storage;
+      }))
+    parts.clear();
   bytes = 0;
   if (!parts.empty()) {
     for (const gguf::TensorInfo *part : parts) {
@@ -288,8 +251,11 @@ bool WeightStore::writeStored(mlir::xf::GlobalWeightOp global,
   }
   providerError.clear();
   std::optional<std::vector<float>> f32;
-  if (quantize)
-    f32 = storedRowsAsF32(quantize.getInput(), file, providerError);
+  if (quantize) // stored float rows are read directly
+    if (std::vector<const gguf::TensorInfo *> rows =
+            storedRows(quantize.getInput(), file);
+        !rows.empty())
+      f32 = readRowsAsF32(rows, file, providerError);
   if (!f32) {
     mlir::FailureOr<eval::Tensor> values =
         quantize ? eval::evaluateInitializerValue(global, quantize.getInput(),
@@ -303,7 +269,7 @@ bool WeightStore::writeStored(mlir::xf::GlobalWeightOp global,
     }
     f32.emplace(values->data.begin(), values->data.end());
   }
-  std::vector<uint8_t> encoded(storedBytes(type));
+  std::vector<uint8_t> encoded(*mlir::xf::getStoredBytes(type));
   gguf::encodeFromF32(storage, f32->data(), f32->size(), encoded.data());
   bytes = encoded.size();
   os.write(reinterpret_cast<const char *>(encoded.data()), bytes);

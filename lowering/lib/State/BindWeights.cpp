@@ -20,17 +20,6 @@ using namespace mlir::xf;
 
 namespace {
 
-/// The blob bytes a weight of `type` takes, if it has a byte format: its
-/// packed form, or a plain tensor's elements.
-std::optional<int64_t> storedBytes(Type type) {
-  if (std::optional<int64_t> packed = getPackedBytes(type))
-    return packed;
-  if (isa<QTensorType>(type))
-    return std::nullopt;
-  auto tensor = cast<RankedTensorType>(type);
-  return tensor.getNumElements() * tensor.getElementTypeBitWidth() / 8;
-}
-
 /// The tensor a weight is read as: a weight with a packed form as its bytes
 /// (quantized, or a float weight in the kernels' panels), others as they
 /// are.
@@ -121,7 +110,7 @@ struct XFBindWeightsPass : xf::impl::XFBindWeightsBase<XFBindWeightsPass> {
       if (!loaded.contains(global.getSymName()))
         continue;
       Type type = global.getType();
-      std::optional<int64_t> bytes = storedBytes(type);
+      std::optional<int64_t> bytes = getStoredBytes(type);
       if (!bytes) {
         global.emitOpError() << "quantized weights in the "
                              << stringifyLayoutKind(cast<QTensorType>(type)

@@ -125,6 +125,15 @@ std::optional<int64_t> xf::getPackedBytes(Type weightType) {
          tensor.getElementTypeBitWidth() / 8;
 }
 
+std::optional<int64_t> xf::getStoredBytes(Type weightType) {
+  if (std::optional<int64_t> packed = getPackedBytes(weightType))
+    return packed;
+  if (isa<QTensorType>(weightType))
+    return std::nullopt;
+  auto tensor = cast<RankedTensorType>(weightType);
+  return tensor.getNumElements() * tensor.getElementTypeBitWidth() / 8;
+}
+
 LogicalResult QTensorType::verify(function_ref<InFlightDiagnostic()> emitError,
                                   ArrayRef<int64_t> shape,
                                   IntegerType storageType,

@@ -46,6 +46,11 @@ ArrayRef<int64_t> getWeightShape(Type weightType);
 /// whose encoding is the blocked `#xf.layout`. nullopt for other types
 /// (plain tensors are stored as their elements).
 std::optional<int64_t> getPackedBytes(Type weightType);
+
+/// The bytes a weight of `weightType` takes in the weight blob: its packed
+/// form (getPackedBytes), or a plain float tensor's elements. nullopt for
+/// a quantized weight in a layout with no byte format.
+std::optional<int64_t> getStoredBytes(Type weightType);
 } // namespace mlir::xf
 
 #endif // XFC_DIALECT_XF_IR_XFDIALECT_H
