@@ -90,11 +90,11 @@ int run() {
   // xf-quantize checks --weights, --asym, --group-size and --compute.
   CompileRequest request;
   request.sidecarWeights = weightStorage == "sidecar";
-  request.weights = weightFormat;
-  request.asym = asym;
-  request.groupSize = groupSize;
-  request.keepWeights.assign(keepWeights.begin(), keepWeights.end());
-  request.compute = compute;
+  request.graph.weights = weightFormat;
+  request.graph.asym = asym;
+  request.graph.groupSize = groupSize;
+  request.graph.keepWeights.assign(keepWeights.begin(), keepWeights.end());
+  request.graph.compute = compute;
   request.input = input;
   request.output = output;
   request.emit = emit;

@@ -130,13 +130,8 @@ int xfc::driver::compileModel(const CompileRequest &r) {
   if (r.emit != "import") {
     mlir::PassManager pm(&mlirContext);
     configure(pm);
-    mlir::xf::GraphPipelineConfig graph;
+    mlir::xf::GraphPipelineConfig graph = r.graph;
     graph.disabled.assign(graphDisabled.begin(), graphDisabled.end());
-    graph.weights = r.weights;
-    graph.asym = r.asym;
-    graph.groupSize = r.groupSize;
-    graph.keepWeights.assign(r.keepWeights.begin(), r.keepWeights.end());
-    graph.compute = r.compute;
     if (mlir::failed(mlir::xf::buildGraphPipeline(pm, graph, error)))
       return fail("--disable-pass: " + error);
     if (mlir::failed(pm.run(*module)))

@@ -3,6 +3,8 @@
 #ifndef XFC_TOOLS_XFC_COMPILER_H
 #define XFC_TOOLS_XFC_COMPILER_H
 
+#include "xfc/Transforms/Passes.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -22,13 +24,9 @@ struct CompileRequest {
   bool sidecarWeights = false; // weights in <output>.weights
   // Graph passes and optional lowering passes to leave out.
   std::vector<std::string> disabledPasses;
-  // xf-quantize: weight format, int4 with minimums, group size, weights
-  // kept as they are, activations of quantized GEMMs.
-  std::string weights = "keep";
-  bool asym = false;
-  int64_t groupSize = 32;
-  std::vector<std::string> keepWeights;
-  std::string compute = "int8";
+  // The graph pipeline's options (xf-quantize's); its disabled passes come
+  // from disabledPasses.
+  mlir::xf::GraphPipelineConfig graph;
 };
 
 /// Compiles as `xfc compile` does; returns the exit code, having printed
