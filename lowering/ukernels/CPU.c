@@ -35,20 +35,26 @@ static int detect(void) {
     return XFK_ISA_GENERIC;
   int avx512f = (b >> 16) & 1, avx512bw = (b >> 30) & 1,
       avx512vl = (b >> 31) & 1, vnni = (c >> 11) & 1;
-  int amxTile = (d >> 24) & 1, amxInt8 = (d >> 25) & 1;
+  int amxTile = (d >> 24) & 1, amxInt8 = (d >> 25) & 1,
+      amxBf16 = (d >> 22) & 1;
   if (!avx512f || !avx512bw || !avx512vl)
     return XFK_ISA_GENERIC;
   if (!vnni)
     return XFK_ISA_AVX512;
+  unsigned a1 = 0, b1, c1, d1;
+  int bf16 = __get_cpuid_count(7, 1, &a1, &b1, &c1, &d1) && ((a1 >> 5) & 1);
+  if (!bf16)
+    return XFK_ISA_AVX512_VNNI;
   /* AMX: the tile state in XCR0 (bits 17, 18), and Linux's permission to
-   * use it in this process; without either, the VNNI kernels run. */
-  if (amxTile && amxInt8 && (lo & 0x60000) == 0x60000 &&
+   * use it in this process; without either, the AVX-512 kernels run. */
+  if (amxTile && amxInt8 && amxBf16 && (lo & 0x60000) == 0x60000 &&
       syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) == 0)
     return XFK_ISA_AMX;
-  return XFK_ISA_AVX512_VNNI;
+  return XFK_ISA_AVX512_BF16;
 }
 
-static const char *const names[] = {"generic", "avx512", "avx512_vnni", "amx"};
+static const char *const names[] = {"generic", "avx512", "avx512_vnni",
+                                    "avx512_bf16", "amx"};
 
 const char *xfk_isa_name(int isa) {
   return isa >= 0 && isa <= XFK_ISA_AMX ? names[isa] : 0;

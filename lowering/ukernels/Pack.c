@@ -16,12 +16,14 @@ int64_t xfk_packed_tile_rows(int64_t kind) {
   return xfk_is_block_kind(kind) ? XFK_QTILE : 0;
 }
 
+int64_t xfk_packed_k_pairs(int64_t kind) { return xfk_panel_pairs(kind); }
+
 int64_t xfk_packed_bytes(int64_t kind, int64_t group, int64_t N, int64_t K) {
   if (N <= 0 || K <= 0)
     return 0;
   if (xfk_is_float_kind(kind))
-    return (N + XFK_PANEL - 1) / XFK_PANEL * XFK_PANEL * K *
-           xfk_element_bytes(kind);
+    return (N + XFK_PANEL - 1) / XFK_PANEL * XFK_PANEL *
+           xfk_panel_k(kind, K) * xfk_element_bytes(kind);
   if (!xfk_is_block_kind(kind) || !xfk_is_valid_group(group) || K % group)
     return 0;
   return (N + XFK_QTILE - 1) / XFK_QTILE * (K / group) *
@@ -31,12 +33,10 @@ int64_t xfk_packed_bytes(int64_t kind, int64_t group, int64_t N, int64_t K) {
 static void packFloat(int64_t kind, const uint8_t *src, int64_t ldw, int64_t N,
                       int64_t K, uint8_t *dst) {
   int64_t elt = xfk_element_bytes(kind);
-  for (int64_t n = 0; n < N; ++n) {
-    uint8_t *panel = dst + (n / XFK_PANEL) * K * XFK_PANEL * elt;
+  for (int64_t n = 0; n < N; ++n)
     for (int64_t k = 0; k < K; ++k)
-      memcpy(panel + (k * XFK_PANEL + n % XFK_PANEL) * elt, src + n * ldw + k * elt,
-             (size_t)elt);
-  }
+      memcpy(dst + xfk_panel_index(kind, K, n, k) * elt,
+             src + n * ldw + k * elt, (size_t)elt);
 }
 
 /* One run of 32 stored codes into row r of a code tile. */

@@ -30,6 +30,26 @@ static inline int xfk_is_valid_group(int64_t group) {
   return group > 0 && group % XFK_QBLOCK == 0;
 }
 
+/* Values of k per element group of a float panel: BF16 pairs. */
+static inline int64_t xfk_panel_pairs(int64_t kind) {
+  return kind == XFK_W_BF16 ? 2 : 1;
+}
+
+/* K rounded up to whole element groups of a float panel. */
+static inline int64_t xfk_panel_k(int64_t kind, int64_t K) {
+  int64_t pairs = xfk_panel_pairs(kind);
+  return (K + pairs - 1) / pairs * pairs;
+}
+
+/* Where W[n][k] is in a float kind's packed panels, in elements. */
+static inline int64_t xfk_panel_index(int64_t kind, int64_t K, int64_t n,
+                                      int64_t k) {
+  int64_t pairs = xfk_panel_pairs(kind);
+  return (n / XFK_PANEL) * xfk_panel_k(kind, K) * XFK_PANEL +
+         (k / pairs) * XFK_PANEL * pairs + (n % XFK_PANEL) * pairs +
+         k % pairs;
+}
+
 /* Bytes of one element of a float kind. */
 static inline int64_t xfk_element_bytes(int64_t kind) {
   return kind == XFK_W_F32 ? 4 : 2;

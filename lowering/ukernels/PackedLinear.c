@@ -4,7 +4,9 @@
  * outputs keeps 6 x 4 vectors of sums in registers; each step loads the
  * panel's 64 weights at one k (contiguous, packed at compile time) and
  * broadcasts one x value per row. The same code is the decode GEMV (M = 1),
- * which streams each panel once.
+ * which streams each panel once. BF16 panels hold pairs of k (the layout
+ * vdpbf16ps reads): one load gives 16 outputs' weights at two k, split
+ * into even and odd k by shifts.
  *
  *===----------------------------------------------------------------------===*/
 
@@ -38,12 +40,11 @@ static void packedGeneric(int64_t kind, const float *x, int64_t ldx,
                           int64_t n1) {
   int64_t elt = xfk_element_bytes(kind);
   for (int64_t n = n0; n < n1; ++n) {
-    const uint8_t *column =
-        w + ((n / XFK_PANEL) * K * XFK_PANEL + n % XFK_PANEL) * elt;
     for (int64_t m = 0; m < M; ++m) {
       float s = bias ? bias[n] : 0.0f;
       for (int64_t k = 0; k < K; ++k)
-        s += x[m * ldx + k] * panelValue(kind, column + k * XFK_PANEL * elt);
+        s += x[m * ldx + k] *
+             panelValue(kind, w + xfk_panel_index(kind, K, n, k) * elt);
       y[m * ldy + (n - n0)] = s;
     }
   }
@@ -62,18 +63,16 @@ static void packedGeneric(int64_t kind, const float *x, int64_t ldx,
  * bandwidth f16/bf16 weights need (74% -> 83% of one thread's stream). */
 enum { MR = 6, PREFETCH_BYTES = 4096 };
 
-/* 16 weights of a panel row as floats. */
+/* 16 weights of an F32 or F16 panel row as floats. */
 XFK_AVX512 XFK_INLINE __m512 load16(int64_t kind, const uint8_t *p) {
   if (kind == XFK_W_F32)
     return _mm512_loadu_ps(p);
-  __m256i half = _mm256_loadu_si256((const __m256i *)p);
-  if (kind == XFK_W_F16)
-    return _mm512_cvtph_ps(half);
-  return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(half), 16));
+  return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p));
 }
 
-/* Rows [0, mr) of x against one panel over kb values: sums start from the
- * bias (or zero) on the first K block and from y on later ones. */
+/* Rows [0, mr) of x against one F32 or F16 panel over kb values: sums
+ * start from the bias (or zero) on the first K block and from y on later
+ * ones. */
 XFK_AVX512 XFK_INLINE void microTile(const int mr, int64_t kind,
                                      const float *x, int64_t ldx,
                                      const uint8_t *panel, int64_t kb,
@@ -124,6 +123,59 @@ XFK_AVX512 XFK_INLINE void microTile(const int mr, int64_t kind,
       _mm512_mask_storeu_ps(y + i * ldy + 16 * j, mask[j], acc[i][j]);
 }
 
+/* microTile for BF16 panels of pairs of k (kb may be odd: the last pair's
+ * second weight is padding, and x has no value there). */
+XFK_AVX512 XFK_INLINE void microTilePairs(const int mr, const float *x,
+                                          int64_t ldx, const uint8_t *panel,
+                                          int64_t kb, const float *bias,
+                                          int first, float *y, int64_t ldy,
+                                          const __mmask16 *mask) {
+  const __m512i highHalves = _mm512_set1_epi32((int)0xffff0000u);
+  __m512 acc[MR][4];
+  for (int i = 0; i < mr; ++i)
+    for (int j = 0; j < 4; ++j)
+      acc[i][j] = !first  ? _mm512_maskz_loadu_ps(mask[j], y + i * ldy + 16 * j)
+                  : bias  ? _mm512_maskz_loadu_ps(mask[j], bias + 16 * j)
+                          : _mm512_setzero_ps();
+  for (int64_t k = 0; k < kb; k += 2) {
+    const uint8_t *row = panel + k * XFK_PANEL * 2;
+    if (mr == 1)
+      for (int64_t line = 0; line < 256; line += 64)
+        _mm_prefetch((const char *)row + PREFETCH_BYTES + line, _MM_HINT_T0);
+    __m512 even[4], odd[4];
+    for (int j = 0; j < 4; ++j) {
+      __m512i v = _mm512_loadu_si512(row + 64 * j);
+      even[j] = _mm512_castsi512_ps(_mm512_slli_epi32(v, 16));
+      odd[j] = _mm512_castsi512_ps(_mm512_and_si512(v, highHalves));
+    }
+    for (int i = 0; i < mr; ++i) {
+      __m512 x0 = _mm512_set1_ps(x[i * ldx + k]);
+      for (int j = 0; j < 4; ++j)
+        acc[i][j] = _mm512_fmadd_ps(x0, even[j], acc[i][j]);
+      if (k + 1 < kb) {
+        __m512 x1 = _mm512_set1_ps(x[i * ldx + k + 1]);
+        for (int j = 0; j < 4; ++j)
+          acc[i][j] = _mm512_fmadd_ps(x1, odd[j], acc[i][j]);
+      }
+    }
+  }
+  for (int i = 0; i < mr; ++i)
+    for (int j = 0; j < 4; ++j)
+      _mm512_mask_storeu_ps(y + i * ldy + 16 * j, mask[j], acc[i][j]);
+}
+
+/* Rows [0, mr) of x against one panel (either element layout). */
+XFK_AVX512 XFK_INLINE void panelTile(const int mr, int64_t kind,
+                                     const float *x, int64_t ldx,
+                                     const uint8_t *panel, int64_t kb,
+                                     const float *bias, int first, float *y,
+                                     int64_t ldy, const __mmask16 *mask) {
+  if (kind == XFK_W_BF16)
+    microTilePairs(mr, x, ldx, panel, kb, bias, first, y, ldy, mask);
+  else
+    microTile(mr, kind, x, ldx, panel, kb, bias, first, y, ldy, mask);
+}
+
 XFK_AVX512 static void packedAvx512(int64_t kind, const float *x, int64_t ldx,
                                     const uint8_t *w, const float *bias,
                                     float *y, int64_t ldy, int64_t M,
@@ -133,7 +185,8 @@ XFK_AVX512 static void packedAvx512(int64_t kind, const float *x, int64_t ldx,
    * passes over it, so each weight comes from memory once. */
   const int64_t KC = 32768 / (XFK_PANEL * elt);
   for (int64_t n = n0; n < n1; n += XFK_PANEL) {
-    const uint8_t *panel = w + (n / XFK_PANEL) * K * XFK_PANEL * elt;
+    const uint8_t *panel =
+        w + (n / XFK_PANEL) * xfk_panel_k(kind, K) * XFK_PANEL * elt;
     __mmask16 mask[4];
     for (int j = 0; j < 4; ++j) {
       int64_t valid = n1 - n - 16 * j;
@@ -149,25 +202,25 @@ XFK_AVX512 static void packedAvx512(int64_t kind, const float *x, int64_t ldx,
       int first = k0 == 0;
       int64_t m = 0;
       for (; m + MR <= M; m += MR)
-        microTile(MR, kind, x + m * ldx + k0, ldx, pk, kb, b, first,
+        panelTile(MR, kind, x + m * ldx + k0, ldx, pk, kb, b, first,
                   yn + m * ldy, ldy, mask);
       const float *xm = x + m * ldx + k0;
       float *ym = yn + m * ldy;
       switch (M - m) {
       case 5:
-        microTile(5, kind, xm, ldx, pk, kb, b, first, ym, ldy, mask);
+        panelTile(5, kind, xm, ldx, pk, kb, b, first, ym, ldy, mask);
         break;
       case 4:
-        microTile(4, kind, xm, ldx, pk, kb, b, first, ym, ldy, mask);
+        panelTile(4, kind, xm, ldx, pk, kb, b, first, ym, ldy, mask);
         break;
       case 3:
-        microTile(3, kind, xm, ldx, pk, kb, b, first, ym, ldy, mask);
+        panelTile(3, kind, xm, ldx, pk, kb, b, first, ym, ldy, mask);
         break;
       case 2:
-        microTile(2, kind, xm, ldx, pk, kb, b, first, ym, ldy, mask);
+        panelTile(2, kind, xm, ldx, pk, kb, b, first, ym, ldy, mask);
         break;
       case 1:
-        microTile(1, kind, xm, ldx, pk, kb, b, first, ym, ldy, mask);
+        panelTile(1, kind, xm, ldx, pk, kb, b, first, ym, ldy, mask);
         break;
       }
     }

@@ -7,7 +7,7 @@
 set(XFK_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(XFK_SOURCES ${XFK_DIR}/CPU.c ${XFK_DIR}/Decode.c ${XFK_DIR}/Embedding.c
                 ${XFK_DIR}/Linear.c ${XFK_DIR}/Pack.c ${XFK_DIR}/PackedLinear.c
-                ${XFK_DIR}/QuantizedLinear.c)
+                ${XFK_DIR}/QuantizedLinear.c ${XFK_DIR}/Bf16Linear.c)
 
 add_library(xfk_native STATIC ${XFK_SOURCES})
 target_include_directories(xfk_native PUBLIC

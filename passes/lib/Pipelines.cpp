@@ -65,8 +65,8 @@ struct GraphPipelineOptions : PassPipelineOptions<GraphPipelineOptions> {
       llvm::cl::desc("Weights left unquantized (name substrings)")};
   Option<std::string> compute{
       *this, "compute",
-      llvm::cl::desc("Activations of GEMMs with quantized weights (f32 or "
-                     "int8), for xf-quantize"),
+      llvm::cl::desc("GEMM arithmetic (f32, int8 for quantized weights, "
+                     "bf16 for bf16 weights), for xf-quantize"),
       llvm::cl::init("int8")};
 };
 

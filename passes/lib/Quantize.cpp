@@ -48,9 +48,19 @@ bool isQuantized(OpOperand *operand) {
   return isa<QTensorType>(operand->get().getType());
 }
 
-/// Why `op` cannot compute with INT8 activations, or empty if it can.
-std::string int8Refusal(Operation *op) {
+bool isBf16(OpOperand *operand) {
+  auto type = dyn_cast<RankedTensorType>(operand->get().getType());
+  return type && type.getElementType().isBF16();
+}
+
+/// Why `op` cannot compute with `kind` (int8 or bf16) arithmetic, or empty
+/// if it can.
+std::string refusal(Operation *op, ComputeKind kind) {
   Gemms g = gemmsOf(op);
+  if (kind == ComputeKind::bf16)
+    return llvm::all_of(g.weights, isBf16)
+               ? ""
+               : "BF16 activations need bf16 weights";
   if (!llvm::all_of(g.weights, isQuantized))
     return "float weights: INT8 activations need quantized weights";
   for (int64_t size : g.reductions)
@@ -92,7 +102,8 @@ struct XFQuantizePass : xf::impl::XFQuantizeBase<XFQuantizePass> {
   void runOnOperation() override {
     std::optional<ComputeKind> kind = symbolizeComputeKind(compute);
     if (!kind)
-      return fail("unknown compute '" + compute + "' (expected f32 or int8)");
+      return fail("unknown compute '" + compute +
+                  "' (expected f32, int8 or bf16)");
     if (!llvm::is_contained({"keep", "f16", "bf16", "int8", "int4"}, weights))
       return fail("unknown weights '" + weights +
                   "' (expected keep, f16, bf16, int8 or int4)");
@@ -112,9 +123,9 @@ struct XFQuantizePass : xf::impl::XFQuantizeBase<XFQuantizePass> {
         for (OpOperand *operand : gemmsOf(op).weights)
           if (failed(convertWeight(op, *operand)))
             return signalPassFailure();
-    if (*kind == ComputeKind::int8)
+    if (*kind != ComputeKind::f32)
       for (Operation *op : gemms)
-        chooseInt8(op, ComputeKindAttr::get(&getContext(), *kind));
+        chooseCompute(op, *kind);
   }
 
   void fail(const std::string &message) {
@@ -167,18 +178,20 @@ struct XFQuantizePass : xf::impl::XFQuantizeBase<XFQuantizePass> {
     return success();
   }
 
-  void chooseInt8(Operation *op, ComputeKindAttr attr) {
+  void chooseCompute(Operation *op, ComputeKind kind) {
     if (op->getAttr("compute"))
       return;
-    std::string refusal = int8Refusal(op);
-    if (refusal.empty()) {
-      op->setAttr("compute", attr);
+    std::string why = refusal(op, kind);
+    if (why.empty()) {
+      op->setAttr("compute", ComputeKindAttr::get(&getContext(), kind));
       return;
     }
-    // Float GEMMs are the common case (an f16 model has only those): a
-    // remark only where a quantized weight is read.
-    if (llvm::any_of(gemmsOf(op).weights, isQuantized))
-      op->emitRemark() << "xf-quantize: keeps f32 activations: " << refusal;
+    // GEMMs of other weight types are the common case (an f16 model has
+    // no quantized weights): a remark only where a weight of the kind's
+    // type is read.
+    auto reads = kind == ComputeKind::bf16 ? isBf16 : isQuantized;
+    if (llvm::any_of(gemmsOf(op).weights, reads))
+      op->emitRemark() << "xf-quantize: keeps f32 activations: " << why;
   }
 };
 

@@ -3,7 +3,7 @@
 // RUN: xfc-opt %s -split-input-file -xf-quantize | FileCheck %s --check-prefix=F32
 // RUN: not xfc-opt %s -split-input-file -xf-quantize=compute=int4 2>&1 | FileCheck %s --check-prefix=BAD
 
-// BAD: xf-quantize: unknown compute 'int4' (expected f32 or int8)
+// BAD: xf-quantize: unknown compute 'int4' (expected f32, int8 or bf16)
 
 !q4 = !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
 !q8 = !xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>

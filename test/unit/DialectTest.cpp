@@ -92,14 +92,14 @@ TEST_F(XFDialectTest, QTensorTypeChecksStorageAndGroups) {
 TEST_F(XFDialectTest, PackedBytesMatchTheKernels) {
   auto f16 = Float16Type::get(&context);
   auto tiles = PackedLayoutAttr::getQuantizedTiles(&context);
-  auto panels = PackedLayoutAttr::getFloatPanels(&context);
   struct Kind {
     XfkWeightKind kind;
     std::function<Type(int64_t n, int64_t k)> type;
   };
   auto floats = [&](Type element) {
-    return [=](int64_t n, int64_t k) -> Type {
-      return RankedTensorType::get({n, k}, element, panels);
+    return [=, this](int64_t n, int64_t k) -> Type {
+      return RankedTensorType::get(
+          {n, k}, element, PackedLayoutAttr::getFloatPanels(&context, element));
     };
   };
   // Groups of 32 (ggml's), 64, and one per row (group 0).
@@ -120,10 +120,18 @@ TEST_F(XFDialectTest, PackedBytesMatchTheKernels) {
                         {XFK_W_Q4_0, blocks(4, QuantMode::symmetric, 0)},
                         {XFK_W_Q4_1, blocks(4, QuantMode::min_offset, 64)}};
   for (const Kind &kind : kinds) {
-    PackedLayoutAttr layout = kind.kind <= XFK_W_BF16 ? panels : tiles;
+    PackedLayoutAttr layout =
+        kind.kind <= XFK_W_BF16
+            ? cast<PackedLayoutAttr>(
+                  cast<RankedTensorType>(kind.type(1, 64)).getEncoding())
+            : tiles;
     EXPECT_EQ(layout.getTile()[0], xfk_packed_tile_rows(kind.kind));
+    EXPECT_EQ(layout.getVnni() == 2 ? 2 : 1, xfk_packed_k_pairs(kind.kind));
+    // K odd: bf16 pairs are padded.
     for (int64_t n : {1, 16, 17, 64, 100})
-      for (int64_t k : {64, 192}) {
+      for (int64_t k : {64, 192, 7}) {
+        if (kind.kind > XFK_W_BF16 && k % 32)
+          continue;
         Type type = kind.type(n, k);
         auto q = dyn_cast<QTensorType>(type);
         int64_t group = q ? q.getScheme().getGroupValues(k) : 0;

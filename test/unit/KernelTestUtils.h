@@ -140,7 +140,7 @@ inline std::string isaName(const testing::TestParamInfo<int> &info) {
 /// Every level, for INSTANTIATE_TEST_SUITE_P.
 inline auto allIsas() {
   return testing::Values(XFK_ISA_GENERIC, XFK_ISA_AVX512, XFK_ISA_AVX512_VNNI,
-                         XFK_ISA_AMX);
+                         XFK_ISA_AVX512_BF16, XFK_ISA_AMX);
 }
 
 } // namespace xfc::gguf::test

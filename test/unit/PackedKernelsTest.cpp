@@ -58,12 +58,17 @@ TEST(PackTest, FloatPanelsAreKMajorAndZeroPadded) {
     PackedRows rows = pack(e, randomValues(N * K, rng), N, K);
     std::vector<uint8_t> packed = packWeights(e, rows, N, K);
     int64_t elt = rows.rowBytes / K;
-    ASSERT_EQ(packed.size(), size_t(2 * 64 * K * elt));
+    // BF16 panels hold pairs of k, K padded to even.
+    int64_t pairs = e.kind == XFK_W_BF16 ? 2 : 1, Kp = (K + pairs - 1) / pairs * pairs;
+    ASSERT_EQ(xfk_packed_k_pairs(e.kind), pairs);
+    ASSERT_EQ(packed.size(), size_t(2 * 64 * Kp * elt));
     for (int64_t n = 0; n < 128; ++n)
-      for (int64_t k = 0; k < K; ++k) {
-        const uint8_t *at = &packed[((n / 64) * K * 64 + k * 64 + n % 64) * elt];
+      for (int64_t k = 0; k < Kp; ++k) {
+        const uint8_t *at = &packed[((n / 64) * Kp * 64 + (k / pairs) * 64 * pairs +
+                                     (n % 64) * pairs + k % pairs) *
+                                    elt];
         std::vector<uint8_t> expected(elt, 0);
-        if (n < N)
+        if (n < N && k < K)
           std::memcpy(expected.data(), &rows.bytes[n * rows.rowBytes + k * elt],
                       elt);
         ASSERT_EQ(std::memcmp(at, expected.data(), elt), 0)
@@ -319,5 +324,82 @@ TEST_P(QuantizedLinearTest, LargerGroupsAndPerChannel) {
 
 INSTANTIATE_TEST_SUITE_P(Isa, PackedLinearTest, allIsas(), isaName);
 INSTANTIATE_TEST_SUITE_P(Isa, QuantizedLinearTest, allIsas(), isaName);
+
+} // namespace
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// BF16 compute
+//===----------------------------------------------------------------------===//
+
+float bf16Value(uint16_t bits) {
+  uint32_t wide = uint32_t(bits) << 16;
+  float f;
+  std::memcpy(&f, &wide, 4);
+  return f;
+}
+
+class Bf16LinearTest : public IsaTest {};
+
+TEST_P(Bf16LinearTest, ActivationsRoundToNearestEven) {
+  // 1 + 2^-8 is halfway between bf16 1 and 1 + 2^-7: ties go to even (1);
+  // 1 + 3 * 2^-8 goes up to 1 + 2^-6.
+  std::vector<float> x = {1.0f + 0x1p-8f, 1.0f + 0x3p-8f, -2.5f, 0.0f, 1e-3f};
+  const int64_t K = 5;
+  std::vector<uint16_t> rounded(xfk_bf16_row_bytes(K) / 2, 0xffff);
+  ASSERT_EQ(rounded.size(), 6u);
+  xfk_round_rows_bf16(addr(x.data()), K, 1, K, addr(rounded.data()));
+  EXPECT_EQ(bf16Value(rounded[0]), 1.0f);
+  EXPECT_EQ(bf16Value(rounded[1]), 1.0f + 0x1p-6f);
+  EXPECT_EQ(bf16Value(rounded[2]), -2.5f);
+  EXPECT_EQ(rounded[5], 0); // padding to a whole pair
+  std::vector<float> asF32(K);
+  xfk_round_rows_bf16_f32(addr(x.data()), K, 1, K, addr(asF32.data()));
+  for (int64_t k = 0; k < K; ++k)
+    EXPECT_EQ(asF32[k], bf16Value(rounded[k])) << "k=" << k;
+}
+
+void checkBf16(int64_t M, int64_t N, int64_t K, bool bias, int64_t n0,
+               int64_t n1, unsigned seed) {
+  SCOPED_TRACE(testing::Message() << "M=" << M << " N=" << N << " K=" << K
+                                  << " bias=" << bias << " [" << n0 << ", "
+                                  << n1 << ")");
+  const Encoding &e = kEncodings[2];
+  ASSERT_EQ(e.kind, XFK_W_BF16);
+  std::mt19937 rng(seed);
+  PackedRows rows = pack(e, randomValues(N * K, rng), N, K);
+  std::vector<uint8_t> packed = packWeights(e, rows, N, K);
+  ASSERT_FALSE(testing::Test::HasFailure());
+  int64_t ldx = K + 3, ldy = (n1 - n0) + 5;
+  std::vector<float> x = randomValues(M * ldx, rng), b = randomValues(N, rng);
+  int64_t ldb = xfk_bf16_row_bytes(K) / 2;
+  std::vector<uint16_t> xb(M * ldb);
+  xfk_round_rows_bf16(addr(x.data()), ldx, M, K, addr(xb.data()));
+  std::vector<float> y(M * ldy, NAN);
+  xfk_linear_bf16(addr(xb.data()), addr(packed.data()),
+                  bias ? addr(b.data()) : 0, addr(y.data()), ldy, M, K, n0,
+                  n1);
+  // The activations the kernel multiplies: x rounded to bf16.
+  expectLinearOutput(
+      y, ldy, M, K, n0, n1,
+      [&](int64_t m, int64_t k) { return double(bf16Value(xb[m * ldb + k])); },
+      rows.decoded, bias ? b.data() : nullptr);
+}
+
+TEST_P(Bf16LinearTest, ShapesAndTails) {
+  unsigned seed = 50;
+  for (int64_t M : {1, 2, 6, 7, 17})
+    for (int64_t N : {1, 17, 64, 65, 130})
+      for (int64_t K : {1, 2, 31, 32, 64, 97})
+        checkBf16(M, N, K, (M + N + K) % 2 == 0, 0, N, seed++);
+  // Column ranges at panel starts; K over several K blocks with a tail
+  // past the AMX tiles' 32 values.
+  checkBf16(3, 200, 40, true, 64, 200, seed++);
+  checkBf16(18, 150, 1000, false, 128, 150, seed++);
+  checkBf16(1, 64, 2048, true, 0, 64, seed++);
+}
+
+INSTANTIATE_TEST_SUITE_P(Isa, Bf16LinearTest, allIsas(), isaName);
 
 } // namespace

@@ -47,7 +47,8 @@ struct Result {
 
 cl::opt<std::string> isa(
     "isa",
-    cl::desc("Kernel instruction-set level: generic, avx512, avx512_vnni or "
+    cl::desc("Kernel instruction-set level: generic, avx512, avx512_vnni, "
+             "avx512_bf16 or "
              "amx (default: the best this CPU has)"),
     cl::sub(command));
 

@@ -72,8 +72,10 @@ cl::list<std::string> keepWeights(
 
 cl::opt<std::string> compute(
     "compute",
-    cl::desc("Activations of GEMMs with quantized weights: int8 (dynamic, "
-             "per token in blocks of 32; the default) or f32"),
+    cl::desc("GEMM arithmetic: int8 (the default: GEMMs with quantized "
+             "weights take dynamic INT8 activations, per token in the "
+             "weights' groups), bf16 (GEMMs with bf16 weights round "
+             "activations to bf16: vdpbf16ps, AMX-BF16) or f32"),
     cl::init("int8"), cl::sub(command));
 
 cl::list<std::string> disablePass(

@@ -63,14 +63,16 @@ bool xfc::driver::selectKernelIsa(const std::string &name,
   int best = xfk_detected_isa();
   if (requested < 0) {
     error = "--isa " + name +
-            ": unknown level (expected generic, avx512, avx512_vnni or amx)";
+            ": unknown level (expected generic, avx512, avx512_vnni, "
+            "avx512_bf16 or amx)";
     return false;
   }
   if (requested > best) {
     error = "--isa " + name + ": this CPU cannot run it (its best level is " +
             xfk_isa_name(best) + ")";
     if (requested == XFK_ISA_AMX)
-      error += "; AMX needs AMX-TILE and AMX-INT8 (CPUID), the tile state "
+      error += "; AMX needs AMX-TILE, AMX-INT8 and AMX-BF16 (CPUID), the "
+               "tile state "
                "enabled by the OS (XCR0) and Linux's permission "
                "(arch_prctl ARCH_REQ_XCOMP_PERM)";
     return false;

@@ -29,21 +29,26 @@ inline bool isInPackedLayout(Type type) {
 /// The microkernels that compute an xf.linear, by its weight's layout.
 enum class LinearKernel {
   /// xfk_linear: float rows or ggml blocks, f32 activations (rounded to
-  /// INT8 values first, by xfk_round_rows_int8, for `compute int8`).
+  /// INT8 values first, by xfk_round_rows_int8, for `compute int8`, or to
+  /// bf16 values, by xfk_round_rows_bf16_f32, for `compute bf16`).
   Rows,
   /// xfk_linear_packed: float panels, f32 activations.
   FloatPanels,
   /// xfk_quantize_rows, then xfk_linear_q8: quantized tiles, INT8
   /// activations.
   QuantizedTiles,
+  /// xfk_round_rows_bf16, then xfk_linear_bf16: bf16 panels (pairs of k),
+  /// bf16 activations.
+  Bf16Panels,
 };
 
 /// The kernel that computes `op` with a weight of `weightType` (its own,
 /// or the packed type it would take): f32 input, result and bias, a weight
 /// of a kind the kernels read, and arithmetic the kernel does. Panels take
-/// f32 compute, tiles `compute int8`. Rows take either: for `compute
-/// int8` the f32 kernel reads the INT8 values of the activations (a
-/// tied head, whose table the embedding reads as rows, takes this path).
+/// f32 compute or (bf16 panels) `compute bf16`, tiles `compute int8`. Rows
+/// take any: for `compute int8` or `bf16` the f32 kernel reads the INT8 or
+/// bf16 values of the activations (a tied head, whose table the embedding
+/// reads as rows, takes this path).
 inline std::optional<LinearKernel> getLinearKernel(LinearOp op,
                                                    Type weightType) {
   if (!op.getInput().getType().getElementType().isF32() ||
@@ -53,10 +58,15 @@ inline std::optional<LinearKernel> getLinearKernel(LinearOp op,
     return std::nullopt;
   if (!isInPackedLayout(weightType))
     return LinearKernel::Rows;
-  bool int8 = op.getCompute() == ComputeKind::int8;
+  ComputeKind compute = op.getCompute().value_or(ComputeKind::f32);
   if (isa<QTensorType>(weightType))
-    return int8 ? std::optional(LinearKernel::QuantizedTiles) : std::nullopt;
-  return int8 ? std::nullopt : std::optional(LinearKernel::FloatPanels);
+    return compute == ComputeKind::int8
+               ? std::optional(LinearKernel::QuantizedTiles)
+               : std::nullopt;
+  if (compute == ComputeKind::bf16)
+    return LinearKernel::Bf16Panels; // the verifier wants bf16 weights
+  return compute == ComputeKind::f32 ? std::optional(LinearKernel::FloatPanels)
+                                     : std::nullopt;
 }
 
 } // namespace mlir::xf

@@ -40,6 +40,9 @@ constexpr StringLiteral kPackedLinearKernel = "xfk_linear_packed";
 constexpr StringLiteral kQuantizeRowsKernel = "xfk_quantize_rows";
 constexpr StringLiteral kRoundRowsKernel = "xfk_round_rows_int8";
 constexpr StringLiteral kQ8LinearKernel = "xfk_linear_q8";
+constexpr StringLiteral kRoundRowsBf16Kernel = "xfk_round_rows_bf16";
+constexpr StringLiteral kRoundRowsBf16F32Kernel = "xfk_round_rows_bf16_f32";
+constexpr StringLiteral kBf16LinearKernel = "xfk_linear_bf16";
 constexpr StringLiteral kEmbeddingKernel = "xfk_embedding";
 
 /// A weight as the kernels read it: its kind, the tensor holding its data
@@ -230,15 +233,22 @@ struct XFLowerToMicrokernelsPass
     Value kValue = constI64(b, loc, k), rowsI64 = i64(b, loc, m);
     Value activationGroup =
         constI64(b, loc, getInt8ActivationGroup(op.getWeight().getType()));
-    if (kernel == LinearKernel::Rows && op.getCompute() == ComputeKind::int8) {
-      // INT8 activations for a kernel that reads f32 ones: their values.
+    ComputeKind compute = op.getCompute().value_or(ComputeKind::f32);
+    if (kernel == LinearKernel::Rows && compute != ComputeKind::f32) {
+      // INT8 or bf16 activations for a kernel that reads f32 ones: their
+      // values.
       Value rounded = memref::AllocOp::create(
           b, loc, MemRefType::get({ShapedType::kDynamic, k}, f32),
           ValueRange{m}, b.getI64IntegerAttr(64));
       Value roundedAddr = addressAndRowStride(b, loc, rounded).first;
-      func::CallOp::create(b, loc, declareKernel(kRoundRowsKernel, 6),
-                           ValueRange{xAddr, ldx, rowsI64, kValue,
-                                      activationGroup, roundedAddr});
+      if (compute == ComputeKind::int8)
+        func::CallOp::create(b, loc, declareKernel(kRoundRowsKernel, 6),
+                             ValueRange{xAddr, ldx, rowsI64, kValue,
+                                        activationGroup, roundedAddr});
+      else
+        func::CallOp::create(b, loc, declareKernel(kRoundRowsBf16F32Kernel, 5),
+                             ValueRange{xAddr, ldx, rowsI64, kValue,
+                                        roundedAddr});
       xAddr = roundedAddr;
       ldx = kValue;
     }
@@ -272,6 +282,20 @@ struct XFLowerToMicrokernelsPass
           ValueRange{xAddr, ldx, rowsI64, kValue, group, qxAddr});
     }
 
+    // BF16 panels: the rows are rounded to bf16 pairs once, likewise.
+    Value xbAddr;
+    if (kernel == LinearKernel::Bf16Panels) {
+      Value bytes = arith::MulIOp::create(
+          b, loc, m,
+          arith::ConstantIndexOp::create(b, loc, xfk_bf16_row_bytes(k)));
+      Value xb = memref::AllocOp::create(
+          b, loc, MemRefType::get({ShapedType::kDynamic}, b.getI8Type()),
+          ValueRange{bytes}, b.getI64IntegerAttr(64));
+      xbAddr = addressAndRowStride(b, loc, xb).first;
+      func::CallOp::create(b, loc, declareKernel(kRoundRowsBf16Kernel, 5),
+                           ValueRange{xAddr, ldx, rowsI64, kValue, xbAddr});
+    }
+
     // Output features in chunks: one kernel call per parallel iteration.
     // The packed kernels start chunks at a whole tile or panel.
     int64_t align = weight.packed ? xfk_packed_tile_rows(weight.kind) : 4;
@@ -297,6 +321,10 @@ struct XFLowerToMicrokernelsPass
                              ValueRange{kind, group, qxAddr, wAddr, biasAddr,
                                         yChunk, nValue, rowsI64, kValue, n0,
                                         n1});
+      else if (kernel == LinearKernel::Bf16Panels)
+        func::CallOp::create(b, loc, declareKernel(kBf16LinearKernel, 9),
+                             ValueRange{xbAddr, wAddr, biasAddr, yChunk,
+                                        nValue, rowsI64, kValue, n0, n1});
       else if (kernel == LinearKernel::FloatPanels)
         func::CallOp::create(b, loc, declareKernel(kPackedLinearKernel, 11),
                              ValueRange{kind, xAddr, ldx, wAddr, biasAddr,

@@ -63,7 +63,8 @@ FailureOr<Type> packedTypeOf(Type type, std::string &why) {
                                  PackedLayoutAttr::getQuantizedTiles(context)));
   return Type(RankedTensorType::get(
       shape, cast<RankedTensorType>(type).getElementType(),
-      PackedLayoutAttr::getFloatPanels(context)));
+      PackedLayoutAttr::getFloatPanels(
+          context, cast<RankedTensorType>(type).getElementType())));
 }
 
 /// The weight values of a module that may be packed: `xf.weight` results

@@ -54,6 +54,12 @@ struct LinearLowering : OpConversionPattern<LinearOp> {
     if (weightType.getEncoding())
       return rewriter.notifyMatchFailure(op, "packed weights need the "
                                              "packed kernels");
+    // Rounded activations are the microkernels' to compute: a generic
+    // contraction would silently compute in f32.
+    if (op.getCompute().value_or(ComputeKind::f32) != ComputeKind::f32)
+      return op.emitOpError()
+             << "compute " << stringifyComputeKind(*op.getCompute())
+             << " has no kernel for a weight of type " << weightType;
     Location loc = op.getLoc();
     MLIRContext *ctx = rewriter.getContext();
     RankedTensorType type = op.getType();

@@ -160,6 +160,29 @@ func.func @rows_g64(%x: tensor<?x128xf32>, %wb: tensor<1056xi8>) -> tensor<?x8xf
   return %y : tensor<?x8xf32>
 }
 
+// BF16 panels under `compute bf16`: the rows are rounded to bf16 pairs
+// once (M * 2 * 64 bytes), then every chunk is one xfk_linear_bf16 call.
+// In rows, the f32 kernel reads the activations' bf16 values.
+
+// CHECK-LABEL: func.func @bf16_panels
+// CHECK-DAG: %[[ROW:.*]] = arith.constant 128 : index
+// CHECK: arith.muli %{{.*}}, %[[ROW]] : index
+// CHECK: call @xfk_round_rows_bf16(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[XB:[^)]*]]) : (i64, i64, i64, i64, i64) -> ()
+// CHECK: scf.forall
+// CHECK: func.call @xfk_linear_bf16(%[[XB]], %{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
+// CHECK-LABEL: func.func @bf16_rows
+// CHECK: call @xfk_round_rows_bf16_f32
+// CHECK: func.call @xfk_linear(%c2_i64{{[_0-9]*}},
+func.func @bf16_panels(%x: tensor<?x64xf32>, %wb: tensor<8192xi8>) -> tensor<?x40xf32> {
+  %w = builtin.unrealized_conversion_cast %wb : tensor<8192xi8> to tensor<40x64xbf16, #xf.layout<blocked, tile = [64, 2], vnni = 2>>
+  %y = xf.linear %x, %w compute bf16 : (tensor<?x64xf32>, tensor<40x64xbf16, #xf.layout<blocked, tile = [64, 2], vnni = 2>>) -> tensor<?x40xf32>
+  return %y : tensor<?x40xf32>
+}
+func.func @bf16_rows(%x: tensor<?x64xf32>, %w: tensor<40x64xbf16>) -> tensor<?x40xf32> {
+  %y = xf.linear %x, %w compute bf16 : (tensor<?x64xf32>, tensor<40x64xbf16>) -> tensor<?x40xf32>
+  return %y : tensor<?x40xf32>
+}
+
 // CHECK-LABEL: func.func @tiles_f32
 // CHECK-NOT: call @xfk_
 // CHECK: xf.linear

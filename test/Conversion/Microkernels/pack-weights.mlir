@@ -64,10 +64,10 @@ func.func @forward(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
 
 // CHECK-LABEL: xf.global_weight @wq : tensor<32x32xbf16>
 // CHECK: xf.global_weight @wk : tensor<32x32xbf16>
-// CHECK: xf.global_weight @qk : tensor<64x32xbf16, #xf.layout<blocked, tile = [64, 1]>> = {
+// CHECK: xf.global_weight @qk : tensor<64x32xbf16, #xf.layout<blocked, tile = [64, 2], vnni = 2>> = {
 // CHECK:   xf.yield %{{.*}} : tensor<64x32xbf16>
 // CHECK-LABEL: func.func @derived
-// CHECK: xf.weight @qk : tensor<64x32xbf16, #xf.layout<blocked, tile = [64, 1]>>
+// CHECK: xf.weight @qk : tensor<64x32xbf16, #xf.layout<blocked, tile = [64, 2], vnni = 2>>
 // expected-remark @below {{keeps its layout: it is used by xf.concat}}
 xf.global_weight @wq : tensor<32x32xbf16>
 // expected-remark @below {{keeps its layout: it is used by xf.concat}}

@@ -181,18 +181,29 @@ func.func private @layout_in_qtensor(!xf.qtensor<64x64xi4, #xf.quant<bits = 4, g
 // #xf.layout as a tensor encoding
 //===----------------------------------------------------------------------===//
 
-// expected-error @+1 {{a float weight's layout must be #xf.layout<blocked, tile = [64, 1]> (the panels the kernels read), got #xf.layout<blocked, tile = [16, 32], vnni = 4>}}
+// expected-error @+1 {{a 'f32' weight's layout must be #xf.layout<blocked, tile = [64, 1]> (the panels the kernels read), got #xf.layout<blocked, tile = [16, 32], vnni = 4>}}
 func.func private @tensor_tiles(tensor<64x64xf32, #xf.layout<blocked, tile = [16, 32], vnni = 4>>)
 
 // -----
 
-// expected-error @+1 {{a float weight's layout must be #xf.layout<blocked, tile = [64, 1]> (the panels the kernels read), got #xf.layout<ggml>}}
+// expected-error @+1 {{a 'f16' weight's layout must be #xf.layout<blocked, tile = [64, 1]> (the panels the kernels read), got #xf.layout<ggml>}}
 func.func private @tensor_ggml(tensor<64x64xf16, #xf.layout<ggml>>)
 
 // -----
 
-// expected-error @+1 {{a float weight's layout must be #xf.layout<blocked, tile = [64, 1]> (the panels the kernels read), got #xf.layout<blocked, tile = [64, 4], vnni = 4>}}
+// expected-error @+1 {{a 'f16' weight's layout must be #xf.layout<blocked, tile = [64, 1]> (the panels the kernels read), got #xf.layout<blocked, tile = [64, 4], vnni = 4>}}
 func.func private @tensor_vnni(tensor<64x64xf16, #xf.layout<blocked, tile = [64, 4], vnni = 4>>)
+
+// -----
+
+// bf16 panels hold pairs of k (vdpbf16ps's operand).
+// expected-error @+1 {{a 'bf16' weight's layout must be #xf.layout<blocked, tile = [64, 2], vnni = 2> (the panels the kernels read), got #xf.layout<blocked, tile = [64, 1]>}}
+func.func private @tensor_bf16_single(tensor<64x64xbf16, #xf.layout<blocked, tile = [64, 1]>>)
+
+// -----
+
+// expected-error @+1 {{a 'f32' weight's layout must be #xf.layout<blocked, tile = [64, 1]> (the panels the kernels read), got #xf.layout<blocked, tile = [64, 2], vnni = 2>}}
+func.func private @tensor_f32_pairs(tensor<64x64xf32, #xf.layout<blocked, tile = [64, 2], vnni = 2>>)
 
 // -----
 

@@ -375,6 +375,24 @@ func.func @ffn_int8_hidden(%x: tensor<?x64xf32>, %wu: tensor<40x64xf32>, %wd: te
 
 // -----
 
+// BF16 compute multiplies bf16 values: every weight must be bf16.
+
+func.func @linear_bf16_weight(%x: tensor<?x64xf32>, %w: tensor<8x64xf16>) -> tensor<?x8xf32> {
+  // expected-error @+1 {{compute bf16 needs bf16 weights, not 'tensor<8x64xf16>'}}
+  %0 = xf.linear %x, %w compute bf16 : (tensor<?x64xf32>, tensor<8x64xf16>) -> tensor<?x8xf32>
+  return %0 : tensor<?x8xf32>
+}
+
+// -----
+
+func.func @ffn_bf16_down(%x: tensor<?x64xf32>, %wu: tensor<40x64xbf16>, %wd: tensor<64x40xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{compute bf16 needs bf16 weights, not 'tensor<64x40xf32>'}}
+  %0 = xf.ffn gelu %x up %wu down %wd compute bf16 : (tensor<?x64xf32>, tensor<40x64xbf16>, tensor<64x40xf32>) -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
 func.func @linear_rank(%x: tensor<?x64xf32>, %w: tensor<128x64xf32>) -> tensor<128xf32> {
   // expected-error @+1 {{input and result must have the same rank >= 1}}
   %0 = xf.linear %x, %w : (tensor<?x64xf32>, tensor<128x64xf32>) -> tensor<128xf32>

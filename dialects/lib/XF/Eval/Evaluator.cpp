@@ -199,12 +199,19 @@ eval::Tensor quantizeRtn(eval::Tensor w, QuantSchemeAttr scheme) {
 }
 
 /// A GEMM's input as its arithmetic sees it: INT8 activations in the
-/// groups of `weight` for `compute int8`.
-eval::Tensor gemmInput(const eval::Tensor &x,
-                       std::optional<ComputeKind> compute, mlir::Value weight) {
-  return compute == ComputeKind::int8
-             ? quantizeActivations(x, getInt8ActivationGroup(weight.getType()))
-             : x;
+/// groups of `weight` for `compute int8`, bf16 values (of the f32 ones the
+/// kernels hold) for `compute bf16`.
+eval::Tensor gemmInput(eval::Tensor x, std::optional<ComputeKind> compute,
+                       mlir::Value weight) {
+  if (compute == ComputeKind::int8)
+    return quantizeActivations(std::move(x),
+                               getInt8ActivationGroup(weight.getType()));
+  if (compute == ComputeKind::bf16) {
+    Type bf16 = BFloat16Type::get(weight.getContext());
+    for (double &v : x.data)
+      v = roundTo(bf16, static_cast<float>(v));
+  }
+  return x;
 }
 
 class Interpreter {

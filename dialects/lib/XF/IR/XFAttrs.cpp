@@ -201,7 +201,10 @@ PackedLayoutAttr PackedLayoutAttr::getQuantizedTiles(MLIRContext *context) {
   return get(context, LayoutKind::blocked, {16, 32}, 4);
 }
 
-PackedLayoutAttr PackedLayoutAttr::getFloatPanels(MLIRContext *context) {
+PackedLayoutAttr PackedLayoutAttr::getFloatPanels(MLIRContext *context,
+                                                  Type element) {
+  if (element.isBF16())
+    return get(context, LayoutKind::blocked, {64, 2}, 2);
   return get(context, LayoutKind::blocked, {64, 1}, 1);
 }
 
@@ -216,17 +219,18 @@ int64_t PackedLayoutAttr::getPaddedRows(int64_t rows) const {
 LogicalResult PackedLayoutAttr::verifyEncoding(
     ArrayRef<int64_t> shape, Type elementType,
     function_ref<InFlightDiagnostic()> emitError) const {
-  PackedLayoutAttr panels = getFloatPanels(getContext());
+  if (!elementType.isF32() && !elementType.isF16() && !elementType.isBF16())
+    return emitError() << "a tensor in " << *this
+                       << " must have f32, f16 or bf16 elements, got "
+                       << elementType;
+  PackedLayoutAttr panels = getFloatPanels(getContext(), elementType);
   if (*this != panels)
-    return emitError() << "a float weight's layout must be " << panels
-                       << " (the panels the kernels read), got " << *this;
+    return emitError() << "a " << elementType << " weight's layout must be "
+                       << panels << " (the panels the kernels read), got "
+                       << *this;
   if (shape.size() != 2 || ShapedType::isDynamicShape(shape) ||
       llvm::any_of(shape, [](int64_t d) { return d <= 0; }))
     return emitError() << "a tensor in " << panels
                        << " must be a static 2-D [out, in] weight";
-  if (!elementType.isF32() && !elementType.isF16() && !elementType.isBF16())
-    return emitError() << "a tensor in " << panels
-                       << " must have f32, f16 or bf16 elements, got "
-                       << elementType;
   return success();
 }

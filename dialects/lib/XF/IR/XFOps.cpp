@@ -317,10 +317,21 @@ LogicalResult CausalMaskOp::verify() {
 //===----------------------------------------------------------------------===//
 
 /// INT8 compute quantizes runs of 32 values along each GEMM's reduction
-/// dimension, so every reduction size must be a known multiple of 32.
+/// dimension, so every reduction size must be a known multiple of 32. BF16
+/// compute multiplies bf16 values: the weights must be bf16.
 static LogicalResult verifyCompute(Operation *op,
                                    std::optional<ComputeKind> compute,
-                                   ArrayRef<int64_t> reductionSizes) {
+                                   ArrayRef<int64_t> reductionSizes,
+                                   ValueRange weights) {
+  if (compute == ComputeKind::bf16) {
+    for (Value weight : weights) {
+      auto type = dyn_cast<RankedTensorType>(weight.getType());
+      if (!type || !type.getElementType().isBF16())
+        return op->emitOpError()
+               << "compute bf16 needs bf16 weights, not " << weight.getType();
+    }
+    return success();
+  }
   if (compute != ComputeKind::int8)
     return success();
   for (int64_t size : reductionSizes)
@@ -354,7 +365,7 @@ LogicalResult LinearOp::verify() {
     if (tensorType(bias).getElementType() != out.getElementType())
       return emitOpError() << "bias must have the result's element type";
   }
-  return verifyCompute(*this, getCompute(), {inFeatures});
+  return verifyCompute(*this, getCompute(), {inFeatures}, getWeight());
 }
 
 LogicalResult MatmulOp::verify() {
@@ -764,5 +775,9 @@ LogicalResult FfnOp::verify() {
     if (tensorType(bias).getElementType() != in.getElementType())
       return emitOpError() << name << " must have the input's element type";
   }
-  return verifyCompute(*this, getCompute(), {dim, hidden});
+  SmallVector<Value> weights;
+  for (Value w : {getUp(), getGate(), getGateUp(), getDown()})
+    if (w)
+      weights.push_back(w);
+  return verifyCompute(*this, getCompute(), {dim, hidden}, weights);
 }

@@ -125,8 +125,10 @@ std::optional<int64_t> xf::getPackedBytes(Type weightType) {
                     : PackedLayoutAttr();
   if (!layout)
     return std::nullopt;
-  return layout.getPaddedRows(tensor.getDimSize(0)) * tensor.getDimSize(1) *
-         tensor.getElementTypeBitWidth() / 8;
+  // K is padded to whole element groups (bf16 pairs).
+  int64_t k = tensor.getDimSize(1), vnni = layout.getVnni();
+  return layout.getPaddedRows(tensor.getDimSize(0)) *
+         ((k + vnni - 1) / vnni * vnni) * tensor.getElementTypeBitWidth() / 8;
 }
 
 int64_t xf::getInt8ActivationGroup(Type weightType) {

@@ -56,10 +56,15 @@ void xfk_embedding(int64_t kind, int64_t group, int64_t table, int64_t ldt,
  * when it writes the weight blob (xfk_pack); nothing is repacked at run
  * time. The IR names these layouts #xf.layout<blocked, tile = [n, k]>:
  *
- *  - float kinds (F32/F16/BF16), tile [64, 1]: panels of 64 output rows,
- *    K-major: panel p holds W[64p + j][k] at element (k * 64 + j); rows
- *    past N are zero. One vector load gives 16 outputs' weights at one k,
- *    the outer-product GEMM's operand.
+ *  - F32 and F16, tile [64, 1]: panels of 64 output rows, K-major: panel
+ *    p holds W[64p + j][k] at element (k * 64 + j); rows past N are zero.
+ *    One vector load gives 16 outputs' weights at one k, the
+ *    outer-product GEMM's operand.
+ *  - BF16, tile [64, 2], vnni 2: the same panels over pairs of k: panel p
+ *    holds W[64p + j][k] at element ((k / 2) * 128 + 2 j + k % 2), K
+ *    rounded up to even (the padding is zero). One vector load gives 16
+ *    outputs' weights at two k, vdpbf16ps's operand (and AMX-BF16's B
+ *    tile rows).
  *  - block kinds (Q8_0/Q4_0/Q4_1) with group G, tile [16, 32], vnni 4:
  *    per 16 rows and group b, G / 32 code tiles of 16 rows by 32 values,
  *    then the 16 rows' scales; (t, b) starts at ((t * K/G + b) * group
@@ -77,6 +82,9 @@ void xfk_embedding(int64_t kind, int64_t group, int64_t table, int64_t ldt,
 /* Rows per panel (float kinds) or tile (block kinds) of the packed layout:
  * column ranges given to the packed kernels start at multiples of it. */
 int64_t xfk_packed_tile_rows(int64_t kind);
+
+/* Values of k per panel element group: 2 for BF16 (pairs), else 1. */
+int64_t xfk_packed_k_pairs(int64_t kind);
 
 /* Bytes of an N x K weight of `kind` (and `group`) packed; 0 when the
  * shape cannot be packed (block kinds need K a multiple of the group, and
@@ -117,13 +125,33 @@ void xfk_linear_q8(int64_t kind, int64_t group, int64_t qx, int64_t w,
                    int64_t bias, int64_t y, int64_t ldy, int64_t M, int64_t K,
                    int64_t n0, int64_t n1);
 
+/* BF16 compute: activations rounded to bf16 (to nearest even), times BF16
+ * weights, summed in f32 (vdpbf16ps where the CPU has AVX512_BF16, AMX
+ * tiles where it has AMX-BF16). xfk_round_rows_bf16 writes the rounded
+ * rows as bf16 pairs, rows xfk_bf16_row_bytes(K) apart (K rounded up to
+ * even, padded with zero); xfk_linear_bf16 multiplies them by packed BF16
+ * weights (n0 a multiple of xfk_packed_tile_rows). */
+int64_t xfk_bf16_row_bytes(int64_t K);
+void xfk_round_rows_bf16(int64_t x, int64_t ldx, int64_t M, int64_t K,
+                         int64_t xb);
+void xfk_linear_bf16(int64_t xb, int64_t w, int64_t bias, int64_t y,
+                     int64_t ldy, int64_t M, int64_t K, int64_t n0,
+                     int64_t n1);
+
+/* The values of xfk_round_rows_bf16's rows as f32 rows (out[m * K + k]):
+ * BF16 activations for kernels that read f32 ones. */
+void xfk_round_rows_bf16_f32(int64_t x, int64_t ldx, int64_t M, int64_t K,
+                             int64_t out);
+
 /* The instruction-set levels the kernels choose between at run time. */
 enum XfkIsa {
   XFK_ISA_GENERIC = 0,
   XFK_ISA_AVX512 = 1,      /* AVX-512 F/BW/VL + F16C + FMA */
   XFK_ISA_AVX512_VNNI = 2, /* ... + AVX512_VNNI */
-  XFK_ISA_AMX = 3,         /* ... + AMX-TILE, AMX-INT8, tile state granted
-                            * by Linux (arch_prctl ARCH_REQ_XCOMP_PERM) */
+  XFK_ISA_AVX512_BF16 = 3, /* ... + AVX512_BF16 */
+  XFK_ISA_AMX = 4,         /* ... + AMX-TILE, AMX-INT8, AMX-BF16, tile state
+                            * granted by Linux (arch_prctl
+                            * ARCH_REQ_XCOMP_PERM) */
 };
 
 /* The level the kernels run: the best this CPU and OS support (CPUID,
@@ -135,7 +163,8 @@ int xfk_cpu_isa(void);
 /* The best level this CPU and OS support, ignoring XFC_CPU_ISA. */
 int xfk_detected_isa(void);
 
-/* "generic", "avx512", "avx512_vnni", "amx"; 0 for another level. */
+/* "generic", "avx512", "avx512_vnni", "avx512_bf16", "amx"; 0 for another
+ * level. */
 const char *xfk_isa_name(int isa);
 
 /* The level of a name, or -1. */

@@ -224,7 +224,10 @@ def XFQuantize : Pass<"xf-quantize"> {
     kernels (`vpdpbusd`) can run it. GEMMs with
     float weights, or reduction sizes that are not multiples of 32, keep
     f32 activations, with a remark where a quantized weight is read.
-    `compute=f32` (the default) leaves activations as they are.
+    `compute=bf16` instead gives every GEMM whose weights are all bf16
+    `compute bf16` (activations rounded to bf16, products summed in f32:
+    `vdpbf16ps`, AMX-BF16). `compute=f32` (the default) leaves activations
+    as they are.
 
     Run it after the fusion passes: they keep `compute` kinds but only fuse
     GEMMs that agree on them.
@@ -249,7 +252,8 @@ def XFQuantize : Pass<"xf-quantize"> {
     ListOption<"keepWeights", "keep-weights", "std::string",
                "Weights left unquantized: substrings of their names">,
     Option<"compute", "compute", "std::string", /*default=*/"\"f32\"",
-           "Activations of GEMMs with quantized weights: f32 or int8">
+           "GEMM arithmetic: f32, int8 (for quantized weights) or bf16 (for "
+           "bf16 weights)">
   ];
 }
 

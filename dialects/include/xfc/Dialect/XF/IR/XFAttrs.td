@@ -52,9 +52,12 @@ def XF_QuantMode : I32EnumAttr<"QuantMode", "how quantized values map back to re
 def XF_ComputeKind : I32EnumAttr<"ComputeKind", "arithmetic of a GEMM's inputs", [
     // Activations as they are (f32); quantized weights are dequantized.
     I32EnumAttrCase<"f32", 0>,
-    // Dynamic INT8 activations: each token's values, in blocks of 32 along
-    // the reduction, rounded to multiples of max|x| / 127 (see xf.linear).
-    I32EnumAttrCase<"int8", 1>
+    // Dynamic INT8 activations: each token's values, in groups along the
+    // reduction, rounded to multiples of max|x| / 127 (see xf.linear).
+    I32EnumAttrCase<"int8", 1>,
+    // BF16 activations (rounded to nearest even) times BF16 weights, summed
+    // in f32 (see xf.linear).
+    I32EnumAttrCase<"bf16", 2>
   ]> {
   let cppNamespace = "::mlir::xf";
 }
@@ -156,8 +159,11 @@ def XF_PackedLayoutAttr : XF_Attr<"PackedLayout", "layout",
         of 32 or per channel): per 16 rows and group, the group's tiles of
         codes in runs of 4 consecutive `k` of each of the 16 rows, then 16
         f16 scales, then (min_offset) 16 f16 minimums;
-      - `tile = [64, 1]` as the encoding of an f32, f16 or bf16 weight
-        `tensor<NxK>`: panels of 64 rows, stored `k`-major.
+      - `tile = [64, 1]` as the encoding of an f32 or f16 weight
+        `tensor<NxK>`: panels of 64 rows, stored `k`-major;
+      - `tile = [64, 2], vnni = 2` as the encoding of a bf16 weight: the
+        same panels over pairs of `k` (K rounded up to even, padded with
+        zero), the operand layout of `vdpbf16ps` and AMX-BF16.
 
     ```mlir
     #xf.layout<row_major>
@@ -182,9 +188,10 @@ def XF_PackedLayoutAttr : XF_Attr<"PackedLayout", "layout",
     /// The blocked layout of quantized weights the microkernels read:
     /// 16x32 tiles in VNNI groups of 4.
     static PackedLayoutAttr getQuantizedTiles(::mlir::MLIRContext *context);
-    /// The blocked layout of float weights the microkernels read: panels
-    /// of 64 rows.
-    static PackedLayoutAttr getFloatPanels(::mlir::MLIRContext *context);
+    /// The blocked layout of float weights of `element` type the
+    /// microkernels read: panels of 64 rows, over pairs of k for bf16.
+    static PackedLayoutAttr getFloatPanels(::mlir::MLIRContext *context,
+                                           ::mlir::Type element);
     /// The rows of a whole number of tiles holding `rows` rows.
     int64_t getPaddedRows(int64_t rows) const;
   }];

@@ -381,8 +381,12 @@ def XF_LinearOp : XF_Op<"linear", [Pure]> {
     `s = max|x| / 127`, all in f32 arithmetic (ties to even). The groups
     are the weight's quantization groups (a whole row for a per-channel
     weight), so each group's dot product is an integer one; 32 values for
-    a float weight. The default (no `compute`) uses the activations as
-    they are. `in` must be a multiple of 32.
+    a float weight. `in` must be a multiple of 32.
+
+    `compute bf16` rounds the activations to bf16 (to nearest even) and
+    needs a bf16 weight: the products of bf16 values are exact in f32,
+    where they are summed (`vdpbf16ps`, AMX-BF16). The default (no
+    `compute`) uses the activations as they are.
 
     ```mlir
     %y = xf.linear %x, %w : (tensor<?x64xf32>, tensor<128x64xf32>) -> tensor<?x128xf32>
@@ -667,7 +671,8 @@ def XF_FfnOp : XF_Op<"ffn", [Pure, AttrSizedOperandSegments]> {
     product. `gelu` takes `up` only.
 
     `compute int8` quantizes the inputs of both GEMMs (`x`, and the hidden
-    activations before `down`) to dynamic INT8, as for `xf.linear`.
+    activations before `down`) to dynamic INT8, and `compute bf16` rounds
+    them to bf16, as for `xf.linear`.
 
     ```mlir
     %y = xf.ffn swiglu %x up %wu gate %wg down %wd

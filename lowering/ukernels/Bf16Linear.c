@@ -1,0 +1,264 @@
+/*===- Bf16Linear.c - BF16 activations against packed BF16 weights --------===*
+ *
+ * `compute bf16`: the activations are rounded to bf16 once per call site
+ * (xfk_round_rows_bf16), as pairs of k; the weights are BF16 panels of
+ * pairs (PackedLinear.c's layout). vdpbf16ps multiplies one broadcast pair
+ * of activations by 16 outputs' pairs and adds both products to f32 sums,
+ * so each instruction does the work of two FMAs. Products of two bf16 are
+ * exact in f32, so the paths differ only in the order of the sums:
+ *  - AMX: tdpbf16ps on 16 rows x 16 outputs x 32 k per tile product;
+ *  - AVX512_BF16: a 6 x 64 register tile of vdpbf16ps;
+ *  - otherwise the rounded activations go back to f32 for the f32 kernel
+ *    over the same panels (xfk_linear_packed).
+ *
+ *===----------------------------------------------------------------------===*/
+
+#include "Packed.h"
+
+#include <immintrin.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Round to nearest even, as vcvtneps2bf16 does; NaNs stay NaNs. */
+static uint16_t toBf16(float f) {
+  uint32_t bits;
+  memcpy(&bits, &f, 4);
+  if ((bits & 0x7fffffffu) > 0x7f800000u)
+    return (uint16_t)((bits >> 16) | 0x40);
+  return (uint16_t)((bits + 0x7fffu + ((bits >> 16) & 1)) >> 16);
+}
+
+static float fromBf16(uint16_t h) {
+  uint32_t bits = (uint32_t)h << 16;
+  float f;
+  memcpy(&f, &bits, 4);
+  return f;
+}
+
+int64_t xfk_bf16_row_bytes(int64_t K) {
+  return xfk_panel_k(XFK_W_BF16, K) * 2;
+}
+
+void xfk_round_rows_bf16(int64_t x, int64_t ldx, int64_t M, int64_t K,
+                         int64_t xb) {
+  const float *xp = (const float *)(intptr_t)x;
+  int64_t Kp = xfk_panel_k(XFK_W_BF16, K);
+  for (int64_t m = 0; m < M; ++m) {
+    uint16_t *row = (uint16_t *)(intptr_t)xb + m * Kp;
+    for (int64_t k = 0; k < K; ++k)
+      row[k] = toBf16(xp[m * ldx + k]);
+    for (int64_t k = K; k < Kp; ++k)
+      row[k] = 0;
+  }
+}
+
+void xfk_round_rows_bf16_f32(int64_t x, int64_t ldx, int64_t M, int64_t K,
+                             int64_t out) {
+  const float *xp = (const float *)(intptr_t)x;
+  float *op = (float *)(intptr_t)out;
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t k = 0; k < K; ++k)
+      op[m * K + k] = fromBf16(toBf16(xp[m * ldx + k]));
+}
+
+/*===----------------------------------------------------------------------===*
+ * Without BF16 instructions: the f32 kernel over the rounded values
+ *===----------------------------------------------------------------------===*/
+
+static void linearViaF32(const uint16_t *xb, int64_t w, int64_t bias,
+                         int64_t y, int64_t ldy, int64_t M, int64_t K,
+                         int64_t n0, int64_t n1) {
+  int64_t Kp = xfk_panel_k(XFK_W_BF16, K);
+  float *x = (float *)malloc((size_t)(M * K) * sizeof(float));
+  if (!x)
+    abort(); /* the runtime cannot report from here; never silently wrong */
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t k = 0; k < K; ++k)
+      x[m * K + k] = fromBf16(xb[m * Kp + k]);
+  xfk_linear_packed(XFK_W_BF16, (int64_t)(intptr_t)x, K, w, bias, y, ldy, M,
+                    K, n0, n1);
+  free(x);
+}
+
+/*===----------------------------------------------------------------------===*
+ * AVX512_BF16 path
+ *===----------------------------------------------------------------------===*/
+
+#define XFK_BF16                                                               \
+  __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16,f16c,fma")))
+#define XFK_INLINE static inline __attribute__((always_inline))
+
+/* Rows per register tile; prefetch distance of one-row tiles (as in
+ * PackedLinear.c). */
+enum { MR = 6, PREFETCH_BYTES = 4096 };
+
+/* Rows [0, mr) of the bf16 rows (pairs, `ldp` pairs apart) against one
+ * panel over `pairs` pairs of k. */
+XFK_BF16 XFK_INLINE void bf16Tile(const int mr, const uint32_t *xp,
+                                  int64_t ldp, const uint8_t *panel,
+                                  int64_t pairs, const float *bias,
+                                  int first, float *y, int64_t ldy,
+                                  const __mmask16 *mask) {
+  __m512 acc[MR][4];
+  for (int i = 0; i < mr; ++i)
+    for (int j = 0; j < 4; ++j)
+      acc[i][j] = !first  ? _mm512_maskz_loadu_ps(mask[j], y + i * ldy + 16 * j)
+                  : bias  ? _mm512_maskz_loadu_ps(mask[j], bias + 16 * j)
+                          : _mm512_setzero_ps();
+  for (int64_t p = 0; p < pairs; ++p) {
+    const uint8_t *row = panel + p * XFK_PANEL * 4;
+    if (mr == 1)
+      for (int64_t line = 0; line < 256; line += 64)
+        _mm_prefetch((const char *)row + PREFETCH_BYTES + line, _MM_HINT_T0);
+    __m512bh w[4];
+    for (int j = 0; j < 4; ++j)
+      w[j] = (__m512bh)_mm512_loadu_si512(row + 64 * j);
+    for (int i = 0; i < mr; ++i) {
+      __m512bh a = (__m512bh)_mm512_set1_epi32((int)xp[i * ldp + p]);
+      for (int j = 0; j < 4; ++j)
+        acc[i][j] = _mm512_dpbf16_ps(acc[i][j], a, w[j]);
+    }
+  }
+  for (int i = 0; i < mr; ++i)
+    for (int j = 0; j < 4; ++j)
+      _mm512_mask_storeu_ps(y + i * ldy + 16 * j, mask[j], acc[i][j]);
+}
+
+XFK_BF16 static void linearBf16(const uint16_t *xb, const uint8_t *w,
+                                const float *bias, float *y, int64_t ldy,
+                                int64_t M, int64_t K, int64_t n0,
+                                int64_t n1) {
+  const int64_t Kp = xfk_panel_k(XFK_W_BF16, K), ldp = Kp / 2;
+  /* A K block of a panel (32 KiB) stays in L1 while every row passes. */
+  const int64_t PC = 32768 / (XFK_PANEL * 4);
+  const uint32_t *xp = (const uint32_t *)xb;
+  for (int64_t n = n0; n < n1; n += XFK_PANEL) {
+    const uint8_t *panel = w + (n / XFK_PANEL) * Kp * XFK_PANEL * 2;
+    __mmask16 mask[4];
+    for (int j = 0; j < 4; ++j) {
+      int64_t valid = n1 - n - 16 * j;
+      mask[j] = valid >= 16 ? (__mmask16)0xffff
+                : valid > 0 ? (__mmask16)((1u << valid) - 1)
+                            : (__mmask16)0;
+    }
+    const float *b = bias ? bias + n : 0;
+    float *yn = y + (n - n0);
+    for (int64_t p0 = 0; p0 < ldp; p0 += PC) {
+      int64_t pb = ldp - p0 < PC ? ldp - p0 : PC;
+      const uint8_t *pk = panel + p0 * XFK_PANEL * 4;
+      int first = p0 == 0;
+      int64_t m = 0;
+      for (; m + MR <= M; m += MR)
+        bf16Tile(MR, xp + m * ldp + p0, ldp, pk, pb, b, first, yn + m * ldy,
+                 ldy, mask);
+      const uint32_t *xm = xp + m * ldp + p0;
+      float *ym = yn + m * ldy;
+      switch (M - m) {
+      case 5:
+        bf16Tile(5, xm, ldp, pk, pb, b, first, ym, ldy, mask);
+        break;
+      case 4:
+        bf16Tile(4, xm, ldp, pk, pb, b, first, ym, ldy, mask);
+        break;
+      case 3:
+        bf16Tile(3, xm, ldp, pk, pb, b, first, ym, ldy, mask);
+        break;
+      case 2:
+        bf16Tile(2, xm, ldp, pk, pb, b, first, ym, ldy, mask);
+        break;
+      case 1:
+        bf16Tile(1, xm, ldp, pk, pb, b, first, ym, ldy, mask);
+        break;
+      }
+    }
+  }
+}
+
+/*===----------------------------------------------------------------------===*
+ * AMX-BF16 path
+ *
+ * Per 16 rows of x and 16 outputs: C (tmm0, 16 x 16 f32) accumulates one
+ * tdpbf16ps per 32 values of k: A (tmm1) is 16 rows x 32 bf16 of the
+ * rounded activations, B (tmm2) 16 pair rows x 16 outputs x 2 bf16, read
+ * from the panel in place (a pair row of a panel is 256 bytes, the 16
+ * outputs 64 of them). A tail of k past the last 32 is added after.
+ *===----------------------------------------------------------------------===*/
+
+#define XFK_AMX_BF16                                                           \
+  __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16,f16c,fma,"      \
+                        "amx-tile,amx-bf16")))
+
+typedef struct {
+  uint8_t palette, startRow, reserved[14];
+  uint16_t bytesPerRow[16];
+  uint8_t rows[16];
+} TileConfig;
+
+XFK_AMX_BF16 static void configureTiles(int rows) {
+  TileConfig config;
+  memset(&config, 0, sizeof config);
+  config.palette = 1;
+  config.rows[0] = (uint8_t)rows, config.bytesPerRow[0] = 64;
+  config.rows[1] = (uint8_t)rows, config.bytesPerRow[1] = 64;
+  config.rows[2] = 16, config.bytesPerRow[2] = 64;
+  _tile_loadconfig(&config);
+}
+
+XFK_AMX_BF16 static void linearAmx(const uint16_t *xb, const uint8_t *w,
+                                   const float *bias, float *y, int64_t ldy,
+                                   int64_t M, int64_t K, int64_t n0,
+                                   int64_t n1) {
+  const int64_t Kp = xfk_panel_k(XFK_W_BF16, K), K32 = Kp / 32 * 32;
+  float sums[16][16] __attribute__((aligned(64)));
+  int configured = 0;
+  for (int64_t m0 = 0; m0 < M; m0 += 16) {
+    int rows = M - m0 < 16 ? (int)(M - m0) : 16;
+    if (rows != configured)
+      configureTiles(configured = rows);
+    for (int64_t n = n0; n < n1; n += 16) {
+      int64_t valid = n1 - n < 16 ? n1 - n : 16;
+      const uint8_t *panel = w + (n / XFK_PANEL) * Kp * XFK_PANEL * 2;
+      const uint8_t *columns = panel + (n % XFK_PANEL) * 4;
+      _tile_zero(0);
+      for (int64_t k0 = 0; k0 < K32; k0 += 32) {
+        _tile_loadd(1, xb + m0 * Kp + k0, Kp * 2);
+        _tile_loadd(2, columns + (k0 / 2) * XFK_PANEL * 4, XFK_PANEL * 4);
+        _tile_dpbf16ps(0, 1, 2);
+      }
+      _tile_stored(0, sums, 64);
+      for (int i = 0; i < rows; ++i)
+        for (int64_t j = 0; j < valid; ++j) {
+          float s = sums[i][j] + (bias ? bias[n + j] : 0.0f);
+          for (int64_t k = K32; k < Kp; ++k)
+            s += fromBf16(xb[(m0 + i) * Kp + k]) *
+                 fromBf16(*(const uint16_t *)(columns + (k / 2) * XFK_PANEL *
+                                                            4 +
+                                              4 * j + 2 * (k % 2)));
+          y[(m0 + i) * ldy + (n + j - n0)] = s;
+        }
+    }
+  }
+  _tile_release();
+}
+
+/*===----------------------------------------------------------------------===*
+ * Entry point
+ *===----------------------------------------------------------------------===*/
+
+void xfk_linear_bf16(int64_t xb, int64_t w, int64_t bias, int64_t y,
+                     int64_t ldy, int64_t M, int64_t K, int64_t n0,
+                     int64_t n1) {
+  if (M <= 0 || n1 <= n0)
+    return;
+  const uint16_t *xp = (const uint16_t *)(intptr_t)xb;
+  const uint8_t *wp = (const uint8_t *)(intptr_t)w;
+  const float *bp = (const float *)(intptr_t)bias;
+  float *yp = (float *)(intptr_t)y;
+  int isa = xfk_cpu_isa();
+  if (isa >= XFK_ISA_AMX)
+    linearAmx(xp, wp, bp, yp, ldy, M, K, n0, n1);
+  else if (isa >= XFK_ISA_AVX512_BF16)
+    linearBf16(xp, wp, bp, yp, ldy, M, K, n0, n1);
+  else
+    linearViaF32(xp, w, bias, y, ldy, M, K, n0, n1);
+}
