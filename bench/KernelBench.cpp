@@ -191,6 +191,8 @@ struct Format {
   int64_t kind;
   /// Block kinds: values per scale (0: one per row, per channel).
   int64_t groupSize = 32;
+  /// BF16: activations rounded to bf16 (vdpbf16ps) instead of f32 compute.
+  bool bf16Compute = false;
   int64_t group(int64_t k) const {
     if (kind <= XFK_W_BF16)
       return 0;
@@ -217,6 +219,7 @@ struct Format {
 const Format formats[] = {{"f32", XFK_W_F32},
                           {"f16", XFK_W_F16},
                           {"bf16", XFK_W_BF16},
+                          {"bf16 x bf16", XFK_W_BF16, 0, true},
                           {"q8_0", XFK_W_Q8_0},
                           {"q4_0", XFK_W_Q4_0},
                           {"q4_1", XFK_W_Q4_1},
@@ -375,12 +378,18 @@ std::vector<uint8_t> packForXfc(const Format &format, const uint8_t *w,
   return packed;
 }
 
+/// Bytes of x quantized (block kinds) or rounded to bf16 (bf16 compute).
+size_t activationBytes(const Format &format, int64_t m, int64_t k) {
+  int64_t group = std::max<int64_t>(format.group(k), 32);
+  return std::max(xfk_quantized_row_bytes(k, group), xfk_bf16_row_bytes(k)) *
+         m;
+}
+
 bool isBlockKind(int64_t kind) {
   return kind == XFK_W_Q8_0 || kind == XFK_W_Q4_0 || kind == XFK_W_Q4_1;
 }
 
-/// `qx` holds xfk_quantized_row_bytes(k, group) * m bytes for the block
-/// kinds.
+/// `qx` holds activationBytes(format, m, k) bytes: x quantized or rounded.
 void runXfc(Pool &pool, const Format &format, const float *x, int64_t m,
             int64_t k, int64_t n, const uint8_t *packed, const float *bias,
             float *y, uint8_t *qx) {
@@ -393,6 +402,8 @@ void runXfc(Pool &pool, const Format &format, const float *x, int64_t m,
   int64_t group = format.group(k);
   if (blocks)
     xfk_quantize_rows(xAddr, k, m, k, group, qAddr);
+  if (format.bf16Compute)
+    xfk_round_rows_bf16(xAddr, k, m, k, qAddr);
   pool.run([&](int i) {
     auto [n0, n1] = split(n, i, pool.size(), align);
     if (n0 >= n1)
@@ -401,6 +412,8 @@ void runXfc(Pool &pool, const Format &format, const float *x, int64_t m,
     if (blocks)
       xfk_linear_q8(format.kind, group, qAddr, wAddr, bAddr, yAddr, n, m, k, n0,
                     n1);
+    else if (format.bf16Compute)
+      xfk_linear_bf16(qAddr, wAddr, bAddr, yAddr, n, m, k, n0, n1);
     else
       xfk_linear_packed(format.kind, xAddr, k, wAddr, bAddr, yAddr, n, m, k,
                         n0, n1);
@@ -491,7 +504,7 @@ int check() {
       // Block kinds compute with INT8 activations: the reference gets the
       // same quantized activations, so only kernel errors remain.
       int64_t group = std::max<int64_t>(format.group(s.k), 32);
-      std::vector<uint8_t> qx(xfk_quantized_row_bytes(s.k, group) * s.m);
+      std::vector<uint8_t> qx(activationBytes(format, s.m, s.k));
       std::vector<float> input = x;
       if (isBlockKind(format.kind))
         input = quantizedActivations(x, s.m, s.k, group, qx.data());
@@ -623,10 +636,7 @@ int bench(const Options &o) {
             packed.push_back(c ? packed[0]
                                : packForXfc(format, w[0].data(), k, n));
           {
-            std::vector<uint8_t> qx(
-                xfk_quantized_row_bytes(
-                    k, std::max<int64_t>(format.group(k), 32)) *
-                m);
+            std::vector<uint8_t> qx(activationBytes(format, m, k));
             Pool pool(t);
             row.xfc = bestTime(
                 [&](int c) {
@@ -648,23 +658,26 @@ int bench(const Options &o) {
             row.onednn = bestTime([&](int c) { dnn.run(c); }, copies,
                                   minSeconds);
           }
-          if (format.kind == XFK_W_BF16)
+          if (format.bf16Compute)
+            row.xfcNote = " (XFC: vdpbf16ps)";
+          else if (format.kind == XFK_W_BF16)
             row.xfcNote = " (XFC: bf16 weights, f32 compute)";
           else if (isBlockKind(format.kind))
             row.xfcNote = " (XFC: int8 compute)";
           rows.push_back(row);
         }
-        { // oneDNN u8s8 -> s32 next to XFC's int8 compute on Q8_0 weights,
-          // which also quantizes x and applies a scale per 32 values.
+        { // oneDNN u8s8 -> s32 next to XFC's int8 compute on per-channel
+          // INT8 weights, which also quantizes x (per token) and scales
+          // the sums.
           Row row;
           row.type = "u8s8";
           row.onednnBytes = static_cast<double>(n) * k;
           for (const Row &q8 : rows)
-            if (q8.type == "q8_0") {
+            if (q8.type == "int8 per-channel") {
               row.xfc = q8.xfc;
               row.xfcBytes = q8.xfcBytes;
             }
-          row.xfcNote = " (XFC: Q8_0 weights, int8 compute)";
+          row.xfcNote = " (XFC: int8 per-channel weights, int8 compute)";
           int copies = copiesFor(row.onednnBytes);
           std::vector<uint8_t> w(n * k);
           for (uint8_t &v : w)
