@@ -248,4 +248,58 @@ def XFQuantize : Pass<"xf-quantize"> {
   ];
 }
 
+def XFSelectKernels : Pass<"xf-select-kernels", "::mlir::ModuleOp"> {
+  let summary = "Choose the library that computes each GEMM";
+  let description = [{
+    Records on each `xf.linear` and `xf.ffn` which library computes it, as
+    `backend onednn` (absent: the generated microkernels), so that
+    `xfc compile --emit=xf` shows the choice and the lowering follows it.
+    `kernels`:
+
+    * `generated` (the default): no op is marked.
+    * `onednn`: every op that oneDNN can compute is marked; the others keep
+      the generated kernels, with a remark that says why.
+    * `auto`: an op is marked when the cost model below expects oneDNN to
+      be faster.
+
+    oneDNN computes an op when its activations, result and biases are f32,
+    its compute is f32, and every weight is a float tensor in plain rows
+    that is a model weight: an `xf.weight` load, a pure computation on
+    weights, or an argument that every call of a private function passes
+    a weight (the glue caches each weight's oneDNN layout by address, so a
+    weight must not change between calls). Quantized weights (Q8_0, Q4_0,
+    Q4_1) and `compute int8` stay generated: oneDNN 2.6 reads no ggml
+    blocks. Ops that already have a `backend` keep it.
+
+    **Cost model of `auto`** (measured with `xfc-kernel-bench` on the
+    2-core AVX-512 VNNI machine, docs/design/kernels.md): oneDNN only for
+    f32 weights of at least `auto-min-weights` elements. With f16 or bf16
+    weights the generated kernels read half the bytes, while oneDNN 2.6
+    would need an f32 copy; quantized weights are not oneDNN's to read.
+    The token count is not known when the op is compiled, so the choice
+    must hold for decode (one token, bandwidth bound: both libraries stream
+    the weights) and prefill (many tokens, compute bound).
+
+    Run it after the fusion passes (they only fuse GEMMs with one backend)
+    and `xf-quantize` (quantized weights are not oneDNN's).
+
+    Example (`kernels=onednn`):
+
+    ```mlir
+    %y = xf.linear %x, %w : (tensor<?x2048xf32>, tensor<5632x2048xf32>) -> ...
+    // becomes
+    %y = xf.linear %x, %w backend onednn : (...) -> ...
+    ```
+  }];
+  let options = [
+    Option<"kernels", "kernels", "std::string", /*default=*/"\"generated\"",
+           "Library of the GEMMs: generated, onednn or auto">,
+    Option<"autoMinWeights", "auto-min-weights", "int64_t",
+           /*default=*/"1048576",
+           "With auto, the fewest weight elements of a GEMM that oneDNN "
+           "computes (below, its call and threading overhead outweighs "
+           "the gain)">
+  ];
+}
+
 #endif // XFC_TRANSFORMS_PASSES_TD
