@@ -271,14 +271,21 @@ def XFSelectKernels : Pass<"xf-select-kernels", "::mlir::ModuleOp"> {
     Q4_1) and `compute int8` stay generated: oneDNN 2.6 reads no ggml
     blocks. Ops that already have a `backend` keep it.
 
-    **Cost model of `auto`** (measured with `xfc-kernel-bench` on the
-    2-core AVX-512 VNNI machine, docs/design/kernels.md): oneDNN only for
-    f32 weights of at least `auto-min-weights` elements. With f16 or bf16
-    weights the generated kernels read half the bytes, while oneDNN 2.6
-    would need an f32 copy; quantized weights are not oneDNN's to read.
-    The token count is not known when the op is compiled, so the choice
-    must hold for decode (one token, bandwidth bound: both libraries stream
-    the weights) and prefill (many tokens, compute bound).
+    **Cost model of `auto`** (measured on the 2-core AVX-512 VNNI machine;
+    figures in docs/design/kernels.md): oneDNN only for f32 weights of at
+    least `auto-min-weights` elements. There oneDNN's GEMM is about 10%
+    faster at 128 tokens (`xfc-kernel-bench`, K=2048: XFC/oneDNN 0.89 to
+    0.91) and one token ties (both stream the weights at the bandwidth),
+    which made prefill of a 2048-wide model 8-16% faster. Below 2^20
+    weights a call's fixed cost (a few microseconds) is not repaid: a
+    256-wide model decoded 20% slower with every GEMM on oneDNN. With f16
+    or bf16 weights the generated kernels read half the bytes while oneDNN
+    2.6 needs an f32 copy (and its bf16 GEMM, which would round the
+    activations, is 1.4x slower than ours); quantized weights are not
+    oneDNN's to read. The token count is not known when the op is
+    compiled, so `auto` favours prefill: with 2 threads oneDNN's one-token
+    GEMV reached less of the bandwidth than ours, which is why `generated`
+    stays the default.
 
     Run it after the fusion passes (they only fuse GEMMs with one backend)
     and `xf-quantize` (quantized weights are not oneDNN's).
