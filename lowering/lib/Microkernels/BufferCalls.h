@@ -60,6 +60,27 @@ inline Value toBuffer(OpBuilder &b, Location loc, Value tensor) {
       /*read_only=*/true);
 }
 
+/// The address of `tensor`'s buffer, or 0 for no tensor (an absent bias).
+inline Value addressOrNull(OpBuilder &b, Location loc, Value tensor) {
+  if (!tensor)
+    return constI64(b, loc, 0);
+  return addressAndRowStride(b, loc, toBuffer(b, loc, tensor)).first;
+}
+
+/// A fresh `[m, n]` f32 buffer for a call's result, 64-byte aligned.
+inline Value allocRows(OpBuilder &b, Location loc, Value m, int64_t n) {
+  return memref::AllocOp::create(
+      b, loc, MemRefType::get({ShapedType::kDynamic, n}, b.getF32Type()),
+      ValueRange{m}, b.getI64IntegerAttr(64));
+}
+
+/// The result buffer of the calls as a tensor: nothing else aliases it.
+inline Value rowsTensor(OpBuilder &b, Location loc, Value buffer) {
+  return bufferization::ToTensorOp::create(
+      b, loc, memref::getTensorTypeFromMemRefType(buffer.getType()), buffer,
+      /*restrict=*/b.getUnitAttr(), /*writable=*/b.getUnitAttr());
+}
+
 /// The private declaration of `void name(i64 x arguments)` in `module`.
 inline func::FuncOp declareI64Function(ModuleOp module, StringRef name,
                                        unsigned arguments) {

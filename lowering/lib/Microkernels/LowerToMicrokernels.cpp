@@ -175,14 +175,9 @@ struct XFLowerToMicrokernelsPass
       xAddr = roundedAddr;
       ldx = kValue;
     }
-    Value wAddr =
-        addressAndRowStride(b, loc, toBuffer(b, loc, weight.data)).first;
-    Value biasAddr = constI64(b, loc, 0);
-    if (Value bias = op.getBias())
-      biasAddr = addressAndRowStride(b, loc, toBuffer(b, loc, bias)).first;
-    Value y = memref::AllocOp::create(
-        b, loc, MemRefType::get({ShapedType::kDynamic, n}, f32), ValueRange{m},
-        b.getI64IntegerAttr(64));
+    Value wAddr = addressOrNull(b, loc, weight.data);
+    Value biasAddr = addressOrNull(b, loc, op.getBias());
+    Value y = allocRows(b, loc, m, n);
     Value yAddr = addressAndRowStride(b, loc, y).first;
     Value kind = constI64(b, loc, weight.kind);
     Value nValue = constI64(b, loc, n);
@@ -238,10 +233,7 @@ struct XFLowerToMicrokernelsPass
                        constI64(b, loc, weight.rowBytes), biasAddr, yChunk,
                        nValue, rowsI64, kValue, n0, n1});
     }
-    Value result = bufferization::ToTensorOp::create(
-        b, loc, RankedTensorType::get({ShapedType::kDynamic, n}, f32), y,
-        /*restrict=*/b.getUnitAttr(), /*writable=*/b.getUnitAttr());
-    op.replaceAllUsesWith(rows.restore(b, loc, result, outType));
+    op.replaceAllUsesWith(rows.restore(b, loc, rowsTensor(b, loc, y), outType));
     op.erase();
   }
 };

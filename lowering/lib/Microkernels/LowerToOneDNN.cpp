@@ -68,29 +68,19 @@ struct XFLowerToOneDNNPass
     Location loc = op.getLoc();
     auto weightType = cast<RankedTensorType>(op.getWeight().getType());
     int64_t n = weightType.getDimSize(0), k = weightType.getDimSize(1);
-    Type f32 = b.getF32Type();
-
     RowMatrix rows(b, loc, op.getInput());
     Value m = tensor::DimOp::create(b, loc, rows.rows, 0);
     auto [x, ldx] = addressAndRowStride(b, loc, toBuffer(b, loc, rows.rows));
-    Value w =
-        addressAndRowStride(b, loc, toBuffer(b, loc, op.getWeight())).first;
-    Value bias = constI64(b, loc, 0);
-    if (Value value = op.getBias())
-      bias = addressAndRowStride(b, loc, toBuffer(b, loc, value)).first;
-    Value y = memref::AllocOp::create(
-        b, loc, MemRefType::get({ShapedType::kDynamic, n}, f32), ValueRange{m},
-        b.getI64IntegerAttr(64));
-    Value yAddr = addressAndRowStride(b, loc, y).first;
+    Value y = allocRows(b, loc, m, n);
     func::CallOp::create(
         b, loc, declareI64Function(getOperation(), kOneDNNLinear, 9),
         ValueRange{constI64(b, loc, weightTypeCode(weightType.getElementType())),
-                   x, ldx, w, bias, yAddr, toI64(b, loc, m),
+                   x, ldx, addressOrNull(b, loc, op.getWeight()),
+                   addressOrNull(b, loc, op.getBias()),
+                   addressAndRowStride(b, loc, y).first, toI64(b, loc, m),
                    constI64(b, loc, n), constI64(b, loc, k)});
-    Value result = bufferization::ToTensorOp::create(
-        b, loc, RankedTensorType::get({ShapedType::kDynamic, n}, f32), y,
-        /*restrict=*/b.getUnitAttr(), /*writable=*/b.getUnitAttr());
-    op.replaceAllUsesWith(rows.restore(b, loc, result, op.getType()));
+    op.replaceAllUsesWith(
+        rows.restore(b, loc, rowsTensor(b, loc, y), op.getType()));
     op.erase();
   }
 };
