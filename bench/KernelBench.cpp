@@ -189,6 +189,18 @@ uint16_t bf16Bits(float value) { // round to nearest even
 struct Format {
   const char *name;
   int64_t kind;
+  /// Block kinds: values per scale (0: one per row, per channel).
+  int64_t groupSize = 32;
+  int64_t group(int64_t k) const {
+    if (kind <= XFK_W_BF16)
+      return 0;
+    return groupSize ? groupSize : k;
+  }
+  int64_t headerBytes() const { return kind == XFK_W_Q4_1 ? 4 : 2; }
+  int64_t runBytes() const { return kind == XFK_W_Q8_0 ? 32 : 16; }
+  int64_t blockBytes(int64_t k) const {
+    return headerBytes() + group(k) / 32 * runBytes();
+  }
   int64_t rowBytes(int64_t k) const {
     switch (kind) {
     case XFK_W_F32:
@@ -196,19 +208,21 @@ struct Format {
     case XFK_W_F16:
     case XFK_W_BF16:
       return 2 * k;
-    case XFK_W_Q8_0:
-      return k / 32 * 34;
-    case XFK_W_Q4_0:
-      return k / 32 * 18;
     default:
-      return k / 32 * 20;
+      return k / group(k) * blockBytes(k);
     }
   }
 };
 
-const Format formats[] = {{"f32", XFK_W_F32},   {"f16", XFK_W_F16},
-                          {"bf16", XFK_W_BF16}, {"q8_0", XFK_W_Q8_0},
-                          {"q4_0", XFK_W_Q4_0}, {"q4_1", XFK_W_Q4_1}};
+const Format formats[] = {{"f32", XFK_W_F32},
+                          {"f16", XFK_W_F16},
+                          {"bf16", XFK_W_BF16},
+                          {"q8_0", XFK_W_Q8_0},
+                          {"q4_0", XFK_W_Q4_0},
+                          {"q4_1", XFK_W_Q4_1},
+                          {"int8 g128", XFK_W_Q8_0, 128},
+                          {"int8 per-channel", XFK_W_Q8_0, 0},
+                          {"int4 g128", XFK_W_Q4_0, 128}};
 
 // Weights [n][rowBytes] in `format` and, if `decoded` is given, their
 // values as f32 [n][k], encoded independently of XFC's decoder.
@@ -235,37 +249,39 @@ std::vector<uint8_t> makeWeights(const Format &format, int64_t n, int64_t k,
       }
       continue;
     }
-    int64_t blockBytes = format.rowBytes(32);
-    for (int64_t b = 0; b < k / 32; ++b) {
+    // Per group: the scale (and minimum), then runs of 32 codes.
+    int64_t group = format.group(k), blockBytes = format.blockBytes(k);
+    for (int64_t b = 0; b < k / group; ++b) {
       uint8_t *block = row + b * blockBytes;
       float d = scale(rng) / 1024.0f;
       uint16_t dh = halfBits(d);
       std::memcpy(block, &dh, 2);
-      float *o = out ? out + 32 * b : nullptr;
-      if (format.kind == XFK_W_Q8_0) {
-        for (int i = 0; i < 32; ++i) {
-          int c = code(rng);
-          block[2 + i] = static_cast<uint8_t>(static_cast<int8_t>(c));
-          if (o)
-            o[i] = d * c;
-        }
-        continue;
-      }
       float m = 0;
-      uint8_t *nibbles = block + 2;
       if (format.kind == XFK_W_Q4_1) {
         m = minimum(rng) / 64.0f;
         uint16_t mh = halfBits(m);
         std::memcpy(block + 2, &mh, 2);
-        nibbles = block + 4;
       }
-      int offset = format.kind == XFK_W_Q4_0 ? -8 : 0;
-      for (int i = 0; i < 16; ++i) { // value i low nibble, i + 16 high
-        int lo = nibble(rng), hi = nibble(rng);
-        nibbles[i] = static_cast<uint8_t>(lo | (hi << 4));
-        if (o) {
-          o[i] = (lo + offset) * d + m;
-          o[i + 16] = (hi + offset) * d + m;
+      for (int64_t r = 0; r < group / 32; ++r) {
+        uint8_t *codes = block + format.headerBytes() + r * format.runBytes();
+        float *o = out ? out + b * group + 32 * r : nullptr;
+        if (format.kind == XFK_W_Q8_0) {
+          for (int i = 0; i < 32; ++i) {
+            int c = code(rng);
+            codes[i] = static_cast<uint8_t>(static_cast<int8_t>(c));
+            if (o)
+              o[i] = d * c;
+          }
+          continue;
+        }
+        int offset = format.kind == XFK_W_Q4_0 ? -8 : 0;
+        for (int i = 0; i < 16; ++i) { // value i low nibble, i + 16 high
+          int lo = nibble(rng), hi = nibble(rng);
+          codes[i] = static_cast<uint8_t>(lo | (hi << 4));
+          if (o) {
+            o[i] = (lo + offset) * d + m;
+            o[i + 16] = (hi + offset) * d + m;
+          }
         }
       }
     }
@@ -348,9 +364,10 @@ struct OneDnnMatmul {
 
 std::vector<uint8_t> packForXfc(const Format &format, const uint8_t *w,
                                 int64_t k, int64_t n) {
-  std::vector<uint8_t> packed(xfk_packed_bytes(format.kind, n, k));
-  if (packed.empty() ||
-      !xfk_pack(format.kind, w, format.rowBytes(k), n, k, packed.data())) {
+  std::vector<uint8_t> packed(
+      xfk_packed_bytes(format.kind, format.group(k), n, k));
+  if (packed.empty() || !xfk_pack(format.kind, format.group(k), w,
+                                  format.rowBytes(k), n, k, packed.data())) {
     std::fprintf(stderr, "cannot pack %s weights of %lldx%lld\n", format.name,
                  static_cast<long long>(n), static_cast<long long>(k));
     std::exit(1);
@@ -362,7 +379,8 @@ bool isBlockKind(int64_t kind) {
   return kind == XFK_W_Q8_0 || kind == XFK_W_Q4_0 || kind == XFK_W_Q4_1;
 }
 
-/// `qx` holds xfk_quantized_row_bytes(k) * m bytes for the block kinds.
+/// `qx` holds xfk_quantized_row_bytes(k, group) * m bytes for the block
+/// kinds.
 void runXfc(Pool &pool, const Format &format, const float *x, int64_t m,
             int64_t k, int64_t n, const uint8_t *packed, const float *bias,
             float *y, uint8_t *qx) {
@@ -372,15 +390,17 @@ void runXfc(Pool &pool, const Format &format, const float *x, int64_t m,
   auto qAddr = reinterpret_cast<intptr_t>(qx);
   int64_t align = xfk_packed_tile_rows(format.kind);
   bool blocks = isBlockKind(format.kind);
+  int64_t group = format.group(k);
   if (blocks)
-    xfk_quantize_rows(xAddr, k, m, k, qAddr);
+    xfk_quantize_rows(xAddr, k, m, k, group, qAddr);
   pool.run([&](int i) {
     auto [n0, n1] = split(n, i, pool.size(), align);
     if (n0 >= n1)
       return;
     auto yAddr = reinterpret_cast<intptr_t>(y + n0);
     if (blocks)
-      xfk_linear_q8(format.kind, qAddr, wAddr, bAddr, yAddr, n, m, k, n0, n1);
+      xfk_linear_q8(format.kind, group, qAddr, wAddr, bAddr, yAddr, n, m, k, n0,
+                    n1);
     else
       xfk_linear_packed(format.kind, xAddr, k, wAddr, bAddr, yAddr, n, m, k,
                         n0, n1);
@@ -433,15 +453,15 @@ bool compare(const char *what, const float *got, const float *want,
 // The values XFC's block kernels multiply: x quantized by
 // xfk_quantize_rows into `qx`, decoded from the documented row format.
 std::vector<float> quantizedActivations(const std::vector<float> &x, int64_t m,
-                                        int64_t k, uint8_t *qx) {
-  xfk_quantize_rows(reinterpret_cast<intptr_t>(x.data()), k, m, k,
+                                        int64_t k, int64_t group, uint8_t *qx) {
+  xfk_quantize_rows(reinterpret_cast<intptr_t>(x.data()), k, m, k, group,
                     reinterpret_cast<intptr_t>(qx));
   std::vector<float> values(m * k);
   for (int64_t i = 0; i < m; ++i) {
-    const uint8_t *row = qx + i * xfk_quantized_row_bytes(k);
+    const uint8_t *row = qx + i * xfk_quantized_row_bytes(k, group);
     for (int64_t j = 0; j < k; ++j) {
       float scale;
-      std::memcpy(&scale, row + k + 4 * (j / 32), 4);
+      std::memcpy(&scale, row + k + 4 * (j / group), 4);
       values[i * k + j] = scale * static_cast<int8_t>(row[j]);
     }
   }
@@ -456,21 +476,25 @@ int check() {
   };
   // N not a multiple of the tile or the thread split; K crossing XFC's K
   // block (512); M crossing its row block (64).
-  for (Shape s : {Shape{1, 96, 37}, Shape{67, 1056, 45}, Shape{3, 64, 1}}) {
+  for (Shape s : {Shape{1, 96, 37}, Shape{67, 1056, 45}, Shape{3, 64, 1},
+                  Shape{5, 1024, 33}}) {
     std::vector<float> x = makeValues(s.m * s.k, rng, 64);
     std::vector<float> bias = makeValues(s.n, rng, 16);
     std::vector<float> y(s.m * s.n);
     for (const Format &format : formats) {
+      if (format.group(s.k) && s.k % format.group(s.k))
+        continue; // rows that are not whole groups
       std::vector<float> decoded(s.n * s.k);
       std::vector<uint8_t> w =
           makeWeights(format, s.n, s.k, rng, decoded.data());
       std::vector<uint8_t> packed = packForXfc(format, w.data(), s.k, s.n);
       // Block kinds compute with INT8 activations: the reference gets the
       // same quantized activations, so only kernel errors remain.
-      std::vector<uint8_t> qx(xfk_quantized_row_bytes(s.k) * s.m);
+      int64_t group = std::max<int64_t>(format.group(s.k), 32);
+      std::vector<uint8_t> qx(xfk_quantized_row_bytes(s.k, group) * s.m);
       std::vector<float> input = x;
       if (isBlockKind(format.kind))
-        input = quantizedActivations(x, s.m, s.k, qx.data());
+        input = quantizedActivations(x, s.m, s.k, group, qx.data());
       for (int threads : {1, 2}) {
         omp_set_num_threads(threads);
         OneDnnMatmul ref(s.m, s.k, s.n, Dt::f32, Dt::f32, Dt::f32,
@@ -599,7 +623,10 @@ int bench(const Options &o) {
             packed.push_back(c ? packed[0]
                                : packForXfc(format, w[0].data(), k, n));
           {
-            std::vector<uint8_t> qx(xfk_quantized_row_bytes(k) * m);
+            std::vector<uint8_t> qx(
+                xfk_quantized_row_bytes(
+                    k, std::max<int64_t>(format.group(k), 32)) *
+                m);
             Pool pool(t);
             row.xfc = bestTime(
                 [&](int c) {

@@ -1,6 +1,7 @@
 /*===- Decode.c - Portable decoding of every weight encoding --------------===*/
 
 #include "Decode.h"
+#include "Packed.h"
 
 #include <string.h>
 
@@ -34,9 +35,42 @@ uint16_t xfk_load16(const uint8_t *p) {
   return v;
 }
 
-/* Row `row`'s K weights as floats. */
-void xfk_decode_row(int64_t kind, const uint8_t *row, int64_t K,
+/* 32 values of a block's run of codes `codes`, scale d, minimum m. */
+static void decodeRun(int64_t kind, const uint8_t *codes, float d, float m,
                       float *out) {
+  if (kind == XFK_W_Q8_0) {
+    for (int j = 0; j < 32; ++j)
+      out[j] = (float)(int8_t)codes[j] * d;
+    return;
+  }
+  int offset = kind == XFK_W_Q4_0 ? 8 : 0;
+  for (int j = 0; j < 16; ++j) {
+    out[j] = (float)((codes[j] & 15) - offset) * d + m;
+    out[j + 16] = (float)((codes[j] >> 4) - offset) * d + m;
+  }
+}
+
+void xfk_decode_values(int64_t kind, int64_t group, const uint8_t *row,
+                       int64_t k0, int64_t count, float *out) {
+  if (xfk_is_float_kind(kind)) {
+    xfk_decode_row(kind, group, row + k0 * xfk_element_bytes(kind), count, out);
+    return;
+  }
+  int64_t blockBytes = xfk_block_bytes(kind, group),
+          header = xfk_block_header_bytes(kind),
+          runBytes = xfk_chunk_code_bytes(kind);
+  for (int64_t k = k0; k < k0 + count; k += XFK_QBLOCK) {
+    const uint8_t *block = row + k / group * blockBytes;
+    float d = xfk_half_to_float(xfk_load16(block));
+    float m =
+        kind == XFK_W_Q4_1 ? xfk_half_to_float(xfk_load16(block + 2)) : 0.0f;
+    decodeRun(kind, block + header + k % group / XFK_QBLOCK * runBytes, d, m,
+              out + (k - k0));
+  }
+}
+
+void xfk_decode_row(int64_t kind, int64_t group, const uint8_t *row, int64_t K,
+                    float *out) {
   switch (kind) {
   case XFK_W_F32:
     memcpy(out, row, (size_t)K * 4);
@@ -51,50 +85,6 @@ void xfk_decode_row(int64_t kind, const uint8_t *row, int64_t K,
       memcpy(&out[k], &bits, 4);
     }
     return;
-  case XFK_W_Q8_0:
-    for (int64_t b = 0; b < K / 32; ++b) {
-      const uint8_t *block = row + 34 * b;
-      float d = xfk_half_to_float(xfk_load16(block));
-      for (int j = 0; j < 32; ++j)
-        out[32 * b + j] = (float)(int8_t)block[2 + j] * d;
-    }
-    return;
-  case XFK_W_Q4_0:
-    for (int64_t b = 0; b < K / 32; ++b) {
-      const uint8_t *block = row + 18 * b;
-      float d = xfk_half_to_float(xfk_load16(block));
-      for (int j = 0; j < 16; ++j) {
-        out[32 * b + j] = (float)((block[2 + j] & 15) - 8) * d;
-        out[32 * b + j + 16] = (float)((block[2 + j] >> 4) - 8) * d;
-      }
-    }
-    return;
-  case XFK_W_Q4_1:
-    for (int64_t b = 0; b < K / 32; ++b) {
-      const uint8_t *block = row + 20 * b;
-      float d = xfk_half_to_float(xfk_load16(block));
-      float m = xfk_half_to_float(xfk_load16(block + 2));
-      for (int j = 0; j < 16; ++j) {
-        out[32 * b + j] = (float)(block[4 + j] & 15) * d + m;
-        out[32 * b + j + 16] = (float)(block[4 + j] >> 4) * d + m;
-      }
-    }
-    return;
   }
+  xfk_decode_values(kind, group, row, 0, K, out);
 }
-
-int64_t xfk_row_offset(int64_t kind, int64_t k) {
-  switch (kind) {
-  case XFK_W_F32:
-    return 4 * k;
-  case XFK_W_Q8_0:
-    return 34 * (k / 32);
-  case XFK_W_Q4_0:
-    return 18 * (k / 32);
-  case XFK_W_Q4_1:
-    return 20 * (k / 32);
-  default:
-    return 2 * k;
-  }
-}
-

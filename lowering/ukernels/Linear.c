@@ -8,7 +8,7 @@
  *===----------------------------------------------------------------------===*/
 
 #include "Decode.h"
-#include "xfk/Kernels.h"
+#include "Packed.h"
 
 #include <string.h>
 
@@ -16,10 +16,10 @@
  * Portable path
  *===----------------------------------------------------------------------===*/
 
-static void linearGeneric(int64_t kind, const float *x, int64_t ldx,
-                          const uint8_t *w, int64_t ldw, const float *bias,
-                          float *y, int64_t ldy, int64_t M, int64_t K,
-                          int64_t n0, int64_t n1) {
+static void linearGeneric(int64_t kind, int64_t group, const float *x,
+                          int64_t ldx, const uint8_t *w, int64_t ldw,
+                          const float *bias, float *y, int64_t ldy, int64_t M,
+                          int64_t K, int64_t n0, int64_t n1) {
   float row[512];
   for (int64_t n = n0; n < n1; ++n) {
     float acc[64];
@@ -27,11 +27,10 @@ static void linearGeneric(int64_t kind, const float *x, int64_t ldx,
       int64_t mb = M - m0 < 64 ? M - m0 : 64;
       for (int64_t i = 0; i < mb; ++i)
         acc[i] = bias ? bias[n] : 0.0f;
-      /* K in chunks the stack buffer holds (block formats: whole blocks). */
+      /* K in chunks the stack buffer holds (block formats: runs of 32). */
       for (int64_t k0 = 0; k0 < K; k0 += 512) {
         int64_t kb = K - k0 < 512 ? K - k0 : 512;
-        xfk_decode_row(kind, w + n * ldw + xfk_row_offset(kind, k0), kb,
-                       row);
+        xfk_decode_values(kind, group, w + n * ldw, k0, kb, row);
         for (int64_t i = 0; i < mb; ++i) {
           const float *xr = x + (m0 + i) * ldx + k0;
           float s = 0.0f;
@@ -58,8 +57,9 @@ static void linearGeneric(int64_t kind, const float *x, int64_t ldx,
 
 /* Weights [k, k + 16) of a row as floats (lanes past K are zero for the
  * float formats; block formats have K a multiple of 32). */
-XFK_AVX512 XFK_INLINE __m512 loadWeights(int64_t kind, const uint8_t *row,
-                                         int64_t k, __mmask16 mask) {
+XFK_AVX512 XFK_INLINE __m512 loadWeights(int64_t kind, int64_t group,
+                                         const uint8_t *row, int64_t k,
+                                         __mmask16 mask) {
   switch (kind) {
   case XFK_W_F32:
     return _mm512_maskz_loadu_ps(mask, row + 4 * k);
@@ -69,47 +69,40 @@ XFK_AVX512 XFK_INLINE __m512 loadWeights(int64_t kind, const uint8_t *row,
     return _mm512_castsi512_ps(_mm512_slli_epi32(
         _mm512_cvtepu16_epi32(_mm256_maskz_loadu_epi16(mask, row + 2 * k)),
         16));
-  case XFK_W_Q8_0: {
-    const uint8_t *block = row + 34 * (k / 32);
-    __m512 d = _mm512_set1_ps(_cvtsh_ss(xfk_load16(block)));
-    __m128i codes = _mm_loadu_si128((const __m128i *)(block + 2 + (k & 16)));
+  }
+  /* Block formats: the block's scale, and the run of 32 codes holding k. */
+  const uint8_t *block = row + k / group * xfk_block_bytes(kind, group);
+  const uint8_t *run = block + xfk_block_header_bytes(kind) +
+                       k % group / 32 * xfk_chunk_code_bytes(kind);
+  __m512 d = _mm512_set1_ps(_cvtsh_ss(xfk_load16(block)));
+  if (kind == XFK_W_Q8_0) {
+    __m128i codes = _mm_loadu_si128((const __m128i *)(run + (k & 16)));
     return _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(codes)), d);
   }
-  case XFK_W_Q4_0: { /* values 0-15 are low nibbles, 16-31 high ones */
-    const uint8_t *block = row + 18 * (k / 32);
-    __m512 d = _mm512_set1_ps(_cvtsh_ss(xfk_load16(block)));
-    __m512i bytes = _mm512_cvtepu8_epi32(
-        _mm_loadu_si128((const __m128i *)(block + 2)));
-    __m512i nibbles = (k & 16) ? _mm512_srli_epi32(bytes, 4)
-                               : _mm512_and_si512(bytes, _mm512_set1_epi32(15));
-    __m512i centered = _mm512_sub_epi32(nibbles, _mm512_set1_epi32(8));
-    return _mm512_mul_ps(_mm512_cvtepi32_ps(centered), d);
-  }
-  default: { /* XFK_W_Q4_1: scale and minimum, unsigned nibbles */
-    const uint8_t *block = row + 20 * (k / 32);
-    __m512 d = _mm512_set1_ps(_cvtsh_ss(xfk_load16(block)));
-    __m512 min = _mm512_set1_ps(_cvtsh_ss(xfk_load16(block + 2)));
-    __m512i bytes = _mm512_cvtepu8_epi32(
-        _mm_loadu_si128((const __m128i *)(block + 4)));
-    __m512i nibbles = (k & 16) ? _mm512_srli_epi32(bytes, 4)
-                               : _mm512_and_si512(bytes, _mm512_set1_epi32(15));
-    return _mm512_fmadd_ps(_mm512_cvtepi32_ps(nibbles), d, min);
-  }
-  }
+  /* Q4: values 0-15 of a run are low nibbles, 16-31 high ones. */
+  __m512i bytes = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)run));
+  __m512i nibbles = (k & 16) ? _mm512_srli_epi32(bytes, 4)
+                             : _mm512_and_si512(bytes, _mm512_set1_epi32(15));
+  if (kind == XFK_W_Q4_0)
+    return _mm512_mul_ps(
+        _mm512_cvtepi32_ps(_mm512_sub_epi32(nibbles, _mm512_set1_epi32(8))), d);
+  __m512 min = _mm512_set1_ps(_cvtsh_ss(xfk_load16(block + 2)));
+  return _mm512_fmadd_ps(_mm512_cvtepi32_ps(nibbles), d, min);
 }
 
 /* A MB x 4 tile of Y: rows of x (already offset to the K block), columns
- * n.. (at most `nb` stored), over `kb` values starting at the row bytes
- * `koff`. The dot products accumulate in vectors and are reduced once;
- * the first K block stores them plus the bias, later ones add. */
-XFK_AVX512 XFK_INLINE void tile(int MB, int64_t kind, const float *x,
-                                int64_t ldx, const uint8_t *w, int64_t ldw,
-                                int64_t koff, const float *bias, float *y,
-                                int64_t ldy, int64_t kb, int first, int64_t n,
+ * n.. (at most `nb` stored), over values [k0, k0 + kb). The dot products
+ * accumulate in vectors and are reduced once; the first K block stores
+ * them plus the bias, later ones add. */
+XFK_AVX512 XFK_INLINE void tile(int MB, int64_t kind, int64_t group,
+                                const float *x, int64_t ldx, const uint8_t *w,
+                                int64_t ldw, int64_t k0, const float *bias,
+                                float *y, int64_t ldy, int64_t kb, int64_t n,
                                 int64_t nb) {
+  const int first = k0 == 0;
   const uint8_t *rows[4];
   for (int j = 0; j < 4; ++j) /* past the end: repeat the last row */
-    rows[j] = w + (n + (j < nb ? j : nb - 1)) * ldw + koff;
+    rows[j] = w + (n + (j < nb ? j : nb - 1)) * ldw;
   __m512 acc[4][4];
   for (int i = 0; i < MB; ++i)
     for (int j = 0; j < 4; ++j)
@@ -119,7 +112,7 @@ XFK_AVX512 XFK_INLINE void tile(int MB, int64_t kind, const float *x,
         kb - k >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (kb - k)) - 1);
     __m512 wv[4];
     for (int j = 0; j < 4; ++j)
-      wv[j] = loadWeights(kind, rows[j], k, mask);
+      wv[j] = loadWeights(kind, group, rows[j], k0 + k, mask);
     for (int i = 0; i < MB; ++i) {
       __m512 xv = _mm512_maskz_loadu_ps(mask, x + i * ldx + k);
       for (int j = 0; j < 4; ++j)
@@ -138,18 +131,16 @@ XFK_AVX512 XFK_INLINE void tile(int MB, int64_t kind, const float *x,
 
 /* Cache blocking: a block of KC values of MC rows of x (128 KiB) stays in
  * L2 while the chunk's weight rows stream past it; KC is a multiple of the
- * 32-value quantization blocks. */
+ * 32-value runs of codes. */
 enum { KC = 512, MC = 64 };
 
-XFK_AVX512 static void linearAvx512(int64_t kind, const float *x, int64_t ldx,
-                                    const uint8_t *w, int64_t ldw,
+XFK_AVX512 static void linearAvx512(int64_t kind, int64_t group, const float *x,
+                                    int64_t ldx, const uint8_t *w, int64_t ldw,
                                     const float *bias, float *y, int64_t ldy,
                                     int64_t M, int64_t K, int64_t n0,
                                     int64_t n1) {
   for (int64_t k0 = 0; k0 < K; k0 += KC) {
     int64_t kb = K - k0 < KC ? K - k0 : KC;
-    int64_t koff = xfk_row_offset(kind, k0);
-    int first = k0 == 0;
     for (int64_t m0 = 0; m0 < M; m0 += MC) {
       int64_t mEnd = M - m0 < MC ? M : m0 + MC;
       for (int64_t n = n0; n < n1; n += 4) {
@@ -157,20 +148,20 @@ XFK_AVX512 static void linearAvx512(int64_t kind, const float *x, int64_t ldx,
         float *yn = y + (n - n0);
         int64_t m = m0;
         for (; m + 4 <= mEnd; m += 4)
-          tile(4, kind, x + m * ldx + k0, ldx, w, ldw, koff, bias,
-               yn + m * ldy, ldy, kb, first, n, nb);
+          tile(4, kind, group, x + m * ldx + k0, ldx, w, ldw, k0, bias,
+               yn + m * ldy, ldy, kb, n, nb);
         switch (mEnd - m) {
         case 3:
-          tile(3, kind, x + m * ldx + k0, ldx, w, ldw, koff, bias,
-               yn + m * ldy, ldy, kb, first, n, nb);
+          tile(3, kind, group, x + m * ldx + k0, ldx, w, ldw, k0, bias,
+               yn + m * ldy, ldy, kb, n, nb);
           break;
         case 2:
-          tile(2, kind, x + m * ldx + k0, ldx, w, ldw, koff, bias,
-               yn + m * ldy, ldy, kb, first, n, nb);
+          tile(2, kind, group, x + m * ldx + k0, ldx, w, ldw, k0, bias,
+               yn + m * ldy, ldy, kb, n, nb);
           break;
         case 1:
-          tile(1, kind, x + m * ldx + k0, ldx, w, ldw, koff, bias,
-               yn + m * ldy, ldy, kb, first, n, nb);
+          tile(1, kind, group, x + m * ldx + k0, ldx, w, ldw, k0, bias,
+               yn + m * ldy, ldy, kb, n, nb);
           break;
         }
       }
@@ -182,17 +173,18 @@ XFK_AVX512 static void linearAvx512(int64_t kind, const float *x, int64_t ldx,
  * Entry point
  *===----------------------------------------------------------------------===*/
 
-void xfk_linear(int64_t kind, int64_t x, int64_t ldx, int64_t w, int64_t ldw,
-                int64_t bias, int64_t y, int64_t ldy, int64_t M, int64_t K,
-                int64_t n0, int64_t n1) {
-  if (M <= 0 || n1 <= n0)
+void xfk_linear(int64_t kind, int64_t group, int64_t x, int64_t ldx, int64_t w,
+                int64_t ldw, int64_t bias, int64_t y, int64_t ldy, int64_t M,
+                int64_t K, int64_t n0, int64_t n1) {
+  if (M <= 0 || n1 <= n0 ||
+      (xfk_is_block_kind(kind) && (!xfk_is_valid_group(group) || K % group)))
     return;
   const float *xp = (const float *)(intptr_t)x;
   const uint8_t *wp = (const uint8_t *)(intptr_t)w;
   const float *bp = (const float *)(intptr_t)bias;
   float *yp = (float *)(intptr_t)y;
   if (xfk_cpu_isa() >= XFK_ISA_AVX512)
-    linearAvx512(kind, xp, ldx, wp, ldw, bp, yp, ldy, M, K, n0, n1);
+    linearAvx512(kind, group, xp, ldx, wp, ldw, bp, yp, ldy, M, K, n0, n1);
   else
-    linearGeneric(kind, xp, ldx, wp, ldw, bp, yp, ldy, M, K, n0, n1);
+    linearGeneric(kind, group, xp, ldx, wp, ldw, bp, yp, ldy, M, K, n0, n1);
 }

@@ -16,16 +16,16 @@ int64_t xfk_packed_tile_rows(int64_t kind) {
   return xfk_is_block_kind(kind) ? XFK_QTILE : 0;
 }
 
-int64_t xfk_packed_bytes(int64_t kind, int64_t N, int64_t K) {
+int64_t xfk_packed_bytes(int64_t kind, int64_t group, int64_t N, int64_t K) {
   if (N <= 0 || K <= 0)
     return 0;
   if (xfk_is_float_kind(kind))
     return (N + XFK_PANEL - 1) / XFK_PANEL * XFK_PANEL * K *
            xfk_element_bytes(kind);
-  if (!xfk_is_block_kind(kind) || K % XFK_QBLOCK)
+  if (!xfk_is_block_kind(kind) || !xfk_is_valid_group(group) || K % group)
     return 0;
-  return (N + XFK_QTILE - 1) / XFK_QTILE * (K / XFK_QBLOCK) *
-         xfk_tile_bytes(kind);
+  return (N + XFK_QTILE - 1) / XFK_QTILE * (K / group) *
+         xfk_tile_group_bytes(kind, group);
 }
 
 static void packFloat(int64_t kind, const uint8_t *src, int64_t ldw, int64_t N,
@@ -39,37 +39,40 @@ static void packFloat(int64_t kind, const uint8_t *src, int64_t ldw, int64_t N,
   }
 }
 
-/* One ggml block (32 values of one row) into row r of a tile. */
-static void packBlock(int64_t kind, const uint8_t *block, int r,
-                      uint8_t *tile) {
-  int64_t codeBytes = xfk_tile_code_bytes(kind);
-  const uint8_t *codes;
+/* One run of 32 stored codes into row r of a code tile. */
+static void packRun(int64_t kind, const uint8_t *codes, int r, uint8_t *tile) {
   if (kind == XFK_W_Q8_0) {
-    codes = block + 2;
     for (int j = 0; j < 32; ++j) /* int8 to unsigned: + 128 */
       tile[(j / 4) * 64 + r * 4 + j % 4] = (uint8_t)(codes[j] ^ 0x80);
-  } else {
-    codes = block + (kind == XFK_W_Q4_1 ? 4 : 2);
-    for (int j = 0; j < 32; ++j) {
-      /* ggml: value j < 16 is byte j's low nibble, j + 16 its high one. */
-      unsigned nibble = j < 16 ? codes[j] & 15u : codes[j - 16] >> 4;
-      int group = j / 4;
-      tile[(group % 4) * 64 + r * 4 + j % 4] |=
-          (uint8_t)(nibble << (group < 4 ? 0 : 4));
-    }
+    return;
   }
-  memcpy(tile + codeBytes + 2 * r, block, 2); /* scale */
+  for (int j = 0; j < 32; ++j) {
+    /* Stored: value j < 16 is byte j's low nibble, j + 16 its high one. */
+    unsigned nibble = j < 16 ? codes[j] & 15u : codes[j - 16] >> 4;
+    int run = j / 4;
+    tile[(run % 4) * 64 + r * 4 + j % 4] |=
+        (uint8_t)(nibble << (run < 4 ? 0 : 4));
+  }
+}
+
+/* One stored block (`group` values of one row) into row r of the group's
+ * tiles. */
+static void packBlock(int64_t kind, int64_t group, const uint8_t *block, int r,
+                      uint8_t *tiles) {
+  int64_t runs = group / XFK_QBLOCK, codeBytes = xfk_tile_code_bytes(kind);
+  const uint8_t *codes = block + xfk_block_header_bytes(kind);
+  for (int64_t i = 0; i < runs; ++i)
+    packRun(kind, codes + i * xfk_chunk_code_bytes(kind), r,
+            tiles + i * codeBytes);
+  uint8_t *scales = tiles + runs * codeBytes;
+  memcpy(scales + 2 * r, block, 2);
   if (kind == XFK_W_Q4_1)
-    memcpy(tile + codeBytes + 32 + 2 * r, block + 2, 2); /* minimum */
+    memcpy(scales + 32 + 2 * r, block + 2, 2); /* minimum */
 }
 
-static int64_t ggmlBlockBytes(int64_t kind) {
-  return kind == XFK_W_Q8_0 ? 34 : kind == XFK_W_Q4_0 ? 18 : 20;
-}
-
-int xfk_pack(int64_t kind, const void *src, int64_t ldw, int64_t N, int64_t K,
-             void *dst) {
-  int64_t bytes = xfk_packed_bytes(kind, N, K);
+int xfk_pack(int64_t kind, int64_t group, const void *src, int64_t ldw,
+             int64_t N, int64_t K, void *dst) {
+  int64_t bytes = xfk_packed_bytes(kind, group, N, K);
   if (!bytes)
     return 0;
   memset(dst, 0, (size_t)bytes); /* padding rows: zero scales and codes */
@@ -79,11 +82,12 @@ int xfk_pack(int64_t kind, const void *src, int64_t ldw, int64_t N, int64_t K,
     packFloat(kind, in, ldw, N, K, out);
     return 1;
   }
-  int64_t blocks = K / XFK_QBLOCK, tileBytes = xfk_tile_bytes(kind);
+  int64_t groups = K / group, groupBytes = xfk_tile_group_bytes(kind, group),
+          blockBytes = xfk_block_bytes(kind, group);
   for (int64_t n = 0; n < N; ++n)
-    for (int64_t b = 0; b < blocks; ++b)
-      packBlock(kind, in + n * ldw + b * ggmlBlockBytes(kind),
+    for (int64_t b = 0; b < groups; ++b)
+      packBlock(kind, group, in + n * ldw + b * blockBytes,
                 (int)(n % XFK_QTILE),
-                out + ((n / XFK_QTILE) * blocks + b) * tileBytes);
+                out + ((n / XFK_QTILE) * groups + b) * groupBytes);
   return 1;
 }

@@ -1,11 +1,12 @@
 /*===- QuantizedLinear.c - INT8 activations against packed INT8/INT4 ------===*
  *
- * Activations are quantized once per call site (xfk_quantize_rows), then
- * every tile of 16 outputs by 32 values is one integer dot product per row
- * of x: vpdpbusd multiplies the tile's unsigned codes (one VNNI group of 4
- * values per 32-bit lane, 16 outputs per vector) by 4 broadcast int8
- * activations. The codes' offset (128 for Q8_0, 8 for Q4_0) comes off with
- * the block's code sum; Q4_1's minimum multiplies it:
+ * Activations are quantized once per call site (xfk_quantize_rows) in the
+ * weights' groups, then every group of 16 outputs is one integer dot
+ * product per row of x: vpdpbusd multiplies a code tile's unsigned codes
+ * (one VNNI run of 4 values per 32-bit lane, 16 outputs per vector) by 4
+ * broadcast int8 activations, over the group's tiles. The codes' offset
+ * (128 for Q8_0, 8 for Q4_0) comes off with the group's code sum; Q4_1's
+ * minimum multiplies it:
  *
  *   sum_k w_k a_k = d sa (dot(c, q) - z sum(q))       (Q8_0, Q4_0)
  *                 = d sa dot(c, q) + m sa sum(q)      (Q4_1)
@@ -21,19 +22,22 @@
 #include <math.h>
 #include <string.h>
 
-int64_t xfk_quantized_row_bytes(int64_t K) { return K + K / XFK_QBLOCK * 8; }
+int64_t xfk_quantized_row_bytes(int64_t K, int64_t group) {
+  return K + K / group * 8;
+}
 
 /* Where row m's codes, scales and code sums are. */
 typedef struct {
-  const int8_t *codes;
-  const float *scales;
-  const int32_t *sums;
+  int8_t *codes;
+  float *scales;
+  int32_t *sums;
 } QuantizedRow;
 
-static QuantizedRow quantizedRow(const uint8_t *qx, int64_t K, int64_t m) {
-  const uint8_t *row = qx + m * xfk_quantized_row_bytes(K);
-  QuantizedRow r = {(const int8_t *)row, (const float *)(row + K),
-                    (const int32_t *)(row + K + K / XFK_QBLOCK * 4)};
+static QuantizedRow quantizedRow(const uint8_t *qx, int64_t K, int64_t group,
+                                 int64_t m) {
+  uint8_t *row = (uint8_t *)qx + m * xfk_quantized_row_bytes(K, group);
+  QuantizedRow r = {(int8_t *)row, (float *)(row + K),
+                    (int32_t *)(row + K + K / group * 4)};
   return r;
 }
 
@@ -46,43 +50,53 @@ static int32_t codeOffset(int64_t kind) {
  * Portable path
  *===----------------------------------------------------------------------===*/
 
-/* Rounds half to even (the vector path's default rounding mode). */
-static void quantizeBlock(const float *x, int8_t *codes, float *scale,
-                          int32_t *sum) {
+/* A group's activation scale max|x| / 127, and its inverse (0 for 0). */
+static float groupScale(const float *x, int64_t group, float *inverse) {
   float amax = 0.0f;
-  for (int j = 0; j < XFK_QBLOCK; ++j)
+  for (int64_t j = 0; j < group; ++j)
     amax = fmaxf(amax, fabsf(x[j]));
-  float d = amax / 127.0f, inv = d != 0.0f ? 1.0f / d : 0.0f;
+  float d = amax / 127.0f;
+  *inverse = d != 0.0f ? 1.0f / d : 0.0f;
+  return d;
+}
+
+/* Rounds half to even (the vector path's default rounding mode). */
+static void quantizeGroup(const float *x, int64_t group, int8_t *codes,
+                          float *scale, int32_t *sum) {
+  float inv;
+  *scale = groupScale(x, group, &inv);
   int32_t s = 0;
-  for (int j = 0; j < XFK_QBLOCK; ++j) {
+  for (int64_t j = 0; j < group; ++j) {
     codes[j] = (int8_t)__builtin_rintf(x[j] * inv);
     s += codes[j];
   }
-  *scale = d;
   *sum = s;
 }
 
-static void linearGeneric(int64_t kind, const uint8_t *qx, const uint8_t *w,
-                          const float *bias, float *y, int64_t ldy, int64_t M,
-                          int64_t K, int64_t n0, int64_t n1) {
-  int64_t blocks = K / XFK_QBLOCK, tileBytes = xfk_tile_bytes(kind),
-          codeBytes = xfk_tile_code_bytes(kind);
+static void linearGeneric(int64_t kind, int64_t group, const uint8_t *qx,
+                          const uint8_t *w, const float *bias, float *y,
+                          int64_t ldy, int64_t M, int64_t K, int64_t n0,
+                          int64_t n1) {
+  int64_t groups = K / group, groupBytes = xfk_tile_group_bytes(kind, group),
+          codeBytes = xfk_tile_code_bytes(kind),
+          scalesAt = group / XFK_QBLOCK * codeBytes;
   for (int64_t n = n0; n < n1; ++n) {
     int r = (int)(n % XFK_QTILE);
-    const uint8_t *tiles = w + (n / XFK_QTILE) * blocks * tileBytes;
+    const uint8_t *tiles = w + (n / XFK_QTILE) * groups * groupBytes;
     for (int64_t m = 0; m < M; ++m) {
-      QuantizedRow a = quantizedRow(qx, K, m);
+      QuantizedRow a = quantizedRow(qx, K, group, m);
       float s = bias ? bias[n] : 0.0f;
-      for (int64_t b = 0; b < blocks; ++b) {
-        const uint8_t *tile = tiles + b * tileBytes;
+      for (int64_t b = 0; b < groups; ++b) {
+        const uint8_t *tile = tiles + b * groupBytes;
         int32_t dot = 0;
-        for (int j = 0; j < XFK_QBLOCK; ++j)
-          dot += (int32_t)xfk_tile_code(kind, tile, r, j) *
-                 a.codes[b * XFK_QBLOCK + j];
-        float d = xfk_half_to_float(xfk_load16(tile + codeBytes + 2 * r));
+        for (int64_t j = 0; j < group; ++j)
+          dot += (int32_t)xfk_tile_code(kind, tile + j / 32 * codeBytes, r,
+                                        (int)(j % 32)) *
+                 a.codes[b * group + j];
+        float d = xfk_half_to_float(xfk_load16(tile + scalesAt + 2 * r));
         if (kind == XFK_W_Q4_1) {
           float min =
-              xfk_half_to_float(xfk_load16(tile + codeBytes + 32 + 2 * r));
+              xfk_half_to_float(xfk_load16(tile + scalesAt + 32 + 2 * r));
           s += d * ((float)dot * a.scales[b]) +
                min * (a.scales[b] * (float)a.sums[b]);
         } else {
@@ -105,32 +119,33 @@ static void linearGeneric(int64_t kind, const uint8_t *qx, const uint8_t *w,
 #define XFK_INLINE static inline __attribute__((always_inline))
 
 XFK_AVX512 static void quantizeAvx512(const float *x, int64_t ldx, int64_t M,
-                                      int64_t K, uint8_t *qx) {
+                                      int64_t K, int64_t group, uint8_t *qx) {
   for (int64_t m = 0; m < M; ++m) {
-    uint8_t *row = qx + m * xfk_quantized_row_bytes(K);
-    float *scales = (float *)(row + K);
-    int32_t *sums = (int32_t *)(row + K + K / XFK_QBLOCK * 4);
-    for (int64_t b = 0; b < K / XFK_QBLOCK; ++b) {
-      const float *xb = x + m * ldx + b * XFK_QBLOCK;
-      __m512 lo = _mm512_loadu_ps(xb), hi = _mm512_loadu_ps(xb + 16);
-      float amax =
-          _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(lo), _mm512_abs_ps(hi)));
-      float d = amax / 127.0f, inv = d != 0.0f ? 1.0f / d : 0.0f;
+    QuantizedRow row = quantizedRow(qx, K, group, m);
+    for (int64_t b = 0; b < K / group; ++b) {
+      const float *xb = x + m * ldx + b * group;
+      __m512 amax = _mm512_setzero_ps();
+      for (int64_t j = 0; j < group; j += 16)
+        amax = _mm512_max_ps(amax, _mm512_abs_ps(_mm512_loadu_ps(xb + j)));
+      float d = _mm512_reduce_max_ps(amax) / 127.0f,
+            inv = d != 0.0f ? 1.0f / d : 0.0f;
       __m512 scale = _mm512_set1_ps(inv);
-      __m512i qlo = _mm512_cvtps_epi32(_mm512_mul_ps(lo, scale));
-      __m512i qhi = _mm512_cvtps_epi32(_mm512_mul_ps(hi, scale));
-      _mm_storeu_si128((__m128i *)(row + b * XFK_QBLOCK),
-                       _mm512_cvtsepi32_epi8(qlo));
-      _mm_storeu_si128((__m128i *)(row + b * XFK_QBLOCK + 16),
-                       _mm512_cvtsepi32_epi8(qhi));
-      scales[b] = d;
-      sums[b] = _mm512_reduce_add_epi32(_mm512_add_epi32(qlo, qhi));
+      __m512i sum = _mm512_setzero_si512();
+      for (int64_t j = 0; j < group; j += 16) {
+        __m512i q =
+            _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(xb + j), scale));
+        _mm_storeu_si128((__m128i *)(row.codes + b * group + j),
+                         _mm512_cvtsepi32_epi8(q));
+        sum = _mm512_add_epi32(sum, q);
+      }
+      row.scales[b] = d;
+      row.sums[b] = _mm512_reduce_add_epi32(sum);
     }
   }
 }
 
-/* The unsigned codes of VNNI groups g (< 4: low nibbles) and g + 4 (high
- * nibbles) of a Q4 tile, or groups g and g + 4 of a Q8_0 tile. */
+/* The unsigned codes of VNNI runs g (< 4: low nibbles) and g + 4 (high
+ * nibbles) of a Q4 code tile, or runs g and g + 4 of a Q8_0 one. */
 XFK_AVX512 XFK_INLINE void loadCodes(int64_t kind, const uint8_t *tile, int g,
                                      __m512i *low, __m512i *high) {
   if (kind == XFK_W_Q8_0) {
@@ -156,56 +171,61 @@ XFK_AVX512 XFK_INLINE __m512i broadcast4(const int8_t *p) {
  * prefetched (as in PackedLinear.c). */
 enum { QMR = 6, QNT = 2, PREFETCH_BYTES = 4096 };
 
-/* Rows [0, mr) of the quantized x against nt tiles (16 outputs each,
- * `tileStride` bytes between consecutive tiles' rows of blocks). */
+/* Rows [0, mr) of the quantized x against nt tiles of 16 outputs each
+ * (`tileStride` bytes between consecutive tiles' rows of groups). */
 XFK_VNNI XFK_INLINE void vnniTile(const int mr, const int nt, int64_t kind,
-                                  const uint8_t *qx, int64_t m, int64_t K,
-                                  const uint8_t *w, int64_t tileStride,
-                                  const float *bias, float *y, int64_t ldy,
+                                  int64_t group, const uint8_t *qx, int64_t m,
+                                  int64_t K, const uint8_t *w,
+                                  int64_t tileStride, const float *bias,
+                                  float *y, int64_t ldy,
                                   const __mmask16 *mask) {
-  const int64_t blocks = K / XFK_QBLOCK, tileBytes = xfk_tile_bytes(kind),
-                codeBytes = xfk_tile_code_bytes(kind);
+  const int64_t groups = K / group, runs = group / XFK_QBLOCK,
+                groupBytes = xfk_tile_group_bytes(kind, group),
+                codeBytes = xfk_tile_code_bytes(kind),
+                scalesAt = runs * codeBytes;
   QuantizedRow a[QMR];
   for (int i = 0; i < mr; ++i)
-    a[i] = quantizedRow(qx, K, m + i);
+    a[i] = quantizedRow(qx, K, group, m + i);
   __m512 acc[QMR][QNT];
   for (int i = 0; i < mr; ++i)
     for (int t = 0; t < nt; ++t)
       acc[i][t] = bias ? _mm512_maskz_loadu_ps(mask[t], bias + 16 * t)
                        : _mm512_setzero_ps();
-  for (int64_t b = 0; b < blocks; ++b) {
-    for (int t = 0; t < nt; ++t)
-      for (int64_t line = 0; line < tileBytes; line += 64)
-        _mm_prefetch((const char *)(w + t * tileStride + b * tileBytes) +
-                         PREFETCH_BYTES + line,
-                     _MM_HINT_T0);
+  for (int64_t b = 0; b < groups; ++b) {
     __m512i dot[QMR][QNT];
     for (int i = 0; i < mr; ++i)
       for (int t = 0; t < nt; ++t)
         dot[i][t] = _mm512_setzero_si512();
-    for (int g = 0; g < 4; ++g) {
-      __m512i low[QNT], high[QNT];
+    /* The group's dot products stay integer over all its code tiles. */
+    for (int64_t c = 0; c < runs; ++c) {
       for (int t = 0; t < nt; ++t)
-        loadCodes(kind, w + t * tileStride + b * tileBytes, g, &low[t],
-                  &high[t]);
-      for (int i = 0; i < mr; ++i) {
-        const int8_t *codes = a[i].codes + b * XFK_QBLOCK;
-        __m512i aLow = broadcast4(codes + 4 * g);
-        __m512i aHigh = broadcast4(codes + 4 * (g + 4));
-        for (int t = 0; t < nt; ++t) {
-          dot[i][t] = _mm512_dpbusd_epi32(dot[i][t], low[t], aLow);
-          dot[i][t] = _mm512_dpbusd_epi32(dot[i][t], high[t], aHigh);
+        for (int64_t line = 0; line < codeBytes; line += 64)
+          _mm_prefetch((const char *)(w + t * tileStride + b * groupBytes +
+                                      c * codeBytes) +
+                           PREFETCH_BYTES + line,
+                       _MM_HINT_T0);
+      for (int g = 0; g < 4; ++g) {
+        __m512i low[QNT], high[QNT];
+        for (int t = 0; t < nt; ++t)
+          loadCodes(kind, w + t * tileStride + b * groupBytes + c * codeBytes,
+                    g, &low[t], &high[t]);
+        for (int i = 0; i < mr; ++i) {
+          const int8_t *codes = a[i].codes + b * group + c * XFK_QBLOCK;
+          __m512i aLow = broadcast4(codes + 4 * g);
+          __m512i aHigh = broadcast4(codes + 4 * (g + 4));
+          for (int t = 0; t < nt; ++t) {
+            dot[i][t] = _mm512_dpbusd_epi32(dot[i][t], low[t], aLow);
+            dot[i][t] = _mm512_dpbusd_epi32(dot[i][t], high[t], aHigh);
+          }
         }
       }
     }
     for (int t = 0; t < nt; ++t) {
-      const uint8_t *tile = w + t * tileStride + b * tileBytes;
-      __m512 d = _mm512_cvtph_ps(
-          _mm256_loadu_si256((const __m256i *)(tile + codeBytes)));
-      __m512 min = kind == XFK_W_Q4_1
-                       ? _mm512_cvtph_ps(_mm256_loadu_si256(
-                             (const __m256i *)(tile + codeBytes + 32)))
-                       : _mm512_setzero_ps();
+      const uint8_t *scales = w + t * tileStride + b * groupBytes + scalesAt;
+      __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)scales));
+      __m512 min = kind == XFK_W_Q4_1 ? _mm512_cvtph_ps(_mm256_loadu_si256(
+                                            (const __m256i *)(scales + 32)))
+                                      : _mm512_setzero_ps();
       for (int i = 0; i < mr; ++i) {
         __m512 sa = _mm512_set1_ps(a[i].scales[b]);
         if (kind == XFK_W_Q4_1) {
@@ -229,39 +249,44 @@ XFK_VNNI XFK_INLINE void vnniTile(const int mr, const int nt, int64_t kind,
 }
 
 /* One column step (nt tiles) over every row of x. */
-XFK_VNNI XFK_INLINE void vnniColumns(const int nt, int64_t kind,
+XFK_VNNI XFK_INLINE void vnniColumns(const int nt, int64_t kind, int64_t group,
                                      const uint8_t *qx, int64_t M, int64_t K,
                                      const uint8_t *w, int64_t tileStride,
                                      const float *bias, float *y, int64_t ldy,
                                      const __mmask16 *mask) {
   int64_t m = 0;
   for (; m + QMR <= M; m += QMR)
-    vnniTile(QMR, nt, kind, qx, m, K, w, tileStride, bias, y + m * ldy, ldy,
-             mask);
+    vnniTile(QMR, nt, kind, group, qx, m, K, w, tileStride, bias, y + m * ldy,
+             ldy, mask);
   switch (M - m) {
   case 5:
-    vnniTile(5, nt, kind, qx, m, K, w, tileStride, bias, y + m * ldy, ldy, mask);
+    vnniTile(5, nt, kind, group, qx, m, K, w, tileStride, bias, y + m * ldy,
+             ldy, mask);
     break;
   case 4:
-    vnniTile(4, nt, kind, qx, m, K, w, tileStride, bias, y + m * ldy, ldy, mask);
+    vnniTile(4, nt, kind, group, qx, m, K, w, tileStride, bias, y + m * ldy,
+             ldy, mask);
     break;
   case 3:
-    vnniTile(3, nt, kind, qx, m, K, w, tileStride, bias, y + m * ldy, ldy, mask);
+    vnniTile(3, nt, kind, group, qx, m, K, w, tileStride, bias, y + m * ldy,
+             ldy, mask);
     break;
   case 2:
-    vnniTile(2, nt, kind, qx, m, K, w, tileStride, bias, y + m * ldy, ldy, mask);
+    vnniTile(2, nt, kind, group, qx, m, K, w, tileStride, bias, y + m * ldy,
+             ldy, mask);
     break;
   case 1:
-    vnniTile(1, nt, kind, qx, m, K, w, tileStride, bias, y + m * ldy, ldy, mask);
+    vnniTile(1, nt, kind, group, qx, m, K, w, tileStride, bias, y + m * ldy,
+             ldy, mask);
     break;
   }
 }
 
-XFK_VNNI static void linearVnni(int64_t kind, const uint8_t *qx,
+XFK_VNNI static void linearVnni(int64_t kind, int64_t group, const uint8_t *qx,
                                 const uint8_t *w, const float *bias, float *y,
                                 int64_t ldy, int64_t M, int64_t K, int64_t n0,
                                 int64_t n1) {
-  const int64_t tileStride = K / XFK_QBLOCK * xfk_tile_bytes(kind);
+  const int64_t tileStride = K / group * xfk_tile_group_bytes(kind, group);
   for (int64_t n = n0; n < n1; n += QNT * XFK_QTILE) {
     __mmask16 mask[QNT];
     for (int t = 0; t < QNT; ++t) {
@@ -274,21 +299,24 @@ XFK_VNNI static void linearVnni(int64_t kind, const uint8_t *qx,
     const float *b = bias ? bias + n : 0;
     float *yn = y + (n - n0);
     if (n1 - n > XFK_QTILE)
-      vnniColumns(2, kind, qx, M, K, tiles, tileStride, b, yn, ldy, mask);
+      vnniColumns(2, kind, group, qx, M, K, tiles, tileStride, b, yn, ldy,
+                  mask);
     else
-      vnniColumns(1, kind, qx, M, K, tiles, tileStride, b, yn, ldy, mask);
+      vnniColumns(1, kind, group, qx, M, K, tiles, tileStride, b, yn, ldy,
+                  mask);
   }
 }
 
 /*===----------------------------------------------------------------------===*
  * AMX path
  *
- * One tile product per 16 rows of x, 16 outputs and one block of 32
- * values: A (tmm1) holds the rows' int8 codes, 16 x 32 bytes; B (tmm2) is
- * the packed tile's codes as they are, 8 groups of 16 outputs x 4 bytes
- * (the VNNI layout tdpbsud reads: signed A, unsigned B); C (tmm0) the
- * 16 x 16 int32 dot products, which the AVX-512 epilogue scales per block
- * as the VNNI path does. Q4 codes are widened to bytes first.
+ * Per 16 rows of x, 16 outputs and one group: one tile product per code
+ * tile of the group, accumulated in C (tmm0). A (tmm1) holds the rows'
+ * int8 codes for 32 values, 16 x 32 bytes; B (tmm2) is the packed code
+ * tile as it is, 8 runs of 16 outputs x 4 bytes (the VNNI layout tdpbsud
+ * reads: signed A, unsigned B); C the 16 x 16 int32 dot products, which
+ * the AVX-512 epilogue scales per group as the VNNI path does. Q4 codes
+ * are widened to bytes first.
  *===----------------------------------------------------------------------===*/
 
 #define XFK_AMX                                                                \
@@ -313,13 +341,14 @@ XFK_AMX static void configureTiles(int rows) {
   _tile_loadconfig(&config);
 }
 
-XFK_AMX static void linearAmx(int64_t kind, const uint8_t *qx,
+XFK_AMX static void linearAmx(int64_t kind, int64_t group, const uint8_t *qx,
                               const uint8_t *w, const float *bias, float *y,
                               int64_t ldy, int64_t M, int64_t K, int64_t n0,
                               int64_t n1) {
-  const int64_t blocks = K / XFK_QBLOCK, tileBytes = xfk_tile_bytes(kind),
+  const int64_t groups = K / group, runs = group / XFK_QBLOCK,
+                groupBytes = xfk_tile_group_bytes(kind, group),
                 codeBytes = xfk_tile_code_bytes(kind),
-                rowBytes = xfk_quantized_row_bytes(K);
+                rowBytes = xfk_quantized_row_bytes(K, group);
   uint8_t codes[512] __attribute__((aligned(64)));
   int32_t dots[16][16] __attribute__((aligned(64)));
   int configured = 0;
@@ -330,36 +359,38 @@ XFK_AMX static void linearAmx(int64_t kind, const uint8_t *qx,
     for (int64_t n = n0; n < n1; n += XFK_QTILE) {
       int64_t valid = n1 - n < 16 ? n1 - n : 16;
       __mmask16 mask = (__mmask16)((1u << valid) - 1);
-      const uint8_t *tiles = w + n / XFK_QTILE * blocks * tileBytes;
+      const uint8_t *tiles = w + n / XFK_QTILE * groups * groupBytes;
       __m512 acc[16];
       for (int i = 0; i < rows; ++i)
         acc[i] = bias ? _mm512_maskz_loadu_ps(mask, bias + n)
                       : _mm512_setzero_ps();
-      for (int64_t b = 0; b < blocks; ++b) {
-        const uint8_t *tile = tiles + b * tileBytes;
-        const uint8_t *bTile = tile;
-        if (kind != XFK_W_Q8_0) {
-          for (int g = 0; g < 4; ++g) {
-            __m512i low, high;
-            loadCodes(kind, tile, g, &low, &high);
-            _mm512_store_si512(codes + g * 64, low);
-            _mm512_store_si512(codes + (g + 4) * 64, high);
-          }
-          bTile = codes;
-        }
+      for (int64_t b = 0; b < groups; ++b) {
+        const uint8_t *tile = tiles + b * groupBytes;
         _tile_zero(0);
-        _tile_loadd(1, qx + m0 * rowBytes + b * XFK_QBLOCK, rowBytes);
-        _tile_loadd(2, bTile, 64);
-        _tile_dpbsud(0, 1, 2);
+        for (int64_t c = 0; c < runs; ++c) {
+          const uint8_t *bTile = tile + c * codeBytes;
+          if (kind != XFK_W_Q8_0) {
+            for (int g = 0; g < 4; ++g) {
+              __m512i low, high;
+              loadCodes(kind, tile + c * codeBytes, g, &low, &high);
+              _mm512_store_si512(codes + g * 64, low);
+              _mm512_store_si512(codes + (g + 4) * 64, high);
+            }
+            bTile = codes;
+          }
+          _tile_loadd(1, qx + m0 * rowBytes + b * group + c * XFK_QBLOCK,
+                      rowBytes);
+          _tile_loadd(2, bTile, 64);
+          _tile_dpbsud(0, 1, 2);
+        }
         _tile_stored(0, dots, 64);
-        __m512 d = _mm512_cvtph_ps(
-            _mm256_loadu_si256((const __m256i *)(tile + codeBytes)));
-        __m512 min = kind == XFK_W_Q4_1
-                         ? _mm512_cvtph_ps(_mm256_loadu_si256(
-                               (const __m256i *)(tile + codeBytes + 32)))
-                         : _mm512_setzero_ps();
+        const uint8_t *scales = tile + runs * codeBytes;
+        __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)scales));
+        __m512 min = kind == XFK_W_Q4_1 ? _mm512_cvtph_ps(_mm256_loadu_si256(
+                                              (const __m256i *)(scales + 32)))
+                                        : _mm512_setzero_ps();
         for (int i = 0; i < rows; ++i) {
-          QuantizedRow a = quantizedRow(qx, K, m0 + i);
+          QuantizedRow a = quantizedRow(qx, K, group, m0 + i);
           __m512i dot = _mm512_load_si512(dots[i]);
           __m512 sa = _mm512_set1_ps(a.scales[b]);
           if (kind == XFK_W_Q4_1) {
@@ -387,42 +418,44 @@ XFK_AMX static void linearAmx(int64_t kind, const uint8_t *qx,
  *===----------------------------------------------------------------------===*/
 
 void xfk_quantize_rows(int64_t x, int64_t ldx, int64_t M, int64_t K,
-                       int64_t qx) {
+                       int64_t group, int64_t qx) {
+  if (!xfk_is_valid_group(group) || K % group)
+    return;
   const float *xp = (const float *)(intptr_t)x;
-  uint8_t *out = (uint8_t *)(intptr_t)qx;
+  const uint8_t *out = (const uint8_t *)(intptr_t)qx;
   if (xfk_cpu_isa() >= XFK_ISA_AVX512) {
-    quantizeAvx512(xp, ldx, M, K, out);
+    quantizeAvx512(xp, ldx, M, K, group, (uint8_t *)out);
     return;
   }
   for (int64_t m = 0; m < M; ++m) {
-    uint8_t *row = out + m * xfk_quantized_row_bytes(K);
-    float *scales = (float *)(row + K);
-    int32_t *sums = (int32_t *)(row + K + K / XFK_QBLOCK * 4);
-    for (int64_t b = 0; b < K / XFK_QBLOCK; ++b)
-      quantizeBlock(xp + m * ldx + b * XFK_QBLOCK,
-                    (int8_t *)row + b * XFK_QBLOCK, &scales[b], &sums[b]);
+    QuantizedRow row = quantizedRow(out, K, group, m);
+    for (int64_t b = 0; b < K / group; ++b)
+      quantizeGroup(xp + m * ldx + b * group, group, row.codes + b * group,
+                    &row.scales[b], &row.sums[b]);
   }
 }
 
 void xfk_round_rows_int8(int64_t x, int64_t ldx, int64_t M, int64_t K,
-                         int64_t out) {
+                         int64_t group, int64_t out) {
+  if (!xfk_is_valid_group(group) || K % group)
+    return;
   const float *xp = (const float *)(intptr_t)x;
   float *op = (float *)(intptr_t)out;
-  int8_t codes[XFK_QBLOCK];
   for (int64_t m = 0; m < M; ++m)
-    for (int64_t b = 0; b < K / XFK_QBLOCK; ++b) {
-      float scale;
-      int32_t sum;
-      quantizeBlock(xp + m * ldx + b * XFK_QBLOCK, codes, &scale, &sum);
-      for (int j = 0; j < XFK_QBLOCK; ++j)
-        op[m * K + b * XFK_QBLOCK + j] = scale * (float)codes[j];
+    for (int64_t b = 0; b < K / group; ++b) {
+      const float *xb = xp + m * ldx + b * group;
+      float *ob = op + m * K + b * group;
+      float inv, d = groupScale(xb, group, &inv);
+      for (int64_t j = 0; j < group; ++j)
+        ob[j] = d * __builtin_rintf(xb[j] * inv);
     }
 }
 
-void xfk_linear_q8(int64_t kind, int64_t qx, int64_t w, int64_t bias,
-                   int64_t y, int64_t ldy, int64_t M, int64_t K, int64_t n0,
-                   int64_t n1) {
-  if (M <= 0 || n1 <= n0 || !xfk_is_block_kind(kind))
+void xfk_linear_q8(int64_t kind, int64_t group, int64_t qx, int64_t w,
+                   int64_t bias, int64_t y, int64_t ldy, int64_t M, int64_t K,
+                   int64_t n0, int64_t n1) {
+  if (M <= 0 || n1 <= n0 || !xfk_is_block_kind(kind) ||
+      !xfk_is_valid_group(group) || K % group)
     return;
   const uint8_t *qp = (const uint8_t *)(intptr_t)qx;
   const uint8_t *wp = (const uint8_t *)(intptr_t)w;
@@ -430,9 +463,9 @@ void xfk_linear_q8(int64_t kind, int64_t qx, int64_t w, int64_t bias,
   float *yp = (float *)(intptr_t)y;
   int isa = xfk_cpu_isa();
   if (isa >= XFK_ISA_AMX)
-    linearAmx(kind, qp, wp, bp, yp, ldy, M, K, n0, n1);
+    linearAmx(kind, group, qp, wp, bp, yp, ldy, M, K, n0, n1);
   else if (isa >= XFK_ISA_AVX512_VNNI)
-    linearVnni(kind, qp, wp, bp, yp, ldy, M, K, n0, n1);
+    linearVnni(kind, group, qp, wp, bp, yp, ldy, M, K, n0, n1);
   else
-    linearGeneric(kind, qp, wp, bp, yp, ldy, M, K, n0, n1);
+    linearGeneric(kind, group, qp, wp, bp, yp, ldy, M, K, n0, n1);
 }

@@ -62,6 +62,11 @@ struct GraphPipelineOptions : PassPipelineOptions<GraphPipelineOptions> {
   Option<bool> asym{*this, "asym",
                     llvm::cl::desc("int4 weights with a minimum (Q4_1)"),
                     llvm::cl::init(false)};
+  Option<int64_t> groupSize{
+      *this, "group-size",
+      llvm::cl::desc("Values per quantization scale (a multiple of 32, or -1 "
+                     "per channel), for xf-quantize"),
+      llvm::cl::init(32)};
   ListOption<std::string> keepWeights{
       *this, "keep-weights",
       llvm::cl::desc("Weights left unquantized (name substrings)")};
@@ -126,6 +131,7 @@ void xf::registerXFPipelines() {
         config.disabled.assign(options.disable.begin(), options.disable.end());
         config.weights = options.weights;
         config.asym = options.asym;
+        config.groupSize = options.groupSize;
         config.keepWeights.assign(options.keepWeights.begin(),
                                   options.keepWeights.end());
         config.compute = options.compute;

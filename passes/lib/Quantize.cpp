@@ -96,9 +96,9 @@ struct XFQuantizePass : xf::impl::XFQuantizeBase<XFQuantizePass> {
     if (!llvm::is_contained({"keep", "f16", "bf16", "int8", "int4"}, weights))
       return fail("unknown weights '" + weights +
                   "' (expected keep, f16, bf16, int8 or int4)");
-    if (groupSize != 32)
+    if (groupSize != -1 && (groupSize <= 0 || groupSize % 32 != 0))
       return fail("group size " + std::to_string(groupSize) +
-                  " has no weight layout yet (only 32, the ggml layouts)");
+                  " is not a multiple of 32 (or -1, per channel)");
     if (asym && weights != "int4")
       return fail("asym applies to int4 only (Q4_1)");
 
@@ -110,7 +110,8 @@ struct XFQuantizePass : xf::impl::XFQuantizeBase<XFQuantizePass> {
     if (weights != "keep")
       for (Operation *op : gemms)
         for (OpOperand *operand : gemmsOf(op).weights)
-          convertWeight(op, *operand);
+          if (failed(convertWeight(op, *operand)))
+            return signalPassFailure();
     if (*kind == ComputeKind::int8)
       for (Operation *op : gemms)
         chooseInt8(op, ComputeKindAttr::get(&getContext(), *kind));
@@ -130,10 +131,10 @@ struct XFQuantizePass : xf::impl::XFQuantizeBase<XFQuantizePass> {
   }
 
   /// `weights` applied to one float weight operand of `op`.
-  void convertWeight(Operation *op, OpOperand &operand) {
+  LogicalResult convertWeight(Operation *op, OpOperand &operand) {
     auto type = dyn_cast<RankedTensorType>(operand.get().getType());
     if (!type || type.getRank() != 2 || kept(operand.get()))
-      return;
+      return success();
     OpBuilder b(op);
     MLIRContext *ctx = &getContext();
     if (weights == "f16" || weights == "bf16") {
@@ -141,24 +142,31 @@ struct XFQuantizePass : xf::impl::XFQuantizeBase<XFQuantizePass> {
       if (type.getElementType() != element)
         operand.set(ConvertOp::create(b, op->getLoc(), type.clone(element),
                                       operand.get()));
-      return;
+      return success();
     }
-    if (type.getDimSize(1) % 32 != 0) {
-      op->emitRemark() << "xf-quantize: keeps a float weight: its rows ("
-                       << type.getDimSize(1)
-                       << " values) are not whole groups of 32";
-      return;
+    // Per channel (-1) is stored as group 0; its rows are one group, which
+    // the kernels read in runs of 32, so they too must be whole runs.
+    int64_t group = groupSize == -1 ? 32 : groupSize;
+    if (type.getDimSize(1) % group != 0) {
+      SmallVector<StringRef> names = weightNames(operand.get());
+      std::string weight =
+          names.empty() ? "a weight" : "weight '" + names.front().str() + "'";
+      return op->emitError()
+             << "xf-quantize: " << weight << " has rows of "
+             << type.getDimSize(1) << " values, not whole groups of " << group
+             << " (keep it with keep-weights, or choose another group size)";
     }
     unsigned bits = weights == "int8" ? 8 : 4;
     auto scheme = QuantSchemeAttr::get(
-        ctx, bits, groupSize, asym ? QuantMode::min_offset : QuantMode::symmetric,
-        b.getF16Type());
+        ctx, bits, groupSize == -1 ? 0 : groupSize,
+        asym ? QuantMode::min_offset : QuantMode::symmetric, b.getF16Type());
     auto qtype = QTensorType::get(ctx, type.getShape(),
                                   IntegerType::get(ctx, bits), scheme,
                                   PackedLayoutAttr::get(ctx, LayoutKind::ggml));
     operand.set(QuantizeOp::create(b, op->getLoc(), qtype, operand.get()));
     // oneDNN 2.6 reads no ggml blocks: the generated kernels compute it.
     op->removeAttr("backend");
+    return success();
   }
 
   void chooseInt8(Operation *op, ComputeKindAttr attr) {

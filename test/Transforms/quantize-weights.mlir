@@ -2,11 +2,11 @@
 // RUN: xfc-opt %s -split-input-file -xf-quantize="weights=int4 asym" | FileCheck %s --check-prefix=ASYM
 // RUN: xfc-opt %s -split-input-file -xf-quantize="weights=int8 keep-weights=output,ffn_down" | FileCheck %s --check-prefix=KEEP
 // RUN: xfc-opt %s -split-input-file -xf-quantize="weights=f16" | FileCheck %s --check-prefix=F16
-// RUN: not xfc-opt %s -split-input-file -xf-quantize="weights=int4 group-size=128" 2>&1 | FileCheck %s --check-prefix=GROUP
+// RUN: not xfc-opt %s -split-input-file -xf-quantize="weights=int4 group-size=48" 2>&1 | FileCheck %s --check-prefix=GROUP
 // RUN: not xfc-opt %s -split-input-file -xf-quantize="weights=int3" 2>&1 | FileCheck %s --check-prefix=BITS
 // RUN: not xfc-opt %s -split-input-file -xf-quantize="weights=int8 asym" 2>&1 | FileCheck %s --check-prefix=ASYM8
 
-// GROUP: xf-quantize: group size 128 has no weight layout yet (only 32, the ggml layouts)
+// GROUP: xf-quantize: group size 48 is not a multiple of 32 (or -1, per channel)
 // BITS: xf-quantize: unknown weights 'int3' (expected keep, f16, bf16, int8 or int4)
 // ASYM8: xf-quantize: asym applies to int4 only (Q4_1)
 
@@ -57,14 +57,11 @@ func.func @forward(%x: tensor<?x64xf32>) -> tensor<?x128xf32> {
 
 // -----
 
-// Rows that are not whole groups stay float, with a remark; the embedding
-// table is not a GEMM weight.
+// The embedding table is not a GEMM weight.
 
 // CHECK-LABEL: func.func @near_misses
 // CHECK-NOT: xf.quantize
-func.func @near_misses(%x: tensor<?x48xf32>, %w: tensor<16x48xf32>, %ids: tensor<?xi32>, %table: tensor<100x64xf32>) -> (tensor<?x16xf32>, tensor<?x64xf32>) {
-  // expected-remark @+1 {{xf-quantize: keeps a float weight: its rows (48 values) are not whole groups of 32}}
-  %0 = xf.linear %x, %w : (tensor<?x48xf32>, tensor<16x48xf32>) -> tensor<?x16xf32>
+func.func @near_misses(%ids: tensor<?xi32>, %table: tensor<100x64xf32>) -> tensor<?x64xf32> {
   %1 = xf.embedding %table[%ids] : (tensor<100x64xf32>, tensor<?xi32>) -> tensor<?x64xf32>
-  return %0, %1 : tensor<?x16xf32>, tensor<?x64xf32>
+  return %1 : tensor<?x64xf32>
 }

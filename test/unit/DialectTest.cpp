@@ -102,28 +102,36 @@ TEST_F(XFDialectTest, PackedBytesMatchTheKernels) {
       return RankedTensorType::get({n, k}, element, panels);
     };
   };
-  auto blocks = [&](unsigned bits, QuantMode mode) {
+  // Groups of 32 (ggml's), 64, and one per row (group 0).
+  auto blocks = [&](unsigned bits, QuantMode mode, int64_t group) {
     return [=, this](int64_t n, int64_t k) -> Type {
       return QTensorType::get(
           &context, {n, k}, IntegerType::get(&context, bits),
-          QuantSchemeAttr::get(&context, bits, 32, mode, f16), tiles);
+          QuantSchemeAttr::get(&context, bits, group, mode, f16), tiles);
     };
   };
-  const Kind kinds[] = {
-      {XFK_W_F32, floats(Float32Type::get(&context))},
-      {XFK_W_F16, floats(f16)},
-      {XFK_W_BF16, floats(BFloat16Type::get(&context))},
-      {XFK_W_Q8_0, blocks(8, QuantMode::symmetric)},
-      {XFK_W_Q4_0, blocks(4, QuantMode::symmetric)},
-      {XFK_W_Q4_1, blocks(4, QuantMode::min_offset)}};
+  const Kind kinds[] = {{XFK_W_F32, floats(Float32Type::get(&context))},
+                        {XFK_W_F16, floats(f16)},
+                        {XFK_W_BF16, floats(BFloat16Type::get(&context))},
+                        {XFK_W_Q8_0, blocks(8, QuantMode::symmetric, 32)},
+                        {XFK_W_Q4_0, blocks(4, QuantMode::symmetric, 32)},
+                        {XFK_W_Q4_1, blocks(4, QuantMode::min_offset, 32)},
+                        {XFK_W_Q8_0, blocks(8, QuantMode::symmetric, 64)},
+                        {XFK_W_Q4_0, blocks(4, QuantMode::symmetric, 0)},
+                        {XFK_W_Q4_1, blocks(4, QuantMode::min_offset, 64)}};
   for (const Kind &kind : kinds) {
     PackedLayoutAttr layout = kind.kind <= XFK_W_BF16 ? panels : tiles;
     EXPECT_EQ(layout.getTile()[0], xfk_packed_tile_rows(kind.kind));
     for (int64_t n : {1, 16, 17, 64, 100})
-      for (int64_t k : {32, 96})
-        EXPECT_EQ(getPackedBytes(kind.type(n, k)),
-                  xfk_packed_bytes(kind.kind, n, k))
-            << "kind " << kind.kind << ", " << n << "x" << k;
+      for (int64_t k : {64, 192}) {
+        Type type = kind.type(n, k);
+        auto q = dyn_cast<QTensorType>(type);
+        int64_t group = q ? q.getScheme().getGroupValues(k) : 0;
+        EXPECT_EQ(getPackedBytes(type),
+                  xfk_packed_bytes(kind.kind, group, n, k))
+            << "kind " << kind.kind << ", " << n << "x" << k << " group "
+            << group;
+      }
   }
   // Plain tensors have no packed form: they are stored as their elements.
   EXPECT_EQ(getPackedBytes(RankedTensorType::get({4, 32}, f16)),

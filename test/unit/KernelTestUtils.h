@@ -38,26 +38,60 @@ inline bool isBlock(GGMLType type) {
          type == GGMLType::Q4_1;
 }
 
-/// Rows of K values encoded as `e`, and the same bytes decoded by the
-/// frontend's codecs for the reference.
+/// Rows of K values encoded as `e` (block kinds: `group` values per scale,
+/// K for one per row), and the same bytes decoded by the frontend's codecs
+/// for the reference.
 struct PackedRows {
   int64_t rowBytes = 0;
   std::vector<uint8_t> bytes;
   std::vector<float> decoded;
 };
 
+/// Bytes of a group's header (scale, and Q4_1's minimum) and of the codes
+/// of each run of 32 values.
+inline int64_t headerBytes(GGMLType type) {
+  return type == GGMLType::Q4_1 ? 4 : 2;
+}
+inline int64_t runBytes(GGMLType type) {
+  return type == GGMLType::Q8_0 ? 32 : 16;
+}
+
+/// Decodes one row of groups as xfk/Kernels.h documents them: each run of
+/// 32 codes with its group's header is one ggml block, which the frontend's
+/// decoder reads.
+inline void decodeGroups(GGMLType type, int64_t group, const uint8_t *row,
+                         int64_t K, float *out) {
+  int64_t header = headerBytes(type), run = runBytes(type);
+  int64_t groupBytes = header + group / 32 * run;
+  std::vector<uint8_t> block(header + run);
+  for (int64_t k = 0; k < K; k += 32) {
+    const uint8_t *g = row + k / group * groupBytes;
+    std::copy(g, g + header, block.begin());
+    const uint8_t *codes = g + header + k % group / 32 * run;
+    std::copy(codes, codes + run, block.begin() + header);
+    EXPECT_TRUE(decodeToF32(type, block.data(), 32, out + k));
+  }
+}
+
 inline PackedRows pack(const Encoding &e, const std::vector<float> &values,
-                int64_t rows, int64_t K) {
+                       int64_t rows, int64_t K, int64_t group = 32) {
   GGMLTypeInfo info = *getTypeInfo(static_cast<uint32_t>(e.type));
   PackedRows p;
-  p.rowBytes = K / info.blockSize * info.blockBytes;
+  bool blocks = isBlock(e.type);
+  p.rowBytes =
+      blocks ? K / group * (headerBytes(e.type) + group / 32 * runBytes(e.type))
+             : K / info.blockSize * info.blockBytes;
   p.bytes.resize(rows * p.rowBytes);
   p.decoded.resize(rows * K);
   for (int64_t r = 0; r < rows; ++r) {
-    EXPECT_TRUE(encodeFromF32(e.type, &values[r * K], K,
-                              &p.bytes[r * p.rowBytes]));
-    EXPECT_TRUE(decodeToF32(e.type, &p.bytes[r * p.rowBytes], K,
-                            &p.decoded[r * K]));
+    uint8_t *row = &p.bytes[r * p.rowBytes];
+    if (blocks) {
+      EXPECT_TRUE(encodeGroupsFromF32(e.type, group, &values[r * K], K, row));
+      decodeGroups(e.type, group, row, K, &p.decoded[r * K]);
+    } else {
+      EXPECT_TRUE(encodeFromF32(e.type, &values[r * K], K, row));
+      EXPECT_TRUE(decodeToF32(e.type, row, K, &p.decoded[r * K]));
+    }
   }
   return p;
 }

@@ -23,10 +23,10 @@ namespace {
 
 /// Runs xfk_linear on random data and compares it with the reference.
 void check(const Encoding &e, int64_t M, int64_t N, int64_t K, bool bias,
-           int64_t n0, int64_t n1, unsigned seed) {
-  SCOPED_TRACE(testing::Message() << e.name << " M=" << M << " N=" << N
-                                  << " K=" << K << " bias=" << bias << " ["
-                                  << n0 << ", " << n1 << ")");
+           int64_t n0, int64_t n1, unsigned seed, int64_t group = 32) {
+  SCOPED_TRACE(testing::Message()
+               << e.name << " M=" << M << " N=" << N << " K=" << K << " group="
+               << group << " bias=" << bias << " [" << n0 << ", " << n1 << ")");
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   std::vector<float> weights(N * K), x(M * (K + 3)), b(N);
@@ -36,13 +36,13 @@ void check(const Encoding &e, int64_t M, int64_t N, int64_t K, bool bias,
     v = dist(rng);
   for (float &v : b)
     v = dist(rng);
-  PackedRows w = pack(e, weights, N, K);
+  PackedRows w = pack(e, weights, N, K, group);
   ASSERT_FALSE(testing::Test::HasFailure());
   int64_t ldw = w.rowBytes;
   const std::vector<float> &decoded = w.decoded;
   int64_t ldx = K + 3, ldy = (n1 - n0) + 5;
   std::vector<float> y(M * ldy, NAN);
-  xfk_linear(e.kind, reinterpret_cast<intptr_t>(x.data()), ldx,
+  xfk_linear(e.kind, group, reinterpret_cast<intptr_t>(x.data()), ldx,
              reinterpret_cast<intptr_t>(w.bytes.data()), ldw,
              bias ? reinterpret_cast<intptr_t>(b.data()) : 0,
              reinterpret_cast<intptr_t>(y.data()), ldy, M, K, n0, n1);
@@ -86,12 +86,28 @@ TEST_P(KernelsTest, LargerShapes) {
   }
 }
 
+// Groups larger than ggml's 32 values, and one group per row (per
+// channel), where a K block of the kernel ends inside a group.
+TEST_P(KernelsTest, LargerGroupsAndPerChannel) {
+  unsigned seed = 30;
+  for (const Encoding &e : kEncodings) {
+    if (!isBlock(e.type))
+      continue;
+    for (int64_t group : {64, 128, 256})
+      for (int64_t M : {1, 5})
+        check(e, M, 7, 256, M == 1, 0, 7, seed++, group);
+    check(e, 3, 9, 96, true, 2, 9, seed++, /*group=*/96);
+    check(e, 9, 5, 1024, false, 0, 5, seed++, /*group=*/1024);
+    check(e, 2, 5, 1536, true, 0, 5, seed++, /*group=*/384);
+  }
+}
+
 TEST_P(KernelsTest, EmptyRangesWriteNothing) {
   float y = 42.0f, x = 1.0f, w = 1.0f;
-  xfk_linear(XFK_W_F32, reinterpret_cast<intptr_t>(&x), 1,
+  xfk_linear(XFK_W_F32, 0, reinterpret_cast<intptr_t>(&x), 1,
              reinterpret_cast<intptr_t>(&w), 4, 0,
              reinterpret_cast<intptr_t>(&y), 1, 1, 1, 3, 3);
-  xfk_linear(XFK_W_F32, reinterpret_cast<intptr_t>(&x), 1,
+  xfk_linear(XFK_W_F32, 0, reinterpret_cast<intptr_t>(&x), 1,
              reinterpret_cast<intptr_t>(&w), 4, 0,
              reinterpret_cast<intptr_t>(&y), 1, 0, 1, 0, 1);
   EXPECT_EQ(y, 42.0f);
@@ -100,25 +116,28 @@ TEST_P(KernelsTest, EmptyRangesWriteNothing) {
 TEST_P(KernelsTest, EmbeddingGathersDecodedRows) {
   std::mt19937 rng(5);
   std::uniform_real_distribution<float> dist(-2.0f, 2.0f);
-  const int64_t rows = 11, K = 96;
+  const int64_t rows = 11, K = 192;
   for (const Encoding &e : kEncodings) {
-    SCOPED_TRACE(e.name);
-    std::vector<float> values(rows * K);
-    for (float &v : values)
-      v = dist(rng);
-    PackedRows table = pack(e, values, rows, K);
-    ASSERT_FALSE(testing::Test::HasFailure());
-    const std::vector<float> &decoded = table.decoded;
-    std::vector<int32_t> ids = {3, 0, 10, 3, 7};
-    std::vector<float> out(ids.size() * K);
-    xfk_embedding(e.kind, reinterpret_cast<intptr_t>(table.bytes.data()),
-                  table.rowBytes,
-                  reinterpret_cast<intptr_t>(ids.data()), ids.size(),
-                  reinterpret_cast<intptr_t>(out.data()), K);
-    for (size_t i = 0; i < ids.size(); ++i)
-      for (int64_t k = 0; k < K; ++k)
-        ASSERT_EQ(out[i * K + k], decoded[ids[i] * K + k])
-            << "row " << i << " column " << k;
+    // Blocks of ggml's 32 values, and of 64 (float kinds ignore it).
+    for (int64_t group : {32, 64}) {
+      SCOPED_TRACE(testing::Message() << e.name << " group=" << group);
+      std::vector<float> values(rows * K);
+      for (float &v : values)
+        v = dist(rng);
+      PackedRows table = pack(e, values, rows, K, group);
+      ASSERT_FALSE(testing::Test::HasFailure());
+      const std::vector<float> &decoded = table.decoded;
+      std::vector<int32_t> ids = {3, 0, 10, 3, 7};
+      std::vector<float> out(ids.size() * K);
+      xfk_embedding(e.kind, group,
+                    reinterpret_cast<intptr_t>(table.bytes.data()),
+                    table.rowBytes, reinterpret_cast<intptr_t>(ids.data()),
+                    ids.size(), reinterpret_cast<intptr_t>(out.data()), K);
+      for (size_t i = 0; i < ids.size(); ++i)
+        for (int64_t k = 0; k < K; ++k)
+          ASSERT_EQ(out[i * K + k], decoded[ids[i] * K + k])
+              << "row " << i << " column " << k;
+    }
   }
 }
 

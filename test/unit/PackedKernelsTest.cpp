@@ -32,11 +32,11 @@ std::vector<float> randomValues(size_t count, std::mt19937 &rng,
 }
 
 std::vector<uint8_t> packWeights(const Encoding &e, const PackedRows &rows,
-                                 int64_t N, int64_t K) {
-  int64_t bytes = xfk_packed_bytes(e.kind, N, K);
+                                 int64_t N, int64_t K, int64_t group = 32) {
+  int64_t bytes = xfk_packed_bytes(e.kind, group, N, K);
   EXPECT_GT(bytes, 0);
   std::vector<uint8_t> packed(bytes, 0xAB);
-  EXPECT_EQ(xfk_pack(e.kind, rows.bytes.data(), rows.rowBytes, N, K,
+  EXPECT_EQ(xfk_pack(e.kind, group, rows.bytes.data(), rows.rowBytes, N, K,
                      packed.data()),
             1);
   return packed;
@@ -72,58 +72,67 @@ TEST(PackTest, FloatPanelsAreKMajorAndZeroPadded) {
   }
 }
 
-/// The unsigned code of value j of row n, as the ABI documents it.
-unsigned documentedCode(XfkWeightKind kind, const std::vector<uint8_t> &packed,
-                        int64_t K, int64_t tileBytes, int64_t n, int64_t j) {
-  const uint8_t *tile =
-      &packed[((n / 16) * (K / 32) + j / 32) * tileBytes];
-  int64_t v = j % 32, group = v / 4, lane = (n % 16) * 4 + v % 4;
+/// The unsigned code of value j of row n, as the ABI documents it: in code
+/// tile j % G / 32 of the tiles of rows n / 16 and group j / G.
+unsigned documentedCode(XfkWeightKind kind, const uint8_t *groupTiles,
+                        int64_t codeBytes, int64_t G, int64_t n, int64_t j) {
+  const uint8_t *tile = groupTiles + j % G / 32 * codeBytes;
+  int64_t v = j % 32, run = v / 4, lane = (n % 16) * 4 + v % 4;
   if (kind == XFK_W_Q8_0)
-    return tile[group * 64 + lane];
-  uint8_t byte = tile[(group % 4) * 64 + lane];
-  return group < 4 ? byte & 15 : byte >> 4;
+    return tile[run * 64 + lane];
+  uint8_t byte = tile[(run % 4) * 64 + lane];
+  return run < 4 ? byte & 15 : byte >> 4;
 }
 
-TEST(PackTest, BlockTilesHoldTheGgmlValuesExactly) {
+TEST(PackTest, BlockTilesHoldTheStoredValuesExactly) {
   std::mt19937 rng(2);
-  const int64_t N = 21, K = 64;
+  const int64_t N = 21, K = 128;
   for (const Encoding &e : kEncodings) {
     if (!isBlock(e.type))
       continue;
-    SCOPED_TRACE(e.name);
-    PackedRows rows = pack(e, randomValues(N * K, rng), N, K);
-    std::vector<uint8_t> packed = packWeights(e, rows, N, K);
-    int64_t codeBytes = e.kind == XFK_W_Q8_0 ? 512 : 256;
-    int64_t tileBytes = codeBytes + (e.kind == XFK_W_Q4_1 ? 64 : 32);
-    ASSERT_EQ(packed.size(), size_t(2 * 2 * tileBytes));
-    for (int64_t n = 0; n < 32; ++n)
-      for (int64_t j = 0; j < K; ++j) {
-        const uint8_t *tile = &packed[((n / 16) * 2 + j / 32) * tileBytes];
-        float d = halfToFloat(tile[codeBytes + 2 * (n % 16)] |
-                              tile[codeBytes + 2 * (n % 16) + 1] << 8);
-        float min = e.kind != XFK_W_Q4_1
-                        ? 0.0f
-                        : halfToFloat(tile[codeBytes + 32 + 2 * (n % 16)] |
-                                      tile[codeBytes + 33 + 2 * (n % 16)] << 8);
-        int code = documentedCode(e.kind, packed, K, tileBytes, n, j);
-        float value = e.kind == XFK_W_Q8_0   ? d * (code - 128)
-                      : e.kind == XFK_W_Q4_0 ? d * (code - 8)
-                                             : d * code + min;
-        float expected = n < N ? rows.decoded[n * K + j] : 0.0f;
-        ASSERT_EQ(value, expected) << "n=" << n << " j=" << j;
-      }
+    for (int64_t G : {int64_t(32), int64_t(64), K}) {
+      SCOPED_TRACE(testing::Message() << e.name << " group=" << G);
+      PackedRows rows = pack(e, randomValues(N * K, rng), N, K, G);
+      std::vector<uint8_t> packed = packWeights(e, rows, N, K, G);
+      int64_t codeBytes = e.kind == XFK_W_Q8_0 ? 512 : 256;
+      int64_t scalesAt = G / 32 * codeBytes;
+      int64_t groupBytes = scalesAt + (e.kind == XFK_W_Q4_1 ? 64 : 32);
+      ASSERT_EQ(packed.size(), size_t(2 * (K / G) * groupBytes));
+      for (int64_t n = 0; n < 32; ++n)
+        for (int64_t j = 0; j < K; ++j) {
+          const uint8_t *tiles =
+              &packed[((n / 16) * (K / G) + j / G) * groupBytes];
+          float d = halfToFloat(tiles[scalesAt + 2 * (n % 16)] |
+                                tiles[scalesAt + 2 * (n % 16) + 1] << 8);
+          float min =
+              e.kind != XFK_W_Q4_1
+                  ? 0.0f
+                  : halfToFloat(tiles[scalesAt + 32 + 2 * (n % 16)] |
+                                tiles[scalesAt + 33 + 2 * (n % 16)] << 8);
+          int code = documentedCode(e.kind, tiles, codeBytes, G, n, j);
+          float value = e.kind == XFK_W_Q8_0   ? d * (code - 128)
+                        : e.kind == XFK_W_Q4_0 ? d * (code - 8)
+                                               : d * code + min;
+          float expected = n < N ? rows.decoded[n * K + j] : 0.0f;
+          ASSERT_EQ(value, expected) << "n=" << n << " j=" << j;
+        }
+    }
   }
 }
 
 TEST(PackTest, UnpackableShapesAreRefused) {
   std::vector<uint8_t> src(64), dst(4096);
   for (XfkWeightKind kind : {XFK_W_Q8_0, XFK_W_Q4_0, XFK_W_Q4_1}) {
-    EXPECT_EQ(xfk_packed_bytes(kind, 4, 48), 0);
-    EXPECT_EQ(xfk_pack(kind, src.data(), 34, 1, 48, dst.data()), 0);
+    // K not whole groups, groups not runs of 32, no group.
+    EXPECT_EQ(xfk_packed_bytes(kind, 32, 4, 48), 0);
+    EXPECT_EQ(xfk_packed_bytes(kind, 64, 4, 96), 0);
+    EXPECT_EQ(xfk_packed_bytes(kind, 48, 4, 96), 0);
+    EXPECT_EQ(xfk_packed_bytes(kind, 0, 4, 96), 0);
+    EXPECT_EQ(xfk_pack(kind, 32, src.data(), 34, 1, 48, dst.data()), 0);
     EXPECT_EQ(xfk_packed_tile_rows(kind), 16);
   }
-  EXPECT_EQ(xfk_packed_bytes(XFK_W_F32, 0, 8), 0);
-  EXPECT_EQ(xfk_packed_bytes(99, 4, 32), 0);
+  EXPECT_EQ(xfk_packed_bytes(XFK_W_F32, 0, 0, 8), 0);
+  EXPECT_EQ(xfk_packed_bytes(99, 32, 4, 32), 0);
   EXPECT_EQ(xfk_packed_tile_rows(XFK_W_F16), 64);
 }
 
@@ -173,30 +182,38 @@ TEST_P(PackedLinearTest, FloatKindsAndTails) {
 // INT8 activations
 //===----------------------------------------------------------------------===//
 
+/// Rows quantized by xfk_quantize_rows, read as the ABI documents them.
 struct QuantizedX {
   std::vector<uint8_t> bytes;
-  int64_t rowBytes;
+  int64_t rowBytes, K, group;
   int8_t code(int64_t m, int64_t k) const {
     return static_cast<int8_t>(bytes[m * rowBytes + k]);
   }
-  float scale(int64_t m, int64_t K, int64_t b) const {
+  /// The scale and code sum of group b of row m.
+  float scale(int64_t m, int64_t b) const {
     float s;
     std::memcpy(&s, &bytes[m * rowBytes + K + 4 * b], 4);
     return s;
   }
-  int32_t sum(int64_t m, int64_t K, int64_t b) const {
+  int32_t sum(int64_t m, int64_t b) const {
     int32_t s;
-    std::memcpy(&s, &bytes[m * rowBytes + K + K / 32 * 4 + 4 * b], 4);
+    std::memcpy(&s, &bytes[m * rowBytes + K + K / group * 4 + 4 * b], 4);
     return s;
+  }
+  /// The value the codes give activation k of row m.
+  double value(int64_t m, int64_t k) const {
+    return double(scale(m, k / group)) * code(m, k);
   }
 };
 
 QuantizedX quantize(const std::vector<float> &x, int64_t ldx, int64_t M,
-                    int64_t K) {
+                    int64_t K, int64_t group = 32) {
   QuantizedX q;
-  q.rowBytes = xfk_quantized_row_bytes(K);
+  q.rowBytes = xfk_quantized_row_bytes(K, group);
+  q.K = K;
+  q.group = group;
   q.bytes.assign(M * q.rowBytes, 0);
-  xfk_quantize_rows(addr(x.data()), ldx, M, K, addr(q.bytes.data()));
+  xfk_quantize_rows(addr(x.data()), ldx, M, K, group, addr(q.bytes.data()));
   return q;
 }
 
@@ -204,66 +221,69 @@ class QuantizedLinearTest : public IsaTest {};
 
 TEST_P(QuantizedLinearTest, ActivationsRoundToTheNearestStep) {
   std::mt19937 rng(3);
-  const int64_t M = 3, K = 96, ldx = 100;
+  const int64_t M = 3, K = 192, ldx = 200;
   std::vector<float> x = randomValues(M * ldx, rng, 4.0f);
-  for (int64_t k = 32; k < 64; ++k) // a block of zeros
+  for (int64_t k = 64; k < 128; ++k) // a group of zeros
     x[ldx + k] = 0.0f;
-  QuantizedX q = quantize(x, ldx, M, K);
-  ASSERT_EQ(q.rowBytes, K + K / 32 * 8);
-  for (int64_t m = 0; m < M; ++m)
-    for (int64_t b = 0; b < K / 32; ++b) {
-      float amax = 0.0f;
-      for (int64_t k = 32 * b; k < 32 * b + 32; ++k)
-        amax = std::max(amax, std::fabs(x[m * ldx + k]));
-      float d = q.scale(m, K, b);
-      ASSERT_FLOAT_EQ(d, amax / 127.0f);
-      int32_t sum = 0;
-      for (int64_t k = 32 * b; k < 32 * b + 32; ++k) {
-        int code = q.code(m, k);
-        sum += code;
-        ASSERT_LE(std::abs(code), 127);
-        ASSERT_LE(std::fabs(x[m * ldx + k] - d * code), 0.5001f * d + 1e-30f)
-            << "m=" << m << " k=" << k;
+  for (int64_t G : {int64_t(32), int64_t(64), K}) {
+    SCOPED_TRACE(testing::Message() << "group=" << G);
+    QuantizedX q = quantize(x, ldx, M, K, G);
+    ASSERT_EQ(q.rowBytes, K + K / G * 8);
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t b = 0; b < K / G; ++b) {
+        float amax = 0.0f;
+        for (int64_t k = G * b; k < G * b + G; ++k)
+          amax = std::max(amax, std::fabs(x[m * ldx + k]));
+        float d = q.scale(m, b);
+        ASSERT_FLOAT_EQ(d, amax / 127.0f);
+        int32_t sum = 0;
+        for (int64_t k = G * b; k < G * b + G; ++k) {
+          int code = q.code(m, k);
+          sum += code;
+          ASSERT_LE(std::abs(code), 127);
+          ASSERT_LE(std::fabs(x[m * ldx + k] - d * code), 0.5001f * d + 1e-30f)
+              << "m=" << m << " k=" << k;
+        }
+        ASSERT_EQ(q.sum(m, b), sum);
       }
-      ASSERT_EQ(q.sum(m, K, b), sum);
-    }
+  }
 }
 
 TEST_P(QuantizedLinearTest, RoundedRowsAreTheCodesValues) {
   std::mt19937 rng(4);
-  const int64_t M = 2, K = 64, ldx = 70;
+  const int64_t M = 2, K = 128, ldx = 130;
   std::vector<float> x = randomValues(M * ldx, rng, 2.0f);
-  QuantizedX q = quantize(x, ldx, M, K);
-  std::vector<float> rounded(M * K, NAN);
-  xfk_round_rows_int8(addr(x.data()), ldx, M, K, addr(rounded.data()));
-  for (int64_t m = 0; m < M; ++m)
-    for (int64_t k = 0; k < K; ++k)
-      ASSERT_EQ(rounded[m * K + k], q.scale(m, K, k / 32) * q.code(m, k))
-          << "m=" << m << " k=" << k;
+  for (int64_t G : {int64_t(32), int64_t(64), K}) {
+    QuantizedX q = quantize(x, ldx, M, K, G);
+    std::vector<float> rounded(M * K, NAN);
+    xfk_round_rows_int8(addr(x.data()), ldx, M, K, G, addr(rounded.data()));
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t k = 0; k < K; ++k)
+        ASSERT_EQ(rounded[m * K + k], q.scale(m, k / G) * q.code(m, k))
+            << "m=" << m << " k=" << k << " group=" << G;
+  }
 }
 
 void checkQuantized(const Encoding &e, int64_t M, int64_t N, int64_t K,
-                    bool bias, int64_t n0, int64_t n1, unsigned seed) {
-  SCOPED_TRACE(testing::Message() << e.name << " M=" << M << " N=" << N
-                                  << " K=" << K << " bias=" << bias << " ["
-                                  << n0 << ", " << n1 << ")");
+                    bool bias, int64_t n0, int64_t n1, unsigned seed,
+                    int64_t group = 32) {
+  SCOPED_TRACE(testing::Message()
+               << e.name << " M=" << M << " N=" << N << " K=" << K << " group="
+               << group << " bias=" << bias << " [" << n0 << ", " << n1 << ")");
   std::mt19937 rng(seed);
-  PackedRows rows = pack(e, randomValues(N * K, rng), N, K);
-  std::vector<uint8_t> packed = packWeights(e, rows, N, K);
+  PackedRows rows = pack(e, randomValues(N * K, rng), N, K, group);
+  std::vector<uint8_t> packed = packWeights(e, rows, N, K, group);
   ASSERT_FALSE(testing::Test::HasFailure());
   int64_t ldx = K + 7, ldy = (n1 - n0) + 3;
   std::vector<float> x = randomValues(M * ldx, rng, 3.0f),
                      b = randomValues(N, rng);
-  QuantizedX q = quantize(x, ldx, M, K);
+  QuantizedX q = quantize(x, ldx, M, K, group);
   std::vector<float> y(M * ldy, NAN);
-  xfk_linear_q8(e.kind, addr(q.bytes.data()), addr(packed.data()),
+  xfk_linear_q8(e.kind, group, addr(q.bytes.data()), addr(packed.data()),
                 bias ? addr(b.data()) : 0, addr(y.data()), ldy, M, K, n0, n1);
   // The activations the kernel multiplies: the codes times their scale.
   expectLinearOutput(
-      y, ldy, M, K, n0, n1,
-      [&](int64_t m, int64_t k) {
-        return double(q.scale(m, K, k / 32)) * q.code(m, k);
-      },
+      y, ldy, M, K, n0, n1, [&](int64_t m, int64_t k) { return q.value(m, k); },
       rows.decoded, bias ? b.data() : nullptr);
 }
 
@@ -278,6 +298,22 @@ TEST_P(QuantizedLinearTest, BlockKindsAndTails) {
           checkQuantized(e, M, N, K, (M + N) % 2 == 1, 0, N, seed++);
     checkQuantized(e, 6, 100, 2048, true, 48, 100, seed++);
     checkQuantized(e, 1, 64, 2048, false, 16, 33, seed++);
+  }
+}
+
+// Groups of 64 and 128 values, and one per row (per channel): the integer
+// dot products run over several code tiles before they are scaled.
+TEST_P(QuantizedLinearTest, LargerGroupsAndPerChannel) {
+  unsigned seed = 40;
+  for (const Encoding &e : kEncodings) {
+    if (!isBlock(e.type))
+      continue;
+    for (int64_t group : {64, 128})
+      for (int64_t M : {1, 7, 17})
+        checkQuantized(e, M, 33, 256, M % 2 == 1, 0, 33, seed++, group);
+    checkQuantized(e, 5, 40, 96, true, 16, 40, seed++, /*group=*/96);
+    checkQuantized(e, 18, 20, 2048, false, 0, 20, seed++, /*group=*/2048);
+    checkQuantized(e, 1, 64, 2048, true, 16, 64, seed++, /*group=*/128);
   }
 }
 

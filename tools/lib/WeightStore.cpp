@@ -43,10 +43,11 @@ void WeightStore::snapshot(mlir::ModuleOp module) {
 namespace {
 
 /// The ggml encoding of a weight type stored as is: a float element type,
-/// or a quantized type in the ggml layout.
+/// or a quantized type in the ggml layout (whose groups may be larger than
+/// ggml's: see xf::QTensorType::getBlockBytes).
 std::optional<gguf::GGMLType> storageType(mlir::Type type) {
   if (auto q = mlir::dyn_cast<mlir::xf::QTensorType>(type)) {
-    if (!q.getGgmlBlockBytes())
+    if (!q.getBlockBytes())
       return std::nullopt;
     mlir::xf::QuantSchemeAttr scheme = q.getScheme();
     if (scheme.getBits() == 8)
@@ -184,7 +185,9 @@ bool WeightStore::writeBlob(mlir::ModuleOp lowered, llvm::raw_ostream &os,
       llvm::ArrayRef<int64_t> shape = mlir::xf::getWeightShape(type);
       std::optional<XfkWeightKind> kind = mlir::xf::getKernelWeightKind(stored);
       int64_t packedBytes =
-          kind ? xfk_packed_bytes(*kind, shape[0], shape[1]) : 0;
+          kind ? xfk_packed_bytes(*kind, mlir::xf::getKernelWeightGroup(stored),
+                                  shape[0], shape[1])
+               : 0;
       if (!packedBytes || packedBytes != mlir::xf::getPackedBytes(type)) {
         std::string printed;
         llvm::raw_string_ostream(printed) << type;
@@ -196,8 +199,8 @@ bool WeightStore::writeBlob(mlir::ModuleOp lowered, llvm::raw_ostream &os,
       }
       std::vector<char> packed(packedBytes);
       if (rowsBytes % shape[0] != 0 ||
-          !xfk_pack(*kind, rows.data(), rowsBytes / shape[0], shape[0],
-                    shape[1], packed.data())) {
+          !xfk_pack(*kind, mlir::xf::getKernelWeightGroup(stored), rows.data(),
+                    rowsBytes / shape[0], shape[0], shape[1], packed.data())) {
         error = "weight '" + name.str() + "': the kernels cannot pack it";
         return false;
       }
@@ -220,11 +223,14 @@ bool WeightStore::writeStored(mlir::xf::GlobalWeightOp global,
     error = file.path() + ": no tensor '" + name.str() + "'";
     return false;
   }
-  // Stored bytes are copied when the encodings agree.
+  // Stored bytes are copied when the encodings agree (ggml's blocks hold
+  // groups of 32).
+  int64_t group = mlir::xf::getKernelWeightGroup(type);
   std::vector<const gguf::TensorInfo *> parts =
       info ? std::vector<const gguf::TensorInfo *>{info}
            : storedRows(yieldedValue(global), file);
-  if (!llvm::all_of(parts, [&](const gguf::TensorInfo *part) {
+  if ((group && group != 32) ||
+      !llvm::all_of(parts, [&](const gguf::TensorInfo *part) {
         return part->ggmlType() == storage;
       }))
     parts.clear();
@@ -270,7 +276,11 @@ bool WeightStore::writeStored(mlir::xf::GlobalWeightOp global,
     f32.emplace(values->data.begin(), values->data.end());
   }
   std::vector<uint8_t> encoded(*mlir::xf::getStoredBytes(type));
-  gguf::encodeFromF32(storage, f32->data(), f32->size(), encoded.data());
+  if (group)
+    gguf::encodeGroupsFromF32(storage, group, f32->data(), f32->size(),
+                              encoded.data());
+  else
+    gguf::encodeFromF32(storage, f32->data(), f32->size(), encoded.data());
   bytes = encoded.size();
   os.write(reinterpret_cast<const char *>(encoded.data()), bytes);
   return true;

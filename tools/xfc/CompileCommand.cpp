@@ -61,8 +61,8 @@ cl::opt<bool> asym("asym",
                    cl::sub(command));
 cl::opt<int64_t> groupSize(
     "group-size",
-    cl::desc("Values per quantization group (32, the layouts the kernels "
-             "read)"),
+    cl::desc("Values per quantization scale: 32 (ggml's blocks), 64, 128 "
+             "or another multiple of 32, or -1 for one per output row"),
     cl::init(32), cl::sub(command));
 cl::list<std::string> keepWeights(
     "keep-weights",

@@ -273,54 +273,66 @@ namespace {
 
 void store16(uint8_t *p, uint16_t v) { std::memcpy(p, &v, 2); }
 
-void encodeQ8_0(const float *x, uint8_t *b) {
+// Each encoder takes one group of n values (a multiple of 32) and writes
+// its header, then the codes of each run of 32 as ggml stores a block's.
+
+void encodeQ8_0(const float *x, size_t n, uint8_t *b) {
   float amax = 0;
-  for (int j = 0; j < 32; ++j)
+  for (size_t j = 0; j < n; ++j)
     amax = std::max(amax, std::fabs(x[j]));
   float d = amax / 127.0f, id = d ? 1.0f / d : 0.0f;
   store16(b, floatToHalf(d));
-  for (int j = 0; j < 32; ++j)
+  for (size_t j = 0; j < n; ++j)
     b[2 + j] = static_cast<uint8_t>(
         static_cast<int8_t>(std::round(x[j] * id))); // ties away, as ggml
 }
 
-void encodeQ4_0(const float *x, uint8_t *b) {
+/// Runs of 32 4-bit codes: value j of a run in byte j's low nibble, value
+/// j + 16 in its high one.
+template <typename Code>
+void storeNibbles(size_t n, uint8_t *codes, Code code) {
+  for (size_t run = 0; run < n / 32; ++run)
+    for (size_t j = 0; j < 16; ++j)
+      codes[16 * run + j] = static_cast<uint8_t>(
+          code(32 * run + j) | (code(32 * run + j + 16) << 4));
+}
+
+void encodeQ4_0(const float *x, size_t n, uint8_t *b) {
   // The value of largest magnitude maps to -8, keeping its sign.
   float amax = 0, max = 0;
-  for (int j = 0; j < 32; ++j)
+  for (size_t j = 0; j < n; ++j)
     if (std::fabs(x[j]) > amax) {
       amax = std::fabs(x[j]);
       max = x[j];
     }
   float d = max / -8.0f, id = d ? 1.0f / d : 0.0f;
   store16(b, floatToHalf(d));
-  for (int j = 0; j < 16; ++j) {
-    int lo = std::min(15, static_cast<int>(x[j] * id + 8.5f));
-    int hi = std::min(15, static_cast<int>(x[j + 16] * id + 8.5f));
-    b[2 + j] = static_cast<uint8_t>(lo | (hi << 4));
-  }
+  storeNibbles(n, b + 2, [&](size_t j) {
+    return std::min(15, static_cast<int>(x[j] * id + 8.5f));
+  });
 }
 
-void encodeQ4_1(const float *x, uint8_t *b) {
+void encodeQ4_1(const float *x, size_t n, uint8_t *b) {
   float min = x[0], max = x[0];
-  for (int j = 1; j < 32; ++j) {
+  for (size_t j = 1; j < n; ++j) {
     min = std::min(min, x[j]);
     max = std::max(max, x[j]);
   }
   float d = (max - min) / 15.0f, id = d ? 1.0f / d : 0.0f;
   store16(b, floatToHalf(d));
   store16(b + 2, floatToHalf(min));
-  for (int j = 0; j < 16; ++j) {
-    int lo = std::min(15, static_cast<int>((x[j] - min) * id + 0.5f));
-    int hi = std::min(15, static_cast<int>((x[j + 16] - min) * id + 0.5f));
-    b[4 + j] = static_cast<uint8_t>(lo | (hi << 4));
-  }
+  storeNibbles(n, b + 4, [&](size_t j) {
+    return std::min(15, static_cast<int>((x[j] - min) * id + 0.5f));
+  });
 }
 
 } // namespace
 
 bool xfc::gguf::encodeFromF32(GGMLType type, const float *x, size_t count,
                               uint8_t *out) {
+  if (type == GGMLType::Q8_0 || type == GGMLType::Q4_0 ||
+      type == GGMLType::Q4_1)
+    return encodeGroupsFromF32(type, 32, x, count, out);
   std::optional<GGMLTypeInfo> info = getTypeInfo(static_cast<uint32_t>(type));
   if (!info || info->import != ImportKind::Lossless ||
       count % info->blockSize != 0)
@@ -331,12 +343,36 @@ bool xfc::gguf::encodeFromF32(GGMLType type, const float *x, size_t count,
     switch (type) {
     case GGMLType::F32: std::memcpy(b, v, 4); break;
     case GGMLType::F16: store16(b, floatToHalf(*v)); break;
-    case GGMLType::BF16: store16(b, floatToBF16(*v)); break;
-    case GGMLType::Q8_0: encodeQ8_0(v, b); break;
-    case GGMLType::Q4_0: encodeQ4_0(v, b); break;
-    case GGMLType::Q4_1: encodeQ4_1(v, b); break;
+    case GGMLType::BF16:
+      store16(b, floatToBF16(*v));
+      break;
     default: return false;
     }
   }
+  return true;
+}
+
+bool xfc::gguf::encodeGroupsFromF32(GGMLType type, size_t group, const float *x,
+                                    size_t count, uint8_t *out) {
+  if (group == 0 || group % 32 != 0 || count % group != 0)
+    return false;
+  void (*encode)(const float *, size_t, uint8_t *);
+  size_t header = 2, codeBits = 4;
+  switch (type) {
+  case GGMLType::Q8_0:
+    encode = encodeQ8_0, codeBits = 8;
+    break;
+  case GGMLType::Q4_0:
+    encode = encodeQ4_0;
+    break;
+  case GGMLType::Q4_1:
+    encode = encodeQ4_1, header = 4;
+    break;
+  default:
+    return false;
+  }
+  size_t blockBytes = header + group * codeBits / 8;
+  for (size_t i = 0; i < count / group; ++i)
+    encode(x + i * group, group, out + i * blockBytes);
   return true;
 }

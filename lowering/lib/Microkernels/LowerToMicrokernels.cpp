@@ -45,6 +45,8 @@ constexpr StringLiteral kEmbeddingKernel = "xfk_embedding";
 /// back to the declared type), and how its rows are laid out.
 struct KernelWeight {
   XfkWeightKind kind;
+  /// Values per scale of a quantized weight (xfk/Kernels.h), else 0.
+  int64_t group;
   Value data;
   int64_t rows, cols;
   /// In the packed kernels' tiles or panels, which only they read.
@@ -59,7 +61,8 @@ std::optional<KernelWeight> kernelWeight(Value weight) {
   if (!kind)
     return std::nullopt;
   ArrayRef<int64_t> shape = getWeightShape(type);
-  KernelWeight w{*kind, weight, shape[0], shape[1], isInPackedLayout(type), 0};
+  KernelWeight w{*kind,    getKernelWeightGroup(type), weight, shape[0],
+                 shape[1], isInPackedLayout(type),     0};
   if (getPackedBytes(type)) {
     auto cast = weight.getDefiningOp<UnrealizedConversionCastOp>();
     if (!cast)
@@ -67,8 +70,8 @@ std::optional<KernelWeight> kernelWeight(Value weight) {
     w.data = cast.getOperand(0);
   }
   if (auto q = dyn_cast<QTensorType>(type)) {
-    if (std::optional<int64_t> block = q.getGgmlBlockBytes())
-      w.rowBytes = w.cols / 32 * *block;
+    if (std::optional<int64_t> block = q.getBlockBytes())
+      w.rowBytes = w.cols / w.group * *block;
   } else if (!w.packed) {
     w.rowBytes =
         w.cols * cast<RankedTensorType>(type).getElementTypeBitWidth() / 8;
@@ -97,7 +100,7 @@ struct XFLowerToMicrokernelsPass
     for (LinearOp op : linears)
       rewrite(op);
     for (EmbeddingOp op : embeddings)
-      rewrite(op, declareKernel(kEmbeddingKernel, 7));
+      rewrite(op, declareKernel(kEmbeddingKernel, 8));
     // The casts of packed bytes that only the kernels read.
     getOperation().walk([](UnrealizedConversionCastOp cast) {
       if (cast->use_empty() && getPackedBytes(cast.getType(0)))
@@ -136,9 +139,9 @@ struct XFLowerToMicrokernelsPass
     Value outAddr = addressAndRowStride(b, loc, out).first;
     func::CallOp::create(
         b, loc, kernel,
-        ValueRange{constI64(b, loc, table.kind), tableAddr,
-                   constI64(b, loc, table.rowBytes), ids, toI64(b, loc, count),
-                   outAddr, constI64(b, loc, table.cols)});
+        ValueRange{constI64(b, loc, table.kind), constI64(b, loc, table.group),
+                   tableAddr, constI64(b, loc, table.rowBytes), ids,
+                   toI64(b, loc, count), outAddr, constI64(b, loc, table.cols)});
     Value result = bufferization::ToTensorOp::create(
         b, loc, RankedTensorType::get({ShapedType::kDynamic, table.cols}, f32),
         out, /*restrict=*/b.getUnitAttr(), /*writable=*/b.getUnitAttr());
@@ -164,14 +167,17 @@ struct XFLowerToMicrokernelsPass
     std::tie(xAddr, ldx) = addressAndRowStride(b, loc, toBuffer(b, loc, x));
     LinearKernel kernel = *getLinearKernel(op, op.getWeight().getType());
     Value kValue = constI64(b, loc, k), rowsI64 = toI64(b, loc, m);
+    Value activationGroup =
+        constI64(b, loc, getInt8ActivationGroup(op.getWeight().getType()));
     if (kernel == LinearKernel::Rows && op.getCompute() == ComputeKind::int8) {
       // INT8 activations for a kernel that reads f32 ones: their values.
       Value rounded = memref::AllocOp::create(
           b, loc, MemRefType::get({ShapedType::kDynamic, k}, f32),
           ValueRange{m}, b.getI64IntegerAttr(64));
       Value roundedAddr = addressAndRowStride(b, loc, rounded).first;
-      func::CallOp::create(b, loc, declareKernel(kRoundRowsKernel, 5),
-                           ValueRange{xAddr, ldx, rowsI64, kValue, roundedAddr});
+      func::CallOp::create(b, loc, declareKernel(kRoundRowsKernel, 6),
+                           ValueRange{xAddr, ldx, rowsI64, kValue,
+                                      activationGroup, roundedAddr});
       xAddr = roundedAddr;
       ldx = kValue;
     }
@@ -180,6 +186,7 @@ struct XFLowerToMicrokernelsPass
     Value y = allocRows(b, loc, m, n);
     Value yAddr = addressAndRowStride(b, loc, y).first;
     Value kind = constI64(b, loc, weight.kind);
+    Value group = constI64(b, loc, weight.group);
     Value nValue = constI64(b, loc, n);
 
     // Block kinds in tiles: the rows are quantized to INT8 once, for every
@@ -188,13 +195,15 @@ struct XFLowerToMicrokernelsPass
     if (kernel == LinearKernel::QuantizedTiles) {
       Value bytes = arith::MulIOp::create(
           b, loc, m,
-          arith::ConstantIndexOp::create(b, loc, xfk_quantized_row_bytes(k)));
+          arith::ConstantIndexOp::create(
+              b, loc, xfk_quantized_row_bytes(k, weight.group)));
       Value qx = memref::AllocOp::create(
           b, loc, MemRefType::get({ShapedType::kDynamic}, b.getI8Type()),
           ValueRange{bytes}, b.getI64IntegerAttr(64));
       qxAddr = addressAndRowStride(b, loc, qx).first;
-      func::CallOp::create(b, loc, declareKernel(kQuantizeRowsKernel, 5),
-                           ValueRange{xAddr, ldx, rowsI64, kValue, qxAddr});
+      func::CallOp::create(
+          b, loc, declareKernel(kQuantizeRowsKernel, 6),
+          ValueRange{xAddr, ldx, rowsI64, kValue, group, qxAddr});
     }
 
     // Output features in chunks: one kernel call per parallel iteration.
@@ -218,20 +227,21 @@ struct XFLowerToMicrokernelsPass
           b, loc, yAddr,
           arith::MulIOp::create(b, loc, n0, constI64(b, loc, 4)));
       if (kernel == LinearKernel::QuantizedTiles)
-        func::CallOp::create(b, loc, declareKernel(kQ8LinearKernel, 10),
-                             ValueRange{kind, qxAddr, wAddr, biasAddr, yChunk,
-                                        nValue, rowsI64, kValue, n0, n1});
+        func::CallOp::create(b, loc, declareKernel(kQ8LinearKernel, 11),
+                             ValueRange{kind, group, qxAddr, wAddr, biasAddr,
+                                        yChunk, nValue, rowsI64, kValue, n0,
+                                        n1});
       else if (kernel == LinearKernel::FloatPanels)
         func::CallOp::create(b, loc, declareKernel(kPackedLinearKernel, 11),
                              ValueRange{kind, xAddr, ldx, wAddr, biasAddr,
                                         yChunk, nValue, rowsI64, kValue, n0,
                                         n1});
       else
-        func::CallOp::create(
-            b, loc, declareKernel(kLinearKernel, 12),
-            ValueRange{kind, xAddr, ldx, wAddr,
-                       constI64(b, loc, weight.rowBytes), biasAddr, yChunk,
-                       nValue, rowsI64, kValue, n0, n1});
+        func::CallOp::create(b, loc, declareKernel(kLinearKernel, 13),
+                             ValueRange{kind, group, xAddr, ldx, wAddr,
+                                        constI64(b, loc, weight.rowBytes),
+                                        biasAddr, yChunk, nValue, rowsI64,
+                                        kValue, n0, n1});
     }
     op.replaceAllUsesWith(rows.restore(b, loc, rowsTensor(b, loc, y), outType));
     op.erase();

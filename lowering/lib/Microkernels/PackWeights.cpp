@@ -52,7 +52,8 @@ FailureOr<Type> packedTypeOf(Type type, std::string &why) {
   }
   MLIRContext *context = type.getContext();
   ArrayRef<int64_t> shape = getWeightShape(type);
-  if (xfk_packed_bytes(*kind, shape[0], shape[1]) == 0) {
+  if (xfk_packed_bytes(*kind, getKernelWeightGroup(type), shape[0], shape[1]) ==
+      0) {
     os << "the kernels cannot pack " << type;
     return failure();
   }

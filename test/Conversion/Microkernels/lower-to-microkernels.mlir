@@ -4,7 +4,7 @@
 // An f16-weight projection with a bias becomes one xfk_linear call per
 // chunk of output features, on the operands' buffers.
 
-// CHECK: func.func private @xfk_linear(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK: func.func private @xfk_linear(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
 // CHECK-LABEL: func.func @f16_bias
 // CHECK-SAME: (%[[X:.*]]: tensor<?x64xf32>, %[[W:.*]]: tensor<96x64xf16>, %[[B:.*]]: tensor<96xf32>)
 // CHECK-DAG: %[[XB:.*]] = bufferization.to_buffer %[[X]] read_only
@@ -12,7 +12,7 @@
 // CHECK-DAG: %[[BB:.*]] = bufferization.to_buffer %[[B]] read_only
 // CHECK: %[[Y:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x96xf32>
 // CHECK: scf.forall (%{{.*}}) in (2)
-// CHECK: func.call @xfk_linear(%{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
+// CHECK: func.call @xfk_linear(%{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
 // CHECK: bufferization.to_tensor %[[Y]] restrict writable
 // CHECK-NOT: xf.linear
 // CHUNK8-LABEL: func.func @f16_bias
@@ -65,10 +65,10 @@ func.func @not_covered(%x: tensor<?x32xf16>, %w: tensor<8x32xf16>, %xf: tensor<?
 // CHECK-DAG: %[[Q4_0:.*]] = arith.constant 4 : i64
 // CHECK-DAG: %[[ROW:.*]] = arith.constant 36 : i64
 // CHECK-DAG: bufferization.to_buffer %[[QB]] read_only
-// CHECK: func.call @xfk_linear(%[[Q4_0]], %{{.*}}, %{{.*}}, %{{.*}}, %[[ROW]],
+// CHECK: func.call @xfk_linear(%[[Q4_0]], %c32_i64{{[_0-9]*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[ROW]],
 // CHECK-DAG: %[[Q8_0:.*]] = arith.constant 3 : i64
 // CHECK-DAG: %[[TROW:.*]] = arith.constant 68 : i64
-// CHECK: call @xfk_embedding(%[[Q8_0]], %{{.*}}, %[[TROW]],
+// CHECK: call @xfk_embedding(%[[Q8_0]], %c32_i64{{[_0-9]*}}, %{{.*}}, %[[TROW]],
 // CHECK-NOT: unrealized_conversion_cast
 func.func @quantized(%x: tensor<?x64xf32>, %qb: tensor<576xi8>, %ids: tensor<?xi32>, %tb: tensor<680xi8>) -> (tensor<?x16xf32>, tensor<?x64xf32>) {
   %q = builtin.unrealized_conversion_cast %qb : tensor<576xi8> to !xf.qtensor<16x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
@@ -109,8 +109,8 @@ func.func @packed_f16(%x: tensor<?x32xf32>, %wb: tensor<8192xi8>) -> tensor<?x96
 // bytes), and every chunk of whole 16-row tiles is one xfk_linear_q8 call
 // on them. With f32 activations no kernel reads tiles.
 
-// CHECK-DAG: func.func private @xfk_quantize_rows(i64, i64, i64, i64, i64)
-// CHECK-DAG: func.func private @xfk_linear_q8(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK-DAG: func.func private @xfk_quantize_rows(i64, i64, i64, i64, i64, i64)
+// CHECK-DAG: func.func private @xfk_linear_q8(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
 // CHECK-LABEL: func.func @packed_q4_0
 // CHECK-SAME: (%[[X:.*]]: tensor<?x64xf32>, %[[WB:.*]]: tensor<1728xi8>, %[[B:.*]]: tensor<40xf32>)
 // CHECK-DAG: %[[Q4_0:.*]] = arith.constant 4 : i64
@@ -118,9 +118,9 @@ func.func @packed_f16(%x: tensor<?x32xf32>, %wb: tensor<8192xi8>) -> tensor<?x96
 // CHECK-DAG: %[[M:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x64xf32>
 // CHECK: %[[BYTES:.*]] = arith.muli %[[M]], %[[ROW]] : index
 // CHECK: %[[QX:.*]] = memref.alloc(%[[BYTES]]) {alignment = 64 : i64} : memref<?xi8>
-// CHECK: call @xfk_quantize_rows(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[QXA:[^)]*]]) : (i64, i64, i64, i64, i64) -> ()
+// CHECK: call @xfk_quantize_rows(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[G:.*]], %[[QXA:[^)]*]]) : (i64, i64, i64, i64, i64, i64) -> ()
 // CHECK: scf.forall (%{{.*}}) in (1)
-// CHECK: func.call @xfk_linear_q8(%[[Q4_0]], %[[QXA]], %{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
+// CHECK: func.call @xfk_linear_q8(%[[Q4_0]], %[[G]], %[[QXA]], %{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
 // CHECK-NOT: unrealized_conversion_cast
 // CHUNK8-LABEL: func.func @packed_q4_0
 // CHUNK8: call @xfk_quantize_rows
@@ -130,6 +130,34 @@ func.func @packed_q4_0(%x: tensor<?x64xf32>, %wb: tensor<1728xi8>, %b: tensor<40
   %w = builtin.unrealized_conversion_cast %wb : tensor<1728xi8> to !xf.qtensor<40x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>
   %y = xf.linear %x, %w, %b compute int8 : (tensor<?x64xf32>, !xf.qtensor<40x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>, tensor<40xf32>) -> tensor<?x40xf32>
   return %y : tensor<?x40xf32>
+}
+
+// Per-channel weights: one group per row of 128 values, and the rows of X
+// are quantized per token (M * (128 + 8) bytes).
+
+// CHECK-LABEL: func.func @per_channel
+// CHUNK8-LABEL: func.func @per_channel
+// CHECK-DAG: %[[Q8:.*]] = arith.constant 3 : i64
+// CHECK-DAG: %[[ROW:.*]] = arith.constant 136 : index
+// CHECK: arith.muli %{{.*}}, %[[ROW]] : index
+// CHECK: call @xfk_quantize_rows(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c128_i64{{[_0-9]*}}, %{{.*}})
+// CHECK: func.call @xfk_linear_q8(%[[Q8]], %c128_i64{{[_0-9]*}},
+func.func @per_channel(%x: tensor<?x128xf32>, %wb: tensor<4160xi8>) -> tensor<?x32xf32> {
+  %w = builtin.unrealized_conversion_cast %wb : tensor<4160xi8> to !xf.qtensor<32x128xi8, #xf.quant<bits = 8, group = per_channel, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>
+  %y = xf.linear %x, %w compute int8 : (tensor<?x128xf32>, !xf.qtensor<32x128xi8, #xf.quant<bits = 8, group = per_channel, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>) -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
+
+// Weights in rows (ggml layout) with groups of 64 under `compute int8`:
+// the f32 kernel reads activations rounded in the weights' groups.
+
+// CHECK-LABEL: func.func @rows_g64
+// CHECK: call @xfk_round_rows_int8(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %c64_i64{{[_0-9]*}}, %{{.*}})
+// CHECK: func.call @xfk_linear(%{{.*}}, %c64_i64{{[_0-9]*}},
+func.func @rows_g64(%x: tensor<?x128xf32>, %wb: tensor<1056xi8>) -> tensor<?x8xf32> {
+  %w = builtin.unrealized_conversion_cast %wb : tensor<1056xi8> to !xf.qtensor<8x128xi8, #xf.quant<bits = 8, group = 64, symmetric, scale = f16>, #xf.layout<ggml>>
+  %y = xf.linear %x, %w compute int8 : (tensor<?x128xf32>, !xf.qtensor<8x128xi8, #xf.quant<bits = 8, group = 64, symmetric, scale = f16>, #xf.layout<ggml>>) -> tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
 }
 
 // CHECK-LABEL: func.func @tiles_f32

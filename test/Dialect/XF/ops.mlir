@@ -215,6 +215,8 @@ func.func @ffn_gate_up(%x: tensor<?x8xf32>, %wgu: tensor<32x8xf32>, %wd: tensor<
 
 // CHECK-LABEL: xf.global_weight @q8 : !xf.qtensor<17x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>
 // CHECK: xf.global_weight @q41 : !xf.qtensor<100x32xi4, #xf.quant<bits = 4, group = 32, min_offset, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>
+// CHECK: xf.global_weight @q8g128 : !xf.qtensor<17x256xi8, #xf.quant<bits = 8, group = 128, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>
+// CHECK: xf.global_weight @q4pc : !xf.qtensor<20x96xi4, #xf.quant<bits = 4, group = per_channel, symmetric, scale = f16>, #xf.layout<ggml>>
 // CHECK: xf.global_weight @h : tensor<100x64xf16, #xf.layout<blocked, tile = [64, 1]>>
 // CHECK: xf.global_weight @b : tensor<1x8xbf16, #xf.layout<blocked, tile = [64, 1]>>
 // CHECK: xf.global_weight @derived : tensor<200x64xf16, #xf.layout<blocked, tile = [64, 1]>> = {
@@ -222,6 +224,8 @@ func.func @ffn_gate_up(%x: tensor<?x8xf32>, %wgu: tensor<32x8xf32>, %wd: tensor<
 // CHECK:   xf.yield %{{.*}} : tensor<200x64xf16>
 xf.global_weight @q8 : !xf.qtensor<17x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>
 xf.global_weight @q41 : !xf.qtensor<100x32xi4, #xf.quant<bits = 4, group = 32, min_offset, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>
+xf.global_weight @q8g128 : !xf.qtensor<17x256xi8, #xf.quant<bits = 8, group = 128, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>
+xf.global_weight @q4pc : !xf.qtensor<20x96xi4, #xf.quant<bits = 4, group = per_channel, symmetric, scale = f16>, #xf.layout<ggml>>
 xf.global_weight @h : tensor<100x64xf16, #xf.layout<blocked, tile = [64, 1], vnni = 1>>
 xf.global_weight @b : tensor<1x8xbf16, #xf.layout<blocked, tile = [64, 1]>>
 xf.global_weight @plain : tensor<100x64xf16>

@@ -140,12 +140,11 @@ eval::Tensor linear(const eval::Tensor &x, const eval::Tensor &w,
 }
 
 /// Dynamic INT8 activations (`compute int8`), in the f32 arithmetic the
-/// kernels use: each run of 32 values along the last dimension becomes
-/// s * rint(x * (1 / s)), s = max|x| / 127.
-eval::Tensor quantizeActivations(eval::Tensor x) {
-  constexpr int64_t kBlock = 32;
-  for (size_t start = 0; start < x.data.size(); start += kBlock) {
-    size_t end = std::min(x.data.size(), start + kBlock);
+/// kernels use: each run of `group` values along the last dimension
+/// becomes s * rint(x * (1 / s)), s = max|x| / 127.
+eval::Tensor quantizeActivations(eval::Tensor x, int64_t group) {
+  for (size_t start = 0; start < x.data.size(); start += group) {
+    size_t end = std::min(x.data.size(), start + group);
     float amax = 0.0f;
     for (size_t e = start; e < end; ++e)
       amax = std::max(amax, std::fabs(static_cast<float>(x.data[e])));
@@ -157,14 +156,15 @@ eval::Tensor quantizeActivations(eval::Tensor x) {
   return x;
 }
 
-/// xf.quantize: RTN in groups of 32, as the op documents (ggml's levels),
-/// carried dequantized like every quantized value.
+/// xf.quantize: RTN in the scheme's groups, as the op documents (ggml's
+/// levels), carried dequantized like every quantized value.
 eval::Tensor quantizeRtn(eval::Tensor w, QuantSchemeAttr scheme) {
   Type f16 = Float16Type::get(scheme.getContext());
   auto half = [&](float v) { return roundTo(f16, v); };
-  for (size_t start = 0; start + 32 <= w.data.size(); start += 32) {
-    float x[32];
-    for (int j = 0; j < 32; ++j)
+  const size_t group = scheme.getGroupValues(w.shape.back());
+  std::vector<float> x(group);
+  for (size_t start = 0; start + group <= w.data.size(); start += group) {
+    for (size_t j = 0; j < group; ++j)
       x[j] = static_cast<float>(w.data[start + j]);
     double *out = &w.data[start];
     if (scheme.getBits() == 8) {
@@ -172,7 +172,7 @@ eval::Tensor quantizeRtn(eval::Tensor w, QuantSchemeAttr scheme) {
       for (float v : x)
         amax = std::max(amax, std::fabs(v));
       float d = amax / 127.0f, inverse = d != 0.0f ? 1.0f / d : 0.0f;
-      for (int j = 0; j < 32; ++j)
+      for (size_t j = 0; j < group; ++j)
         out[j] = half(d) * std::round(x[j] * inverse);
     } else if (scheme.getMode() == QuantMode::symmetric) {
       float amax = 0.0f, extreme = 0.0f;
@@ -182,13 +182,14 @@ eval::Tensor quantizeRtn(eval::Tensor w, QuantSchemeAttr scheme) {
           extreme = v;
         }
       float d = extreme / -8.0f, inverse = d != 0.0f ? 1.0f / d : 0.0f;
-      for (int j = 0; j < 32; ++j)
+      for (size_t j = 0; j < group; ++j)
         out[j] = half(d) *
                  (std::min(15, static_cast<int>(x[j] * inverse + 8.5f)) - 8);
     } else { // min_offset
-      float lo = *std::min_element(x, x + 32), hi = *std::max_element(x, x + 32);
+      float lo = *std::min_element(x.begin(), x.end()),
+            hi = *std::max_element(x.begin(), x.end());
       float d = (hi - lo) / 15.0f, inverse = d != 0.0f ? 1.0f / d : 0.0f;
-      for (int j = 0; j < 32; ++j)
+      for (size_t j = 0; j < group; ++j)
         out[j] = half(d) * std::min(15, static_cast<int>((x[j] - lo) * inverse +
                                                          0.5f)) +
                  half(lo);
@@ -197,8 +198,13 @@ eval::Tensor quantizeRtn(eval::Tensor w, QuantSchemeAttr scheme) {
   return w;
 }
 
-eval::Tensor gemmInput(const eval::Tensor &x, std::optional<ComputeKind> compute) {
-  return compute == ComputeKind::int8 ? quantizeActivations(x) : x;
+/// A GEMM's input as its arithmetic sees it: INT8 activations in the
+/// groups of `weight` for `compute int8`.
+eval::Tensor gemmInput(const eval::Tensor &x,
+                       std::optional<ComputeKind> compute, mlir::Value weight) {
+  return compute == ComputeKind::int8
+             ? quantizeActivations(x, getInt8ActivationGroup(weight.getType()))
+             : x;
 }
 
 class Interpreter {
@@ -597,7 +603,11 @@ eval::Tensor Interpreter::concat(ConcatOp op) {
 }
 
 eval::Tensor Interpreter::ffn(FfnOp op) {
-  const eval::Tensor x = gemmInput(tensor(op.getInput()), op.getCompute());
+  const eval::Tensor &input = tensor(op.getInput());
+  auto gemm = [&](mlir::Value weight, eval::Tensor *bias) {
+    return linear(gemmInput(input, op.getCompute(), weight), tensor(weight),
+                  bias);
+  };
   eval::Tensor *upBias =
       op.getUpBias() ? &tensor(op.getUpBias()) : nullptr;
   eval::Tensor *downBias =
@@ -605,7 +615,7 @@ eval::Tensor Interpreter::ffn(FfnOp op) {
   eval::Tensor hidden, gate;
   if (op.getGateUp()) {
     // Rows [0, h) of gate_up are the gate, rows [h, 2h) the up projection.
-    eval::Tensor both = linear(x, tensor(op.getGateUp()), nullptr);
+    eval::Tensor both = gemm(op.getGateUp(), nullptr);
     int64_t h = both.shape.back() / 2, rows = both.numElements() / (2 * h);
     std::vector<int64_t> shape = both.shape;
     shape.back() = h;
@@ -617,9 +627,9 @@ eval::Tensor Interpreter::ffn(FfnOp op) {
         hidden.data[r * h + j] = both.data[r * 2 * h + h + j];
       }
   } else {
-    hidden = linear(x, tensor(op.getUp()), upBias);
+    hidden = gemm(op.getUp(), upBias);
     if (op.getGate())
-      gate = linear(x, tensor(op.getGate()), nullptr);
+      gate = gemm(op.getGate(), nullptr);
   }
   if (op.getKind() == FfnKind::gelu) {
     for (double &v : hidden.data)
@@ -632,8 +642,8 @@ eval::Tensor Interpreter::ffn(FfnOp op) {
       hidden.data[e] *= g;
     }
   }
-  return linear(gemmInput(hidden, op.getCompute()), tensor(op.getDown()),
-                downBias);
+  return linear(gemmInput(hidden, op.getCompute(), op.getDown()),
+                tensor(op.getDown()), downBias);
 }
 
 FailureOr<eval::Value> Interpreter::constant(arith::ConstantOp op) {
@@ -779,7 +789,8 @@ LogicalResult Interpreter::exec(Operation *op) {
         if (x.shape.back() != w.shape[1])
           return l.emitError() << "evaluator: input width " << x.shape.back()
                                << " differs from the weight's " << w.shape[1];
-        return result(linear(gemmInput(x, l.getCompute()), w, bias));
+        return result(
+            linear(gemmInput(x, l.getCompute(), l.getWeight()), w, bias));
       })
       .Case([&](MatmulOp m) { return fromTensor(matmul(m)); })
       .Case([&](EmbeddingOp e) { return fromTensor(embedding(e)); })

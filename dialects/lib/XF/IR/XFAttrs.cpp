@@ -106,11 +106,16 @@ QuantSchemeAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
-bool QuantSchemeAttr::isGgmlBlockScheme() const {
-  bool q8_0 = getBits() == 8 && getMode() == QuantMode::symmetric;
+bool QuantSchemeAttr::hasBlockEncoding() const {
+  bool q8 = getBits() == 8 && getMode() == QuantMode::symmetric;
   bool q4 = getBits() == 4 && (getMode() == QuantMode::symmetric ||
                                getMode() == QuantMode::min_offset);
-  return getGroupSize() == 32 && getScaleType().isF16() && (q8_0 || q4);
+  return (isPerChannel() || getGroupSize() % 32 == 0) &&
+         getScaleType().isF16() && (q8 || q4);
+}
+
+bool QuantSchemeAttr::isGgmlBlockScheme() const {
+  return hasBlockEncoding() && getGroupSize() == 32;
 }
 
 //===----------------------------------------------------------------------===//

@@ -177,16 +177,11 @@ LogicalResult QuantizeOp::verify() {
   QTensorType out = getType();
   if (in.getShape() != out.getShape() || in.getRank() != 2)
     return emitOpError() << "result must have the input's 2-D shape";
-  QuantSchemeAttr scheme = out.getScheme();
-  bool ggml = out.getGgmlBlockBytes().has_value() &&
-              scheme.getGroupSize() == 32 && scheme.getScaleType().isF16() &&
-              (scheme.getBits() == 4
-                   ? scheme.getMode() != QuantMode::asymmetric
-                   : scheme.getMode() == QuantMode::symmetric);
-  if (!ggml)
+  if (!out.getBlockBytes())
     return emitOpError()
-           << "quantizes to ggml's Q8_0, Q4_0 and Q4_1 schemes only (group "
-              "32, f16 scales, ggml layout), not "
+           << "quantizes to blocks of Q8_0, Q4_0 and Q4_1 values only (f16 "
+              "scales, groups of a multiple of 32 or per channel, ggml "
+              "layout), not "
            << out;
   return success();
 }

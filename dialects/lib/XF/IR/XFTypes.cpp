@@ -87,29 +87,33 @@ int64_t QTensorType::getNumElements() const {
   return n;
 }
 
-std::optional<int64_t> QTensorType::getGgmlBlockBytes() const {
+std::optional<int64_t> QTensorType::getBlockBytes() const {
   if (getLayout().getKind() != LayoutKind::ggml)
     return std::nullopt;
   QuantSchemeAttr scheme = getScheme();
   // One f16 scale (and an f16 minimum for min_offset), then the codes.
   int64_t header = scheme.getMode() == QuantMode::min_offset ? 4 : 2;
-  return header + 32 * static_cast<int64_t>(scheme.getBits()) / 8;
+  return header + scheme.getGroupValues(getShape()[1]) *
+                      static_cast<int64_t>(scheme.getBits()) / 8;
 }
 
 std::optional<int64_t> QTensorType::getPackedBytes() const {
   PackedLayoutAttr layout = getLayout();
+  QuantSchemeAttr scheme = getScheme();
   int64_t rows = getShape()[0], cols = getShape()[1];
-  if (std::optional<int64_t> block = getGgmlBlockBytes())
-    return rows * (cols / 32) * *block;
+  int64_t groups = scheme.getGroupsPerRow(cols);
+  if (std::optional<int64_t> block = getBlockBytes())
+    return rows * groups * *block;
   if (layout.getKind() != LayoutKind::blocked)
     return std::nullopt;
-  // Per tile: the codes, then an f16 scale per row (and a minimum).
-  int64_t tileRows = layout.getTile()[0], tileCols = layout.getTile()[1];
-  int64_t perRow = getScheme().getMode() == QuantMode::min_offset ? 4 : 2;
-  int64_t tileBytes =
-      tileRows * tileCols * getScheme().getBits() / 8 + tileRows * perRow;
-  return layout.getPaddedRows(rows) / tileRows * (cols / tileCols) *
-         tileBytes;
+  // Per tile of rows and group: the codes, then an f16 scale per row (and
+  // a minimum).
+  int64_t tileRows = layout.getTile()[0];
+  int64_t perRow = scheme.getMode() == QuantMode::min_offset ? 4 : 2;
+  int64_t groupBytes =
+      tileRows * scheme.getGroupValues(cols) * scheme.getBits() / 8 +
+      tileRows * perRow;
+  return layout.getPaddedRows(rows) / tileRows * groups * groupBytes;
 }
 
 std::optional<int64_t> xf::getPackedBytes(Type weightType) {
@@ -123,6 +127,12 @@ std::optional<int64_t> xf::getPackedBytes(Type weightType) {
     return std::nullopt;
   return layout.getPaddedRows(tensor.getDimSize(0)) * tensor.getDimSize(1) *
          tensor.getElementTypeBitWidth() / 8;
+}
+
+int64_t xf::getInt8ActivationGroup(Type weightType) {
+  if (auto q = dyn_cast<QTensorType>(weightType))
+    return q.getScheme().getGroupValues(q.getShape()[1]);
+  return 32;
 }
 
 std::optional<int64_t> xf::getStoredBytes(Type weightType) {
@@ -153,18 +163,23 @@ LogicalResult QTensorType::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "input dimension " << in
                        << " is not a multiple of the group size "
                        << scheme.getGroupSize();
-  if (layout.getKind() == LayoutKind::ggml && !scheme.isGgmlBlockScheme())
-    return emitError() << "the ggml layout holds only Q8_0, Q4_0 and Q4_1 "
-                          "blocks (group 32, f16 scales), not "
-                       << scheme;
+  bool blocks = scheme.hasBlockEncoding() && in % 32 == 0;
+  if (layout.getKind() == LayoutKind::ggml && !blocks)
+    return emitError() << "the ggml layout holds only blocks of Q8_0, Q4_0 "
+                          "and Q4_1 values (f16 scales, groups of a "
+                          "multiple of 32 or per channel), not "
+                       << scheme << " over rows of " << in;
   if (layout.getKind() == LayoutKind::blocked) {
     PackedLayoutAttr tiles = PackedLayoutAttr::getQuantizedTiles(
         layout.getContext());
-    if (layout != tiles || !scheme.isGgmlBlockScheme())
+    if (layout != tiles || !blocks)
       return emitError() << "the blocked layout of quantized weights is "
-                         << tiles << " of Q8_0, Q4_0 or Q4_1 blocks (group "
-                            "32, f16 scales), not "
-                         << layout << " of " << scheme;
+                         << tiles
+                         << " of Q8_0, Q4_0 or Q4_1 values (f16 "
+                            "scales, groups of a multiple of 32 or per "
+                            "channel), not "
+                         << layout << " of " << scheme << " over rows of "
+                         << in;
   }
   return success();
 }

@@ -18,8 +18,8 @@ namespace mlir::xf {
 
 /// The kernels' encoding of a weight of `type` (xfk/Kernels.h): a static
 /// 2-D f32, f16 or bf16 tensor (plain or in panels), or an `!xf.qtensor`
-/// of a ggml block scheme in the ggml or blocked layout. nullopt for any
-/// other type.
+/// in the ggml or blocked layout (which the verifier allows only for
+/// schemes with a block encoding). nullopt for any other type.
 inline std::optional<XfkWeightKind> getKernelWeightKind(Type type) {
   if (auto q = dyn_cast<QTensorType>(type)) {
     LayoutKind layout = q.getLayout().getKind();
@@ -41,6 +41,14 @@ inline std::optional<XfkWeightKind> getKernelWeightKind(Type type) {
   if (element.isBF16())
     return XFK_W_BF16;
   return std::nullopt;
+}
+
+/// The group the kernels take with a weight of `type` (xfk/Kernels.h): the
+/// values per scale of a quantized one (its row for per-channel), 0 for a
+/// float one.
+inline int64_t getKernelWeightGroup(Type type) {
+  auto q = dyn_cast<QTensorType>(type);
+  return q ? q.getScheme().getGroupValues(q.getShape()[1]) : 0;
 }
 
 } // namespace mlir::xf

@@ -17,30 +17,37 @@ extern "C" {
 #endif
 
 /* Weight encodings xfk_linear reads. Rows are the output features; each
- * row holds K values, `ldw` bytes apart. */
+ * row holds K values, `ldw` bytes apart.
+ *
+ * The block kinds come with a group size G, the values sharing one scale:
+ * a multiple of 32 that divides K (K itself for one scale per row). A row
+ * is K / G blocks, each an f16 scale d (Q4_1: then an f16 minimum m), then
+ * the codes of its values in runs of 32, each run as ggml stores a block's
+ * codes (Q8_0: 32 int8; Q4: 16 bytes, value j in the low nibble of byte j
+ * and value j + 16 in its high nibble). With G = 32 these are ggml's
+ * blocks exactly. The float kinds ignore G. */
 enum XfkWeightKind {
   XFK_W_F32 = 0,
   XFK_W_F16 = 1,
   XFK_W_BF16 = 2,
-  XFK_W_Q8_0 = 3, /* ggml blocks of 32: f16 scale, 32 x int8 */
-  XFK_W_Q4_0 = 4, /* ggml blocks of 32: f16 scale, 16 bytes of nibbles */
-  XFK_W_Q4_1 = 5, /* ggml blocks of 32: f16 scale, f16 min, 16 bytes */
+  XFK_W_Q8_0 = 3, /* w = d * q, q int8 */
+  XFK_W_Q4_0 = 4, /* w = d * (q - 8), q in 0..15 */
+  XFK_W_Q4_1 = 5, /* w = d * q + m, q in 0..15 */
 };
 
 /* Y[m][n] = sum_k X[m][k] * W[n][k] + bias[n], for m < M, n0 <= n < n1.
  * X: f32, rows ldx elements apart; Y: f32, rows ldy elements apart, column
- * n stored at Y[m * ldy + n - n0]; bias: f32 [N] or 0. K must be a
- * multiple of 32 for the block formats. Thread safe: calls on disjoint
- * [n0, n1) ranges may run concurrently. */
-void xfk_linear(int64_t kind, int64_t x, int64_t ldx, int64_t w, int64_t ldw,
-                int64_t bias, int64_t y, int64_t ldy, int64_t M, int64_t K,
-                int64_t n0, int64_t n1);
+ * n stored at Y[m * ldy + n - n0]; bias: f32 [N] or 0; `group` as above.
+ * Thread safe: calls on disjoint [n0, n1) ranges may run concurrently. */
+void xfk_linear(int64_t kind, int64_t group, int64_t x, int64_t ldx, int64_t w,
+                int64_t ldw, int64_t bias, int64_t y, int64_t ldy, int64_t M,
+                int64_t K, int64_t n0, int64_t n1);
 
 /* out[i][k] = table[ids[i]][k] as f32, for i < count, k < K: the rows of
- * an embedding table of `kind` whose rows are ldt bytes apart. Ids must be
- * in range (the runtime checks them). */
-void xfk_embedding(int64_t kind, int64_t table, int64_t ldt, int64_t ids,
-                   int64_t count, int64_t out, int64_t K);
+ * an embedding table of `kind` (and `group`) whose rows are ldt bytes
+ * apart. Ids must be in range (the runtime checks them). */
+void xfk_embedding(int64_t kind, int64_t group, int64_t table, int64_t ldt,
+                   int64_t ids, int64_t count, int64_t out, int64_t K);
 
 /*===----------------------------------------------------------------------===*
  * Packed weights
@@ -53,30 +60,33 @@ void xfk_embedding(int64_t kind, int64_t table, int64_t ldt, int64_t ids,
  *    K-major: panel p holds W[64p + j][k] at element (k * 64 + j); rows
  *    past N are zero. One vector load gives 16 outputs' weights at one k,
  *    the outer-product GEMM's operand.
- *  - block kinds (Q8_0/Q4_0/Q4_1), tile [16, 32], vnni 4: tiles of 16 rows
- *    by 32 values, tile (t, b) at ((t * K/32 + b) * tile bytes):
- *      codes: 8 groups of 4 consecutive k, each as 16 rows x 4 bytes
+ *  - block kinds (Q8_0/Q4_0/Q4_1) with group G, tile [16, 32], vnni 4:
+ *    per 16 rows and group b, G / 32 code tiles of 16 rows by 32 values,
+ *    then the 16 rows' scales; (t, b) starts at ((t * K/G + b) * group
+ *    bytes), group bytes = G/32 * code tile bytes + 32 (+ 32 for Q4_1):
+ *      code tile: 8 runs of 4 consecutive k, each as 16 rows x 4 bytes
  *             (one vpdpbusd operand); unsigned: Q8_0 codes + 128, Q4
- *             nibbles as stored (0..15). Q4 kinds hold groups g and g + 4
+ *             nibbles as stored (0..15). Q4 kinds hold runs r and r + 4
  *             in the low and high nibbles of 4 x 64 bytes (256 bytes);
  *             Q8_0 takes 512 bytes;
  *      scales: 16 x f16, then (Q4_1) 16 x f16 minimums.
  *    So w = d * (code - 128) (Q8_0), d * (code - 8) (Q4_0), d * code + m
- *    (Q4_1): the ggml values exactly, only moved.
+ *    (Q4_1): the stored values exactly, only moved.
  *===----------------------------------------------------------------------===*/
 
 /* Rows per panel (float kinds) or tile (block kinds) of the packed layout:
  * column ranges given to the packed kernels start at multiples of it. */
 int64_t xfk_packed_tile_rows(int64_t kind);
 
-/* Bytes of an N x K weight of `kind` packed; 0 when the shape cannot be
- * packed (block kinds need K a multiple of 32). */
-int64_t xfk_packed_bytes(int64_t kind, int64_t N, int64_t K);
+/* Bytes of an N x K weight of `kind` (and `group`) packed; 0 when the
+ * shape cannot be packed (block kinds need K a multiple of the group, and
+ * the group a multiple of 32). */
+int64_t xfk_packed_bytes(int64_t kind, int64_t group, int64_t N, int64_t K);
 
 /* Packs an N x K weight stored as xfk_linear reads it (rows `ldw` bytes
  * apart) into `dst` (xfk_packed_bytes). Returns 0 if it cannot. */
-int xfk_pack(int64_t kind, const void *src, int64_t ldw, int64_t N, int64_t K,
-             void *dst);
+int xfk_pack(int64_t kind, int64_t group, const void *src, int64_t ldw,
+             int64_t N, int64_t K, void *dst);
 
 /* Float kinds: Y = X W^T + b as xfk_linear, with W packed; n0 must be a
  * multiple of xfk_packed_tile_rows(kind). */
@@ -85,24 +95,27 @@ void xfk_linear_packed(int64_t kind, int64_t x, int64_t ldx, int64_t w,
                        int64_t K, int64_t n0, int64_t n1);
 
 /* Dynamic INT8 quantization of activations for the block kinds: each row
- * of X in blocks of 32, symmetric, scale max|x| / 127. Row m of `qx` is
- * K codes (int8), then K/32 scales (f32), then K/32 code sums (int32):
- * xfk_quantized_row_bytes(K) bytes. K must be a multiple of 32. */
-int64_t xfk_quantized_row_bytes(int64_t K);
+ * of X in groups of `group` values (those of the weights, so a group's
+ * dot product stays integer), symmetric, scale max|x| / 127. Row m of `qx`
+ * is K codes (int8), then K/group scales (f32), then K/group code sums
+ * (int32): xfk_quantized_row_bytes(K, group) bytes. The group must be a
+ * multiple of 32 that divides K. */
+int64_t xfk_quantized_row_bytes(int64_t K, int64_t group);
 void xfk_quantize_rows(int64_t x, int64_t ldx, int64_t M, int64_t K,
-                       int64_t qx);
+                       int64_t group, int64_t qx);
 
 /* The values xfk_quantize_rows' codes stand for, s * q, as f32 rows
  * (out[m * K + k]): INT8 activations for kernels that read f32 ones. */
 void xfk_round_rows_int8(int64_t x, int64_t ldx, int64_t M, int64_t K,
-                         int64_t out);
+                         int64_t group, int64_t out);
 
-/* Block kinds: Y = Xq W^T + b over quantized rows `qx` (xfk_quantize_rows)
- * and packed W, with integer dot products (vpdpbusd where the CPU has
- * VNNI); n0 must be a multiple of xfk_packed_tile_rows(kind). */
-void xfk_linear_q8(int64_t kind, int64_t qx, int64_t w, int64_t bias,
-                   int64_t y, int64_t ldy, int64_t M, int64_t K, int64_t n0,
-                   int64_t n1);
+/* Block kinds: Y = Xq W^T + b over rows `qx` quantized in the weights'
+ * groups (xfk_quantize_rows) and packed W, with integer dot products
+ * (vpdpbusd where the CPU has VNNI, AMX tiles where it has AMX-INT8); n0
+ * must be a multiple of xfk_packed_tile_rows(kind). */
+void xfk_linear_q8(int64_t kind, int64_t group, int64_t qx, int64_t w,
+                   int64_t bias, int64_t y, int64_t ldy, int64_t M, int64_t K,
+                   int64_t n0, int64_t n1);
 
 /* The instruction-set levels the kernels choose between at run time. */
 enum XfkIsa {

@@ -202,9 +202,13 @@ def XFQuantize : Pass<"xf-quantize"> {
 
     **Weights** (`weights=f16|bf16|int8|int4`; `keep`, the default, leaves
     them as they are). Each float weight an `xf.linear` or `xf.ffn` reads
-    becomes `xf.convert` (f16, bf16) or `xf.quantize` (RTN: int8 is Q8_0,
-    int4 is Q4_0, or Q4_1 with `asym`; groups of 32, f16 scales) of it, at
-    the use. `xf-hoist-weight-expressions` then moves these into derived
+    becomes `xf.convert` (f16, bf16) or `xf.quantize` (RTN with ggml's
+    levels: int8 as Q8_0, int4 as Q4_0, or Q4_1 with `asym`; f16 scales)
+    of it, at the use. `group-size` sets the values per scale: 32 (ggml's
+    own blocks, the default), a larger multiple of 32 (64, 128, ...), or
+    -1 for one scale per output row (per channel). A weight whose rows are
+    not whole groups is an error that names it (keep it with
+    `keep-weights`, or choose another group size). `xf-hoist-weight-expressions` then moves these into derived
     weights, which the compiler writes quantized into the weight blob.
     Weights already quantized, or of another float type when converting,
     are left alone. A weight whose name contains one of the `keep-weights`
@@ -215,8 +219,9 @@ def XFQuantize : Pass<"xf-quantize"> {
 
     **Arithmetic** (`compute=int8`): every `xf.linear` and `xf.ffn` whose
     weights are all quantized gets `compute int8`: its activations are
-    rounded to dynamic INT8 (per token, in blocks of 32 along the
-    reduction), so the integer kernels (`vpdpbusd`) can run it. GEMMs with
+    rounded to dynamic INT8 (per token, in the weights' groups along the
+    reduction: the whole row for per-channel weights), so the integer
+    kernels (`vpdpbusd`) can run it. GEMMs with
     float weights, or reduction sizes that are not multiples of 32, keep
     f32 activations, with a remark where a quantized weight is read.
     `compute=f32` (the default) leaves activations as they are.
@@ -239,8 +244,8 @@ def XFQuantize : Pass<"xf-quantize"> {
     Option<"asym", "asym", "bool", /*default=*/"false",
            "int4 with a per-group minimum (Q4_1) instead of symmetric (Q4_0)">,
     Option<"groupSize", "group-size", "int64_t", /*default=*/"32",
-           "Values per quantization group (32: the ggml layouts the kernels "
-           "read)">,
+           "Values per quantization group: a multiple of 32 (32 is ggml's "
+           "Q8_0/Q4_0/Q4_1), or -1 for per channel">,
     ListOption<"keepWeights", "keep-weights", "std::string",
                "Weights left unquantized: substrings of their names">,
     Option<"compute", "compute", "std::string", /*default=*/"\"f32\"",

@@ -123,8 +123,17 @@ def XF_QuantSchemeAttr : XF_Attr<"QuantScheme", "quant"> {
     int64_t getGroupsPerRow(int64_t inputSize) const {
       return isPerChannel() ? 1 : inputSize / getGroupSize();
     }
-    /// Whether ggml has blocks of this scheme: Q8_0, Q4_0 or Q4_1 (group
-    /// 32, f16 scales, symmetric or, for 4 bits, min_offset).
+    /// The values sharing one scale in a row of `inputSize` elements.
+    int64_t getGroupValues(int64_t inputSize) const {
+      return isPerChannel() ? inputSize : getGroupSize();
+    }
+    /// Whether blocks of this scheme have a byte format (the ggml layout):
+    /// f16 scales, 8 bits symmetric or 4 bits symmetric or min_offset, as
+    /// ggml's Q8_0, Q4_0 and Q4_1, in groups of a multiple of 32 values
+    /// or per channel.
+    bool hasBlockEncoding() const;
+    /// Whether ggml itself has blocks of this scheme: Q8_0, Q4_0 or Q4_1,
+    /// a block encoding with groups of 32.
     bool isGgmlBlockScheme() const;
   }];
 }
@@ -140,17 +149,22 @@ def XF_PackedLayoutAttr : XF_Attr<"PackedLayout", "layout",
 
     * `row_major`: plain `[out, in]` rows, scales in a separate array.
     * `ggml`: GGUF/ggml blocks exactly as they are stored on disk, so a
-      weight can be mapped from the model file without repacking.
+      weight can be mapped from the model file without repacking. Schemes
+      with ggml's modes and f16 scales but larger groups (a multiple of
+      32, or per channel) use the same form: per group, the scale (and
+      minimum), then the codes in runs of 32 values stored as ggml stores
+      a block's codes.
     * `blocked`: `[ceil(out/n), in/k, n, k]` tiles for the GEMM kernels,
       with each run of `k` packed in VNNI groups of `vnni` elements (4 for
       INT8 `vpdpbusd`, 2 for BF16 `vdpbf16ps`, 1 for none); rows past `out`
       in the last tile are zero. The tiles that exist are those the
       microkernels read (`lowering/ukernels/include/xfk/Kernels.h`, which
       defines their bytes), and `xf-pack-weights` chooses them:
-      - `tile = [16, 32], vnni = 4` for quantized weights of the ggml
-        schemes (Q8_0, Q4_0, Q4_1: group 32, f16 scales): per tile, the
-        codes in groups of 4 consecutive `k` of each of the 16 rows, then
-        16 f16 scales, then (Q4_1) 16 f16 minimums;
+      - `tile = [16, 32], vnni = 4` for quantized weights whose blocks
+        have a byte format (ggml's modes, f16 scales, groups of a multiple
+        of 32 or per channel): per 16 rows and group, the group's tiles of
+        codes in runs of 4 consecutive `k` of each of the 16 rows, then 16
+        f16 scales, then (min_offset) 16 f16 minimums;
       - `tile = [64, 1]` as the encoding of an f32, f16 or bf16 weight
         `tensor<NxK>`: panels of 64 rows, stored `k`-major.
 

@@ -47,6 +47,12 @@ ArrayRef<int64_t> getWeightShape(Type weightType);
 /// (plain tensors are stored as their elements).
 std::optional<int64_t> getPackedBytes(Type weightType);
 
+/// The input values sharing one INT8 activation scale when a GEMM with a
+/// weight of `weightType` computes `int8`: those of one of the weight's
+/// groups (a whole row for per-channel weights), so that a group's dot
+/// product stays integer; 32 for float weights.
+int64_t getInt8ActivationGroup(Type weightType);
+
 /// The bytes a weight of `weightType` takes in the weight blob: its packed
 /// form (getPackedBytes), or a plain float tensor's elements. nullopt for
 /// a quantized weight in a layout with no byte format.

@@ -139,9 +139,11 @@ def XF_QuantizeOp : XF_Op<"quantize", [Pure]> {
   let summary = "Quantizes a float weight by rounding to the nearest level";
   let description = [{
     Round-to-nearest (RTN) quantization of an `[out, in]` float weight in
-    groups of 32 along `in`, in f32 arithmetic, with the scale stored as
-    f16. The schemes and their levels are those of ggml's reference
-    quantizers, so the result can be stored in the ggml layout as is:
+    the scheme's groups along `in` (a multiple of 32 values, or a whole row
+    for `per_channel`), in f32 arithmetic, with the scale stored as f16.
+    The modes and their levels are those of ggml's reference quantizers,
+    applied to each group (with groups of 32 the result is ggml's blocks
+    exactly), so the result is stored in the ggml layout as is:
 
     * 8 bits, symmetric (Q8_0): `d = max|x| / 127`, `q = round(x / d)`
       (ties away from zero), value `f16(d) * q`;
@@ -152,8 +154,10 @@ def XF_QuantizeOp : XF_Op<"quantize", [Pure]> {
       `q = min(15, trunc((x - min) / d + 0.5))`, value
       `f16(d) * q + f16(min)`.
 
-    Division by `d` is multiplication by `1 / d` (0 when `d` is 0). Other
-    schemes are rejected until a layout and kernels exist for them.
+    Division by `d` is multiplication by `1 / d` (0 when `d` is 0); max,
+    min and the value of largest magnitude are over the group. Other
+    schemes (asymmetric integer zero points, f32 or bf16 scales) are
+    rejected until a layout and kernels exist for them.
 
     ```mlir
     %q = xf.quantize %w : tensor<128x64xf32>
@@ -372,11 +376,13 @@ def XF_LinearOp : XF_Op<"linear", [Pure]> {
     optional `bias : [out]`; the result is `[..., out]`.
 
     `compute int8` makes the activations dynamic INT8, as the integer
-    kernels (`vpdpbusd`) compute: before the product, each run of 32 input
+    kernels (`vpdpbusd`) compute: before the product, each group of input
     values `x` of a token becomes `s * rint(x * (1 / s))` with
-    `s = max|x| / 127`, all in f32 arithmetic (ties to even). The default
-    (no `compute`) uses the activations as they are. `in` must be a
-    multiple of 32.
+    `s = max|x| / 127`, all in f32 arithmetic (ties to even). The groups
+    are the weight's quantization groups (a whole row for a per-channel
+    weight), so each group's dot product is an integer one; 32 values for
+    a float weight. The default (no `compute`) uses the activations as
+    they are. `in` must be a multiple of 32.
 
     `backend onednn` computes the product with a oneDNN matmul instead of
     the generated microkernels (`xf-select-kernels` chooses it; absent means

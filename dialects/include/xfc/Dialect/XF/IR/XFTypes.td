@@ -40,13 +40,13 @@ def XF_QTensorType : XF_Type<"QTensor", "qtensor"> {
   let extraClassDeclaration = [{
     int64_t getRank() const { return getShape().size(); }
     int64_t getNumElements() const;
-    /// Bytes of one ggml block of 32 values (Q8_0, Q4_0, Q4_1), for the
-    /// ggml layout; nullopt for other layouts.
-    std::optional<int64_t> getGgmlBlockBytes() const;
+    /// Bytes of one block (one group of a row: its scale, minimum and
+    /// codes), for the ggml layout; nullopt for other layouts.
+    std::optional<int64_t> getBlockBytes() const;
     /// Bytes the packed data takes, for layouts whose byte format is
-    /// defined (ggml, and blocked: ceil(out/16) * in/32 tiles of 16 x 32
-    /// codes, 16 f16 scales and, for min_offset, 16 f16 minimums);
-    /// nullopt otherwise.
+    /// defined (ggml, and blocked: per 16 rows and group, group/32 tiles
+    /// of 16 x 32 codes, 16 f16 scales and, for min_offset, 16 f16
+    /// minimums); nullopt otherwise.
     std::optional<int64_t> getPackedBytes() const;
   }];
 }
