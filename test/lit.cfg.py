@@ -36,3 +36,7 @@ with open("/proc/cpuinfo") as cpuinfo:
                   if line.startswith("flags")), [])
 if "amx_tile" in flags and "amx_int8" in flags:
     config.available_features.add("amx")
+
+# Built with the oneDNN glue (runtime/onednn): models may use --kernels=onednn.
+if config.xfc_has_onednn:
+    config.available_features.add("onednn")

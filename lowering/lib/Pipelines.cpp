@@ -36,6 +36,8 @@ void xf::buildLowerToLinalgPipeline(OpPassManager &pm,
   pm.addPass(createXFBindWeights());
   pm.addPass(createXFLowerKVCache());
   pm.addPass(createXFExportEntryPoints());
+  // Projections marked for oneDNN first: the microkernels take the rest.
+  pm.addPass(createXFLowerToOneDNN());
   pm.addPass(createXFLowerToMicrokernels());
   pm.addPass(createConvertXFToLinalg());
   pm.addPass(createCanonicalizerPass());

@@ -57,6 +57,7 @@ struct DecomposeFfn : OpRewritePattern<FfnOp> {
     inputs.upBias = op.getUpBias();
     inputs.downBias = op.getDownBias();
     inputs.compute = op.getComputeAttr();
+    inputs.backend = op.getBackendAttr();
     rewriter.replaceOp(op, buildFfn(rewriter, op.getLoc(), inputs));
     return success();
   }

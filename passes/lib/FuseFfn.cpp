@@ -26,10 +26,12 @@ using namespace mlir::xf;
 
 namespace {
 
-/// xf.ffn has one compute kind for all its GEMMs.
+/// xf.ffn has one compute kind and one backend for all its GEMMs: linears
+/// that differ stay apart rather than lose a choice made for one of them.
 bool sameCompute(std::initializer_list<LinearOp> linears) {
-  return llvm::all_equal(llvm::map_range(
-      linears, [](LinearOp op) { return op.getComputeAttr(); }));
+  return llvm::all_equal(llvm::map_range(linears, [](LinearOp op) {
+    return std::pair(op.getComputeAttr(), op.getBackendAttr());
+  }));
 }
 
 struct FuseFfn : OpRewritePattern<LinearOp> {
@@ -73,7 +75,7 @@ struct FuseFfn : OpRewritePattern<LinearOp> {
       rewriter.replaceOpWithNewOp<FfnOp>(
           down, down.getType(), kind, up.getInput(), up.getWeight(),
           gate.getWeight(), /*gate_up=*/Value(), down.getWeight(), /*up_bias=*/Value(),
-          down.getBias(), down.getComputeAttr());
+          down.getBias(), down.getComputeAttr(), down.getBackendAttr());
       return success();
     }
     return rewriter.notifyMatchFailure(mul, "not gate/up projections of one "
@@ -93,7 +95,7 @@ struct FuseFfn : OpRewritePattern<LinearOp> {
     rewriter.replaceOpWithNewOp<FfnOp>(
         down, down.getType(), FfnKind::gelu, up.getInput(), up.getWeight(),
         /*gate=*/Value(), /*gate_up=*/Value(), down.getWeight(), up.getBias(), down.getBias(),
-        down.getComputeAttr());
+        down.getComputeAttr(), down.getBackendAttr());
     return success();
   }
 };
@@ -117,7 +119,7 @@ struct ConcatGateUp : OpRewritePattern<FfnOp> {
     rewriter.replaceOpWithNewOp<FfnOp>(
         op, op.getType(), op.getKind(), op.getInput(), /*up=*/Value(),
         /*gate=*/Value(), gateUp, op.getDown(), /*up_bias=*/Value(),
-        op.getDownBias(), op.getComputeAttr());
+        op.getDownBias(), op.getComputeAttr(), op.getBackendAttr());
     return success();
   }
 };

@@ -54,8 +54,9 @@ void makeAvailableAt(Value v, Operation *point) {
 
 /// Whether `linear` can join a group led by `lead`: weights of one element
 /// type (or, quantized, one type but for the rows, so that the packed rows
-/// concatenate as they are), the same result element type and compute
-/// kind, and a bias exactly when the lead has one.
+/// concatenate as they are), the same result element type, compute kind and
+/// backend (one GEMM runs in one library), and a bias exactly when the lead
+/// has one.
 bool compatible(LinearOp lead, LinearOp linear) {
   Type weight = linear.getWeight().getType(),
        leadWeight = lead.getWeight().getType();
@@ -72,6 +73,7 @@ bool compatible(LinearOp lead, LinearOp linear) {
     sameWeights = leadT && t.getElementType() == leadT.getElementType();
   }
   return sameWeights && linear.getComputeAttr() == lead.getComputeAttr() &&
+         linear.getBackendAttr() == lead.getBackendAttr() &&
          linear.getType().getElementType() ==
              lead.getType().getElementType() &&
          static_cast<bool>(linear.getBias()) ==
@@ -143,7 +145,8 @@ struct FuseSiblingLinears : OpRewritePattern<LinearOp> {
     int64_t axis = leadType.getRank() - 1;
     Value fused = LinearOp::create(rewriter, loc, leadType.clone(shape),
                                    lead.getInput(), weight, bias,
-                                   lead.getComputeAttr());
+                                   lead.getComputeAttr(),
+                                   lead.getBackendAttr());
     int64_t offset = 0;
     for (auto [linear, width] : llvm::zip(group, widths)) {
       rewriter.replaceOpWithNewOp<SliceOp>(linear, linear.getType(), fused,

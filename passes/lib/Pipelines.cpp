@@ -20,7 +20,8 @@ struct GraphPass {
 /// xf-fuse-ffn, which wants gate and up separate), then the LayerNorm
 /// rewrite, the choice of arithmetic for quantized GEMMs (on fused ops,
 /// which keep it), and last the weight computations the others created
-/// move out of the code.
+/// move out of the code. The GEMMs' library is chosen on that final form
+/// (weights quantized or not, fused or not).
 const GraphPass kGraphPasses[] = {
     {"xf-fuse-ffn", [](auto &) { return xf::createXFFuseFfn(); }},
     {"xf-fuse-mha", [](auto &) { return xf::createXFFuseMha(); }},
@@ -40,6 +41,12 @@ const GraphPass kGraphPasses[] = {
      }},
     {"xf-hoist-weight-expressions",
      [](auto &) { return xf::createXFHoistWeightExpressions(); }},
+    {"xf-select-kernels",
+     [](const xf::GraphPipelineConfig &config) {
+       xf::XFSelectKernelsOptions options;
+       options.kernels = config.kernels;
+       return xf::createXFSelectKernels(options);
+     }},
 };
 
 struct GraphPipelineOptions : PassPipelineOptions<GraphPipelineOptions> {
@@ -68,6 +75,11 @@ struct GraphPipelineOptions : PassPipelineOptions<GraphPipelineOptions> {
       llvm::cl::desc("GEMM arithmetic (f32, int8 for quantized weights, "
                      "bf16 for bf16 weights), for xf-quantize"),
       llvm::cl::init("int8")};
+  Option<std::string> kernels{
+      *this, "kernels",
+      llvm::cl::desc("Library of the GEMMs (generated, onednn, auto), for "
+                     "xf-select-kernels"),
+      llvm::cl::init("generated")};
 };
 
 void addGraphCleanup(OpPassManager &pm) {
@@ -123,6 +135,7 @@ void xf::registerXFPipelines() {
         config.keepWeights.assign(options.keepWeights.begin(),
                                   options.keepWeights.end());
         config.compute = options.compute;
+        config.kernels = options.kernels;
         if (failed(buildGraphPipeline(pm, config, error)))
           return errorHandler(error);
         return success();

@@ -375,8 +375,9 @@ void rewriteNorm(LayerNormOp norm) {
     if (auto linear = dyn_cast<LinearOp>(user)) {
       auto [weight, bias] = foldNorm(b, userLoc, norm, foldScale,
                                      linear.getWeight(), linear.getBias());
-      Value folded =
-          LinearOp::create(b, userLoc, linear.getType(), rms, weight, bias);
+      Value folded = LinearOp::create(b, userLoc, linear.getType(), rms,
+                                      weight, bias, linear.getComputeAttr(),
+                                      linear.getBackendAttr());
       linear.getResult().replaceAllUsesWith(folded);
       linear.erase();
       continue;
@@ -386,7 +387,8 @@ void rewriteNorm(LayerNormOp norm) {
         foldNorm(b, userLoc, norm, foldScale, ffn.getUp(), ffn.getUpBias());
     Value folded = FfnOp::create(b, userLoc, ffn.getType(), ffn.getKind(), rms,
                                  up, /*gate=*/Value(), /*gate_up=*/Value(),
-                                 ffn.getDown(), upBias, ffn.getDownBias());
+                                 ffn.getDown(), upBias, ffn.getDownBias(),
+                                 ffn.getComputeAttr(), ffn.getBackendAttr());
     ffn.getResult().replaceAllUsesWith(folded);
     ffn.erase();
   }

@@ -205,6 +205,11 @@ xfrt_status xfrt_model_load(const char *path, xfrt_model **model, char *error,
   if (!path)
     return failLoad(error, errorSize, XFRT_ERROR_INVALID_ARGUMENT,
                     "no model path");
+  // A model with oneDNN GEMMs (xfc compile --kernels=onednn) loads libgomp,
+  // which reads this when it starts. Its default, spinning threads between
+  // oneDNN calls, takes the cores from the session's pool: on 2 cores that
+  // halved prefill and decode. No effect when set, or once libgomp runs.
+  setenv("OMP_WAIT_POLICY", "passive", /*overwrite=*/0);
   // RTLD_LOCAL: several models may be loaded side by side.
   void *library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
   if (!library)

@@ -164,6 +164,13 @@ void xfm_parallel_for(int64_t n, XfmParallelBody body, void *ctx) {
   call->parallel_for(call->pool, n, runChunk, &loop);
 }
 
+/// The threads the current forward call may use: libraries the model calls
+/// that thread themselves (oneDNN, runtime/onednn) ask, to honour `-t N`.
+int32_t xfm_current_threads(void) {
+  const XfmForwardArgs *call = currentCall;
+  return call && call->parallel_for && call->threads > 1 ? call->threads : 1;
+}
+
 const XfmModelInfo *xfm_get_model_info(void) {
   static const XfmModelInfo info = {
       XFRT_ABI_VERSION,

@@ -78,6 +78,14 @@ cl::opt<std::string> compute(
              "activations to bf16: vdpbf16ps, AMX-BF16) or f32"),
     cl::init("int8"), cl::sub(command));
 
+cl::opt<std::string> kernels(
+    "kernels",
+    cl::desc("Library of the GEMMs: generated (XFC's microkernels; the "
+             "default), onednn (oneDNN for every GEMM it can compute: f32 "
+             "compute, float weights) or auto (oneDNN where it is measured "
+             "faster); --emit=xf shows the choice as `backend onednn`"),
+    cl::init("generated"), cl::sub(command));
+
 cl::list<std::string> disablePass(
     "disable-pass",
     cl::desc("Leave a pass of the graph pipeline, or an optional lowering "
@@ -89,7 +97,8 @@ int run() {
   if (weightStorage != "section" && weightStorage != "sidecar")
     return fail("unknown --weight-storage '" + weightStorage +
                 "' (expected section or sidecar)");
-  // xf-quantize checks --weights, --asym, --group-size and --compute.
+  // xf-quantize checks --weights, --asym, --group-size and --compute,
+  // xf-select-kernels --kernels.
   CompileRequest request;
   request.sidecarWeights = weightStorage == "sidecar";
   request.graph.weights = weightFormat;
@@ -97,6 +106,7 @@ int run() {
   request.graph.groupSize = groupSize;
   request.graph.keepWeights.assign(keepWeights.begin(), keepWeights.end());
   request.graph.compute = compute;
+  request.graph.kernels = kernels;
   request.input = input;
   request.output = output;
   request.emit = emit;

@@ -51,7 +51,9 @@ enum class LinearKernel {
 /// reads as rows, takes this path).
 inline std::optional<LinearKernel> getLinearKernel(LinearOp op,
                                                    Type weightType) {
-  if (!op.getInput().getType().getElementType().isF32() ||
+  // oneDNN's ops read their weights as stored (xf-lower-to-onednn).
+  if (op.getBackend() == KernelBackend::onednn ||
+      !op.getInput().getType().getElementType().isF32() ||
       !op.getType().getElementType().isF32() ||
       (op.getBias() && !op.getBias().getType().getElementType().isF32()) ||
       !getKernelWeightKind(weightType))

@@ -3,14 +3,12 @@
 // The contraction that dominates every transformer step runs in the
 // hand-tuned microkernels of lowering/ukernels: xfk_linear over weights in
 // rows, xfk_linear_packed over float panels, xfk_linear_q8 over quantized
-// tiles (after xfk_quantize_rows). The call works on buffers:
-// operands enter through read-only `bufferization.to_buffer`, the result is
-// a fresh buffer handed back with `bufferization.to_tensor restrict`, so
-// one-shot bufferization treats the call as opaque and still needs no
-// copies. Addresses cross the call as i64 (see xfk/Kernels.h).
+// tiles (after xfk_quantize_rows). The calls work on buffers (see
+// BufferCalls.h); addresses cross them as i64 (see xfk/Kernels.h).
 //
 //===----------------------------------------------------------------------===//
 
+#include "BufferCalls.h"
 #include "KernelCoverage.h"
 
 #include "xfc/Dialect/XF/IR/XFDialect.h"
@@ -84,37 +82,6 @@ std::optional<KernelWeight> kernelWeight(Value weight) {
   return w;
 }
 
-/// A memref type of `shape` with a fully dynamic strided layout: whatever
-/// layout bufferization gives the tensor casts to it.
-MemRefType anyLayout(ArrayRef<int64_t> shape, Type element) {
-  SmallVector<int64_t> strides(shape.size(), ShapedType::kDynamic);
-  return MemRefType::get(
-      shape, element,
-      StridedLayoutAttr::get(element.getContext(), ShapedType::kDynamic,
-                             strides));
-}
-
-Value i64(OpBuilder &b, Location loc, Value index) {
-  return arith::IndexCastOp::create(b, loc, b.getI64Type(), index);
-}
-
-Value constI64(OpBuilder &b, Location loc, int64_t v) {
-  return arith::ConstantIntOp::create(b, loc, b.getI64Type(), v);
-}
-
-/// A buffer's first element's address and its outermost stride (elements).
-std::pair<Value, Value> addressAndRowStride(OpBuilder &b, Location loc,
-                                            Value memref) {
-  auto type = cast<MemRefType>(memref.getType());
-  auto meta = memref::ExtractStridedMetadataOp::create(b, loc, memref);
-  Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
-  int64_t bytes = type.getElementTypeBitWidth() / 8;
-  Value offsetBytes = arith::MulIOp::create(
-      b, loc, meta.getOffset(), arith::ConstantIndexOp::create(b, loc, bytes));
-  Value address = arith::AddIOp::create(b, loc, base, offsetBytes);
-  return {i64(b, loc, address), i64(b, loc, meta.getStrides().front())};
-}
-
 struct XFLowerToMicrokernelsPass
     : xf::impl::XFLowerToMicrokernelsBase<XFLowerToMicrokernelsPass> {
   using XFLowerToMicrokernelsBase::XFLowerToMicrokernelsBase;
@@ -158,23 +125,7 @@ struct XFLowerToMicrokernelsPass
   }
 
   func::FuncOp declareKernel(StringRef name, unsigned arguments) {
-    ModuleOp module = getOperation();
-    if (auto existing = module.lookupSymbol<func::FuncOp>(name))
-      return existing;
-    OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
-    SmallVector<Type> args(arguments, b.getI64Type());
-    auto kernel = func::FuncOp::create(b, module.getLoc(), name,
-                                       b.getFunctionType(args, {}));
-    kernel.setPrivate();
-    return kernel;
-  }
-
-  /// Read-only access to a tensor's buffer.
-  static Value toBuffer(OpBuilder &b, Location loc, Value tensor) {
-    auto type = cast<RankedTensorType>(tensor.getType());
-    return bufferization::ToBufferOp::create(
-        b, loc, anyLayout(type.getShape(), type.getElementType()), tensor,
-        /*read_only=*/true);
+    return declareI64Function(getOperation(), name, arguments);
   }
 
   void rewrite(EmbeddingOp op, func::FuncOp kernel) {
@@ -193,7 +144,7 @@ struct XFLowerToMicrokernelsPass
         b, loc, kernel,
         ValueRange{constI64(b, loc, table.kind), constI64(b, loc, table.group),
                    tableAddr, constI64(b, loc, table.rowBytes), ids,
-                   i64(b, loc, count), outAddr, constI64(b, loc, table.cols)});
+                   toI64(b, loc, count), outAddr, constI64(b, loc, table.cols)});
     Value result = bufferization::ToTensorOp::create(
         b, loc, RankedTensorType::get({ShapedType::kDynamic, table.cols}, f32),
         out, /*restrict=*/b.getUnitAttr(), /*writable=*/b.getUnitAttr());
@@ -206,31 +157,19 @@ struct XFLowerToMicrokernelsPass
   void rewrite(LinearOp op) {
     OpBuilder b(op);
     Location loc = op.getLoc();
-    RankedTensorType inType = op.getInput().getType(), outType = op.getType();
+    RankedTensorType outType = op.getType();
     KernelWeight weight = *kernelWeight(op.getWeight());
     int64_t n = weight.rows, k = weight.cols;
     Type f32 = b.getF32Type();
 
-    // Rows: every leading dimension collapsed into one.
-    Value x = op.getInput();
-    SmallVector<ReassociationIndices> rows;
-    if (inType.getRank() == 1) {
-      x = tensor::ExpandShapeOp::create(
-          b, loc, RankedTensorType::get({1, k}, f32), x,
-          SmallVector<ReassociationIndices>{{0, 1}});
-    } else if (inType.getRank() > 2) {
-      ReassociationIndices leading;
-      for (int64_t i = 0; i + 1 < inType.getRank(); ++i)
-        leading.push_back(i);
-      rows = {leading, {inType.getRank() - 1}};
-      x = tensor::CollapseShapeOp::create(b, loc, x, rows);
-    }
+    RowMatrix rows(b, loc, op.getInput());
+    Value x = rows.rows;
     Value m = tensor::DimOp::create(b, loc, x, 0);
 
     Value xAddr, ldx;
     std::tie(xAddr, ldx) = addressAndRowStride(b, loc, toBuffer(b, loc, x));
     LinearKernel kernel = *getLinearKernel(op, op.getWeight().getType());
-    Value kValue = constI64(b, loc, k), rowsI64 = i64(b, loc, m);
+    Value kValue = constI64(b, loc, k), rowsI64 = toI64(b, loc, m);
     Value activationGroup =
         constI64(b, loc, getInt8ActivationGroup(op.getWeight().getType()));
     ComputeKind compute = op.getCompute().value_or(ComputeKind::f32);
@@ -252,14 +191,9 @@ struct XFLowerToMicrokernelsPass
       xAddr = roundedAddr;
       ldx = kValue;
     }
-    Value wAddr =
-        addressAndRowStride(b, loc, toBuffer(b, loc, weight.data)).first;
-    Value biasAddr = constI64(b, loc, 0);
-    if (Value bias = op.getBias())
-      biasAddr = addressAndRowStride(b, loc, toBuffer(b, loc, bias)).first;
-    Value y = memref::AllocOp::create(
-        b, loc, MemRefType::get({ShapedType::kDynamic, n}, f32), ValueRange{m},
-        b.getI64IntegerAttr(64));
+    Value wAddr = addressOrNull(b, loc, weight.data);
+    Value biasAddr = addressOrNull(b, loc, op.getBias());
+    Value y = allocRows(b, loc, m, n);
     Value yAddr = addressAndRowStride(b, loc, y).first;
     Value kind = constI64(b, loc, weight.kind);
     Value group = constI64(b, loc, weight.group);
@@ -308,7 +242,7 @@ struct XFLowerToMicrokernelsPass
     {
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(forall.getBody());
-      Value c = i64(b, loc, forall.getInductionVar(0));
+      Value c = toI64(b, loc, forall.getInductionVar(0));
       Value n0 = arith::MulIOp::create(b, loc, c, constI64(b, loc, chunk));
       Value n1 = arith::MinSIOp::create(
           b, loc, arith::AddIOp::create(b, loc, n0, constI64(b, loc, chunk)),
@@ -337,22 +271,7 @@ struct XFLowerToMicrokernelsPass
                                         biasAddr, yChunk, nValue, rowsI64,
                                         kValue, n0, n1});
     }
-    Value result = bufferization::ToTensorOp::create(
-        b, loc, RankedTensorType::get({ShapedType::kDynamic, n}, f32), y,
-        /*restrict=*/b.getUnitAttr(), /*writable=*/b.getUnitAttr());
-    if (outType.getRank() == 1)
-      result = tensor::CollapseShapeOp::create(
-          b, loc, result, SmallVector<ReassociationIndices>{{0, 1}});
-    else if (outType.getRank() > 2) {
-      SmallVector<OpFoldResult> sizes =
-          tensor::getMixedSizes(b, loc, op.getInput());
-      sizes.back() = b.getIndexAttr(n);
-      result = tensor::ExpandShapeOp::create(b, loc, outType, result, rows,
-                                             sizes);
-    }
-    if (result.getType() != outType)
-      result = tensor::CastOp::create(b, loc, outType, result);
-    op.replaceAllUsesWith(result);
+    op.replaceAllUsesWith(rows.restore(b, loc, rowsTensor(b, loc, y), outType));
     op.erase();
   }
 };

@@ -99,21 +99,38 @@ void addGlobals(ModuleOp module, const ModelPackage &package) {
 
 } // namespace
 
-/// The model stub archive: beside an installed xfc (../lib), else the one
+/// An archive models link: beside an installed xfc (../lib), else the one
 /// in the build tree this compiler came from.
-static std::string stubArchive() {
+static std::string bundledArchive(StringRef name, StringRef buildTreePath) {
   std::string exe = llvm::sys::fs::getMainExecutable(nullptr, nullptr);
   SmallString<256> installed(llvm::sys::path::parent_path(exe));
-  llvm::sys::path::append(installed, "..", "lib", "libxfm_stub.a");
+  llvm::sys::path::append(installed, "..", "lib", name);
   if (llvm::sys::fs::exists(installed))
     return std::string(installed);
-  return XFC_MODEL_STUB_ARCHIVE;
+  return buildTreePath.str();
+}
+
+/// The oneDNN glue for a model that calls xfo_linear (some GEMM is
+/// `backend onednn`), "" for the others, which do not depend on oneDNN.
+static FailureOr<std::string> oneDNNArchive(ModuleOp module,
+                                            std::string &error) {
+  if (!module.lookupSymbol("xfo_linear"))
+    return std::string();
+  if (StringRef(XFC_ONEDNN_ARCHIVE).empty()) {
+    error = "the model computes GEMMs with oneDNN (--kernels=onednn|auto), "
+            "but this xfc was built without oneDNN (install libdnnl-dev)";
+    return failure();
+  }
+  return bundledArchive("libxfo_onednn.a", XFC_ONEDNN_ARCHIVE);
 }
 
 LogicalResult xfc::linkModel(ModuleOp module, const TargetSpec &target,
                              const ModelPackage &package,
                              const std::string &outputPath,
                              std::string &error) {
+  FailureOr<std::string> oneDNN = oneDNNArchive(module, error);
+  if (failed(oneDNN))
+    return failure();
   SmallString<128> dir;
   if (std::error_code ec =
           llvm::sys::fs::createUniqueDirectory("xfc-link", dir)) {
@@ -175,7 +192,10 @@ LogicalResult xfc::linkModel(ModuleOp module, const TargetSpec &target,
   llvm::sys::fs::make_absolute(output);
   SmallVector<StringRef> args = {"-shared", "-Wl,-z,noexecstack", "-o", output};
   args.append(objects.begin(), objects.end());
-  std::string stub = stubArchive();
+  std::string stub = bundledArchive("libxfm_stub.a", XFC_MODEL_STUB_ARCHIVE);
   args.append({stub, "-lm"});
+  // The archive's symbols are hidden: each model keeps its own cache.
+  if (!oneDNN->empty())
+    args.append({*oneDNN, XFC_DNNL_LIBRARY, "-fopenmp"});
   return run("c++", args, error);
 }

@@ -1384,3 +1384,11 @@ func.func @concat_mixed(%a: tensor<32x64xf32>, %b: !xf.qtensor<32x64xi4, #xf.qua
   %0 = xf.concat %a, %b [0] : (tensor<32x64xf32>, !xf.qtensor<32x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>) -> !xf.qtensor<64x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
   return %0 : !xf.qtensor<64x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
 }
+
+// -----
+
+func.func @unknown_backend(%x: tensor<?x64xf32>, %w: tensor<128x64xf32>) -> tensor<?x128xf32> {
+  // expected-error @+1 {{enum values for attribute 'backend' [generated, onednn]}}
+  %0 = xf.linear %x, %w backend cublas : (tensor<?x64xf32>, tensor<128x64xf32>) -> tensor<?x128xf32>
+  return %0 : tensor<?x128xf32>
+}

@@ -247,3 +247,22 @@ func.func @packed(%x: tensor<?x64xf32>) -> (tensor<?x100xf32>, tensor<?x17xf32>)
   %z = xf.linear %x, %q : (tensor<?x64xf32>, !xf.qtensor<17x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>) -> tensor<?x17xf32>
   return %y, %z : tensor<?x100xf32>, tensor<?x17xf32>
 }
+
+// -----
+
+// The library chosen for a GEMM (xf-select-kernels) prints as a keyword
+// after the compute kind; `generated` is kept when written.
+
+// CHECK-LABEL: func.func @backends
+// CHECK: xf.linear %{{.*}}, %{{.*}}, %{{.*}} backend onednn : (tensor<?x64xf32>, tensor<128x64xf32>, tensor<128xf32>) -> tensor<?x128xf32>
+// CHECK: xf.linear %{{.*}}, %{{.*}} backend generated : (tensor<?x64xf32>, tensor<128x64xf32>) -> tensor<?x128xf32>
+// CHECK: xf.ffn swiglu %{{.*}} gate_up %{{.*}} down %{{.*}} backend onednn : (tensor<?x64xf32>, tensor<512x64xf32>, tensor<64x256xf32>) -> tensor<?x64xf32>
+// CHECK: xf.linear %{{.*}}, %{{.*}} compute f32 backend onednn :
+func.func @backends(%x: tensor<?x64xf32>, %w: tensor<128x64xf32>, %b: tensor<128xf32>,
+                    %gu: tensor<512x64xf32>, %d: tensor<64x256xf32>) -> (tensor<?x128xf32>, tensor<?x128xf32>, tensor<?x64xf32>, tensor<?x128xf32>) {
+  %0 = xf.linear %x, %w, %b backend onednn : (tensor<?x64xf32>, tensor<128x64xf32>, tensor<128xf32>) -> tensor<?x128xf32>
+  %1 = xf.linear %x, %w backend generated : (tensor<?x64xf32>, tensor<128x64xf32>) -> tensor<?x128xf32>
+  %2 = xf.ffn swiglu %x gate_up %gu down %d backend onednn : (tensor<?x64xf32>, tensor<512x64xf32>, tensor<64x256xf32>) -> tensor<?x64xf32>
+  %3 = xf.linear %x, %w compute f32 backend onednn : (tensor<?x64xf32>, tensor<128x64xf32>) -> tensor<?x128xf32>
+  return %0, %1, %2, %3 : tensor<?x128xf32>, tensor<?x128xf32>, tensor<?x64xf32>, tensor<?x128xf32>
+}

@@ -121,16 +121,16 @@ Value xf::buildFfn(OpBuilder &builder, Location loc, const FfnInputs &in) {
     hiddenShape.back() = 2 * hidden;
     Value both = LinearOp::create(builder, loc, withShape(in.input, hiddenShape),
                                   in.input, in.gateUp, /*bias=*/Value(),
-                                  in.compute);
+                                  in.compute, in.backend);
     int64_t axis = inputType.getRank() - 1;
     gate = SliceOp::create(builder, loc, hiddenType, both, axis, 0, hidden);
     up = SliceOp::create(builder, loc, hiddenType, both, axis, hidden, hidden);
   } else {
     up = LinearOp::create(builder, loc, hiddenType, in.input, in.up,
-                          in.upBias, in.compute);
+                          in.upBias, in.compute, in.backend);
     if (in.gate)
       gate = LinearOp::create(builder, loc, hiddenType, in.input, in.gate,
-                              /*bias=*/Value(), in.compute);
+                              /*bias=*/Value(), in.compute, in.backend);
   }
   Value hiddenValue;
   if (in.kind == FfnKind::gelu) {
@@ -143,5 +143,5 @@ Value xf::buildFfn(OpBuilder &builder, Location loc, const FfnInputs &in) {
     hiddenValue = MulOp::create(builder, loc, hiddenType, activated, up);
   }
   return LinearOp::create(builder, loc, inputType, hiddenValue, in.down,
-                          in.downBias, in.compute);
+                          in.downBias, in.compute, in.backend);
 }

@@ -725,6 +725,14 @@ int64_t FfnOp::getHiddenSize() {
   return getWeightShape(getGateUp().getType())[0] / 2;
 }
 
+SmallVector<Value> FfnOp::getWeights() {
+  SmallVector<Value> weights;
+  for (Value weight : {getUp(), getGate(), getGateUp(), getDown()})
+    if (weight)
+      weights.push_back(weight);
+  return weights;
+}
+
 LogicalResult FfnOp::verify() {
   RankedTensorType in = getInput().getType();
   if (in.getRank() < 1)

@@ -405,4 +405,46 @@ def XFLowerToMicrokernels : Pass<"xf-lower-to-microkernels",
   ];
 }
 
+def XFLowerToOneDNN : Pass<"xf-lower-to-onednn", "::mlir::ModuleOp"> {
+  let summary = "Compute the projections marked `backend onednn` with oneDNN";
+  let description = [{
+    Replaces each `xf.linear ... backend onednn` (`xf-select-kernels`; an
+    `xf.ffn` passes the mark to its projections when decomposed) with one
+    call of the oneDNN glue of `runtime/onednn`:
+
+    ```c
+    void xfo_linear(int64_t weight_type, int64_t x, int64_t ldx, int64_t w,
+                    int64_t bias, int64_t y, int64_t m, int64_t n, int64_t k);
+    ```
+
+    on the operands' buffers, the leading dimensions of the input collapsed
+    into `m` rows. The call covers the whole output: oneDNN runs it on the
+    session's threads itself, so it is not in an `scf.forall`. The weight
+    (f32, f16 or bf16 in plain `[n, k]` rows: `xf-pack-weights` leaves the
+    weights of these ops unpacked) is passed by address; the glue reorders
+    it into oneDNN's layout at the first call and caches the copy, so it
+    must be a model weight, as `xf-select-kernels` checks. A marked op
+    oneDNN cannot compute (quantized weights, `compute int8`, non-f32
+    activations) is an error. The model is linked with the glue and
+    libdnnl only when it calls `xfo_linear`.
+
+    Run it after `xf-bind-weights` and before `xf-lower-to-microkernels`.
+
+    ```mlir
+    %y = xf.linear %x, %w backend onednn
+           : (tensor<?x64xf32>, tensor<128x64xf32>) -> tensor<?x128xf32>
+    // becomes
+    %y0 = memref.alloc(%m) {alignment = 64 : i64} : memref<?x128xf32>
+    call @xfo_linear(%c0, %xaddr, %ldx, %waddr, %c0, %yaddr, %m, %c128, %c64)
+      : (i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
+    %y = bufferization.to_tensor %y0 restrict writable : ...
+    ```
+  }];
+  let dependentDialects = [
+    "::mlir::memref::MemRefDialect", "::mlir::func::FuncDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::arith::ArithDialect", "::mlir::tensor::TensorDialect"
+  ];
+}
+
 #endif // XFC_LOWERING_PASSES_TD

@@ -38,6 +38,8 @@ struct GraphPipelineConfig {
   int64_t groupSize = 32;
   SmallVector<std::string> keepWeights;
   std::string compute = "int8";
+  /// xf-select-kernels' option: generated, onednn or auto.
+  std::string kernels = "generated";
 };
 
 /// Adds the default graph pipeline (registered as `xf-optimize-graph`).

@@ -257,4 +257,65 @@ def XFQuantize : Pass<"xf-quantize"> {
   ];
 }
 
+def XFSelectKernels : Pass<"xf-select-kernels", "::mlir::ModuleOp"> {
+  let summary = "Choose the library that computes each GEMM";
+  let description = [{
+    Records on each `xf.linear` and `xf.ffn` which library computes it, as
+    `backend onednn` (absent: the generated microkernels), so that
+    `xfc compile --emit=xf` shows the choice and the lowering follows it.
+    `kernels`:
+
+    * `generated` (the default): no op is marked.
+    * `onednn`: every op that oneDNN can compute is marked; the others keep
+      the generated kernels, with a remark that says why.
+    * `auto`: an op is marked when the cost model below expects oneDNN to
+      be faster.
+
+    oneDNN computes an op when its activations, result and biases are f32,
+    its compute is f32, and every weight is a float tensor in plain rows
+    that is a model weight: an `xf.weight` load, a pure computation on
+    weights, or an argument that every call of a private function passes
+    a weight (the glue caches each weight's oneDNN layout by address, so a
+    weight must not change between calls). Quantized weights (Q8_0, Q4_0,
+    Q4_1) and `compute int8` stay generated: oneDNN 2.6 reads no ggml
+    blocks. Ops that already have a `backend` keep it.
+
+    **Cost model of `auto`** (measured on the 2-core AVX-512 VNNI machine;
+    figures in docs/design/kernels.md): oneDNN only for f32 weights of at
+    least `auto-min-weights` elements. There oneDNN's GEMM is about 10%
+    faster at 128 tokens (`xfc-kernel-bench`, K=2048: XFC/oneDNN 0.89 to
+    0.91) and one token ties (both stream the weights at the bandwidth),
+    which made prefill of a 2048-wide model 8-16% faster. Below 2^20
+    weights a call's fixed cost (a few microseconds) is not repaid: a
+    256-wide model decoded 20% slower with every GEMM on oneDNN. With f16
+    or bf16 weights the generated kernels read half the bytes while oneDNN
+    2.6 needs an f32 copy (and its bf16 GEMM, which would round the
+    activations, is 1.4x slower than ours); quantized weights are not
+    oneDNN's to read. The token count is not known when the op is
+    compiled, so `auto` favours prefill: with 2 threads oneDNN's one-token
+    GEMV reached less of the bandwidth than ours, which is why `generated`
+    stays the default.
+
+    Run it after the fusion passes (they only fuse GEMMs with one backend)
+    and `xf-quantize` (quantized weights are not oneDNN's).
+
+    Example (`kernels=onednn`):
+
+    ```mlir
+    %y = xf.linear %x, %w : (tensor<?x2048xf32>, tensor<5632x2048xf32>) -> ...
+    // becomes
+    %y = xf.linear %x, %w backend onednn : (...) -> ...
+    ```
+  }];
+  let options = [
+    Option<"kernels", "kernels", "std::string", /*default=*/"\"generated\"",
+           "Library of the GEMMs: generated, onednn or auto">,
+    Option<"autoMinWeights", "auto-min-weights", "int64_t",
+           /*default=*/"1048576",
+           "With auto, the fewest weight elements of a GEMM that oneDNN "
+           "computes (below, its call and threading overhead outweighs "
+           "the gain)">
+  ];
+}
+
 #endif // XFC_TRANSFORMS_PASSES_TD

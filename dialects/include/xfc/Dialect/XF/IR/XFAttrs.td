@@ -62,6 +62,15 @@ def XF_ComputeKind : I32EnumAttr<"ComputeKind", "arithmetic of a GEMM's inputs",
   let cppNamespace = "::mlir::xf";
 }
 
+def XF_KernelBackend : I32EnumAttr<"KernelBackend", "library that computes a GEMM", [
+    // The microkernels of lowering/ukernels, inlined into the model.
+    I32EnumAttrCase<"generated", 0>,
+    // A oneDNN matmul through runtime/onednn (linked only when used).
+    I32EnumAttrCase<"onednn", 1>
+  ]> {
+  let cppNamespace = "::mlir::xf";
+}
+
 def XF_LayoutKind : I32EnumAttr<"LayoutKind", "physical layout of packed weights", [
     // [out, in] rows with the values of each group contiguous; scales apart.
     I32EnumAttrCase<"row_major", 0>,

@@ -40,6 +40,7 @@ struct FfnInputs {
   Value gateUp;         // replaces gate and up: [gate rows; up rows]
   Value upBias, downBias;
   ComputeKindAttr compute; // of every projection; null: f32
+  KernelBackendAttr backend; // of every projection; null: generated
 };
 
 /// Emits the projections and activation of a feed-forward block.

@@ -388,6 +388,12 @@ def XF_LinearOp : XF_Op<"linear", [Pure]> {
     where they are summed (`vdpbf16ps`, AMX-BF16). The default (no
     `compute`) uses the activations as they are.
 
+    `backend onednn` computes the product with a oneDNN matmul instead of
+    the generated microkernels (`xf-select-kernels` chooses it; absent means
+    `generated`). It does not change what the op computes: a oneDNN op
+    needs f32 compute and float weights, which the lowering reads as they
+    are stored.
+
     ```mlir
     %y = xf.linear %x, %w : (tensor<?x64xf32>, tensor<128x64xf32>) -> tensor<?x128xf32>
     %z = xf.linear %x, %w, %b
@@ -395,22 +401,32 @@ def XF_LinearOp : XF_Op<"linear", [Pure]> {
     %q = xf.linear %x, %wq compute int8
            : (tensor<?x64xf32>, !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>)
              -> tensor<?x128xf32>
+    %o = xf.linear %x, %w backend onednn
+           : (tensor<?x64xf32>, tensor<128x64xf32>) -> tensor<?x128xf32>
     ```
   }];
   let arguments = (ins XF_FloatTensor:$input, XF_WeightTensor:$weight,
                        Optional<XF_FloatTensor>:$bias,
-                       OptionalAttr<XF_ComputeKind>:$compute);
+                       OptionalAttr<XF_ComputeKind>:$compute,
+                       OptionalAttr<XF_KernelBackend>:$backend);
   let results = (outs XF_FloatTensor:$result);
   let assemblyFormat = [{
-    $input `,` $weight (`,` $bias^)? (`compute` $compute^)? attr-dict `:`
-    functional-type(operands, results)
+    $input `,` $weight (`,` $bias^)? (`compute` $compute^)?
+    (`backend` $backend^)? attr-dict `:` functional-type(operands, results)
   }];
   let builders = [
     // f32 compute, as frontends and fusions build it.
     OpBuilder<(ins "Type":$result, "Value":$input, "Value":$weight,
                    "Value":$bias), [{
       build($_builder, $_state, result, input, weight, bias,
-            ComputeKindAttr());
+            ComputeKindAttr(), KernelBackendAttr());
+    }]>,
+    // The generated kernels (no backend), as passes that predate the
+    // backend choice build it.
+    OpBuilder<(ins "Type":$result, "Value":$input, "Value":$weight,
+                   "Value":$bias, "ComputeKindAttr":$compute), [{
+      build($_builder, $_state, result, input, weight, bias, compute,
+            KernelBackendAttr());
     }]>
   ];
   let hasVerifier = 1;
@@ -674,6 +690,9 @@ def XF_FfnOp : XF_Op<"ffn", [Pure, AttrSizedOperandSegments]> {
     activations before `down`) to dynamic INT8, and `compute bf16` rounds
     them to bf16, as for `xf.linear`.
 
+    `backend onednn` computes every GEMM of the block with oneDNN, as for
+    `xf.linear` (decomposition gives each projection the attribute).
+
     ```mlir
     %y = xf.ffn swiglu %x up %wu gate %wg down %wd
            : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<256x64xf32>,
@@ -688,26 +707,37 @@ def XF_FfnOp : XF_Op<"ffn", [Pure, AttrSizedOperandSegments]> {
     Optional<XF_WeightTensor>:$gate, Optional<XF_WeightTensor>:$gate_up,
     XF_WeightTensor:$down,
     Optional<XF_FloatTensor>:$up_bias, Optional<XF_FloatTensor>:$down_bias,
-    OptionalAttr<XF_ComputeKind>:$compute
+    OptionalAttr<XF_ComputeKind>:$compute,
+    OptionalAttr<XF_KernelBackend>:$backend
   );
   let results = (outs XF_FloatTensor:$result);
   let assemblyFormat = [{
     $kind $input (`up` $up^)? (`gate` $gate^)? (`gate_up` $gate_up^)?
     `down` $down (`up_bias` $up_bias^)? (`down_bias` $down_bias^)?
-    (`compute` $compute^)? attr-dict `:` functional-type(operands, results)
+    (`compute` $compute^)? (`backend` $backend^)? attr-dict `:`
+    functional-type(operands, results)
   }];
   let builders = [
     OpBuilder<(ins "Type":$result, "FfnKind":$kind, "Value":$input,
                    "Value":$up, "Value":$gate, "Value":$gate_up,
                    "Value":$down, "Value":$up_bias, "Value":$down_bias), [{
       build($_builder, $_state, result, kind, input, up, gate, gate_up, down,
-            up_bias, down_bias, ComputeKindAttr());
+            up_bias, down_bias, ComputeKindAttr(), KernelBackendAttr());
+    }]>,
+    OpBuilder<(ins "Type":$result, "FfnKind":$kind, "Value":$input,
+                   "Value":$up, "Value":$gate, "Value":$gate_up,
+                   "Value":$down, "Value":$up_bias, "Value":$down_bias,
+                   "ComputeKindAttr":$compute), [{
+      build($_builder, $_state, result, kind, input, up, gate, gate_up, down,
+            up_bias, down_bias, compute, KernelBackendAttr());
     }]>
   ];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
     /// The hidden (intermediate) size.
     int64_t getHiddenSize();
+    /// The weights present: up, gate, gate_up and down, in that order.
+    SmallVector<Value> getWeights();
   }];
 }
 
