@@ -410,13 +410,13 @@ void runXfc(Pool &pool, const Format &format, const float *x, int64_t m,
       return;
     auto yAddr = reinterpret_cast<intptr_t>(y + n0);
     if (blocks)
-      xfk_linear_q8(format.kind, group, qAddr, wAddr, bAddr, yAddr, n, m, k, n0,
-                    n1);
+      xfk_linear_q8(format.kind, group, qAddr, wAddr, bAddr, 0, 0, yAddr, n, m,
+                    k, n0, n1);
     else if (format.bf16Compute)
-      xfk_linear_bf16(qAddr, wAddr, bAddr, yAddr, n, m, k, n0, n1);
+      xfk_linear_bf16(qAddr, wAddr, bAddr, 0, 0, yAddr, n, m, k, n0, n1);
     else
-      xfk_linear_packed(format.kind, xAddr, k, wAddr, bAddr, yAddr, n, m, k,
-                        n0, n1);
+      xfk_linear_packed(format.kind, xAddr, k, wAddr, bAddr, 0, 0, yAddr, n, m,
+                        k, n0, n1);
   });
 }
 

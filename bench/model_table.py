@@ -3,7 +3,9 @@
 decode as a percentage of the memory-bandwidth roofline.
 
 Arguments after the options come in threes: format, `xfc inspect` output
-of the GGUF, `xfc bench -o json` output of the compiled model.
+of the GGUF (or, for formats xfc quantizes itself, a `.bytes` file holding
+"<bytes read per token> <weight bytes>" of the compiled weights), `xfc
+bench -o json` output of the compiled model.
 """
 import argparse
 import json
@@ -59,7 +61,10 @@ def main():
     for i in range(0, len(args.runs), 3):
         name, inspect_path, bench_path = args.runs[i:i + 3]
         with open(inspect_path) as f:
-            per_token, total = weight_bytes_per_token(f.read())
+            if inspect_path.endswith(".bytes"):
+                per_token, total = map(int, f.read().split())
+            else:
+                per_token, total = weight_bytes_per_token(f.read())
         with open(bench_path) as f:
             results = {r["test"]: r for r in json.load(f)}
 

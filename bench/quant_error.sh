@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Quantization error of xfc compile --weights against the float build:
 #   bash bench/quant_error.sh BUILD_DIR MODELS_DIR PRESET...
-# For each preset: the f32 model is compiled as is and with --weights int8,
-# int4 (g32, Q4_0) and int4 --asym (Q4_1), all with the default INT8
-# activations, and int8 with f32 activations (the weights' share); the logits of a 128-token prompt
-# are compared with bench/quant_error.py. INT4 with groups of 128 has no
-# weight layout yet and is reported as n/a.
+# For each preset: the f32 model is compiled as is and with --weights int8
+# (groups of 32, and per channel), int4 (g32 as Q4_0, g32 --asym as Q4_1,
+# g128), all with the default INT8 activations (in the weights' groups),
+# int8 with f32 activations (the weights' share), and bf16 weights with
+# bf16 compute; the logits of a 128-token prompt are compared with
+# bench/quant_error.py.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$1 models=$2
@@ -23,16 +24,23 @@ for preset in "$@"; do
   builds=()
   for variant in f32: int8:--weights=int8 \
                  int8-weights-only:--weights=int8,--compute=f32 \
-                 int4-g32:--weights=int4 int4-g32-asym:--weights=int4,--asym; do
+                 int8-channel:--weights=int8,--group-size=-1 \
+                 int4-g32:--weights=int4 int4-g32-asym:--weights=int4,--asym \
+                 int4-g128:--weights=int4,--group-size=128 \
+                 bf16-compute:--weights=bf16,--compute=bf16; do
     label=${variant%%:*} flags=${variant#*:}
     so=$tmp/$label.so
-    "$xfc" compile "$base.gguf" ${flags//,/ } -o "$so" 2>/dev/null >&2
+    # A preset whose rows are not whole groups has no such build: n/a.
+    if ! "$xfc" compile "$base.gguf" ${flags//,/ } -o "$so" 2>/dev/null >&2
+    then
+      builds+=("$label")
+      continue
+    fi
     "$xfc" run "$so" --prompt-ids "$prompt" -n 1 --temp 0 \
       --logits-out "$tmp/$label.f32" > /dev/null 2>&1
     rm -f "$so"
     [[ $label == f32 ]] || builds+=("$label=$tmp/$label.f32")
   done
-  builds+=("int4-g128")
   /usr/bin/python3 "$here/quant_error.py" --model "$preset" --vocab "$vocab" \
     "$tmp/f32.f32" "${builds[@]}"
   echo

@@ -6,10 +6,10 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 build=${XFC_BUILD_DIR:-$(dirname "$here")/build}
-quick=() preset=1b threads=2
+quick=() preset=1b threads=2 group=128
 while (($#)); do
   case $1 in
-    --quick) quick=(--quick) preset=small ;;
+    --quick) quick=(--quick) preset=small group=64 ;; # its FFN: 704 wide
     --build) build=$2; shift ;;
     --threads) threads=$2; shift ;;
     *) echo "usage: $0 [--quick] [--build DIR] [--threads N]" >&2; exit 2 ;;
@@ -48,6 +48,23 @@ out=$here/results/$(date +%Y-%m-%d-%H%M%S).md
     "$xfc" bench "$base.so" -p 128 -n 32 -r 2 -t "$threads" -o json \
       > "$tmp/$dtype.json"
     args+=("$dtype" "$tmp/$dtype.inspect" "$tmp/$dtype.json")
+  done
+  # Formats xfc quantizes itself from the f32 model (no GGUF type holds
+  # them). Bytes per token: the weight blob less the embedding table (f32,
+  # read one row per token).
+  embd=$(awk '$1 == "token_embd.weight" { print $(NF - 1) }' "$tmp/f32.inspect")
+  for variant in bf16-compute:--weights=bf16,--compute=bf16 \
+                 int8-channel:--weights=int8,--group-size=-1 \
+                 int4-g$group:--weights=int4,--group-size=$group; do
+    label=${variant%%:*} flags=${variant#*:}
+    so=$models/$preset-$label.so
+    [[ $so -nt $xfc ]] || "$xfc" compile "$models/$preset-f32.gguf" \
+      ${flags//,/ } --weight-storage sidecar -o "$so" >&2
+    blob=$(stat -c %s "$so.weights")
+    echo "$((blob - embd)) $blob" > "$tmp/$label.bytes"
+    "$xfc" bench "$so" -p 128 -n 32 -r 2 -t "$threads" -o json \
+      > "$tmp/$label.json"
+    args+=("xfc $label" "$tmp/$label.bytes" "$tmp/$label.json")
   done
   # The probe again: on a shared machine the roofline takes the better one.
   echo

@@ -13,6 +13,7 @@
  *
  *===----------------------------------------------------------------------===*/
 
+#include "Epilogue.h"
 #include "Packed.h"
 
 #include <immintrin.h>
@@ -66,8 +67,8 @@ void xfk_round_rows_bf16_f32(int64_t x, int64_t ldx, int64_t M, int64_t K,
  *===----------------------------------------------------------------------===*/
 
 static void linearViaF32(const uint16_t *xb, int64_t w, int64_t bias,
-                         int64_t y, int64_t ldy, int64_t M, int64_t K,
-                         int64_t n0, int64_t n1) {
+                         int64_t residual, int64_t ldr, int64_t y, int64_t ldy,
+                         int64_t M, int64_t K, int64_t n0, int64_t n1) {
   int64_t Kp = xfk_panel_k(XFK_W_BF16, K);
   float *x = (float *)malloc((size_t)(M * K) * sizeof(float));
   if (!x)
@@ -75,8 +76,8 @@ static void linearViaF32(const uint16_t *xb, int64_t w, int64_t bias,
   for (int64_t m = 0; m < M; ++m)
     for (int64_t k = 0; k < K; ++k)
       x[m * K + k] = fromBf16(xb[m * Kp + k]);
-  xfk_linear_packed(XFK_W_BF16, (int64_t)(intptr_t)x, K, w, bias, y, ldy, M,
-                    K, n0, n1);
+  xfk_linear_packed(XFK_W_BF16, (int64_t)(intptr_t)x, K, w, bias, residual, ldr,
+                    y, ldy, M, K, n0, n1);
   free(x);
 }
 
@@ -94,17 +95,16 @@ enum { MR = 6, PREFETCH_BYTES = 4096 };
 
 /* Rows [0, mr) of the bf16 rows (pairs, `ldp` pairs apart) against one
  * panel over `pairs` pairs of k. */
-XFK_BF16 XFK_INLINE void bf16Tile(const int mr, const uint32_t *xp,
-                                  int64_t ldp, const uint8_t *panel,
-                                  int64_t pairs, const float *bias,
-                                  int first, float *y, int64_t ldy,
+XFK_BF16 XFK_INLINE void bf16Tile(const int mr, const uint32_t *xp, int64_t ldp,
+                                  const uint8_t *panel, int64_t pairs,
+                                  const XfkEpilogue *e, int first, int last,
+                                  float *y, int64_t ldy,
                                   const __mmask16 *mask) {
   __m512 acc[MR][4];
   for (int i = 0; i < mr; ++i)
     for (int j = 0; j < 4; ++j)
-      acc[i][j] = !first  ? _mm512_maskz_loadu_ps(mask[j], y + i * ldy + 16 * j)
-                  : bias  ? _mm512_maskz_loadu_ps(mask[j], bias + 16 * j)
-                          : _mm512_setzero_ps();
+      acc[i][j] = !first ? _mm512_maskz_loadu_ps(mask[j], y + i * ldy + 16 * j)
+                         : xfk_epilogue_bias16(e, 16 * j, mask[j]);
   for (int64_t p = 0; p < pairs; ++p) {
     const uint8_t *row = panel + p * XFK_PANEL * 4;
     if (mr == 1)
@@ -121,13 +121,15 @@ XFK_BF16 XFK_INLINE void bf16Tile(const int mr, const uint32_t *xp,
   }
   for (int i = 0; i < mr; ++i)
     for (int j = 0; j < 4; ++j)
-      _mm512_mask_storeu_ps(y + i * ldy + 16 * j, mask[j], acc[i][j]);
+      _mm512_mask_storeu_ps(
+          y + i * ldy + 16 * j, mask[j],
+          last ? xfk_epilogue_finish16(e, acc[i][j], i, 16 * j, mask[j])
+               : acc[i][j]);
 }
 
 XFK_BF16 static void linearBf16(const uint16_t *xb, const uint8_t *w,
-                                const float *bias, float *y, int64_t ldy,
-                                int64_t M, int64_t K, int64_t n0,
-                                int64_t n1) {
+                                XfkEpilogue e, float *y, int64_t ldy, int64_t M,
+                                int64_t K, int64_t n0, int64_t n1) {
   const int64_t Kp = xfk_panel_k(XFK_W_BF16, K), ldp = Kp / 2;
   /* A K block of a panel (32 KiB) stays in L1 while every row passes. */
   const int64_t PC = 32768 / (XFK_PANEL * 4);
@@ -141,33 +143,36 @@ XFK_BF16 static void linearBf16(const uint16_t *xb, const uint8_t *w,
                 : valid > 0 ? (__mmask16)((1u << valid) - 1)
                             : (__mmask16)0;
     }
-    const float *b = bias ? bias + n : 0;
+    XfkEpilogue en = xfk_epilogue_at(e, 0, n);
     float *yn = y + (n - n0);
     for (int64_t p0 = 0; p0 < ldp; p0 += PC) {
       int64_t pb = ldp - p0 < PC ? ldp - p0 : PC;
       const uint8_t *pk = panel + p0 * XFK_PANEL * 4;
-      int first = p0 == 0;
+      int first = p0 == 0, last = p0 + pb == ldp;
       int64_t m = 0;
-      for (; m + MR <= M; m += MR)
-        bf16Tile(MR, xp + m * ldp + p0, ldp, pk, pb, b, first, yn + m * ldy,
-                 ldy, mask);
+      for (; m + MR <= M; m += MR) {
+        XfkEpilogue em = xfk_epilogue_at(en, m, 0);
+        bf16Tile(MR, xp + m * ldp + p0, ldp, pk, pb, &em, first, last,
+                 yn + m * ldy, ldy, mask);
+      }
       const uint32_t *xm = xp + m * ldp + p0;
       float *ym = yn + m * ldy;
+      XfkEpilogue em = xfk_epilogue_at(en, m, 0);
       switch (M - m) {
       case 5:
-        bf16Tile(5, xm, ldp, pk, pb, b, first, ym, ldy, mask);
+        bf16Tile(5, xm, ldp, pk, pb, &em, first, last, ym, ldy, mask);
         break;
       case 4:
-        bf16Tile(4, xm, ldp, pk, pb, b, first, ym, ldy, mask);
+        bf16Tile(4, xm, ldp, pk, pb, &em, first, last, ym, ldy, mask);
         break;
       case 3:
-        bf16Tile(3, xm, ldp, pk, pb, b, first, ym, ldy, mask);
+        bf16Tile(3, xm, ldp, pk, pb, &em, first, last, ym, ldy, mask);
         break;
       case 2:
-        bf16Tile(2, xm, ldp, pk, pb, b, first, ym, ldy, mask);
+        bf16Tile(2, xm, ldp, pk, pb, &em, first, last, ym, ldy, mask);
         break;
       case 1:
-        bf16Tile(1, xm, ldp, pk, pb, b, first, ym, ldy, mask);
+        bf16Tile(1, xm, ldp, pk, pb, &em, first, last, ym, ldy, mask);
         break;
       }
     }
@@ -205,7 +210,7 @@ XFK_AMX_BF16 static void configureTiles(int rows) {
 }
 
 XFK_AMX_BF16 static void linearAmx(const uint16_t *xb, const uint8_t *w,
-                                   const float *bias, float *y, int64_t ldy,
+                                   XfkEpilogue e, float *y, int64_t ldy,
                                    int64_t M, int64_t K, int64_t n0,
                                    int64_t n1) {
   const int64_t Kp = xfk_panel_k(XFK_W_BF16, K), K32 = Kp / 32 * 32;
@@ -228,13 +233,14 @@ XFK_AMX_BF16 static void linearAmx(const uint16_t *xb, const uint8_t *w,
       _tile_stored(0, sums, 64);
       for (int i = 0; i < rows; ++i)
         for (int64_t j = 0; j < valid; ++j) {
-          float s = sums[i][j] + (bias ? bias[n + j] : 0.0f);
+          float s = sums[i][j] + xfk_epilogue_bias(&e, n + j);
           for (int64_t k = K32; k < Kp; ++k)
             s += fromBf16(xb[(m0 + i) * Kp + k]) *
                  fromBf16(*(const uint16_t *)(columns + (k / 2) * XFK_PANEL *
                                                             4 +
                                               4 * j + 2 * (k % 2)));
-          y[(m0 + i) * ldy + (n + j - n0)] = s;
+          y[(m0 + i) * ldy + (n + j - n0)] =
+              s + xfk_epilogue_residual(&e, m0 + i, n + j);
         }
     }
   }
@@ -245,20 +251,20 @@ XFK_AMX_BF16 static void linearAmx(const uint16_t *xb, const uint8_t *w,
  * Entry point
  *===----------------------------------------------------------------------===*/
 
-void xfk_linear_bf16(int64_t xb, int64_t w, int64_t bias, int64_t y,
-                     int64_t ldy, int64_t M, int64_t K, int64_t n0,
-                     int64_t n1) {
+void xfk_linear_bf16(int64_t xb, int64_t w, int64_t bias, int64_t residual,
+                     int64_t ldr, int64_t y, int64_t ldy, int64_t M, int64_t K,
+                     int64_t n0, int64_t n1) {
   if (M <= 0 || n1 <= n0)
     return;
   const uint16_t *xp = (const uint16_t *)(intptr_t)xb;
   const uint8_t *wp = (const uint8_t *)(intptr_t)w;
-  const float *bp = (const float *)(intptr_t)bias;
+  XfkEpilogue e = xfk_epilogue(bias, residual, ldr);
   float *yp = (float *)(intptr_t)y;
   int isa = xfk_cpu_isa();
   if (isa >= XFK_ISA_AMX)
-    linearAmx(xp, wp, bp, yp, ldy, M, K, n0, n1);
+    linearAmx(xp, wp, e, yp, ldy, M, K, n0, n1);
   else if (isa >= XFK_ISA_AVX512_BF16)
-    linearBf16(xp, wp, bp, yp, ldy, M, K, n0, n1);
+    linearBf16(xp, wp, e, yp, ldy, M, K, n0, n1);
   else
-    linearViaF32(xp, w, bias, y, ldy, M, K, n0, n1);
+    linearViaF32(xp, w, bias, residual, ldr, y, ldy, M, K, n0, n1);
 }

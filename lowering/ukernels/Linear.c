@@ -8,6 +8,7 @@
  *===----------------------------------------------------------------------===*/
 
 #include "Decode.h"
+#include "Epilogue.h"
 #include "Packed.h"
 
 #include <string.h>
@@ -18,15 +19,15 @@
 
 static void linearGeneric(int64_t kind, int64_t group, const float *x,
                           int64_t ldx, const uint8_t *w, int64_t ldw,
-                          const float *bias, float *y, int64_t ldy, int64_t M,
-                          int64_t K, int64_t n0, int64_t n1) {
+                          const XfkEpilogue *e, float *y, int64_t ldy,
+                          int64_t M, int64_t K, int64_t n0, int64_t n1) {
   float row[512];
   for (int64_t n = n0; n < n1; ++n) {
     float acc[64];
     for (int64_t m0 = 0; m0 < M; m0 += 64) {
       int64_t mb = M - m0 < 64 ? M - m0 : 64;
       for (int64_t i = 0; i < mb; ++i)
-        acc[i] = bias ? bias[n] : 0.0f;
+        acc[i] = xfk_epilogue_bias(e, n);
       /* K in chunks the stack buffer holds (block formats: runs of 32). */
       for (int64_t k0 = 0; k0 < K; k0 += 512) {
         int64_t kb = K - k0 < 512 ? K - k0 : 512;
@@ -40,7 +41,8 @@ static void linearGeneric(int64_t kind, int64_t group, const float *x,
         }
       }
       for (int64_t i = 0; i < mb; ++i)
-        y[(m0 + i) * ldy + (n - n0)] = acc[i];
+        y[(m0 + i) * ldy + (n - n0)] =
+            acc[i] + xfk_epilogue_residual(e, m0 + i, n);
     }
   }
 }
@@ -93,12 +95,12 @@ XFK_AVX512 XFK_INLINE __m512 loadWeights(int64_t kind, int64_t group,
 /* A MB x 4 tile of Y: rows of x (already offset to the K block), columns
  * n.. (at most `nb` stored), over values [k0, k0 + kb). The dot products
  * accumulate in vectors and are reduced once; the first K block stores
- * them plus the bias, later ones add. */
+ * them plus the bias, later ones add, the last adds the residual. */
 XFK_AVX512 XFK_INLINE void tile(int MB, int64_t kind, int64_t group,
                                 const float *x, int64_t ldx, const uint8_t *w,
-                                int64_t ldw, int64_t k0, const float *bias,
-                                float *y, int64_t ldy, int64_t kb, int64_t n,
-                                int64_t nb) {
+                                int64_t ldw, int64_t k0, int last,
+                                const XfkEpilogue *e, float *y, int64_t ldy,
+                                int64_t kb, int64_t n, int64_t nb) {
   const int first = k0 == 0;
   const uint8_t *rows[4];
   for (int j = 0; j < 4; ++j) /* past the end: repeat the last row */
@@ -122,10 +124,9 @@ XFK_AVX512 XFK_INLINE void tile(int MB, int64_t kind, int64_t group,
   for (int i = 0; i < MB; ++i)
     for (int j = 0; j < nb; ++j) {
       float sum = _mm512_reduce_add_ps(acc[i][j]);
-      if (first)
-        y[i * ldy + j] = sum + (bias ? bias[n + j] : 0.0f);
-      else
-        y[i * ldy + j] += sum;
+      float v =
+          first ? sum + xfk_epilogue_bias(e, n + j) : y[i * ldy + j] + sum;
+      y[i * ldy + j] = last ? v + xfk_epilogue_residual(e, i, n + j) : v;
     }
 }
 
@@ -136,31 +137,35 @@ enum { KC = 512, MC = 64 };
 
 XFK_AVX512 static void linearAvx512(int64_t kind, int64_t group, const float *x,
                                     int64_t ldx, const uint8_t *w, int64_t ldw,
-                                    const float *bias, float *y, int64_t ldy,
+                                    XfkEpilogue e, float *y, int64_t ldy,
                                     int64_t M, int64_t K, int64_t n0,
                                     int64_t n1) {
   for (int64_t k0 = 0; k0 < K; k0 += KC) {
     int64_t kb = K - k0 < KC ? K - k0 : KC;
+    int last = k0 + kb == K;
     for (int64_t m0 = 0; m0 < M; m0 += MC) {
       int64_t mEnd = M - m0 < MC ? M : m0 + MC;
       for (int64_t n = n0; n < n1; n += 4) {
         int64_t nb = n1 - n < 4 ? n1 - n : 4;
         float *yn = y + (n - n0);
         int64_t m = m0;
-        for (; m + 4 <= mEnd; m += 4)
-          tile(4, kind, group, x + m * ldx + k0, ldx, w, ldw, k0, bias,
+        for (; m + 4 <= mEnd; m += 4) {
+          XfkEpilogue em = xfk_epilogue_at(e, m, 0);
+          tile(4, kind, group, x + m * ldx + k0, ldx, w, ldw, k0, last, &em,
                yn + m * ldy, ldy, kb, n, nb);
+        }
+        XfkEpilogue em = xfk_epilogue_at(e, m, 0);
         switch (mEnd - m) {
         case 3:
-          tile(3, kind, group, x + m * ldx + k0, ldx, w, ldw, k0, bias,
+          tile(3, kind, group, x + m * ldx + k0, ldx, w, ldw, k0, last, &em,
                yn + m * ldy, ldy, kb, n, nb);
           break;
         case 2:
-          tile(2, kind, group, x + m * ldx + k0, ldx, w, ldw, k0, bias,
+          tile(2, kind, group, x + m * ldx + k0, ldx, w, ldw, k0, last, &em,
                yn + m * ldy, ldy, kb, n, nb);
           break;
         case 1:
-          tile(1, kind, group, x + m * ldx + k0, ldx, w, ldw, k0, bias,
+          tile(1, kind, group, x + m * ldx + k0, ldx, w, ldw, k0, last, &em,
                yn + m * ldy, ldy, kb, n, nb);
           break;
         }
@@ -174,17 +179,18 @@ XFK_AVX512 static void linearAvx512(int64_t kind, int64_t group, const float *x,
  *===----------------------------------------------------------------------===*/
 
 void xfk_linear(int64_t kind, int64_t group, int64_t x, int64_t ldx, int64_t w,
-                int64_t ldw, int64_t bias, int64_t y, int64_t ldy, int64_t M,
-                int64_t K, int64_t n0, int64_t n1) {
+                int64_t ldw, int64_t bias, int64_t residual, int64_t ldr,
+                int64_t y, int64_t ldy, int64_t M, int64_t K, int64_t n0,
+                int64_t n1) {
   if (M <= 0 || n1 <= n0 ||
       (xfk_is_block_kind(kind) && (!xfk_is_valid_group(group) || K % group)))
     return;
   const float *xp = (const float *)(intptr_t)x;
   const uint8_t *wp = (const uint8_t *)(intptr_t)w;
-  const float *bp = (const float *)(intptr_t)bias;
+  XfkEpilogue e = xfk_epilogue(bias, residual, ldr);
   float *yp = (float *)(intptr_t)y;
   if (xfk_cpu_isa() >= XFK_ISA_AVX512)
-    linearAvx512(kind, group, xp, ldx, wp, ldw, bp, yp, ldy, M, K, n0, n1);
+    linearAvx512(kind, group, xp, ldx, wp, ldw, e, yp, ldy, M, K, n0, n1);
   else
-    linearGeneric(kind, group, xp, ldx, wp, ldw, bp, yp, ldy, M, K, n0, n1);
+    linearGeneric(kind, group, xp, ldx, wp, ldw, &e, yp, ldy, M, K, n0, n1);
 }

@@ -11,6 +11,7 @@
  *===----------------------------------------------------------------------===*/
 
 #include "Decode.h"
+#include "Epilogue.h"
 #include "Packed.h"
 
 #include <immintrin.h>
@@ -35,17 +36,17 @@ static float panelValue(int64_t kind, const uint8_t *p) {
 }
 
 static void packedGeneric(int64_t kind, const float *x, int64_t ldx,
-                          const uint8_t *w, const float *bias, float *y,
+                          const uint8_t *w, const XfkEpilogue *e, float *y,
                           int64_t ldy, int64_t M, int64_t K, int64_t n0,
                           int64_t n1) {
   int64_t elt = xfk_element_bytes(kind);
   for (int64_t n = n0; n < n1; ++n) {
     for (int64_t m = 0; m < M; ++m) {
-      float s = bias ? bias[n] : 0.0f;
+      float s = xfk_epilogue_bias(e, n);
       for (int64_t k = 0; k < K; ++k)
         s += x[m * ldx + k] *
              panelValue(kind, w + xfk_panel_index(kind, K, n, k) * elt);
-      y[m * ldy + (n - n0)] = s;
+      y[m * ldy + (n - n0)] = s + xfk_epilogue_residual(e, m, n);
     }
   }
 }
@@ -71,20 +72,19 @@ XFK_AVX512 XFK_INLINE __m512 load16(int64_t kind, const uint8_t *p) {
 }
 
 /* Rows [0, mr) of x against one F32 or F16 panel over kb values: sums
- * start from the bias (or zero) on the first K block and from y on later
+ * start from the epilogue on the first K block and from y on later
  * ones. */
-XFK_AVX512 XFK_INLINE void microTile(const int mr, int64_t kind,
-                                     const float *x, int64_t ldx,
-                                     const uint8_t *panel, int64_t kb,
-                                     const float *bias, int first, float *y,
-                                     int64_t ldy, const __mmask16 *mask) {
+XFK_AVX512 XFK_INLINE void microTile(const int mr, int64_t kind, const float *x,
+                                     int64_t ldx, const uint8_t *panel,
+                                     int64_t kb, const XfkEpilogue *e,
+                                     int first, int last, float *y, int64_t ldy,
+                                     const __mmask16 *mask) {
   const int64_t elt = xfk_element_bytes(kind);
   __m512 acc[MR][4];
   for (int i = 0; i < mr; ++i)
     for (int j = 0; j < 4; ++j)
-      acc[i][j] = !first  ? _mm512_maskz_loadu_ps(mask[j], y + i * ldy + 16 * j)
-                  : bias  ? _mm512_maskz_loadu_ps(mask[j], bias + 16 * j)
-                          : _mm512_setzero_ps();
+      acc[i][j] = !first ? _mm512_maskz_loadu_ps(mask[j], y + i * ldy + 16 * j)
+                         : xfk_epilogue_bias16(e, 16 * j, mask[j]);
   int64_t k = 0;
   if (mr == 1) {
     /* One row (decode): a second set of sums for odd k halves the FMA
@@ -120,23 +120,25 @@ XFK_AVX512 XFK_INLINE void microTile(const int mr, int64_t kind,
   }
   for (int i = 0; i < mr; ++i)
     for (int j = 0; j < 4; ++j)
-      _mm512_mask_storeu_ps(y + i * ldy + 16 * j, mask[j], acc[i][j]);
+      _mm512_mask_storeu_ps(
+          y + i * ldy + 16 * j, mask[j],
+          last ? xfk_epilogue_finish16(e, acc[i][j], i, 16 * j, mask[j])
+               : acc[i][j]);
 }
 
 /* microTile for BF16 panels of pairs of k (kb may be odd: the last pair's
  * second weight is padding, and x has no value there). */
 XFK_AVX512 XFK_INLINE void microTilePairs(const int mr, const float *x,
                                           int64_t ldx, const uint8_t *panel,
-                                          int64_t kb, const float *bias,
-                                          int first, float *y, int64_t ldy,
-                                          const __mmask16 *mask) {
+                                          int64_t kb, const XfkEpilogue *e,
+                                          int first, int last, float *y,
+                                          int64_t ldy, const __mmask16 *mask) {
   const __m512i highHalves = _mm512_set1_epi32((int)0xffff0000u);
   __m512 acc[MR][4];
   for (int i = 0; i < mr; ++i)
     for (int j = 0; j < 4; ++j)
-      acc[i][j] = !first  ? _mm512_maskz_loadu_ps(mask[j], y + i * ldy + 16 * j)
-                  : bias  ? _mm512_maskz_loadu_ps(mask[j], bias + 16 * j)
-                          : _mm512_setzero_ps();
+      acc[i][j] = !first ? _mm512_maskz_loadu_ps(mask[j], y + i * ldy + 16 * j)
+                         : xfk_epilogue_bias16(e, 16 * j, mask[j]);
   for (int64_t k = 0; k < kb; k += 2) {
     const uint8_t *row = panel + k * XFK_PANEL * 2;
     if (mr == 1)
@@ -161,25 +163,28 @@ XFK_AVX512 XFK_INLINE void microTilePairs(const int mr, const float *x,
   }
   for (int i = 0; i < mr; ++i)
     for (int j = 0; j < 4; ++j)
-      _mm512_mask_storeu_ps(y + i * ldy + 16 * j, mask[j], acc[i][j]);
+      _mm512_mask_storeu_ps(
+          y + i * ldy + 16 * j, mask[j],
+          last ? xfk_epilogue_finish16(e, acc[i][j], i, 16 * j, mask[j])
+               : acc[i][j]);
 }
 
 /* Rows [0, mr) of x against one panel (either element layout). */
-XFK_AVX512 XFK_INLINE void panelTile(const int mr, int64_t kind,
-                                     const float *x, int64_t ldx,
-                                     const uint8_t *panel, int64_t kb,
-                                     const float *bias, int first, float *y,
-                                     int64_t ldy, const __mmask16 *mask) {
+XFK_AVX512 XFK_INLINE void panelTile(const int mr, int64_t kind, const float *x,
+                                     int64_t ldx, const uint8_t *panel,
+                                     int64_t kb, const XfkEpilogue *e,
+                                     int first, int last, float *y, int64_t ldy,
+                                     const __mmask16 *mask) {
   if (kind == XFK_W_BF16)
-    microTilePairs(mr, x, ldx, panel, kb, bias, first, y, ldy, mask);
+    microTilePairs(mr, x, ldx, panel, kb, e, first, last, y, ldy, mask);
   else
-    microTile(mr, kind, x, ldx, panel, kb, bias, first, y, ldy, mask);
+    microTile(mr, kind, x, ldx, panel, kb, e, first, last, y, ldy, mask);
 }
 
 XFK_AVX512 static void packedAvx512(int64_t kind, const float *x, int64_t ldx,
-                                    const uint8_t *w, const float *bias,
-                                    float *y, int64_t ldy, int64_t M,
-                                    int64_t K, int64_t n0, int64_t n1) {
+                                    const uint8_t *w, XfkEpilogue e, float *y,
+                                    int64_t ldy, int64_t M, int64_t K,
+                                    int64_t n0, int64_t n1) {
   const int64_t elt = xfk_element_bytes(kind);
   /* A K block of one panel (32 KiB) stays in L1 while every row of x
    * passes over it, so each weight comes from memory once. */
@@ -194,33 +199,36 @@ XFK_AVX512 static void packedAvx512(int64_t kind, const float *x, int64_t ldx,
                 : valid > 0 ? (__mmask16)((1u << valid) - 1)
                             : (__mmask16)0;
     }
-    const float *b = bias ? bias + n : 0;
+    XfkEpilogue en = xfk_epilogue_at(e, 0, n);
     float *yn = y + (n - n0);
     for (int64_t k0 = 0; k0 < K; k0 += KC) {
       int64_t kb = K - k0 < KC ? K - k0 : KC;
       const uint8_t *pk = panel + k0 * XFK_PANEL * elt;
-      int first = k0 == 0;
+      int first = k0 == 0, last = k0 + kb == K;
       int64_t m = 0;
-      for (; m + MR <= M; m += MR)
-        panelTile(MR, kind, x + m * ldx + k0, ldx, pk, kb, b, first,
+      for (; m + MR <= M; m += MR) {
+        XfkEpilogue em = xfk_epilogue_at(en, m, 0);
+        panelTile(MR, kind, x + m * ldx + k0, ldx, pk, kb, &em, first, last,
                   yn + m * ldy, ldy, mask);
+      }
       const float *xm = x + m * ldx + k0;
       float *ym = yn + m * ldy;
+      XfkEpilogue em = xfk_epilogue_at(en, m, 0);
       switch (M - m) {
       case 5:
-        panelTile(5, kind, xm, ldx, pk, kb, b, first, ym, ldy, mask);
+        panelTile(5, kind, xm, ldx, pk, kb, &em, first, last, ym, ldy, mask);
         break;
       case 4:
-        panelTile(4, kind, xm, ldx, pk, kb, b, first, ym, ldy, mask);
+        panelTile(4, kind, xm, ldx, pk, kb, &em, first, last, ym, ldy, mask);
         break;
       case 3:
-        panelTile(3, kind, xm, ldx, pk, kb, b, first, ym, ldy, mask);
+        panelTile(3, kind, xm, ldx, pk, kb, &em, first, last, ym, ldy, mask);
         break;
       case 2:
-        panelTile(2, kind, xm, ldx, pk, kb, b, first, ym, ldy, mask);
+        panelTile(2, kind, xm, ldx, pk, kb, &em, first, last, ym, ldy, mask);
         break;
       case 1:
-        panelTile(1, kind, xm, ldx, pk, kb, b, first, ym, ldy, mask);
+        panelTile(1, kind, xm, ldx, pk, kb, &em, first, last, ym, ldy, mask);
         break;
       }
     }
@@ -232,16 +240,17 @@ XFK_AVX512 static void packedAvx512(int64_t kind, const float *x, int64_t ldx,
  *===----------------------------------------------------------------------===*/
 
 void xfk_linear_packed(int64_t kind, int64_t x, int64_t ldx, int64_t w,
-                       int64_t bias, int64_t y, int64_t ldy, int64_t M,
-                       int64_t K, int64_t n0, int64_t n1) {
+                       int64_t bias, int64_t residual, int64_t ldr, int64_t y,
+                       int64_t ldy, int64_t M, int64_t K, int64_t n0,
+                       int64_t n1) {
   if (M <= 0 || n1 <= n0 || !xfk_is_float_kind(kind))
     return;
   const float *xp = (const float *)(intptr_t)x;
   const uint8_t *wp = (const uint8_t *)(intptr_t)w;
-  const float *bp = (const float *)(intptr_t)bias;
+  XfkEpilogue e = xfk_epilogue(bias, residual, ldr);
   float *yp = (float *)(intptr_t)y;
   if (xfk_cpu_isa() >= XFK_ISA_AVX512)
-    packedAvx512(kind, xp, ldx, wp, bp, yp, ldy, M, K, n0, n1);
+    packedAvx512(kind, xp, ldx, wp, e, yp, ldy, M, K, n0, n1);
   else
-    packedGeneric(kind, xp, ldx, wp, bp, yp, ldy, M, K, n0, n1);
+    packedGeneric(kind, xp, ldx, wp, &e, yp, ldy, M, K, n0, n1);
 }

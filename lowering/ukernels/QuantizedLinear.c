@@ -16,6 +16,7 @@
  *===----------------------------------------------------------------------===*/
 
 #include "Decode.h"
+#include "Epilogue.h"
 #include "Packed.h"
 
 #include <immintrin.h>
@@ -74,7 +75,7 @@ static void quantizeGroup(const float *x, int64_t group, int8_t *codes,
 }
 
 static void linearGeneric(int64_t kind, int64_t group, const uint8_t *qx,
-                          const uint8_t *w, const float *bias, float *y,
+                          const uint8_t *w, const XfkEpilogue *e, float *y,
                           int64_t ldy, int64_t M, int64_t K, int64_t n0,
                           int64_t n1) {
   int64_t groups = K / group, groupBytes = xfk_tile_group_bytes(kind, group),
@@ -85,7 +86,7 @@ static void linearGeneric(int64_t kind, int64_t group, const uint8_t *qx,
     const uint8_t *tiles = w + (n / XFK_QTILE) * groups * groupBytes;
     for (int64_t m = 0; m < M; ++m) {
       QuantizedRow a = quantizedRow(qx, K, group, m);
-      float s = bias ? bias[n] : 0.0f;
+      float s = xfk_epilogue_bias(e, n);
       for (int64_t b = 0; b < groups; ++b) {
         const uint8_t *tile = tiles + b * groupBytes;
         int32_t dot = 0;
@@ -103,7 +104,7 @@ static void linearGeneric(int64_t kind, int64_t group, const uint8_t *qx,
           s += d * ((float)(dot - codeOffset(kind) * a.sums[b]) * a.scales[b]);
         }
       }
-      y[m * ldy + (n - n0)] = s;
+      y[m * ldy + (n - n0)] = s + xfk_epilogue_residual(e, m, n);
     }
   }
 }
@@ -176,9 +177,8 @@ enum { QMR = 6, QNT = 2, PREFETCH_BYTES = 4096 };
 XFK_VNNI XFK_INLINE void vnniTile(const int mr, const int nt, int64_t kind,
                                   int64_t group, const uint8_t *qx, int64_t m,
                                   int64_t K, const uint8_t *w,
-                                  int64_t tileStride, const float *bias,
-                                  float *y, int64_t ldy,
-                                  const __mmask16 *mask) {
+                                  int64_t tileStride, XfkEpilogue e, float *y,
+                                  int64_t ldy, const __mmask16 *mask) {
   const int64_t groups = K / group, runs = group / XFK_QBLOCK,
                 groupBytes = xfk_tile_group_bytes(kind, group),
                 codeBytes = xfk_tile_code_bytes(kind),
@@ -189,8 +189,7 @@ XFK_VNNI XFK_INLINE void vnniTile(const int mr, const int nt, int64_t kind,
   __m512 acc[QMR][QNT];
   for (int i = 0; i < mr; ++i)
     for (int t = 0; t < nt; ++t)
-      acc[i][t] = bias ? _mm512_maskz_loadu_ps(mask[t], bias + 16 * t)
-                       : _mm512_setzero_ps();
+      acc[i][t] = xfk_epilogue_bias16(&e, 16 * t, mask[t]);
   for (int64_t b = 0; b < groups; ++b) {
     __m512i dot[QMR][QNT];
     for (int i = 0; i < mr; ++i)
@@ -245,45 +244,47 @@ XFK_VNNI XFK_INLINE void vnniTile(const int mr, const int nt, int64_t kind,
   }
   for (int i = 0; i < mr; ++i)
     for (int t = 0; t < nt; ++t)
-      _mm512_mask_storeu_ps(y + i * ldy + 16 * t, mask[t], acc[i][t]);
+      _mm512_mask_storeu_ps(
+          y + i * ldy + 16 * t, mask[t],
+          xfk_epilogue_finish16(&e, acc[i][t], i, 16 * t, mask[t]));
 }
 
 /* One column step (nt tiles) over every row of x. */
 XFK_VNNI XFK_INLINE void vnniColumns(const int nt, int64_t kind, int64_t group,
                                      const uint8_t *qx, int64_t M, int64_t K,
                                      const uint8_t *w, int64_t tileStride,
-                                     const float *bias, float *y, int64_t ldy,
-                                     const __mmask16 *mask) {
+                                     const XfkEpilogue *e, float *y,
+                                     int64_t ldy, const __mmask16 *mask) {
   int64_t m = 0;
   for (; m + QMR <= M; m += QMR)
-    vnniTile(QMR, nt, kind, group, qx, m, K, w, tileStride, bias, y + m * ldy,
-             ldy, mask);
+    vnniTile(QMR, nt, kind, group, qx, m, K, w, tileStride,
+             xfk_epilogue_at(*e, m, 0), y + m * ldy, ldy, mask);
   switch (M - m) {
   case 5:
-    vnniTile(5, nt, kind, group, qx, m, K, w, tileStride, bias, y + m * ldy,
-             ldy, mask);
+    vnniTile(5, nt, kind, group, qx, m, K, w, tileStride,
+             xfk_epilogue_at(*e, m, 0), y + m * ldy, ldy, mask);
     break;
   case 4:
-    vnniTile(4, nt, kind, group, qx, m, K, w, tileStride, bias, y + m * ldy,
-             ldy, mask);
+    vnniTile(4, nt, kind, group, qx, m, K, w, tileStride,
+             xfk_epilogue_at(*e, m, 0), y + m * ldy, ldy, mask);
     break;
   case 3:
-    vnniTile(3, nt, kind, group, qx, m, K, w, tileStride, bias, y + m * ldy,
-             ldy, mask);
+    vnniTile(3, nt, kind, group, qx, m, K, w, tileStride,
+             xfk_epilogue_at(*e, m, 0), y + m * ldy, ldy, mask);
     break;
   case 2:
-    vnniTile(2, nt, kind, group, qx, m, K, w, tileStride, bias, y + m * ldy,
-             ldy, mask);
+    vnniTile(2, nt, kind, group, qx, m, K, w, tileStride,
+             xfk_epilogue_at(*e, m, 0), y + m * ldy, ldy, mask);
     break;
   case 1:
-    vnniTile(1, nt, kind, group, qx, m, K, w, tileStride, bias, y + m * ldy,
-             ldy, mask);
+    vnniTile(1, nt, kind, group, qx, m, K, w, tileStride,
+             xfk_epilogue_at(*e, m, 0), y + m * ldy, ldy, mask);
     break;
   }
 }
 
 XFK_VNNI static void linearVnni(int64_t kind, int64_t group, const uint8_t *qx,
-                                const uint8_t *w, const float *bias, float *y,
+                                const uint8_t *w, XfkEpilogue e, float *y,
                                 int64_t ldy, int64_t M, int64_t K, int64_t n0,
                                 int64_t n1) {
   const int64_t tileStride = K / group * xfk_tile_group_bytes(kind, group);
@@ -296,13 +297,13 @@ XFK_VNNI static void linearVnni(int64_t kind, int64_t group, const uint8_t *qx,
                             : (__mmask16)0;
     }
     const uint8_t *tiles = w + n / XFK_QTILE * tileStride;
-    const float *b = bias ? bias + n : 0;
+    XfkEpilogue en = xfk_epilogue_at(e, 0, n);
     float *yn = y + (n - n0);
     if (n1 - n > XFK_QTILE)
-      vnniColumns(2, kind, group, qx, M, K, tiles, tileStride, b, yn, ldy,
+      vnniColumns(2, kind, group, qx, M, K, tiles, tileStride, &en, yn, ldy,
                   mask);
     else
-      vnniColumns(1, kind, group, qx, M, K, tiles, tileStride, b, yn, ldy,
+      vnniColumns(1, kind, group, qx, M, K, tiles, tileStride, &en, yn, ldy,
                   mask);
   }
 }
@@ -342,7 +343,7 @@ XFK_AMX static void configureTiles(int rows) {
 }
 
 XFK_AMX static void linearAmx(int64_t kind, int64_t group, const uint8_t *qx,
-                              const uint8_t *w, const float *bias, float *y,
+                              const uint8_t *w, XfkEpilogue e, float *y,
                               int64_t ldy, int64_t M, int64_t K, int64_t n0,
                               int64_t n1) {
   const int64_t groups = K / group, runs = group / XFK_QBLOCK,
@@ -362,8 +363,7 @@ XFK_AMX static void linearAmx(int64_t kind, int64_t group, const uint8_t *qx,
       const uint8_t *tiles = w + n / XFK_QTILE * groups * groupBytes;
       __m512 acc[16];
       for (int i = 0; i < rows; ++i)
-        acc[i] = bias ? _mm512_maskz_loadu_ps(mask, bias + n)
-                      : _mm512_setzero_ps();
+        acc[i] = xfk_epilogue_bias16(&e, n, mask);
       for (int64_t b = 0; b < groups; ++b) {
         const uint8_t *tile = tiles + b * groupBytes;
         _tile_zero(0);
@@ -407,7 +407,9 @@ XFK_AMX static void linearAmx(int64_t kind, int64_t group, const uint8_t *qx,
         }
       }
       for (int i = 0; i < rows; ++i)
-        _mm512_mask_storeu_ps(y + (m0 + i) * ldy + (n - n0), mask, acc[i]);
+        _mm512_mask_storeu_ps(
+            y + (m0 + i) * ldy + (n - n0), mask,
+            xfk_epilogue_finish16(&e, acc[i], m0 + i, n, mask));
     }
   }
   _tile_release();
@@ -452,20 +454,20 @@ void xfk_round_rows_int8(int64_t x, int64_t ldx, int64_t M, int64_t K,
 }
 
 void xfk_linear_q8(int64_t kind, int64_t group, int64_t qx, int64_t w,
-                   int64_t bias, int64_t y, int64_t ldy, int64_t M, int64_t K,
-                   int64_t n0, int64_t n1) {
+                   int64_t bias, int64_t residual, int64_t ldr, int64_t y,
+                   int64_t ldy, int64_t M, int64_t K, int64_t n0, int64_t n1) {
   if (M <= 0 || n1 <= n0 || !xfk_is_block_kind(kind) ||
       !xfk_is_valid_group(group) || K % group)
     return;
   const uint8_t *qp = (const uint8_t *)(intptr_t)qx;
   const uint8_t *wp = (const uint8_t *)(intptr_t)w;
-  const float *bp = (const float *)(intptr_t)bias;
+  XfkEpilogue e = xfk_epilogue(bias, residual, ldr);
   float *yp = (float *)(intptr_t)y;
   int isa = xfk_cpu_isa();
   if (isa >= XFK_ISA_AMX)
-    linearAmx(kind, group, qp, wp, bp, yp, ldy, M, K, n0, n1);
+    linearAmx(kind, group, qp, wp, e, yp, ldy, M, K, n0, n1);
   else if (isa >= XFK_ISA_AVX512_VNNI)
-    linearVnni(kind, group, qp, wp, bp, yp, ldy, M, K, n0, n1);
+    linearVnni(kind, group, qp, wp, e, yp, ldy, M, K, n0, n1);
   else
-    linearGeneric(kind, group, qp, wp, bp, yp, ldy, M, K, n0, n1);
+    linearGeneric(kind, group, qp, wp, &e, yp, ldy, M, K, n0, n1);
 }

@@ -98,18 +98,21 @@ inline PackedRows pack(const Encoding &e, const std::vector<float> &values,
 
 /// Checks a linear kernel's output y[m * ldy + (n - n0)], for m < M and
 /// n0 <= n < n1, against the double-precision sum over k < K of
-/// activation(m, k) * decoded[n * K + k] (+ bias[n]), within 1e-5 of the
-/// sum of the terms' magnitudes (+1); and that the columns past n1 - n0 of
-/// each row, filled with NaN before the call, were not written.
-inline void expectLinearOutput(const std::vector<float> &y, int64_t ldy,
-                               int64_t M, int64_t K, int64_t n0, int64_t n1,
-                               const std::function<double(int64_t, int64_t)>
-                                   &activation,
-                               const std::vector<float> &decoded,
-                               const float *bias) {
+/// activation(m, k) * decoded[n * K + k] (+ bias[n], + residual[m * ldr +
+/// n]), within 1e-5 of the sum of the terms' magnitudes (+1); and that the
+/// columns past n1 - n0 of each row, filled with NaN before the call, were
+/// not written.
+inline void
+expectLinearOutput(const std::vector<float> &y, int64_t ldy, int64_t M,
+                   int64_t K, int64_t n0, int64_t n1,
+                   const std::function<double(int64_t, int64_t)> &activation,
+                   const std::vector<float> &decoded, const float *bias,
+                   const float *residual = nullptr, int64_t ldr = 0) {
   for (int64_t m = 0; m < M; ++m) {
     for (int64_t n = n0; n < n1; ++n) {
-      double ref = bias ? bias[n] : 0.0, scale = 0.0;
+      double ref = (bias ? bias[n] : 0.0) +
+                   (residual ? residual[m * ldr + n] : 0.0),
+             scale = 0.0;
       for (int64_t k = 0; k < K; ++k) {
         double term = activation(m, k) * decoded[n * K + k];
         ref += term;

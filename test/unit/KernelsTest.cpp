@@ -42,14 +42,21 @@ void check(const Encoding &e, int64_t M, int64_t N, int64_t K, bool bias,
   const std::vector<float> &decoded = w.decoded;
   int64_t ldx = K + 3, ldy = (n1 - n0) + 5;
   std::vector<float> y(M * ldy, NAN);
+  // A residual with every other bias choice (seed parity).
+  bool residual = seed % 2 == 1;
+  int64_t ldr = N + 2;
+  std::vector<float> r(M * ldr);
+  for (float &v : r)
+    v = dist(rng);
   xfk_linear(e.kind, group, reinterpret_cast<intptr_t>(x.data()), ldx,
              reinterpret_cast<intptr_t>(w.bytes.data()), ldw,
              bias ? reinterpret_cast<intptr_t>(b.data()) : 0,
+             residual ? reinterpret_cast<intptr_t>(r.data()) : 0, ldr,
              reinterpret_cast<intptr_t>(y.data()), ldy, M, K, n0, n1);
   expectLinearOutput(
       y, ldy, M, K, n0, n1,
       [&](int64_t m, int64_t k) { return double(x[m * ldx + k]); }, decoded,
-      bias ? b.data() : nullptr);
+      bias ? b.data() : nullptr, residual ? r.data() : nullptr, ldr);
 }
 
 class KernelsTest : public IsaTest {};
@@ -105,10 +112,10 @@ TEST_P(KernelsTest, LargerGroupsAndPerChannel) {
 TEST_P(KernelsTest, EmptyRangesWriteNothing) {
   float y = 42.0f, x = 1.0f, w = 1.0f;
   xfk_linear(XFK_W_F32, 0, reinterpret_cast<intptr_t>(&x), 1,
-             reinterpret_cast<intptr_t>(&w), 4, 0,
+             reinterpret_cast<intptr_t>(&w), 4, 0, 0, 0,
              reinterpret_cast<intptr_t>(&y), 1, 1, 1, 3, 3);
   xfk_linear(XFK_W_F32, 0, reinterpret_cast<intptr_t>(&x), 1,
-             reinterpret_cast<intptr_t>(&w), 4, 0,
+             reinterpret_cast<intptr_t>(&w), 4, 0, 0, 0,
              reinterpret_cast<intptr_t>(&y), 1, 0, 1, 0, 1);
   EXPECT_EQ(y, 42.0f);
 }

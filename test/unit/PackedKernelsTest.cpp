@@ -44,6 +44,21 @@ std::vector<uint8_t> packWeights(const Encoding &e, const PackedRows &rows,
 
 intptr_t addr(const void *p) { return reinterpret_cast<intptr_t>(p); }
 
+/// A residual for a kernel's epilogue (rows of N values, padded), on odd
+/// seeds only, so both paths run.
+struct Residual {
+  std::vector<float> values;
+  int64_t ld = 0;
+  Residual(int64_t M, int64_t N, unsigned seed, std::mt19937 &rng) {
+    if (seed % 2 == 0)
+      return;
+    ld = N + 3;
+    values = randomValues(M * ld, rng);
+  }
+  const float *data() const { return values.empty() ? nullptr : values.data(); }
+  intptr_t address() const { return addr(data()); }
+};
+
 //===----------------------------------------------------------------------===//
 // Layouts
 //===----------------------------------------------------------------------===//
@@ -159,13 +174,14 @@ void checkFloat(const Encoding &e, int64_t M, int64_t N, int64_t K, bool bias,
   int64_t ldx = K + 3, ldy = (n1 - n0) + 5;
   std::vector<float> x = randomValues(M * ldx, rng), b = randomValues(N, rng);
   std::vector<float> y(M * ldy, NAN);
+  Residual r(M, N, seed, rng);
   xfk_linear_packed(e.kind, addr(x.data()), ldx, addr(packed.data()),
-                    bias ? addr(b.data()) : 0, addr(y.data()), ldy, M, K, n0,
-                    n1);
+                    bias ? addr(b.data()) : 0, r.address(), r.ld,
+                    addr(y.data()), ldy, M, K, n0, n1);
   expectLinearOutput(
       y, ldy, M, K, n0, n1,
       [&](int64_t m, int64_t k) { return double(x[m * ldx + k]); },
-      rows.decoded, bias ? b.data() : nullptr);
+      rows.decoded, bias ? b.data() : nullptr, r.data(), r.ld);
 }
 
 TEST_P(PackedLinearTest, FloatKindsAndTails) {
@@ -284,12 +300,14 @@ void checkQuantized(const Encoding &e, int64_t M, int64_t N, int64_t K,
                      b = randomValues(N, rng);
   QuantizedX q = quantize(x, ldx, M, K, group);
   std::vector<float> y(M * ldy, NAN);
+  Residual r(M, N, seed, rng);
   xfk_linear_q8(e.kind, group, addr(q.bytes.data()), addr(packed.data()),
-                bias ? addr(b.data()) : 0, addr(y.data()), ldy, M, K, n0, n1);
+                bias ? addr(b.data()) : 0, r.address(), r.ld, addr(y.data()),
+                ldy, M, K, n0, n1);
   // The activations the kernel multiplies: the codes times their scale.
   expectLinearOutput(
       y, ldy, M, K, n0, n1, [&](int64_t m, int64_t k) { return q.value(m, k); },
-      rows.decoded, bias ? b.data() : nullptr);
+      rows.decoded, bias ? b.data() : nullptr, r.data(), r.ld);
 }
 
 TEST_P(QuantizedLinearTest, BlockKindsAndTails) {
@@ -377,14 +395,15 @@ void checkBf16(int64_t M, int64_t N, int64_t K, bool bias, int64_t n0,
   std::vector<uint16_t> xb(M * ldb);
   xfk_round_rows_bf16(addr(x.data()), ldx, M, K, addr(xb.data()));
   std::vector<float> y(M * ldy, NAN);
+  Residual r(M, N, seed, rng);
   xfk_linear_bf16(addr(xb.data()), addr(packed.data()),
-                  bias ? addr(b.data()) : 0, addr(y.data()), ldy, M, K, n0,
-                  n1);
+                  bias ? addr(b.data()) : 0, r.address(), r.ld, addr(y.data()),
+                  ldy, M, K, n0, n1);
   // The activations the kernel multiplies: x rounded to bf16.
   expectLinearOutput(
       y, ldy, M, K, n0, n1,
       [&](int64_t m, int64_t k) { return double(bf16Value(xb[m * ldb + k])); },
-      rows.decoded, bias ? b.data() : nullptr);
+      rows.decoded, bias ? b.data() : nullptr, r.data(), r.ld);
 }
 
 TEST_P(Bf16LinearTest, ShapesAndTails) {

@@ -21,6 +21,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Dominance.h"
 #include "mlir/IR/SymbolTable.h"
 
 namespace mlir::xf {
@@ -100,8 +101,16 @@ struct XFLowerToMicrokernelsPass
           embedding && covered(embedding))
         embeddings.push_back(embedding);
     });
+    // Residual connections folded into the kernels' epilogue, found before
+    // any rewrite changes the IR. (The residual itself is read from the
+    // add when its projection is rewritten: it may be another projection,
+    // replaced by then.)
+    DominanceInfo dominance(getOperation());
+    SmallVector<AddOp> residualAdds;
     for (LinearOp op : linears)
-      rewrite(op);
+      residualAdds.push_back(foldableResidual(op, dominance));
+    for (auto [op, add] : llvm::zip_equal(linears, residualAdds))
+      rewrite(op, add);
     for (EmbeddingOp op : embeddings)
       rewrite(op, declareKernel(kEmbeddingKernel, 8));
     // The casts of packed bytes that only the kernels read.
@@ -122,6 +131,27 @@ struct XFLowerToMicrokernelsPass
     return op.getType().getElementType().isF32() &&
            op.getIds().getType().getElementType().isInteger(32) && table &&
            !table->packed;
+  }
+
+  /// The other operand of `add`, one of whose operands is `op`'s result.
+  static Value residualOf(AddOp add, LinearOp op) {
+    return add.getLhs() == op.getResult() ? add.getRhs() : add.getLhs();
+  }
+
+  /// The xf.add that adds a residual to `op`'s result when the kernel can
+  /// fold it into its epilogue: the result's only user, adding a value of
+  /// the same type that exists where the kernel runs.
+  static AddOp foldableResidual(LinearOp op, DominanceInfo &dominance) {
+    if (!op->hasOneUse())
+      return {};
+    auto add = dyn_cast<AddOp>(*op->user_begin());
+    if (!add || add.getType() != op.getType())
+      return {};
+    Value residual = residualOf(add, op);
+    if (residual == op.getResult() || residual.getType() != op.getType() ||
+        !dominance.properlyDominates(residual, op))
+      return {};
+    return add;
   }
 
   func::FuncOp declareKernel(StringRef name, unsigned arguments) {
@@ -154,7 +184,9 @@ struct XFLowerToMicrokernelsPass
     op.erase();
   }
 
-  void rewrite(LinearOp op) {
+  /// `op` as kernel calls; with `add`, the sum of its result and the
+  /// residual too.
+  void rewrite(LinearOp op, AddOp add) {
     OpBuilder b(op);
     Location loc = op.getLoc();
     RankedTensorType outType = op.getType();
@@ -193,6 +225,12 @@ struct XFLowerToMicrokernelsPass
     }
     Value wAddr = addressOrNull(b, loc, weight.data);
     Value biasAddr = addressOrNull(b, loc, op.getBias());
+    Value residualAddr = constI64(b, loc, 0), ldr = residualAddr;
+    if (add) {
+      RowMatrix residualRows(b, loc, residualOf(add, op));
+      std::tie(residualAddr, ldr) =
+          addressAndRowStride(b, loc, toBuffer(b, loc, residualRows.rows));
+    }
     Value y = allocRows(b, loc, m, n);
     Value yAddr = addressAndRowStride(b, loc, y).first;
     Value kind = constI64(b, loc, weight.kind);
@@ -251,27 +289,33 @@ struct XFLowerToMicrokernelsPass
           b, loc, yAddr,
           arith::MulIOp::create(b, loc, n0, constI64(b, loc, 4)));
       if (kernel == LinearKernel::QuantizedTiles)
-        func::CallOp::create(b, loc, declareKernel(kQ8LinearKernel, 11),
+        func::CallOp::create(b, loc, declareKernel(kQ8LinearKernel, 13),
                              ValueRange{kind, group, qxAddr, wAddr, biasAddr,
-                                        yChunk, nValue, rowsI64, kValue, n0,
-                                        n1});
+                                        residualAddr, ldr, yChunk, nValue,
+                                        rowsI64, kValue, n0, n1});
       else if (kernel == LinearKernel::Bf16Panels)
-        func::CallOp::create(b, loc, declareKernel(kBf16LinearKernel, 9),
-                             ValueRange{xbAddr, wAddr, biasAddr, yChunk,
-                                        nValue, rowsI64, kValue, n0, n1});
+        func::CallOp::create(b, loc, declareKernel(kBf16LinearKernel, 11),
+                             ValueRange{xbAddr, wAddr, biasAddr, residualAddr,
+                                        ldr, yChunk, nValue, rowsI64, kValue,
+                                        n0, n1});
       else if (kernel == LinearKernel::FloatPanels)
-        func::CallOp::create(b, loc, declareKernel(kPackedLinearKernel, 11),
+        func::CallOp::create(b, loc, declareKernel(kPackedLinearKernel, 13),
                              ValueRange{kind, xAddr, ldx, wAddr, biasAddr,
-                                        yChunk, nValue, rowsI64, kValue, n0,
-                                        n1});
+                                        residualAddr, ldr, yChunk, nValue,
+                                        rowsI64, kValue, n0, n1});
       else
-        func::CallOp::create(b, loc, declareKernel(kLinearKernel, 13),
+        func::CallOp::create(b, loc, declareKernel(kLinearKernel, 15),
                              ValueRange{kind, group, xAddr, ldx, wAddr,
                                         constI64(b, loc, weight.rowBytes),
-                                        biasAddr, yChunk, nValue, rowsI64,
-                                        kValue, n0, n1});
+                                        biasAddr, residualAddr, ldr, yChunk,
+                                        nValue, rowsI64, kValue, n0, n1});
     }
-    op.replaceAllUsesWith(rows.restore(b, loc, rowsTensor(b, loc, y), outType));
+    Value result = rows.restore(b, loc, rowsTensor(b, loc, y), outType);
+    if (add) {
+      add.replaceAllUsesWith(result);
+      add.erase();
+    }
+    op.replaceAllUsesWith(result);
     op.erase();
   }
 };

@@ -4,7 +4,7 @@
 // An f16-weight projection with a bias becomes one xfk_linear call per
 // chunk of output features, on the operands' buffers.
 
-// CHECK: func.func private @xfk_linear(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK: func.func private @xfk_linear(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
 // CHECK-LABEL: func.func @f16_bias
 // CHECK-SAME: (%[[X:.*]]: tensor<?x64xf32>, %[[W:.*]]: tensor<96x64xf16>, %[[B:.*]]: tensor<96xf32>)
 // CHECK-DAG: %[[XB:.*]] = bufferization.to_buffer %[[X]] read_only
@@ -12,7 +12,7 @@
 // CHECK-DAG: %[[BB:.*]] = bufferization.to_buffer %[[B]] read_only
 // CHECK: %[[Y:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x96xf32>
 // CHECK: scf.forall (%{{.*}}) in (2)
-// CHECK: func.call @xfk_linear(%{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
+// CHECK: func.call @xfk_linear(%{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
 // CHECK: bufferization.to_tensor %[[Y]] restrict writable
 // CHECK-NOT: xf.linear
 // CHUNK8-LABEL: func.func @f16_bias
@@ -84,14 +84,14 @@ func.func @quantized(%x: tensor<?x64xf32>, %qb: tensor<576xi8>, %ids: tensor<?xi
 // binds them) is read by xfk_linear_packed, without a row stride; chunks
 // start at whole panels of 64 rows, whatever min-chunk asks.
 
-// CHECK: func.func private @xfk_linear_packed(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK: func.func private @xfk_linear_packed(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
 // CHECK-LABEL: func.func @packed_f16
 // CHECK-SAME: (%[[X:.*]]: tensor<?x32xf32>, %[[WB:.*]]: tensor<8192xi8>)
 // CHECK-DAG: %[[F16:.*]] = arith.constant 1 : i64
 // CHECK-DAG: bufferization.to_buffer %[[WB]] read_only
 // CHECK: scf.forall (%{{.*}}) in (2)
 // CHECK: arith.constant 64 : i64
-// CHECK: func.call @xfk_linear_packed(%[[F16]], %{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
+// CHECK: func.call @xfk_linear_packed(%[[F16]], %{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
 // CHECK-NOT: unrealized_conversion_cast
 // CHUNK8-LABEL: func.func @packed_f16
 // CHUNK8: scf.forall (%{{.*}}) in (2)
@@ -110,7 +110,7 @@ func.func @packed_f16(%x: tensor<?x32xf32>, %wb: tensor<8192xi8>) -> tensor<?x96
 // on them. With f32 activations no kernel reads tiles.
 
 // CHECK-DAG: func.func private @xfk_quantize_rows(i64, i64, i64, i64, i64, i64)
-// CHECK-DAG: func.func private @xfk_linear_q8(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK-DAG: func.func private @xfk_linear_q8(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
 // CHECK-LABEL: func.func @packed_q4_0
 // CHECK-SAME: (%[[X:.*]]: tensor<?x64xf32>, %[[WB:.*]]: tensor<1728xi8>, %[[B:.*]]: tensor<40xf32>)
 // CHECK-DAG: %[[Q4_0:.*]] = arith.constant 4 : i64
@@ -120,7 +120,7 @@ func.func @packed_f16(%x: tensor<?x32xf32>, %wb: tensor<8192xi8>) -> tensor<?x96
 // CHECK: %[[QX:.*]] = memref.alloc(%[[BYTES]]) {alignment = 64 : i64} : memref<?xi8>
 // CHECK: call @xfk_quantize_rows(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[G:.*]], %[[QXA:[^)]*]]) : (i64, i64, i64, i64, i64, i64) -> ()
 // CHECK: scf.forall (%{{.*}}) in (1)
-// CHECK: func.call @xfk_linear_q8(%[[Q4_0]], %[[G]], %[[QXA]], %{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
+// CHECK: func.call @xfk_linear_q8(%[[Q4_0]], %[[G]], %[[QXA]], %{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
 // CHECK-NOT: unrealized_conversion_cast
 // CHUNK8-LABEL: func.func @packed_q4_0
 // CHUNK8: call @xfk_quantize_rows
@@ -169,7 +169,7 @@ func.func @rows_g64(%x: tensor<?x128xf32>, %wb: tensor<1056xi8>) -> tensor<?x8xf
 // CHECK: arith.muli %{{.*}}, %[[ROW]] : index
 // CHECK: call @xfk_round_rows_bf16(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[XB:[^)]*]]) : (i64, i64, i64, i64, i64) -> ()
 // CHECK: scf.forall
-// CHECK: func.call @xfk_linear_bf16(%[[XB]], %{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
+// CHECK: func.call @xfk_linear_bf16(%[[XB]], %{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
 // CHECK-LABEL: func.func @bf16_rows
 // CHECK: call @xfk_round_rows_bf16_f32
 // CHECK: func.call @xfk_linear(%c2_i64{{[_0-9]*}},
@@ -203,4 +203,42 @@ func.func @packed_table(%ids: tensor<?xi32>, %tb: tensor<16384xi8>) -> tensor<?x
   %t = builtin.unrealized_conversion_cast %tb : tensor<16384xi8> to tensor<96x64xf16, #xf.layout<blocked, tile = [64, 1]>>
   %e = xf.embedding %t[%ids] : (tensor<96x64xf16, #xf.layout<blocked, tile = [64, 1]>>, tensor<?xi32>) -> tensor<?x64xf32>
   return %e : tensor<?x64xf32>
+}
+
+// -----
+
+// A residual connection is folded into the kernel's epilogue: the add that
+// is the projection's only user, with a residual of the result's type
+// defined before the projection, becomes the kernel's residual argument
+// (its address and row stride) and disappears. Near misses keep the add:
+// a residual defined after the projection, a result with a second user,
+// a broadcast add.
+
+// CHECK-LABEL: func.func @residual
+// CHECK-SAME: (%[[X:.*]]: tensor<?x64xf32>, %[[W:.*]]: tensor<64x64xf32>, %[[R:.*]]: tensor<?x64xf32>)
+// CHECK: %[[RB:.*]] = bufferization.to_buffer %[[R]] read_only
+// CHECK: %[[RBASE:.*]] = memref.extract_aligned_pointer_as_index %[[RB]]
+// CHECK: func.call @xfk_linear({{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
+// CHECK-NOT: xf.add
+// CHECK: return
+func.func @residual(%x: tensor<?x64xf32>, %w: tensor<64x64xf32>, %r: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  %y = xf.linear %x, %w : (tensor<?x64xf32>, tensor<64x64xf32>) -> tensor<?x64xf32>
+  %s = xf.add %r, %y : (tensor<?x64xf32>, tensor<?x64xf32>) -> tensor<?x64xf32>
+  return %s : tensor<?x64xf32>
+}
+
+// CHECK-LABEL: func.func @residual_near_misses
+// CHECK-COUNT-4: xf.add
+// CHECK-NOT: xf.add
+// CHECK: return
+func.func @residual_near_misses(%x: tensor<?x64xf32>, %w: tensor<64x64xf32>, %b: tensor<64xf32>) -> (tensor<?x64xf32>, tensor<?x64xf32>, tensor<?x64xf32>) {
+  %y0 = xf.linear %x, %w : (tensor<?x64xf32>, tensor<64x64xf32>) -> tensor<?x64xf32>
+  %later = xf.mul %x, %x : (tensor<?x64xf32>, tensor<?x64xf32>) -> tensor<?x64xf32>
+  %s0 = xf.add %y0, %later : (tensor<?x64xf32>, tensor<?x64xf32>) -> tensor<?x64xf32>
+  %y1 = xf.linear %x, %w : (tensor<?x64xf32>, tensor<64x64xf32>) -> tensor<?x64xf32>
+  %s1 = xf.add %x, %y1 : (tensor<?x64xf32>, tensor<?x64xf32>) -> tensor<?x64xf32>
+  %u = xf.add %s1, %y1 : (tensor<?x64xf32>, tensor<?x64xf32>) -> tensor<?x64xf32>
+  %y2 = xf.linear %x, %w : (tensor<?x64xf32>, tensor<64x64xf32>) -> tensor<?x64xf32>
+  %s2 = xf.add %y2, %b : (tensor<?x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
+  return %s0, %u, %s2 : tensor<?x64xf32>, tensor<?x64xf32>, tensor<?x64xf32>
 }

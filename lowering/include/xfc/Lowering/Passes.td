@@ -364,18 +364,27 @@ def XFLowerToMicrokernels : Pass<"xf-lower-to-microkernels",
   let summary = "Compute projections and embedding lookups with microkernels";
   let description = [{
     Replaces each `xf.linear` that a microkernel covers (f32 activations;
-    f32, f16 or bf16 weights `[N, K]`, or quantized weights of the ggml
-    schemes Q8_0/Q4_0/Q4_1; optional f32 bias) with calls of the kernels of
+    f32, f16 or bf16 weights `[N, K]`, or quantized weights in blocks of
+    Q8_0/Q4_0/Q4_1 values; optional f32 bias) with calls of the kernels of
     lowering/ukernels on the operands' buffers, by the weight's layout:
 
-    * plain float rows, or ggml blocks: `xfk_linear` (with f32 activations,
-      also for `compute int8`: no INT8 kernel reads rows);
-    * float panels (`tensor<NxKxT, #xf.layout<blocked, tile = [64, 1]>>`),
-      f32 compute: `xfk_linear_packed`;
+    * plain float rows, or blocks: `xfk_linear` (f32 activations; for
+      `compute int8` or `bf16` rounded first, by `xfk_round_rows_int8` or
+      `xfk_round_rows_bf16_f32`);
+    * float panels (`#xf.layout<blocked, tile = [64, 1]>`), f32 compute:
+      `xfk_linear_packed`; bf16 panels of pairs (`tile = [64, 2], vnni =
+      2`) the same, or for `compute bf16` `xfk_round_rows_bf16` once, then
+      `xfk_linear_bf16`;
     * quantized 16x32 tiles (`#xf.layout<blocked, tile = [16, 32], vnni =
-      4>`), `compute int8`: the rows of X are quantized to INT8 once, with
-      `xfk_quantize_rows` into a buffer of `M * xfk_quantized_row_bytes(K)`
-      bytes, then `xfk_linear_q8` computes with integer dot products.
+      4>`), `compute int8`: the rows of X are quantized to INT8 once, in
+      the weight's groups, with `xfk_quantize_rows` into a buffer of
+      `M * xfk_quantized_row_bytes(K, group)` bytes, then `xfk_linear_q8`
+      computes with integer dot products.
+
+    A residual connection, an `xf.add` that is the projection's only user
+    and adds a value of the result's type available before it, is folded
+    into the kernel's epilogue (`residual` argument): the sum is written
+    once, with no pass of its own.
 
     Weights with a packed byte form are read as the bytes `xf-bind-weights`
     exposes (cast back to their declared type). Each `xf.embedding` over a

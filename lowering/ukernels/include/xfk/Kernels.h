@@ -35,13 +35,17 @@ enum XfkWeightKind {
   XFK_W_Q4_1 = 5, /* w = d * q + m, q in 0..15 */
 };
 
-/* Y[m][n] = sum_k X[m][k] * W[n][k] + bias[n], for m < M, n0 <= n < n1.
- * X: f32, rows ldx elements apart; Y: f32, rows ldy elements apart, column
- * n stored at Y[m * ldy + n - n0]; bias: f32 [N] or 0; `group` as above.
- * Thread safe: calls on disjoint [n0, n1) ranges may run concurrently. */
+/* Y[m][n] = sum_k X[m][k] * W[n][k] + bias[n] + R[m][n], for m < M,
+ * n0 <= n < n1. X: f32, rows ldx elements apart; Y: f32, rows ldy elements
+ * apart, column n stored at Y[m * ldy + n - n0]; bias: f32 [N] or 0;
+ * residual R: f32 rows ldr elements apart (column n at R[m * ldr + n]) or
+ * 0. Bias and residual are the epilogue of every linear kernel below (a
+ * residual connection fused into its GEMM); `group` as above. Thread safe:
+ * calls on disjoint [n0, n1) ranges may run concurrently. */
 void xfk_linear(int64_t kind, int64_t group, int64_t x, int64_t ldx, int64_t w,
-                int64_t ldw, int64_t bias, int64_t y, int64_t ldy, int64_t M,
-                int64_t K, int64_t n0, int64_t n1);
+                int64_t ldw, int64_t bias, int64_t residual, int64_t ldr,
+                int64_t y, int64_t ldy, int64_t M, int64_t K, int64_t n0,
+                int64_t n1);
 
 /* out[i][k] = table[ids[i]][k] as f32, for i < count, k < K: the rows of
  * an embedding table of `kind` (and `group`) whose rows are ldt bytes
@@ -99,8 +103,9 @@ int xfk_pack(int64_t kind, int64_t group, const void *src, int64_t ldw,
 /* Float kinds: Y = X W^T + b as xfk_linear, with W packed; n0 must be a
  * multiple of xfk_packed_tile_rows(kind). */
 void xfk_linear_packed(int64_t kind, int64_t x, int64_t ldx, int64_t w,
-                       int64_t bias, int64_t y, int64_t ldy, int64_t M,
-                       int64_t K, int64_t n0, int64_t n1);
+                       int64_t bias, int64_t residual, int64_t ldr, int64_t y,
+                       int64_t ldy, int64_t M, int64_t K, int64_t n0,
+                       int64_t n1);
 
 /* Dynamic INT8 quantization of activations for the block kinds: each row
  * of X in groups of `group` values (those of the weights, so a group's
@@ -122,8 +127,8 @@ void xfk_round_rows_int8(int64_t x, int64_t ldx, int64_t M, int64_t K,
  * (vpdpbusd where the CPU has VNNI, AMX tiles where it has AMX-INT8); n0
  * must be a multiple of xfk_packed_tile_rows(kind). */
 void xfk_linear_q8(int64_t kind, int64_t group, int64_t qx, int64_t w,
-                   int64_t bias, int64_t y, int64_t ldy, int64_t M, int64_t K,
-                   int64_t n0, int64_t n1);
+                   int64_t bias, int64_t residual, int64_t ldr, int64_t y,
+                   int64_t ldy, int64_t M, int64_t K, int64_t n0, int64_t n1);
 
 /* BF16 compute: activations rounded to bf16 (to nearest even), times BF16
  * weights, summed in f32 (vdpbf16ps where the CPU has AVX512_BF16, AMX
@@ -134,9 +139,9 @@ void xfk_linear_q8(int64_t kind, int64_t group, int64_t qx, int64_t w,
 int64_t xfk_bf16_row_bytes(int64_t K);
 void xfk_round_rows_bf16(int64_t x, int64_t ldx, int64_t M, int64_t K,
                          int64_t xb);
-void xfk_linear_bf16(int64_t xb, int64_t w, int64_t bias, int64_t y,
-                     int64_t ldy, int64_t M, int64_t K, int64_t n0,
-                     int64_t n1);
+void xfk_linear_bf16(int64_t xb, int64_t w, int64_t bias, int64_t residual,
+                     int64_t ldr, int64_t y, int64_t ldy, int64_t M, int64_t K,
+                     int64_t n0, int64_t n1);
 
 /* The values of xfk_round_rows_bf16's rows as f32 rows (out[m * K + k]):
  * BF16 activations for kernels that read f32 ones. */

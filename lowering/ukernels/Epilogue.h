@@ -1,0 +1,69 @@
+/*===- Epilogue.h - What the linear kernels add to their sums --*- C -*-===*
+ *
+ * Internal to the kernel library: every linear kernel adds bias[n] and
+ * residual[m][n] (either may be absent) to its sums, so a bias and a
+ * residual connection cost no pass of their own over the output.
+ *
+ *===----------------------------------------------------------------------===*/
+
+#ifndef XFK_EPILOGUE_H
+#define XFK_EPILOGUE_H
+
+#include <immintrin.h>
+#include <stdint.h>
+
+typedef struct {
+  const float *bias;     /* [N], or 0 */
+  const float *residual; /* rows ldr apart, indexed by column n; or 0 */
+  int64_t ldr;
+} XfkEpilogue;
+
+static inline XfkEpilogue xfk_epilogue(int64_t bias, int64_t residual,
+                                       int64_t ldr) {
+  XfkEpilogue e = {(const float *)(intptr_t)bias,
+                   (const float *)(intptr_t)residual, ldr};
+  return e;
+}
+
+/* The epilogue of the block whose first row is m and first column n. */
+static inline XfkEpilogue xfk_epilogue_at(XfkEpilogue e, int64_t m, int64_t n) {
+  if (e.bias)
+    e.bias += n;
+  if (e.residual)
+    e.residual += m * e.ldr + n;
+  return e;
+}
+
+/* Sums start from the bias; the residual is added to the finished sum, so
+ * a fused residual gives exactly the f32 result of a separate add. */
+static inline float xfk_epilogue_bias(const XfkEpilogue *e, int64_t j) {
+  return e->bias ? e->bias[j] : 0.0f;
+}
+
+static inline float xfk_epilogue_residual(const XfkEpilogue *e, int64_t i,
+                                          int64_t j) {
+  return e->residual ? e->residual[i * e->ldr + j] : 0.0f;
+}
+
+#define XFK_EPILOGUE_AVX512                                                    \
+  __attribute__((target("avx512f"))) static inline                             \
+      __attribute__((always_inline))
+
+/* The bias of 16 columns from j, lanes outside `mask` zero. */
+XFK_EPILOGUE_AVX512 __m512 xfk_epilogue_bias16(const XfkEpilogue *e, int64_t j,
+                                               __mmask16 mask) {
+  return e->bias ? _mm512_maskz_loadu_ps(mask, e->bias + j)
+                 : _mm512_setzero_ps();
+}
+
+/* `sum` of row i, 16 columns from j, plus their residual. */
+XFK_EPILOGUE_AVX512 __m512 xfk_epilogue_finish16(const XfkEpilogue *e,
+                                                 __m512 sum, int64_t i,
+                                                 int64_t j, __mmask16 mask) {
+  if (!e->residual)
+    return sum;
+  return _mm512_add_ps(
+      sum, _mm512_maskz_loadu_ps(mask, e->residual + i * e->ldr + j));
+}
+
+#endif /* XFK_EPILOGUE_H */
