@@ -40,6 +40,7 @@ void xf::buildLowerToLinalgPipeline(OpPassManager &pm,
   pm.addPass(createXFLowerToOneDNN());
   pm.addPass(createXFLowerToMicrokernels());
   pm.addPass(createConvertXFToLinalg());
+  pm.addPass(createXFApproximateMath());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
