@@ -13,6 +13,7 @@
  *
  *===----------------------------------------------------------------------===*/
 
+#include "Amx.h"
 #include "Epilogue.h"
 #include "Packed.h"
 
@@ -137,12 +138,7 @@ XFK_BF16 static void linearBf16(const uint16_t *xb, const uint8_t *w,
   for (int64_t n = n0; n < n1; n += XFK_PANEL) {
     const uint8_t *panel = w + (n / XFK_PANEL) * Kp * XFK_PANEL * 2;
     __mmask16 mask[4];
-    for (int j = 0; j < 4; ++j) {
-      int64_t valid = n1 - n - 16 * j;
-      mask[j] = valid >= 16 ? (__mmask16)0xffff
-                : valid > 0 ? (__mmask16)((1u << valid) - 1)
-                            : (__mmask16)0;
-    }
+    xfk_column_masks(n1 - n, 4, mask);
     XfkEpilogue en = xfk_epilogue_at(e, 0, n);
     float *yn = y + (n - n0);
     for (int64_t p0 = 0; p0 < ldp; p0 += PC) {
@@ -158,23 +154,9 @@ XFK_BF16 static void linearBf16(const uint16_t *xb, const uint8_t *w,
       const uint32_t *xm = xp + m * ldp + p0;
       float *ym = yn + m * ldy;
       XfkEpilogue em = xfk_epilogue_at(en, m, 0);
-      switch (M - m) {
-      case 5:
-        bf16Tile(5, xm, ldp, pk, pb, &em, first, last, ym, ldy, mask);
-        break;
-      case 4:
-        bf16Tile(4, xm, ldp, pk, pb, &em, first, last, ym, ldy, mask);
-        break;
-      case 3:
-        bf16Tile(3, xm, ldp, pk, pb, &em, first, last, ym, ldy, mask);
-        break;
-      case 2:
-        bf16Tile(2, xm, ldp, pk, pb, &em, first, last, ym, ldy, mask);
-        break;
-      case 1:
-        bf16Tile(1, xm, ldp, pk, pb, &em, first, last, ym, ldy, mask);
-        break;
-      }
+#define TAIL(mr) bf16Tile(mr, xm, ldp, pk, pb, &em, first, last, ym, ldy, mask)
+      XFK_TAIL_ROWS(M - m, TAIL)
+#undef TAIL
     }
   }
 }
@@ -193,22 +175,6 @@ XFK_BF16 static void linearBf16(const uint16_t *xb, const uint8_t *w,
   __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16,f16c,fma,"      \
                         "amx-tile,amx-bf16")))
 
-typedef struct {
-  uint8_t palette, startRow, reserved[14];
-  uint16_t bytesPerRow[16];
-  uint8_t rows[16];
-} TileConfig;
-
-XFK_AMX_BF16 static void configureTiles(int rows) {
-  TileConfig config;
-  memset(&config, 0, sizeof config);
-  config.palette = 1;
-  config.rows[0] = (uint8_t)rows, config.bytesPerRow[0] = 64;
-  config.rows[1] = (uint8_t)rows, config.bytesPerRow[1] = 64;
-  config.rows[2] = 16, config.bytesPerRow[2] = 64;
-  _tile_loadconfig(&config);
-}
-
 XFK_AMX_BF16 static void linearAmx(const uint16_t *xb, const uint8_t *w,
                                    XfkEpilogue e, float *y, int64_t ldy,
                                    int64_t M, int64_t K, int64_t n0,
@@ -219,7 +185,7 @@ XFK_AMX_BF16 static void linearAmx(const uint16_t *xb, const uint8_t *w,
   for (int64_t m0 = 0; m0 < M; m0 += 16) {
     int rows = M - m0 < 16 ? (int)(M - m0) : 16;
     if (rows != configured)
-      configureTiles(configured = rows);
+      xfk_amx_configure(configured = rows, 64, 16);
     for (int64_t n = n0; n < n1; n += 16) {
       int64_t valid = n1 - n < 16 ? n1 - n : 16;
       const uint8_t *panel = w + (n / XFK_PANEL) * Kp * XFK_PANEL * 2;

@@ -25,6 +25,35 @@ static inline XfkEpilogue xfk_epilogue(int64_t bias, int64_t residual,
   return e;
 }
 
+/* TILE(mr) for the last r < 6 rows of a kernel's register blocks, with a
+ * constant mr in each call so each one is specialized. */
+#define XFK_TAIL_ROWS(r, TILE)                                                 \
+  switch (r) {                                                                 \
+  case 5:                                                                      \
+    TILE(5);                                                                   \
+    break;                                                                     \
+  case 4:                                                                      \
+    TILE(4);                                                                   \
+    break;                                                                     \
+  case 3:                                                                      \
+    TILE(3);                                                                   \
+    break;                                                                     \
+  case 2:                                                                      \
+    TILE(2);                                                                   \
+    break;                                                                     \
+  case 1:                                                                      \
+    TILE(1);                                                                   \
+    break;                                                                     \
+  }
+
+/* Masks of `count` vectors of 16 columns when `valid` columns remain. */
+static inline void xfk_column_masks(int64_t valid, int count, __mmask16 *mask) {
+  for (int j = 0; j < count; ++j, valid -= 16)
+    mask[j] = valid >= 16 ? (__mmask16)0xffff
+              : valid > 0 ? (__mmask16)((1u << valid) - 1)
+                          : (__mmask16)0;
+}
+
 /* The epilogue of the block whose first row is m and first column n. */
 static inline XfkEpilogue xfk_epilogue_at(XfkEpilogue e, int64_t m, int64_t n) {
   if (e.bias)

@@ -155,20 +155,17 @@ XFK_AVX512 static void linearAvx512(int64_t kind, int64_t group, const float *x,
                yn + m * ldy, ldy, kb, n, nb);
         }
         XfkEpilogue em = xfk_epilogue_at(e, m, 0);
-        switch (mEnd - m) {
-        case 3:
-          tile(3, kind, group, x + m * ldx + k0, ldx, w, ldw, k0, last, &em,
-               yn + m * ldy, ldy, kb, n, nb);
-          break;
-        case 2:
-          tile(2, kind, group, x + m * ldx + k0, ldx, w, ldw, k0, last, &em,
-               yn + m * ldy, ldy, kb, n, nb);
-          break;
-        case 1:
-          tile(1, kind, group, x + m * ldx + k0, ldx, w, ldw, k0, last, &em,
-               yn + m * ldy, ldy, kb, n, nb);
-          break;
-        }
+        const float *xm = x + m * ldx + k0;
+        float *ym = yn + m * ldy;
+        if (mEnd - m == 3)
+          tile(3, kind, group, xm, ldx, w, ldw, k0, last, &em, ym, ldy, kb, n,
+               nb);
+        else if (mEnd - m == 2)
+          tile(2, kind, group, xm, ldx, w, ldw, k0, last, &em, ym, ldy, kb, n,
+               nb);
+        else if (mEnd - m == 1)
+          tile(1, kind, group, xm, ldx, w, ldw, k0, last, &em, ym, ldy, kb, n,
+               nb);
       }
     }
   }

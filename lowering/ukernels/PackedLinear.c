@@ -193,12 +193,7 @@ XFK_AVX512 static void packedAvx512(int64_t kind, const float *x, int64_t ldx,
     const uint8_t *panel =
         w + (n / XFK_PANEL) * xfk_panel_k(kind, K) * XFK_PANEL * elt;
     __mmask16 mask[4];
-    for (int j = 0; j < 4; ++j) {
-      int64_t valid = n1 - n - 16 * j;
-      mask[j] = valid >= 16 ? (__mmask16)0xffff
-                : valid > 0 ? (__mmask16)((1u << valid) - 1)
-                            : (__mmask16)0;
-    }
+    xfk_column_masks(n1 - n, 4, mask);
     XfkEpilogue en = xfk_epilogue_at(e, 0, n);
     float *yn = y + (n - n0);
     for (int64_t k0 = 0; k0 < K; k0 += KC) {
@@ -214,23 +209,10 @@ XFK_AVX512 static void packedAvx512(int64_t kind, const float *x, int64_t ldx,
       const float *xm = x + m * ldx + k0;
       float *ym = yn + m * ldy;
       XfkEpilogue em = xfk_epilogue_at(en, m, 0);
-      switch (M - m) {
-      case 5:
-        panelTile(5, kind, xm, ldx, pk, kb, &em, first, last, ym, ldy, mask);
-        break;
-      case 4:
-        panelTile(4, kind, xm, ldx, pk, kb, &em, first, last, ym, ldy, mask);
-        break;
-      case 3:
-        panelTile(3, kind, xm, ldx, pk, kb, &em, first, last, ym, ldy, mask);
-        break;
-      case 2:
-        panelTile(2, kind, xm, ldx, pk, kb, &em, first, last, ym, ldy, mask);
-        break;
-      case 1:
-        panelTile(1, kind, xm, ldx, pk, kb, &em, first, last, ym, ldy, mask);
-        break;
-      }
+#define TAIL(mr)                                                               \
+  panelTile(mr, kind, xm, ldx, pk, kb, &em, first, last, ym, ldy, mask)
+      XFK_TAIL_ROWS(M - m, TAIL)
+#undef TAIL
     }
   }
 }

@@ -15,6 +15,7 @@
  *
  *===----------------------------------------------------------------------===*/
 
+#include "Amx.h"
 #include "Decode.h"
 #include "Epilogue.h"
 #include "Packed.h"
@@ -259,28 +260,11 @@ XFK_VNNI XFK_INLINE void vnniColumns(const int nt, int64_t kind, int64_t group,
   for (; m + QMR <= M; m += QMR)
     vnniTile(QMR, nt, kind, group, qx, m, K, w, tileStride,
              xfk_epilogue_at(*e, m, 0), y + m * ldy, ldy, mask);
-  switch (M - m) {
-  case 5:
-    vnniTile(5, nt, kind, group, qx, m, K, w, tileStride,
-             xfk_epilogue_at(*e, m, 0), y + m * ldy, ldy, mask);
-    break;
-  case 4:
-    vnniTile(4, nt, kind, group, qx, m, K, w, tileStride,
-             xfk_epilogue_at(*e, m, 0), y + m * ldy, ldy, mask);
-    break;
-  case 3:
-    vnniTile(3, nt, kind, group, qx, m, K, w, tileStride,
-             xfk_epilogue_at(*e, m, 0), y + m * ldy, ldy, mask);
-    break;
-  case 2:
-    vnniTile(2, nt, kind, group, qx, m, K, w, tileStride,
-             xfk_epilogue_at(*e, m, 0), y + m * ldy, ldy, mask);
-    break;
-  case 1:
-    vnniTile(1, nt, kind, group, qx, m, K, w, tileStride,
-             xfk_epilogue_at(*e, m, 0), y + m * ldy, ldy, mask);
-    break;
-  }
+#define TAIL(mr)                                                               \
+  vnniTile(mr, nt, kind, group, qx, m, K, w, tileStride,                       \
+           xfk_epilogue_at(*e, m, 0), y + m * ldy, ldy, mask)
+  XFK_TAIL_ROWS(M - m, TAIL)
+#undef TAIL
 }
 
 XFK_VNNI static void linearVnni(int64_t kind, int64_t group, const uint8_t *qx,
@@ -290,12 +274,7 @@ XFK_VNNI static void linearVnni(int64_t kind, int64_t group, const uint8_t *qx,
   const int64_t tileStride = K / group * xfk_tile_group_bytes(kind, group);
   for (int64_t n = n0; n < n1; n += QNT * XFK_QTILE) {
     __mmask16 mask[QNT];
-    for (int t = 0; t < QNT; ++t) {
-      int64_t valid = n1 - n - 16 * t;
-      mask[t] = valid >= 16 ? (__mmask16)0xffff
-                : valid > 0 ? (__mmask16)((1u << valid) - 1)
-                            : (__mmask16)0;
-    }
+    xfk_column_masks(n1 - n, QNT, mask);
     const uint8_t *tiles = w + n / XFK_QTILE * tileStride;
     XfkEpilogue en = xfk_epilogue_at(e, 0, n);
     float *yn = y + (n - n0);
@@ -324,24 +303,6 @@ XFK_VNNI static void linearVnni(int64_t kind, int64_t group, const uint8_t *qx,
   __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,f16c,fma,"      \
                         "amx-tile,amx-int8")))
 
-/* The tile configuration (palette 1): C rows x 64 bytes, A rows x 32
- * bytes, B 8 x 64 bytes. */
-typedef struct {
-  uint8_t palette, startRow, reserved[14];
-  uint16_t bytesPerRow[16];
-  uint8_t rows[16];
-} TileConfig;
-
-XFK_AMX static void configureTiles(int rows) {
-  TileConfig config;
-  memset(&config, 0, sizeof config);
-  config.palette = 1;
-  config.rows[0] = (uint8_t)rows, config.bytesPerRow[0] = 64;
-  config.rows[1] = (uint8_t)rows, config.bytesPerRow[1] = 32;
-  config.rows[2] = 8, config.bytesPerRow[2] = 64;
-  _tile_loadconfig(&config);
-}
-
 XFK_AMX static void linearAmx(int64_t kind, int64_t group, const uint8_t *qx,
                               const uint8_t *w, XfkEpilogue e, float *y,
                               int64_t ldy, int64_t M, int64_t K, int64_t n0,
@@ -356,7 +317,7 @@ XFK_AMX static void linearAmx(int64_t kind, int64_t group, const uint8_t *qx,
   for (int64_t m0 = 0; m0 < M; m0 += 16) {
     int rows = M - m0 < 16 ? (int)(M - m0) : 16;
     if (rows != configured)
-      configureTiles(configured = rows);
+      xfk_amx_configure(configured = rows, 32, 8); /* A: 32 int8, B: 8 runs */
     for (int64_t n = n0; n < n1; n += XFK_QTILE) {
       int64_t valid = n1 - n < 16 ? n1 - n : 16;
       __mmask16 mask = (__mmask16)((1u << valid) - 1);

@@ -28,7 +28,7 @@ foreach(source ${XFK_SOURCES})
     COMMAND ${XFC_CLANG_22} -O2 -std=c11 -fPIC -fno-stack-protector
             -I${XFK_DIR}/include -emit-llvm -c ${source} -o ${bc}
     DEPENDS ${source} ${XFK_DIR}/include/xfk/Kernels.h ${XFK_DIR}/Decode.h
-            ${XFK_DIR}/Packed.h ${XFK_DIR}/Epilogue.h
+            ${XFK_DIR}/Packed.h ${XFK_DIR}/Epilogue.h ${XFK_DIR}/Amx.h
     COMMENT "Compiling microkernel ${stem} to bitcode")
   list(APPEND bitcodes ${bc})
 endforeach()
