@@ -14,6 +14,7 @@
  *===----------------------------------------------------------------------===*/
 
 #include "Amx.h"
+#include "Decode.h"
 #include "Epilogue.h"
 #include "Packed.h"
 
@@ -28,13 +29,6 @@ static uint16_t toBf16(float f) {
   if ((bits & 0x7fffffffu) > 0x7f800000u)
     return (uint16_t)((bits >> 16) | 0x40);
   return (uint16_t)((bits + 0x7fffu + ((bits >> 16) & 1)) >> 16);
-}
-
-static float fromBf16(uint16_t h) {
-  uint32_t bits = (uint32_t)h << 16;
-  float f;
-  memcpy(&f, &bits, 4);
-  return f;
 }
 
 int64_t xfk_bf16_row_bytes(int64_t K) {
@@ -60,7 +54,7 @@ void xfk_round_rows_bf16_f32(int64_t x, int64_t ldx, int64_t M, int64_t K,
   float *op = (float *)(intptr_t)out;
   for (int64_t m = 0; m < M; ++m)
     for (int64_t k = 0; k < K; ++k)
-      op[m * K + k] = fromBf16(toBf16(xp[m * ldx + k]));
+      op[m * K + k] = xfk_bf16_to_float(toBf16(xp[m * ldx + k]));
 }
 
 /*===----------------------------------------------------------------------===*
@@ -76,7 +70,7 @@ static void linearViaF32(const uint16_t *xb, int64_t w, int64_t bias,
     abort(); /* the runtime cannot report from here; never silently wrong */
   for (int64_t m = 0; m < M; ++m)
     for (int64_t k = 0; k < K; ++k)
-      x[m * K + k] = fromBf16(xb[m * Kp + k]);
+      x[m * K + k] = xfk_bf16_to_float(xb[m * Kp + k]);
   xfk_linear_packed(XFK_W_BF16, (int64_t)(intptr_t)x, K, w, bias, residual, ldr,
                     y, ldy, M, K, n0, n1);
   free(x);
@@ -102,10 +96,7 @@ XFK_BF16 XFK_INLINE void bf16Tile(const int mr, const uint32_t *xp, int64_t ldp,
                                   float *y, int64_t ldy,
                                   const __mmask16 *mask) {
   __m512 acc[MR][4];
-  for (int i = 0; i < mr; ++i)
-    for (int j = 0; j < 4; ++j)
-      acc[i][j] = !first ? _mm512_maskz_loadu_ps(mask[j], y + i * ldy + 16 * j)
-                         : xfk_epilogue_bias16(e, 16 * j, mask[j]);
+  xfk_tile_start(mr, acc, e, first, y, ldy, mask);
   for (int64_t p = 0; p < pairs; ++p) {
     const uint8_t *row = panel + p * XFK_PANEL * 4;
     if (mr == 1)
@@ -120,12 +111,7 @@ XFK_BF16 XFK_INLINE void bf16Tile(const int mr, const uint32_t *xp, int64_t ldp,
         acc[i][j] = _mm512_dpbf16_ps(acc[i][j], a, w[j]);
     }
   }
-  for (int i = 0; i < mr; ++i)
-    for (int j = 0; j < 4; ++j)
-      _mm512_mask_storeu_ps(
-          y + i * ldy + 16 * j, mask[j],
-          last ? xfk_epilogue_finish16(e, acc[i][j], i, 16 * j, mask[j])
-               : acc[i][j]);
+  xfk_tile_store(mr, acc, e, last, y, ldy, mask);
 }
 
 XFK_BF16 static void linearBf16(const uint16_t *xb, const uint8_t *w,
@@ -201,10 +187,10 @@ XFK_AMX_BF16 static void linearAmx(const uint16_t *xb, const uint8_t *w,
         for (int64_t j = 0; j < valid; ++j) {
           float s = sums[i][j] + xfk_epilogue_bias(&e, n + j);
           for (int64_t k = K32; k < Kp; ++k)
-            s += fromBf16(xb[(m0 + i) * Kp + k]) *
-                 fromBf16(*(const uint16_t *)(columns + (k / 2) * XFK_PANEL *
-                                                            4 +
-                                              4 * j + 2 * (k % 2)));
+            s += xfk_bf16_to_float(xb[(m0 + i) * Kp + k]) *
+                 xfk_bf16_to_float(*(const uint16_t *)(columns +
+                                                       (k / 2) * XFK_PANEL * 4 +
+                                                       4 * j + 2 * (k % 2)));
           y[(m0 + i) * ldy + (n + j - n0)] =
               s + xfk_epilogue_residual(&e, m0 + i, n + j);
         }

@@ -29,6 +29,13 @@ float xfk_half_to_float(uint16_t h) {
   return f;
 }
 
+float xfk_bf16_to_float(uint16_t h) {
+  uint32_t bits = (uint32_t)h << 16;
+  float f;
+  memcpy(&f, &bits, 4);
+  return f;
+}
+
 uint16_t xfk_load16(const uint8_t *p) {
   uint16_t v;
   memcpy(&v, p, 2);
@@ -80,10 +87,8 @@ void xfk_decode_row(int64_t kind, int64_t group, const uint8_t *row, int64_t K,
       out[k] = xfk_half_to_float(xfk_load16(row + 2 * k));
     return;
   case XFK_W_BF16:
-    for (int64_t k = 0; k < K; ++k) {
-      uint32_t bits = (uint32_t)xfk_load16(row + 2 * k) << 16;
-      memcpy(&out[k], &bits, 4);
-    }
+    for (int64_t k = 0; k < K; ++k)
+      out[k] = xfk_bf16_to_float(xfk_load16(row + 2 * k));
     return;
   }
   xfk_decode_values(kind, group, row, 0, K, out);

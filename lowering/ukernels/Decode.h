@@ -11,6 +11,7 @@
 #include "xfk/Kernels.h"
 
 float xfk_half_to_float(uint16_t h);
+float xfk_bf16_to_float(uint16_t h);
 uint16_t xfk_load16(const uint8_t *p);
 
 /* K values of a row of weights of `kind` (and `group`, xfk/Kernels.h) as

@@ -95,4 +95,29 @@ XFK_EPILOGUE_AVX512 __m512 xfk_epilogue_finish16(const XfkEpilogue *e,
       sum, _mm512_maskz_loadu_ps(mask, e->residual + i * e->ldr + j));
 }
 
+/* The sums of a register tile of mr rows x 64 columns before a K block:
+ * the bias before the first, y (the sums so far) before later ones. */
+XFK_EPILOGUE_AVX512 void xfk_tile_start(const int mr, __m512 (*acc)[4],
+                                        const XfkEpilogue *e, int first,
+                                        const float *y, int64_t ldy,
+                                        const __mmask16 *mask) {
+  for (int i = 0; i < mr; ++i)
+    for (int j = 0; j < 4; ++j)
+      acc[i][j] = first ? xfk_epilogue_bias16(e, 16 * j, mask[j])
+                        : _mm512_maskz_loadu_ps(mask[j], y + i * ldy + 16 * j);
+}
+
+/* Stores such a tile after a K block; after the last, with the residual. */
+XFK_EPILOGUE_AVX512 void xfk_tile_store(const int mr, __m512 (*acc)[4],
+                                        const XfkEpilogue *e, int last,
+                                        float *y, int64_t ldy,
+                                        const __mmask16 *mask) {
+  for (int i = 0; i < mr; ++i)
+    for (int j = 0; j < 4; ++j)
+      _mm512_mask_storeu_ps(
+          y + i * ldy + 16 * j, mask[j],
+          last ? xfk_epilogue_finish16(e, acc[i][j], i, 16 * j, mask[j])
+               : acc[i][j]);
+}
+
 #endif /* XFK_EPILOGUE_H */

@@ -29,10 +29,7 @@ static float panelValue(int64_t kind, const uint8_t *p) {
   }
   if (kind == XFK_W_F16)
     return xfk_half_to_float(xfk_load16(p));
-  uint32_t bits = (uint32_t)xfk_load16(p) << 16;
-  float f;
-  memcpy(&f, &bits, 4);
-  return f;
+  return xfk_bf16_to_float(xfk_load16(p));
 }
 
 static void packedGeneric(int64_t kind, const float *x, int64_t ldx,
@@ -81,10 +78,7 @@ XFK_AVX512 XFK_INLINE void microTile(const int mr, int64_t kind, const float *x,
                                      const __mmask16 *mask) {
   const int64_t elt = xfk_element_bytes(kind);
   __m512 acc[MR][4];
-  for (int i = 0; i < mr; ++i)
-    for (int j = 0; j < 4; ++j)
-      acc[i][j] = !first ? _mm512_maskz_loadu_ps(mask[j], y + i * ldy + 16 * j)
-                         : xfk_epilogue_bias16(e, 16 * j, mask[j]);
+  xfk_tile_start(mr, acc, e, first, y, ldy, mask);
   int64_t k = 0;
   if (mr == 1) {
     /* One row (decode): a second set of sums for odd k halves the FMA
@@ -118,12 +112,7 @@ XFK_AVX512 XFK_INLINE void microTile(const int mr, int64_t kind, const float *x,
         acc[i][j] = _mm512_fmadd_ps(xv, w[j], acc[i][j]);
     }
   }
-  for (int i = 0; i < mr; ++i)
-    for (int j = 0; j < 4; ++j)
-      _mm512_mask_storeu_ps(
-          y + i * ldy + 16 * j, mask[j],
-          last ? xfk_epilogue_finish16(e, acc[i][j], i, 16 * j, mask[j])
-               : acc[i][j]);
+  xfk_tile_store(mr, acc, e, last, y, ldy, mask);
 }
 
 /* microTile for BF16 panels of pairs of k (kb may be odd: the last pair's
@@ -135,10 +124,7 @@ XFK_AVX512 XFK_INLINE void microTilePairs(const int mr, const float *x,
                                           int64_t ldy, const __mmask16 *mask) {
   const __m512i highHalves = _mm512_set1_epi32((int)0xffff0000u);
   __m512 acc[MR][4];
-  for (int i = 0; i < mr; ++i)
-    for (int j = 0; j < 4; ++j)
-      acc[i][j] = !first ? _mm512_maskz_loadu_ps(mask[j], y + i * ldy + 16 * j)
-                         : xfk_epilogue_bias16(e, 16 * j, mask[j]);
+  xfk_tile_start(mr, acc, e, first, y, ldy, mask);
   for (int64_t k = 0; k < kb; k += 2) {
     const uint8_t *row = panel + k * XFK_PANEL * 2;
     if (mr == 1)
@@ -161,12 +147,7 @@ XFK_AVX512 XFK_INLINE void microTilePairs(const int mr, const float *x,
       }
     }
   }
-  for (int i = 0; i < mr; ++i)
-    for (int j = 0; j < 4; ++j)
-      _mm512_mask_storeu_ps(
-          y + i * ldy + 16 * j, mask[j],
-          last ? xfk_epilogue_finish16(e, acc[i][j], i, 16 * j, mask[j])
-               : acc[i][j]);
+  xfk_tile_store(mr, acc, e, last, y, ldy, mask);
 }
 
 /* Rows [0, mr) of x against one panel (either element layout). */

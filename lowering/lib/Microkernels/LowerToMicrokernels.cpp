@@ -133,6 +133,18 @@ struct XFLowerToMicrokernelsPass
            !table->packed;
   }
 
+  /// The address of a fresh 64-byte aligned buffer of `m` rows of
+  /// `rowBytes` bytes: the activations as a kernel reads them.
+  static Value allocRowBytes(OpBuilder &b, Location loc, Value m,
+                             int64_t rowBytes) {
+    Value bytes = arith::MulIOp::create(
+        b, loc, m, arith::ConstantIndexOp::create(b, loc, rowBytes));
+    Value buffer = memref::AllocOp::create(
+        b, loc, MemRefType::get({ShapedType::kDynamic}, b.getI8Type()),
+        ValueRange{bytes}, b.getI64IntegerAttr(64));
+    return addressAndRowStride(b, loc, buffer).first;
+  }
+
   /// The other operand of `add`, one of whose operands is `op`'s result.
   static Value residualOf(AddOp add, LinearOp op) {
     return add.getLhs() == op.getResult() ? add.getRhs() : add.getLhs();
@@ -165,19 +177,14 @@ struct XFLowerToMicrokernelsPass
     Value count = tensor::DimOp::create(b, loc, op.getIds(), 0);
     Value tableAddr = addressAndRowStride(b, loc, toBuffer(b, loc, table.data)).first;
     Value ids = addressAndRowStride(b, loc, toBuffer(b, loc, op.getIds())).first;
-    Type f32 = b.getF32Type();
-    Value out = memref::AllocOp::create(
-        b, loc, MemRefType::get({ShapedType::kDynamic, table.cols}, f32),
-        ValueRange{count}, b.getI64IntegerAttr(64));
+    Value out = allocRows(b, loc, count, table.cols);
     Value outAddr = addressAndRowStride(b, loc, out).first;
     func::CallOp::create(
         b, loc, kernel,
         ValueRange{constI64(b, loc, table.kind), constI64(b, loc, table.group),
                    tableAddr, constI64(b, loc, table.rowBytes), ids,
                    toI64(b, loc, count), outAddr, constI64(b, loc, table.cols)});
-    Value result = bufferization::ToTensorOp::create(
-        b, loc, RankedTensorType::get({ShapedType::kDynamic, table.cols}, f32),
-        out, /*restrict=*/b.getUnitAttr(), /*writable=*/b.getUnitAttr());
+    Value result = rowsTensor(b, loc, out);
     if (result.getType() != op.getType())
       result = tensor::CastOp::create(b, loc, op.getType(), result);
     op.replaceAllUsesWith(result);
@@ -192,7 +199,6 @@ struct XFLowerToMicrokernelsPass
     RankedTensorType outType = op.getType();
     KernelWeight weight = *kernelWeight(op.getWeight());
     int64_t n = weight.rows, k = weight.cols;
-    Type f32 = b.getF32Type();
 
     RowMatrix rows(b, loc, op.getInput());
     Value x = rows.rows;
@@ -202,20 +208,19 @@ struct XFLowerToMicrokernelsPass
     std::tie(xAddr, ldx) = addressAndRowStride(b, loc, toBuffer(b, loc, x));
     LinearKernel kernel = *getLinearKernel(op, op.getWeight().getType());
     Value kValue = constI64(b, loc, k), rowsI64 = toI64(b, loc, m);
-    Value activationGroup =
-        constI64(b, loc, getInt8ActivationGroup(op.getWeight().getType()));
     ComputeKind compute = op.getCompute().value_or(ComputeKind::f32);
     if (kernel == LinearKernel::Rows && compute != ComputeKind::f32) {
       // INT8 or bf16 activations for a kernel that reads f32 ones: their
       // values.
-      Value rounded = memref::AllocOp::create(
-          b, loc, MemRefType::get({ShapedType::kDynamic, k}, f32),
-          ValueRange{m}, b.getI64IntegerAttr(64));
-      Value roundedAddr = addressAndRowStride(b, loc, rounded).first;
+      Value roundedAddr =
+          addressAndRowStride(b, loc, allocRows(b, loc, m, k)).first;
       if (compute == ComputeKind::int8)
         func::CallOp::create(b, loc, declareKernel(kRoundRowsKernel, 6),
                              ValueRange{xAddr, ldx, rowsI64, kValue,
-                                        activationGroup, roundedAddr});
+                                        constI64(b, loc,
+                                                 getInt8ActivationGroup(
+                                                     op.getWeight().getType())),
+                                        roundedAddr});
       else
         func::CallOp::create(b, loc, declareKernel(kRoundRowsBf16F32Kernel, 5),
                              ValueRange{xAddr, ldx, rowsI64, kValue,
@@ -241,14 +246,8 @@ struct XFLowerToMicrokernelsPass
     // chunk's integer dot products.
     Value qxAddr;
     if (kernel == LinearKernel::QuantizedTiles) {
-      Value bytes = arith::MulIOp::create(
-          b, loc, m,
-          arith::ConstantIndexOp::create(
-              b, loc, xfk_quantized_row_bytes(k, weight.group)));
-      Value qx = memref::AllocOp::create(
-          b, loc, MemRefType::get({ShapedType::kDynamic}, b.getI8Type()),
-          ValueRange{bytes}, b.getI64IntegerAttr(64));
-      qxAddr = addressAndRowStride(b, loc, qx).first;
+      qxAddr =
+          allocRowBytes(b, loc, m, xfk_quantized_row_bytes(k, weight.group));
       func::CallOp::create(
           b, loc, declareKernel(kQuantizeRowsKernel, 6),
           ValueRange{xAddr, ldx, rowsI64, kValue, group, qxAddr});
@@ -257,13 +256,7 @@ struct XFLowerToMicrokernelsPass
     // BF16 panels: the rows are rounded to bf16 pairs once, likewise.
     Value xbAddr;
     if (kernel == LinearKernel::Bf16Panels) {
-      Value bytes = arith::MulIOp::create(
-          b, loc, m,
-          arith::ConstantIndexOp::create(b, loc, xfk_bf16_row_bytes(k)));
-      Value xb = memref::AllocOp::create(
-          b, loc, MemRefType::get({ShapedType::kDynamic}, b.getI8Type()),
-          ValueRange{bytes}, b.getI64IntegerAttr(64));
-      xbAddr = addressAndRowStride(b, loc, xb).first;
+      xbAddr = allocRowBytes(b, loc, m, xfk_bf16_row_bytes(k));
       func::CallOp::create(b, loc, declareKernel(kRoundRowsBf16Kernel, 5),
                            ValueRange{xAddr, ldx, rowsI64, kValue, xbAddr});
     }
