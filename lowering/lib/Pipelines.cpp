@@ -16,10 +16,18 @@ using namespace mlir;
 
 namespace {
 constexpr StringLiteral kPackWeights = "xf-pack-weights";
+constexpr StringLiteral kApproximateMath = "xf-approximate-math";
+
+struct LoweringPipelineOptions : PassPipelineOptions<LoweringPipelineOptions> {
+  ListOption<std::string> disable{
+      *this, "disable",
+      llvm::cl::desc("Optional lowering passes to leave out (xf-pack-weights, "
+                     "xf-approximate-math)")};
+};
 } // namespace
 
 SmallVector<StringRef> xf::getOptionalLoweringPasses() {
-  return {kPackWeights};
+  return {kPackWeights, kApproximateMath};
 }
 
 void xf::buildLowerToLinalgPipeline(OpPassManager &pm,
@@ -40,7 +48,8 @@ void xf::buildLowerToLinalgPipeline(OpPassManager &pm,
   pm.addPass(createXFLowerToOneDNN());
   pm.addPass(createXFLowerToMicrokernels());
   pm.addPass(createConvertXFToLinalg());
-  pm.addPass(createXFApproximateMath());
+  if (!llvm::is_contained(disabled, kApproximateMath))
+    pm.addPass(createXFApproximateMath());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
@@ -90,7 +99,13 @@ void xf::registerXFLoweringPipelines() {
   PassPipelineRegistration<>(
       "xf-lower-to-linalg", "Lower an imported xf graph to linalg on tensors",
       [](OpPassManager &pm) { buildLowerToLinalgPipeline(pm); });
-  PassPipelineRegistration<>(
-      "xf-lower-to-llvm", "Lower an imported xf graph to the LLVM dialect",
-      [](OpPassManager &pm) { buildLowerToLLVMPipeline(pm); });
+  PassPipelineRegistration<LoweringPipelineOptions>(
+      "xf-lower-to-llvm",
+      "Lower an imported xf graph to the LLVM dialect; `disable=` leaves "
+      "optional passes out",
+      [](OpPassManager &pm, const LoweringPipelineOptions &options) {
+        buildLowerToLLVMPipeline(
+            pm, SmallVector<std::string>(options.disable.begin(),
+                                         options.disable.end()));
+      });
 }

@@ -184,10 +184,9 @@ bool WeightStore::writeBlob(mlir::ModuleOp lowered, llvm::raw_ostream &os,
         return false;
       llvm::ArrayRef<int64_t> shape = mlir::xf::getWeightShape(type);
       std::optional<XfkWeightKind> kind = mlir::xf::getKernelWeightKind(stored);
+      int64_t group = mlir::xf::getKernelWeightGroup(stored);
       int64_t packedBytes =
-          kind ? xfk_packed_bytes(*kind, mlir::xf::getKernelWeightGroup(stored),
-                                  shape[0], shape[1])
-               : 0;
+          kind ? xfk_packed_bytes(*kind, group, shape[0], shape[1]) : 0;
       if (!packedBytes || packedBytes != mlir::xf::getPackedBytes(type)) {
         std::string printed;
         llvm::raw_string_ostream(printed) << type;
@@ -199,8 +198,8 @@ bool WeightStore::writeBlob(mlir::ModuleOp lowered, llvm::raw_ostream &os,
       }
       std::vector<char> packed(packedBytes);
       if (rowsBytes % shape[0] != 0 ||
-          !xfk_pack(*kind, mlir::xf::getKernelWeightGroup(stored), rows.data(),
-                    rowsBytes / shape[0], shape[0], shape[1], packed.data())) {
+          !xfk_pack(*kind, group, rows.data(), rowsBytes / shape[0], shape[0],
+                    shape[1], packed.data())) {
         error = "weight '" + name.str() + "': the kernels cannot pack it";
         return false;
       }

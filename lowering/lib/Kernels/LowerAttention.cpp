@@ -12,12 +12,10 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
-#include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
 
 namespace mlir::xf {
@@ -103,32 +101,10 @@ struct XFLowerAttentionPass
              "must be positive";
       return signalPassFailure();
     }
-    // Exponentials that exist before belong to someone else.
-    DenseSet<Operation *> earlier;
-    getOperation()->walk([&](math::ExpOp op) { earlier.insert(op); });
-
     RewritePatternSet patterns(&getContext());
-    populateLowerAttentionPatterns(patterns, {decodeKvBlock,
-                                              accumulatorVectors,
-                                              approximateExp});
+    populateLowerAttentionPatterns(patterns,
+                                   {decodeKvBlock, accumulatorVectors});
     walkAndApplyPatterns(getOperation(), std::move(patterns));
-
-    if (!approximateExp)
-      return;
-    SmallVector<Operation *> created;
-    getOperation()->walk([&](math::ExpOp op) {
-      if (!earlier.contains(op))
-        created.push_back(op);
-    });
-    RewritePatternSet approximations(&getContext());
-    populateMathPolynomialApproximationPatterns(
-        approximations,
-        [](StringRef name) { return name == math::ExpOp::getOperationName(); });
-    GreedyRewriteConfig config;
-    config.setStrictness(GreedyRewriteStrictness::ExistingOps);
-    if (failed(applyOpPatternsGreedily(created, std::move(approximations),
-                                       config)))
-      return signalPassFailure();
   }
 };
 

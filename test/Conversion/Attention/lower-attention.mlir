@@ -1,5 +1,5 @@
-// RUN: xfc-opt %s -split-input-file -xf-lower-attention="approximate-exp=false accumulator-vectors=2" -canonicalize -cse -verify-diagnostics | FileCheck %s --implicit-check-not="?x?"
-// RUN: xfc-opt %s -split-input-file -xf-lower-attention -canonicalize | FileCheck %s --check-prefix=DEFAULT
+// RUN: xfc-opt %s -split-input-file -xf-lower-attention="accumulator-vectors=2" -canonicalize -cse -verify-diagnostics | FileCheck %s --implicit-check-not="?x?"
+// RUN: xfc-opt %s -split-input-file -xf-lower-attention -xf-approximate-math -canonicalize | FileCheck %s --check-prefix=DEFAULT
 // RUN: not xfc-opt %s -split-input-file -xf-lower-attention=decode-kv-block=0 2>&1 | FileCheck %s --check-prefix=BADOPT
 
 // No [tokens x kv_tokens] buffer anywhere (--implicit-check-not="?x?"): the

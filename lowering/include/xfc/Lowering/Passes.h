@@ -21,8 +21,10 @@ void populateXFToLinalgPatterns(RewritePatternSet &patterns);
 void populateLowerAttentionPatterns(RewritePatternSet &patterns,
                                     const XFLowerAttentionOptions &options);
 
-/// The lowering passes that may be left out (`xfc compile --disable-pass`):
-/// they change how fast the code runs, not what it computes.
+/// The lowering passes that may be left out (`xfc compile --disable-pass`,
+/// `xf-lower-to-llvm{disable=...}`): they change how fast the code runs,
+/// not what it computes (beyond the few ulp of xf-approximate-math's
+/// polynomial).
 SmallVector<StringRef> getOptionalLoweringPasses();
 
 /// The lowering stages, as named pipelines:

@@ -43,8 +43,10 @@ def XFApproximateMath : Pass<"xf-approximate-math"> {
     polynomial approximation, in plain `arith` operations. A libm call per
     element keeps LLVM from vectorizing the loop around it; the arithmetic
     vectorizes, and its error (a few ulp in f32) is far below what the
-    models' checks allow (1e-4). The attention kernel does the same for its
-    own exponentials (`xf-lower-attention{approximate-exp}`).
+    models' checks allow (1e-4). The attention kernel's exponentials (on
+    `vector<16xf32>`) are approximated here too. It is an optional lowering
+    pass: `xfc compile --disable-pass=xf-approximate-math`, or
+    `xf-lower-to-llvm{disable=xf-approximate-math}`, keeps libm's calls.
 
     ```mlir
     %e = math.exp %x : f32
@@ -127,10 +129,7 @@ def XFLowerAttention : Pass<"xf-lower-attention"> {
            /*default=*/"32",
            "Budget of vector<16xf32> accumulators per block (query rows "
            "times head_dim / 16); sets how many query rows share each key "
-           "load">,
-    Option<"approximateExp", "approximate-exp", "bool", /*default=*/"true",
-           "Evaluate the kernel's exponentials with upstream's f32 "
-           "polynomial approximation instead of a libm call per element">
+           "load">
   ];
 }
 
