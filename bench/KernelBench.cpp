@@ -342,6 +342,23 @@ struct OneDnnMatmul {
     stream.wait();
   }
 
+  /// Whether oneDNN has a matmul of these types on this CPU (bf16 needs
+  /// AVX-512 in oneDNN 2.6).
+  static bool available(Dt st, Dt wt, Dt dt) {
+    dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+    try {
+      dnnl::matmul::primitive_desc(
+          dnnl::matmul::desc(
+              memory::desc({1, 16}, st, memory::format_tag::ab),
+              memory::desc({16, 16}, wt, memory::format_tag::any),
+              memory::desc({1, 16}, dt, memory::format_tag::ab)),
+          engine);
+      return true;
+    } catch (const dnnl::error &) {
+      return false;
+    }
+  }
+
   void run(int copy) {
     std::unordered_map<int, memory> args = {{DNNL_ARG_SRC, src},
                                             {DNNL_ARG_WEIGHTS, weights[copy]},
@@ -410,13 +427,14 @@ void runXfc(Pool &pool, const Format &format, const float *x, int64_t m,
       return;
     auto yAddr = reinterpret_cast<intptr_t>(y + n0);
     if (blocks)
-      xfk_linear_q8(format.kind, group, qAddr, wAddr, bAddr, 0, 0, yAddr, n, m,
-                    k, n0, n1);
+      xfk_linear_q8(format.kind, group, qAddr, wAddr, bAddr, 0, 0, XFK_ACT_NONE,
+                    0, yAddr, n, m, k, n0, n1);
     else if (format.bf16Compute)
-      xfk_linear_bf16(qAddr, wAddr, bAddr, 0, 0, yAddr, n, m, k, n0, n1);
+      xfk_linear_bf16(qAddr, wAddr, bAddr, 0, 0, XFK_ACT_NONE, 0, yAddr, n, m,
+                      k, n0, n1);
     else
-      xfk_linear_packed(format.kind, xAddr, k, wAddr, bAddr, 0, 0, yAddr, n, m,
-                        k, n0, n1);
+      xfk_linear_packed(format.kind, xAddr, k, wAddr, bAddr, 0, 0, XFK_ACT_NONE,
+                        0, yAddr, n, m, k, n0, n1);
   });
 }
 
@@ -526,6 +544,12 @@ int check() {
                       decoded, bias, s.m, s.k, s.n);
         if (format.kind != XFK_W_BF16)
           continue;
+        if (!OneDnnMatmul::available(Dt::bf16, Dt::bf16, Dt::f32)) {
+          std::printf("%s bf16: skipped, oneDNN has no bf16 matmul on this "
+                      "CPU\n",
+                      what.c_str());
+          continue;
+        }
         // oneDNN's own bf16 matmul (x is exact in bf16).
         std::vector<uint16_t> xb(x.size());
         std::transform(x.begin(), x.end(), xb.begin(), bf16Bits);
@@ -646,8 +670,9 @@ int bench(const Options &o) {
                 copies, minSeconds);
           }
           packed.clear();
-          if (format.kind == XFK_W_F32 || format.kind == XFK_W_BF16) {
-            bool bf = format.kind == XFK_W_BF16;
+          bool bf = format.kind == XFK_W_BF16;
+          if (format.kind == XFK_W_F32 ||
+              (bf && OneDnnMatmul::available(Dt::bf16, Dt::bf16, Dt::f32))) {
             row.onednnBytes = row.xfcBytes;
             OneDnnMatmul dnn(m, k, n, bf ? Dt::bf16 : Dt::f32,
                              bf ? Dt::bf16 : Dt::f32, Dt::f32,

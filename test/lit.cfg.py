@@ -36,6 +36,13 @@ with open("/proc/cpuinfo") as cpuinfo:
                   if line.startswith("flags")), [])
 if "amx_tile" in flags and "amx_int8" in flags:
     config.available_features.add("amx")
+# The kernels' AVX-512 levels, which a test may force only where they run.
+for level, needs in {"avx512": ["avx512f", "avx512bw", "avx512vl"],
+                     "avx512_vnni": ["avx512_vnni"],
+                     "avx512_bf16": ["avx512_bf16"]}.items():
+    if all(flag in flags for flag in needs) and \
+            (level == "avx512" or "cpu-avx512" in config.available_features):
+        config.available_features.add("cpu-" + level)
 
 # Built with the oneDNN glue (runtime/onednn): models may use --kernels=onednn.
 if config.xfc_has_onednn:

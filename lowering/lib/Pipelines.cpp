@@ -4,6 +4,7 @@
 #include "xfc/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
@@ -78,6 +79,12 @@ void xf::buildLowerToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createSCFToControlFlowPass());
   // The attention kernel's horizontal sums may be reassociated (a tree
   // instead of 16 dependent additions).
+  // bf16 conversions (bf16 KV caches) as integer rounding: without
+  // AVX512_BF16, LLVM would call __truncsfbf2, which Debian 12's libgcc
+  // lacks. One shift and add per value, on cache writes only.
+  arith::ArithExpandOpsPassOptions expand;
+  expand.includeBf16 = true;
+  pm.addPass(arith::createArithExpandOpsPass(expand));
   ConvertVectorToLLVMPassOptions vectorOptions;
   vectorOptions.reassociateFPReductions = true;
   pm.addPass(createConvertVectorToLLVMPass(vectorOptions));

@@ -13,6 +13,7 @@
  *
  *===----------------------------------------------------------------------===*/
 
+#include "Activation.h"
 #include "Amx.h"
 #include "Decode.h"
 #include "Epilogue.h"
@@ -61,9 +62,9 @@ void xfk_round_rows_bf16_f32(int64_t x, int64_t ldx, int64_t M, int64_t K,
  * Without BF16 instructions: the f32 kernel over the rounded values
  *===----------------------------------------------------------------------===*/
 
-static void linearViaF32(const uint16_t *xb, int64_t w, int64_t bias,
-                         int64_t residual, int64_t ldr, int64_t y, int64_t ldy,
-                         int64_t M, int64_t K, int64_t n0, int64_t n1) {
+static void linearViaF32(const uint16_t *xb, const uint8_t *w,
+                         const XfkEpilogue *e, float *y, int64_t ldy, int64_t M,
+                         int64_t K, int64_t n0, int64_t n1) {
   int64_t Kp = xfk_panel_k(XFK_W_BF16, K);
   float *x = (float *)malloc((size_t)(M * K) * sizeof(float));
   if (!x)
@@ -71,8 +72,10 @@ static void linearViaF32(const uint16_t *xb, int64_t w, int64_t bias,
   for (int64_t m = 0; m < M; ++m)
     for (int64_t k = 0; k < K; ++k)
       x[m * K + k] = xfk_bf16_to_float(xb[m * Kp + k]);
-  xfk_linear_packed(XFK_W_BF16, (int64_t)(intptr_t)x, K, w, bias, residual, ldr,
-                    y, ldy, M, K, n0, n1);
+  xfk_linear_packed(XFK_W_BF16, (int64_t)(intptr_t)x, K, (int64_t)(intptr_t)w,
+                    (int64_t)(intptr_t)e->bias, (int64_t)(intptr_t)e->residual,
+                    e->ldr, XFK_ACT_NONE, 0, (int64_t)(intptr_t)y, ldy, M, K,
+                    n0, n1);
   free(x);
 }
 
@@ -203,20 +206,33 @@ XFK_AMX_BF16 static void linearAmx(const uint16_t *xb, const uint8_t *w,
  * Entry point
  *===----------------------------------------------------------------------===*/
 
-void xfk_linear_bf16(int64_t xb, int64_t w, int64_t bias, int64_t residual,
-                     int64_t ldr, int64_t y, int64_t ldy, int64_t M, int64_t K,
-                     int64_t n0, int64_t n1) {
-  if (M <= 0 || n1 <= n0)
-    return;
-  const uint16_t *xp = (const uint16_t *)(intptr_t)xb;
-  const uint8_t *wp = (const uint8_t *)(intptr_t)w;
-  XfkEpilogue e = xfk_epilogue(bias, residual, ldr);
-  float *yp = (float *)(intptr_t)y;
+/* xfk_linear_bf16's arguments but the output and columns. */
+typedef struct {
+  int64_t M, K;
+  const uint16_t *xb;
+  const uint8_t *w;
+} Bf16Call;
+
+static void bf16Columns(const void *call, const XfkEpilogue *e, float *y,
+                        int64_t ldy, int64_t n0, int64_t n1) {
+  const Bf16Call *c = (const Bf16Call *)call;
   int isa = xfk_cpu_isa();
   if (isa >= XFK_ISA_AMX)
-    linearAmx(xp, wp, e, yp, ldy, M, K, n0, n1);
+    linearAmx(c->xb, c->w, *e, y, ldy, c->M, c->K, n0, n1);
   else if (isa >= XFK_ISA_AVX512_BF16)
-    linearBf16(xp, wp, e, yp, ldy, M, K, n0, n1);
+    linearBf16(c->xb, c->w, *e, y, ldy, c->M, c->K, n0, n1);
   else
-    linearViaF32(xp, w, bias, residual, ldr, y, ldy, M, K, n0, n1);
+    linearViaF32(c->xb, c->w, e, y, ldy, c->M, c->K, n0, n1);
+}
+
+void xfk_linear_bf16(int64_t xb, int64_t w, int64_t bias, int64_t residual,
+                     int64_t ldr, int64_t act, int64_t up, int64_t y,
+                     int64_t ldy, int64_t M, int64_t K, int64_t n0,
+                     int64_t n1) {
+  if (M <= 0 || n1 <= n0 || !xfk_is_valid_activation(act, up) || up % XFK_PANEL)
+    return;
+  Bf16Call call = {M, K, (const uint16_t *)(intptr_t)xb,
+                   (const uint8_t *)(intptr_t)w};
+  xfk_run_linear(bf16Columns, &call, xfk_epilogue(bias, residual, ldr), act, up,
+                 (float *)(intptr_t)y, ldy, M, n0, n1);
 }

@@ -26,19 +26,20 @@ static int detect(void) {
   int osxsave = (c >> 27) & 1, fma = (c >> 12) & 1, f16c = (c >> 29) & 1;
   if (!osxsave || !fma || !f16c)
     return XFK_ISA_GENERIC;
-  /* The OS must save the opmask and ZMM state (XCR0 bits 1, 2, 5, 6, 7). */
+  /* The OS must save the YMM state (XCR0 bits 1, 2), and for AVX-512 the
+   * opmask and ZMM state too (bits 5, 6, 7). */
   unsigned lo, hi;
   __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-  if ((lo & 0xe6) != 0xe6)
+  if ((lo & 0x6) != 0x6 || !__get_cpuid_count(7, 0, &a, &b, &c, &d))
     return XFK_ISA_GENERIC;
-  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
-    return XFK_ISA_GENERIC;
-  int avx512f = (b >> 16) & 1, avx512bw = (b >> 30) & 1,
+  int avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1, avx512bw = (b >> 30) & 1,
       avx512vl = (b >> 31) & 1, vnni = (c >> 11) & 1;
   int amxTile = (d >> 24) & 1, amxInt8 = (d >> 25) & 1,
       amxBf16 = (d >> 22) & 1;
-  if (!avx512f || !avx512bw || !avx512vl)
+  if (!avx2)
     return XFK_ISA_GENERIC;
+  if (!avx512f || !avx512bw || !avx512vl || (lo & 0xe6) != 0xe6)
+    return XFK_ISA_AVX2;
   if (!vnni)
     return XFK_ISA_AVX512;
   unsigned a1 = 0, b1, c1, d1;
@@ -53,8 +54,8 @@ static int detect(void) {
   return XFK_ISA_AVX512_BF16;
 }
 
-static const char *const names[] = {"generic", "avx512", "avx512_vnni",
-                                    "avx512_bf16", "amx"};
+static const char *const names[] = {"generic",     "avx2",        "avx512",
+                                    "avx512_vnni", "avx512_bf16", "amx"};
 
 const char *xfk_isa_name(int isa) {
   return isa >= 0 && isa <= XFK_ISA_AMX ? names[isa] : 0;

@@ -120,4 +120,63 @@ XFK_EPILOGUE_AVX512 void xfk_tile_store(const int mr, __m512 (*acc)[4],
                : acc[i][j]);
 }
 
+/*===----------------------------------------------------------------------===*
+ * AVX2: 8 columns per vector, masks as vectors of lanes
+ *===----------------------------------------------------------------------===*/
+
+#define XFK_EPILOGUE_AVX2                                                      \
+  __attribute__((target("avx2,fma,f16c"))) static inline                       \
+      __attribute__((always_inline))
+
+/* Masks of `count` vectors of 8 columns when `valid` columns remain. */
+XFK_EPILOGUE_AVX2 void xfk_column_masks8(int64_t valid, int count,
+                                         __m256i *mask) {
+  const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  for (int j = 0; j < count; ++j, valid -= 8) {
+    int v = valid >= 8 ? 8 : valid > 0 ? (int)valid : 0;
+    mask[j] = _mm256_cmpgt_epi32(_mm256_set1_epi32(v), lanes);
+  }
+}
+
+/* The bias of 8 columns from j, lanes outside `mask` zero. */
+XFK_EPILOGUE_AVX2 __m256 xfk_epilogue_bias8(const XfkEpilogue *e, int64_t j,
+                                            __m256i mask) {
+  return e->bias ? _mm256_maskload_ps(e->bias + j, mask) : _mm256_setzero_ps();
+}
+
+/* `sum` of row i, 8 columns from j, plus their residual. */
+XFK_EPILOGUE_AVX2 __m256 xfk_epilogue_finish8(const XfkEpilogue *e, __m256 sum,
+                                              int64_t i, int64_t j,
+                                              __m256i mask) {
+  if (!e->residual)
+    return sum;
+  return _mm256_add_ps(sum,
+                       _mm256_maskload_ps(e->residual + i * e->ldr + j, mask));
+}
+
+/* The sums of a register tile of mr rows x 8 nv columns before a K block:
+ * the bias before the first, y (the sums so far) before later ones. */
+XFK_EPILOGUE_AVX2 void xfk_tile_start8(const int mr, const int nv,
+                                       __m256 (*acc)[8], const XfkEpilogue *e,
+                                       int first, const float *y, int64_t ldy,
+                                       const __m256i *mask) {
+  for (int i = 0; i < mr; ++i)
+    for (int j = 0; j < nv; ++j)
+      acc[i][j] = first ? xfk_epilogue_bias8(e, 8 * j, mask[j])
+                        : _mm256_maskload_ps(y + i * ldy + 8 * j, mask[j]);
+}
+
+/* Stores such a tile after a K block; after the last, with the residual. */
+XFK_EPILOGUE_AVX2 void xfk_tile_store8(const int mr, const int nv,
+                                       __m256 (*acc)[8], const XfkEpilogue *e,
+                                       int last, float *y, int64_t ldy,
+                                       const __m256i *mask) {
+  for (int i = 0; i < mr; ++i)
+    for (int j = 0; j < nv; ++j)
+      _mm256_maskstore_ps(
+          y + i * ldy + 8 * j, mask[j],
+          last ? xfk_epilogue_finish8(e, acc[i][j], i, 8 * j, mask[j])
+               : acc[i][j]);
+}
+
 #endif /* XFK_EPILOGUE_H */

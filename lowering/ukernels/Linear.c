@@ -7,6 +7,7 @@
  *
  *===----------------------------------------------------------------------===*/
 
+#include "Activation.h"
 #include "Decode.h"
 #include "Epilogue.h"
 #include "Packed.h"
@@ -175,19 +176,40 @@ XFK_AVX512 static void linearAvx512(int64_t kind, int64_t group, const float *x,
  * Entry point
  *===----------------------------------------------------------------------===*/
 
+/* xfk_linear's arguments but the output and columns. */
+typedef struct {
+  int64_t kind, group, ldx, ldw, M, K;
+  const float *x;
+  const uint8_t *w;
+} RowsCall;
+
+static void rowsColumns(const void *call, const XfkEpilogue *e, float *y,
+                        int64_t ldy, int64_t n0, int64_t n1) {
+  const RowsCall *c = (const RowsCall *)call;
+  if (xfk_cpu_isa() >= XFK_ISA_AVX512)
+    linearAvx512(c->kind, c->group, c->x, c->ldx, c->w, c->ldw, *e, y, ldy,
+                 c->M, c->K, n0, n1);
+  else
+    linearGeneric(c->kind, c->group, c->x, c->ldx, c->w, c->ldw, e, y, ldy,
+                  c->M, c->K, n0, n1);
+}
+
 void xfk_linear(int64_t kind, int64_t group, int64_t x, int64_t ldx, int64_t w,
                 int64_t ldw, int64_t bias, int64_t residual, int64_t ldr,
-                int64_t y, int64_t ldy, int64_t M, int64_t K, int64_t n0,
-                int64_t n1) {
+                int64_t act, int64_t up, int64_t y, int64_t ldy, int64_t M,
+                int64_t K, int64_t n0, int64_t n1) {
   if (M <= 0 || n1 <= n0 ||
-      (xfk_is_block_kind(kind) && (!xfk_is_valid_group(group) || K % group)))
+      (xfk_is_block_kind(kind) && (!xfk_is_valid_group(group) || K % group)) ||
+      !xfk_is_valid_activation(act, up))
     return;
-  const float *xp = (const float *)(intptr_t)x;
-  const uint8_t *wp = (const uint8_t *)(intptr_t)w;
-  XfkEpilogue e = xfk_epilogue(bias, residual, ldr);
-  float *yp = (float *)(intptr_t)y;
-  if (xfk_cpu_isa() >= XFK_ISA_AVX512)
-    linearAvx512(kind, group, xp, ldx, wp, ldw, e, yp, ldy, M, K, n0, n1);
-  else
-    linearGeneric(kind, group, xp, ldx, wp, ldw, &e, yp, ldy, M, K, n0, n1);
+  RowsCall call = {kind,
+                   group,
+                   ldx,
+                   ldw,
+                   M,
+                   K,
+                   (const float *)(intptr_t)x,
+                   (const uint8_t *)(intptr_t)w};
+  xfk_run_linear(rowsColumns, &call, xfk_epilogue(bias, residual, ldr), act, up,
+                 (float *)(intptr_t)y, ldy, M, n0, n1);
 }

@@ -10,6 +10,7 @@
  *
  *===----------------------------------------------------------------------===*/
 
+#include "Activation.h"
 #include "Decode.h"
 #include "Epilogue.h"
 #include "Packed.h"
@@ -199,21 +200,159 @@ XFK_AVX512 static void packedAvx512(int64_t kind, const float *x, int64_t ldx,
 }
 
 /*===----------------------------------------------------------------------===*
+ * AVX2 path
+ *
+ * 16 registers of 8 floats: a tile is 6 rows x 16 columns of a panel (12
+ * sums, 2 weight vectors, a broadcast), or for one row (decode) all 64
+ * columns, each weight vector an FMA's memory operand.
+ *===----------------------------------------------------------------------===*/
+
+#define XFK_AVX2 __attribute__((target("avx2,fma,f16c")))
+
+/* 8 weights of an F32 or F16 panel row as floats. */
+XFK_AVX2 XFK_INLINE __m256 load8(int64_t kind, const uint8_t *p) {
+  if (kind == XFK_W_F32)
+    return _mm256_loadu_ps((const float *)p);
+  return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
+}
+
+/* Rows [0, mr) of x against nv vectors of 8 columns of a panel from its
+ * column c, over kb values of k (pairs for BF16 panels). */
+XFK_AVX2 XFK_INLINE void avx2Tile(const int mr, const int nv, int64_t kind,
+                                  const float *x, int64_t ldx,
+                                  const uint8_t *panel, int64_t kb, int64_t c,
+                                  const XfkEpilogue *e, int first, int last,
+                                  float *y, int64_t ldy, const __m256i *mask) {
+  const int64_t elt = xfk_element_bytes(kind);
+  __m256 acc[MR][8];
+  xfk_tile_start8(mr, nv, acc, e, first, y, ldy, mask);
+  if (kind == XFK_W_BF16) {
+    const __m256i highHalves = _mm256_set1_epi32((int)0xffff0000u);
+    for (int64_t k = 0; k < kb; k += 2) {
+      const uint8_t *row = panel + (k / 2) * XFK_PANEL * 4 + c * 4;
+      if (mr == 1)
+        for (int64_t line = 0; line < 256; line += 64)
+          _mm_prefetch((const char *)row + PREFETCH_BYTES + line, _MM_HINT_T0);
+      for (int j = 0; j < nv; ++j) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(row + 32 * j));
+        __m256 even = _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
+        __m256 odd = _mm256_castsi256_ps(_mm256_and_si256(v, highHalves));
+        for (int i = 0; i < mr; ++i) {
+          acc[i][j] = _mm256_fmadd_ps(_mm256_broadcast_ss(x + i * ldx + k),
+                                      even, acc[i][j]);
+          if (k + 1 < kb)
+            acc[i][j] = _mm256_fmadd_ps(
+                _mm256_broadcast_ss(x + i * ldx + k + 1), odd, acc[i][j]);
+        }
+      }
+    }
+  } else if (mr == 1) {
+    for (int64_t k = 0; k < kb; ++k) {
+      const uint8_t *row = panel + (k * XFK_PANEL + c) * elt;
+      for (int64_t line = 0; line < 8 * nv * elt; line += 64)
+        _mm_prefetch((const char *)row + PREFETCH_BYTES + line, _MM_HINT_T0);
+      __m256 xv = _mm256_broadcast_ss(x + k);
+      for (int j = 0; j < nv; ++j)
+        acc[0][j] =
+            _mm256_fmadd_ps(xv, load8(kind, row + 8 * j * elt), acc[0][j]);
+    }
+  } else {
+    for (int64_t k = 0; k < kb; ++k) {
+      const uint8_t *row = panel + (k * XFK_PANEL + c) * elt;
+      __m256 w[2];
+      for (int j = 0; j < nv; ++j)
+        w[j] = load8(kind, row + 8 * j * elt);
+      for (int i = 0; i < mr; ++i) {
+        __m256 xv = _mm256_broadcast_ss(x + i * ldx + k);
+        for (int j = 0; j < nv; ++j)
+          acc[i][j] = _mm256_fmadd_ps(xv, w[j], acc[i][j]);
+      }
+    }
+  }
+  xfk_tile_store8(mr, nv, acc, e, last, y, ldy, mask);
+}
+
+XFK_AVX2 static void packedAvx2(int64_t kind, const float *x, int64_t ldx,
+                                const uint8_t *w, XfkEpilogue e, float *y,
+                                int64_t ldy, int64_t M, int64_t K, int64_t n0,
+                                int64_t n1) {
+  const int64_t elt = xfk_element_bytes(kind);
+  /* A K block of a panel (32 KiB; whole pairs for BF16) stays in L1. */
+  const int64_t KC = 32768 / (XFK_PANEL * elt);
+  for (int64_t n = n0; n < n1; n += XFK_PANEL) {
+    const uint8_t *panel =
+        w + (n / XFK_PANEL) * xfk_panel_k(kind, K) * XFK_PANEL * elt;
+    for (int64_t k0 = 0; k0 < K; k0 += KC) {
+      int64_t kb = K - k0 < KC ? K - k0 : KC;
+      const uint8_t *pk = panel + k0 * XFK_PANEL * elt;
+      const float *xk = x + k0;
+      int first = k0 == 0, last = k0 + kb == K;
+      if (M == 1) {
+        __m256i mask[8];
+        xfk_column_masks8(n1 - n, 8, mask);
+        XfkEpilogue en = xfk_epilogue_at(e, 0, n);
+        avx2Tile(1, 8, kind, xk, ldx, pk, kb, 0, &en, first, last, y + (n - n0),
+                 ldy, mask);
+        continue;
+      }
+      for (int64_t c = 0; c < XFK_PANEL && n + c < n1; c += 16) {
+        __m256i mask[2];
+        xfk_column_masks8(n1 - n - c, 2, mask);
+        XfkEpilogue ec = xfk_epilogue_at(e, 0, n + c);
+        float *yc = y + (n + c - n0);
+        int64_t m = 0;
+        for (; m + MR <= M; m += MR) {
+          XfkEpilogue em = xfk_epilogue_at(ec, m, 0);
+          avx2Tile(MR, 2, kind, xk + m * ldx, ldx, pk, kb, c, &em, first, last,
+                   yc + m * ldy, ldy, mask);
+        }
+        XfkEpilogue em = xfk_epilogue_at(ec, m, 0);
+#define TAIL(mr)                                                               \
+  avx2Tile(mr, 2, kind, xk + m * ldx, ldx, pk, kb, c, &em, first, last,        \
+           yc + m * ldy, ldy, mask)
+        XFK_TAIL_ROWS(M - m, TAIL)
+#undef TAIL
+      }
+    }
+  }
+}
+
+/*===----------------------------------------------------------------------===*
  * Entry point
  *===----------------------------------------------------------------------===*/
 
-void xfk_linear_packed(int64_t kind, int64_t x, int64_t ldx, int64_t w,
-                       int64_t bias, int64_t residual, int64_t ldr, int64_t y,
-                       int64_t ldy, int64_t M, int64_t K, int64_t n0,
-                       int64_t n1) {
-  if (M <= 0 || n1 <= n0 || !xfk_is_float_kind(kind))
-    return;
-  const float *xp = (const float *)(intptr_t)x;
-  const uint8_t *wp = (const uint8_t *)(intptr_t)w;
-  XfkEpilogue e = xfk_epilogue(bias, residual, ldr);
-  float *yp = (float *)(intptr_t)y;
-  if (xfk_cpu_isa() >= XFK_ISA_AVX512)
-    packedAvx512(kind, xp, ldx, wp, e, yp, ldy, M, K, n0, n1);
+/* xfk_linear_packed's arguments but the output and columns. */
+typedef struct {
+  int64_t kind, ldx, M, K;
+  const float *x;
+  const uint8_t *w;
+} PackedCall;
+
+static void packedColumns(const void *call, const XfkEpilogue *e, float *y,
+                          int64_t ldy, int64_t n0, int64_t n1) {
+  const PackedCall *c = (const PackedCall *)call;
+  int isa = xfk_cpu_isa();
+  if (isa >= XFK_ISA_AVX512)
+    packedAvx512(c->kind, c->x, c->ldx, c->w, *e, y, ldy, c->M, c->K, n0, n1);
+  else if (isa >= XFK_ISA_AVX2)
+    packedAvx2(c->kind, c->x, c->ldx, c->w, *e, y, ldy, c->M, c->K, n0, n1);
   else
-    packedGeneric(kind, xp, ldx, wp, &e, yp, ldy, M, K, n0, n1);
+    packedGeneric(c->kind, c->x, c->ldx, c->w, e, y, ldy, c->M, c->K, n0, n1);
+}
+
+void xfk_linear_packed(int64_t kind, int64_t x, int64_t ldx, int64_t w,
+                       int64_t bias, int64_t residual, int64_t ldr, int64_t act,
+                       int64_t up, int64_t y, int64_t ldy, int64_t M, int64_t K,
+                       int64_t n0, int64_t n1) {
+  if (M <= 0 || n1 <= n0 || !xfk_is_float_kind(kind) ||
+      !xfk_is_valid_activation(act, up) || up % XFK_PANEL)
+    return;
+  PackedCall call = {kind,
+                     ldx,
+                     M,
+                     K,
+                     (const float *)(intptr_t)x,
+                     (const uint8_t *)(intptr_t)w};
+  xfk_run_linear(packedColumns, &call, xfk_epilogue(bias, residual, ldr), act,
+                 up, (float *)(intptr_t)y, ldy, M, n0, n1);
 }

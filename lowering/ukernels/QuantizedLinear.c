@@ -15,6 +15,7 @@
  *
  *===----------------------------------------------------------------------===*/
 
+#include "Activation.h"
 #include "Amx.h"
 #include "Decode.h"
 #include "Epilogue.h"
@@ -288,6 +289,150 @@ XFK_VNNI static void linearVnni(int64_t kind, int64_t group, const uint8_t *qx,
 }
 
 /*===----------------------------------------------------------------------===*
+ * AVX2 path
+ *
+ * Without VNNI, a 4-byte dot product is vpmaddubsw (u8 x s8 pairs to s16)
+ * then vpmaddwd by ones (pairs of s16 to s32). vpmaddubsw saturates, so:
+ * Q4 nibbles (<= 15) are used as they are, and the pair sums of runs g and
+ * g + 4 added in 16 bits (4 * 15 * 127 < 2^15); Q8_0 codes become signed
+ * (code - 128), multiplied as |w| by a with w's sign (2 * 128 * 127 <
+ * 2^15), so their dot product needs no offset. A ymm holds 8 rows of a
+ * run: a register tile is 4 rows of x by 8 outputs (half a code tile).
+ *===----------------------------------------------------------------------===*/
+
+#define XFK_AVX2 __attribute__((target("avx2,fma,f16c")))
+
+enum { QMR_AVX2 = 4 };
+
+/* Runs g and g + 4 of rows [8 half, 8 half + 8) of a code tile: Q4's
+ * unsigned nibbles, or Q8_0's codes less 128 (signed). */
+XFK_AVX2 XFK_INLINE void loadCodes8(int64_t kind, const uint8_t *tile, int g,
+                                    int half, __m256i *low, __m256i *high) {
+  const uint8_t *p = tile + g * 64 + half * 32;
+  if (kind == XFK_W_Q8_0) {
+    const __m256i flip = _mm256_set1_epi8((char)0x80);
+    *low = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)p), flip);
+    *high =
+        _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(p + 256)), flip);
+    return;
+  }
+  const __m256i nibble = _mm256_set1_epi8(15);
+  __m256i bytes = _mm256_loadu_si256((const __m256i *)p);
+  *low = _mm256_and_si256(bytes, nibble);
+  *high = _mm256_and_si256(_mm256_srli_epi16(bytes, 4), nibble);
+}
+
+XFK_AVX2 XFK_INLINE __m256i broadcast4x8(const int8_t *p) {
+  int32_t v;
+  memcpy(&v, p, 4);
+  return _mm256_set1_epi32(v);
+}
+
+/* Rows [0, mr) of the quantized x (from row m) against 8 outputs, half
+ * `half` of the tiles at w. */
+XFK_AVX2 XFK_INLINE void avx2QTile(const int mr, int64_t kind, int64_t group,
+                                   const uint8_t *qx, int64_t m, int64_t K,
+                                   const uint8_t *w, int half,
+                                   const XfkEpilogue *e, float *y, int64_t ldy,
+                                   __m256i mask) {
+  const int64_t groups = K / group, runs = group / XFK_QBLOCK,
+                groupBytes = xfk_tile_group_bytes(kind, group),
+                codeBytes = xfk_tile_code_bytes(kind),
+                scalesAt = runs * codeBytes;
+  const __m256i ones = _mm256_set1_epi16(1);
+  QuantizedRow a[QMR]; /* QMR: XFK_TAIL_ROWS names up to 5 rows */
+  __m256 acc[QMR];
+  for (int i = 0; i < mr; ++i) {
+    a[i] = quantizedRow(qx, K, group, m + i);
+    acc[i] = xfk_epilogue_bias8(e, 0, mask);
+  }
+  for (int64_t b = 0; b < groups; ++b) {
+    const uint8_t *tiles = w + b * groupBytes;
+    __m256i dot[QMR];
+    for (int i = 0; i < mr; ++i)
+      dot[i] = _mm256_setzero_si256();
+    for (int64_t c = 0; c < runs; ++c) {
+      const uint8_t *tile = tiles + c * codeBytes;
+      if (mr == 1)
+        for (int64_t line = 0; line < codeBytes; line += 64)
+          _mm_prefetch((const char *)tile + PREFETCH_BYTES + line, _MM_HINT_T0);
+      for (int g = 0; g < 4; ++g) {
+        __m256i low, high;
+        loadCodes8(kind, tile, g, half, &low, &high);
+        __m256i lowAbs = _mm256_abs_epi8(low), highAbs = _mm256_abs_epi8(high);
+        for (int i = 0; i < mr; ++i) {
+          const int8_t *codes = a[i].codes + b * group + c * XFK_QBLOCK;
+          __m256i aLow = broadcast4x8(codes + 4 * g);
+          __m256i aHigh = broadcast4x8(codes + 4 * (g + 4));
+          __m256i pairs;
+          if (kind == XFK_W_Q8_0) {
+            pairs = _mm256_add_epi32(
+                _mm256_madd_epi16(
+                    _mm256_maddubs_epi16(lowAbs, _mm256_sign_epi8(aLow, low)),
+                    ones),
+                _mm256_madd_epi16(_mm256_maddubs_epi16(
+                                      highAbs, _mm256_sign_epi8(aHigh, high)),
+                                  ones));
+          } else {
+            pairs = _mm256_madd_epi16(
+                _mm256_add_epi16(_mm256_maddubs_epi16(low, aLow),
+                                 _mm256_maddubs_epi16(high, aHigh)),
+                ones);
+          }
+          dot[i] = _mm256_add_epi32(dot[i], pairs);
+        }
+      }
+    }
+    const uint8_t *scales = tiles + scalesAt + half * 16;
+    __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)scales));
+    for (int i = 0; i < mr; ++i) {
+      __m256 sa = _mm256_set1_ps(a[i].scales[b]);
+      __m256i centered =
+          kind == XFK_W_Q4_0
+              ? _mm256_sub_epi32(dot[i], _mm256_set1_epi32(8 * a[i].sums[b]))
+              : dot[i];
+      acc[i] = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(centered), sa),
+                               d, acc[i]);
+      if (kind == XFK_W_Q4_1) {
+        __m256 min =
+            _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(scales + 32)));
+        acc[i] = _mm256_fmadd_ps(
+            _mm256_set1_ps(a[i].scales[b] * (float)a[i].sums[b]), min, acc[i]);
+      }
+    }
+  }
+  for (int i = 0; i < mr; ++i)
+    _mm256_maskstore_ps(y + i * ldy, mask,
+                        xfk_epilogue_finish8(e, acc[i], i, 0, mask));
+}
+
+XFK_AVX2 static void linearAvx2(int64_t kind, int64_t group, const uint8_t *qx,
+                                const uint8_t *w, XfkEpilogue e, float *y,
+                                int64_t ldy, int64_t M, int64_t K, int64_t n0,
+                                int64_t n1) {
+  const int64_t tileStride = K / group * xfk_tile_group_bytes(kind, group);
+  for (int64_t n = n0; n < n1; n += 8) {
+    int half = (int)(n % XFK_QTILE) / 8;
+    const uint8_t *tiles = w + n / XFK_QTILE * tileStride;
+    __m256i mask;
+    xfk_column_masks8(n1 - n, 1, &mask);
+    float *yn = y + (n - n0);
+    int64_t m = 0;
+    for (; m + QMR_AVX2 <= M; m += QMR_AVX2) {
+      XfkEpilogue em = xfk_epilogue_at(e, m, n);
+      avx2QTile(QMR_AVX2, kind, group, qx, m, K, tiles, half, &em, yn + m * ldy,
+                ldy, mask);
+    }
+    XfkEpilogue em = xfk_epilogue_at(e, m, n);
+#define TAIL(mr)                                                               \
+  avx2QTile(mr, kind, group, qx, m, K, tiles, half, &em, yn + m * ldy, ldy,    \
+            mask)
+    XFK_TAIL_ROWS(M - m, TAIL)
+#undef TAIL
+  }
+}
+
+/*===----------------------------------------------------------------------===*
  * AMX path
  *
  * Per 16 rows of x, 16 outputs and one group: one tile product per code
@@ -414,21 +559,41 @@ void xfk_round_rows_int8(int64_t x, int64_t ldx, int64_t M, int64_t K,
     }
 }
 
-void xfk_linear_q8(int64_t kind, int64_t group, int64_t qx, int64_t w,
-                   int64_t bias, int64_t residual, int64_t ldr, int64_t y,
-                   int64_t ldy, int64_t M, int64_t K, int64_t n0, int64_t n1) {
-  if (M <= 0 || n1 <= n0 || !xfk_is_block_kind(kind) ||
-      !xfk_is_valid_group(group) || K % group)
-    return;
-  const uint8_t *qp = (const uint8_t *)(intptr_t)qx;
-  const uint8_t *wp = (const uint8_t *)(intptr_t)w;
-  XfkEpilogue e = xfk_epilogue(bias, residual, ldr);
-  float *yp = (float *)(intptr_t)y;
+/* xfk_linear_q8's arguments but the output and columns. */
+typedef struct {
+  int64_t kind, group, M, K;
+  const uint8_t *qx, *w;
+} Q8Call;
+
+static void q8Columns(const void *call, const XfkEpilogue *e, float *y,
+                      int64_t ldy, int64_t n0, int64_t n1) {
+  const Q8Call *c = (const Q8Call *)call;
   int isa = xfk_cpu_isa();
   if (isa >= XFK_ISA_AMX)
-    linearAmx(kind, group, qp, wp, e, yp, ldy, M, K, n0, n1);
+    linearAmx(c->kind, c->group, c->qx, c->w, *e, y, ldy, c->M, c->K, n0, n1);
   else if (isa >= XFK_ISA_AVX512_VNNI)
-    linearVnni(kind, group, qp, wp, e, yp, ldy, M, K, n0, n1);
+    linearVnni(c->kind, c->group, c->qx, c->w, *e, y, ldy, c->M, c->K, n0, n1);
+  else if (isa >= XFK_ISA_AVX2)
+    linearAvx2(c->kind, c->group, c->qx, c->w, *e, y, ldy, c->M, c->K, n0, n1);
   else
-    linearGeneric(kind, group, qp, wp, &e, yp, ldy, M, K, n0, n1);
+    linearGeneric(c->kind, c->group, c->qx, c->w, e, y, ldy, c->M, c->K, n0,
+                  n1);
+}
+
+void xfk_linear_q8(int64_t kind, int64_t group, int64_t qx, int64_t w,
+                   int64_t bias, int64_t residual, int64_t ldr, int64_t act,
+                   int64_t up, int64_t y, int64_t ldy, int64_t M, int64_t K,
+                   int64_t n0, int64_t n1) {
+  if (M <= 0 || n1 <= n0 || !xfk_is_block_kind(kind) ||
+      !xfk_is_valid_group(group) || K % group ||
+      !xfk_is_valid_activation(act, up) || up % XFK_QTILE)
+    return;
+  Q8Call call = {kind,
+                 group,
+                 M,
+                 K,
+                 (const uint8_t *)(intptr_t)qx,
+                 (const uint8_t *)(intptr_t)w};
+  xfk_run_linear(q8Columns, &call, xfk_epilogue(bias, residual, ldr), act, up,
+                 (float *)(intptr_t)y, ldy, M, n0, n1);
 }

@@ -5,7 +5,7 @@
 #  - as LLVM 22 bitcode (clang-22), embedded in XFCLowering, which links it
 #    into every compiled model so that calls are specialized and inlined.
 set(XFK_DIR ${CMAKE_CURRENT_LIST_DIR})
-set(XFK_SOURCES ${XFK_DIR}/CPU.c ${XFK_DIR}/Decode.c ${XFK_DIR}/Embedding.c
+set(XFK_SOURCES ${XFK_DIR}/Activation.c ${XFK_DIR}/CPU.c ${XFK_DIR}/Decode.c ${XFK_DIR}/Embedding.c
                 ${XFK_DIR}/Linear.c ${XFK_DIR}/Pack.c ${XFK_DIR}/PackedLinear.c
                 ${XFK_DIR}/QuantizedLinear.c ${XFK_DIR}/Bf16Linear.c)
 
@@ -29,6 +29,7 @@ foreach(source ${XFK_SOURCES})
             -I${XFK_DIR}/include -emit-llvm -c ${source} -o ${bc}
     DEPENDS ${source} ${XFK_DIR}/include/xfk/Kernels.h ${XFK_DIR}/Decode.h
             ${XFK_DIR}/Packed.h ${XFK_DIR}/Epilogue.h ${XFK_DIR}/Amx.h
+            ${XFK_DIR}/Activation.h
     COMMENT "Compiling microkernel ${stem} to bitcode")
   list(APPEND bitcodes ${bc})
 endforeach()

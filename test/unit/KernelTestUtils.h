@@ -96,29 +96,64 @@ inline PackedRows pack(const Encoding &e, const std::vector<float> &values,
   return p;
 }
 
+/// The activation epilogue a kernel call applies (xfk/Kernels.h): none by
+/// default; gated when `up` > 0.
+struct Activation {
+  XfkActivation act = XFK_ACT_NONE;
+  int64_t up = 0;
+};
+
+/// The reference activations, in double.
+inline double activate(XfkActivation act, double s) {
+  if (act == XFK_ACT_SILU)
+    return s / (1.0 + std::exp(-s));
+  if (act == XFK_ACT_GELU)
+    return 0.5 * s *
+           (1.0 +
+            std::tanh(std::sqrt(2.0 / M_PI) * (s + 0.044715 * s * s * s)));
+  return s;
+}
+
 /// Checks a linear kernel's output y[m * ldy + (n - n0)], for m < M and
 /// n0 <= n < n1, against the double-precision sum over k < K of
-/// activation(m, k) * decoded[n * K + k] (+ bias[n], + residual[m * ldr +
-/// n]), within 1e-5 of the sum of the terms' magnitudes (+1); and that the
-/// columns past n1 - n0 of each row, filled with NaN before the call, were
-/// not written.
+/// activation(m, k) * decoded[n * K + k] (+ bias[n]), put through the
+/// activation epilogue `a` (+ residual[m * ldr + n]), within 1e-5 of the
+/// sum of the terms' magnitudes (+1), scaled by the activation's slope and
+/// the gating factor; and that the columns past n1 - n0 of each row,
+/// filled with NaN before the call, were not written.
 inline void
 expectLinearOutput(const std::vector<float> &y, int64_t ldy, int64_t M,
                    int64_t K, int64_t n0, int64_t n1,
                    const std::function<double(int64_t, int64_t)> &activation,
                    const std::vector<float> &decoded, const float *bias,
-                   const float *residual = nullptr, int64_t ldr = 0) {
+                   const float *residual = nullptr, int64_t ldr = 0,
+                   const Activation &a = {}) {
+  // Row n's sum and the sum of its terms' magnitudes.
+  auto dot = [&](int64_t m, int64_t n, double &scale) {
+    double sum = bias ? bias[n] : 0.0;
+    scale = 0.0;
+    for (int64_t k = 0; k < K; ++k) {
+      double term = activation(m, k) * decoded[n * K + k];
+      sum += term;
+      scale += std::fabs(term);
+    }
+    return sum;
+  };
   for (int64_t m = 0; m < M; ++m) {
     for (int64_t n = n0; n < n1; ++n) {
-      double ref = (bias ? bias[n] : 0.0) +
-                   (residual ? residual[m * ldr + n] : 0.0),
-             scale = 0.0;
-      for (int64_t k = 0; k < K; ++k) {
-        double term = activation(m, k) * decoded[n * K + k];
-        ref += term;
-        scale += std::fabs(term);
+      double scale, s = dot(m, n, scale);
+      double ref = activate(a.act, s), tolerance = 1e-5 * (scale + 1.0);
+      if (a.up > 0) {
+        // d(act(g) u) = act'(g) u dg + act(g) du, with |act'| < 1.2.
+        double upScale, u = dot(m, a.up + n, upScale);
+        tolerance = 1e-5 * (1.2 * (scale + 1.0) * (std::fabs(u) + 1.0) +
+                            (upScale + 1.0) * (std::fabs(ref) + 1.0));
+        ref *= u;
+      } else if (a.act != XFK_ACT_NONE) {
+        tolerance *= 1.2;
       }
-      ASSERT_NEAR(y[m * ldy + (n - n0)], ref, 1e-5 * (scale + 1.0))
+      ref += residual ? residual[m * ldr + n] : 0.0;
+      ASSERT_NEAR(y[m * ldy + (n - n0)], ref, tolerance)
           << "at m=" << m << " n=" << n;
     }
     for (int64_t j = n1 - n0; j < ldy; ++j)
@@ -142,8 +177,8 @@ inline std::string isaName(const testing::TestParamInfo<int> &info) {
 
 /// Every level, for INSTANTIATE_TEST_SUITE_P.
 inline auto allIsas() {
-  return testing::Values(XFK_ISA_GENERIC, XFK_ISA_AVX512, XFK_ISA_AVX512_VNNI,
-                         XFK_ISA_AVX512_BF16, XFK_ISA_AMX);
+  return testing::Values(XFK_ISA_GENERIC, XFK_ISA_AVX2, XFK_ISA_AVX512,
+                         XFK_ISA_AVX512_VNNI, XFK_ISA_AVX512_BF16, XFK_ISA_AMX);
 }
 
 } // namespace xfc::gguf::test

@@ -23,10 +23,12 @@ namespace {
 
 /// Runs xfk_linear on random data and compares it with the reference.
 void check(const Encoding &e, int64_t M, int64_t N, int64_t K, bool bias,
-           int64_t n0, int64_t n1, unsigned seed, int64_t group = 32) {
+           int64_t n0, int64_t n1, unsigned seed, int64_t group = 32,
+           const Activation &a = {}) {
   SCOPED_TRACE(testing::Message()
-               << e.name << " M=" << M << " N=" << N << " K=" << K << " group="
-               << group << " bias=" << bias << " [" << n0 << ", " << n1 << ")");
+               << e.name << " M=" << M << " N=" << N << " K=" << K
+               << " group=" << group << " bias=" << bias << " [" << n0 << ", "
+               << n1 << ") act=" << a.act << " up=" << a.up);
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   std::vector<float> weights(N * K), x(M * (K + 3)), b(N);
@@ -51,12 +53,12 @@ void check(const Encoding &e, int64_t M, int64_t N, int64_t K, bool bias,
   xfk_linear(e.kind, group, reinterpret_cast<intptr_t>(x.data()), ldx,
              reinterpret_cast<intptr_t>(w.bytes.data()), ldw,
              bias ? reinterpret_cast<intptr_t>(b.data()) : 0,
-             residual ? reinterpret_cast<intptr_t>(r.data()) : 0, ldr,
-             reinterpret_cast<intptr_t>(y.data()), ldy, M, K, n0, n1);
+             residual ? reinterpret_cast<intptr_t>(r.data()) : 0, ldr, a.act,
+             a.up, reinterpret_cast<intptr_t>(y.data()), ldy, M, K, n0, n1);
   expectLinearOutput(
       y, ldy, M, K, n0, n1,
       [&](int64_t m, int64_t k) { return double(x[m * ldx + k]); }, decoded,
-      bias ? b.data() : nullptr, residual ? r.data() : nullptr, ldr);
+      bias ? b.data() : nullptr, residual ? r.data() : nullptr, ldr, a);
 }
 
 class KernelsTest : public IsaTest {};
@@ -109,13 +111,25 @@ TEST_P(KernelsTest, LargerGroupsAndPerChannel) {
   }
 }
 
+// SiLU and GELU on the sums, alone and gated (N = 2F: gate rows, then up
+// rows from F), for rows of every encoding.
+TEST_P(KernelsTest, ActivationEpilogue) {
+  unsigned seed = 30;
+  for (const Encoding &e : kEncodings)
+    for (XfkActivation act : {XFK_ACT_SILU, XFK_ACT_GELU}) {
+      check(e, 3, 37, 64, true, 5, 22, seed++, 32, {act, 0});
+      check(e, 1, 14, 96, false, 0, 7, seed++, 32, {act, 7});
+      check(e, 40, 150, 64, true, 3, 75, seed++, 32, {act, 75});
+    }
+}
+
 TEST_P(KernelsTest, EmptyRangesWriteNothing) {
   float y = 42.0f, x = 1.0f, w = 1.0f;
   xfk_linear(XFK_W_F32, 0, reinterpret_cast<intptr_t>(&x), 1,
-             reinterpret_cast<intptr_t>(&w), 4, 0, 0, 0,
+             reinterpret_cast<intptr_t>(&w), 4, 0, 0, 0, XFK_ACT_NONE, 0,
              reinterpret_cast<intptr_t>(&y), 1, 1, 1, 3, 3);
   xfk_linear(XFK_W_F32, 0, reinterpret_cast<intptr_t>(&x), 1,
-             reinterpret_cast<intptr_t>(&w), 4, 0, 0, 0,
+             reinterpret_cast<intptr_t>(&w), 4, 0, 0, 0, XFK_ACT_NONE, 0,
              reinterpret_cast<intptr_t>(&y), 1, 0, 1, 0, 1);
   EXPECT_EQ(y, 42.0f);
 }

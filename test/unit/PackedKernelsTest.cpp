@@ -163,10 +163,11 @@ TEST(PackTest, UnpackableShapesAreRefused) {
 class PackedLinearTest : public IsaTest {};
 
 void checkFloat(const Encoding &e, int64_t M, int64_t N, int64_t K, bool bias,
-                int64_t n0, int64_t n1, unsigned seed) {
-  SCOPED_TRACE(testing::Message() << e.name << " M=" << M << " N=" << N
-                                  << " K=" << K << " bias=" << bias << " ["
-                                  << n0 << ", " << n1 << ")");
+                int64_t n0, int64_t n1, unsigned seed,
+                const Activation &a = {}) {
+  SCOPED_TRACE(testing::Message() << e.name << " M=" << M << " N=" << N << " K="
+                                  << K << " bias=" << bias << " [" << n0 << ", "
+                                  << n1 << ") act=" << a.act << " up=" << a.up);
   std::mt19937 rng(seed);
   PackedRows rows = pack(e, randomValues(N * K, rng), N, K);
   std::vector<uint8_t> packed = packWeights(e, rows, N, K);
@@ -176,12 +177,12 @@ void checkFloat(const Encoding &e, int64_t M, int64_t N, int64_t K, bool bias,
   std::vector<float> y(M * ldy, NAN);
   Residual r(M, N, seed, rng);
   xfk_linear_packed(e.kind, addr(x.data()), ldx, addr(packed.data()),
-                    bias ? addr(b.data()) : 0, r.address(), r.ld,
+                    bias ? addr(b.data()) : 0, r.address(), r.ld, a.act, a.up,
                     addr(y.data()), ldy, M, K, n0, n1);
   expectLinearOutput(
       y, ldy, M, K, n0, n1,
       [&](int64_t m, int64_t k) { return double(x[m * ldx + k]); },
-      rows.decoded, bias ? b.data() : nullptr, r.data(), r.ld);
+      rows.decoded, bias ? b.data() : nullptr, r.data(), r.ld, a);
 }
 
 TEST_P(PackedLinearTest, FloatKindsAndTails) {
@@ -196,6 +197,21 @@ TEST_P(PackedLinearTest, FloatKindsAndTails) {
     // Column ranges start at panel boundaries; K spans several K blocks.
     checkFloat(e, 3, 200, 40, true, 64, 200, seed++);
     checkFloat(e, 8, 150, 1000, false, 128, 150, seed++);
+  }
+}
+
+// SiLU and GELU on the sums, alone and gated (N = 2F, gate then up rows);
+// K over several K blocks, whose partial sums the epilogue must not see.
+TEST_P(PackedLinearTest, ActivationEpilogue) {
+  unsigned seed = 60;
+  for (const Encoding &e : kEncodings) {
+    if (isBlock(e.type))
+      continue;
+    for (XfkActivation act : {XFK_ACT_SILU, XFK_ACT_GELU}) {
+      checkFloat(e, 7, 100, 17, true, 0, 100, seed++, {act, 0});
+      checkFloat(e, 1, 256, 40, false, 64, 128, seed++, {act, 128});
+      checkFloat(e, 35, 384, 1000, true, 0, 150, seed++, {act, 192});
+    }
   }
 }
 
@@ -287,10 +303,11 @@ TEST_P(QuantizedLinearTest, RoundedRowsAreTheCodesValues) {
 
 void checkQuantized(const Encoding &e, int64_t M, int64_t N, int64_t K,
                     bool bias, int64_t n0, int64_t n1, unsigned seed,
-                    int64_t group = 32) {
+                    int64_t group = 32, const Activation &a = {}) {
   SCOPED_TRACE(testing::Message()
-               << e.name << " M=" << M << " N=" << N << " K=" << K << " group="
-               << group << " bias=" << bias << " [" << n0 << ", " << n1 << ")");
+               << e.name << " M=" << M << " N=" << N << " K=" << K
+               << " group=" << group << " bias=" << bias << " [" << n0 << ", "
+               << n1 << ") act=" << a.act << " up=" << a.up);
   std::mt19937 rng(seed);
   PackedRows rows = pack(e, randomValues(N * K, rng), N, K, group);
   std::vector<uint8_t> packed = packWeights(e, rows, N, K, group);
@@ -302,12 +319,28 @@ void checkQuantized(const Encoding &e, int64_t M, int64_t N, int64_t K,
   std::vector<float> y(M * ldy, NAN);
   Residual r(M, N, seed, rng);
   xfk_linear_q8(e.kind, group, addr(q.bytes.data()), addr(packed.data()),
-                bias ? addr(b.data()) : 0, r.address(), r.ld, addr(y.data()),
-                ldy, M, K, n0, n1);
+                bias ? addr(b.data()) : 0, r.address(), r.ld, a.act, a.up,
+                addr(y.data()), ldy, M, K, n0, n1);
   // The activations the kernel multiplies: the codes times their scale.
   expectLinearOutput(
       y, ldy, M, K, n0, n1, [&](int64_t m, int64_t k) { return q.value(m, k); },
-      rows.decoded, bias ? b.data() : nullptr, r.data(), r.ld);
+      rows.decoded, bias ? b.data() : nullptr, r.data(), r.ld, a);
+}
+
+// SiLU and GELU on the sums, alone and gated: N = 2F rows, gate then up,
+// outputs [n0, n1) of F; F a whole number of tiles, M past the activation
+// epilogue's stack buffer and not a multiple of the register rows.
+TEST_P(QuantizedLinearTest, ActivationEpilogue) {
+  unsigned seed = 70;
+  for (const Encoding &e : kEncodings) {
+    if (!isBlock(e.type))
+      continue;
+    for (XfkActivation act : {XFK_ACT_SILU, XFK_ACT_GELU}) {
+      checkQuantized(e, 5, 40, 64, true, 16, 40, seed++, 32, {act, 0});
+      checkQuantized(e, 1, 192, 128, false, 0, 96, seed++, 64, {act, 96});
+      checkQuantized(e, 37, 160, 64, true, 16, 80, seed++, 32, {act, 80});
+    }
+  }
 }
 
 TEST_P(QuantizedLinearTest, BlockKindsAndTails) {
@@ -379,10 +412,10 @@ TEST_P(Bf16LinearTest, ActivationsRoundToNearestEven) {
 }
 
 void checkBf16(int64_t M, int64_t N, int64_t K, bool bias, int64_t n0,
-               int64_t n1, unsigned seed) {
+               int64_t n1, unsigned seed, const Activation &a = {}) {
   SCOPED_TRACE(testing::Message() << "M=" << M << " N=" << N << " K=" << K
                                   << " bias=" << bias << " [" << n0 << ", "
-                                  << n1 << ")");
+                                  << n1 << ") act=" << a.act << " up=" << a.up);
   const Encoding &e = kEncodings[2];
   ASSERT_EQ(e.kind, XFK_W_BF16);
   std::mt19937 rng(seed);
@@ -397,13 +430,22 @@ void checkBf16(int64_t M, int64_t N, int64_t K, bool bias, int64_t n0,
   std::vector<float> y(M * ldy, NAN);
   Residual r(M, N, seed, rng);
   xfk_linear_bf16(addr(xb.data()), addr(packed.data()),
-                  bias ? addr(b.data()) : 0, r.address(), r.ld, addr(y.data()),
-                  ldy, M, K, n0, n1);
+                  bias ? addr(b.data()) : 0, r.address(), r.ld, a.act, a.up,
+                  addr(y.data()), ldy, M, K, n0, n1);
   // The activations the kernel multiplies: x rounded to bf16.
   expectLinearOutput(
       y, ldy, M, K, n0, n1,
       [&](int64_t m, int64_t k) { return double(bf16Value(xb[m * ldb + k])); },
-      rows.decoded, bias ? b.data() : nullptr, r.data(), r.ld);
+      rows.decoded, bias ? b.data() : nullptr, r.data(), r.ld, a);
+}
+
+TEST_P(Bf16LinearTest, ActivationEpilogue) {
+  unsigned seed = 80;
+  for (XfkActivation act : {XFK_ACT_SILU, XFK_ACT_GELU}) {
+    checkBf16(3, 100, 33, true, 0, 100, seed++, {act, 0});
+    checkBf16(1, 256, 64, false, 0, 128, seed++, {act, 128});
+    checkBf16(40, 256, 300, true, 64, 128, seed++, {act, 128});
+  }
 }
 
 TEST_P(Bf16LinearTest, ShapesAndTails) {

@@ -63,7 +63,7 @@ bool xfc::driver::selectKernelIsa(const std::string &name,
   int best = xfk_detected_isa();
   if (requested < 0) {
     error = "--isa " + name +
-            ": unknown level (expected generic, avx512, avx512_vnni, "
+            ": unknown level (expected generic, avx2, avx512, avx512_vnni, "
             "avx512_bf16 or amx)";
     return false;
   }

@@ -33,9 +33,9 @@ std::unique_ptr<LoadedModel> loadModel(const std::string &path,
 std::unique_ptr<LoadedModel> openModel(const std::string &path);
 
 /// Makes compiled models' kernels run instruction-set level `name`
-/// (generic, avx512, avx512_vnni, avx512_bf16 or amx) by setting XFC_CPU_ISA, which the
-/// kernels read when a model first runs. Fails, saying what this CPU
-/// supports, for an unknown name or a level the CPU or OS lacks.
+/// (generic, avx2, avx512, avx512_vnni, avx512_bf16 or amx) by setting
+/// XFC_CPU_ISA, which the kernels read when a model first runs. Fails, saying
+/// what this CPU supports, for an unknown name or a level the CPU or OS lacks.
 bool selectKernelIsa(const std::string &name, std::string &error);
 
 } // namespace xfc::driver

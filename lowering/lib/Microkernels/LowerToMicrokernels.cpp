@@ -83,6 +83,83 @@ std::optional<KernelWeight> kernelWeight(Value weight) {
   return w;
 }
 
+/// An activation a kernel applies to a projection's sums in its epilogue,
+/// in place of the ops that compute it from the projection's result.
+struct FoldedActivation {
+  XfkActivation act = XFK_ACT_NONE;
+  /// Gated: the row where the up projection starts, F; else 0.
+  int64_t up = 0;
+  /// The op whose result the kernel's output is: the activation, or the
+  /// gating product.
+  Operation *result = nullptr;
+  /// The ops between the projection and `result`, dead once it is gone.
+  SmallVector<Operation *> between;
+};
+
+/// The activation the kernels apply for an xf.silu or xf.gelu tanh op of
+/// the given input, if `op` is one.
+std::optional<XfkActivation> kernelActivation(Operation *op, Value input) {
+  if (auto silu = dyn_cast<SiluOp>(op); silu && silu.getInput() == input)
+    return XFK_ACT_SILU;
+  if (auto gelu = dyn_cast<GeluOp>(op);
+      gelu && gelu.getInput() == input &&
+      gelu.getApproximation() == GeluApprox::tanh)
+    return XFK_ACT_GELU;
+  return std::nullopt;
+}
+
+/// The sole user of `value`, or null.
+Operation *soleUser(Value value) {
+  return value.hasOneUse() ? *value.user_begin() : nullptr;
+}
+
+/// The activation of `op`'s result, ungated or gated, that the kernel can
+/// fold; `act` is XFK_ACT_NONE if there is none.
+FoldedActivation foldableActivation(LinearOp op, int64_t align) {
+  FoldedActivation folded;
+  Value result = op.getResult();
+  uint64_t axis = op.getType().getRank() - 1;
+  int64_t n = op.getType().getDimSize(axis);
+  uint64_t half = n / 2;
+  if (Operation *user = soleUser(result)) {
+    if (std::optional<XfkActivation> act = kernelActivation(user, result)) {
+      folded.act = *act;
+      folded.result = user;
+    }
+    return folded;
+  }
+  // Gated: two slices, gate [0, F) and up [F, 2F), of the last axis.
+  if (ShapedType::isDynamic(n) || n % 2 || (n / 2) % align ||
+      !llvm::hasNItems(result.getUsers(), 2))
+    return folded;
+  SliceOp gate, up;
+  for (Operation *user : result.getUsers()) {
+    auto slice = dyn_cast<SliceOp>(user);
+    if (!slice || slice.getAxis() != axis || slice.getSize() != half)
+      return folded;
+    (slice.getOffset() == 0 ? gate : up) = slice;
+  }
+  if (!gate || !up || up.getOffset() != half)
+    return folded;
+  Operation *activation = soleUser(gate.getResult());
+  std::optional<XfkActivation> act =
+      activation ? kernelActivation(activation, gate.getResult())
+                 : std::nullopt;
+  if (!act)
+    return folded;
+  auto mul = dyn_cast_or_null<MulOp>(soleUser(activation->getResult(0)));
+  if (!mul || soleUser(up.getResult()) != mul ||
+      mul.getType() != gate.getType() ||
+      !llvm::is_contained(ValueRange{mul.getLhs(), mul.getRhs()},
+                          up.getResult()))
+    return folded;
+  folded.act = *act;
+  folded.up = n / 2;
+  folded.result = mul;
+  folded.between = {activation, gate, up};
+  return folded;
+}
+
 struct XFLowerToMicrokernelsPass
     : xf::impl::XFLowerToMicrokernelsBase<XFLowerToMicrokernelsPass> {
   using XFLowerToMicrokernelsBase::XFLowerToMicrokernelsBase;
@@ -107,10 +184,19 @@ struct XFLowerToMicrokernelsPass
     // replaced by then.)
     DominanceInfo dominance(getOperation());
     SmallVector<AddOp> residualAdds;
-    for (LinearOp op : linears)
+    SmallVector<FoldedActivation> activations;
+    for (LinearOp op : linears) {
       residualAdds.push_back(foldableResidual(op, dominance));
-    for (auto [op, add] : llvm::zip_equal(linears, residualAdds))
-      rewrite(op, add);
+      KernelWeight weight = *kernelWeight(op.getWeight());
+      activations.push_back(
+          fuseActivations
+              ? foldableActivation(
+                    op, weight.packed ? xfk_packed_tile_rows(weight.kind) : 1)
+              : FoldedActivation());
+    }
+    for (auto [op, add, activation] :
+         llvm::zip_equal(linears, residualAdds, activations))
+      rewrite(op, add, activation);
     for (EmbeddingOp op : embeddings)
       rewrite(op, declareKernel(kEmbeddingKernel, 8));
     // The casts of packed bytes that only the kernels read.
@@ -192,13 +278,16 @@ struct XFLowerToMicrokernelsPass
   }
 
   /// `op` as kernel calls; with `add`, the sum of its result and the
-  /// residual too.
-  void rewrite(LinearOp op, AddOp add) {
+  /// residual too; with an `activation`, its result instead.
+  void rewrite(LinearOp op, AddOp add, const FoldedActivation &activation) {
     OpBuilder b(op);
     Location loc = op.getLoc();
-    RankedTensorType outType = op.getType();
     KernelWeight weight = *kernelWeight(op.getWeight());
-    int64_t n = weight.rows, k = weight.cols;
+    // The output features: the gated ones when gated.
+    int64_t n = activation.up ? activation.up : weight.rows, k = weight.cols;
+    auto outType = cast<RankedTensorType>(
+        activation.result ? activation.result->getResult(0).getType()
+                          : op.getType());
 
     RowMatrix rows(b, loc, op.getInput());
     Value x = rows.rows;
@@ -241,6 +330,8 @@ struct XFLowerToMicrokernelsPass
     Value kind = constI64(b, loc, weight.kind);
     Value group = constI64(b, loc, weight.group);
     Value nValue = constI64(b, loc, n);
+    Value act = constI64(b, loc, activation.act);
+    Value up = constI64(b, loc, activation.up);
 
     // Block kinds in tiles: the rows are quantized to INT8 once, for every
     // chunk's integer dot products.
@@ -282,31 +373,38 @@ struct XFLowerToMicrokernelsPass
           b, loc, yAddr,
           arith::MulIOp::create(b, loc, n0, constI64(b, loc, 4)));
       if (kernel == LinearKernel::QuantizedTiles)
-        func::CallOp::create(b, loc, declareKernel(kQ8LinearKernel, 13),
+        func::CallOp::create(b, loc, declareKernel(kQ8LinearKernel, 15),
                              ValueRange{kind, group, qxAddr, wAddr, biasAddr,
-                                        residualAddr, ldr, yChunk, nValue,
-                                        rowsI64, kValue, n0, n1});
+                                        residualAddr, ldr, act, up, yChunk,
+                                        nValue, rowsI64, kValue, n0, n1});
       else if (kernel == LinearKernel::Bf16Panels)
-        func::CallOp::create(b, loc, declareKernel(kBf16LinearKernel, 11),
+        func::CallOp::create(b, loc, declareKernel(kBf16LinearKernel, 13),
                              ValueRange{xbAddr, wAddr, biasAddr, residualAddr,
-                                        ldr, yChunk, nValue, rowsI64, kValue,
-                                        n0, n1});
+                                        ldr, act, up, yChunk, nValue, rowsI64,
+                                        kValue, n0, n1});
       else if (kernel == LinearKernel::FloatPanels)
-        func::CallOp::create(b, loc, declareKernel(kPackedLinearKernel, 13),
+        func::CallOp::create(b, loc, declareKernel(kPackedLinearKernel, 15),
                              ValueRange{kind, xAddr, ldx, wAddr, biasAddr,
-                                        residualAddr, ldr, yChunk, nValue,
-                                        rowsI64, kValue, n0, n1});
+                                        residualAddr, ldr, act, up, yChunk,
+                                        nValue, rowsI64, kValue, n0, n1});
       else
-        func::CallOp::create(b, loc, declareKernel(kLinearKernel, 15),
+        func::CallOp::create(b, loc, declareKernel(kLinearKernel, 17),
                              ValueRange{kind, group, xAddr, ldx, wAddr,
                                         constI64(b, loc, weight.rowBytes),
-                                        biasAddr, residualAddr, ldr, yChunk,
-                                        nValue, rowsI64, kValue, n0, n1});
+                                        biasAddr, residualAddr, ldr, act, up,
+                                        yChunk, nValue, rowsI64, kValue, n0,
+                                        n1});
     }
     Value result = rows.restore(b, loc, rowsTensor(b, loc, y), outType);
     if (add) {
       add.replaceAllUsesWith(result);
       add.erase();
+    }
+    if (activation.result) {
+      activation.result->replaceAllUsesWith(ValueRange{result});
+      activation.result->erase();
+      for (Operation *dead : activation.between)
+        dead->erase();
     }
     op.replaceAllUsesWith(result);
     op.erase();

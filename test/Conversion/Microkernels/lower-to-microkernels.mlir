@@ -1,10 +1,11 @@
 // RUN: xfc-opt %s -split-input-file -xf-lower-to-microkernels | FileCheck %s
 // RUN: xfc-opt %s -split-input-file -xf-lower-to-microkernels=min-chunk=8 | FileCheck %s --check-prefix=CHUNK8
+// RUN: xfc-opt %s -split-input-file -xf-lower-to-microkernels=fuse-activations=false | FileCheck %s --check-prefix=NOFUSE
 
 // An f16-weight projection with a bias becomes one xfk_linear call per
 // chunk of output features, on the operands' buffers.
 
-// CHECK: func.func private @xfk_linear(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK: func.func private @xfk_linear(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
 // CHECK-LABEL: func.func @f16_bias
 // CHECK-SAME: (%[[X:.*]]: tensor<?x64xf32>, %[[W:.*]]: tensor<96x64xf16>, %[[B:.*]]: tensor<96xf32>)
 // CHECK-DAG: %[[XB:.*]] = bufferization.to_buffer %[[X]] read_only
@@ -12,7 +13,7 @@
 // CHECK-DAG: %[[BB:.*]] = bufferization.to_buffer %[[B]] read_only
 // CHECK: %[[Y:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x96xf32>
 // CHECK: scf.forall (%{{.*}}) in (2)
-// CHECK: func.call @xfk_linear(%{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
+// CHECK: func.call @xfk_linear(%{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
 // CHECK: bufferization.to_tensor %[[Y]] restrict writable
 // CHECK-NOT: xf.linear
 // CHUNK8-LABEL: func.func @f16_bias
@@ -84,14 +85,14 @@ func.func @quantized(%x: tensor<?x64xf32>, %qb: tensor<576xi8>, %ids: tensor<?xi
 // binds them) is read by xfk_linear_packed, without a row stride; chunks
 // start at whole panels of 64 rows, whatever min-chunk asks.
 
-// CHECK: func.func private @xfk_linear_packed(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK: func.func private @xfk_linear_packed(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
 // CHECK-LABEL: func.func @packed_f16
 // CHECK-SAME: (%[[X:.*]]: tensor<?x32xf32>, %[[WB:.*]]: tensor<8192xi8>)
 // CHECK-DAG: %[[F16:.*]] = arith.constant 1 : i64
 // CHECK-DAG: bufferization.to_buffer %[[WB]] read_only
 // CHECK: scf.forall (%{{.*}}) in (2)
 // CHECK: arith.constant 64 : i64
-// CHECK: func.call @xfk_linear_packed(%[[F16]], %{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
+// CHECK: func.call @xfk_linear_packed(%[[F16]], %{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
 // CHECK-NOT: unrealized_conversion_cast
 // CHUNK8-LABEL: func.func @packed_f16
 // CHUNK8: scf.forall (%{{.*}}) in (2)
@@ -110,7 +111,7 @@ func.func @packed_f16(%x: tensor<?x32xf32>, %wb: tensor<8192xi8>) -> tensor<?x96
 // on them. With f32 activations no kernel reads tiles.
 
 // CHECK-DAG: func.func private @xfk_quantize_rows(i64, i64, i64, i64, i64, i64)
-// CHECK-DAG: func.func private @xfk_linear_q8(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
+// CHECK-DAG: func.func private @xfk_linear_q8(i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64)
 // CHECK-LABEL: func.func @packed_q4_0
 // CHECK-SAME: (%[[X:.*]]: tensor<?x64xf32>, %[[WB:.*]]: tensor<1728xi8>, %[[B:.*]]: tensor<40xf32>)
 // CHECK-DAG: %[[Q4_0:.*]] = arith.constant 4 : i64
@@ -120,7 +121,7 @@ func.func @packed_f16(%x: tensor<?x32xf32>, %wb: tensor<8192xi8>) -> tensor<?x96
 // CHECK: %[[QX:.*]] = memref.alloc(%[[BYTES]]) {alignment = 64 : i64} : memref<?xi8>
 // CHECK: call @xfk_quantize_rows(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[G:.*]], %[[QXA:[^)]*]]) : (i64, i64, i64, i64, i64, i64) -> ()
 // CHECK: scf.forall (%{{.*}}) in (1)
-// CHECK: func.call @xfk_linear_q8(%[[Q4_0]], %[[G]], %[[QXA]], %{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
+// CHECK: func.call @xfk_linear_q8(%[[Q4_0]], %[[G]], %[[QXA]], %{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
 // CHECK-NOT: unrealized_conversion_cast
 // CHUNK8-LABEL: func.func @packed_q4_0
 // CHUNK8: call @xfk_quantize_rows
@@ -169,7 +170,7 @@ func.func @rows_g64(%x: tensor<?x128xf32>, %wb: tensor<1056xi8>) -> tensor<?x8xf
 // CHECK: arith.muli %{{.*}}, %[[ROW]] : index
 // CHECK: call @xfk_round_rows_bf16(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[XB:[^)]*]]) : (i64, i64, i64, i64, i64) -> ()
 // CHECK: scf.forall
-// CHECK: func.call @xfk_linear_bf16(%[[XB]], %{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
+// CHECK: func.call @xfk_linear_bf16(%[[XB]], %{{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
 // CHECK-LABEL: func.func @bf16_rows
 // CHECK: call @xfk_round_rows_bf16_f32
 // CHECK: func.call @xfk_linear(%c2_i64{{[_0-9]*}},
@@ -218,7 +219,7 @@ func.func @packed_table(%ids: tensor<?xi32>, %tb: tensor<16384xi8>) -> tensor<?x
 // CHECK-SAME: (%[[X:.*]]: tensor<?x64xf32>, %[[W:.*]]: tensor<64x64xf32>, %[[R:.*]]: tensor<?x64xf32>)
 // CHECK: %[[RB:.*]] = bufferization.to_buffer %[[R]] read_only
 // CHECK: %[[RBASE:.*]] = memref.extract_aligned_pointer_as_index %[[RB]]
-// CHECK: func.call @xfk_linear({{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
+// CHECK: func.call @xfk_linear({{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
 // CHECK-NOT: xf.add
 // CHECK: return
 func.func @residual(%x: tensor<?x64xf32>, %w: tensor<64x64xf32>, %r: tensor<?x64xf32>) -> tensor<?x64xf32> {
@@ -241,4 +242,118 @@ func.func @residual_near_misses(%x: tensor<?x64xf32>, %w: tensor<64x64xf32>, %b:
   %y2 = xf.linear %x, %w : (tensor<?x64xf32>, tensor<64x64xf32>) -> tensor<?x64xf32>
   %s2 = xf.add %y2, %b : (tensor<?x64xf32>, tensor<64xf32>) -> tensor<?x64xf32>
   return %s0, %u, %s2 : tensor<?x64xf32>, tensor<?x64xf32>, tensor<?x64xf32>
+}
+
+
+// -----
+
+// An FFN's activation is folded into the kernel's epilogue: a SiLU or tanh
+// GELU that is the projection's only user (act 1 or 2, up 0), and a gated
+// one, where the projection's [gate; up] halves are sliced, the gate put
+// through the activation and multiplied by up: the kernel writes the F
+// gated outputs (up = F) and the slices, activation and product are gone.
+
+// CHECK-LABEL: func.func @silu
+// CHECK: memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x96xf32>
+// CHECK: %[[SILU:.*]] = arith.constant 1 : i64
+// CHECK: func.call @xfk_linear(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[SILU]], %c0_i64{{[_0-9]*}}, %{{.*}})
+// CHECK-NOT: xf.silu
+// CHECK: return
+// NOFUSE-LABEL: func.func @silu
+// NOFUSE: xf.silu
+// NOFUSE-LABEL: func.func @swiglu_q4_0
+// NOFUSE: xf.silu
+// NOFUSE: xf.mul
+func.func @silu(%x: tensor<?x64xf32>, %w: tensor<96x64xf32>) -> tensor<?x96xf32> {
+  %y = xf.linear %x, %w : (tensor<?x64xf32>, tensor<96x64xf32>) -> tensor<?x96xf32>
+  %a = xf.silu %y : tensor<?x96xf32>
+  return %a : tensor<?x96xf32>
+}
+
+// CHECK-LABEL: func.func @gelu_bias
+// CHECK-DAG: %[[GELU:.*]] = arith.constant 2 : i64
+// CHECK: func.call @xfk_linear(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[GELU]], %{{.*}}, %{{.*}})
+// CHECK-NOT: xf.gelu
+// CHECK: return
+func.func @gelu_bias(%x: tensor<?x64xf32>, %w: tensor<96x64xf32>, %b: tensor<96xf32>) -> tensor<?x96xf32> {
+  %y = xf.linear %x, %w, %b : (tensor<?x64xf32>, tensor<96x64xf32>, tensor<96xf32>) -> tensor<?x96xf32>
+  %a = xf.gelu tanh %y : tensor<?x96xf32>
+  return %a : tensor<?x96xf32>
+}
+
+// CHECK-LABEL: func.func @swiglu_q4_0
+// CHECK: %[[Y:.*]] = memref.alloc(%{{.*}}) {alignment = 64 : i64} : memref<?x32xf32>
+// CHECK: %[[SILU:.*]] = arith.constant 1 : i64
+// CHECK: scf.forall
+// CHECK: func.call @xfk_linear_q8(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[SILU]], %c32_i64{{[_0-9]*}}, %{{.*}}, %c32_i64{{[_0-9]*}},
+// CHECK: bufferization.to_tensor %[[Y]]
+// CHECK-NOT: xf.slice
+// CHECK-NOT: xf.silu
+// CHECK-NOT: xf.mul
+// CHECK: return
+func.func @swiglu_q4_0(%x: tensor<?x64xf32>, %wb: tensor<2304xi8>) -> tensor<?x32xf32> {
+  %w = builtin.unrealized_conversion_cast %wb : tensor<2304xi8> to !xf.qtensor<64x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>
+  %y = xf.linear %x, %w compute int8 : (tensor<?x64xf32>, !xf.qtensor<64x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>) -> tensor<?x64xf32>
+  %g = xf.slice %y[1 : 0, 32] : tensor<?x64xf32> -> tensor<?x32xf32>
+  %u = xf.slice %y[1 : 32, 32] : tensor<?x64xf32> -> tensor<?x32xf32>
+  %a = xf.silu %g : tensor<?x32xf32>
+  %h = xf.mul %u, %a : (tensor<?x32xf32>, tensor<?x32xf32>) -> tensor<?x32xf32>
+  return %h : tensor<?x32xf32>
+}
+
+// CHECK-LABEL: func.func @geglu_rank3
+// CHECK: func.call @xfk_linear({{.*}}) : (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) -> ()
+// CHECK: tensor.expand_shape %{{.*}} : tensor<?x24xf32> into tensor<?x2x24xf32>
+// CHECK-NOT: xf.gelu
+// CHECK: return
+func.func @geglu_rank3(%x: tensor<?x2x64xf32>, %w: tensor<48x64xf16>) -> tensor<?x2x24xf32> {
+  %y = xf.linear %x, %w : (tensor<?x2x64xf32>, tensor<48x64xf16>) -> tensor<?x2x48xf32>
+  %g = xf.slice %y[2 : 0, 24] : tensor<?x2x48xf32> -> tensor<?x2x24xf32>
+  %u = xf.slice %y[2 : 24, 24] : tensor<?x2x48xf32> -> tensor<?x2x24xf32>
+  %a = xf.gelu tanh %g : tensor<?x2x24xf32>
+  %h = xf.mul %a, %u : (tensor<?x2x24xf32>, tensor<?x2x24xf32>) -> tensor<?x2x24xf32>
+  return %h : tensor<?x2x24xf32>
+}
+
+// -----
+
+// Near misses keep the activation ops: an erf GELU; an activation whose
+// input has a second user; a gate whose activation has another user; a
+// product by something other than the up slice; and F not a whole number
+// of the packed kernel's panels (packed f16: 64 rows).
+
+// CHECK-LABEL: func.func @activation_near_misses
+// CHECK: xf.gelu erf
+// CHECK: xf.silu
+// CHECK: xf.silu
+// CHECK: xf.mul
+// CHECK: xf.silu
+// CHECK: xf.mul
+// CHECK: xf.silu
+// CHECK: xf.mul
+// CHECK: return
+func.func @activation_near_misses(%x: tensor<?x64xf32>, %w: tensor<64x64xf32>,
+    %wb: tensor<8192xi8>)
+    -> (tensor<?x64xf32>, tensor<?x64xf32>, tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<?x32xf32>) {
+  %y0 = xf.linear %x, %w : (tensor<?x64xf32>, tensor<64x64xf32>) -> tensor<?x64xf32>
+  %a0 = xf.gelu erf %y0 : tensor<?x64xf32>
+  %y1 = xf.linear %x, %w : (tensor<?x64xf32>, tensor<64x64xf32>) -> tensor<?x64xf32>
+  %a1 = xf.silu %y1 : tensor<?x64xf32>
+  %y2 = xf.linear %x, %w : (tensor<?x64xf32>, tensor<64x64xf32>) -> tensor<?x64xf32>
+  %g2 = xf.slice %y2[1 : 0, 32] : tensor<?x64xf32> -> tensor<?x32xf32>
+  %u2 = xf.slice %y2[1 : 32, 32] : tensor<?x64xf32> -> tensor<?x32xf32>
+  %a2 = xf.silu %g2 : tensor<?x32xf32>
+  %h2 = xf.mul %a2, %u2 : (tensor<?x32xf32>, tensor<?x32xf32>) -> tensor<?x32xf32>
+  %y3 = xf.linear %x, %w : (tensor<?x64xf32>, tensor<64x64xf32>) -> tensor<?x64xf32>
+  %g3 = xf.slice %y3[1 : 0, 32] : tensor<?x64xf32> -> tensor<?x32xf32>
+  %u3 = xf.slice %y3[1 : 32, 32] : tensor<?x64xf32> -> tensor<?x32xf32>
+  %a3 = xf.silu %g3 : tensor<?x32xf32>
+  %h3 = xf.mul %a3, %a3 : (tensor<?x32xf32>, tensor<?x32xf32>) -> tensor<?x32xf32>
+  %w4 = builtin.unrealized_conversion_cast %wb : tensor<8192xi8> to tensor<64x64xf16, #xf.layout<blocked, tile = [64, 1]>>
+  %y4 = xf.linear %x, %w4 : (tensor<?x64xf32>, tensor<64x64xf16, #xf.layout<blocked, tile = [64, 1]>>) -> tensor<?x64xf32>
+  %g4 = xf.slice %y4[1 : 0, 32] : tensor<?x64xf32> -> tensor<?x32xf32>
+  %u4 = xf.slice %y4[1 : 32, 32] : tensor<?x64xf32> -> tensor<?x32xf32>
+  %a4 = xf.silu %g4 : tensor<?x32xf32>
+  %h4 = xf.mul %a4, %u4 : (tensor<?x32xf32>, tensor<?x32xf32>) -> tensor<?x32xf32>
+  return %a0, %y1, %a1, %h2, %a2, %h3, %u3, %h4 : tensor<?x64xf32>, tensor<?x64xf32>, tensor<?x64xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<?x32xf32>, tensor<?x32xf32>
 }

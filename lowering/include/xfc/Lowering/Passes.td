@@ -406,6 +406,17 @@ def XFLowerToMicrokernels : Pass<"xf-lower-to-microkernels",
     into the kernel's epilogue (`residual` argument): the sum is written
     once, with no pass of its own.
 
+    With `fuse-activations`, the FFN's activation is folded into the
+    kernel's epilogue too (`act`, `up` arguments), so the hidden layer is
+    written once, by the first GEMM:
+    * an `xf.silu`, or an `xf.gelu tanh`, that is a projection's only user;
+    * a gated one (SwiGLU, GeGLU): a projection `[2F, K]` whose only users
+      are the slices of its first and last F features, gate and up, where
+      the gate's only user is `xf.silu` or `xf.gelu tanh`, whose only user
+      is an `xf.mul` by the up slice (its only user). The kernel computes
+      `act(gate) * up` directly. Packed weights need F a whole number of
+      tiles or panels.
+
     Weights with a packed byte form are read as the bytes `xf-bind-weights`
     exposes (cast back to their declared type). Each `xf.embedding` over a
     table of rows (not packed) becomes `xfk_embedding`. The output features
@@ -422,6 +433,9 @@ def XFLowerToMicrokernels : Pass<"xf-lower-to-microkernels",
     `xf.linear` ops are left to `convert-xf-to-linalg`.
   }];
   let options = [
+    Option<"fuseActivations", "fuse-activations", "bool", /*default=*/"true",
+           "Fold SiLU/GELU activations, gated or not, into the kernels' "
+           "epilogue">,
     Option<"minChunk", "min-chunk", "int64_t", /*default=*/"64",
            "Fewest output features per parallel chunk">,
     Option<"maxChunks", "max-chunks", "int64_t", /*default=*/"16",

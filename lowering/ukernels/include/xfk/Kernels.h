@@ -35,17 +35,36 @@ enum XfkWeightKind {
   XFK_W_Q4_1 = 5, /* w = d * q + m, q in 0..15 */
 };
 
-/* Y[m][n] = sum_k X[m][k] * W[n][k] + bias[n] + R[m][n], for m < M,
+/* Activations the linear kernels apply to their sums (the `activation`
+ * argument). GELU is the tanh approximation,
+ * 0.5 s (1 + tanh(sqrt(2 / pi) (s + 0.044715 s^3))); SiLU is s / (1 + e^-s). */
+enum XfkActivation {
+  XFK_ACT_NONE = 0,
+  XFK_ACT_SILU = 1,
+  XFK_ACT_GELU = 2,
+};
+
+/* Y[m][n] = act(sum_k X[m][k] * W[n][k] + bias[n]) + R[m][n], for m < M,
  * n0 <= n < n1. X: f32, rows ldx elements apart; Y: f32, rows ldy elements
  * apart, column n stored at Y[m * ldy + n - n0]; bias: f32 [N] or 0;
  * residual R: f32 rows ldr elements apart (column n at R[m * ldr + n]) or
- * 0. Bias and residual are the epilogue of every linear kernel below (a
- * residual connection fused into its GEMM); `group` as above. Thread safe:
- * calls on disjoint [n0, n1) ranges may run concurrently. */
+ * 0; act: XfkActivation. `group` as above.
+ *
+ * Gated (up > 0): W's rows are a gate projection, then from row `up` an up
+ * projection (GLU: SwiGLU with SiLU, GeGLU with GELU), and the outputs are
+ * Y[m][n] = act(g_n) * u_n + R[m][n] for n0 <= n < n1 <= up, where g_n is
+ * row n's sum plus bias[n] and u_n row up + n's plus bias[up + n]. For the
+ * packed kernels `up` must be a multiple of xfk_packed_tile_rows(kind).
+ *
+ * Bias, activation and residual are the epilogue of every linear kernel
+ * below: an FFN's activation and a residual connection cost no pass of
+ * their own over the output (the activation is applied to each block of
+ * up to 64 outputs while it is in L1). Thread safe: calls on disjoint
+ * [n0, n1) ranges may run concurrently. */
 void xfk_linear(int64_t kind, int64_t group, int64_t x, int64_t ldx, int64_t w,
                 int64_t ldw, int64_t bias, int64_t residual, int64_t ldr,
-                int64_t y, int64_t ldy, int64_t M, int64_t K, int64_t n0,
-                int64_t n1);
+                int64_t act, int64_t up, int64_t y, int64_t ldy, int64_t M,
+                int64_t K, int64_t n0, int64_t n1);
 
 /* out[i][k] = table[ids[i]][k] as f32, for i < count, k < K: the rows of
  * an embedding table of `kind` (and `group`) whose rows are ldt bytes
@@ -103,9 +122,9 @@ int xfk_pack(int64_t kind, int64_t group, const void *src, int64_t ldw,
 /* Float kinds: Y = X W^T + b as xfk_linear, with W packed; n0 must be a
  * multiple of xfk_packed_tile_rows(kind). */
 void xfk_linear_packed(int64_t kind, int64_t x, int64_t ldx, int64_t w,
-                       int64_t bias, int64_t residual, int64_t ldr, int64_t y,
-                       int64_t ldy, int64_t M, int64_t K, int64_t n0,
-                       int64_t n1);
+                       int64_t bias, int64_t residual, int64_t ldr, int64_t act,
+                       int64_t up, int64_t y, int64_t ldy, int64_t M, int64_t K,
+                       int64_t n0, int64_t n1);
 
 /* Dynamic INT8 quantization of activations for the block kinds: each row
  * of X in groups of `group` values (those of the weights, so a group's
@@ -127,8 +146,9 @@ void xfk_round_rows_int8(int64_t x, int64_t ldx, int64_t M, int64_t K,
  * (vpdpbusd where the CPU has VNNI, AMX tiles where it has AMX-INT8); n0
  * must be a multiple of xfk_packed_tile_rows(kind). */
 void xfk_linear_q8(int64_t kind, int64_t group, int64_t qx, int64_t w,
-                   int64_t bias, int64_t residual, int64_t ldr, int64_t y,
-                   int64_t ldy, int64_t M, int64_t K, int64_t n0, int64_t n1);
+                   int64_t bias, int64_t residual, int64_t ldr, int64_t act,
+                   int64_t up, int64_t y, int64_t ldy, int64_t M, int64_t K,
+                   int64_t n0, int64_t n1);
 
 /* BF16 compute: activations rounded to bf16 (to nearest even), times BF16
  * weights, summed in f32 (vdpbf16ps where the CPU has AVX512_BF16, AMX
@@ -140,8 +160,8 @@ int64_t xfk_bf16_row_bytes(int64_t K);
 void xfk_round_rows_bf16(int64_t x, int64_t ldx, int64_t M, int64_t K,
                          int64_t xb);
 void xfk_linear_bf16(int64_t xb, int64_t w, int64_t bias, int64_t residual,
-                     int64_t ldr, int64_t y, int64_t ldy, int64_t M, int64_t K,
-                     int64_t n0, int64_t n1);
+                     int64_t ldr, int64_t act, int64_t up, int64_t y,
+                     int64_t ldy, int64_t M, int64_t K, int64_t n0, int64_t n1);
 
 /* The values of xfk_round_rows_bf16's rows as f32 rows (out[m * K + k]):
  * BF16 activations for kernels that read f32 ones. */
@@ -151,10 +171,11 @@ void xfk_round_rows_bf16_f32(int64_t x, int64_t ldx, int64_t M, int64_t K,
 /* The instruction-set levels the kernels choose between at run time. */
 enum XfkIsa {
   XFK_ISA_GENERIC = 0,
-  XFK_ISA_AVX512 = 1,      /* AVX-512 F/BW/VL + F16C + FMA */
-  XFK_ISA_AVX512_VNNI = 2, /* ... + AVX512_VNNI */
-  XFK_ISA_AVX512_BF16 = 3, /* ... + AVX512_BF16 */
-  XFK_ISA_AMX = 4,         /* ... + AMX-TILE, AMX-INT8, AMX-BF16, tile state
+  XFK_ISA_AVX2 = 1,        /* AVX2 + F16C + FMA (x86-64-v3) */
+  XFK_ISA_AVX512 = 2,      /* ... + AVX-512 F/BW/VL */
+  XFK_ISA_AVX512_VNNI = 3, /* ... + AVX512_VNNI */
+  XFK_ISA_AVX512_BF16 = 4, /* ... + AVX512_BF16 */
+  XFK_ISA_AMX = 5,         /* ... + AMX-TILE, AMX-INT8, AMX-BF16, tile state
                             * granted by Linux (arch_prctl
                             * ARCH_REQ_XCOMP_PERM) */
 };
@@ -168,8 +189,8 @@ int xfk_cpu_isa(void);
 /* The best level this CPU and OS support, ignoring XFC_CPU_ISA. */
 int xfk_detected_isa(void);
 
-/* "generic", "avx512", "avx512_vnni", "avx512_bf16", "amx"; 0 for another
- * level. */
+/* "generic", "avx2", "avx512", "avx512_vnni", "avx512_bf16", "amx"; 0 for
+ * another level. */
 const char *xfk_isa_name(int isa);
 
 /* The level of a name, or -1. */
