@@ -18,17 +18,19 @@ using namespace mlir;
 namespace {
 constexpr StringLiteral kPackWeights = "xf-pack-weights";
 constexpr StringLiteral kApproximateMath = "xf-approximate-math";
+// Not a pass of its own: xf-lower-to-microkernels' fuse-activations.
+constexpr StringLiteral kFuseActivations = "xf-fuse-activations";
 
 struct LoweringPipelineOptions : PassPipelineOptions<LoweringPipelineOptions> {
   ListOption<std::string> disable{
       *this, "disable",
       llvm::cl::desc("Optional lowering passes to leave out (xf-pack-weights, "
-                     "xf-approximate-math)")};
+                     "xf-approximate-math, xf-fuse-activations)")};
 };
 } // namespace
 
 SmallVector<StringRef> xf::getOptionalLoweringPasses() {
-  return {kPackWeights, kApproximateMath};
+  return {kPackWeights, kApproximateMath, kFuseActivations};
 }
 
 void xf::buildLowerToLinalgPipeline(OpPassManager &pm,
@@ -47,7 +49,10 @@ void xf::buildLowerToLinalgPipeline(OpPassManager &pm,
   pm.addPass(createXFExportEntryPoints());
   // Projections marked for oneDNN first: the microkernels take the rest.
   pm.addPass(createXFLowerToOneDNN());
-  pm.addPass(createXFLowerToMicrokernels());
+  XFLowerToMicrokernelsOptions microkernels;
+  microkernels.fuseActivations =
+      !llvm::is_contained(disabled, kFuseActivations);
+  pm.addPass(createXFLowerToMicrokernels(microkernels));
   pm.addPass(createConvertXFToLinalg());
   if (!llvm::is_contained(disabled, kApproximateMath))
     pm.addPass(createXFApproximateMath());

@@ -17,6 +17,14 @@
 static const float kGeluScale = 0.7978845608f; /* sqrt(2 / pi) */
 static const float kGeluCubic = 0.044715f;
 
+/* exp's argument reduction x = n ln2 + r (ln2 in two parts, the first
+ * exact in few bits) and e^r's Taylor coefficients, highest first. */
+static const float kLog2e = 1.44269504f;
+static const float kLn2Hi = 0.693359375f, kLn2Lo = -2.12194440e-4f;
+enum { EXP_TERMS = 7 };
+static const float kExpTaylor[EXP_TERMS] = {
+    1.0f / 720.0f, 1.0f / 120.0f, 1.0f / 24.0f, 1.0f / 6.0f, 0.5f, 1.0f, 1.0f};
+
 static float activateScalar(int64_t act, float s) {
   if (act == XFK_ACT_SILU)
     return s / (1.0f + expf(-s));
@@ -27,23 +35,17 @@ static float activateScalar(int64_t act, float s) {
 #define XFK_INLINE static inline __attribute__((always_inline))
 
 XFK_AVX512 XFK_INLINE __m512 exp16(__m512 x) {
-  const __m512 log2e = _mm512_set1_ps(1.44269504f);
-  const __m512 ln2Hi = _mm512_set1_ps(0.693359375f);
-  const __m512 ln2Lo = _mm512_set1_ps(-2.12194440e-4f);
   /* Past these, 2^n alone is 0 or infinity; the clamp keeps r small. */
   x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-104.0f)),
                     _mm512_set1_ps(89.0f));
-  __m512 n = _mm512_roundscale_ps(
-      _mm512_mul_ps(x, log2e), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m512 r = _mm512_fnmadd_ps(n, ln2Hi, x);
-  r = _mm512_fnmadd_ps(n, ln2Lo, r);
-  __m512 p = _mm512_set1_ps(1.0f / 720.0f);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+  __m512 n =
+      _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(kLog2e)),
+                           _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(kLn2Hi), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(kLn2Lo), r);
+  __m512 p = _mm512_set1_ps(kExpTaylor[0]);
+  for (int i = 1; i < EXP_TERMS; ++i)
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kExpTaylor[i]));
   return _mm512_scalef_ps(p, n);
 }
 
@@ -88,17 +90,13 @@ XFK_AVX512 static void activateAvx512(int64_t act, int gated, const float *s,
 XFK_AVX2 XFK_INLINE __m256 exp8(__m256 x) {
   x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.0f)),
                     _mm256_set1_ps(88.0f));
-  __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504f)),
+  __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(kLog2e)),
                              _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 p = _mm256_set1_ps(1.0f / 720.0f);
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120.0f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24.0f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6.0f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(kLn2Hi), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(kLn2Lo), r);
+  __m256 p = _mm256_set1_ps(kExpTaylor[0]);
+  for (int i = 1; i < EXP_TERMS; ++i)
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(kExpTaylor[i]));
   __m256i bits = _mm256_slli_epi32(
       _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
   return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));

@@ -45,12 +45,12 @@ uint16_t xfk_load16(const uint8_t *p) {
 /* 32 values of a block's run of codes `codes`, scale d, minimum m. */
 static void decodeRun(int64_t kind, const uint8_t *codes, float d, float m,
                       float *out) {
-  if (kind == XFK_W_Q8_0) {
+  if (xfk_base_kind(kind) == XFK_W_Q8_0) {
     for (int j = 0; j < 32; ++j)
       out[j] = (float)(int8_t)codes[j] * d;
     return;
   }
-  int offset = kind == XFK_W_Q4_0 ? 8 : 0;
+  int offset = xfk_base_kind(kind) == XFK_W_Q4_0 ? 8 : 0;
   for (int j = 0; j < 16; ++j) {
     out[j] = (float)((codes[j] & 15) - offset) * d + m;
     out[j + 16] = (float)((codes[j] >> 4) - offset) * d + m;
@@ -68,9 +68,10 @@ void xfk_decode_values(int64_t kind, int64_t group, const uint8_t *row,
           runBytes = xfk_chunk_code_bytes(kind);
   for (int64_t k = k0; k < k0 + count; k += XFK_QBLOCK) {
     const uint8_t *block = row + k / group * blockBytes;
-    float d = xfk_half_to_float(xfk_load16(block));
-    float m =
-        kind == XFK_W_Q4_1 ? xfk_half_to_float(xfk_load16(block + 2)) : 0.0f;
+    float d = xfk_load_scale(kind, block);
+    float m = xfk_has_minimum(kind)
+                  ? xfk_load_scale(kind, block + xfk_scale_bytes(kind))
+                  : 0.0f;
     decodeRun(kind, block + header + k % group / XFK_QBLOCK * runBytes, d, m,
               out + (k - k0));
   }

@@ -77,8 +77,8 @@ XFK_AVX512 XFK_INLINE __m512 loadWeights(int64_t kind, int64_t group,
   const uint8_t *block = row + k / group * xfk_block_bytes(kind, group);
   const uint8_t *run = block + xfk_block_header_bytes(kind) +
                        k % group / 32 * xfk_chunk_code_bytes(kind);
-  __m512 d = _mm512_set1_ps(_cvtsh_ss(xfk_load16(block)));
-  if (kind == XFK_W_Q8_0) {
+  __m512 d = _mm512_set1_ps(xfk_load_scale(kind, block));
+  if (xfk_base_kind(kind) == XFK_W_Q8_0) {
     __m128i codes = _mm_loadu_si128((const __m128i *)(run + (k & 16)));
     return _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(codes)), d);
   }
@@ -86,10 +86,11 @@ XFK_AVX512 XFK_INLINE __m512 loadWeights(int64_t kind, int64_t group,
   __m512i bytes = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)run));
   __m512i nibbles = (k & 16) ? _mm512_srli_epi32(bytes, 4)
                              : _mm512_and_si512(bytes, _mm512_set1_epi32(15));
-  if (kind == XFK_W_Q4_0)
+  if (xfk_base_kind(kind) == XFK_W_Q4_0)
     return _mm512_mul_ps(
         _mm512_cvtepi32_ps(_mm512_sub_epi32(nibbles, _mm512_set1_epi32(8))), d);
-  __m512 min = _mm512_set1_ps(_cvtsh_ss(xfk_load16(block + 2)));
+  __m512 min =
+      _mm512_set1_ps(xfk_load_scale(kind, block + xfk_scale_bytes(kind)));
   return _mm512_fmadd_ps(_mm512_cvtepi32_ps(nibbles), d, min);
 }
 

@@ -41,7 +41,7 @@ static void packFloat(int64_t kind, const uint8_t *src, int64_t ldw, int64_t N,
 
 /* One run of 32 stored codes into row r of a code tile. */
 static void packRun(int64_t kind, const uint8_t *codes, int r, uint8_t *tile) {
-  if (kind == XFK_W_Q8_0) {
+  if (xfk_base_kind(kind) == XFK_W_Q8_0) {
     for (int j = 0; j < 32; ++j) /* int8 to unsigned: + 128 */
       tile[(j / 4) * 64 + r * 4 + j % 4] = (uint8_t)(codes[j] ^ 0x80);
     return;
@@ -65,9 +65,10 @@ static void packBlock(int64_t kind, int64_t group, const uint8_t *block, int r,
     packRun(kind, codes + i * xfk_chunk_code_bytes(kind), r,
             tiles + i * codeBytes);
   uint8_t *scales = tiles + runs * codeBytes;
-  memcpy(scales + 2 * r, block, 2);
-  if (kind == XFK_W_Q4_1)
-    memcpy(scales + 32 + 2 * r, block + 2, 2); /* minimum */
+  int64_t sb = xfk_scale_bytes(kind);
+  memcpy(scales + sb * r, block, (size_t)sb);
+  if (xfk_has_minimum(kind))
+    memcpy(scales + sb * (XFK_QTILE + r), block + sb, (size_t)sb);
 }
 
 int xfk_pack(int64_t kind, int64_t group, const void *src, int64_t ldw,

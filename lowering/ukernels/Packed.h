@@ -9,7 +9,10 @@
 #ifndef XFK_PACKED_H
 #define XFK_PACKED_H
 
+#include "Decode.h"
 #include "xfk/Kernels.h"
+
+#include <string.h>
 
 enum {
   XFK_PANEL = 64, /* float kinds: outputs per K-major panel */
@@ -17,8 +20,31 @@ enum {
   XFK_QBLOCK = 32 /* block kinds: values per code tile (and ggml chunk) */
 };
 
+/* A block kind without its scale type. */
+static inline int64_t xfk_base_kind(int64_t kind) {
+  return kind & ~(int64_t)XFK_W_F32_SCALES;
+}
+
 static inline int xfk_is_block_kind(int64_t kind) {
-  return kind == XFK_W_Q8_0 || kind == XFK_W_Q4_0 || kind == XFK_W_Q4_1;
+  int64_t base = xfk_base_kind(kind);
+  return base == XFK_W_Q8_0 || base == XFK_W_Q4_0 || base == XFK_W_Q4_1;
+}
+
+/* Bytes of a block kind's scale (and minimum): 2 (f16) or 4 (f32). */
+static inline int64_t xfk_scale_bytes(int64_t kind) {
+  return kind & XFK_W_F32_SCALES ? 4 : 2;
+}
+
+/* A scale (or minimum) of a block kind, stored at p. */
+static inline float xfk_load_scale(int64_t kind, const uint8_t *p) {
+  if (kind & XFK_W_F32_SCALES) {
+    float f;
+    memcpy(&f, p, 4);
+    return f;
+  }
+  uint16_t h;
+  memcpy(&h, p, 2);
+  return xfk_half_to_float(h);
 }
 
 static inline int xfk_is_float_kind(int64_t kind) {
@@ -55,13 +81,18 @@ static inline int64_t xfk_element_bytes(int64_t kind) {
   return kind == XFK_W_F32 ? 4 : 2;
 }
 
-/* Stored blocks: bytes of the f16 scale (and Q4_1's f16 minimum) that
- * start a block, and of the codes of each 32 values after it. */
+/* Whether a block kind has a minimum per group (Q4_1). */
+static inline int xfk_has_minimum(int64_t kind) {
+  return xfk_base_kind(kind) == XFK_W_Q4_1;
+}
+
+/* Stored blocks: bytes of the scale (and Q4_1's minimum) that start a
+ * block, and of the codes of each 32 values after it. */
 static inline int64_t xfk_block_header_bytes(int64_t kind) {
-  return kind == XFK_W_Q4_1 ? 4 : 2;
+  return (xfk_has_minimum(kind) ? 2 : 1) * xfk_scale_bytes(kind);
 }
 static inline int64_t xfk_chunk_code_bytes(int64_t kind) {
-  return kind == XFK_W_Q8_0 ? 32 : 16;
+  return xfk_base_kind(kind) == XFK_W_Q8_0 ? 32 : 16;
 }
 
 /* Bytes of a stored block of `group` values. */
@@ -72,21 +103,21 @@ static inline int64_t xfk_block_bytes(int64_t kind, int64_t group) {
 
 /* Bytes of the codes of a 16 x 32 tile of a block kind. */
 static inline int64_t xfk_tile_code_bytes(int64_t kind) {
-  return kind == XFK_W_Q8_0 ? 512 : 256;
+  return xfk_base_kind(kind) == XFK_W_Q8_0 ? 512 : 256;
 }
 
-/* Bytes of a group's tiles: group / 32 code tiles, 16 f16 scales, (Q4_1)
- * 16 f16 minimums. */
+/* Bytes of a group's tiles: group / 32 code tiles, 16 scales, (Q4_1) 16
+ * minimums, which start 16 scales after the scales. */
 static inline int64_t xfk_tile_group_bytes(int64_t kind, int64_t group) {
-  return group / XFK_QBLOCK * xfk_tile_code_bytes(kind) + 32 +
-         (kind == XFK_W_Q4_1 ? 32 : 0);
+  return group / XFK_QBLOCK * xfk_tile_code_bytes(kind) +
+         XFK_QTILE * xfk_block_header_bytes(kind);
 }
 
 /* The unsigned code of value j (< 32) of row r (< 16) in a code tile. */
 static inline unsigned xfk_tile_code(int64_t kind, const uint8_t *tile, int r,
                                      int j) {
   int group = j / 4, lane = r * 4 + j % 4;
-  if (kind == XFK_W_Q8_0)
+  if (xfk_base_kind(kind) == XFK_W_Q8_0)
     return tile[group * 64 + lane];
   uint8_t byte = tile[(group % 4) * 64 + lane];
   return group < 4 ? byte & 15u : byte >> 4;

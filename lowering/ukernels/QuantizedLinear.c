@@ -46,7 +46,7 @@ static QuantizedRow quantizedRow(const uint8_t *qx, int64_t K, int64_t group,
 
 /* The offset subtracted from a symmetric kind's codes. */
 static int32_t codeOffset(int64_t kind) {
-  return kind == XFK_W_Q8_0 ? 128 : 8;
+  return xfk_base_kind(kind) == XFK_W_Q8_0 ? 128 : 8;
 }
 
 /*===----------------------------------------------------------------------===*
@@ -82,7 +82,7 @@ static void linearGeneric(int64_t kind, int64_t group, const uint8_t *qx,
                           int64_t n1) {
   int64_t groups = K / group, groupBytes = xfk_tile_group_bytes(kind, group),
           codeBytes = xfk_tile_code_bytes(kind),
-          scalesAt = group / XFK_QBLOCK * codeBytes;
+          scalesAt = group / XFK_QBLOCK * codeBytes, sb = xfk_scale_bytes(kind);
   for (int64_t n = n0; n < n1; ++n) {
     int r = (int)(n % XFK_QTILE);
     const uint8_t *tiles = w + (n / XFK_QTILE) * groups * groupBytes;
@@ -96,10 +96,10 @@ static void linearGeneric(int64_t kind, int64_t group, const uint8_t *qx,
           dot += (int32_t)xfk_tile_code(kind, tile + j / 32 * codeBytes, r,
                                         (int)(j % 32)) *
                  a.codes[b * group + j];
-        float d = xfk_half_to_float(xfk_load16(tile + scalesAt + 2 * r));
-        if (kind == XFK_W_Q4_1) {
+        float d = xfk_load_scale(kind, tile + scalesAt + sb * r);
+        if (xfk_base_kind(kind) == XFK_W_Q4_1) {
           float min =
-              xfk_half_to_float(xfk_load16(tile + scalesAt + 32 + 2 * r));
+              xfk_load_scale(kind, tile + scalesAt + sb * (XFK_QTILE + r));
           s += d * ((float)dot * a.scales[b]) +
                min * (a.scales[b] * (float)a.sums[b]);
         } else {
@@ -151,7 +151,7 @@ XFK_AVX512 static void quantizeAvx512(const float *x, int64_t ldx, int64_t M,
  * nibbles) of a Q4 code tile, or runs g and g + 4 of a Q8_0 one. */
 XFK_AVX512 XFK_INLINE void loadCodes(int64_t kind, const uint8_t *tile, int g,
                                      __m512i *low, __m512i *high) {
-  if (kind == XFK_W_Q8_0) {
+  if (xfk_base_kind(kind) == XFK_W_Q8_0) {
     *low = _mm512_loadu_si512(tile + g * 64);
     *high = _mm512_loadu_si512(tile + (g + 4) * 64);
     return;
@@ -167,6 +167,13 @@ XFK_AVX512 XFK_INLINE __m512i broadcast4(const int8_t *p) {
   int32_t v;
   memcpy(&v, p, 4);
   return _mm512_set1_epi32(v);
+}
+
+/* A tile group's 16 scales (or minimums) at p as floats. */
+XFK_AVX512 XFK_INLINE __m512 loadScales16(int64_t kind, const uint8_t *p) {
+  if (kind & XFK_W_F32_SCALES)
+    return _mm512_loadu_ps(p);
+  return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p));
 }
 
 /* Rows and tiles per register block (6 x 2: 12 int32 and 12 f32 sums,
@@ -223,13 +230,14 @@ XFK_VNNI XFK_INLINE void vnniTile(const int mr, const int nt, int64_t kind,
     }
     for (int t = 0; t < nt; ++t) {
       const uint8_t *scales = w + t * tileStride + b * groupBytes + scalesAt;
-      __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)scales));
-      __m512 min = kind == XFK_W_Q4_1 ? _mm512_cvtph_ps(_mm256_loadu_si256(
-                                            (const __m256i *)(scales + 32)))
-                                      : _mm512_setzero_ps();
+      __m512 d = loadScales16(kind, scales);
+      __m512 min =
+          xfk_has_minimum(kind)
+              ? loadScales16(kind, scales + XFK_QTILE * xfk_scale_bytes(kind))
+              : _mm512_setzero_ps();
       for (int i = 0; i < mr; ++i) {
         __m512 sa = _mm512_set1_ps(a[i].scales[b]);
-        if (kind == XFK_W_Q4_1) {
+        if (xfk_base_kind(kind) == XFK_W_Q4_1) {
           __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(dot[i][t]), sa);
           acc[i][t] = _mm512_fmadd_ps(f, d, acc[i][t]);
           acc[i][t] = _mm512_fmadd_ps(
@@ -309,7 +317,7 @@ enum { QMR_AVX2 = 4 };
 XFK_AVX2 XFK_INLINE void loadCodes8(int64_t kind, const uint8_t *tile, int g,
                                     int half, __m256i *low, __m256i *high) {
   const uint8_t *p = tile + g * 64 + half * 32;
-  if (kind == XFK_W_Q8_0) {
+  if (xfk_base_kind(kind) == XFK_W_Q8_0) {
     const __m256i flip = _mm256_set1_epi8((char)0x80);
     *low = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)p), flip);
     *high =
@@ -320,6 +328,13 @@ XFK_AVX2 XFK_INLINE void loadCodes8(int64_t kind, const uint8_t *tile, int g,
   __m256i bytes = _mm256_loadu_si256((const __m256i *)p);
   *low = _mm256_and_si256(bytes, nibble);
   *high = _mm256_and_si256(_mm256_srli_epi16(bytes, 4), nibble);
+}
+
+/* 8 scales (or minimums) at p as floats. */
+XFK_AVX2 XFK_INLINE __m256 loadScales8(int64_t kind, const uint8_t *p) {
+  if (kind & XFK_W_F32_SCALES)
+    return _mm256_loadu_ps((const float *)p);
+  return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
 }
 
 XFK_AVX2 XFK_INLINE __m256i broadcast4x8(const int8_t *p) {
@@ -365,7 +380,7 @@ XFK_AVX2 XFK_INLINE void avx2QTile(const int mr, int64_t kind, int64_t group,
           __m256i aLow = broadcast4x8(codes + 4 * g);
           __m256i aHigh = broadcast4x8(codes + 4 * (g + 4));
           __m256i pairs;
-          if (kind == XFK_W_Q8_0) {
+          if (xfk_base_kind(kind) == XFK_W_Q8_0) {
             pairs = _mm256_add_epi32(
                 _mm256_madd_epi16(
                     _mm256_maddubs_epi16(lowAbs, _mm256_sign_epi8(aLow, low)),
@@ -383,19 +398,19 @@ XFK_AVX2 XFK_INLINE void avx2QTile(const int mr, int64_t kind, int64_t group,
         }
       }
     }
-    const uint8_t *scales = tiles + scalesAt + half * 16;
-    __m256 d = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)scales));
+    const int64_t sb = xfk_scale_bytes(kind);
+    const uint8_t *scales = tiles + scalesAt + half * 8 * sb;
+    __m256 d = loadScales8(kind, scales);
     for (int i = 0; i < mr; ++i) {
       __m256 sa = _mm256_set1_ps(a[i].scales[b]);
       __m256i centered =
-          kind == XFK_W_Q4_0
+          xfk_base_kind(kind) == XFK_W_Q4_0
               ? _mm256_sub_epi32(dot[i], _mm256_set1_epi32(8 * a[i].sums[b]))
               : dot[i];
       acc[i] = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(centered), sa),
                                d, acc[i]);
-      if (kind == XFK_W_Q4_1) {
-        __m256 min =
-            _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(scales + 32)));
+      if (xfk_base_kind(kind) == XFK_W_Q4_1) {
+        __m256 min = loadScales8(kind, scales + XFK_QTILE * sb);
         acc[i] = _mm256_fmadd_ps(
             _mm256_set1_ps(a[i].scales[b] * (float)a[i].sums[b]), min, acc[i]);
       }
@@ -475,7 +490,7 @@ XFK_AMX static void linearAmx(int64_t kind, int64_t group, const uint8_t *qx,
         _tile_zero(0);
         for (int64_t c = 0; c < runs; ++c) {
           const uint8_t *bTile = tile + c * codeBytes;
-          if (kind != XFK_W_Q8_0) {
+          if (xfk_base_kind(kind) != XFK_W_Q8_0) {
             for (int g = 0; g < 4; ++g) {
               __m512i low, high;
               loadCodes(kind, tile + c * codeBytes, g, &low, &high);
@@ -491,15 +506,16 @@ XFK_AMX static void linearAmx(int64_t kind, int64_t group, const uint8_t *qx,
         }
         _tile_stored(0, dots, 64);
         const uint8_t *scales = tile + runs * codeBytes;
-        __m512 d = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)scales));
-        __m512 min = kind == XFK_W_Q4_1 ? _mm512_cvtph_ps(_mm256_loadu_si256(
-                                              (const __m256i *)(scales + 32)))
-                                        : _mm512_setzero_ps();
+        __m512 d = loadScales16(kind, scales);
+        __m512 min =
+            xfk_has_minimum(kind)
+                ? loadScales16(kind, scales + XFK_QTILE * xfk_scale_bytes(kind))
+                : _mm512_setzero_ps();
         for (int i = 0; i < rows; ++i) {
           QuantizedRow a = quantizedRow(qx, K, group, m0 + i);
           __m512i dot = _mm512_load_si512(dots[i]);
           __m512 sa = _mm512_set1_ps(a.scales[b]);
-          if (kind == XFK_W_Q4_1) {
+          if (xfk_base_kind(kind) == XFK_W_Q4_1) {
             acc[i] = _mm512_fmadd_ps(
                 _mm512_mul_ps(_mm512_cvtepi32_ps(dot), sa), d, acc[i]);
             acc[i] = _mm512_fmadd_ps(

@@ -34,6 +34,7 @@ const GraphPass kGraphPasses[] = {
        options.weights = config.weights;
        options.asym = config.asym;
        options.groupSize = config.groupSize;
+       options.scaleType = config.scaleType;
        options.keepWeights.assign(config.keepWeights.begin(),
                                   config.keepWeights.end());
        options.compute = config.compute;
@@ -67,6 +68,11 @@ struct GraphPipelineOptions : PassPipelineOptions<GraphPipelineOptions> {
       llvm::cl::desc("Values per quantization scale (a multiple of 32, or -1 "
                      "per channel), for xf-quantize"),
       llvm::cl::init(32)};
+  Option<std::string> scaleType{
+      *this, "scale-type",
+      llvm::cl::desc("Type of quantization scales (f16, f32), for "
+                     "xf-quantize"),
+      llvm::cl::init("f16")};
   ListOption<std::string> keepWeights{
       *this, "keep-weights",
       llvm::cl::desc("Weights left unquantized (name substrings)")};
@@ -132,6 +138,7 @@ void xf::registerXFPipelines() {
         config.weights = options.weights;
         config.asym = options.asym;
         config.groupSize = options.groupSize;
+        config.scaleType = options.scaleType;
         config.keepWeights.assign(options.keepWeights.begin(),
                                   options.keepWeights.end());
         config.compute = options.compute;

@@ -112,6 +112,9 @@ struct XFQuantizePass : xf::impl::XFQuantizeBase<XFQuantizePass> {
                   " is not a multiple of 32 (or -1, per channel)");
     if (asym && weights != "int4")
       return fail("asym applies to int4 only (Q4_1)");
+    if (scaleType != "f16" && scaleType != "f32")
+      return fail("unknown scale type '" + scaleType +
+                  "' (expected f16 or f32)");
 
     SmallVector<Operation *> gemms;
     getOperation()->walk([&](Operation *op) {
@@ -170,7 +173,8 @@ struct XFQuantizePass : xf::impl::XFQuantizeBase<XFQuantizePass> {
     unsigned bits = weights == "int8" ? 8 : 4;
     auto scheme = QuantSchemeAttr::get(
         ctx, bits, groupSize == -1 ? 0 : groupSize,
-        asym ? QuantMode::min_offset : QuantMode::symmetric, b.getF16Type());
+        asym ? QuantMode::min_offset : QuantMode::symmetric,
+        scaleType == "f32" ? Type(b.getF32Type()) : Type(b.getF16Type()));
     auto qtype = QTensorType::get(ctx, type.getShape(),
                                   IntegerType::get(ctx, bits), scheme,
                                   PackedLayoutAttr::get(ctx, LayoutKind::ggml));

@@ -3,6 +3,10 @@
 // RUN: not xfc-opt %s -split-input-file -xf-quantize="weights=int4 group-size=-1 compute=int8" 2>/dev/null | FileCheck %s --check-prefix=CHANNEL
 // RUN: not xfc-opt %s -split-input-file -xf-quantize="weights=int4 group-size=-1 compute=int8" 2>&1 >/dev/null | FileCheck %s --check-prefix=CHANNEL-ERR
 // RUN: not xfc-opt %s -split-input-file -xf-quantize="weights=int4 group-size=0" 2>&1 | FileCheck %s --check-prefix=ZERO
+// RUN: xfc-opt %s -split-input-file -xf-quantize="weights=int4 asym scale-type=f32 group-size=64 compute=int8" -verify-diagnostics 2>&1 | FileCheck %s --check-prefix=F32
+// RUN: not xfc-opt %s -split-input-file -xf-quantize="weights=int4 scale-type=bf16" 2>&1 | FileCheck %s --check-prefix=BADSCALE
+
+// BADSCALE: xf-quantize: unknown scale type 'bf16' (expected f16 or f32)
 
 // ZERO: xf-quantize: group size 0 is not a multiple of 32 (or -1, per channel)
 
@@ -12,6 +16,9 @@
 // CHANNEL-LABEL: func.func @linear
 // CHANNEL: %[[Q:.*]] = xf.quantize %{{.*}} : tensor<16x128xf32> -> !xf.qtensor<16x128xi4, #xf.quant<bits = 4, group = per_channel, symmetric, scale = f16>, #xf.layout<ggml>>
 // CHANNEL: xf.linear %{{.*}}, %[[Q]] compute int8
+// F32-LABEL: func.func @linear
+// F32: %[[Q:.*]] = xf.quantize %{{.*}} : tensor<16x128xf32> -> !xf.qtensor<16x128xi4, #xf.quant<bits = 4, group = 64, min_offset, scale = f32>, #xf.layout<ggml>>
+// F32: xf.linear %{{.*}}, %[[Q]] compute int8
 func.func @linear(%x: tensor<?x128xf32>, %w: tensor<16x128xf32>) -> tensor<?x16xf32> {
   %0 = xf.linear %x, %w : (tensor<?x128xf32>, tensor<16x128xf32>) -> tensor<?x16xf32>
   return %0 : tensor<?x16xf32>

@@ -93,7 +93,7 @@ TEST_F(XFDialectTest, PackedBytesMatchTheKernels) {
   auto f16 = Float16Type::get(&context);
   auto tiles = PackedLayoutAttr::getQuantizedTiles(&context);
   struct Kind {
-    XfkWeightKind kind;
+    int64_t kind;
     std::function<Type(int64_t n, int64_t k)> type;
   };
   auto floats = [&](Type element) {
@@ -102,23 +102,31 @@ TEST_F(XFDialectTest, PackedBytesMatchTheKernels) {
           {n, k}, element, PackedLayoutAttr::getFloatPanels(&context, element));
     };
   };
-  // Groups of 32 (ggml's), 64, and one per row (group 0).
-  auto blocks = [&](unsigned bits, QuantMode mode, int64_t group) {
+  // Groups of 32 (ggml's), 64, and one per row (group 0); f16 or f32
+  // scales.
+  auto blocks = [&](unsigned bits, QuantMode mode, int64_t group,
+                    Type scale = {}) {
+    Type scaleType = scale ? scale : Type(f16);
     return [=, this](int64_t n, int64_t k) -> Type {
       return QTensorType::get(
           &context, {n, k}, IntegerType::get(&context, bits),
-          QuantSchemeAttr::get(&context, bits, group, mode, f16), tiles);
+          QuantSchemeAttr::get(&context, bits, group, mode, scaleType), tiles);
     };
   };
-  const Kind kinds[] = {{XFK_W_F32, floats(Float32Type::get(&context))},
-                        {XFK_W_F16, floats(f16)},
-                        {XFK_W_BF16, floats(BFloat16Type::get(&context))},
-                        {XFK_W_Q8_0, blocks(8, QuantMode::symmetric, 32)},
-                        {XFK_W_Q4_0, blocks(4, QuantMode::symmetric, 32)},
-                        {XFK_W_Q4_1, blocks(4, QuantMode::min_offset, 32)},
-                        {XFK_W_Q8_0, blocks(8, QuantMode::symmetric, 64)},
-                        {XFK_W_Q4_0, blocks(4, QuantMode::symmetric, 0)},
-                        {XFK_W_Q4_1, blocks(4, QuantMode::min_offset, 64)}};
+  auto f32 = Float32Type::get(&context);
+  const Kind kinds[] = {
+      {XFK_W_F32, floats(Float32Type::get(&context))},
+      {XFK_W_F16, floats(f16)},
+      {XFK_W_BF16, floats(BFloat16Type::get(&context))},
+      {XFK_W_Q8_0, blocks(8, QuantMode::symmetric, 32)},
+      {XFK_W_Q4_0, blocks(4, QuantMode::symmetric, 32)},
+      {XFK_W_Q4_1, blocks(4, QuantMode::min_offset, 32)},
+      {XFK_W_Q8_0, blocks(8, QuantMode::symmetric, 64)},
+      {XFK_W_Q4_0, blocks(4, QuantMode::symmetric, 0)},
+      {XFK_W_Q4_1, blocks(4, QuantMode::min_offset, 64)},
+      {XFK_W_Q8_0 | XFK_W_F32_SCALES, blocks(8, QuantMode::symmetric, 32, f32)},
+      {XFK_W_Q4_1 | XFK_W_F32_SCALES,
+       blocks(4, QuantMode::min_offset, 0, f32)}};
   for (const Kind &kind : kinds) {
     PackedLayoutAttr layout =
         kind.kind <= XFK_W_BF16

@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
@@ -22,15 +23,23 @@
 namespace xfc::gguf::test {
 
 struct Encoding {
-  XfkWeightKind kind;
+  int64_t kind; // XfkWeightKind, with XFK_W_F32_SCALES or not
   GGMLType type;
   const char *name;
+  /// Block kinds: f32 scales (and minimums) instead of ggml's f16.
+  bool f32Scales = false;
 };
 
 inline const Encoding kEncodings[] = {
-    {XFK_W_F32, GGMLType::F32, "f32"},   {XFK_W_F16, GGMLType::F16, "f16"},
-    {XFK_W_BF16, GGMLType::BF16, "bf16"}, {XFK_W_Q8_0, GGMLType::Q8_0, "q8_0"},
-    {XFK_W_Q4_0, GGMLType::Q4_0, "q4_0"}, {XFK_W_Q4_1, GGMLType::Q4_1, "q4_1"},
+    {XFK_W_F32, GGMLType::F32, "f32"},
+    {XFK_W_F16, GGMLType::F16, "f16"},
+    {XFK_W_BF16, GGMLType::BF16, "bf16"},
+    {XFK_W_Q8_0, GGMLType::Q8_0, "q8_0"},
+    {XFK_W_Q4_0, GGMLType::Q4_0, "q4_0"},
+    {XFK_W_Q4_1, GGMLType::Q4_1, "q4_1"},
+    {XFK_W_Q8_0 | XFK_W_F32_SCALES, GGMLType::Q8_0, "q8_0/f32", true},
+    {XFK_W_Q4_0 | XFK_W_F32_SCALES, GGMLType::Q4_0, "q4_0/f32", true},
+    {XFK_W_Q4_1 | XFK_W_F32_SCALES, GGMLType::Q4_1, "q4_1/f32", true},
 };
 
 inline bool isBlock(GGMLType type) {
@@ -49,8 +58,9 @@ struct PackedRows {
 
 /// Bytes of a group's header (scale, and Q4_1's minimum) and of the codes
 /// of each run of 32 values.
-inline int64_t headerBytes(GGMLType type) {
-  return type == GGMLType::Q4_1 ? 4 : 2;
+inline int64_t scaleBytes(const Encoding &e) { return e.f32Scales ? 4 : 2; }
+inline int64_t headerBytes(const Encoding &e) {
+  return (e.type == GGMLType::Q4_1 ? 2 : 1) * scaleBytes(e);
 }
 inline int64_t runBytes(GGMLType type) {
   return type == GGMLType::Q8_0 ? 32 : 16;
@@ -58,18 +68,33 @@ inline int64_t runBytes(GGMLType type) {
 
 /// Decodes one row of groups as xfk/Kernels.h documents them: each run of
 /// 32 codes with its group's header is one ggml block, which the frontend's
-/// decoder reads.
-inline void decodeGroups(GGMLType type, int64_t group, const uint8_t *row,
+/// decoder reads. With f32 scales, the block gets scale 1 and minimum 0,
+/// so the decoder gives the codes' levels, which the f32 scale (and
+/// minimum) then take to values.
+inline void decodeGroups(const Encoding &e, int64_t group, const uint8_t *row,
                          int64_t K, float *out) {
-  int64_t header = headerBytes(type), run = runBytes(type);
+  int64_t header = headerBytes(e), run = runBytes(e.type);
+  int64_t ggmlHeader = e.type == GGMLType::Q4_1 ? 4 : 2;
   int64_t groupBytes = header + group / 32 * run;
-  std::vector<uint8_t> block(header + run);
+  std::vector<uint8_t> block(ggmlHeader + run);
   for (int64_t k = 0; k < K; k += 32) {
     const uint8_t *g = row + k / group * groupBytes;
-    std::copy(g, g + header, block.begin());
+    float d = 1.0f, m = 0.0f;
+    if (e.f32Scales) {
+      std::memcpy(&d, g, 4);
+      if (e.type == GGMLType::Q4_1)
+        std::memcpy(&m, g + 4, 4);
+      const uint8_t one[4] = {0x00, 0x3c, 0x00, 0x00}; // f16 1.0, then 0
+      std::copy(one, one + ggmlHeader, block.begin());
+    } else {
+      std::copy(g, g + header, block.begin());
+    }
     const uint8_t *codes = g + header + k % group / 32 * run;
-    std::copy(codes, codes + run, block.begin() + header);
-    EXPECT_TRUE(decodeToF32(type, block.data(), 32, out + k));
+    std::copy(codes, codes + run, block.begin() + ggmlHeader);
+    EXPECT_TRUE(decodeToF32(e.type, block.data(), 32, out + k));
+    if (e.f32Scales)
+      for (int64_t j = 0; j < 32; ++j)
+        out[k + j] = d * out[k + j] + m;
   }
 }
 
@@ -79,15 +104,16 @@ inline PackedRows pack(const Encoding &e, const std::vector<float> &values,
   PackedRows p;
   bool blocks = isBlock(e.type);
   p.rowBytes =
-      blocks ? K / group * (headerBytes(e.type) + group / 32 * runBytes(e.type))
+      blocks ? K / group * (headerBytes(e) + group / 32 * runBytes(e.type))
              : K / info.blockSize * info.blockBytes;
   p.bytes.resize(rows * p.rowBytes);
   p.decoded.resize(rows * K);
   for (int64_t r = 0; r < rows; ++r) {
     uint8_t *row = &p.bytes[r * p.rowBytes];
     if (blocks) {
-      EXPECT_TRUE(encodeGroupsFromF32(e.type, group, &values[r * K], K, row));
-      decodeGroups(e.type, group, row, K, &p.decoded[r * K]);
+      EXPECT_TRUE(encodeGroupsFromF32(e.type, group, &values[r * K], K, row,
+                                      e.f32Scales));
+      decodeGroups(e, group, row, K, &p.decoded[r * K]);
     } else {
       EXPECT_TRUE(encodeFromF32(e.type, &values[r * K], K, row));
       EXPECT_TRUE(decodeToF32(e.type, row, K, &p.decoded[r * K]));

@@ -94,11 +94,11 @@ TEST(PackTest, FloatPanelsAreKMajorAndZeroPadded) {
 
 /// The unsigned code of value j of row n, as the ABI documents it: in code
 /// tile j % G / 32 of the tiles of rows n / 16 and group j / G.
-unsigned documentedCode(XfkWeightKind kind, const uint8_t *groupTiles,
+unsigned documentedCode(GGMLType type, const uint8_t *groupTiles,
                         int64_t codeBytes, int64_t G, int64_t n, int64_t j) {
   const uint8_t *tile = groupTiles + j % G / 32 * codeBytes;
   int64_t v = j % 32, run = v / 4, lane = (n % 16) * 4 + v % 4;
-  if (kind == XFK_W_Q8_0)
+  if (type == GGMLType::Q8_0)
     return tile[run * 64 + lane];
   uint8_t byte = tile[(run % 4) * 64 + lane];
   return run < 4 ? byte & 15 : byte >> 4;
@@ -114,25 +114,31 @@ TEST(PackTest, BlockTilesHoldTheStoredValuesExactly) {
       SCOPED_TRACE(testing::Message() << e.name << " group=" << G);
       PackedRows rows = pack(e, randomValues(N * K, rng), N, K, G);
       std::vector<uint8_t> packed = packWeights(e, rows, N, K, G);
-      int64_t codeBytes = e.kind == XFK_W_Q8_0 ? 512 : 256;
-      int64_t scalesAt = G / 32 * codeBytes;
-      int64_t groupBytes = scalesAt + (e.kind == XFK_W_Q4_1 ? 64 : 32);
+      int64_t codeBytes = e.type == GGMLType::Q8_0 ? 512 : 256;
+      int64_t scalesAt = G / 32 * codeBytes, sb = scaleBytes(e);
+      int64_t groupBytes = scalesAt + 16 * headerBytes(e);
       ASSERT_EQ(packed.size(), size_t(2 * (K / G) * groupBytes));
+      // Scale (or minimum) i of the 16 that follow a tile group's codes.
+      auto scale = [&](const uint8_t *p) {
+        if (e.f32Scales) {
+          float f;
+          std::memcpy(&f, p, 4);
+          return f;
+        }
+        return halfToFloat(static_cast<uint16_t>(p[0] | p[1] << 8));
+      };
       for (int64_t n = 0; n < 32; ++n)
         for (int64_t j = 0; j < K; ++j) {
           const uint8_t *tiles =
               &packed[((n / 16) * (K / G) + j / G) * groupBytes];
-          float d = halfToFloat(tiles[scalesAt + 2 * (n % 16)] |
-                                tiles[scalesAt + 2 * (n % 16) + 1] << 8);
-          float min =
-              e.kind != XFK_W_Q4_1
-                  ? 0.0f
-                  : halfToFloat(tiles[scalesAt + 32 + 2 * (n % 16)] |
-                                tiles[scalesAt + 33 + 2 * (n % 16)] << 8);
-          int code = documentedCode(e.kind, tiles, codeBytes, G, n, j);
-          float value = e.kind == XFK_W_Q8_0   ? d * (code - 128)
-                        : e.kind == XFK_W_Q4_0 ? d * (code - 8)
-                                               : d * code + min;
+          float d = scale(tiles + scalesAt + sb * (n % 16));
+          float min = e.type != GGMLType::Q4_1
+                          ? 0.0f
+                          : scale(tiles + scalesAt + sb * (16 + n % 16));
+          int code = documentedCode(e.type, tiles, codeBytes, G, n, j);
+          float value = e.type == GGMLType::Q8_0   ? d * (code - 128)
+                        : e.type == GGMLType::Q4_0 ? d * (code - 8)
+                                                   : d * code + min;
           float expected = n < N ? rows.decoded[n * K + j] : 0.0f;
           ASSERT_EQ(value, expected) << "n=" << n << " j=" << j;
         }

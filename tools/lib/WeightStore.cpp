@@ -225,10 +225,12 @@ bool WeightStore::writeStored(mlir::xf::GlobalWeightOp global,
   // Stored bytes are copied when the encodings agree (ggml's blocks hold
   // groups of 32).
   int64_t group = mlir::xf::getKernelWeightGroup(type);
+  auto q = mlir::dyn_cast<mlir::xf::QTensorType>(type);
+  bool f32Scales = q && q.getScheme().getScaleType().isF32();
   std::vector<const gguf::TensorInfo *> parts =
       info ? std::vector<const gguf::TensorInfo *>{info}
            : storedRows(yieldedValue(global), file);
-  if ((group && group != 32) ||
+  if ((group && group != 32) || f32Scales ||
       !llvm::all_of(parts, [&](const gguf::TensorInfo *part) {
         return part->ggmlType() == storage;
       }))
@@ -277,7 +279,7 @@ bool WeightStore::writeStored(mlir::xf::GlobalWeightOp global,
   std::vector<uint8_t> encoded(*mlir::xf::getStoredBytes(type));
   if (group)
     gguf::encodeGroupsFromF32(storage, group, f32->data(), f32->size(),
-                              encoded.data());
+                              encoded.data(), f32Scales);
   else
     gguf::encodeFromF32(storage, f32->data(), f32->size(), encoded.data());
   bytes = encoded.size();

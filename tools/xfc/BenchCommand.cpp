@@ -45,13 +45,7 @@ struct Result {
   double mean = 0, stddev = 0;
 };
 
-cl::opt<std::string>
-    isa("isa",
-        cl::desc(
-            "Kernel instruction-set level: generic, avx2, avx512, avx512_vnni, "
-            "avx512_bf16 or "
-            "amx (default: the best this CPU has)"),
-        cl::sub(command));
+cl::opt<std::string> isa("isa", cl::desc(kKernelIsaHelp), cl::sub(command));
 
 int run() {
   std::string isaError;

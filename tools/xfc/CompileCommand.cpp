@@ -64,6 +64,11 @@ cl::opt<int64_t> groupSize(
     cl::desc("Values per quantization scale: 32 (ggml's blocks), 64, 128 "
              "or another multiple of 32, or -1 for one per output row"),
     cl::init(32), cl::sub(command));
+cl::opt<std::string> scaleType(
+    "scale-type",
+    cl::desc("Type of the quantization scales (and --asym minimums): f16 "
+             "(ggml's; the default) or f32"),
+    cl::init("f16"), cl::sub(command));
 cl::list<std::string> keepWeights(
     "keep-weights",
     cl::desc("Weights --weights leaves alone: substrings of their names "
@@ -97,13 +102,15 @@ int run() {
   if (weightStorage != "section" && weightStorage != "sidecar")
     return fail("unknown --weight-storage '" + weightStorage +
                 "' (expected section or sidecar)");
-  // xf-quantize checks --weights, --asym, --group-size and --compute,
+  // xf-quantize checks --weights, --asym, --group-size, --scale-type and
+  // --compute,
   // xf-select-kernels --kernels.
   CompileRequest request;
   request.sidecarWeights = weightStorage == "sidecar";
   request.graph.weights = weightFormat;
   request.graph.asym = asym;
   request.graph.groupSize = groupSize;
+  request.graph.scaleType = scaleType;
   request.graph.keepWeights.assign(keepWeights.begin(), keepWeights.end());
   request.graph.compute = compute;
   request.graph.kernels = kernels;

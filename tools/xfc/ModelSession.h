@@ -38,6 +38,11 @@ std::unique_ptr<LoadedModel> openModel(const std::string &path);
 /// what this CPU supports, for an unknown name or a level the CPU or OS lacks.
 bool selectKernelIsa(const std::string &name, std::string &error);
 
+/// The help of the --isa option of the commands that run models.
+inline constexpr const char *kKernelIsaHelp =
+    "Kernel instruction-set level: generic, avx2, avx512, avx512_vnni, "
+    "avx512_bf16 or amx (default: the best this CPU has)";
+
 } // namespace xfc::driver
 
 #endif // XFC_TOOLS_XFC_MODELSESSION_H

@@ -56,13 +56,7 @@ cl::opt<std::string> idsOut("ids-out",
                             cl::desc("Write prompt and generated ids here"),
                             cl::sub(command));
 
-cl::opt<std::string>
-    isa("isa",
-        cl::desc(
-            "Kernel instruction-set level: generic, avx2, avx512, avx512_vnni, "
-            "avx512_bf16 or "
-            "amx (default: the best this CPU has)"),
-        cl::sub(command));
+cl::opt<std::string> isa("isa", cl::desc(kKernelIsaHelp), cl::sub(command));
 
 int run() {
   std::string isaError;

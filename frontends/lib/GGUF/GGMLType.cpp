@@ -273,17 +273,31 @@ namespace {
 
 void store16(uint8_t *p, uint16_t v) { std::memcpy(p, &v, 2); }
 
+/// Where a group's scale (and minimum) go, f16 or f32, and its codes.
+struct GroupHeader {
+  bool f32;
+  size_t scaleBytes() const { return f32 ? 4 : 2; }
+  /// Stores `v` in slot `slot` of the header (0: scale, 1: minimum).
+  void store(uint8_t *b, int slot, float v) const {
+    if (f32)
+      std::memcpy(b + 4 * slot, &v, 4);
+    else
+      store16(b + 2 * slot, floatToHalf(v));
+  }
+};
+
 // Each encoder takes one group of n values (a multiple of 32) and writes
 // its header, then the codes of each run of 32 as ggml stores a block's.
 
-void encodeQ8_0(const float *x, size_t n, uint8_t *b) {
+void encodeQ8_0(const float *x, size_t n, GroupHeader h, uint8_t *b) {
   float amax = 0;
   for (size_t j = 0; j < n; ++j)
     amax = std::max(amax, std::fabs(x[j]));
   float d = amax / 127.0f, id = d ? 1.0f / d : 0.0f;
-  store16(b, floatToHalf(d));
+  h.store(b, 0, d);
+  uint8_t *codes = b + h.scaleBytes();
   for (size_t j = 0; j < n; ++j)
-    b[2 + j] = static_cast<uint8_t>(
+    codes[j] = static_cast<uint8_t>(
         static_cast<int8_t>(std::round(x[j] * id))); // ties away, as ggml
 }
 
@@ -297,7 +311,7 @@ void storeNibbles(size_t n, uint8_t *codes, Code code) {
           code(32 * run + j) | (code(32 * run + j + 16) << 4));
 }
 
-void encodeQ4_0(const float *x, size_t n, uint8_t *b) {
+void encodeQ4_0(const float *x, size_t n, GroupHeader h, uint8_t *b) {
   // The value of largest magnitude maps to -8, keeping its sign.
   float amax = 0, max = 0;
   for (size_t j = 0; j < n; ++j)
@@ -306,22 +320,22 @@ void encodeQ4_0(const float *x, size_t n, uint8_t *b) {
       max = x[j];
     }
   float d = max / -8.0f, id = d ? 1.0f / d : 0.0f;
-  store16(b, floatToHalf(d));
-  storeNibbles(n, b + 2, [&](size_t j) {
+  h.store(b, 0, d);
+  storeNibbles(n, b + h.scaleBytes(), [&](size_t j) {
     return std::min(15, static_cast<int>(x[j] * id + 8.5f));
   });
 }
 
-void encodeQ4_1(const float *x, size_t n, uint8_t *b) {
+void encodeQ4_1(const float *x, size_t n, GroupHeader h, uint8_t *b) {
   float min = x[0], max = x[0];
   for (size_t j = 1; j < n; ++j) {
     min = std::min(min, x[j]);
     max = std::max(max, x[j]);
   }
   float d = (max - min) / 15.0f, id = d ? 1.0f / d : 0.0f;
-  store16(b, floatToHalf(d));
-  store16(b + 2, floatToHalf(min));
-  storeNibbles(n, b + 4, [&](size_t j) {
+  h.store(b, 0, d);
+  h.store(b, 1, min);
+  storeNibbles(n, b + 2 * h.scaleBytes(), [&](size_t j) {
     return std::min(15, static_cast<int>((x[j] - min) * id + 0.5f));
   });
 }
@@ -353,11 +367,13 @@ bool xfc::gguf::encodeFromF32(GGMLType type, const float *x, size_t count,
 }
 
 bool xfc::gguf::encodeGroupsFromF32(GGMLType type, size_t group, const float *x,
-                                    size_t count, uint8_t *out) {
+                                    size_t count, uint8_t *out,
+                                    bool f32Scales) {
   if (group == 0 || group % 32 != 0 || count % group != 0)
     return false;
-  void (*encode)(const float *, size_t, uint8_t *);
-  size_t header = 2, codeBits = 4;
+  GroupHeader h{f32Scales};
+  void (*encode)(const float *, size_t, GroupHeader, uint8_t *);
+  size_t header = h.scaleBytes(), codeBits = 4;
   switch (type) {
   case GGMLType::Q8_0:
     encode = encodeQ8_0, codeBits = 8;
@@ -366,13 +382,13 @@ bool xfc::gguf::encodeGroupsFromF32(GGMLType type, size_t group, const float *x,
     encode = encodeQ4_0;
     break;
   case GGMLType::Q4_1:
-    encode = encodeQ4_1, header = 4;
+    encode = encodeQ4_1, header *= 2;
     break;
   default:
     return false;
   }
   size_t blockBytes = header + group * codeBits / 8;
   for (size_t i = 0; i < count / group; ++i)
-    encode(x + i * group, group, out + i * blockBytes);
+    encode(x + i * group, group, h, out + i * blockBytes);
   return true;
 }

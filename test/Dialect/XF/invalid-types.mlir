@@ -129,18 +129,18 @@ func.func private @group(!xf.qtensor<64x48xi4, #xf.quant<bits = 4, group = 32, s
 
 // The blocked layout of quantized weights is the kernels' one, of the ggml
 // schemes only.
-// expected-error @+1 {{the blocked layout of quantized weights is #xf.layout<blocked, tile = [16, 32], vnni = 4> of Q8_0, Q4_0 or Q4_1 values (f16 scales, groups of a multiple of 32 or per channel), not #xf.layout<blocked, tile = [16, 64], vnni = 4>}}
+// expected-error @+1 {{the blocked layout of quantized weights is #xf.layout<blocked, tile = [16, 32], vnni = 4> of Q8_0, Q4_0 or Q4_1 values (f16 or f32 scales, groups of a multiple of 32 or per channel), not #xf.layout<blocked, tile = [16, 64], vnni = 4>}}
 func.func private @tile_shape(!xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 64], vnni = 4>>)
 
 // -----
 
-// expected-error @+1 {{the blocked layout of quantized weights is #xf.layout<blocked, tile = [16, 32], vnni = 4> of Q8_0, Q4_0 or Q4_1 values (f16 scales, groups of a multiple of 32 or per channel), not #xf.layout<blocked, tile = [16, 32]>}}
+// expected-error @+1 {{the blocked layout of quantized weights is #xf.layout<blocked, tile = [16, 32], vnni = 4> of Q8_0, Q4_0 or Q4_1 values (f16 or f32 scales, groups of a multiple of 32 or per channel), not #xf.layout<blocked, tile = [16, 32]>}}
 func.func private @tile_vnni(!xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 32]>>)
 
 // -----
 
-// expected-error @+1 {{not #xf.layout<blocked, tile = [16, 32], vnni = 4> of #xf.quant<bits = 8, group = per_channel, symmetric, scale = f32>}}
-func.func private @tile_scheme(!xf.qtensor<40x64xi8, #xf.quant<bits = 8, group = per_channel, symmetric, scale = f32>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>)
+// expected-error @+1 {{not #xf.layout<blocked, tile = [16, 32], vnni = 4> of #xf.quant<bits = 8, group = per_channel, symmetric, scale = bf16>}}
+func.func private @tile_scheme(!xf.qtensor<40x64xi8, #xf.quant<bits = 8, group = per_channel, symmetric, scale = bf16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>)
 
 // -----
 
@@ -288,12 +288,12 @@ func.func private @vnni_twice() -> !xf.qtensor<128x64xi8, #xf.quant<bits = 8, gr
 
 // ggml blocks exist only for Q8_0, Q4_0 and Q4_1 values, in groups of a
 // multiple of 32 (ggml's own are 32) or per channel.
-// expected-error @+1 {{the ggml layout holds only blocks of Q8_0, Q4_0 and Q4_1 values (f16 scales, groups of a multiple of 32 or per channel), not #xf.quant<bits = 8, group = 64, asymmetric, scale = bf16> over rows of 64}}
+// expected-error @+1 {{the ggml layout holds only blocks of Q8_0, Q4_0 and Q4_1 values (f16 or f32 scales, groups of a multiple of 32 or per channel), not #xf.quant<bits = 8, group = 64, asymmetric, scale = bf16> over rows of 64}}
 func.func private @ggml_scheme() -> !xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = 64, asymmetric, scale = bf16>, #xf.layout<ggml>>
 
 // -----
 
-// expected-error @+1 {{the ggml layout holds only blocks of Q8_0, Q4_0 and Q4_1 values (f16 scales, groups of a multiple of 32 or per channel), not #xf.quant<bits = 4, group = 48, symmetric, scale = f16> over rows of 96}}
+// expected-error @+1 {{the ggml layout holds only blocks of Q8_0, Q4_0 and Q4_1 values (f16 or f32 scales, groups of a multiple of 32 or per channel), not #xf.quant<bits = 4, group = 48, symmetric, scale = f16> over rows of 96}}
 func.func private @ggml_group() -> !xf.qtensor<128x96xi4, #xf.quant<bits = 4, group = 48, symmetric, scale = f16>, #xf.layout<ggml>>
 
 // -----

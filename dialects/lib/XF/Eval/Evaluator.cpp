@@ -159,8 +159,8 @@ eval::Tensor quantizeActivations(eval::Tensor x, int64_t group) {
 /// xf.quantize: RTN in the scheme's groups, as the op documents (ggml's
 /// levels), carried dequantized like every quantized value.
 eval::Tensor quantizeRtn(eval::Tensor w, QuantSchemeAttr scheme) {
-  Type f16 = Float16Type::get(scheme.getContext());
-  auto half = [&](float v) { return roundTo(f16, v); };
+  // Scales and minimums as stored: f16 (ggml's), or f32 kept as computed.
+  auto stored = [&](float v) { return roundTo(scheme.getScaleType(), v); };
   const size_t group = scheme.getGroupValues(w.shape.back());
   std::vector<float> x(group);
   for (size_t start = 0; start + group <= w.data.size(); start += group) {
@@ -173,7 +173,7 @@ eval::Tensor quantizeRtn(eval::Tensor w, QuantSchemeAttr scheme) {
         amax = std::max(amax, std::fabs(v));
       float d = amax / 127.0f, inverse = d != 0.0f ? 1.0f / d : 0.0f;
       for (size_t j = 0; j < group; ++j)
-        out[j] = half(d) * std::round(x[j] * inverse);
+        out[j] = stored(d) * std::round(x[j] * inverse);
     } else if (scheme.getMode() == QuantMode::symmetric) {
       float amax = 0.0f, extreme = 0.0f;
       for (float v : x)
@@ -183,16 +183,17 @@ eval::Tensor quantizeRtn(eval::Tensor w, QuantSchemeAttr scheme) {
         }
       float d = extreme / -8.0f, inverse = d != 0.0f ? 1.0f / d : 0.0f;
       for (size_t j = 0; j < group; ++j)
-        out[j] = half(d) *
+        out[j] = stored(d) *
                  (std::min(15, static_cast<int>(x[j] * inverse + 8.5f)) - 8);
     } else { // min_offset
       float lo = *std::min_element(x.begin(), x.end()),
             hi = *std::max_element(x.begin(), x.end());
       float d = (hi - lo) / 15.0f, inverse = d != 0.0f ? 1.0f / d : 0.0f;
       for (size_t j = 0; j < group; ++j)
-        out[j] = half(d) * std::min(15, static_cast<int>((x[j] - lo) * inverse +
-                                                         0.5f)) +
-                 half(lo);
+        out[j] =
+            stored(d) *
+                std::min(15, static_cast<int>((x[j] - lo) * inverse + 0.5f)) +
+            stored(lo);
     }
   }
   return w;

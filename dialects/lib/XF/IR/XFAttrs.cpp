@@ -111,11 +111,15 @@ bool QuantSchemeAttr::hasBlockEncoding() const {
   bool q4 = getBits() == 4 && (getMode() == QuantMode::symmetric ||
                                getMode() == QuantMode::min_offset);
   return (isPerChannel() || getGroupSize() % 32 == 0) &&
-         getScaleType().isF16() && (q8 || q4);
+         (getScaleType().isF16() || getScaleType().isF32()) && (q8 || q4);
 }
 
 bool QuantSchemeAttr::isGgmlBlockScheme() const {
-  return hasBlockEncoding() && getGroupSize() == 32;
+  return hasBlockEncoding() && getGroupSize() == 32 && getScaleType().isF16();
+}
+
+int64_t QuantSchemeAttr::getScaleBytes() const {
+  return getScaleType().getIntOrFloatBitWidth() / 8;
 }
 
 //===----------------------------------------------------------------------===//

@@ -179,7 +179,8 @@ LogicalResult QuantizeOp::verify() {
     return emitOpError() << "result must have the input's 2-D shape";
   if (!out.getBlockBytes())
     return emitOpError()
-           << "quantizes to blocks of Q8_0, Q4_0 and Q4_1 values only (f16 "
+           << "quantizes to blocks of Q8_0, Q4_0 and Q4_1 values only (f16 or "
+              "f32 "
               "scales, groups of a multiple of 32 or per channel, ggml "
               "layout), not "
            << out;

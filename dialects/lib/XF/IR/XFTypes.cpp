@@ -91,8 +91,9 @@ std::optional<int64_t> QTensorType::getBlockBytes() const {
   if (getLayout().getKind() != LayoutKind::ggml)
     return std::nullopt;
   QuantSchemeAttr scheme = getScheme();
-  // One f16 scale (and an f16 minimum for min_offset), then the codes.
-  int64_t header = scheme.getMode() == QuantMode::min_offset ? 4 : 2;
+  // One scale (and a minimum for min_offset), then the codes.
+  int64_t header = (scheme.getMode() == QuantMode::min_offset ? 2 : 1) *
+                   scheme.getScaleBytes();
   return header + scheme.getGroupValues(getShape()[1]) *
                       static_cast<int64_t>(scheme.getBits()) / 8;
 }
@@ -106,10 +107,11 @@ std::optional<int64_t> QTensorType::getPackedBytes() const {
     return rows * groups * *block;
   if (layout.getKind() != LayoutKind::blocked)
     return std::nullopt;
-  // Per tile of rows and group: the codes, then an f16 scale per row (and
-  // a minimum).
+  // Per tile of rows and group: the codes, then a scale per row (and a
+  // minimum).
   int64_t tileRows = layout.getTile()[0];
-  int64_t perRow = scheme.getMode() == QuantMode::min_offset ? 4 : 2;
+  int64_t perRow = (scheme.getMode() == QuantMode::min_offset ? 2 : 1) *
+                   scheme.getScaleBytes();
   int64_t groupBytes =
       tileRows * scheme.getGroupValues(cols) * scheme.getBits() / 8 +
       tileRows * perRow;
@@ -168,7 +170,7 @@ LogicalResult QTensorType::verify(function_ref<InFlightDiagnostic()> emitError,
   bool blocks = scheme.hasBlockEncoding() && in % 32 == 0;
   if (layout.getKind() == LayoutKind::ggml && !blocks)
     return emitError() << "the ggml layout holds only blocks of Q8_0, Q4_0 "
-                          "and Q4_1 values (f16 scales, groups of a "
+                          "and Q4_1 values (f16 or f32 scales, groups of a "
                           "multiple of 32 or per channel), not "
                        << scheme << " over rows of " << in;
   if (layout.getKind() == LayoutKind::blocked) {
@@ -177,7 +179,7 @@ LogicalResult QTensorType::verify(function_ref<InFlightDiagnostic()> emitError,
     if (layout != tiles || !blocks)
       return emitError() << "the blocked layout of quantized weights is "
                          << tiles
-                         << " of Q8_0, Q4_0 or Q4_1 values (f16 "
+                         << " of Q8_0, Q4_0 or Q4_1 values (f16 or f32 "
                             "scales, groups of a multiple of 32 or per "
                             "channel), not "
                          << layout << " of " << scheme << " over rows of "

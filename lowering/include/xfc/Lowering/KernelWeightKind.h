@@ -26,9 +26,12 @@ inline std::optional<XfkWeightKind> getKernelWeightKind(Type type) {
     if (layout != LayoutKind::ggml && layout != LayoutKind::blocked)
       return std::nullopt;
     QuantSchemeAttr scheme = q.getScheme();
-    if (scheme.getBits() == 8)
-      return XFK_W_Q8_0;
-    return scheme.getMode() == QuantMode::min_offset ? XFK_W_Q4_1 : XFK_W_Q4_0;
+    int kind = scheme.getBits() == 8                       ? XFK_W_Q8_0
+               : scheme.getMode() == QuantMode::min_offset ? XFK_W_Q4_1
+                                                           : XFK_W_Q4_0;
+    if (scheme.getScaleType().isF32())
+      kind |= XFK_W_F32_SCALES;
+    return static_cast<XfkWeightKind>(kind);
   }
   auto tensor = dyn_cast<RankedTensorType>(type);
   if (!tensor || tensor.getRank() != 2 || !tensor.hasStaticShape())

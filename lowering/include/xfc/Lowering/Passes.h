@@ -24,7 +24,8 @@ void populateLowerAttentionPatterns(RewritePatternSet &patterns,
 /// The lowering passes that may be left out (`xfc compile --disable-pass`,
 /// `xf-lower-to-llvm{disable=...}`): they change how fast the code runs,
 /// not what it computes (beyond the few ulp of xf-approximate-math's
-/// polynomial).
+/// polynomial). xf-fuse-activations names xf-lower-to-microkernels'
+/// fuse-activations.
 SmallVector<StringRef> getOptionalLoweringPasses();
 
 /// The lowering stages, as named pipelines:

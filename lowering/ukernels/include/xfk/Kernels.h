@@ -21,7 +21,8 @@ extern "C" {
  *
  * The block kinds come with a group size G, the values sharing one scale:
  * a multiple of 32 that divides K (K itself for one scale per row). A row
- * is K / G blocks, each an f16 scale d (Q4_1: then an f16 minimum m), then
+ * is K / G blocks, each an f16 scale d (Q4_1: then an f16 minimum m; both
+ * f32 with XFK_W_F32_SCALES), then
  * the codes of its values in runs of 32, each run as ggml stores a block's
  * codes (Q8_0: 32 int8; Q4: 16 bytes, value j in the low nibble of byte j
  * and value j + 16 in its high nibble). With G = 32 these are ggml's
@@ -33,6 +34,9 @@ enum XfkWeightKind {
   XFK_W_Q8_0 = 3, /* w = d * q, q int8 */
   XFK_W_Q4_0 = 4, /* w = d * (q - 8), q in 0..15 */
   XFK_W_Q4_1 = 5, /* w = d * q + m, q in 0..15 */
+  /* Or'd into a block kind: its scales (and Q4_1's minimums) are f32, not
+   * f16, in the stored blocks and in the packed tiles alike. */
+  XFK_W_F32_SCALES = 16,
 };
 
 /* Activations the linear kernels apply to their sums (the `activation`
@@ -97,7 +101,8 @@ void xfk_embedding(int64_t kind, int64_t group, int64_t table, int64_t ldt,
  *             nibbles as stored (0..15). Q4 kinds hold runs r and r + 4
  *             in the low and high nibbles of 4 x 64 bytes (256 bytes);
  *             Q8_0 takes 512 bytes;
- *      scales: 16 x f16, then (Q4_1) 16 x f16 minimums.
+ *      scales: 16 x f16, then (Q4_1) 16 x f16 minimums (f32 with
+ *             XFK_W_F32_SCALES).
  *    So w = d * (code - 128) (Q8_0), d * (code - 8) (Q4_0), d * code + m
  *    (Q4_1): the stored values exactly, only moved.
  *===----------------------------------------------------------------------===*/

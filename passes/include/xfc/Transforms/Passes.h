@@ -36,6 +36,7 @@ struct GraphPipelineConfig {
   std::string weights = "keep";
   bool asym = false;
   int64_t groupSize = 32;
+  std::string scaleType = "f16";
   SmallVector<std::string> keepWeights;
   std::string compute = "int8";
   /// xf-select-kernels' option: generated, onednn or auto.

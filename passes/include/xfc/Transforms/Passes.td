@@ -203,10 +203,12 @@ def XFQuantize : Pass<"xf-quantize"> {
     **Weights** (`weights=f16|bf16|int8|int4`; `keep`, the default, leaves
     them as they are). Each float weight an `xf.linear` or `xf.ffn` reads
     becomes `xf.convert` (f16, bf16) or `xf.quantize` (RTN with ggml's
-    levels: int8 as Q8_0, int4 as Q4_0, or Q4_1 with `asym`; f16 scales)
-    of it, at the use. `group-size` sets the values per scale: 32 (ggml's
-    own blocks, the default), a larger multiple of 32 (64, 128, ...), or
-    -1 for one scale per output row (per channel). A weight whose rows are
+    levels: int8 as Q8_0, int4 as Q4_0, or Q4_1 with `asym`) of it, at
+    the use. `group-size` sets the values per scale: 32 (ggml's own
+    blocks, the default), a larger multiple of 32 (64, 128, ...), or -1
+    for one scale per output row (per channel). `scale-type` stores the
+    scales (and minimums) as f16, as ggml does (the default), or f32, which
+    keeps them as computed (they are then the only rounding). A weight whose rows are
     not whole groups is an error that names it (keep it with
     `keep-weights`, or choose another group size). `xf-hoist-weight-expressions` then moves these into derived
     weights, which the compiler writes quantized into the weight blob.
@@ -249,6 +251,8 @@ def XFQuantize : Pass<"xf-quantize"> {
     Option<"groupSize", "group-size", "int64_t", /*default=*/"32",
            "Values per quantization group: a multiple of 32 (32 is ggml's "
            "Q8_0/Q4_0/Q4_1), or -1 for per channel">,
+    Option<"scaleType", "scale-type", "std::string", /*default=*/"\"f16\"",
+           "Type of the scales and minimums: f16 (ggml's) or f32">,
     ListOption<"keepWeights", "keep-weights", "std::string",
                "Weights left unquantized: substrings of their names">,
     Option<"compute", "compute", "std::string", /*default=*/"\"f32\"",

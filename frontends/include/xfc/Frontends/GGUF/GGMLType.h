@@ -85,11 +85,12 @@ bool encodeFromF32(GGMLType type, const float *values, size_t count,
 
 /// Encodes `count` floats (a multiple of `group`) with the scales and
 /// levels of Q8_0, Q4_0 or Q4_1 over groups of `group` values (a multiple
-/// of 32): per group the f16 scale (and minimum), then the codes in runs
-/// of 32 values stored as ggml stores a block's codes. With groups of 32
-/// these are ggml's blocks. Returns false for other types or groups.
+/// of 32): per group the scale (and minimum), f16 or with `f32Scales` f32,
+/// then the codes in runs of 32 values stored as ggml stores a block's
+/// codes. With groups of 32 and f16 scales these are ggml's blocks.
+/// Returns false for other types or groups.
 bool encodeGroupsFromF32(GGMLType type, size_t group, const float *values,
-                         size_t count, uint8_t *blocks);
+                         size_t count, uint8_t *blocks, bool f32Scales = false);
 
 /// IEEE half and bfloat16 conversions (round to nearest even).
 float halfToFloat(uint16_t h);

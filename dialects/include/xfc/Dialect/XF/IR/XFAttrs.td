@@ -131,13 +131,15 @@ def XF_QuantSchemeAttr : XF_Attr<"QuantScheme", "quant"> {
       return isPerChannel() ? inputSize : getGroupSize();
     }
     /// Whether blocks of this scheme have a byte format (the ggml layout):
-    /// f16 scales, 8 bits symmetric or 4 bits symmetric or min_offset, as
-    /// ggml's Q8_0, Q4_0 and Q4_1, in groups of a multiple of 32 values
-    /// or per channel.
+    /// 8 bits symmetric or 4 bits symmetric or min_offset, as ggml's Q8_0,
+    /// Q4_0 and Q4_1, in groups of a multiple of 32 values or per channel,
+    /// with f16 scales (ggml's) or f32 ones.
     bool hasBlockEncoding() const;
     /// Whether ggml itself has blocks of this scheme: Q8_0, Q4_0 or Q4_1,
-    /// a block encoding with groups of 32.
+    /// a block encoding with groups of 32 and f16 scales.
     bool isGgmlBlockScheme() const;
+    /// Bytes of one scale (and of one minimum).
+    int64_t getScaleBytes() const;
   }];
 }
 
@@ -153,10 +155,10 @@ def XF_PackedLayoutAttr : XF_Attr<"PackedLayout", "layout",
     * `row_major`: plain `[out, in]` rows, scales in a separate array.
     * `ggml`: GGUF/ggml blocks exactly as they are stored on disk, so a
       weight can be mapped from the model file without repacking. Schemes
-      with ggml's modes and f16 scales but larger groups (a multiple of
-      32, or per channel) use the same form: per group, the scale (and
-      minimum), then the codes in runs of 32 values stored as ggml stores
-      a block's codes.
+      with ggml's modes but larger groups (a multiple of 32, or per
+      channel), or f32 scales, use the same form: per group, the scale
+      (and minimum), then the codes in runs of 32 values stored as ggml
+      stores a block's codes.
     * `blocked`: `[ceil(out/n), in/k, n, k]` tiles for the GEMM kernels,
       with each run of `k` packed in VNNI groups of `vnni` elements (4 for
       INT8 `vpdpbusd`, 2 for BF16 `vdpbf16ps`, 1 for none); rows past `out`
@@ -164,10 +166,10 @@ def XF_PackedLayoutAttr : XF_Attr<"PackedLayout", "layout",
       microkernels read (`lowering/ukernels/include/xfk/Kernels.h`, which
       defines their bytes), and `xf-pack-weights` chooses them:
       - `tile = [16, 32], vnni = 4` for quantized weights whose blocks
-        have a byte format (ggml's modes, f16 scales, groups of a multiple
-        of 32 or per channel): per 16 rows and group, the group's tiles of
-        codes in runs of 4 consecutive `k` of each of the 16 rows, then 16
-        f16 scales, then (min_offset) 16 f16 minimums;
+        have a byte format (ggml's modes, f16 or f32 scales, groups of a
+        multiple of 32 or per channel): per 16 rows and group, the group's
+        tiles of codes in runs of 4 consecutive `k` of each of the 16 rows,
+        then 16 scales, then (min_offset) 16 minimums;
       - `tile = [64, 1]` as the encoding of an f32 or f16 weight
         `tensor<NxK>`: panels of 64 rows, stored `k`-major;
       - `tile = [64, 2], vnni = 2` as the encoding of a bf16 weight: the
