@@ -3,7 +3,8 @@
 #   bash bench/quant_error.sh BUILD_DIR MODELS_DIR PRESET...
 # For each preset: the f32 model is compiled as is and with --weights int8
 # (groups of 32, and per channel), int4 (g32 as Q4_0, g32 --asym as Q4_1,
-# g128), all with the default INT8 activations (in the weights' groups),
+# g128; RTN, and g32/g128 with --quant-method mse, g32 with f32 scales),
+# all with the default INT8 activations (in the weights' groups),
 # int8 with f32 activations (the weights' share), and bf16 weights with
 # bf16 compute; the logits of a 128-token prompt are compared with
 # bench/quant_error.py.
@@ -26,7 +27,10 @@ for preset in "$@"; do
                  int8-weights-only:--weights=int8,--compute=f32 \
                  int8-channel:--weights=int8,--group-size=-1 \
                  int4-g32:--weights=int4 int4-g32-asym:--weights=int4,--asym \
+                 int4-g32-mse:--weights=int4,--quant-method=mse \
+                 int4-g32-f32-scales:--weights=int4,--scale-type=f32 \
                  int4-g128:--weights=int4,--group-size=128 \
+                 int4-g128-mse:--weights=int4,--group-size=128,--quant-method=mse \
                  bf16-compute:--weights=bf16,--compute=bf16; do
     label=${variant%%:*} flags=${variant#*:}
     so=$tmp/$label.so

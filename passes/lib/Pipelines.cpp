@@ -35,6 +35,7 @@ const GraphPass kGraphPasses[] = {
        options.asym = config.asym;
        options.groupSize = config.groupSize;
        options.scaleType = config.scaleType;
+       options.method = config.quantMethod;
        options.keepWeights.assign(config.keepWeights.begin(),
                                   config.keepWeights.end());
        options.compute = config.compute;
@@ -73,6 +74,10 @@ struct GraphPipelineOptions : PassPipelineOptions<GraphPipelineOptions> {
       llvm::cl::desc("Type of quantization scales (f16, f32), for "
                      "xf-quantize"),
       llvm::cl::init("f16")};
+  Option<std::string> quantMethod{
+      *this, "quant-method",
+      llvm::cl::desc("Quantization method (rtn, mse, ...), for xf-quantize"),
+      llvm::cl::init("rtn")};
   ListOption<std::string> keepWeights{
       *this, "keep-weights",
       llvm::cl::desc("Weights left unquantized (name substrings)")};
@@ -139,6 +144,7 @@ void xf::registerXFPipelines() {
         config.asym = options.asym;
         config.groupSize = options.groupSize;
         config.scaleType = options.scaleType;
+        config.quantMethod = options.quantMethod;
         config.keepWeights.assign(options.keepWeights.begin(),
                                   options.keepWeights.end());
         config.compute = options.compute;

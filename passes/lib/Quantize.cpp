@@ -1,5 +1,6 @@
 //===- Quantize.cpp - Quantized GEMM weights and arithmetic ---------------===//
 
+#include "xfc/Dialect/XF/IR/QuantMethods.h"
 #include "xfc/Dialect/XF/IR/XFDialect.h"
 #include "xfc/Support/GeneratedCode.h"
 #include "xfc/Transforms/Passes.h"
@@ -7,6 +8,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringExtras.h"
 
 namespace mlir::xf {
 #define GEN_PASS_DEF_XFQUANTIZE
@@ -115,6 +117,9 @@ struct XFQuantizePass : xf::impl::XFQuantizeBase<XFQuantizePass> {
     if (scaleType != "f16" && scaleType != "f32")
       return fail("unknown scale type '" + scaleType +
                   "' (expected f16 or f32)");
+    if (!lookupQuantizationMethod(method))
+      return fail("unknown quantization method '" + method + "' (registered: " +
+                  llvm::join(getQuantizationMethodNames(), ", ") + ")");
 
     SmallVector<Operation *> gemms;
     getOperation()->walk([&](Operation *op) {
@@ -178,7 +183,11 @@ struct XFQuantizePass : xf::impl::XFQuantizeBase<XFQuantizePass> {
     auto qtype = QTensorType::get(ctx, type.getShape(),
                                   IntegerType::get(ctx, bits), scheme,
                                   PackedLayoutAttr::get(ctx, LayoutKind::ggml));
-    operand.set(QuantizeOp::create(b, op->getLoc(), qtype, operand.get()));
+    // RTN is the op's default: no attribute.
+    StringAttr methodAttr =
+        method == "rtn" ? StringAttr() : b.getStringAttr(method);
+    operand.set(
+        QuantizeOp::create(b, op->getLoc(), qtype, operand.get(), methodAttr));
     // oneDNN 2.6 reads no ggml blocks: the generated kernels compute it.
     op->removeAttr("backend");
     return success();

@@ -5,6 +5,10 @@
 // RUN: not xfc-opt %s -split-input-file -xf-quantize="weights=int4 group-size=0" 2>&1 | FileCheck %s --check-prefix=ZERO
 // RUN: xfc-opt %s -split-input-file -xf-quantize="weights=int4 asym scale-type=f32 group-size=64 compute=int8" -verify-diagnostics 2>&1 | FileCheck %s --check-prefix=F32
 // RUN: not xfc-opt %s -split-input-file -xf-quantize="weights=int4 scale-type=bf16" 2>&1 | FileCheck %s --check-prefix=BADSCALE
+// RUN: xfc-opt %s -split-input-file -xf-quantize="weights=int8 group-size=64 method=mse compute=int8" -verify-diagnostics 2>&1 | FileCheck %s --check-prefix=MSE
+// RUN: not xfc-opt %s -split-input-file -xf-quantize="weights=int8 method=gptq" 2>&1 | FileCheck %s --check-prefix=BADMETHOD
+
+// BADMETHOD: xf-quantize: unknown quantization method 'gptq' (registered: mse, rtn)
 
 // BADSCALE: xf-quantize: unknown scale type 'bf16' (expected f16 or f32)
 
@@ -19,6 +23,8 @@
 // F32-LABEL: func.func @linear
 // F32: %[[Q:.*]] = xf.quantize %{{.*}} : tensor<16x128xf32> -> !xf.qtensor<16x128xi4, #xf.quant<bits = 4, group = 64, min_offset, scale = f32>, #xf.layout<ggml>>
 // F32: xf.linear %{{.*}}, %[[Q]] compute int8
+// MSE-LABEL: func.func @linear
+// MSE: %[[Q:.*]] = xf.quantize %{{.*}} method "mse" : tensor<16x128xf32> -> !xf.qtensor<16x128xi8, #xf.quant<bits = 8, group = 64, symmetric, scale = f16>, #xf.layout<ggml>>
 func.func @linear(%x: tensor<?x128xf32>, %w: tensor<16x128xf32>) -> tensor<?x16xf32> {
   %0 = xf.linear %x, %w : (tensor<?x128xf32>, tensor<16x128xf32>) -> tensor<?x16xf32>
   return %0 : tensor<?x16xf32>

@@ -2,6 +2,7 @@
 
 #include "xfc/WeightStore.h"
 
+#include "xfc/Dialect/XF/IR/QuantMethods.h"
 #include "xfc/Frontends/GGUF/GGMLType.h"
 #include "xfc/Frontends/GGUF/TensorData.h"
 #include "xfc/Lowering/KernelWeightKind.h"
@@ -64,6 +65,22 @@ std::optional<gguf::GGMLType> storageType(mlir::Type type) {
   if (element.isBF16())
     return gguf::GGMLType::BF16;
   return std::nullopt;
+}
+
+/// The blocks of `values` quantized in groups of `group` by `method`.
+void writeQuantized(const mlir::xf::QuantizationMethod &method,
+                    mlir::xf::QTensorType type, gguf::GGMLType storage,
+                    int64_t group, llvm::ArrayRef<float> values, bool f32Scales,
+                    uint8_t *out) {
+  mlir::xf::QuantSchemeAttr scheme = type.getScheme();
+  mlir::xf::GroupLevels levels;
+  int64_t blockBytes = *type.getBlockBytes();
+  for (size_t start = 0; start < values.size(); start += group) {
+    method.quantizeGroup(values.slice(start, group), scheme, levels);
+    gguf::writeGroup(storage, group, levels.scale, levels.minimum,
+                     levels.codes.data(), f32Scales, out);
+    out += blockBytes;
+  }
 }
 
 /// The type of a packed weight before packing, as xfk_pack reads it: ggml
@@ -244,7 +261,7 @@ bool WeightStore::writeStored(mlir::xf::GlobalWeightOp global,
     return true;
   }
   // Computed: a float weight's values, or the float values an xf.quantize
-  // rounds (the ggml encoder applies the same RTN levels).
+  // quantizes (with the levels its method chooses, as the evaluator).
   mlir::Value source = yieldedValue(global);
   auto quantize = source ? source.getDefiningOp<mlir::xf::QuantizeOp>()
                          : mlir::xf::QuantizeOp();
@@ -277,9 +294,10 @@ bool WeightStore::writeStored(mlir::xf::GlobalWeightOp global,
     f32.emplace(values->data.begin(), values->data.end());
   }
   std::vector<uint8_t> encoded(*mlir::xf::getStoredBytes(type));
-  if (group)
-    gguf::encodeGroupsFromF32(storage, group, f32->data(), f32->size(),
-                              encoded.data(), f32Scales);
+  if (quantize)
+    writeQuantized(
+        *mlir::xf::lookupQuantizationMethod(quantize.getMethodName()), q,
+        storage, group, *f32, f32Scales, encoded.data());
   else
     gguf::encodeFromF32(storage, f32->data(), f32->size(), encoded.data());
   bytes = encoded.size();

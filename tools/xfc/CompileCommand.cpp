@@ -69,6 +69,13 @@ cl::opt<std::string> scaleType(
     cl::desc("Type of the quantization scales (and --asym minimums): f16 "
              "(ggml's; the default) or f32"),
     cl::init("f16"), cl::sub(command));
+cl::opt<std::string> quantMethod(
+    "quant-method",
+    cl::desc("How --weights int8|int4 chooses each group's levels: rtn "
+             "(round to nearest, ggml's; the default), mse (RTN or a clipped "
+             "scale, whichever has the smaller squared error), or a method a "
+             "plugin registers"),
+    cl::init("rtn"), cl::sub(command));
 cl::list<std::string> keepWeights(
     "keep-weights",
     cl::desc("Weights --weights leaves alone: substrings of their names "
@@ -111,6 +118,7 @@ int run() {
   request.graph.asym = asym;
   request.graph.groupSize = groupSize;
   request.graph.scaleType = scaleType;
+  request.graph.quantMethod = quantMethod;
   request.graph.keepWeights.assign(keepWeights.begin(), keepWeights.end());
   request.graph.compute = compute;
   request.graph.kernels = kernels;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <vector>
 
 using namespace xfc::gguf;
 
@@ -273,45 +274,23 @@ namespace {
 
 void store16(uint8_t *p, uint16_t v) { std::memcpy(p, &v, 2); }
 
-/// Where a group's scale (and minimum) go, f16 or f32, and its codes.
-struct GroupHeader {
-  bool f32;
-  size_t scaleBytes() const { return f32 ? 4 : 2; }
-  /// Stores `v` in slot `slot` of the header (0: scale, 1: minimum).
-  void store(uint8_t *b, int slot, float v) const {
-    if (f32)
-      std::memcpy(b + 4 * slot, &v, 4);
-    else
-      store16(b + 2 * slot, floatToHalf(v));
-  }
-};
+// Each encoder takes one group of n values (a multiple of 32) and
+// chooses its levels (ggml's reference quantizers), which writeGroup
+// stores: the header, then the codes of each run of 32 as ggml stores a
+// block's.
 
-// Each encoder takes one group of n values (a multiple of 32) and writes
-// its header, then the codes of each run of 32 as ggml stores a block's.
-
-void encodeQ8_0(const float *x, size_t n, GroupHeader h, uint8_t *b) {
+void encodeQ8_0(const float *x, size_t n, bool f32Scales, uint8_t *b) {
   float amax = 0;
   for (size_t j = 0; j < n; ++j)
     amax = std::max(amax, std::fabs(x[j]));
   float d = amax / 127.0f, id = d ? 1.0f / d : 0.0f;
-  h.store(b, 0, d);
-  uint8_t *codes = b + h.scaleBytes();
+  std::vector<int> codes(n);
   for (size_t j = 0; j < n; ++j)
-    codes[j] = static_cast<uint8_t>(
-        static_cast<int8_t>(std::round(x[j] * id))); // ties away, as ggml
+    codes[j] = static_cast<int>(std::round(x[j] * id)); // ties away, as ggml
+  xfc::gguf::writeGroup(GGMLType::Q8_0, n, d, 0.0f, codes.data(), f32Scales, b);
 }
 
-/// Runs of 32 4-bit codes: value j of a run in byte j's low nibble, value
-/// j + 16 in its high one.
-template <typename Code>
-void storeNibbles(size_t n, uint8_t *codes, Code code) {
-  for (size_t run = 0; run < n / 32; ++run)
-    for (size_t j = 0; j < 16; ++j)
-      codes[16 * run + j] = static_cast<uint8_t>(
-          code(32 * run + j) | (code(32 * run + j + 16) << 4));
-}
-
-void encodeQ4_0(const float *x, size_t n, GroupHeader h, uint8_t *b) {
+void encodeQ4_0(const float *x, size_t n, bool f32Scales, uint8_t *b) {
   // The value of largest magnitude maps to -8, keeping its sign.
   float amax = 0, max = 0;
   for (size_t j = 0; j < n; ++j)
@@ -320,24 +299,23 @@ void encodeQ4_0(const float *x, size_t n, GroupHeader h, uint8_t *b) {
       max = x[j];
     }
   float d = max / -8.0f, id = d ? 1.0f / d : 0.0f;
-  h.store(b, 0, d);
-  storeNibbles(n, b + h.scaleBytes(), [&](size_t j) {
-    return std::min(15, static_cast<int>(x[j] * id + 8.5f));
-  });
+  std::vector<int> codes(n);
+  for (size_t j = 0; j < n; ++j)
+    codes[j] = std::min(15, static_cast<int>(x[j] * id + 8.5f));
+  xfc::gguf::writeGroup(GGMLType::Q4_0, n, d, 0.0f, codes.data(), f32Scales, b);
 }
 
-void encodeQ4_1(const float *x, size_t n, GroupHeader h, uint8_t *b) {
+void encodeQ4_1(const float *x, size_t n, bool f32Scales, uint8_t *b) {
   float min = x[0], max = x[0];
   for (size_t j = 1; j < n; ++j) {
     min = std::min(min, x[j]);
     max = std::max(max, x[j]);
   }
   float d = (max - min) / 15.0f, id = d ? 1.0f / d : 0.0f;
-  h.store(b, 0, d);
-  h.store(b, 1, min);
-  storeNibbles(n, b + 2 * h.scaleBytes(), [&](size_t j) {
-    return std::min(15, static_cast<int>((x[j] - min) * id + 0.5f));
-  });
+  std::vector<int> codes(n);
+  for (size_t j = 0; j < n; ++j)
+    codes[j] = std::min(15, static_cast<int>((x[j] - min) * id + 0.5f));
+  xfc::gguf::writeGroup(GGMLType::Q4_1, n, d, min, codes.data(), f32Scales, b);
 }
 
 } // namespace
@@ -366,14 +344,46 @@ bool xfc::gguf::encodeFromF32(GGMLType type, const float *x, size_t count,
   return true;
 }
 
+bool xfc::gguf::writeGroup(GGMLType type, size_t n, float scale, float minimum,
+                           const int *codes, bool f32Scales, uint8_t *out) {
+  if (n == 0 || n % 32 != 0 ||
+      (type != GGMLType::Q8_0 && type != GGMLType::Q4_0 &&
+       type != GGMLType::Q4_1))
+    return false;
+  size_t scaleBytes = f32Scales ? 4 : 2;
+  auto storeScale = [&](uint8_t *p, float v) {
+    if (f32Scales)
+      std::memcpy(p, &v, 4);
+    else
+      store16(p, floatToHalf(v));
+  };
+  storeScale(out, scale);
+  uint8_t *code = out + scaleBytes;
+  if (type == GGMLType::Q4_1) {
+    storeScale(code, minimum);
+    code += scaleBytes;
+  }
+  if (type == GGMLType::Q8_0) {
+    for (size_t j = 0; j < n; ++j)
+      code[j] = static_cast<uint8_t>(static_cast<int8_t>(codes[j]));
+    return true;
+  }
+  // Runs of 32 4-bit codes: value j of a run in byte j's low nibble, value
+  // j + 16 in its high one.
+  for (size_t run = 0; run < n / 32; ++run)
+    for (size_t j = 0; j < 16; ++j)
+      code[16 * run + j] = static_cast<uint8_t>(
+          (codes[32 * run + j] & 15) | (codes[32 * run + j + 16] & 15) << 4);
+  return true;
+}
+
 bool xfc::gguf::encodeGroupsFromF32(GGMLType type, size_t group, const float *x,
                                     size_t count, uint8_t *out,
                                     bool f32Scales) {
   if (group == 0 || group % 32 != 0 || count % group != 0)
     return false;
-  GroupHeader h{f32Scales};
-  void (*encode)(const float *, size_t, GroupHeader, uint8_t *);
-  size_t header = h.scaleBytes(), codeBits = 4;
+  void (*encode)(const float *, size_t, bool, uint8_t *);
+  size_t header = f32Scales ? 4 : 2, codeBits = 4;
   switch (type) {
   case GGMLType::Q8_0:
     encode = encodeQ8_0, codeBits = 8;
@@ -389,6 +399,6 @@ bool xfc::gguf::encodeGroupsFromF32(GGMLType type, size_t group, const float *x,
   }
   size_t blockBytes = header + group * codeBits / 8;
   for (size_t i = 0; i < count / group; ++i)
-    encode(x + i * group, group, h, out + i * blockBytes);
+    encode(x + i * group, group, f32Scales, out + i * blockBytes);
   return true;
 }

@@ -1392,3 +1392,11 @@ func.func @unknown_backend(%x: tensor<?x64xf32>, %w: tensor<128x64xf32>) -> tens
   %0 = xf.linear %x, %w backend cublas : (tensor<?x64xf32>, tensor<128x64xf32>) -> tensor<?x128xf32>
   return %0 : tensor<?x128xf32>
 }
+
+// -----
+
+func.func @unknown_quantization_method(%w: tensor<32x64xf32>) -> !xf.qtensor<32x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>> {
+  // expected-error @+1 {{'xf.quantize' op unknown quantization method 'gptq' (registered: mse, rtn)}}
+  %0 = xf.quantize %w method "gptq" : tensor<32x64xf32> -> !xf.qtensor<32x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+  return %0 : !xf.qtensor<32x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+}

@@ -266,3 +266,16 @@ func.func @backends(%x: tensor<?x64xf32>, %w: tensor<128x64xf32>, %b: tensor<128
   %3 = xf.linear %x, %w compute f32 backend onednn : (tensor<?x64xf32>, tensor<128x64xf32>) -> tensor<?x128xf32>
   return %0, %1, %2, %3 : tensor<?x128xf32>, tensor<?x128xf32>, tensor<?x64xf32>, tensor<?x128xf32>
 }
+
+// -----
+
+// xf.quantize with its default method (rtn, no attribute) and a named one;
+// f32 scales.
+// CHECK-LABEL: func.func @quantize_methods
+// CHECK: xf.quantize %{{.*}} : tensor<32x64xf32> -> !xf.qtensor<32x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+// CHECK: xf.quantize %{{.*}} method "mse" : tensor<32x64xf32> -> !xf.qtensor<32x64xi8, #xf.quant<bits = 8, group = per_channel, symmetric, scale = f32>, #xf.layout<ggml>>
+func.func @quantize_methods(%w: tensor<32x64xf32>) -> (!xf.qtensor<32x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>, !xf.qtensor<32x64xi8, #xf.quant<bits = 8, group = per_channel, symmetric, scale = f32>, #xf.layout<ggml>>) {
+  %0 = xf.quantize %w : tensor<32x64xf32> -> !xf.qtensor<32x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+  %1 = xf.quantize %w method "mse" : tensor<32x64xf32> -> !xf.qtensor<32x64xi8, #xf.quant<bits = 8, group = per_channel, symmetric, scale = f32>, #xf.layout<ggml>>
+  return %0, %1 : !xf.qtensor<32x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>, !xf.qtensor<32x64xi8, #xf.quant<bits = 8, group = per_channel, symmetric, scale = f32>, #xf.layout<ggml>>
+}

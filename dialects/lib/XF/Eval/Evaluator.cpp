@@ -9,6 +9,7 @@
 
 #include "xfc/Dialect/XF/Eval/Evaluator.h"
 
+#include "xfc/Dialect/XF/IR/QuantMethods.h"
 #include "xfc/Dialect/XF/IR/XFDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -156,45 +157,21 @@ eval::Tensor quantizeActivations(eval::Tensor x, int64_t group) {
   return x;
 }
 
-/// xf.quantize: RTN in the scheme's groups, as the op documents (ggml's
-/// levels), carried dequantized like every quantized value.
-eval::Tensor quantizeRtn(eval::Tensor w, QuantSchemeAttr scheme) {
-  // Scales and minimums as stored: f16 (ggml's), or f32 kept as computed.
-  auto stored = [&](float v) { return roundTo(scheme.getScaleType(), v); };
+/// xf.quantize: each group's levels from the op's method, as stored.
+eval::Tensor quantizeWith(const QuantizationMethod &method, eval::Tensor w,
+                          QuantSchemeAttr scheme) {
   const size_t group = scheme.getGroupValues(w.shape.back());
   std::vector<float> x(group);
+  GroupLevels levels;
   for (size_t start = 0; start + group <= w.data.size(); start += group) {
     for (size_t j = 0; j < group; ++j)
       x[j] = static_cast<float>(w.data[start + j]);
-    double *out = &w.data[start];
-    if (scheme.getBits() == 8) {
-      float amax = 0.0f;
-      for (float v : x)
-        amax = std::max(amax, std::fabs(v));
-      float d = amax / 127.0f, inverse = d != 0.0f ? 1.0f / d : 0.0f;
-      for (size_t j = 0; j < group; ++j)
-        out[j] = stored(d) * std::round(x[j] * inverse);
-    } else if (scheme.getMode() == QuantMode::symmetric) {
-      float amax = 0.0f, extreme = 0.0f;
-      for (float v : x)
-        if (std::fabs(v) > amax) {
-          amax = std::fabs(v);
-          extreme = v;
-        }
-      float d = extreme / -8.0f, inverse = d != 0.0f ? 1.0f / d : 0.0f;
-      for (size_t j = 0; j < group; ++j)
-        out[j] = stored(d) *
-                 (std::min(15, static_cast<int>(x[j] * inverse + 8.5f)) - 8);
-    } else { // min_offset
-      float lo = *std::min_element(x.begin(), x.end()),
-            hi = *std::max_element(x.begin(), x.end());
-      float d = (hi - lo) / 15.0f, inverse = d != 0.0f ? 1.0f / d : 0.0f;
-      for (size_t j = 0; j < group; ++j)
-        out[j] =
-            stored(d) *
-                std::min(15, static_cast<int>((x[j] - lo) * inverse + 0.5f)) +
-            stored(lo);
-    }
+    method.quantizeGroup(x, scheme, levels);
+    float scale = roundScale(scheme, levels.scale),
+          minimum = roundScale(scheme, levels.minimum);
+    for (size_t j = 0; j < group; ++j)
+      w.data[start + j] =
+          dequantizeLevel(scheme, scale, minimum, levels.codes[j]);
   }
   return w;
 }
@@ -701,8 +678,10 @@ LogicalResult Interpreter::exec(Operation *op) {
       })
       .Case([&](DequantizeOp d) { return result(tensor(d.getInput())); })
       .Case([&](QuantizeOp q) {
+        // The verifier checked that the method is registered.
         env[q.getResult()] =
-            quantizeRtn(tensor(q.getInput()), q.getType().getScheme());
+            quantizeWith(*lookupQuantizationMethod(q.getMethodName()),
+                         tensor(q.getInput()), q.getType().getScheme());
         return success();
       })
       .Case([&](AddOp a) {

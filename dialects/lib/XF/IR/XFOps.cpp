@@ -1,11 +1,13 @@
 //===- XFOps.cpp - xf operations: verifiers and folders -------------------===//
 
+#include "xfc/Dialect/XF/IR/QuantMethods.h"
 #include "xfc/Dialect/XF/IR/XFDialect.h"
 #include "xfc/Support/GeneratedCode.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/StringExtras.h"
 
 #include <cmath>
 #include <limits>
@@ -184,6 +186,11 @@ LogicalResult QuantizeOp::verify() {
               "scales, groups of a multiple of 32 or per channel, ggml "
               "layout), not "
            << out;
+  if (!lookupQuantizationMethod(getMethodName()))
+    return emitOpError() << "unknown quantization method '" << getMethodName()
+                         << "' (registered: "
+                         << llvm::join(getQuantizationMethodNames(), ", ")
+                         << ")";
   return success();
 }
 

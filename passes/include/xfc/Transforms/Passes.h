@@ -37,6 +37,7 @@ struct GraphPipelineConfig {
   bool asym = false;
   int64_t groupSize = 32;
   std::string scaleType = "f16";
+  std::string quantMethod = "rtn";
   SmallVector<std::string> keepWeights;
   std::string compute = "int8";
   /// xf-select-kernels' option: generated, onednn or auto.

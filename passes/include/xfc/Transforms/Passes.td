@@ -208,7 +208,10 @@ def XFQuantize : Pass<"xf-quantize"> {
     blocks, the default), a larger multiple of 32 (64, 128, ...), or -1
     for one scale per output row (per channel). `scale-type` stores the
     scales (and minimums) as f16, as ggml does (the default), or f32, which
-    keeps them as computed (they are then the only rounding). A weight whose rows are
+    keeps them as computed (they are then the only rounding). `method`
+    names the quantization method that chooses each group's levels
+    (`xf.quantize`'s `method`): `rtn` (the default), `mse`, or one a
+    plugin registers (`xf::registerQuantizationMethod`). A weight whose rows are
     not whole groups is an error that names it (keep it with
     `keep-weights`, or choose another group size). `xf-hoist-weight-expressions` then moves these into derived
     weights, which the compiler writes quantized into the weight blob.
@@ -253,6 +256,9 @@ def XFQuantize : Pass<"xf-quantize"> {
            "Q8_0/Q4_0/Q4_1), or -1 for per channel">,
     Option<"scaleType", "scale-type", "std::string", /*default=*/"\"f16\"",
            "Type of the scales and minimums: f16 (ggml's) or f32">,
+    Option<"method", "method", "std::string", /*default=*/"\"rtn\"",
+           "Quantization method choosing the levels (xf.quantize's method): "
+           "rtn, mse, or one a plugin registers">,
     ListOption<"keepWeights", "keep-weights", "std::string",
                "Weights left unquantized: substrings of their names">,
     Option<"compute", "compute", "std::string", /*default=*/"\"f32\"",

@@ -92,6 +92,13 @@ bool encodeFromF32(GGMLType type, const float *values, size_t count,
 bool encodeGroupsFromF32(GGMLType type, size_t group, const float *values,
                          size_t count, uint8_t *blocks, bool f32Scales = false);
 
+/// Writes one group of `n` codes (a multiple of 32; Q8_0: -127..127, Q4:
+/// 0..15) after its scale (and Q4_1's minimum), f16 or with `f32Scales`
+/// f32, as encodeGroupsFromF32 lays a group out. Returns false for other
+/// types or sizes.
+bool writeGroup(GGMLType type, size_t n, float scale, float minimum,
+                const int *codes, bool f32Scales, uint8_t *out);
+
 /// IEEE half and bfloat16 conversions (round to nearest even).
 float halfToFloat(uint16_t h);
 uint16_t floatToHalf(float f);

@@ -136,38 +136,60 @@ def XF_DequantizeOp : XF_Op<"dequantize", [Pure]> {
 }
 
 def XF_QuantizeOp : XF_Op<"quantize", [Pure]> {
-  let summary = "Quantizes a float weight by rounding to the nearest level";
+  let summary = "Quantizes a float weight to a scheme's levels";
   let description = [{
-    Round-to-nearest (RTN) quantization of an `[out, in]` float weight in
-    the scheme's groups along `in` (a multiple of 32 values, or a whole row
-    for `per_channel`), in f32 arithmetic, with the scale stored as f16.
-    The modes and their levels are those of ggml's reference quantizers,
-    applied to each group (with groups of 32 the result is ggml's blocks
-    exactly), so the result is stored in the ggml layout as is:
+    Quantizes an `[out, in]` float weight in the scheme's groups along `in`
+    (a multiple of 32 values, or a whole row for `per_channel`), in f32
+    arithmetic, with the scale (and minimum) stored as the scheme's scale
+    type, f16 or f32 (`S(d)` below). The result is stored in the ggml
+    layout as is; each value is `S(d) * q` (8 bits), `S(d) * (q - 8)` (4
+    bits, symmetric) or `S(d) * q + S(min)` (4 bits, `min_offset`), with
+    codes `q` in -127..127 or 0..15.
+
+    `method` names the quantization method that chooses each group's
+    levels (`d`, `min`, the codes); it is one registered with
+    `xf::registerQuantizationMethod` (`QuantMethods.h`), so plugins can
+    add methods. Without it, or with `"rtn"`, the levels are ggml's
+    reference quantizers' (with groups of 32 and f16 scales the result is
+    ggml's blocks exactly):
 
     * 8 bits, symmetric (Q8_0): `d = max|x| / 127`, `q = round(x / d)`
-      (ties away from zero), value `f16(d) * q`;
+      (ties away from zero);
     * 4 bits, symmetric (Q4_0): `m` the value of largest magnitude (the
-      first, if several), `d = m / -8`, `q = min(15, trunc(x / d + 8.5))`,
-      value `f16(d) * (q - 8)`;
+      first, if several), `d = m / -8`, `q = min(15, trunc(x / d + 8.5))`;
     * 4 bits, `min_offset` (Q4_1): `d = (max - min) / 15`,
-      `q = min(15, trunc((x - min) / d + 0.5))`, value
-      `f16(d) * q + f16(min)`.
+      `q = min(15, trunc((x - min) / d + 0.5))`.
 
     Division by `d` is multiplication by `1 / d` (0 when `d` is 0); max,
-    min and the value of largest magnitude are over the group. Other
-    schemes (asymmetric integer zero points, f32 or bf16 scales) are
-    rejected until a layout and kernels exist for them.
+    min and the value of largest magnitude are over the group. `"mse"`
+    takes RTN's levels or those of a scale clipped by up to 25% (for
+    `min_offset`, the range shrunk about its middle), whichever gives the
+    group the smaller squared error with `S(d)`. Other schemes (integer
+    zero points, bf16 scales) are rejected.
 
     ```mlir
     %q = xf.quantize %w : tensor<128x64xf32>
            -> !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+    %c = xf.quantize %w method "mse" : tensor<128x64xf32>
+           -> !xf.qtensor<128x64xi4, #xf.quant<bits = 4, group = 128, symmetric, scale = f32>, #xf.layout<ggml>>
     ```
   }];
-  let arguments = (ins XF_FloatTensor:$input);
+  let arguments = (ins XF_FloatTensor:$input, OptionalAttr<StrAttr>:$method);
   let results = (outs XF_QTensorType:$result);
   let assemblyFormat = [{
-    $input attr-dict `:` type($input) `->` qualified(type($result))
+    $input (`method` $method^)? attr-dict `:` type($input) `->`
+    qualified(type($result))
+  }];
+  let builders = [
+    OpBuilder<(ins "Type":$result, "Value":$input), [{
+      build($_builder, $_state, result, input, StringAttr());
+    }]>
+  ];
+  let extraClassDeclaration = [{
+    /// The quantization method's name: `method`, or "rtn".
+    ::llvm::StringRef getMethodName() {
+      return getMethod() ? *getMethod() : "rtn";
+    }
   }];
   let hasVerifier = 1;
 }
