@@ -3,13 +3,8 @@
 #include "xfc/Frontends/GGUF/GGUFFile.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <sstream>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <unordered_set>
 
 using namespace xfc::gguf;
@@ -331,37 +326,17 @@ std::vector<int64_t> TensorInfo::shape() const {
 // File
 //===----------------------------------------------------------------------===//
 
-File::~File() {
-  if (mapped && base)
-    munmap(const_cast<uint8_t *>(base), size);
-}
+File::~File() = default;
 
 std::unique_ptr<File> File::open(const std::string &path, std::string &error) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    error = path + ": cannot open: " + std::strerror(errno);
+  std::unique_ptr<MappedFile> mapping = MappedFile::open(path, error);
+  if (!mapping)
     return nullptr;
-  }
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    error = path + ": not a regular file";
-    ::close(fd);
-    return nullptr;
-  }
   std::unique_ptr<File> file(new File());
   file->name = path;
-  file->size = static_cast<uint64_t>(st.st_size);
-  if (file->size > 0) {
-    void *p = mmap(nullptr, file->size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (p == MAP_FAILED) {
-      error = path + ": cannot map: " + std::strerror(errno);
-      ::close(fd);
-      return nullptr;
-    }
-    file->base = static_cast<const uint8_t *>(p);
-    file->mapped = true;
-  }
-  ::close(fd);
+  file->base = mapping->data();
+  file->size = mapping->size();
+  file->mapping = std::move(mapping);
   if (!file->parse(error))
     return nullptr;
   return file;

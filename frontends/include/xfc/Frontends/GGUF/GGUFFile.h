@@ -15,6 +15,7 @@
 #define XFC_FRONTENDS_GGUF_GGUFFILE_H
 
 #include "xfc/Frontends/GGUF/GGMLType.h"
+#include "xfc/Frontends/MappedFile.h"
 
 #include <cstdint>
 #include <memory>
@@ -136,9 +137,9 @@ private:
   bool parse(std::string &error);
 
   std::string name;
+  std::unique_ptr<MappedFile> mapping; // null for fromBuffer
   const uint8_t *base = nullptr;
   uint64_t size = 0;
-  bool mapped = false;
   uint32_t formatVersion = 0;
   uint64_t align = 32;
   uint64_t dataStart = 0;
