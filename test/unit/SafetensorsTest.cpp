@@ -8,7 +8,7 @@
 
 #include "xfc/Frontends/Safetensors/SafetensorsFile.h"
 
-#include "xfc/Frontends/GGUF/GGMLType.h"
+#include "SafetensorsTestUtils.h"
 
 #include <gtest/gtest.h>
 
@@ -23,16 +23,9 @@ using namespace xfc::safetensors;
 
 namespace {
 
-/// A safetensors file: `header` as given, then `data`.
 std::vector<uint8_t> fileOf(const std::string &header,
                             const std::vector<uint8_t> &data) {
-  uint64_t n = header.size();
-  std::vector<uint8_t> bytes(8 + n + data.size());
-  for (int i = 0; i < 8; ++i)
-    bytes[i] = static_cast<uint8_t>(n >> (8 * i));
-  std::copy(header.begin(), header.end(), bytes.begin() + 8);
-  std::copy(data.begin(), data.end(), bytes.begin() + 8 + n);
-  return bytes;
+  return test::safetensorsBytes(header, data);
 }
 
 template <typename T> void append(std::vector<uint8_t> &data, T value) {
