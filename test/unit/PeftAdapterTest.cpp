@@ -10,6 +10,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "xfc/Frontends/Adapters/PeftAdapter.h"
+#include "xfc/Frontends/Adapters/GgufLoraAdapter.h"
+#include "xfc/Frontends/GGUF/GGUFWriter.h"
 
 #include "SafetensorsTestUtils.h"
 
@@ -227,6 +229,65 @@ TEST(PeftAdapterTest, BadAdaptersNameTheirFault) {
   EXPECT_FALSE(loadPeftAdapter(testing::TempDir() + "/no-such-adapter", error));
   EXPECT_NE(error.find("adapter_config.json: cannot open"), std::string::npos)
       << error;
+}
+
+/// A GGUF LoRA adapter as llama.cpp's converter writes it: lora_a [r, in]
+/// (ggml dims {in, r}) and lora_b [out, r] per weight, F32.
+std::string ggufAdapter(
+    const std::string &name, const std::string &arch,
+    const std::vector<std::pair<std::string, std::vector<uint64_t>>> &tensors) {
+  gguf::Writer w;
+  w.setString("general.type", "adapter");
+  w.setString("adapter.type", "lora");
+  w.setString("general.architecture", arch);
+  w.setFloat32("adapter.lora.alpha", 4.0f);
+  unsigned seed = 20;
+  for (const auto &[tensor, dims] : tensors) {
+    std::vector<float> v = random(dims[0] * dims[1], seed++);
+    w.addTensor(tensor, dims, gguf::GGMLType::F32, [v](uint8_t *out) {
+      std::memcpy(out, v.data(), v.size() * 4);
+    });
+  }
+  std::string path = testing::TempDir() + "/" + name + ".gguf";
+  std::string error;
+  EXPECT_TRUE(w.write(path, error)) << error;
+  return path;
+}
+
+TEST(GgufLoraAdapterTest, ReadsPairsWithLlamaCppsScale) {
+  std::string path = ggufAdapter("lora", "llama",
+                                 {{"blk.0.attn_q.weight.lora_a", {8, 2}},
+                                  {"blk.0.attn_q.weight.lora_b", {2, 6}}});
+  std::string error;
+  std::unique_ptr<Adapter> adapter = loadGgufLoraAdapter(path, "llama", error);
+  ASSERT_TRUE(adapter) << error;
+  ASSERT_EQ(adapter->deltas.size(), 1u);
+  const WeightDelta &d = adapter->deltas[0];
+  EXPECT_EQ(d.target, "blk.0.attn_q.weight");
+  EXPECT_FALSE(d.permuteRope); // the converter has permuted it already
+  EXPECT_EQ(d.rows(), 6);
+  EXPECT_EQ(d.cols(), 8);
+  EXPECT_FLOAT_EQ(d.scale, 4.0f / 2.0f);
+}
+
+TEST(GgufLoraAdapterTest, BadAdaptersNameTheirFault) {
+  std::string error;
+  std::string path = ggufAdapter("qwen", "qwen2",
+                                 {{"blk.0.attn_q.weight.lora_a", {8, 2}},
+                                  {"blk.0.attn_q.weight.lora_b", {2, 6}}});
+  EXPECT_FALSE(loadGgufLoraAdapter(path, "llama", error));
+  EXPECT_EQ(error, path + ": an adapter for 'qwen2', not for this 'llama' "
+                          "model");
+  path = ggufAdapter("half", "llama", {{"blk.0.ffn_up.weight.lora_a", {8, 2}}});
+  EXPECT_FALSE(loadGgufLoraAdapter(path, "llama", error));
+  EXPECT_EQ(error,
+            path + ": weight 'blk.0.ffn_up.weight' has lora_a without lora_b");
+  path = ggufAdapter("ranks", "llama",
+                     {{"blk.0.ffn_up.weight.lora_a", {8, 2}},
+                      {"blk.0.ffn_up.weight.lora_b", {3, 6}}});
+  EXPECT_FALSE(loadGgufLoraAdapter(path, "llama", error));
+  EXPECT_EQ(error, path + ": weight 'blk.0.ffn_up.weight': lora_a [2, 8] and "
+                          "lora_b [6, 3] do not share a rank");
 }
 
 } // namespace
