@@ -343,82 +343,91 @@ XFK_AVX2 XFK_INLINE __m256i broadcast4x8(const int8_t *p) {
   return _mm256_set1_epi32(v);
 }
 
-/* Rows [0, mr) of the quantized x (from row m) against 8 outputs, half
- * `half` of the tiles at w. */
-XFK_AVX2 XFK_INLINE void avx2QTile(const int mr, int64_t kind, int64_t group,
-                                   const uint8_t *qx, int64_t m, int64_t K,
-                                   const uint8_t *w, int half,
+/* Rows [0, mr) of the quantized x (from row m) against nh x 8 outputs:
+ * halves [half, half + nh) of the tiles at w. */
+XFK_AVX2 XFK_INLINE void avx2QTile(const int mr, const int nh, int64_t kind,
+                                   int64_t group, const uint8_t *qx, int64_t m,
+                                   int64_t K, const uint8_t *w, int half,
                                    const XfkEpilogue *e, float *y, int64_t ldy,
-                                   __m256i mask) {
+                                   const __m256i *mask) {
   const int64_t groups = K / group, runs = group / XFK_QBLOCK,
                 groupBytes = xfk_tile_group_bytes(kind, group),
                 codeBytes = xfk_tile_code_bytes(kind),
-                scalesAt = runs * codeBytes;
+                scalesAt = runs * codeBytes, sb = xfk_scale_bytes(kind);
   const __m256i ones = _mm256_set1_epi16(1);
   QuantizedRow a[QMR]; /* QMR: XFK_TAIL_ROWS names up to 5 rows */
-  __m256 acc[QMR];
+  __m256 acc[QMR][2];
   for (int i = 0; i < mr; ++i) {
     a[i] = quantizedRow(qx, K, group, m + i);
-    acc[i] = xfk_epilogue_bias8(e, 0, mask);
+    for (int h = 0; h < nh; ++h)
+      acc[i][h] = xfk_epilogue_bias8(e, 8 * h, mask[h]);
   }
   for (int64_t b = 0; b < groups; ++b) {
     const uint8_t *tiles = w + b * groupBytes;
-    __m256i dot[QMR];
+    __m256i dot[QMR][2];
     for (int i = 0; i < mr; ++i)
-      dot[i] = _mm256_setzero_si256();
+      for (int h = 0; h < nh; ++h)
+        dot[i][h] = _mm256_setzero_si256();
     for (int64_t c = 0; c < runs; ++c) {
       const uint8_t *tile = tiles + c * codeBytes;
       if (mr == 1)
         for (int64_t line = 0; line < codeBytes; line += 64)
           _mm_prefetch((const char *)tile + PREFETCH_BYTES + line, _MM_HINT_T0);
-      for (int g = 0; g < 4; ++g) {
-        __m256i low, high;
-        loadCodes8(kind, tile, g, half, &low, &high);
-        __m256i lowAbs = _mm256_abs_epi8(low), highAbs = _mm256_abs_epi8(high);
-        for (int i = 0; i < mr; ++i) {
-          const int8_t *codes = a[i].codes + b * group + c * XFK_QBLOCK;
-          __m256i aLow = broadcast4x8(codes + 4 * g);
-          __m256i aHigh = broadcast4x8(codes + 4 * (g + 4));
-          __m256i pairs;
-          if (xfk_base_kind(kind) == XFK_W_Q8_0) {
-            pairs = _mm256_add_epi32(
-                _mm256_madd_epi16(
-                    _mm256_maddubs_epi16(lowAbs, _mm256_sign_epi8(aLow, low)),
-                    ones),
-                _mm256_madd_epi16(_mm256_maddubs_epi16(
-                                      highAbs, _mm256_sign_epi8(aHigh, high)),
-                                  ones));
-          } else {
-            pairs = _mm256_madd_epi16(
-                _mm256_add_epi16(_mm256_maddubs_epi16(low, aLow),
-                                 _mm256_maddubs_epi16(high, aHigh)),
-                ones);
+      for (int g = 0; g < 4; ++g)
+        for (int h = 0; h < nh; ++h) {
+          __m256i low, high;
+          loadCodes8(kind, tile, g, half + h, &low, &high);
+          __m256i lowAbs = _mm256_abs_epi8(low),
+                  highAbs = _mm256_abs_epi8(high);
+          for (int i = 0; i < mr; ++i) {
+            const int8_t *codes = a[i].codes + b * group + c * XFK_QBLOCK;
+            __m256i aLow = broadcast4x8(codes + 4 * g);
+            __m256i aHigh = broadcast4x8(codes + 4 * (g + 4));
+            __m256i pairs;
+            if (xfk_base_kind(kind) == XFK_W_Q8_0) {
+              pairs = _mm256_add_epi32(
+                  _mm256_madd_epi16(
+                      _mm256_maddubs_epi16(lowAbs, _mm256_sign_epi8(aLow, low)),
+                      ones),
+                  _mm256_madd_epi16(_mm256_maddubs_epi16(
+                                        highAbs, _mm256_sign_epi8(aHigh, high)),
+                                    ones));
+            } else {
+              pairs = _mm256_madd_epi16(
+                  _mm256_add_epi16(_mm256_maddubs_epi16(low, aLow),
+                                   _mm256_maddubs_epi16(high, aHigh)),
+                  ones);
+            }
+            dot[i][h] = _mm256_add_epi32(dot[i][h], pairs);
           }
-          dot[i] = _mm256_add_epi32(dot[i], pairs);
         }
-      }
     }
-    const int64_t sb = xfk_scale_bytes(kind);
-    const uint8_t *scales = tiles + scalesAt + half * 8 * sb;
-    __m256 d = loadScales8(kind, scales);
-    for (int i = 0; i < mr; ++i) {
-      __m256 sa = _mm256_set1_ps(a[i].scales[b]);
-      __m256i centered =
-          xfk_base_kind(kind) == XFK_W_Q4_0
-              ? _mm256_sub_epi32(dot[i], _mm256_set1_epi32(8 * a[i].sums[b]))
-              : dot[i];
-      acc[i] = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(centered), sa),
-                               d, acc[i]);
-      if (xfk_base_kind(kind) == XFK_W_Q4_1) {
-        __m256 min = loadScales8(kind, scales + XFK_QTILE * sb);
-        acc[i] = _mm256_fmadd_ps(
-            _mm256_set1_ps(a[i].scales[b] * (float)a[i].sums[b]), min, acc[i]);
+    for (int h = 0; h < nh; ++h) {
+      const uint8_t *scales = tiles + scalesAt + (half + h) * 8 * sb;
+      __m256 d = loadScales8(kind, scales);
+      for (int i = 0; i < mr; ++i) {
+        __m256 sa = _mm256_set1_ps(a[i].scales[b]);
+        __m256i centered =
+            xfk_base_kind(kind) == XFK_W_Q4_0
+                ? _mm256_sub_epi32(dot[i][h],
+                                   _mm256_set1_epi32(8 * a[i].sums[b]))
+                : dot[i][h];
+        acc[i][h] = _mm256_fmadd_ps(
+            _mm256_mul_ps(_mm256_cvtepi32_ps(centered), sa), d, acc[i][h]);
+        if (xfk_base_kind(kind) == XFK_W_Q4_1) {
+          __m256 min = loadScales8(kind, scales + XFK_QTILE * sb);
+          acc[i][h] = _mm256_fmadd_ps(
+              _mm256_set1_ps(a[i].scales[b] * (float)a[i].sums[b]), min,
+              acc[i][h]);
+        }
       }
     }
   }
   for (int i = 0; i < mr; ++i)
-    _mm256_maskstore_ps(y + i * ldy, mask,
-                        xfk_epilogue_finish8(e, acc[i], i, 0, mask));
+    for (int h = 0; h < nh; ++h)
+      _mm256_maskstore_ps(
+          y + i * ldy + 8 * h, mask[h],
+          xfk_epilogue_finish8(e, acc[i][h], i, 8 * h, mask[h]));
 }
 
 XFK_AVX2 static void linearAvx2(int64_t kind, int64_t group, const uint8_t *qx,
@@ -426,24 +435,32 @@ XFK_AVX2 static void linearAvx2(int64_t kind, int64_t group, const uint8_t *qx,
                                 int64_t ldy, int64_t M, int64_t K, int64_t n0,
                                 int64_t n1) {
   const int64_t tileStride = K / group * xfk_tile_group_bytes(kind, group);
-  for (int64_t n = n0; n < n1; n += 8) {
+  for (int64_t n = n0; n < n1;) {
     int half = (int)(n % XFK_QTILE) / 8;
+    /* Fewer rows than a register block (decode): both halves of a tile per
+     * step, so each 64-byte line of codes is read once. */
+    int nh = M < QMR_AVX2 && half == 0 && n1 - n > 8 ? 2 : 1;
     const uint8_t *tiles = w + n / XFK_QTILE * tileStride;
-    __m256i mask;
-    xfk_column_masks8(n1 - n, 1, &mask);
+    __m256i mask[2];
+    xfk_column_masks8(n1 - n, nh, mask);
     float *yn = y + (n - n0);
     int64_t m = 0;
     for (; m + QMR_AVX2 <= M; m += QMR_AVX2) {
       XfkEpilogue em = xfk_epilogue_at(e, m, n);
-      avx2QTile(QMR_AVX2, kind, group, qx, m, K, tiles, half, &em, yn + m * ldy,
-                ldy, mask);
+      avx2QTile(QMR_AVX2, 1, kind, group, qx, m, K, tiles, half, &em,
+                yn + m * ldy, ldy, mask);
     }
     XfkEpilogue em = xfk_epilogue_at(e, m, n);
 #define TAIL(mr)                                                               \
-  avx2QTile(mr, kind, group, qx, m, K, tiles, half, &em, yn + m * ldy, ldy,    \
-            mask)
+  if (nh == 2)                                                                 \
+    avx2QTile(mr, 2, kind, group, qx, m, K, tiles, half, &em, yn + m * ldy,    \
+              ldy, mask);                                                      \
+  else                                                                         \
+    avx2QTile(mr, 1, kind, group, qx, m, K, tiles, half, &em, yn + m * ldy,    \
+              ldy, mask)
     XFK_TAIL_ROWS(M - m, TAIL)
 #undef TAIL
+    n += 8 * nh;
   }
 }
 
