@@ -130,8 +130,9 @@ TEST_F(QuantMethodsTest, MseNeverLosesToRtnAndWinsWithOutliers) {
     }
     // At 4 bits a clipped scale helps a quarter (Q4_0) to most (Q4_1) of
     // these groups; at 8 bits RTN's steps are already fine.
-    if (s.bits == 4)
+    if (s.bits == 4) {
       EXPECT_GE(wins, 5) << s.name << ": mse should clip some outlier groups";
+    }
   }
 }
 

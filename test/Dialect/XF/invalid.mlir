@@ -1400,3 +1400,35 @@ func.func @unknown_quantization_method(%w: tensor<32x64xf32>) -> !xf.qtensor<32x
   %0 = xf.quantize %w method "gptq" : tensor<32x64xf32> -> !xf.qtensor<32x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
   return %0 : !xf.qtensor<32x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
 }
+
+// -----
+
+func.func @lora_rank_mismatch(%b: tensor<64x8xf32>, %a: tensor<4x32xf32>) -> tensor<64x32xf32> {
+  // expected-error @+1 {{'xf.lora_delta' op B has rank 8 but A rank 4}}
+  %0 = xf.lora_delta %b, %a scale 1.0 : (tensor<64x8xf32>, tensor<4x32xf32>) -> tensor<64x32xf32>
+  return %0 : tensor<64x32xf32>
+}
+
+// -----
+
+func.func @lora_result_shape(%b: tensor<64x8xf32>, %a: tensor<8x32xf32>) -> tensor<32x64xf32> {
+  // expected-error @+1 {{'xf.lora_delta' op result must be [64, 32] (B's rows, A's columns), not 'tensor<32x64xf32>'}}
+  %0 = xf.lora_delta %b, %a scale 1.0 : (tensor<64x8xf32>, tensor<8x32xf32>) -> tensor<32x64xf32>
+  return %0 : tensor<32x64xf32>
+}
+
+// -----
+
+func.func @lora_dynamic(%b: tensor<?x8xf32>, %a: tensor<8x32xf32>) -> tensor<64x32xf32> {
+  // expected-error @+1 {{'xf.lora_delta' op takes and gives static f32 matrices}}
+  %0 = xf.lora_delta %b, %a scale 1.0 : (tensor<?x8xf32>, tensor<8x32xf32>) -> tensor<64x32xf32>
+  return %0 : tensor<64x32xf32>
+}
+
+// -----
+
+func.func @kron_result_shape(%w1: tensor<8x4xf32>, %w2: tensor<8x8xf32>) -> tensor<64x64xf32> {
+  // expected-error @+1 {{'xf.kron_delta' op result must be [64, 32] (the factors' shapes multiplied), not 'tensor<64x64xf32>'}}
+  %0 = xf.kron_delta %w1, %w2 scale 1.0 : (tensor<8x4xf32>, tensor<8x8xf32>) -> tensor<64x64xf32>
+  return %0 : tensor<64x64xf32>
+}

@@ -279,3 +279,19 @@ func.func @quantize_methods(%w: tensor<32x64xf32>) -> (!xf.qtensor<32x64xi4, #xf
   %1 = xf.quantize %w method "mse" : tensor<32x64xf32> -> !xf.qtensor<32x64xi8, #xf.quant<bits = 8, group = per_channel, symmetric, scale = f32>, #xf.layout<ggml>>
   return %0, %1 : !xf.qtensor<32x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>, !xf.qtensor<32x64xi8, #xf.quant<bits = 8, group = per_channel, symmetric, scale = f32>, #xf.layout<ggml>>
 }
+
+// -----
+
+// Adapter deltas: LoRA's scaled B A and KronA's scaled Kronecker product,
+// added to a base weight.
+// CHECK-LABEL: func.func @adapter_deltas
+// CHECK: %[[L:.*]] = xf.lora_delta %{{.*}}, %{{.*}} scale 5.000000e-01 : (tensor<64x8xf32>, tensor<8x32xf32>) -> tensor<64x32xf32>
+// CHECK: %[[K:.*]] = xf.kron_delta %{{.*}}, %{{.*}} scale 2.000000e+00 : (tensor<8x4xf32>, tensor<8x8xf32>) -> tensor<64x32xf32>
+// CHECK: xf.add %{{.*}}, %[[L]]
+func.func @adapter_deltas(%w: tensor<64x32xf32>, %b: tensor<64x8xf32>, %a: tensor<8x32xf32>,
+                          %w1: tensor<8x4xf32>, %w2: tensor<8x8xf32>) -> (tensor<64x32xf32>, tensor<64x32xf32>) {
+  %l = xf.lora_delta %b, %a scale 0.5 : (tensor<64x8xf32>, tensor<8x32xf32>) -> tensor<64x32xf32>
+  %k = xf.kron_delta %w1, %w2 scale 2.0 : (tensor<8x4xf32>, tensor<8x8xf32>) -> tensor<64x32xf32>
+  %s = xf.add %w, %l : (tensor<64x32xf32>, tensor<64x32xf32>) -> tensor<64x32xf32>
+  return %s, %k : tensor<64x32xf32>, tensor<64x32xf32>
+}

@@ -780,6 +780,32 @@ LogicalResult Interpreter::exec(Operation *op) {
             linear(gemmInput(x, l.getCompute(), l.getWeight()), w, bias));
       })
       .Case([&](MatmulOp m) { return fromTensor(matmul(m)); })
+      .Case([&](LoraDeltaOp d) {
+        const eval::Tensor &b = tensor(d.getB()), &a = tensor(d.getA());
+        int64_t out = b.shape[0], r = b.shape[1], in = a.shape[1];
+        eval::Tensor y({out, in});
+        double scale = d.getScale().convertToFloat();
+        for (int64_t i = 0; i < out; ++i)
+          for (int64_t k = 0; k < r; ++k)
+            for (int64_t j = 0; j < in; ++j)
+              y.data[i * in + j] +=
+                  scale * b.data[i * r + k] * a.data[k * in + j];
+        return result(std::move(y));
+      })
+      .Case([&](KronDeltaOp d) {
+        const eval::Tensor &w1 = tensor(d.getW1()), &w2 = tensor(d.getW2());
+        int64_t a1 = w1.shape[0], b1 = w1.shape[1], a2 = w2.shape[0],
+                b2 = w2.shape[1];
+        eval::Tensor y({a1 * a2, b1 * b2});
+        double scale = d.getScale().convertToFloat();
+        for (int64_t i = 0; i < a1; ++i)
+          for (int64_t j = 0; j < b1; ++j)
+            for (int64_t k = 0; k < a2; ++k)
+              for (int64_t l = 0; l < b2; ++l)
+                y.data[(i * a2 + k) * (b1 * b2) + j * b2 + l] =
+                    scale * w1.data[i * b1 + j] * w2.data[k * b2 + l];
+        return result(std::move(y));
+      })
       .Case([&](EmbeddingOp e) { return fromTensor(embedding(e)); })
       .Case([&](ReshapeOp r) -> LogicalResult {
         eval::Tensor y = tensor(r.getInput());

@@ -376,6 +376,40 @@ LogicalResult LinearOp::verify() {
   return verifyCompute(*this, getCompute(), {inFeatures}, getWeight());
 }
 
+/// Whether `type` is a static f32 matrix.
+static bool isF32Matrix(RankedTensorType type) {
+  return type.getRank() == 2 && type.hasStaticShape() &&
+         type.getElementType().isF32();
+}
+
+LogicalResult LoraDeltaOp::verify() {
+  RankedTensorType b = getB().getType(), a = getA().getType(), out = getType();
+  if (!isF32Matrix(b) || !isF32Matrix(a) || !isF32Matrix(out))
+    return emitOpError() << "takes and gives static f32 matrices";
+  if (b.getDimSize(1) != a.getDimSize(0))
+    return emitOpError() << "B has rank " << b.getDimSize(1) << " but A rank "
+                         << a.getDimSize(0);
+  if (out.getDimSize(0) != b.getDimSize(0) ||
+      out.getDimSize(1) != a.getDimSize(1))
+    return emitOpError() << "result must be [" << b.getDimSize(0) << ", "
+                         << a.getDimSize(1) << "] (B's rows, A's columns), not "
+                         << out;
+  return success();
+}
+
+LogicalResult KronDeltaOp::verify() {
+  RankedTensorType w1 = getW1().getType(), w2 = getW2().getType(),
+                   out = getType();
+  if (!isF32Matrix(w1) || !isF32Matrix(w2) || !isF32Matrix(out))
+    return emitOpError() << "takes and gives static f32 matrices";
+  int64_t rows = w1.getDimSize(0) * w2.getDimSize(0),
+          cols = w1.getDimSize(1) * w2.getDimSize(1);
+  if (out.getDimSize(0) != rows || out.getDimSize(1) != cols)
+    return emitOpError() << "result must be [" << rows << ", " << cols
+                         << "] (the factors' shapes multiplied), not " << out;
+  return success();
+}
+
 LogicalResult MatmulOp::verify() {
   ArrayRef<int64_t> lhs = getLhs().getType().getShape();
   ArrayRef<int64_t> rhs = getRhs().getType().getShape();

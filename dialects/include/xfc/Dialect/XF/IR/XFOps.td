@@ -454,6 +454,54 @@ def XF_LinearOp : XF_Op<"linear", [Pure]> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Adapter deltas
+//===----------------------------------------------------------------------===//
+
+def XF_LoraDeltaOp : XF_Op<"lora_delta", [Pure]> {
+  let summary = "A LoRA adapter's weight delta: `scale * B A`";
+  let description = [{
+    `b : [out, r]` times `a : [r, in]`, scaled: the `[out, in]` delta a
+    LoRA adapter adds to a base weight (`xf.add` of the base and this), in
+    f32. The scale is PEFT's (`lora_alpha / r`, `/ sqrt(r)` with rsLoRA)
+    times the user's. Over weights only, it is a weight expression that the
+    compiler folds into the adapted weight before quantization.
+
+    ```mlir
+    %d = xf.lora_delta %b, %a scale 2.0
+           : (tensor<4096x16xf32>, tensor<16x4096xf32>) -> tensor<4096x4096xf32>
+    ```
+  }];
+  let arguments = (ins XF_FloatTensor:$b, XF_FloatTensor:$a, F32Attr:$scale);
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = [{
+    $b `,` $a `scale` $scale attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def XF_KronDeltaOp : XF_Op<"kron_delta", [Pure]> {
+  let summary = "A KronA/LoKr adapter's weight delta: `scale * (W1 ⊗ W2)`";
+  let description = [{
+    The Kronecker product of `w1 : [a1, b1]` and `w2 : [a2, b2]`, scaled:
+    the `[a1 * a2, b1 * b2]` delta a KronA (PEFT LoKr) adapter adds to a
+    base weight, with element `[i * a2 + k, j * b2 + l] = scale * w1[i, j]
+    * w2[k, l]`, in f32.
+
+    ```mlir
+    %d = xf.kron_delta %w1, %w2 scale 1.0
+           : (tensor<64x64xf32>, tensor<64x64xf32>) -> tensor<4096x4096xf32>
+    ```
+  }];
+  let arguments = (ins XF_FloatTensor:$w1, XF_FloatTensor:$w2,
+                       F32Attr:$scale);
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = [{
+    $w1 `,` $w2 `scale` $scale attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def XF_MatmulOp : XF_Op<"matmul", [Pure]> {
   let summary = "Batched matrix product of two activations";
   let description = [{
