@@ -49,19 +49,49 @@ bool isLeaf(Operation *op) {
 }
 
 /// Whether `op` may be computed at compile time when its operands are.
-/// Dequantization and widening conversions stay in the code: hoisting them
-/// would store the weights expanded, which is what quantization avoids.
 bool isHoistable(Operation *op) {
   if (!isa<XFDialect>(op->getDialect()) || op->getNumResults() != 1 ||
-      op->getNumRegions() != 0 || !isMemoryEffectFree(op) ||
-      isa<WeightOp, DequantizeOp>(op))
+      op->getNumRegions() != 0 || !isMemoryEffectFree(op) || isa<WeightOp>(op))
     return false;
-  if (auto convert = dyn_cast<ConvertOp>(op))
-    return convert.getType().getElementTypeBitWidth() <=
-           convert.getInput().getType().getElementTypeBitWidth();
   return llvm::all_of(op->getOperandTypes(), [](Type t) {
     return isa<RankedTensorType, QTensorType>(t);
   });
+}
+
+/// Bits per stored element of a weight type: the codes of a quantized one.
+unsigned storageBits(Type type) {
+  if (auto q = dyn_cast<QTensorType>(type))
+    return q.getStorageType().getIntOrFloatBitWidth();
+  return cast<RankedTensorType>(type).getElementTypeBitWidth();
+}
+
+/// The bits per element of the narrowest input that `op` expands
+/// (dequantization, a widening conversion), if it expands one.
+std::optional<unsigned> expandedFrom(Operation *op) {
+  if (!isa<DequantizeOp, ConvertOp>(op))
+    return std::nullopt;
+  unsigned from = storageBits(op->getOperand(0).getType());
+  if (from >= storageBits(op->getResult(0).getType()))
+    return std::nullopt;
+  return from;
+}
+
+/// The ops that compute `root` from leaves and arguments, in order.
+SmallVector<Operation *> expressionOf(Operation *root) {
+  llvm::SetVector<Operation *> ops;
+  SmallVector<Operation *> worklist = {root};
+  while (!worklist.empty()) {
+    Operation *op = worklist.pop_back_val();
+    if (!ops.insert(op))
+      continue;
+    for (Value operand : op->getOperands())
+      if (Operation *def = operand.getDefiningOp())
+        worklist.push_back(def);
+  }
+  SmallVector<Operation *> sorted(ops.begin(), ops.end());
+  llvm::sort(sorted,
+             [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+  return sorted;
 }
 
 /// The values of one function that depend only on weights: leaves, and
@@ -95,30 +125,34 @@ struct WeightValues {
             return user->getNumResults() != 1 ||
                    !contains(user->getResult(0));
           }))
-        result.push_back(op);
+        addRoot(op, result);
     });
     return result;
   }
-};
 
-/// The ops that compute `root` from leaves and arguments, in order.
-SmallVector<Operation *> expressionOf(Operation *root) {
-  llvm::SetVector<Operation *> ops;
-  SmallVector<Operation *> worklist = {root};
-  while (!worklist.empty()) {
-    Operation *op = worklist.pop_back_val();
-    if (!ops.insert(op))
-      continue;
+private:
+  /// Adds `op` as a root, unless its value is stored wider than a weight it
+  /// expands: that would store the weight expanded, which is what
+  /// quantization and narrow types avoid. Such an expression stays in the
+  /// code, and its operands are the roots. (Dequantizing, folding an
+  /// adapter and requantizing is hoisted whole.)
+  void addRoot(Operation *op, SmallVector<Operation *> &result) const {
+    unsigned bits = storageBits(op->getResult(0).getType());
+    bool expands = false;
+    for (Operation *inner : expressionOf(op))
+      if (std::optional<unsigned> from = expandedFrom(inner))
+        expands |= *from < bits;
+    if (!expands) {
+      result.push_back(op);
+      return;
+    }
     for (Value operand : op->getOperands())
       if (Operation *def = operand.getDefiningOp())
-        worklist.push_back(def);
+        if (!isLeaf(def) && contains(operand) &&
+            !llvm::is_contained(result, def))
+          addRoot(def, result);
   }
-  SmallVector<Operation *> sorted(ops.begin(), ops.end());
-  llvm::sort(sorted, [](Operation *a, Operation *b) {
-    return a->isBeforeInBlock(b);
-  });
-  return sorted;
-}
+};
 
 /// Erases the ops of `expression` that nothing uses any more.
 void eraseDead(ArrayRef<Operation *> expression) {

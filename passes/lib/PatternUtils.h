@@ -28,6 +28,12 @@ inline Type withRows(Type weight, int64_t rows) {
   return t.clone({rows, t.getDimSize(1)});
 }
 
+/// Whether `value` is computed, by side-effect-free ops, from weights only:
+/// `xf.weight` loads, tensor constants, and the arguments of a function
+/// that the importer marks as weights (`xf.weight`). Such a value is known
+/// at compile time.
+bool dependsOnlyOnWeights(Value value);
+
 } // namespace mlir::xf
 
 #endif // XFC_PASSES_LIB_PATTERNUTILS_H

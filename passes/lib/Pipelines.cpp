@@ -23,6 +23,7 @@ struct GraphPass {
 /// move out of the code. The GEMMs' library is chosen on that final form
 /// (weights quantized or not, fused or not).
 const GraphPass kGraphPasses[] = {
+    {"xf-fold-adapters", [](auto &) { return xf::createXFFoldAdapters(); }},
     {"xf-fuse-ffn", [](auto &) { return xf::createXFFuseFfn(); }},
     {"xf-fuse-mha", [](auto &) { return xf::createXFFuseMha(); }},
     {"xf-fuse-qkv", [](auto &) { return xf::createXFFuseQkv(); }},

@@ -141,3 +141,47 @@ func.func @kept(%x: tensor<?x32xf32>) -> (tensor<8x32xf32>, tensor<8x8xf32>, ten
   %n = xf.convert %h : tensor<8x8xf32> to tensor<8x8xf16>
   return %d, %w, %n : tensor<8x32xf32>, tensor<8x8xf32>, tensor<8x8xf16>
 }
+
+// -----
+
+// A computation that narrows again is hoisted whole: dequantize, add a
+// delta, requantize (an adapter folded into a Q4_0 weight), or widen, add
+// and convert back to f16. Wider than what it expands, it stays in the code
+// and only its narrow operands are hoisted.
+
+// CHECK-LABEL: func.func @renarrowed
+// CHECK-NEXT: %[[Q:.*]] = xf.weight @q.quantize : !xf.qtensor
+// CHECK-NEXT: %[[F:.*]] = xf.weight @delta.convert : tensor<8x32xf16>
+// CHECK-NEXT: %[[C:.*]] = xf.weight @q.concat : !xf.qtensor<16x32xi4
+// CHECK-NEXT: %[[D:.*]] = xf.dequantize %[[C]]
+// CHECK-NEXT: return %[[Q]], %[[F]], %[[D]]
+// CHECK: xf.global_weight private @q.quantize : !xf.qtensor<8x32xi4, {{.*}}> = {
+// CHECK:   xf.dequantize
+// CHECK:   xf.add
+// CHECK:   xf.quantize
+// CHECK: xf.global_weight private @delta.convert : tensor<8x32xf16> = {
+// CHECK:   xf.convert %{{.*}} : tensor<8x32xf16> to tensor<8x32xf32>
+// CHECK:   xf.add
+// CHECK:   xf.convert %{{.*}} : tensor<8x32xf32> to tensor<8x32xf16>
+// CHECK: xf.global_weight private @q.concat : !xf.qtensor<16x32xi4
+// CHECK-NOT: xf.dequantize
+// CHECK: xf.yield
+!q4 = !xf.qtensor<8x32xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+!q4x2 = !xf.qtensor<16x32xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+xf.global_weight @q : !q4
+xf.global_weight @f : tensor<8x32xf16>
+xf.global_weight @delta : tensor<8x32xf32>
+func.func @renarrowed() -> (!q4, tensor<8x32xf16>, tensor<16x32xf32>) {
+  %q = xf.weight @q : !q4
+  %delta = xf.weight @delta : tensor<8x32xf32>
+  %dq = xf.dequantize %q : !q4 -> tensor<8x32xf32>
+  %sum = xf.add %dq, %delta : (tensor<8x32xf32>, tensor<8x32xf32>) -> tensor<8x32xf32>
+  %rq = xf.quantize %sum : tensor<8x32xf32> -> !q4
+  %f = xf.weight @f : tensor<8x32xf16>
+  %wide = xf.convert %f : tensor<8x32xf16> to tensor<8x32xf32>
+  %fsum = xf.add %wide, %delta : (tensor<8x32xf32>, tensor<8x32xf32>) -> tensor<8x32xf32>
+  %narrow = xf.convert %fsum : tensor<8x32xf32> to tensor<8x32xf16>
+  %c = xf.concat %q, %q [0] : (!q4, !q4) -> !q4x2
+  %dc = xf.dequantize %c : !q4x2 -> tensor<16x32xf32>
+  return %rq, %narrow, %dc : !q4, tensor<8x32xf16>, tensor<16x32xf32>
+}

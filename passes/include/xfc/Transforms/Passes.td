@@ -39,6 +39,41 @@ def XFDecomposeFused : Pass<"xf-decompose-fused"> {
   ];
 }
 
+def XFFoldAdapters : Pass<"xf-fold-adapters"> {
+  let summary = "Fold adapter side branches into the weights they adapt";
+  let description = [{
+    An adapter that is not merged yet is a side branch next to the
+    projection it adapts: the same input times the adapter's delta, added to
+    the projection's output. `xfc compile --lora/--lokr` imports adapters in
+    this form, with the delta as `xf.lora_delta` (`s B A`) or
+    `xf.kron_delta` (`s (W1 ⊗ W2)`) on the adapter's factors, so that the
+    unfolded model can be inspected and evaluated. This pass folds each
+    branch into one projection by the sum of the weights:
+
+    ```mlir
+    %y = xf.linear %x, %w : (tensor<?x64xf32>, tensor<32x64xf32>) -> tensor<?x32xf32>
+    %d = xf.lora_delta %b, %a scale 2.0
+           : (tensor<32x4xf32>, tensor<4x64xf32>) -> tensor<32x64xf32>
+    %e = xf.linear %x, %d : (tensor<?x64xf32>, tensor<32x64xf32>) -> tensor<?x32xf32>
+    %r = xf.add %y, %e : (tensor<?x32xf32>, tensor<?x32xf32>) -> tensor<?x32xf32>
+    // becomes
+    %s = xf.add %w, %d : (tensor<32x64xf32>, tensor<32x64xf32>) -> tensor<32x64xf32>
+    %r = xf.linear %x, %s : (tensor<?x64xf32>, tensor<32x64xf32>) -> tensor<?x32xf32>
+    ```
+
+    The sum is computed in f32 and kept in the base weight's type: an f16
+    or bf16 base is converted back, and a quantized base (a Q4_0 model) is
+    dequantized, summed and requantized in its own scheme, which adds a
+    rounding error that `xfc compile` reports. The delta must be a float
+    weight value of the base's shape (computed only from weights, so known
+    at compile time), the branch GEMM must have no bias, and both GEMMs
+    must read the same input and compute alike. Run it first: before
+    `xf-fuse-qkv` concatenates the projections and before `xf-quantize`,
+    so that a float base is quantized once, after folding.
+    `xf-hoist-weight-expressions` then turns the sums into derived weights.
+  }];
+}
+
 def XFFuseFfn : Pass<"xf-fuse-ffn"> {
   let summary = "Fuse feed-forward subgraphs into xf.ffn";
   let description = [{
@@ -119,9 +154,11 @@ def XFHoistWeightExpressions : Pass<"xf-hoist-weight-expressions",
     into the callers, which pass the result as a new argument; arguments
     left unused are removed.
 
-    Dequantization and widening conversions are not hoisted: that would
-    store the weights expanded. Identical computations share one derived
-    weight.
+    A computation whose value would be stored wider than a weight it
+    dequantizes or widens is not hoisted, since that would store the weight
+    expanded; its operands are hoisted instead. One that narrows again
+    (dequantize, fold an adapter, requantize) is hoisted whole. Identical
+    computations share one derived weight.
   }];
 }
 
