@@ -19,6 +19,12 @@ WeightStore::WeightStore(const gguf::File &file) : file(file) {
   external = [this](llvm::StringRef name,
                     mlir::Type) -> mlir::FailureOr<eval::Tensor> {
     const gguf::TensorInfo *info = this->file.findTensor(name);
+    if (!info && extra)
+      if (auto it = extra->find(name.str()); it != extra->end()) {
+        eval::Tensor t({it->second.rows, it->second.cols});
+        t.data.assign(it->second.values.begin(), it->second.values.end());
+        return t;
+      }
     if (!info) {
       providerError = this->file.path() + ": no tensor '" + name.str() + "'";
       return mlir::failure();
@@ -233,39 +239,93 @@ bool WeightStore::writeStored(mlir::xf::GlobalWeightOp global,
                               llvm::raw_ostream &os, uint64_t &bytes,
                               std::string &error) {
   llvm::StringRef name = global.getSymName();
-  const gguf::TensorInfo *info =
-      global.isDerived() ? nullptr : file.findTensor(name);
-  if (!global.isDerived() && !info) {
+  bytes = 0;
+  if (global.isDerived())
+    return writeValue(global, yieldedValue(global), type, storage, os, bytes,
+                      error);
+  const gguf::TensorInfo *info = file.findTensor(name);
+  if (!info && !(extra && extra->count(name.str()))) {
     error = file.path() + ": no tensor '" + name.str() + "'";
     return false;
   }
+  if (info && copyStored({info}, type, storage, os, bytes))
+    return true;
+  if (mlir::isa<mlir::xf::QTensorType>(type)) {
+    error = "weight '" + name.str() +
+            "': quantized weights are stored as the model file holds them "
+            "or as xf.quantize computes them";
+    return false;
+  }
+  providerError.clear();
+  mlir::FailureOr<eval::Tensor> values = eval::evaluateWeight(global, external);
+  if (mlir::failed(values)) {
+    error = providerError.empty() ? "cannot read weight '" + name.str() + "'"
+                                  : providerError;
+    return false;
+  }
+  std::vector<float> f32(values->data.begin(), values->data.end());
+  return encode(f32, type, storage, os, bytes);
+}
+
+bool WeightStore::copyStored(const std::vector<const gguf::TensorInfo *> &parts,
+                             mlir::Type type, gguf::GGMLType storage,
+                             llvm::raw_ostream &os, uint64_t &bytes) {
   // Stored bytes are copied when the encodings agree (ggml's blocks hold
   // groups of 32).
   int64_t group = mlir::xf::getKernelWeightGroup(type);
   auto q = mlir::dyn_cast<mlir::xf::QTensorType>(type);
-  bool f32Scales = q && q.getScheme().getScaleType().isF32();
-  std::vector<const gguf::TensorInfo *> parts =
-      info ? std::vector<const gguf::TensorInfo *>{info}
-           : storedRows(yieldedValue(global), file);
-  if ((group && group != 32) || f32Scales ||
+  if (parts.empty() || (group && group != 32) ||
+      (q && q.getScheme().getScaleType().isF32()) ||
       !llvm::all_of(parts, [&](const gguf::TensorInfo *part) {
         return part->ggmlType() == storage;
       }))
-    parts.clear();
-  bytes = 0;
-  if (!parts.empty()) {
-    for (const gguf::TensorInfo *part : parts) {
-      os.write(reinterpret_cast<const char *>(part->data), part->numBytes);
-      bytes += part->numBytes;
-    }
+    return false;
+  for (const gguf::TensorInfo *part : parts) {
+    os.write(reinterpret_cast<const char *>(part->data), part->numBytes);
+    bytes += part->numBytes;
+  }
+  return true;
+}
+
+bool WeightStore::encode(llvm::ArrayRef<float> values, mlir::Type type,
+                         gguf::GGMLType storage, llvm::raw_ostream &os,
+                         uint64_t &bytes) {
+  std::vector<uint8_t> encoded(*mlir::xf::getStoredBytes(type));
+  gguf::encodeFromF32(storage, values.data(), values.size(), encoded.data());
+  os.write(reinterpret_cast<const char *>(encoded.data()), encoded.size());
+  bytes += encoded.size();
+  return true;
+}
+
+bool WeightStore::writeValue(mlir::xf::GlobalWeightOp global, mlir::Value value,
+                             mlir::Type type, gguf::GGMLType storage,
+                             llvm::raw_ostream &os, uint64_t &bytes,
+                             std::string &error) {
+  llvm::StringRef name = global.getSymName();
+  if (copyStored(storedRows(value, file), type, storage, os, bytes))
     return true;
+  auto q = mlir::dyn_cast<mlir::xf::QTensorType>(type);
+  // Quantized rows concatenated (fused projections, each perhaps with an
+  // adapter folded in): each part's blocks in turn.
+  if (auto concat = value.getDefiningOp<mlir::xf::ConcatOp>();
+      q && concat && concat.getAxis() == 0) {
+    for (mlir::Value part : concat.getInputs())
+      if (!writeValue(global, part, part.getType(), storage, os, bytes, error))
+        return false;
+    return true;
+  }
+  if (auto load = value.getDefiningOp<mlir::xf::WeightOp>(); q && load) {
+    auto source =
+        mlir::SymbolTable::lookupNearestSymbolFrom<mlir::xf::GlobalWeightOp>(
+            load, load.getNameAttr());
+    if (source)
+      return writeStored(source, type, storage, os, bytes, error) ||
+             (error = "weight '" + name.str() + "': " + error, false);
   }
   // Computed: a float weight's values, or the float values an xf.quantize
   // quantizes (with the levels its method chooses, as the evaluator).
-  mlir::Value source = yieldedValue(global);
-  auto quantize = source ? source.getDefiningOp<mlir::xf::QuantizeOp>()
-                         : mlir::xf::QuantizeOp();
-  if (mlir::isa<mlir::xf::QTensorType>(type) && !quantize) {
+  auto quantize = value.getDefiningOp<mlir::xf::QuantizeOp>();
+  if (q && !quantize) {
     // ggml blocks are copied, never re-encoded from dequantized values: a
     // mismatch here is a compiler bug or a bad file.
     error = "weight '" + name.str() +
@@ -273,18 +333,15 @@ bool WeightStore::writeStored(mlir::xf::GlobalWeightOp global,
             "or as xf.quantize computes them";
     return false;
   }
+  mlir::Value input = quantize ? quantize.getInput() : value;
   providerError.clear();
   std::optional<std::vector<float>> f32;
-  if (quantize) // stored float rows are read directly
-    if (std::vector<const gguf::TensorInfo *> rows =
-            storedRows(quantize.getInput(), file);
-        !rows.empty())
-      f32 = readRowsAsF32(rows, file, providerError);
+  if (std::vector<const gguf::TensorInfo *> rows = storedRows(input, file);
+      !rows.empty()) // stored float rows are read directly
+    f32 = readRowsAsF32(rows, file, providerError);
   if (!f32) {
     mlir::FailureOr<eval::Tensor> values =
-        quantize ? eval::evaluateInitializerValue(global, quantize.getInput(),
-                                                  external)
-                 : eval::evaluateWeight(global, external);
+        eval::evaluateInitializerValue(global, input, external);
     if (mlir::failed(values)) {
       error = providerError.empty()
                   ? "cannot compute weight '" + name.str() + "'"
@@ -293,14 +350,60 @@ bool WeightStore::writeStored(mlir::xf::GlobalWeightOp global,
     }
     f32.emplace(values->data.begin(), values->data.end());
   }
+  if (!quantize)
+    return encode(*f32, type, storage, os, bytes);
   std::vector<uint8_t> encoded(*mlir::xf::getStoredBytes(type));
-  if (quantize)
-    writeQuantized(
-        *mlir::xf::lookupQuantizationMethod(quantize.getMethodName()), q,
-        storage, group, *f32, f32Scales, encoded.data());
-  else
-    gguf::encodeFromF32(storage, f32->data(), f32->size(), encoded.data());
-  bytes = encoded.size();
-  os.write(reinterpret_cast<const char *>(encoded.data()), bytes);
+  int64_t group = mlir::xf::getKernelWeightGroup(type);
+  bool f32Scales = q.getScheme().getScaleType().isF32();
+  writeQuantized(*mlir::xf::lookupQuantizationMethod(quantize.getMethodName()),
+                 q, storage, group, *f32, f32Scales, encoded.data());
+  if (!measureRequantization(global, input, *f32, storage, encoded, error))
+    return false;
+  os.write(reinterpret_cast<const char *>(encoded.data()), encoded.size());
+  bytes += encoded.size();
+  return true;
+}
+
+bool WeightStore::measureRequantization(mlir::xf::GlobalWeightOp global,
+                                        mlir::Value input,
+                                        llvm::ArrayRef<float> exact,
+                                        gguf::GGMLType storage,
+                                        llvm::ArrayRef<uint8_t> encoded,
+                                        std::string &error) {
+  // Only a weight that was quantized already: the quantized value computed
+  // from a dequantized one (an adapter folded into a Q4_0 base).
+  mlir::xf::DequantizeOp dequantize;
+  llvm::SmallVector<mlir::Value> work = {input};
+  while (!work.empty() && !dequantize) {
+    mlir::Value v = work.pop_back_val();
+    mlir::Operation *def = v.getDefiningOp();
+    if (!def)
+      continue;
+    dequantize = llvm::dyn_cast<mlir::xf::DequantizeOp>(def);
+    work.append(def->operand_begin(), def->operand_end());
+  }
+  if (!dequantize || dequantize.getType() != input.getType())
+    return true;
+  std::vector<float> requantized(exact.size());
+  if (!gguf::decodeToF32(storage, encoded.data(), exact.size(),
+                         requantized.data()))
+    return true; // larger groups or f32 scales: no ggml decoder to compare
+  providerError.clear();
+  mlir::FailureOr<eval::Tensor> base =
+      eval::evaluateInitializerValue(global, dequantize, external);
+  if (mlir::failed(base)) {
+    error = providerError.empty()
+                ? "cannot compute weight '" + global.getSymName().str() + "'"
+                : providerError;
+    return false;
+  }
+  ++requant.weights;
+  requant.values += exact.size();
+  for (size_t i = 0; i < exact.size(); ++i) {
+    double e = double(requantized[i]) - exact[i];
+    double d = double(exact[i]) - base->data[i];
+    requant.errorSquares += e * e;
+    requant.changeSquares += d * d;
+  }
   return true;
 }

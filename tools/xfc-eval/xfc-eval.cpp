@@ -13,6 +13,7 @@
 
 #include "xfc/Dialect/XF/Eval/Evaluator.h"
 #include "xfc/Dialect/XF/IR/XFDialect.h"
+#include "xfc/Frontends/AdapterImporter.h"
 #include "xfc/Frontends/GGUFImporter.h"
 #include "xfc/InitAll.h"
 #include "xfc/WeightStore.h"
@@ -48,6 +49,15 @@ static cl::opt<int64_t> context("ctx", cl::desc("KV-cache length"),
 static cl::opt<std::string> pipeline(
     "pass-pipeline", cl::desc("Passes to run before evaluating"),
     cl::init(""));
+static cl::list<std::string>
+    loras("lora",
+          cl::desc("A LoRA adapter, as xfc compile --lora takes it; "
+                   "evaluated unfolded unless the pipeline folds it (with "
+                   "--ir: the adapters the IR was compiled with)"),
+          cl::value_desc("path[:scale]"));
+static cl::list<std::string>
+    lokrs("lokr", cl::desc("A LoKr adapter, as xfc compile --lokr takes it"),
+          cl::value_desc("dir[:scale]"));
 static cl::opt<std::string> output("o", cl::desc("Logits output (raw f32)"),
                                    cl::value_desc("file"), cl::Required);
 
@@ -71,14 +81,25 @@ int main(int argc, char **argv) {
   mlir::MLIRContext ctx(registry);
 
   mlir::OwningOpRef<mlir::ModuleOp> module;
-  if (irPath.empty()) {
+  std::vector<xfc::AdapterSpec> adapters;
+  if (!xfc::parseAdapterOptions({loras.begin(), loras.end()},
+                                {lokrs.begin(), lokrs.end()}, adapters, error))
+    return fail(error);
+  xfc::AdapterTensors adapterTensors;
+  // With --ir, the model is imported with the adapters too: that names and
+  // loads the adapter weights the IR refers to.
+  if (irPath.empty() || !adapters.empty()) {
     std::vector<std::string> warnings;
     xfc::ImportOptions options;
     options.maxContext = context;
     module = xfc::importGGUF(*file, ctx, options, error, warnings);
     if (!module)
       return fail(error);
-  } else {
+    if (mlir::failed(xfc::attachAdapters(*module, *file, adapters,
+                                         adapterTensors, error)))
+      return fail(error);
+  }
+  if (!irPath.empty()) {
     llvm::SourceMgr sources;
     module = mlir::parseSourceFile<mlir::ModuleOp>(irPath, sources, &ctx);
     if (!module)
@@ -121,6 +142,7 @@ int main(int argc, char **argv) {
   // Weights as the compiler sees them: the file's tensors, and derived
   // weights computed from their initializers.
   xfc::WeightStore store(*file);
+  store.addTensors(adapterTensors);
   const eval::WeightProvider &weights = store.provider();
 
   // Arguments: tokens, positions, position, then one cache per layer.

@@ -105,6 +105,19 @@ cl::list<std::string> disablePass(
              "or xf-pack-weights"),
     cl::value_desc("pass"), cl::CommaSeparated, cl::sub(command));
 
+cl::list<std::string> loras(
+    "lora",
+    cl::desc("Fold a LoRA adapter into the weights: a PEFT directory "
+             "(adapter_config.json, adapter_model.safetensors) or a llama.cpp "
+             "GGUF LoRA file, with an optional scale multiplying the "
+             "adapter's own (PATH:0.5); repeatable"),
+    cl::value_desc("path[:scale]"), cl::sub(command));
+cl::list<std::string>
+    lokrs("lokr",
+          cl::desc("Fold a PEFT LoKr (Kronecker) adapter into the weights, as "
+                   "--lora; repeatable"),
+          cl::value_desc("dir[:scale]"), cl::sub(command));
+
 int run() {
   if (weightStorage != "section" && weightStorage != "sidecar")
     return fail("unknown --weight-storage '" + weightStorage +
@@ -132,6 +145,11 @@ int run() {
   request.timing = timing;
   request.context = context;
   request.disabledPasses.assign(disablePass.begin(), disablePass.end());
+  std::string error;
+  if (!xfc::parseAdapterOptions({loras.begin(), loras.end()},
+                                {lokrs.begin(), lokrs.end()}, request.adapters,
+                                error))
+    return fail(error);
   return compileModel(request);
 }
 

@@ -26,14 +26,34 @@
 #include "mlir/Pass/PassManager.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/xxhash.h"
 #include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/xxhash.h"
+
+#include <cmath>
 
 using namespace llvm;
 using namespace xfc::driver;
 
+namespace {
+
+/// Folding an adapter into weights the model file holds quantized rounds
+/// them again; says how much that costs against what the adapter changed.
+void reportRequantization(const xfc::WeightStore::Requantization &r) {
+  if (!r.weights)
+    return;
+  double error = std::sqrt(r.errorSquares / r.values);
+  double change = std::sqrt(r.changeSquares / r.values);
+  errs() << format("xfc: requantized %lld weights after folding adapters: "
+                   "rounding adds an RMS error of %.3g, %.3g times the RMS "
+                   "change the adapters made (%.3g)\n",
+                   static_cast<long long>(r.weights), error,
+                   change > 0 ? error / change : 0.0, change);
+}
+
+} // namespace
 
 int xfc::driver::compileModel(const CompileRequest &r) {
   std::string output = r.output;
@@ -83,6 +103,10 @@ int xfc::driver::compileModel(const CompileRequest &r) {
   for (const std::string &w : warnings)
     warn(w);
   if (!module)
+    return fail(error);
+  xfc::AdapterTensors adapterTensors;
+  if (mlir::failed(xfc::attachAdapters(*module, *file, r.adapters,
+                                       adapterTensors, error)))
     return fail(error);
 
   if (r.emit == "so" && (output.empty() || output == "-"))
@@ -140,6 +164,7 @@ int xfc::driver::compileModel(const CompileRequest &r) {
   // Derived weights are computed when the blob is written, from the
   // declarations as the graph passes left them.
   xfc::WeightStore weights(*file);
+  weights.addTensors(adapterTensors);
   weights.snapshot(*module);
   if (r.emit != "import" && r.emit != "xf") {
     mlir::PassManager pm(&mlirContext);
@@ -161,6 +186,7 @@ int xfc::driver::compileModel(const CompileRequest &r) {
     if (mlir::failed(
             xfc::linkModel(*module, *spec, package, output, error)))
       return fail(error);
+    reportRequantization(weights.requantization());
     return 0;
   }
   if (output.empty())

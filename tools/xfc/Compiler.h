@@ -3,6 +3,7 @@
 #ifndef XFC_TOOLS_XFC_COMPILER_H
 #define XFC_TOOLS_XFC_COMPILER_H
 
+#include "xfc/Frontends/AdapterImporter.h"
 #include "xfc/Transforms/Passes.h"
 
 #include <cstdint>
@@ -27,6 +28,9 @@ struct CompileRequest {
   // The graph pipeline's options (xf-quantize's); its disabled passes come
   // from disabledPasses.
   mlir::xf::GraphPipelineConfig graph;
+  // Adapters (--lora, --lokr), imported as side branches that the graph
+  // pipeline folds.
+  std::vector<xfc::AdapterSpec> adapters;
 };
 
 /// Compiles as `xfc compile` does; returns the exit code, having printed

@@ -11,6 +11,7 @@
 #define XFC_WEIGHTSTORE_H
 
 #include "xfc/Dialect/XF/Eval/Evaluator.h"
+#include "xfc/Frontends/AdapterImporter.h"
 #include "xfc/Frontends/GGUF/GGMLType.h"
 #include "xfc/Frontends/GGUF/GGUFFile.h"
 
@@ -30,6 +31,10 @@ public:
   WeightStore(const WeightStore &) = delete;
   WeightStore &operator=(const WeightStore &) = delete;
 
+  /// Serves the weights that are not in the file from `tensors` (an
+  /// adapter's factors), which must outlive the store.
+  void addTensors(const AdapterTensors &tensors) { extra = &tensors; }
+
   /// Keeps copies of `module`'s weight declarations, which the lowering
   /// consumes, for writing the blob afterwards.
   void snapshot(mlir::ModuleOp module);
@@ -45,6 +50,16 @@ public:
   bool writeBlob(mlir::ModuleOp lowered, llvm::raw_ostream &os,
                  std::string &error);
 
+  /// What requantizing cost, over the weights that were quantized in the
+  /// model file and computed again (an adapter folded into a Q4_0 base):
+  /// sums over their values of the squared rounding error and of the squared
+  /// change the computation made before rounding.
+  struct Requantization {
+    int64_t weights = 0;
+    double values = 0, errorSquares = 0, changeSquares = 0;
+  };
+  const Requantization &requantization() const { return requant; }
+
 private:
   /// Writes `global`'s data as `type` (float rows or ggml blocks, stored
   /// as `storage`) to `os`: the model file's bytes, a concatenation of
@@ -52,11 +67,30 @@ private:
   bool writeStored(mlir::xf::GlobalWeightOp global, mlir::Type type,
                    gguf::GGMLType storage, llvm::raw_ostream &os,
                    uint64_t &bytes, std::string &error);
+  /// Writes `value`, of `global`'s initializer, as `type`; adds its size to
+  /// `bytes`.
+  bool writeValue(mlir::xf::GlobalWeightOp global, mlir::Value value,
+                  mlir::Type type, gguf::GGMLType storage,
+                  llvm::raw_ostream &os, uint64_t &bytes, std::string &error);
+  /// Copies the file's bytes of `parts` when they are stored as `type`.
+  bool copyStored(const std::vector<const gguf::TensorInfo *> &parts,
+                  mlir::Type type, gguf::GGMLType storage,
+                  llvm::raw_ostream &os, uint64_t &bytes);
+  bool encode(llvm::ArrayRef<float> values, mlir::Type type,
+              gguf::GGMLType storage, llvm::raw_ostream &os, uint64_t &bytes);
+  /// Adds a requantized weight's error to `requant`.
+  bool measureRequantization(mlir::xf::GlobalWeightOp global, mlir::Value input,
+                             llvm::ArrayRef<float> exact,
+                             gguf::GGMLType storage,
+                             llvm::ArrayRef<uint8_t> encoded,
+                             std::string &error);
 
   const gguf::File &file;
   mlir::xf::eval::WeightProvider external;
   std::string providerError;
   mlir::OwningOpRef<mlir::ModuleOp> declarations;
+  const AdapterTensors *extra = nullptr;
+  Requantization requant;
 };
 
 } // namespace xfc
