@@ -24,6 +24,12 @@ struct GraphPass {
 /// (weights quantized or not, fused or not).
 const GraphPass kGraphPasses[] = {
     {"xf-fold-adapters", [](auto &) { return xf::createXFFoldAdapters(); }},
+    {"xf-lower-kron-branches",
+     [](const xf::GraphPipelineConfig &config) {
+       xf::XFLowerKronBranchesOptions options;
+       options.strategy = config.kronBranches;
+       return xf::createXFLowerKronBranches(options);
+     }},
     {"xf-fuse-ffn", [](auto &) { return xf::createXFFuseFfn(); }},
     {"xf-fuse-mha", [](auto &) { return xf::createXFFuseMha(); }},
     {"xf-fuse-qkv", [](auto &) { return xf::createXFFuseQkv(); }},
@@ -87,6 +93,11 @@ struct GraphPipelineOptions : PassPipelineOptions<GraphPipelineOptions> {
       llvm::cl::desc("GEMM arithmetic (f32, int8 for quantized weights, "
                      "bf16 for bf16 weights), for xf-quantize"),
       llvm::cl::init("int8")};
+  Option<std::string> kronBranches{
+      *this, "kron-branches",
+      llvm::cl::desc("How KronA^B branches are computed (auto, factored, "
+                     "merged), for xf-lower-kron-branches"),
+      llvm::cl::init("auto")};
   Option<std::string> kernels{
       *this, "kernels",
       llvm::cl::desc("Library of the GEMMs (generated, onednn, auto), for "
@@ -150,6 +161,7 @@ void xf::registerXFPipelines() {
                                   options.keepWeights.end());
         config.compute = options.compute;
         config.kernels = options.kernels;
+        config.kronBranches = options.kronBranches;
         if (failed(buildGraphPipeline(pm, config, error)))
           return errorHandler(error);
         return success();

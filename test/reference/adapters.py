@@ -11,12 +11,17 @@
   adapters.py gguf-lora MODEL.gguf OUT.gguf [--rank R] [--targets attn_q,ffn_down]
               [--alpha A] [--seed S]
       writes a llama.cpp GGUF LoRA adapter (factors in GGUF's row order).
+  adapters.py krona MODEL.gguf OUT.safetensors --a M1xN1 --b M2xN2
+              [--scale S] [--residual] [--seed S]
+      writes KronA^B branches for every FFN block (XFC's --krona-ffn file:
+      blk.<i>.ffn_krona.a/.b, with --residual a learned s_res per block).
   adapters.py reference MODEL.gguf --ids 1,2,3 [--drop-last]
               [--lora PATH[:SCALE]]... [--lokr DIR[:SCALE]]...
-              --compare xfc.f32 [--rtol 1e-4]
+              [--krona-ffn FILE[:SCALE]]... --compare xfc.f32 [--rtol 1e-4]
       folds the adapters into MODEL's weights with NumPy (B @ A, np.kron,
-      and llama.cpp's reshape/swapaxes permutation of Q/K rows for llama)
-      and compares XFC's logits with gguf_reference's forward pass.
+      and llama.cpp's reshape/swapaxes permutation of Q/K rows for llama),
+      adds the KronA^B branches (x @ np.kron(A, B)) to the FFN outputs, and
+      compares XFC's logits with gguf_reference's forward pass.
 """
 
 import argparse
@@ -49,8 +54,10 @@ def module_path(meta, layer, module):
     return f"base_model.model.model.layers.{layer}.{module}"
 
 
-def write_safetensors(path, tensors):
+def write_safetensors(path, tensors, metadata=None):
     header, offset, blobs = {}, 0, []
+    if metadata:
+        header["__metadata__"] = metadata
     for name, array in tensors.items():
         data = np.ascontiguousarray(array, dtype="<f4").tobytes()
         header[name] = {"dtype": "F32", "shape": list(array.shape),
@@ -148,6 +155,37 @@ def write_gguf_lora(args):
         f.write(head + b"".join(blobs))
 
 
+def write_krona(args):
+    meta, tensors, _ = ref.parse_gguf(args.model)
+    rng = np.random.default_rng(args.seed)
+    layers = meta[meta["general.architecture"] + ".block_count"]
+    a_shape = [int(v) for v in args.a.split("x")]
+    b_shape = [int(v) for v in args.b.split("x")]
+    out = {}
+    for layer in range(layers):
+        out[f"blk.{layer}.ffn_krona.a"] = rng.standard_normal(a_shape) * 0.3
+        out[f"blk.{layer}.ffn_krona.b"] = rng.standard_normal(b_shape) * 0.3
+        if args.residual:
+            out[f"blk.{layer}.ffn_krona.residual"] = rng.standard_normal(1) * 0.2
+    write_safetensors(args.out, out, {"scale": str(args.scale)})
+
+
+def krona_branch(path, scale):
+    """ffn_branch for gguf_reference.forward: s x (A ⊗ B) [+ s_res x]."""
+    raw = open(path, "rb").read()
+    n = struct.unpack_from("<Q", raw)[0]
+    s = float(json.loads(raw[8:8 + n]).get("__metadata__", {}).get("scale", 1))
+    t = read_safetensors(path)
+
+    def branch(layer, h):
+        p = f"blk.{layer}.ffn_krona."
+        y = s * h @ np.kron(t[p + "a"], t[p + "b"])
+        if p + "residual" in t:
+            y = y + t[p + "residual"][0] * h
+        return scale * y
+    return branch
+
+
 def split_spec(text):
     path, _, scale = text.rpartition(":")
     try:
@@ -235,7 +273,10 @@ def reference(args):
     ids = [int(i) for i in args.ids.split(",")]
     if args.drop_last:
         ids = ids[:-1]
-    expected = ref.forward(meta, tensors, ids)
+    branches = [krona_branch(*split_spec(text)) for text in args.krona_ffn]
+    ffn_branch = (lambda layer, h: sum(b(layer, h) for b in branches)) \
+        if branches else None
+    expected = ref.forward(meta, tensors, ids, ffn_branch=ffn_branch)
     got = np.fromfile(args.compare, dtype="<f4").astype(np.float64)
     if got.size != expected.size:
         print(f"size mismatch: {got.size} logits, expected {expected.size}")
@@ -264,12 +305,21 @@ def main():
     p.add_argument("--targets", default="attn_q,attn_k,ffn_down")
     p.add_argument("--alpha", type=float, default=8.0)
     p.add_argument("--seed", type=int, default=1)
+    p = sub.add_parser("krona")
+    p.add_argument("model")
+    p.add_argument("out")
+    p.add_argument("--a", required=True)
+    p.add_argument("--b", required=True)
+    p.add_argument("--scale", type=float, default=1.0)
+    p.add_argument("--residual", action="store_true")
+    p.add_argument("--seed", type=int, default=1)
     p = sub.add_parser("reference")
     p.add_argument("model")
     p.add_argument("--ids", required=True)
     p.add_argument("--drop-last", action="store_true")
     p.add_argument("--lora", action="append", default=[])
     p.add_argument("--lokr", action="append", default=[])
+    p.add_argument("--krona-ffn", action="append", default=[])
     p.add_argument("--compare", required=True)
     p.add_argument("--rtol", type=float, default=1e-4)
     args = ap.parse_args()
@@ -277,6 +327,8 @@ def main():
         write_peft(args)
     elif args.command == "gguf-lora":
         write_gguf_lora(args)
+    elif args.command == "krona":
+        write_krona(args)
     else:
         return reference(args)
     return 0

@@ -179,9 +179,11 @@ def attention(q, k, v):
     return np.einsum("hij,jhd->ihd", p, v)
 
 
-def forward(meta, t, ids, int8_inputs=()):
+def forward(meta, t, ids, int8_inputs=(), ffn_branch=None):
     """The logits of `ids`. Projections by the weights named in
-    `int8_inputs` read their input quantized (quantize_rows)."""
+    `int8_inputs` read their input quantized (quantize_rows).
+    `ffn_branch(layer, h)`, if given, is added to each FFN block's output
+    (h its input): a side branch such as KronA^B."""
     arch = meta["general.architecture"]
     if arch not in ("llama", "qwen2", "gpt2"):
         sys.exit(f"reference: unsupported architecture {arch}")
@@ -228,6 +230,8 @@ def forward(meta, t, ids, int8_inputs=()):
         else:
             gate = lin(h, p + "ffn_gate")
             f = lin(gate / (1 + np.exp(-gate)) * lin(h, p + "ffn_up"), p + "ffn_down")
+        if ffn_branch:
+            f = f + ffn_branch(l, h)
         x = x + f
     x = norm(x, "output_norm")
     if "output.weight" in t:

@@ -58,6 +58,11 @@ static cl::list<std::string>
 static cl::list<std::string>
     lokrs("lokr", cl::desc("A LoKr adapter, as xfc compile --lokr takes it"),
           cl::value_desc("dir[:scale]"));
+static cl::list<std::string>
+    kronas("krona-ffn",
+           cl::desc("KronA^B branches, as xfc compile --krona-ffn "
+                    "takes them"),
+           cl::value_desc("file[:scale]"));
 static cl::opt<std::string> output("o", cl::desc("Logits output (raw f32)"),
                                    cl::value_desc("file"), cl::Required);
 
@@ -82,8 +87,9 @@ int main(int argc, char **argv) {
 
   mlir::OwningOpRef<mlir::ModuleOp> module;
   std::vector<xfc::AdapterSpec> adapters;
-  if (!xfc::parseAdapterOptions({loras.begin(), loras.end()},
-                                {lokrs.begin(), lokrs.end()}, adapters, error))
+  if (!xfc::parseAdapterOptions(
+          {loras.begin(), loras.end()}, {lokrs.begin(), lokrs.end()},
+          {kronas.begin(), kronas.end()}, adapters, error))
     return fail(error);
   xfc::AdapterTensors adapterTensors;
   // With --ir, the model is imported with the adapters too: that names and

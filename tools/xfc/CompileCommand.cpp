@@ -117,6 +117,18 @@ cl::list<std::string>
           cl::desc("Fold a PEFT LoKr (Kronecker) adapter into the weights, as "
                    "--lora; repeatable"),
           cl::value_desc("dir[:scale]"), cl::sub(command));
+cl::list<std::string> kronas(
+    "krona-ffn",
+    cl::desc("Add KronA^B side branches to the FFN blocks (safetensors "
+             "blk.<i>.ffn_krona.a/.b[/.residual]; see docs/adapters.md), with "
+             "an optional scale of their output; repeatable"),
+    cl::value_desc("file[:scale]"), cl::sub(command));
+cl::opt<std::string> kronBranches(
+    "kron-branches",
+    cl::desc("How KronA^B branches are computed: auto (a cost model), "
+             "factored (two small GEMMs in the cheaper order) or merged "
+             "(appended along K to the FFN's second GEMM)"),
+    cl::init("auto"), cl::sub(command));
 
 int run() {
   if (weightStorage != "section" && weightStorage != "sidecar")
@@ -135,6 +147,7 @@ int run() {
   request.graph.keepWeights.assign(keepWeights.begin(), keepWeights.end());
   request.graph.compute = compute;
   request.graph.kernels = kernels;
+  request.graph.kronBranches = kronBranches;
   request.input = input;
   request.output = output;
   request.emit = emit;
@@ -146,9 +159,9 @@ int run() {
   request.context = context;
   request.disabledPasses.assign(disablePass.begin(), disablePass.end());
   std::string error;
-  if (!xfc::parseAdapterOptions({loras.begin(), loras.end()},
-                                {lokrs.begin(), lokrs.end()}, request.adapters,
-                                error))
+  if (!xfc::parseAdapterOptions(
+          {loras.begin(), loras.end()}, {lokrs.begin(), lokrs.end()},
+          {kronas.begin(), kronas.end()}, request.adapters, error))
     return fail(error);
   return compileModel(request);
 }

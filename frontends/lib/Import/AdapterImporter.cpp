@@ -4,6 +4,7 @@
 
 #include "xfc/Dialect/XF/IR/XFDialect.h"
 #include "xfc/Frontends/Adapters/GgufLoraAdapter.h"
+#include "xfc/Frontends/Adapters/KronaBranches.h"
 #include "xfc/Frontends/GGUF/ModelConfig.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -23,8 +24,12 @@ namespace ad = xfc::adapters;
 
 namespace {
 
-const char *optionFor(ad::DeltaKind kind) {
-  return kind == ad::DeltaKind::LoRA ? "--lora" : "--lokr";
+using Kind = AdapterSpec::Kind;
+
+const char *optionFor(Kind kind) {
+  return kind == Kind::LoRA   ? "--lora"
+         : kind == Kind::LoKr ? "--lokr"
+                              : "--krona-ffn";
 }
 
 std::string shapeString(ArrayRef<int64_t> shape) {
@@ -47,10 +52,11 @@ std::unique_ptr<ad::Adapter> loadAdapter(const AdapterSpec &spec,
       startsWithGgufMagic(spec.path)
           ? ad::loadGgufLoraAdapter(spec.path, architecture, error)
           : ad::loadPeftAdapter(spec.path, error);
-  if (adapter && adapter->kind != spec.kind) {
-    error = spec.path + ": a " +
-            (adapter->kind == ad::DeltaKind::LoRA ? "LoRA" : "LoKr") +
-            " adapter; pass it with " + optionFor(adapter->kind);
+  Kind kind =
+      adapter && adapter->kind == ad::DeltaKind::LoRA ? Kind::LoRA : Kind::LoKr;
+  if (adapter && kind != spec.kind) {
+    error = spec.path + ": a " + (kind == Kind::LoRA ? "LoRA" : "LoKr") +
+            " adapter; pass it with " + optionFor(kind);
     return nullptr;
   }
   return adapter;
@@ -104,32 +110,72 @@ Value buildDelta(OpBuilder &b, Location loc, RankedTensorType type,
   return sum;
 }
 
-/// A call that passes adapted weights: the operand indices and the delta
-/// of each.
+/// What attaching does at each projection that reads the adapted weight,
+/// with the values (`payload`) it needs there.
+struct Attachment {
+  enum Kind { SideBranch, KronaBranch } kind = SideBranch;
+  float scale = 1.0f;            // KronaBranch
+  std::optional<float> residual; // KronaBranch
+  /// Calls whose attachments have equal keys share a specialized callee.
+  std::string key() const {
+    if (kind == SideBranch)
+      return "delta";
+    return "krona " + std::to_string(scale) + " " +
+           (residual ? std::to_string(*residual) : "-");
+  }
+};
+
+/// A call that passes adapted weights: per operand, the payload and what
+/// the callee does with it.
 struct AdaptedCall {
   func::CallOp call;
-  SmallVector<std::pair<unsigned, Value>> deltas;
+  struct Entry {
+    unsigned index;
+    SmallVector<Value> payload;
+    Attachment what;
+  };
+  SmallVector<Entry> entries;
 };
+
+/// The input of the FFN block whose second GEMM is `down`: the input of the
+/// first projection found behind down's input (the up or gate projection,
+/// through the activation and the gating product).
+Value ffnInput(xf::LinearOp down) {
+  SmallVector<Value> work = {down.getInput()};
+  for (int steps = 0; !work.empty() && steps < 16; ++steps) {
+    Operation *def = work.front().getDefiningOp();
+    work.erase(work.begin());
+    if (!def)
+      continue;
+    if (auto linear = dyn_cast<xf::LinearOp>(def))
+      return linear.getInput();
+    work.append(def->operand_begin(), def->operand_end());
+  }
+  return {};
+}
 
 class Attacher {
 public:
   Attacher(ModuleOp module) : module(module), symbols(module) {}
 
-  /// Adds a side branch with `delta` to every projection that reads
-  /// `weight`, directly or through calls (recorded in `pending`).
-  LogicalResult adaptUses(Value weight, llvm::function_ref<Value()> delta,
-                          StringRef target, std::string &error) {
+  /// Attaches `what` at every projection that reads `weight`, directly or
+  /// through calls (recorded, and specialized by specializeCalls).
+  LogicalResult adaptUses(Value weight,
+                          llvm::function_ref<SmallVector<Value>()> payload,
+                          const Attachment &what, StringRef target,
+                          std::string &error) {
     for (OpOperand &use : llvm::make_early_inc_range(weight.getUses())) {
       Operation *user = use.getOwner();
       if (auto linear = dyn_cast<xf::LinearOp>(user);
           linear && &use == &linear.getWeightMutable()) {
-        addSideBranch(linear, delta());
+        if (failed(attach(linear, payload(), what, target, error)))
+          return failure();
         continue;
       }
       if (auto call = dyn_cast<func::CallOp>(user)) {
         AdaptedCall &entry = pending[call];
         entry.call = call;
-        entry.deltas.push_back({use.getOperandNumber(), delta()});
+        entry.entries.push_back({use.getOperandNumber(), payload(), what});
         continue;
       }
       error = "tensor '" + target.str() + "' is read by '" +
@@ -140,43 +186,66 @@ public:
     return success();
   }
 
-  /// Passes the deltas of the pending calls into specialized copies of
-  /// their callees, which add the side branches, until no call is left.
+  /// Passes the payloads of the pending calls into specialized copies of
+  /// their callees, which attach them, until no call is left.
   LogicalResult specializeCalls(std::string &error) {
     while (!pending.empty()) {
-      // Calls of one callee with deltas for the same arguments share a copy.
-      std::map<std::pair<std::string, SmallVector<unsigned>>,
-               SmallVector<AdaptedCall>>
+      // Calls of one callee with the same attachments share a copy.
+      std::map<std::pair<std::string, std::string>, SmallVector<AdaptedCall>>
           groups;
-      for (auto &[op, entry] : pending) {
-        llvm::sort(entry.deltas, llvm::less_first());
-        SmallVector<unsigned> indices;
-        for (auto &[index, delta] : entry.deltas)
-          indices.push_back(index);
-        groups[{entry.call.getCallee().str(), indices}].push_back(entry);
+      for (auto &[op, adapted] : pending) {
+        llvm::stable_sort(adapted.entries,
+                          [](auto &a, auto &b) { return a.index < b.index; });
+        std::string key;
+        for (const AdaptedCall::Entry &e : adapted.entries)
+          key += std::to_string(e.index) + ":" + e.what.key() + ";";
+        groups[{adapted.call.getCallee().str(), key}].push_back(adapted);
       }
       pending.clear();
       for (auto &[key, calls] : groups)
-        if (failed(specialize(key.first, key.second, calls, error)))
+        if (failed(specialize(key.first, calls, error)))
           return failure();
     }
     return success();
   }
 
 private:
-  void addSideBranch(xf::LinearOp linear, Value delta) {
+  LogicalResult attach(xf::LinearOp linear, ArrayRef<Value> payload,
+                       const Attachment &what, StringRef target,
+                       std::string &error) {
     OpBuilder b(linear->getContext());
     b.setInsertionPointAfter(linear);
     Location loc = linear.getLoc();
-    Value branch = xf::LinearOp::create(b, loc, linear.getType(),
-                                        linear.getInput(), delta, Value());
+    Value branch;
+    if (what.kind == Attachment::SideBranch) {
+      branch = xf::LinearOp::create(b, loc, linear.getType(), linear.getInput(),
+                                    payload[0], Value());
+    } else {
+      Value input = ffnInput(linear);
+      if (!input) {
+        error = "tensor '" + target.str() +
+                "' is not the second GEMM of an FFN block whose input a "
+                "KronA^B branch can read";
+        return failure();
+      }
+      if (input.getType() != linear.getType()) {
+        error = "the FFN block of '" + target.str() +
+                "' changes the width; a KronA^B branch needs it kept";
+        return failure();
+      }
+      FloatAttr residual =
+          what.residual ? b.getF32FloatAttr(*what.residual) : FloatAttr();
+      branch = xf::KronLinearOp::create(
+          b, loc, linear.getType(), input, payload[0], payload[1],
+          b.getF32FloatAttr(what.scale), residual);
+    }
     auto sum =
         xf::AddOp::create(b, loc, linear.getType(), linear.getResult(), branch);
     linear.getResult().replaceAllUsesExcept(sum, sum);
+    return success();
   }
 
   LogicalResult specialize(const std::string &calleeName,
-                           ArrayRef<unsigned> indices,
                            ArrayRef<AdaptedCall> calls, std::string &error) {
     auto callee = symbols.lookup<func::FuncOp>(calleeName);
     if (!callee || callee.isExternal()) {
@@ -186,30 +255,34 @@ private:
     func::FuncOp copy = callee.clone();
     copy.setSymName(calleeName + ".adapted");
     symbols.insert(copy, Block::iterator(callee->getNextNode())); // renames
-    for (unsigned index : indices) {
-      unsigned deltaIndex = copy.getNumArguments();
-      auto base = copy.getArgAttrOfType<StringAttr>(index, "xf.weight");
-      OpBuilder b(copy.getContext());
-      NamedAttribute name(
-          b.getStringAttr("xf.weight"),
-          b.getStringAttr((base ? base.str() : "weight") + ".adapter"));
-      Type deltaType = llvm::find_if(calls.front().deltas, [&](auto &d) {
-                         return d.first == index;
-                       })->second.getType();
-      if (failed(copy.insertArgument(deltaIndex, deltaType,
-                                     b.getDictionaryAttr(name), copy.getLoc())))
-        return failure();
-      Value arg = copy.getArgument(deltaIndex);
+    OpBuilder b(copy.getContext());
+    for (const AdaptedCall::Entry &entry : calls.front().entries) {
+      auto base = copy.getArgAttrOfType<StringAttr>(entry.index, "xf.weight");
+      std::string baseName = base ? base.str() : "weight";
+      SmallVector<Value> args;
+      for (auto [i, value] : llvm::enumerate(entry.payload)) {
+        unsigned index = copy.getNumArguments();
+        NamedAttribute name(
+            b.getStringAttr("xf.weight"),
+            b.getStringAttr(
+                baseName + ".adapter" +
+                (entry.payload.size() > 1 ? "." + std::to_string(i) : "")));
+        if (failed(copy.insertArgument(index, value.getType(),
+                                       b.getDictionaryAttr(name),
+                                       copy.getLoc())))
+          return failure();
+        args.push_back(copy.getArgument(index));
+      }
       if (failed(adaptUses(
-              copy.getArgument(index), [&] { return arg; },
-              base ? base.getValue() : StringRef("a weight"), error)))
+              copy.getArgument(entry.index), [&] { return args; }, entry.what,
+              baseName, error)))
         return failure();
     }
     for (const AdaptedCall &adapted : calls) {
       func::CallOp call = adapted.call;
       call.setCallee(copy.getSymName());
-      for (auto &[index, delta] : adapted.deltas)
-        call->insertOperands(call->getNumOperands(), delta);
+      for (const AdaptedCall::Entry &entry : adapted.entries)
+        call->insertOperands(call->getNumOperands(), entry.payload);
     }
     if (SymbolTable::symbolKnownUseEmpty(callee, module))
       callee.erase();
@@ -225,8 +298,7 @@ private:
 
 namespace {
 
-std::optional<AdapterSpec> parseAdapterSpec(const std::string &text,
-                                            ad::DeltaKind kind,
+std::optional<AdapterSpec> parseAdapterSpec(const std::string &text, Kind kind,
                                             std::string &error) {
   AdapterSpec spec;
   spec.kind = kind;
@@ -257,10 +329,12 @@ std::optional<AdapterSpec> parseAdapterSpec(const std::string &text,
 
 bool xfc::parseAdapterOptions(const std::vector<std::string> &lora,
                               const std::vector<std::string> &lokr,
+                              const std::vector<std::string> &kronaFfn,
                               std::vector<AdapterSpec> &specs,
                               std::string &error) {
-  for (auto [values, kind] : {std::pair(&lora, ad::DeltaKind::LoRA),
-                              std::pair(&lokr, ad::DeltaKind::LoKr)})
+  for (auto [values, kind] :
+       {std::pair(&lora, Kind::LoRA), std::pair(&lokr, Kind::LoKr),
+        std::pair(&kronaFfn, Kind::KronaFfn)})
     for (const std::string &text : *values) {
       std::optional<AdapterSpec> spec = parseAdapterSpec(text, kind, error);
       if (!spec)
@@ -284,10 +358,71 @@ LogicalResult xfc::attachAdapters(ModuleOp module, const gguf::File &file,
   Type f32 = b.getF32Type();
   SymbolTable symbols(module);
 
-  // The deltas on each tensor, in the order the adapters were given.
+  // Declares an adapter's factor as an f32 weight.
+  auto declare = [&](const std::string &name, ad::Matrix &m,
+                     RankedTensorType &type) -> bool {
+    if (symbols.lookup(name)) {
+      error = "weight '" + name + "' is declared twice";
+      return false;
+    }
+    type = RankedTensorType::get({m.rows, m.cols}, f32);
+    b.setInsertionPointToStart(module.getBody());
+    symbols.insert(xf::GlobalWeightOp::create(
+        b, module.getLoc(), b.getStringAttr(name), b.getStringAttr("private"),
+        TypeAttr::get(type)));
+    tensors[name] = std::move(m);
+    return true;
+  };
+
+  // The deltas on each tensor, in the order the adapters were given, and
+  // the KronA^B branches by the FFN's second GEMM.
   std::map<std::string, SmallVector<FactoredDelta>> byTarget;
+  struct Branch {
+    std::string a, b;
+    RankedTensorType aType, bType;
+    Attachment what;
+  };
+  std::map<std::string, Branch> branches;
   for (size_t i = 0; i < specs.size(); ++i) {
     const AdapterSpec &spec = specs[i];
+    std::string prefix = "adapter" + std::to_string(i) + ".";
+    if (spec.kind == Kind::KronaFfn) {
+      std::optional<std::vector<ad::KronaBranch>> loaded =
+          ad::loadKronaBranches(spec.path, error);
+      if (!loaded)
+        return failure();
+      for (ad::KronaBranch &k : *loaded) {
+        std::string layer = "blk." + std::to_string(k.layer);
+        std::string target = layer + ".ffn_down.weight";
+        auto fail = [&](const std::string &why) {
+          error = spec.path + ": " + layer + ".ffn_krona: " + why;
+          return failure();
+        };
+        auto global = symbols.lookup<xf::GlobalWeightOp>(target);
+        if (!global)
+          return fail("the model has no FFN block '" + target + "'");
+        int64_t width = xf::getWeightShape(global.getType())[0];
+        if (k.a.rows * k.b.rows != width || k.a.cols * k.b.cols != width)
+          return fail("a " + shapeString({k.a.rows, k.a.cols}) + " ⊗ b " +
+                      shapeString({k.b.rows, k.b.cols}) + " is not [" +
+                      std::to_string(width) + ", " + std::to_string(width) +
+                      "], the model's width");
+        if (branches.count(target))
+          return fail("a second KronA^B branch on one FFN block");
+        Branch branch;
+        branch.what.kind = Attachment::KronaBranch;
+        branch.what.scale = k.scale * spec.scale;
+        if (k.residual)
+          branch.what.residual = *k.residual * spec.scale;
+        branch.a = prefix + layer + ".ffn_krona.a";
+        branch.b = prefix + layer + ".ffn_krona.b";
+        if (!declare(branch.a, k.a, branch.aType) ||
+            !declare(branch.b, k.b, branch.bType))
+          return failure();
+        branches[target] = std::move(branch);
+      }
+      continue;
+    }
     std::unique_ptr<ad::Adapter> adapter =
         loadAdapter(spec, architecture, error);
     if (!adapter)
@@ -310,12 +445,9 @@ LogicalResult xfc::attachAdapters(ModuleOp module, const gguf::File &file,
       FactoredDelta f;
       f.kind = d.kind;
       f.scale = d.scale * spec.scale;
-      std::string prefix = "adapter" + std::to_string(i) + "." + d.target;
       bool lora = d.kind == ad::DeltaKind::LoRA;
-      f.first = prefix + (lora ? ".lora_b" : ".lokr_w1");
-      f.second = prefix + (lora ? ".lora_a" : ".lokr_w2");
-      f.firstType = RankedTensorType::get({d.first.rows, d.first.cols}, f32);
-      f.secondType = RankedTensorType::get({d.second.rows, d.second.cols}, f32);
+      f.first = prefix + d.target + (lora ? ".lora_b" : ".lokr_w1");
+      f.second = prefix + d.target + (lora ? ".lora_a" : ".lokr_w2");
       // GGUF llama keeps Q and K rows in its RoPE order; qwen2 does not.
       if (d.permuteRope && config->arch == gguf::Architecture::Llama) {
         bool isKey = d.target.find("attn_k") != std::string::npos;
@@ -325,42 +457,57 @@ LogicalResult xfc::attachAdapters(ModuleOp module, const gguf::File &file,
                       " rows are not whole heads of " +
                       std::to_string(f.ropeHeads));
       }
-      for (const std::string &name : {f.first, f.second})
-        if (symbols.lookup(name))
-          return fail("weight '" + name + "' is declared twice");
-      b.setInsertionPointToStart(module.getBody());
-      for (auto [name, type] :
-           {std::pair(f.first, f.firstType), std::pair(f.second, f.secondType)})
-        symbols.insert(xf::GlobalWeightOp::create(
-            b, module.getLoc(), b.getStringAttr(name),
-            b.getStringAttr("private"), TypeAttr::get(type)));
-      tensors[f.first] = std::move(d.first);
-      tensors[f.second] = std::move(d.second);
+      if (!declare(f.first, d.first, f.firstType) ||
+          !declare(f.second, d.second, f.secondType))
+        return fail(error);
       byTarget[d.target].push_back(std::move(f));
     }
   }
 
+  // Each load of an adapted weight: KronA^B branches first, so that a LoRA
+  // side branch on the same GEMM stays next to it, where it folds.
   Attacher attacher(module);
-  for (auto &[target, deltas] : byTarget) {
-    auto global = symbols.lookup<xf::GlobalWeightOp>(target);
-    auto type =
-        RankedTensorType::get(xf::getWeightShape(global.getType()), f32);
+  auto loadsOf = [&](StringRef target) {
     SmallVector<xf::WeightOp> loads;
     module.walk([&](xf::WeightOp load) {
       if (load.getName() == target)
         loads.push_back(load);
     });
-    for (xf::WeightOp load : loads) {
+    return loads;
+  };
+  for (auto &[target, branch] : branches)
+    for (xf::WeightOp load : loadsOf(target)) {
+      SmallVector<Value> payload; // the factors, loaded next to the weight
+      auto getPayload = [&]() {
+        if (payload.empty()) {
+          OpBuilder at(load);
+          at.setInsertionPointAfter(load);
+          payload = {
+              xf::WeightOp::create(at, load.getLoc(), branch.aType, branch.a),
+              xf::WeightOp::create(at, load.getLoc(), branch.bType, branch.b)};
+        }
+        return payload;
+      };
+      if (failed(
+              attacher.adaptUses(load, getPayload, branch.what, target, error)))
+        return failure();
+    }
+  for (auto &[target, deltas] : byTarget) {
+    auto global = symbols.lookup<xf::GlobalWeightOp>(target);
+    auto type =
+        RankedTensorType::get(xf::getWeightShape(global.getType()), f32);
+    for (xf::WeightOp load : loadsOf(target)) {
       Value delta; // built once per load, next to it
-      auto getDelta = [&]() -> Value {
+      auto getDelta = [&]() -> SmallVector<Value> {
         if (!delta) {
           OpBuilder at(load);
           at.setInsertionPointAfter(load);
           delta = buildDelta(at, load.getLoc(), type, deltas);
         }
-        return delta;
+        return {delta};
       };
-      if (failed(attacher.adaptUses(load, getDelta, target, error)))
+      if (failed(
+              attacher.adaptUses(load, getDelta, Attachment(), target, error)))
         return failure();
     }
   }

@@ -1432,3 +1432,35 @@ func.func @kron_result_shape(%w1: tensor<8x4xf32>, %w2: tensor<8x8xf32>) -> tens
   %0 = xf.kron_delta %w1, %w2 scale 1.0 : (tensor<8x4xf32>, tensor<8x8xf32>) -> tensor<64x64xf32>
   return %0 : tensor<64x64xf32>
 }
+
+// -----
+
+func.func @kron_linear_input(%x: tensor<?x60xf32>, %a: tensor<8x4xf32>, %b: tensor<8x16xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{'xf.kron_linear' op input rows must hold 64 values (the factors' rows multiplied), not 60}}
+  %0 = xf.kron_linear %x, %a, %b scale 1.0 : (tensor<?x60xf32>, tensor<8x4xf32>, tensor<8x16xf32>) -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
+func.func @kron_linear_result(%x: tensor<?x64xf32>, %a: tensor<8x4xf32>, %b: tensor<8x16xf32>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'xf.kron_linear' op result rows must hold 64 values (the factors' columns multiplied), not 32}}
+  %0 = xf.kron_linear %x, %a, %b scale 1.0 : (tensor<?x64xf32>, tensor<8x4xf32>, tensor<8x16xf32>) -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @kron_linear_residual(%x: tensor<?x64xf32>, %a: tensor<8x2xf32>, %b: tensor<8x3xf32>) -> tensor<?x6xf32> {
+  // expected-error @+1 {{'xf.kron_linear' op a residual needs as many outputs as inputs (64 in, 6 out)}}
+  %0 = xf.kron_linear %x, %a, %b scale 1.0 residual 1.0 : (tensor<?x64xf32>, tensor<8x2xf32>, tensor<8x3xf32>) -> tensor<?x6xf32>
+  return %0 : tensor<?x6xf32>
+}
+
+// -----
+
+func.func @kron_linear_factor(%x: tensor<?x64xf32>, %a: tensor<8x4xf16>, %b: tensor<8x16xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{'xf.kron_linear' op factors must be static f32 matrices}}
+  %0 = xf.kron_linear %x, %a, %b scale 1.0 : (tensor<?x64xf32>, tensor<8x4xf16>, tensor<8x16xf32>) -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}

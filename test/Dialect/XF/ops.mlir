@@ -295,3 +295,16 @@ func.func @adapter_deltas(%w: tensor<64x32xf32>, %b: tensor<64x8xf32>, %a: tenso
   %s = xf.add %w, %l : (tensor<64x32xf32>, tensor<64x32xf32>) -> tensor<64x32xf32>
   return %s, %k : tensor<64x32xf32>, tensor<64x32xf32>
 }
+
+// -----
+
+// A KronA^B branch, with and without KronA^B_res's residual.
+// CHECK-LABEL: func.func @kron_linear
+// CHECK: xf.kron_linear %{{.*}}, %{{.*}}, %{{.*}} scale 1.000000e+00 residual 5.000000e-01 : (tensor<?x64xf32>, tensor<8x4xf32>, tensor<8x16xf32>) -> tensor<?x64xf32>
+// CHECK: xf.kron_linear %{{.*}}, %{{.*}}, %{{.*}} scale 2.000000e+00 : (tensor<3x64xf32>, tensor<8x2xf32>, tensor<8x3xf32>) -> tensor<3x6xf32>
+func.func @kron_linear(%x: tensor<?x64xf32>, %s: tensor<3x64xf32>, %a: tensor<8x4xf32>, %b: tensor<8x16xf32>,
+                       %c: tensor<8x2xf32>, %d: tensor<8x3xf32>) -> (tensor<?x64xf32>, tensor<3x6xf32>) {
+  %y = xf.kron_linear %x, %a, %b scale 1.0 residual 0.5 : (tensor<?x64xf32>, tensor<8x4xf32>, tensor<8x16xf32>) -> tensor<?x64xf32>
+  %z = xf.kron_linear %s, %c, %d scale 2.0 : (tensor<3x64xf32>, tensor<8x2xf32>, tensor<8x3xf32>) -> tensor<3x6xf32>
+  return %y, %z : tensor<?x64xf32>, tensor<3x6xf32>
+}

@@ -17,6 +17,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -292,9 +293,18 @@ FailureOr<eval::Tensor> Interpreter::initializerValue(GlobalWeightOp global,
                                                       mlir::Value value) {
   Interpreter initializer(weights, this);
   initializer.computing = global;
-  if (failed(initializer.runBlock(global.getInitializer().front())))
-    return failure();
-  return std::get<eval::Tensor>(initializer.env[value]);
+  // Only the ops `value` depends on: the compiler asks for the parts of a
+  // concatenation one at a time.
+  llvm::SmallPtrSet<Operation *, 16> needed;
+  SmallVector<mlir::Value> work = {value};
+  while (!work.empty())
+    if (Operation *def = work.pop_back_val().getDefiningOp();
+        def && needed.insert(def).second)
+      work.append(def->operand_begin(), def->operand_end());
+  for (Operation &op : global.getInitializer().front())
+    if (needed.contains(&op) && failed(initializer.exec(&op)))
+      return failure();
+  return std::move(std::get<eval::Tensor>(initializer.env[value]));
 }
 
 /// Records a value after checking it against the IR's static type.
@@ -333,6 +343,12 @@ FailureOr<eval::Tensor> Interpreter::broadcast(
     return s;
   };
   std::vector<int64_t> sa = padded(a), sb = padded(b), shape(rank);
+  if (sa == sb) { // the common case, without index arithmetic
+    eval::Tensor y(sa);
+    for (size_t e = 0; e < y.data.size(); ++e)
+      y.data[e] = combine(a.data[e], b.data[e]);
+    return y;
+  }
   for (size_t i = 0; i < rank; ++i) {
     if (sa[i] != sb[i] && sa[i] != 1 && sb[i] != 1)
       return op->emitError() << "evaluator: cannot broadcast dimension " << i
@@ -804,6 +820,35 @@ LogicalResult Interpreter::exec(Operation *op) {
               for (int64_t l = 0; l < b2; ++l)
                 y.data[(i * a2 + k) * (b1 * b2) + j * b2 + l] =
                     scale * w1.data[i * b1 + j] * w2.data[k * b2 + l];
+        return result(std::move(y));
+      })
+      .Case([&](KronLinearOp k) {
+        // By the definition: sum over (i, k) of x[t, i m2 + k] a[i, j]
+        // b[k, l], never through the materialized A ⊗ B.
+        const eval::Tensor &x = tensor(k.getInput()), &a = tensor(k.getA()),
+                           &b = tensor(k.getB());
+        int64_t m1 = a.shape[0], n1 = a.shape[1], m2 = b.shape[0],
+                n2 = b.shape[1], in = m1 * m2, out = n1 * n2;
+        int64_t rows = in ? static_cast<int64_t>(x.data.size()) / in : 0;
+        std::vector<int64_t> shape = x.shape;
+        shape.back() = out;
+        eval::Tensor y(shape);
+        double scale = k.getScale().convertToFloat();
+        double residual =
+            k.getResidual() ? k.getResidual()->convertToFloat() : 0.0;
+        for (int64_t t = 0; t < rows; ++t) {
+          const double *xr = &x.data[t * in];
+          double *yr = &y.data[t * out];
+          for (int64_t i = 0; i < m1; ++i)
+            for (int64_t kk = 0; kk < m2; ++kk)
+              for (int64_t j = 0; j < n1; ++j)
+                for (int64_t l = 0; l < n2; ++l)
+                  yr[j * n2 + l] += scale * xr[i * m2 + kk] *
+                                    a.data[i * n1 + j] * b.data[kk * n2 + l];
+          if (residual != 0.0)
+            for (int64_t c = 0; c < out; ++c)
+              yr[c] += residual * xr[c];
+        }
         return result(std::move(y));
       })
       .Case([&](EmbeddingOp e) { return fromTensor(embedding(e)); })

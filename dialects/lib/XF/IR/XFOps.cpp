@@ -410,6 +410,33 @@ LogicalResult KronDeltaOp::verify() {
   return success();
 }
 
+LogicalResult KronLinearOp::verify() {
+  RankedTensorType a = getA().getType(), b = getB().getType();
+  if (!isF32Matrix(a) || !isF32Matrix(b))
+    return emitOpError() << "factors must be static f32 matrices";
+  RankedTensorType input = getInput().getType(), out = getType();
+  if (!input.getElementType().isF32() || !out.getElementType().isF32() ||
+      input.getRank() != out.getRank())
+    return emitOpError() << "input and result must be f32 of one rank";
+  int64_t in = a.getDimSize(0) * b.getDimSize(0),
+          outs = a.getDimSize(1) * b.getDimSize(1);
+  if (input.getShape().back() != in)
+    return emitOpError() << "input rows must hold " << in
+                         << " values (the factors' rows multiplied), not "
+                         << input.getShape().back();
+  if (out.getShape().back() != outs)
+    return emitOpError() << "result rows must hold " << outs
+                         << " values (the factors' columns multiplied), not "
+                         << out.getShape().back();
+  for (int64_t i = 0; i + 1 < input.getRank(); ++i)
+    if (!dimsAgree(input.getDimSize(i), out.getDimSize(i)))
+      return emitOpError() << "dimension " << i << " differs";
+  if (getResidual() && in != outs)
+    return emitOpError() << "a residual needs as many outputs as inputs (" << in
+                         << " in, " << outs << " out)";
+  return success();
+}
+
 LogicalResult MatmulOp::verify() {
   ArrayRef<int64_t> lhs = getLhs().getType().getShape();
   ArrayRef<int64_t> rhs = getRhs().getType().getShape();

@@ -25,28 +25,33 @@
 namespace xfc {
 
 /// An adapter named on the command line: `PATH[:SCALE]` after --lora (a
-/// PEFT LoRA directory or a llama.cpp GGUF LoRA file) or --lokr (a PEFT LoKr
-/// directory). SCALE multiplies the adapter's own scale (lora_alpha / r).
+/// PEFT LoRA directory or a llama.cpp GGUF LoRA file), --lokr (a PEFT LoKr
+/// directory) or --krona-ffn (KronA^B branches, KronaBranches.h). SCALE
+/// multiplies the adapter's own scale (lora_alpha / r), or a branch's
+/// output.
 struct AdapterSpec {
+  enum class Kind { LoRA, LoKr, KronaFfn };
   std::string path;
   float scale = 1.0f;
-  adapters::DeltaKind kind = adapters::DeltaKind::LoRA;
+  Kind kind = Kind::LoRA;
 };
 
-/// Parses the values of --lora and --lokr, each `PATH[:SCALE]`, into
-/// `specs` (LoRA first, each in the order given). The scale is the text
-/// after the last ':' when it is a number, so paths with colons work.
-/// Errors name the option.
+/// Parses the values of --lora, --lokr and --krona-ffn, each
+/// `PATH[:SCALE]`, into `specs` (in that order, each in the order given).
+/// The scale is the text after the last ':' when it is a number, so paths
+/// with colons work. Errors name the option.
 bool parseAdapterOptions(const std::vector<std::string> &lora,
                          const std::vector<std::string> &lokr,
+                         const std::vector<std::string> &kronaFfn,
                          std::vector<AdapterSpec> &specs, std::string &error);
 
 /// The data of the factor weights attachAdapters declares, by weight name.
 using AdapterTensors = std::map<std::string, adapters::Matrix>;
 
 /// Loads the adapters of `specs` and adds them to `module`, as imported
-/// from `file`, as side branches of the projections they adapt. The
-/// factors are declared as external f32 weights named
+/// from `file`, as side branches of the projections they adapt (KronA^B:
+/// an `xf.kron_linear` from each FFN block's input, added to its output).
+/// The factors are declared as external f32 weights named
 /// `adapter<i>.<tensor>.<factor>`, whose values go into `tensors`. Layer
 /// functions shared by layers with and without adapters are specialized.
 /// On failure sets `error` to a message naming the adapter, the module and

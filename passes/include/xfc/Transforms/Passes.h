@@ -42,6 +42,8 @@ struct GraphPipelineConfig {
   std::string compute = "int8";
   /// xf-select-kernels' option: generated, onednn or auto.
   std::string kernels = "generated";
+  /// xf-lower-kron-branches' strategy: auto, factored or merged.
+  std::string kronBranches = "auto";
 };
 
 /// Adds the default graph pipeline (registered as `xf-optimize-graph`).

@@ -74,6 +74,55 @@ def XFFoldAdapters : Pass<"xf-fold-adapters"> {
   }];
 }
 
+def XFLowerKronBranches : Pass<"xf-lower-kron-branches"> {
+  let summary = "Compute each KronA^B branch factored or merged, by a cost model";
+  let description = [{
+    Rewrites every `xf.kron_linear` (a KronA^B side branch,
+    `s x (A ⊗ B) + r x` with `A : [m1, n1]`, `B : [m2, n2]`) into GEMMs, in
+    one of two forms:
+
+    - **factored**: each token's row, viewed as `X : [m1, m2]`, becomes
+      `A^T X B`, computed as two small `xf.linear`s with reshapes and
+      transposes between them, in the cheaper order: `(A^T X) B` costs
+      `n1 m1 m2 + n1 m2 n2` multiply-adds per token, `A^T (X B)` costs
+      `m1 m2 n2 + n1 m1 n2`. `A ⊗ B` is never materialized.
+    - **merged**: `M = s (A ⊗ B)`, an `[in, out]` matrix, is appended along
+      K to the GEMM whose output the branch is added to (the FFN's second
+      GEMM, when its weight is a float one), so one GEMM computes both:
+      `[h, x] [W_down^T; M]`. Without such a GEMM, `M` gets a GEMM of its
+      own. The residual `r x` is added element-wise rather than as `r I` in
+      `M`, which would store `in * out` weights for `in` nonzeros.
+
+    `strategy=auto` takes the form with the smaller modeled time for a step
+    of `tokens` tokens (1: decode, which dominates generation):
+
+    - factored: `tokens * F / small-gmacs + 2 * call-ns`, with `F` the
+      cheaper order's multiply-adds per token: small GEMMs run far below
+      peak and each is a kernel call;
+    - merged: `max(in * out * e / bandwidth, tokens * in * out / gemm-gmacs)`,
+      with `e` the bytes per weight: the appended rows of `M` are read once
+      per step (decode is bound by memory bandwidth) and computed at the
+      large GEMM's rate.
+
+    The defaults were measured on a 2-core AVX2 machine (see
+    docs/design/adapters.md); the choice is visible in `--emit=xf`.
+  }];
+  let options = [
+    Option<"strategy", "strategy", "std::string", /*default=*/"\"auto\"",
+           "factored, merged, or auto (the cost model)">,
+    Option<"tokens", "tokens", "int64_t", /*default=*/"1",
+           "Tokens per step that the cost model weighs (1: decode)">,
+    Option<"bandwidth", "bandwidth-gbs", "double", /*default=*/"20.0",
+           "Memory bandwidth in GB/s">,
+    Option<"gemmRate", "gemm-gmacs", "double", /*default=*/"30.0",
+           "Multiply-adds per ns of a large f32 GEMM">,
+    Option<"smallRate", "small-gmacs", "double", /*default=*/"4.0",
+           "Multiply-adds per ns of the factored form's small GEMMs">,
+    Option<"callNs", "call-ns", "double", /*default=*/"2000.0",
+           "Time of one GEMM call (dispatch, thread pool) in ns">
+  ];
+}
+
 def XFFuseFfn : Pass<"xf-fuse-ffn"> {
   let summary = "Fuse feed-forward subgraphs into xf.ffn";
   let description = [{

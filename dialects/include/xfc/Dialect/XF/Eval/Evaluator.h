@@ -24,11 +24,37 @@
 
 namespace mlir::xf::eval {
 
+namespace detail {
+void *allocateBlock(size_t bytes);
+void releaseBlock(void *block, size_t bytes);
+} // namespace detail
+
+/// Memory for tensor data. The compiler evaluates derived weights of
+/// billion-parameter models (an adapter folded into every projection), with
+/// tensors of hundreds of MB; the C library maps and unmaps each one, so
+/// the kernel faults in and zeroes every page again, which cost more than
+/// the arithmetic. Large blocks are kept and handed out again instead.
+template <typename T> struct RecyclingAllocator {
+  using value_type = T;
+  RecyclingAllocator() = default;
+  template <typename U> RecyclingAllocator(const RecyclingAllocator<U> &) {}
+  T *allocate(size_t n) {
+    return static_cast<T *>(detail::allocateBlock(n * sizeof(T)));
+  }
+  void deallocate(T *p, size_t n) { detail::releaseBlock(p, n * sizeof(T)); }
+  template <typename U> bool operator==(const RecyclingAllocator<U> &) const {
+    return true;
+  }
+  template <typename U> bool operator!=(const RecyclingAllocator<U> &) const {
+    return false;
+  }
+};
+
 /// A dense row-major tensor of doubles. Integer tensors (token ids) hold
 /// exact integer values.
 struct Tensor {
   std::vector<int64_t> shape;
-  std::vector<double> data;
+  std::vector<double, RecyclingAllocator<double>> data;
 
   Tensor() = default;
   explicit Tensor(std::vector<int64_t> shape);

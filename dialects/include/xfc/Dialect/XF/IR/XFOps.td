@@ -502,6 +502,39 @@ def XF_KronDeltaOp : XF_Op<"kron_delta", [Pure]> {
   let hasVerifier = 1;
 }
 
+def XF_KronLinearOp : XF_Op<"kron_linear", [Pure]> {
+  let summary = "A KronA^B side branch: `scale * x (A ⊗ B) + residual * x`";
+  let description = [{
+    The unmergeable KronA^B adapter (KronA^B_res with a `residual`), which
+    runs in parallel with a whole FFN block: `x : [..., m1 * m2]`,
+    `a : [m1, n1]`, `b : [m2, n2]`, result `[..., n1 * n2]` with
+
+    `y[t, j * n2 + l] = scale * sum_{i,k} x[t, i * m2 + k] a[i, j] b[k, l]
+                        + residual * x[t, j * n2 + l]`
+
+    (`(A ⊗ B)[i * m2 + k, j * n2 + l] = a[i, j] * b[k, l]`). A residual
+    needs as many outputs as inputs. All in f32.
+
+    `xf-lower-kron-branches` chooses how it is computed: factored, in the
+    cheaper order of its two small products, or merged into one
+    `[in, out]` matrix appended along K to the FFN's second GEMM.
+
+    ```mlir
+    %y = xf.kron_linear %x, %a, %b scale 1.0 residual 0.5
+           : (tensor<?x768xf32>, tensor<32x24xf32>, tensor<24x32xf32>) -> tensor<?x768xf32>
+    ```
+  }];
+  let arguments = (ins XF_FloatTensor:$input, XF_FloatTensor:$a,
+                       XF_FloatTensor:$b, F32Attr:$scale,
+                       OptionalAttr<F32Attr>:$residual);
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $a `,` $b `scale` $scale (`residual` $residual^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def XF_MatmulOp : XF_Op<"matmul", [Pure]> {
   let summary = "Batched matrix product of two activations";
   let description = [{
