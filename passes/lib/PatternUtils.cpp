@@ -8,6 +8,7 @@
 #include "llvm/ADT/SetVector.h"
 
 using namespace mlir;
+using namespace mlir::xf;
 
 bool xf::dependsOnlyOnWeights(Value value) {
   llvm::SetVector<Value> work;
@@ -35,4 +36,47 @@ bool xf::dependsOnlyOnWeights(Value value) {
       work.insert(operand);
   }
   return true;
+}
+
+xf::Gemms xf::gemmsOf(Operation *op) {
+  Gemms g;
+  if (auto linear = dyn_cast<LinearOp>(op)) {
+    g.weights = {&linear.getWeightMutable()};
+    g.reductions = {linear.getInput().getType().getShape().back()};
+    return g;
+  }
+  auto ffn = cast<FfnOp>(op);
+  for (MutableOperandRange range :
+       {ffn.getUpMutable(), ffn.getGateMutable(), ffn.getGateUpMutable(),
+        MutableOperandRange(ffn.getDownMutable())})
+    for (OpOperand &operand : range) // optional weights: empty when absent
+      g.weights.push_back(&operand);
+  g.reductions = {ffn.getInput().getType().getShape().back(),
+                  ffn.getHiddenSize()};
+  return g;
+}
+
+SmallVector<StringRef> xf::weightNames(Value value) {
+  SmallVector<StringRef> names;
+  SetVector<Value> work;
+  work.insert(value);
+  for (size_t i = 0; i < work.size(); ++i) {
+    Value v = work[i];
+    if (auto arg = dyn_cast<BlockArgument>(v)) {
+      auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+      if (func && arg.getOwner()->isEntryBlock())
+        if (auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                          "xf.weight"))
+          names.push_back(name.getValue());
+      continue;
+    }
+    Operation *def = v.getDefiningOp();
+    if (auto load = dyn_cast<WeightOp>(def)) {
+      names.push_back(load.getName());
+      continue;
+    }
+    for (Value operand : def->getOperands())
+      work.insert(operand);
+  }
+  return names;
 }

@@ -28,6 +28,17 @@ inline Type withRows(Type weight, int64_t rows) {
   return t.clone({rows, t.getDimSize(1)});
 }
 
+/// The weight operands of a linear or an FFN, and its reduction sizes.
+struct Gemms {
+  SmallVector<OpOperand *> weights;
+  SmallVector<int64_t> reductions;
+};
+Gemms gemmsOf(Operation *op);
+
+/// The names of the weights `value` is computed from: `xf.weight` loads
+/// and layer-function arguments that carry an `xf.weight` name.
+SmallVector<StringRef> weightNames(Value value);
+
 /// Whether `value` is computed, by side-effect-free ops, from weights only:
 /// `xf.weight` loads, tensor constants, and the arguments of a function
 /// that the importer marks as weights (`xf.weight`). Such a value is known

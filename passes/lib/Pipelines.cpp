@@ -30,6 +30,17 @@ const GraphPass kGraphPasses[] = {
        options.strategy = config.kronBranches;
        return xf::createXFLowerKronBranches(options);
      }},
+    {"xf-sparsify",
+     [](const xf::GraphPipelineConfig &config) {
+       xf::XFSparsifyOptions options;
+       options.pattern = config.sparsityPattern;
+       options.level = config.sparsityLevel;
+       options.layerLevels.assign(config.sparsityLayerLevels.begin(),
+                                  config.sparsityLayerLevels.end());
+       options.exclude.assign(config.sparsityExclude.begin(),
+                              config.sparsityExclude.end());
+       return xf::createXFSparsify(options);
+     }},
     {"xf-fuse-ffn", [](auto &) { return xf::createXFFuseFfn(); }},
     {"xf-fuse-mha", [](auto &) { return xf::createXFFuseMha(); }},
     {"xf-fuse-qkv", [](auto &) { return xf::createXFFuseQkv(); }},
@@ -98,6 +109,20 @@ struct GraphPipelineOptions : PassPipelineOptions<GraphPipelineOptions> {
       llvm::cl::desc("How KronA^B branches are computed (auto, factored, "
                      "merged), for xf-lower-kron-branches"),
       llvm::cl::init("auto")};
+  Option<std::string> sparsityPattern{
+      *this, "sparsity-pattern",
+      llvm::cl::desc("unstructured, N:M or block:RxC, for xf-sparsify"),
+      llvm::cl::init("unstructured")};
+  Option<double> sparsity{
+      *this, "sparsity",
+      llvm::cl::desc("Fraction of each GEMM weight to prune, for xf-sparsify"),
+      llvm::cl::init(0.0)};
+  ListOption<std::string> sparsityLayerLevels{
+      *this, "sparsity-layer-levels",
+      llvm::cl::desc("substring=level pairs, for xf-sparsify")};
+  ListOption<std::string> sparsityExclude{
+      *this, "sparsity-exclude",
+      llvm::cl::desc("Weights left dense (name substrings), for xf-sparsify")};
   Option<std::string> kernels{
       *this, "kernels",
       llvm::cl::desc("Library of the GEMMs (generated, onednn, auto), for "
@@ -162,6 +187,12 @@ void xf::registerXFPipelines() {
         config.compute = options.compute;
         config.kernels = options.kernels;
         config.kronBranches = options.kronBranches;
+        config.sparsityPattern = options.sparsityPattern;
+        config.sparsityLevel = options.sparsity;
+        config.sparsityLayerLevels.assign(options.sparsityLayerLevels.begin(),
+                                          options.sparsityLayerLevels.end());
+        config.sparsityExclude.assign(options.sparsityExclude.begin(),
+                                      options.sparsityExclude.end());
         if (failed(buildGraphPipeline(pm, config, error)))
           return errorHandler(error);
         return success();

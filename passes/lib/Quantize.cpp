@@ -1,5 +1,7 @@
 //===- Quantize.cpp - Quantized GEMM weights and arithmetic ---------------===//
 
+#include "PatternUtils.h"
+
 #include "xfc/Dialect/XF/IR/QuantMethods.h"
 #include "xfc/Dialect/XF/IR/XFDialect.h"
 #include "xfc/Support/GeneratedCode.h"
@@ -21,30 +23,6 @@ using namespace mlir;
 using namespace mlir::xf;
 
 namespace {
-
-/// The weight operands of a linear or an FFN, and its reduction sizes.
-struct Gemms {
-  SmallVector<OpOperand *> weights;
-  SmallVector<int64_t> reductions;
-};
-
-Gemms gemmsOf(Operation *op) {
-  Gemms g;
-  if (auto linear = dyn_cast<LinearOp>(op)) {
-    g.weights = {&linear.getWeightMutable()};
-    g.reductions = {linear.getInput().getType().getShape().back()};
-    return g;
-  }
-  auto ffn = cast<FfnOp>(op);
-  for (MutableOperandRange range :
-       {ffn.getUpMutable(), ffn.getGateMutable(), ffn.getGateUpMutable(),
-        MutableOperandRange(ffn.getDownMutable())})
-    for (OpOperand &operand : range) // optional weights: empty when absent
-      g.weights.push_back(&operand);
-  g.reductions = {ffn.getInput().getType().getShape().back(),
-                  ffn.getHiddenSize()};
-  return g;
-}
 
 bool isQuantized(OpOperand *operand) {
   return isa<QTensorType>(operand->get().getType());
@@ -69,33 +47,6 @@ std::string refusal(Operation *op, ComputeKind kind) {
     if (ShapedType::isDynamic(size) || size % 32 != 0)
       return "a reduction size is not a multiple of 32";
   return "";
-}
-
-/// The names of the weights `value` is computed from: `xf.weight` loads
-/// and layer-function arguments that carry an `xf.weight` name.
-SmallVector<StringRef> weightNames(Value value) {
-  SmallVector<StringRef> names;
-  SetVector<Value> work;
-  work.insert(value);
-  for (size_t i = 0; i < work.size(); ++i) {
-    Value v = work[i];
-    if (auto arg = dyn_cast<BlockArgument>(v)) {
-      auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
-      if (func && arg.getOwner()->isEntryBlock())
-        if (auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
-                                                          "xf.weight"))
-          names.push_back(name.getValue());
-      continue;
-    }
-    Operation *def = v.getDefiningOp();
-    if (auto load = dyn_cast<WeightOp>(def)) {
-      names.push_back(load.getName());
-      continue;
-    }
-    for (Value operand : def->getOperands())
-      work.insert(operand);
-  }
-  return names;
 }
 
 struct XFQuantizePass : xf::impl::XFQuantizeBase<XFQuantizePass> {

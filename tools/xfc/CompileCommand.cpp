@@ -130,6 +130,28 @@ cl::opt<std::string> kronBranches(
              "(appended along K to the FFN's second GEMM)"),
     cl::init("auto"), cl::sub(command));
 
+cl::opt<double> sparsity(
+    "sparsity",
+    cl::desc("Prune each GEMM weight by magnitude to this fraction of zeros "
+             "(0 to below 1; N:M patterns imply it)"),
+    cl::init(0.0), cl::sub(command));
+cl::opt<std::string> sparsityPattern(
+    "sparsity-pattern",
+    cl::desc("Which values pruning zeros: unstructured (the default), N:M "
+             "(e.g. 2:4: N of every M kept along each row) or block:RxC "
+             "(whole blocks, e.g. block:4x16)"),
+    cl::init("unstructured"), cl::sub(command));
+cl::list<std::string> sparsityExclude(
+    "sparsity-exclude",
+    cl::desc("Weights --sparsity leaves dense: substrings of their names "
+             "(output.weight, ...), comma-separated or repeated"),
+    cl::CommaSeparated, cl::sub(command));
+cl::list<std::string> sparsityLayerLevels(
+    "sparsity-layer-levels",
+    cl::desc("Levels of their own for the weights whose names contain a "
+             "substring: substring=level, comma-separated or repeated"),
+    cl::CommaSeparated, cl::sub(command));
+
 int run() {
   if (weightStorage != "section" && weightStorage != "sidecar")
     return fail("unknown --weight-storage '" + weightStorage +
@@ -148,6 +170,12 @@ int run() {
   request.graph.compute = compute;
   request.graph.kernels = kernels;
   request.graph.kronBranches = kronBranches;
+  request.graph.sparsityLevel = sparsity;
+  request.graph.sparsityPattern = sparsityPattern;
+  request.graph.sparsityExclude.assign(sparsityExclude.begin(),
+                                       sparsityExclude.end());
+  request.graph.sparsityLayerLevels.assign(sparsityLayerLevels.begin(),
+                                           sparsityLayerLevels.end());
   request.input = input;
   request.output = output;
   request.emit = emit;

@@ -1464,3 +1464,51 @@ func.func @kron_linear_factor(%x: tensor<?x64xf32>, %a: tensor<8x4xf16>, %b: ten
   %0 = xf.kron_linear %x, %a, %b scale 1.0 : (tensor<?x64xf32>, tensor<8x4xf16>, tensor<8x16xf32>) -> tensor<?x64xf32>
   return %0 : tensor<?x64xf32>
 }
+
+// -----
+
+func.func @prune_level(%w: tensor<64x64xf32>) -> tensor<64x64xf32> {
+  // expected-error @+1 {{'xf.prune' op level 1.500000e+00 is not in [0, 1)}}
+  %0 = xf.prune %w unstructured level 1.5 : tensor<64x64xf32>
+  return %0 : tensor<64x64xf32>
+}
+
+// -----
+
+func.func @prune_nm_level(%w: tensor<64x64xf32>) -> tensor<64x64xf32> {
+  // expected-error @+1 {{'xf.prune' op 2:4 sparsity is 5.000000e-01, not level 3.000000e-01}}
+  %0 = xf.prune %w nm size [2, 4] level 0.3 : tensor<64x64xf32>
+  return %0 : tensor<64x64xf32>
+}
+
+// -----
+
+func.func @prune_nm_runs(%w: tensor<64x66xf32>) -> tensor<64x66xf32> {
+  // expected-error @+1 {{'xf.prune' op rows of 66 values are not whole runs of 4}}
+  %0 = xf.prune %w nm size [2, 4] : tensor<64x66xf32>
+  return %0 : tensor<64x66xf32>
+}
+
+// -----
+
+func.func @prune_block(%w: tensor<64x64xf32>) -> tensor<64x64xf32> {
+  // expected-error @+1 {{'xf.prune' op [64, 64] is not made of 3x16 blocks}}
+  %0 = xf.prune %w block size [3, 16] level 0.5 : tensor<64x64xf32>
+  return %0 : tensor<64x64xf32>
+}
+
+// -----
+
+func.func @prune_unstructured_block(%w: tensor<64x64xf32>) -> tensor<64x64xf32> {
+  // expected-error @+1 {{'xf.prune' op unstructured pruning takes no block shape}}
+  %0 = xf.prune %w unstructured size [2, 4] level 0.5 : tensor<64x64xf32>
+  return %0 : tensor<64x64xf32>
+}
+
+// -----
+
+func.func @prune_dynamic(%w: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{'xf.prune' op prunes static [out, in] weights}}
+  %0 = xf.prune %w unstructured level 0.5 : tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}

@@ -308,3 +308,17 @@ func.func @kron_linear(%x: tensor<?x64xf32>, %s: tensor<3x64xf32>, %a: tensor<8x
   %z = xf.kron_linear %s, %c, %d scale 2.0 : (tensor<3x64xf32>, tensor<8x2xf32>, tensor<8x3xf32>) -> tensor<3x6xf32>
   return %y, %z : tensor<?x64xf32>, tensor<3x6xf32>
 }
+
+// -----
+
+// Magnitude pruning in each pattern.
+// CHECK-LABEL: func.func @prune
+// CHECK: xf.prune %{{.*}} unstructured level 0.69999999999999996 : tensor<64x64xf32>
+// CHECK: xf.prune %{{.*}} nm size [2, 4] : tensor<64x64xf32>
+// CHECK: xf.prune %{{.*}} block size [4, 16] level 9.000000e-01 : tensor<64x64xf32>
+func.func @prune(%w: tensor<64x64xf32>) -> (tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>) {
+  %p = xf.prune %w unstructured level 0.7 : tensor<64x64xf32>
+  %q = xf.prune %w nm size [2, 4] : tensor<64x64xf32>
+  %r = xf.prune %w block size [4, 16] level 0.9 : tensor<64x64xf32>
+  return %p, %q, %r : tensor<64x64xf32>, tensor<64x64xf32>, tensor<64x64xf32>
+}

@@ -158,6 +158,65 @@ eval::Tensor quantizeActivations(eval::Tensor x, int64_t group) {
   return x;
 }
 
+/// xf.prune: zeros a weight's smallest values (as f32) in the op's pattern.
+eval::Tensor prune(PruneOp op, eval::Tensor w) {
+  int64_t rows = w.shape[0], cols = w.shape[1];
+  auto magnitude = [&](int64_t e) {
+    return std::fabs(static_cast<float>(w.data[e]));
+  };
+  // The `count` smallest of `keys`, ties broken by the lower index.
+  auto smallest = [](const std::vector<double> &keys, int64_t count) {
+    std::vector<int64_t> order(keys.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int64_t a, int64_t b) { return keys[a] < keys[b]; });
+    order.resize(count);
+    return order;
+  };
+  double level = op.getLevel() ? op.getLevel()->convertToDouble() : 0.0;
+  // floor(level * n), robust to the rounding of level (0.29 * 100).
+  auto count = [&](size_t n) {
+    return static_cast<int64_t>(std::floor(level * double(n) + 1e-6));
+  };
+  switch (op.getPattern()) {
+  case SparsityPattern::unstructured: {
+    std::vector<double> keys(w.data.size());
+    for (size_t e = 0; e < keys.size(); ++e)
+      keys[e] = magnitude(e);
+    for (int64_t e : smallest(keys, count(keys.size())))
+      w.data[e] = 0.0;
+    break;
+  }
+  case SparsityPattern::nm: {
+    int64_t n = (*op.getBlock())[0], m = (*op.getBlock())[1];
+    std::vector<double> keys(m);
+    for (int64_t start = 0; start < rows * cols; start += m) {
+      for (int64_t j = 0; j < m; ++j)
+        keys[j] = magnitude(start + j);
+      for (int64_t j : smallest(keys, m - n))
+        w.data[start + j] = 0.0;
+    }
+    break;
+  }
+  case SparsityPattern::block: {
+    int64_t r = (*op.getBlock())[0], c = (*op.getBlock())[1];
+    int64_t perRow = cols / c;
+    std::vector<double> keys((rows / r) * perRow, 0.0);
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < cols; ++j) {
+        float v = static_cast<float>(w.data[i * cols + j]);
+        keys[(i / r) * perRow + j / c] += double(v) * v;
+      }
+    for (int64_t b : smallest(keys, count(keys.size())))
+      for (int64_t i = 0; i < r; ++i)
+        for (int64_t j = 0; j < c; ++j)
+          w.data[((b / perRow) * r + i) * cols + (b % perRow) * c + j] = 0.0;
+    break;
+  }
+  }
+  return w;
+}
+
 /// xf.quantize: each group's levels from the op's method, as stored.
 eval::Tensor quantizeWith(const QuantizationMethod &method, eval::Tensor w,
                           QuantSchemeAttr scheme) {
@@ -693,6 +752,7 @@ LogicalResult Interpreter::exec(Operation *op) {
         return result(it->second);
       })
       .Case([&](DequantizeOp d) { return result(tensor(d.getInput())); })
+      .Case([&](PruneOp p) { return result(prune(p, tensor(p.getInput()))); })
       .Case([&](QuantizeOp q) {
         // The verifier checked that the method is registered.
         env[q.getResult()] =

@@ -410,6 +410,48 @@ LogicalResult KronDeltaOp::verify() {
   return success();
 }
 
+LogicalResult PruneOp::verify() {
+  auto type = getInput().getType();
+  if (type.getRank() != 2 || !type.hasStaticShape())
+    return emitOpError() << "prunes static [out, in] weights";
+  int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
+  std::optional<double> level =
+      getLevel() ? std::optional<double>(getLevel()->convertToDouble())
+                 : std::nullopt;
+  if (level && !(*level >= 0.0 && *level < 1.0))
+    return emitOpError() << "level " << *level << " is not in [0, 1)";
+  std::optional<ArrayRef<int64_t>> block = getBlock();
+  if (getPattern() == SparsityPattern::unstructured) {
+    if (block)
+      return emitOpError() << "unstructured pruning takes no block shape";
+    if (!level)
+      return emitOpError() << "unstructured pruning needs a level";
+    return success();
+  }
+  if (!block || block->size() != 2 || (*block)[0] <= 0 || (*block)[1] <= 0)
+    return emitOpError() << "needs two positive sizes: [N, M] or [R, C]";
+  int64_t a = (*block)[0], b = (*block)[1];
+  if (getPattern() == SparsityPattern::nm) {
+    if (a > b)
+      return emitOpError() << "keeps " << a << " of every " << b
+                           << " values: N must not exceed M";
+    if (cols % b != 0)
+      return emitOpError() << "rows of " << cols
+                           << " values are not whole runs of " << b;
+    double implied = 1.0 - double(a) / double(b);
+    if (level && std::abs(*level - implied) > 1e-9)
+      return emitOpError() << a << ":" << b << " sparsity is " << implied
+                           << ", not level " << *level;
+    return success();
+  }
+  if (!level)
+    return emitOpError() << "block pruning needs a level";
+  if (rows % a != 0 || cols % b != 0)
+    return emitOpError() << "[" << rows << ", " << cols << "] is not made of "
+                         << a << "x" << b << " blocks";
+  return success();
+}
+
 LogicalResult KronLinearOp::verify() {
   RankedTensorType a = getA().getType(), b = getB().getType();
   if (!isF32Matrix(a) || !isF32Matrix(b))

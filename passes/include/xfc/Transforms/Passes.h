@@ -44,6 +44,10 @@ struct GraphPipelineConfig {
   std::string kernels = "generated";
   /// xf-lower-kron-branches' strategy: auto, factored or merged.
   std::string kronBranches = "auto";
+  /// xf-sparsify's options (see its description).
+  std::string sparsityPattern = "unstructured";
+  double sparsityLevel = 0.0;
+  SmallVector<std::string> sparsityLayerLevels, sparsityExclude;
 };
 
 /// Adds the default graph pipeline (registered as `xf-optimize-graph`).

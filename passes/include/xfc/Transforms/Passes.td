@@ -280,6 +280,42 @@ def XFFuseMha : Pass<"xf-fuse-mha"> {
   }];
 }
 
+def XFSparsify : Pass<"xf-sparsify"> {
+  let summary = "Prune GEMM weights by magnitude to a level and pattern";
+  let description = [{
+    Wraps each GEMM weight (of `xf.linear` and `xf.ffn`) in an `xf.prune`
+    with the requested pattern and level, so the weight keeps only its
+    largest values:
+
+    - `pattern=unstructured level=0.7`: the 70% smallest magnitudes of each
+      weight;
+    - `pattern=2:4` (any `N:M`): N of every M consecutive values of a row;
+      `level`, if given, must be `1 - N/M`;
+    - `pattern=block:4x16 level=0.9`: the 90% of 4x16 blocks with the
+      smallest norms.
+
+    `layer-levels=attn_v=0.5,ffn_down=0.8` gives the weights whose names
+    contain a substring their own level; `exclude=output.weight` leaves
+    weights dense (the LM head, outlier-heavy layers). A quantized weight is
+    dequantized, pruned and requantized in its scheme. The prunes are weight
+    computations, which `xf-hoist-weight-expressions` turns into derived
+    weights; run it before `xf-quantize`, so that a float weight is pruned,
+    then quantized. A level no pattern can reach, or a pattern that does not
+    divide a weight, is an error naming the weight.
+  }];
+  let options = [
+    Option<"pattern", "pattern", "std::string", /*default=*/"\"unstructured\"",
+           "unstructured, N:M (e.g. 2:4) or block:RxC (e.g. block:4x16)">,
+    Option<"level", "level", "double", /*default=*/"0.0",
+           "Fraction of each weight's values to zero, in [0, 1)">,
+    ListOption<"layerLevels", "layer-levels", "std::string",
+               "Levels for the weights whose names contain a substring: "
+               "substring=level">,
+    ListOption<"exclude", "exclude", "std::string",
+               "Weights left dense: substrings of their names">
+  ];
+}
+
 def XFQuantize : Pass<"xf-quantize"> {
   let summary = "Quantize GEMM weights and choose the GEMMs' arithmetic";
   let description = [{

@@ -38,6 +38,17 @@ def XF_GeluApprox : I32EnumAttr<"GeluApprox", "GELU formulation", [
   let cppNamespace = "::mlir::xf";
 }
 
+def XF_SparsityPattern : I32EnumAttr<"SparsityPattern", "which weights pruning may zero", [
+    // Any weights: the smallest magnitudes of the whole tensor.
+    I32EnumAttrCase<"unstructured", 0>,
+    // N of every M consecutive weights of a row are kept (2:4).
+    I32EnumAttrCase<"nm", 1>,
+    // Whole R x C blocks, the ones of smallest squared norm.
+    I32EnumAttrCase<"block", 2>
+  ]> {
+  let cppNamespace = "::mlir::xf";
+}
+
 def XF_QuantMode : I32EnumAttr<"QuantMode", "how quantized values map back to reals", [
     // w = scale * q, with q signed.
     I32EnumAttrCase<"symmetric", 0>,

@@ -135,6 +135,42 @@ def XF_DequantizeOp : XF_Op<"dequantize", [Pure]> {
   let hasVerifier = 1;
 }
 
+def XF_PruneOp : XF_Op<"prune", [Pure, SameOperandsAndResultType]> {
+  let summary = "Zeros a weight's smallest values, in a pattern";
+  let description = [{
+    Magnitude pruning of an `[out, in]` float weight, the values compared
+    as f32:
+
+    - `unstructured level L`: the `floor(L * out * in)` values of smallest
+      magnitude are zeroed (ties: the lower flat index first; the product
+      is taken with a 1e-6 tolerance, so that 0.29 of 100 is 29);
+    - `nm size [N, M]`: in each run of `M` values along a row, the `M - N` of
+      smallest magnitude are zeroed (ties: the lower index first); `in` must
+      be a multiple of `M`, and the level, if given, must be `1 - N / M`;
+    - `block size [R, C] level L`: the `floor(L * blocks)` blocks of `R` rows by
+      `C` columns with the smallest sum of squares are zeroed (ties: the
+      lower block index first); `out` and `in` must be multiples of R and C.
+
+    Over weights only, it is a weight computation that the compiler
+    evaluates once; the kernels see the zeros (`xf-sparsify`).
+
+    ```mlir
+    %p = xf.prune %w unstructured level 7.0e-01 : tensor<64x64xf32>
+    %q = xf.prune %w nm size [2, 4] : tensor<64x64xf32>
+    %r = xf.prune %w block size [4, 16] level 9.0e-01 : tensor<64x64xf32>
+    ```
+  }];
+  let arguments = (ins XF_FloatTensor:$input, XF_SparsityPattern:$pattern,
+                       OptionalAttr<DenseI64ArrayAttr>:$block,
+                       OptionalAttr<F64Attr>:$level);
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input $pattern (`size` $block^)? (`level` $level^)? attr-dict `:`
+    type($input)
+  }];
+  let hasVerifier = 1;
+}
+
 def XF_QuantizeOp : XF_Op<"quantize", [Pure]> {
   let summary = "Quantizes a float weight to a scheme's levels";
   let description = [{
