@@ -7,6 +7,8 @@
 #include "Commands.h"
 
 #include "xfc/Frontends/GGUF/GGUFFile.h"
+#include "xfc/Frontends/GGUF/TensorData.h"
+#include "xfc/SparsityStats.h"
 
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
@@ -24,6 +26,38 @@ cl::opt<std::string> input(cl::Positional, cl::desc("<model.gguf>"),
 cl::opt<unsigned> arrayItems("array-items",
                              cl::desc("Array elements to show per key"),
                              cl::init(8), cl::sub(command));
+cl::opt<bool> sparsity(
+    "sparsity",
+    cl::desc("Also measure each matrix's zeros: the fraction, whether it is "
+             "2:4 sparse, and its all-zero 1x4 and 4x16 blocks"),
+    cl::sub(command));
+
+/// The zeros of each matrix, and of all of them together.
+int printSparsity(const File &file, raw_ostream &os) {
+  os << "\nSparsity:\n"
+     << format("  %-40s %8s %5s %10s %10s\n", "name", "zeros", "2:4",
+               "1x4 zero", "4x16 zero");
+  double zeros = 0, values = 0;
+  for (const TensorInfo &t : file.tensors()) {
+    std::vector<int64_t> shape = t.shape();
+    if (shape.size() != 2)
+      continue;
+    std::string error;
+    std::optional<std::vector<float>> data = readAsF32(file, t, error);
+    if (!data)
+      return fail(error);
+    xfc::SparsityStats s = xfc::measureSparsity(*data, shape[0], shape[1]);
+    os << format("  %-40s %7.2f%% %5s %9.2f%% %9.2f%%\n",
+                 std::string(t.name).c_str(), 100 * s.zeros,
+                 s.twoOfFour ? "yes" : "no", 100 * s.zeroBlocks1x4,
+                 100 * s.zeroBlocks4x16);
+    zeros += s.zeros * data->size();
+    values += data->size();
+  }
+  os << format("\n%.2f%% of the matrices' values are zero\n",
+               values ? 100 * zeros / values : 0.0);
+  return 0;
+}
 
 int run() {
   std::string error;
@@ -62,7 +96,7 @@ int run() {
   os << format("\n%llu parameters, %.2f MiB of tensor data\n",
                static_cast<unsigned long long>(elements),
                static_cast<double>(bytes) / (1024.0 * 1024.0));
-  return 0;
+  return sparsity ? printSparsity(*file, os) : 0;
 }
 
 RegisterCommand registration(command, run);

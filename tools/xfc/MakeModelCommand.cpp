@@ -34,6 +34,11 @@ cl::opt<uint64_t> seed("seed", cl::desc("Random seed"), cl::init(0),
 cl::opt<std::string> vocab("vocab",
                            cl::desc("Copy the tokenizer of this GGUF file"),
                            cl::value_desc("file.gguf"), cl::sub(command));
+cl::opt<double> sparsity(
+    "sparsity",
+    cl::desc("Fraction of each block weight's values to make zero (the "
+             "smallest), like a sparse fine-tuned checkpoint"),
+    cl::init(0.0), cl::sub(command));
 cl::opt<bool> tied("tied-output",
                    cl::desc("Reuse token_embd as the LM head (default: "
                             "true for gpt2)"),
@@ -79,6 +84,9 @@ int run() {
   options.vocabPath = vocab;
   if (tied.getNumOccurrences())
     options.tiedOutput = tied;
+  if (!(sparsity >= 0.0 && sparsity < 1.0))
+    return fail("--sparsity " + std::to_string(sparsity) + " is not in [0, 1)");
+  options.sparsity = sparsity;
   ModelConfig &c = options.config;
   auto override = [](cl::opt<int64_t> &opt, int64_t &field) {
     if (opt.getNumOccurrences())

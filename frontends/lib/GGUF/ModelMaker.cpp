@@ -5,6 +5,7 @@
 #include "xfc/Frontends/GGUF/GGUFWriter.h"
 #include "xfrt/Tokenizer.h"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <vector>
@@ -246,6 +247,7 @@ bool xfc::gguf::makeModel(const MakeModelOptions &options,
 
   // Tensors. `dims` are in ggml order: {in, out} for a weight.
   uint64_t seed = options.seed;
+  double sparsity = options.sparsity;
   auto add = [&](const std::string &name, std::vector<uint64_t> dims,
                  float mean, float stddev) {
     GGMLType type = dims.size() == 2 ? options.dtype : GGMLType::F32;
@@ -257,6 +259,20 @@ bool xfc::gguf::makeModel(const MakeModelOptions &options,
       std::vector<float> values(count);
       for (float &v : values)
         v = rng.normal(mean, stddev);
+      if (sparsity > 0 && dims.size() == 2 && name.rfind("blk.", 0) == 0) {
+        std::vector<float> magnitudes(count);
+        for (uint64_t i = 0; i < count; ++i)
+          magnitudes[i] = std::fabs(values[i]);
+        uint64_t zeros = static_cast<uint64_t>(sparsity * count);
+        if (zeros > 0) {
+          std::nth_element(magnitudes.begin(), magnitudes.begin() + zeros - 1,
+                           magnitudes.end());
+          float threshold = magnitudes[zeros - 1];
+          for (float &v : values)
+            if (std::fabs(v) <= threshold)
+              v = 0.0f;
+        }
+      }
       encodeFromF32(type, values.data(), count, out);
     });
   };

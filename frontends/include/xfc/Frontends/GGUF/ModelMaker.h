@@ -22,6 +22,10 @@ struct MakeModelOptions {
   uint64_t seed = 0;
   std::string vocabPath; // copy tokenizer.* from this GGUF, if set
   bool tiedOutput = false; // omit output.weight (reuse token_embd)
+  /// Fraction of each block weight's values (projections, not embeddings
+  /// or the head) that are zero, the smallest magnitudes: a stand-in for a
+  /// sparse fine-tuned checkpoint.
+  double sparsity = 0;
 };
 
 /// Fills `options` with a named preset: "tiny", "small" or "1b" (TinyLlama
