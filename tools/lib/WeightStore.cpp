@@ -33,8 +33,8 @@ WeightStore::WeightStore(const gguf::File &file) : file(file) {
         gguf::readAsF32(this->file, *info, providerError);
     if (!values)
       return mlir::failure();
-    eval::Tensor t(info->shape());
-    t.data.assign(values->begin(), values->end());
+    eval::Tensor t = eval::Tensor::uninitialized(info->shape());
+    std::copy(values->begin(), values->end(), t.data.begin());
     return t;
   };
 }
@@ -388,20 +388,30 @@ bool WeightStore::measureRequantization(mlir::xf::GlobalWeightOp global,
   if (!gguf::decodeToF32(storage, encoded.data(), exact.size(),
                          requantized.data()))
     return true; // larger groups or f32 scales: no ggml decoder to compare
+  // The weight before the computation: the file's blocks decoded directly
+  // when it is one, else evaluated.
   providerError.clear();
-  mlir::FailureOr<eval::Tensor> base =
-      eval::evaluateInitializerValue(global, dequantize, external);
-  if (mlir::failed(base)) {
-    error = providerError.empty()
-                ? "cannot compute weight '" + global.getSymName().str() + "'"
-                : providerError;
-    return false;
+  std::optional<std::vector<float>> base;
+  if (std::vector<const gguf::TensorInfo *> rows =
+          storedRows(dequantize.getInput(), file);
+      !rows.empty())
+    base = readRowsAsF32(rows, file, providerError);
+  if (!base) {
+    mlir::FailureOr<eval::Tensor> values =
+        eval::evaluateInitializerValue(global, dequantize, external);
+    if (mlir::failed(values)) {
+      error = providerError.empty()
+                  ? "cannot compute weight '" + global.getSymName().str() + "'"
+                  : providerError;
+      return false;
+    }
+    base.emplace(values->data.begin(), values->data.end());
   }
   ++requant.weights;
   requant.values += exact.size();
   for (size_t i = 0; i < exact.size(); ++i) {
     double e = double(requantized[i]) - exact[i];
-    double d = double(exact[i]) - base->data[i];
+    double d = double(exact[i]) - (*base)[i];
     requant.errorSquares += e * e;
     requant.changeSquares += d * d;
   }

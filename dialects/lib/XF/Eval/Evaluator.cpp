@@ -38,6 +38,13 @@ eval::Tensor::Tensor(std::vector<int64_t> s) : shape(std::move(s)) {
   data.assign(numElements(), 0.0);
 }
 
+eval::Tensor eval::Tensor::uninitialized(std::vector<int64_t> s) {
+  eval::Tensor t;
+  t.shape = std::move(s);
+  t.data.resize(t.numElements());
+  return t;
+}
+
 int64_t eval::Tensor::numElements() const {
   return std::accumulate(shape.begin(), shape.end(), int64_t(1),
                          std::multiplies<int64_t>());
@@ -403,7 +410,7 @@ FailureOr<eval::Tensor> Interpreter::broadcast(
   };
   std::vector<int64_t> sa = padded(a), sb = padded(b), shape(rank);
   if (sa == sb) { // the common case, without index arithmetic
-    eval::Tensor y(sa);
+    eval::Tensor y = eval::Tensor::uninitialized(sa);
     for (size_t e = 0; e < y.data.size(); ++e)
       y.data[e] = combine(a.data[e], b.data[e]);
     return y;
@@ -500,7 +507,7 @@ eval::Tensor Interpreter::transpose(TransposeOp op) {
   std::vector<int64_t> shape(perm.size());
   for (size_t i = 0; i < perm.size(); ++i)
     shape[i] = x.shape[perm[i]];
-  eval::Tensor y(shape);
+  eval::Tensor y = eval::Tensor::uninitialized(shape);
   std::vector<int64_t> inStrides = stridesOf(x.shape);
   for (int64_t e = 0, n = y.numElements(); e < n; ++e) {
     int64_t rem = e, src = 0;
@@ -872,7 +879,7 @@ LogicalResult Interpreter::exec(Operation *op) {
         const eval::Tensor &w1 = tensor(d.getW1()), &w2 = tensor(d.getW2());
         int64_t a1 = w1.shape[0], b1 = w1.shape[1], a2 = w2.shape[0],
                 b2 = w2.shape[1];
-        eval::Tensor y({a1 * a2, b1 * b2});
+        eval::Tensor y = eval::Tensor::uninitialized({a1 * a2, b1 * b2});
         double scale = d.getScale().convertToFloat();
         for (int64_t i = 0; i < a1; ++i)
           for (int64_t j = 0; j < b1; ++j)

@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -48,6 +49,14 @@ template <typename T> struct RecyclingAllocator {
   template <typename U> bool operator!=(const RecyclingAllocator<U> &) const {
     return false;
   }
+  /// Default-initializes: `resize` leaves doubles unwritten, for results
+  /// that are written whole (Tensor::uninitialized).
+  template <typename U> void construct(U *p) {
+    ::new (static_cast<void *>(p)) U;
+  }
+  template <typename U, typename... Args> void construct(U *p, Args &&...args) {
+    ::new (static_cast<void *>(p)) U(std::forward<Args>(args)...);
+  }
 };
 
 /// A dense row-major tensor of doubles. Integer tensors (token ids) hold
@@ -57,7 +66,10 @@ struct Tensor {
   std::vector<double, RecyclingAllocator<double>> data;
 
   Tensor() = default;
+  /// Zeros of `shape`.
   explicit Tensor(std::vector<int64_t> shape);
+  /// A tensor of `shape` whose every value the caller writes.
+  static Tensor uninitialized(std::vector<int64_t> shape);
   int64_t numElements() const;
 };
 
