@@ -63,15 +63,21 @@ struct FoldLinearSideBranch : OpRewritePattern<AddOp> {
 
   LogicalResult matchAndRewrite(AddOp add,
                                 PatternRewriter &rewriter) const override {
+    // Either operand may be the base; when both could, the base is the one
+    // stored narrower (the delta is f32), so the sum keeps its storage.
+    LinearOp base, branch;
     for (auto [baseValue, branchValue] :
          {std::pair(add.getLhs(), add.getRhs()),
           std::pair(add.getRhs(), add.getLhs())}) {
-      auto base = singleUseProducer<LinearOp>(baseValue);
-      auto branch = singleUseProducer<LinearOp>(branchValue);
-      if (!base || !branch || base == branch)
+      auto b = singleUseProducer<LinearOp>(baseValue);
+      auto e = singleUseProducer<LinearOp>(branchValue);
+      if (!b || !e || b == e || failed(matchBranch(b, e, add, rewriter)))
         continue;
-      if (failed(matchBranch(base, branch, add, rewriter)))
-        continue;
+      if (!base || storedBits(b.getWeight().getType()) <
+                       storedBits(base.getWeight().getType()))
+        base = b, branch = e;
+    }
+    if (base) {
       // Built after the later GEMM, where W, D, x and the bias all dominate.
       rewriter.setInsertionPointAfter(base->isBeforeInBlock(branch)
                                           ? branch.getOperation()

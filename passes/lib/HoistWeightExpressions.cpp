@@ -10,6 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "PatternUtils.h"
+
 #include "xfc/Dialect/XF/IR/XFDialect.h"
 #include "xfc/Support/GeneratedCode.h"
 #include "xfc/Transforms/CallUtils.h"
@@ -58,20 +60,13 @@ bool isHoistable(Operation *op) {
   });
 }
 
-/// Bits per stored element of a weight type: the codes of a quantized one.
-unsigned storageBits(Type type) {
-  if (auto q = dyn_cast<QTensorType>(type))
-    return q.getStorageType().getIntOrFloatBitWidth();
-  return cast<RankedTensorType>(type).getElementTypeBitWidth();
-}
-
 /// The bits per element of the narrowest input that `op` expands
 /// (dequantization, a widening conversion), if it expands one.
 std::optional<unsigned> expandedFrom(Operation *op) {
   if (!isa<DequantizeOp, ConvertOp>(op))
     return std::nullopt;
-  unsigned from = storageBits(op->getOperand(0).getType());
-  if (from >= storageBits(op->getResult(0).getType()))
+  unsigned from = storedBits(op->getOperand(0).getType());
+  if (from >= storedBits(op->getResult(0).getType()))
     return std::nullopt;
   return from;
 }
@@ -137,7 +132,7 @@ private:
   /// code, and its operands are the roots. (Dequantizing, folding an
   /// adapter and requantizing is hoisted whole.)
   void addRoot(Operation *op, SmallVector<Operation *> &result) const {
-    unsigned bits = storageBits(op->getResult(0).getType());
+    unsigned bits = storedBits(op->getResult(0).getType());
     bool expands = false;
     for (Operation *inner : expressionOf(op))
       if (std::optional<unsigned> from = expandedFrom(inner))

@@ -215,7 +215,9 @@ struct XFLowerKronBranchesPass
     };
     auto linear = [&](Value x, Value w, int64_t outs) -> Value {
       int64_t n = cast<RankedTensorType>(x.getType()).getDimSize(0);
-      return LinearOp::create(b, loc, type({n, outs}), x, w, Value());
+      auto gemm = LinearOp::create(b, loc, type({n, outs}), x, w, Value());
+      gemm->setAttr(kAdapterBranchAttr, b.getUnitAttr());
+      return gemm;
     };
     // The weights as linears read them ([out, in]), the scale in A's.
     auto transposed = [&](Value w, int64_t r, int64_t c) -> Value {

@@ -9,10 +9,21 @@
 
 namespace mlir::xf {
 
+/// Marks a GEMM over an adapter branch's own factors, not a model weight:
+/// xf-quantize leaves it in f32 (small factors make no whole groups).
+inline constexpr llvm::StringLiteral kAdapterBranchAttr = "xf.adapter_branch";
+
 /// The producer of `value` when it is an OpT and `value` has no other use:
 /// the condition for folding a producer into a fused op.
 template <typename OpT> OpT singleUseProducer(Value value) {
   return value.hasOneUse() ? value.getDefiningOp<OpT>() : OpT();
+}
+
+/// Bits per stored element of a weight type: the codes of a quantized one.
+inline unsigned storedBits(Type type) {
+  if (auto q = dyn_cast<QTensorType>(type))
+    return q.getStorageType().getIntOrFloatBitWidth();
+  return cast<RankedTensorType>(type).getElementTypeBitWidth();
 }
 
 /// `weight`'s type (a float tensor or a quantized weight) with `rows` rows:

@@ -24,12 +24,6 @@ struct GraphPass {
 /// (weights quantized or not, fused or not).
 const GraphPass kGraphPasses[] = {
     {"xf-fold-adapters", [](auto &) { return xf::createXFFoldAdapters(); }},
-    {"xf-lower-kron-branches",
-     [](const xf::GraphPipelineConfig &config) {
-       xf::XFLowerKronBranchesOptions options;
-       options.strategy = config.kronBranches;
-       return xf::createXFLowerKronBranches(options);
-     }},
     {"xf-sparsify",
      [](const xf::GraphPipelineConfig &config) {
        xf::XFSparsifyOptions options;
@@ -40,6 +34,12 @@ const GraphPass kGraphPasses[] = {
        options.exclude.assign(config.sparsityExclude.begin(),
                               config.sparsityExclude.end());
        return xf::createXFSparsify(options);
+     }},
+    {"xf-lower-kron-branches",
+     [](const xf::GraphPipelineConfig &config) {
+       xf::XFLowerKronBranchesOptions options;
+       options.strategy = config.kronBranches;
+       return xf::createXFLowerKronBranches(options);
      }},
     {"xf-fuse-ffn", [](auto &) { return xf::createXFFuseFfn(); }},
     {"xf-fuse-mha", [](auto &) { return xf::createXFFuseMha(); }},

@@ -73,8 +73,9 @@ struct XFQuantizePass : xf::impl::XFQuantizeBase<XFQuantizePass> {
                   llvm::join(getQuantizationMethodNames(), ", ") + ")");
 
     SmallVector<Operation *> gemms;
+    // GEMMs of an adapter branch's own small factors stay in f32.
     getOperation()->walk([&](Operation *op) {
-      if (isa<LinearOp, FfnOp>(op))
+      if (isa<LinearOp, FfnOp>(op) && !op->hasAttr(kAdapterBranchAttr))
         gemms.push_back(op);
     });
     if (weights != "keep")

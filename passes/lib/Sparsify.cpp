@@ -121,9 +121,10 @@ struct XFSparsifyPass : xf::impl::XFSparsifyBase<XFSparsifyPass> {
     };
     if (llvm::any_of(exclude, [&](const std::string &e) { return matches(e); }))
       return std::nullopt;
+    // An explicit 0 leaves the weight dense, even with N:M.
     for (const auto &[pattern, value] : levels)
       if (matches(pattern))
-        return value;
+        return value == 0.0 ? std::nullopt : std::optional(value);
     return level;
   }
 

@@ -86,6 +86,27 @@ func.func @narrow_bases(%x: tensor<?x64xf32>) -> (tensor<?x32xf32>, tensor<?x32x
 
 // -----
 
+// Either operand may be the base; the narrower one is: with an f16 weight
+// and an f32 delta, the folded weight stays f16 whichever comes first.
+
+// CHECK-LABEL: func.func @delta_first
+// CHECK: %[[W:.*]] = xf.convert %{{.*}} : tensor<32x64xf16> to tensor<32x64xf32>
+// CHECK: %[[S:.*]] = xf.add %[[W]], %{{.*}}
+// CHECK: %[[N:.*]] = xf.convert %[[S]] : tensor<32x64xf32> to tensor<32x64xf16>
+// CHECK: xf.linear %arg0, %[[N]] : (tensor<?x64xf32>, tensor<32x64xf16>)
+xf.global_weight @f : tensor<32x64xf16>
+xf.global_weight @d : tensor<32x64xf32>
+func.func @delta_first(%x: tensor<?x64xf32>) -> tensor<?x32xf32> {
+  %d = xf.weight @d : tensor<32x64xf32>
+  %e = xf.linear %x, %d : (tensor<?x64xf32>, tensor<32x64xf32>) -> tensor<?x32xf32>
+  %f = xf.weight @f : tensor<32x64xf16>
+  %y = xf.linear %x, %f : (tensor<?x64xf32>, tensor<32x64xf16>) -> tensor<?x32xf32>
+  %r = xf.add %e, %y : (tensor<?x32xf32>, tensor<?x32xf32>) -> tensor<?x32xf32>
+  return %r : tensor<?x32xf32>
+}
+
+// -----
+
 // In a layer function the weights are arguments that the importer marks:
 // the delta argument is a weight, so the branch folds.
 

@@ -2,6 +2,7 @@
 // RUN: xfc-opt %s -split-input-file -xf-sparsify="pattern=2:4" | FileCheck %s --check-prefix=NM
 // RUN: xfc-opt %s -split-input-file -xf-sparsify="pattern=block:4x16 level=0.9 exclude=output layer-levels=attn_v=0.5" | FileCheck %s --check-prefix=BLOCK
 // RUN: xfc-opt %s -split-input-file -xf-sparsify | FileCheck %s --check-prefix=NONE
+// RUN: xfc-opt %s -split-input-file -xf-sparsify="pattern=2:4 layer-levels=attn_v=0" | FileCheck %s --check-prefix=ZERO
 
 // Every GEMM weight is wrapped in xf.prune; a quantized one is dequantized,
 // pruned and requantized in its scheme.
@@ -25,6 +26,10 @@
 // BLOCK: xf.prune %{{.*}} block size [4, 16] level 9.000000e-01 : tensor<32x64xf32>
 // BLOCK-NOT: xf.prune %arg6
 // NONE-NOT: xf.prune
+// An explicit level of 0 leaves a weight dense, even under N:M.
+// ZERO-LABEL: func.func @gemms
+// ZERO-NOT: xf.prune %arg1
+// ZERO: xf.prune %{{.*}} nm size [2, 4]
 !q4 = !xf.qtensor<32x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
 func.func @gemms(%x: tensor<?x64xf32>,
                  %v: tensor<32x64xf32> {xf.weight = "blk.0.attn_v.weight"},

@@ -231,6 +231,7 @@ bool WeightStore::writeBlob(mlir::ModuleOp lowered, llvm::raw_ostream &os,
     }
     written = offset + bytes;
   }
+  eval::releaseCachedBlocks(); // the weights are all computed
   return true;
 }
 
@@ -239,7 +240,6 @@ bool WeightStore::writeStored(mlir::xf::GlobalWeightOp global,
                               llvm::raw_ostream &os, uint64_t &bytes,
                               std::string &error) {
   llvm::StringRef name = global.getSymName();
-  bytes = 0;
   if (global.isDerived())
     return writeValue(global, yieldedValue(global), type, storage, os, bytes,
                       error);

@@ -39,16 +39,17 @@ using namespace xfc::driver;
 
 namespace {
 
-/// Folding an adapter into weights the model file holds quantized rounds
-/// them again; says how much that costs against what the adapter changed.
+/// Folding an adapter into (or pruning) weights the model file holds
+/// quantized rounds them again; says how much that costs against what the
+/// computation changed.
 void reportRequantization(const xfc::WeightStore::Requantization &r) {
   if (!r.weights)
     return;
   double error = std::sqrt(r.errorSquares / r.values);
   double change = std::sqrt(r.changeSquares / r.values);
-  errs() << format("xfc: requantized %lld weights after folding adapters: "
-                   "rounding adds an RMS error of %.3g, %.3g times the RMS "
-                   "change the adapters made (%.3g)\n",
+  errs() << format("xfc: requantized %lld weights the model file holds "
+                   "quantized: rounding adds an RMS error of %.3g, %.3g times "
+                   "the RMS change computed before rounding (%.3g)\n",
                    static_cast<long long>(r.weights), error,
                    change > 0 ? error / change : 0.0, change);
 }

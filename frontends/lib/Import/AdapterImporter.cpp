@@ -12,6 +12,8 @@
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/bit.h"
 
 #include <cerrno>
 #include <cmath>
@@ -116,12 +118,15 @@ struct Attachment {
   enum Kind { SideBranch, KronaBranch } kind = SideBranch;
   float scale = 1.0f;            // KronaBranch
   std::optional<float> residual; // KronaBranch
-  /// Calls whose attachments have equal keys share a specialized callee.
+  /// Calls whose attachments have equal keys share a specialized callee:
+  /// the kind and the exact bits of the scales.
   std::string key() const {
     if (kind == SideBranch)
       return "delta";
-    return "krona " + std::to_string(scale) + " " +
-           (residual ? std::to_string(*residual) : "-");
+    auto bits = [](float f) {
+      return std::to_string(llvm::bit_cast<uint32_t>(f));
+    };
+    return "krona " + bits(scale) + " " + (residual ? bits(*residual) : "-");
   }
 };
 
@@ -172,6 +177,13 @@ public:
           return failure();
         continue;
       }
+      // The importer re-encodes some weights (K-quants to Q8_0) on their
+      // way to the projection: the adapter goes where they arrive.
+      if (isa<xf::QuantizeOp, xf::ConvertOp, xf::DequantizeOp>(user)) {
+        if (failed(adaptUses(user->getResult(0), payload, what, target, error)))
+          return failure();
+        continue;
+      }
       if (auto call = dyn_cast<func::CallOp>(user)) {
         AdaptedCall &entry = pending[call];
         entry.call = call;
@@ -196,15 +208,27 @@ public:
       for (auto &[op, adapted] : pending) {
         llvm::stable_sort(adapted.entries,
                           [](auto &a, auto &b) { return a.index < b.index; });
+        // ...and the payload's types, which become the copy's arguments.
         std::string key;
-        for (const AdaptedCall::Entry &e : adapted.entries)
-          key += std::to_string(e.index) + ":" + e.what.key() + ";";
+        llvm::raw_string_ostream os(key);
+        for (const AdaptedCall::Entry &e : adapted.entries) {
+          os << e.index << ":" << e.what.key();
+          for (Value v : e.payload)
+            os << " " << v.getType();
+          os << ";";
+        }
         groups[{adapted.call.getCallee().str(), key}].push_back(adapted);
       }
       pending.clear();
       for (auto &[key, calls] : groups)
         if (failed(specialize(key.first, calls, error)))
           return failure();
+      // Callees every call now bypasses, erased once no group of this round
+      // can still refer to calls inside them.
+      for (func::FuncOp callee : bypassed)
+        if (SymbolTable::symbolKnownUseEmpty(callee, module))
+          callee.erase();
+      bypassed.clear();
     }
     return success();
   }
@@ -284,14 +308,14 @@ private:
       for (const AdaptedCall::Entry &entry : adapted.entries)
         call->insertOperands(call->getNumOperands(), entry.payload);
     }
-    if (SymbolTable::symbolKnownUseEmpty(callee, module))
-      callee.erase();
+    bypassed.insert(callee);
     return success();
   }
 
   ModuleOp module;
   SymbolTable symbols;
   llvm::MapVector<Operation *, AdaptedCall> pending;
+  llvm::SetVector<func::FuncOp> bypassed;
 };
 
 } // namespace

@@ -51,7 +51,8 @@ public:
                  std::string &error);
 
   /// What requantizing cost, over the weights that were quantized in the
-  /// model file and computed again (an adapter folded into a Q4_0 base):
+  /// model file and computed again (an adapter folded into a Q4_0 base, a
+  /// pruned one):
   /// sums over their values of the squared rounding error and of the squared
   /// change the computation made before rounding.
   struct Requantization {
@@ -63,7 +64,7 @@ public:
 private:
   /// Writes `global`'s data as `type` (float rows or ggml blocks, stored
   /// as `storage`) to `os`: the model file's bytes, a concatenation of
-  /// them, or the computed values encoded. Sets `bytes` to the size.
+  /// them, or the computed values encoded. Adds the size to `bytes`.
   bool writeStored(mlir::xf::GlobalWeightOp global, mlir::Type type,
                    gguf::GGMLType storage, llvm::raw_ostream &os,
                    uint64_t &bytes, std::string &error);

@@ -10,7 +10,7 @@ namespace {
 
 // Blocks at least this large are kept after use, up to kMaxKept in all.
 constexpr size_t kMinKept = size_t(8) << 20;
-constexpr size_t kMaxKept = size_t(4) << 30;
+constexpr size_t kMaxKept = size_t(2) << 30;
 
 struct BlockCache {
   std::mutex mutex;
@@ -50,4 +50,13 @@ void mlir::xf::eval::detail::releaseBlock(void *block, size_t bytes) {
     }
   }
   ::operator delete(block);
+}
+
+void mlir::xf::eval::releaseCachedBlocks() {
+  BlockCache &c = cache();
+  std::lock_guard<std::mutex> lock(c.mutex);
+  for (auto &[bytes, block] : c.free)
+    ::operator delete(block);
+  c.free.clear();
+  c.kept = 0;
 }

@@ -105,7 +105,11 @@ def XFLowerKronBranches : Pass<"xf-lower-kron-branches"> {
       large GEMM's rate.
 
     The defaults were measured on a 2-core AVX2 machine (see
-    docs/design/adapters.md); the choice is visible in `--emit=xf`.
+    docs/adapters.md); the choice is visible in `--emit=xf`. The factored
+    form's GEMMs and a merged `M` of its own carry `xf.adapter_branch`: they
+    multiply by the adapter's small factors, not by model weights, so
+    `xf-quantize` leaves them in f32. Run it after `xf-sparsify` (which then
+    prunes the FFN weight alone) and before `xf-fuse-ffn`.
   }];
   let options = [
     Option<"strategy", "strategy", "std::string", /*default=*/"\"auto\"",

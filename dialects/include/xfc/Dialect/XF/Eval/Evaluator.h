@@ -59,6 +59,10 @@ template <typename T> struct RecyclingAllocator {
   }
 };
 
+/// Frees the blocks RecyclingAllocator keeps (up to 2 GiB), for when no
+/// more large tensors will be evaluated.
+void releaseCachedBlocks();
+
 /// A dense row-major tensor of doubles. Integer tensors (token ids) hold
 /// exact integer values.
 struct Tensor {
