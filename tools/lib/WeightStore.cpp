@@ -334,22 +334,9 @@ bool WeightStore::writeValue(mlir::xf::GlobalWeightOp global, mlir::Value value,
     return false;
   }
   mlir::Value input = quantize ? quantize.getInput() : value;
-  providerError.clear();
-  std::optional<std::vector<float>> f32;
-  if (std::vector<const gguf::TensorInfo *> rows = storedRows(input, file);
-      !rows.empty()) // stored float rows are read directly
-    f32 = readRowsAsF32(rows, file, providerError);
-  if (!f32) {
-    mlir::FailureOr<eval::Tensor> values =
-        eval::evaluateInitializerValue(global, input, external);
-    if (mlir::failed(values)) {
-      error = providerError.empty()
-                  ? "cannot compute weight '" + name.str() + "'"
-                  : providerError;
-      return false;
-    }
-    f32.emplace(values->data.begin(), values->data.end());
-  }
+  std::optional<std::vector<float>> f32 = valuesOf(global, input, error);
+  if (!f32)
+    return false;
   if (!quantize)
     return encode(*f32, type, storage, os, bytes);
   std::vector<uint8_t> encoded(*mlir::xf::getStoredBytes(type));
@@ -362,6 +349,30 @@ bool WeightStore::writeValue(mlir::xf::GlobalWeightOp global, mlir::Value value,
   os.write(reinterpret_cast<const char *>(encoded.data()), encoded.size());
   bytes += encoded.size();
   return true;
+}
+
+std::optional<std::vector<float>>
+WeightStore::valuesOf(mlir::xf::GlobalWeightOp global, mlir::Value value,
+                      std::string &error) {
+  providerError.clear();
+  // Stored rows (or a dequantized stored weight) are decoded directly.
+  mlir::Value stored = value;
+  if (auto dequantize = value.getDefiningOp<mlir::xf::DequantizeOp>())
+    stored = dequantize.getInput();
+  if (std::vector<const gguf::TensorInfo *> rows = storedRows(stored, file);
+      !rows.empty())
+    if (std::optional<std::vector<float>> values =
+            readRowsAsF32(rows, file, providerError))
+      return values;
+  mlir::FailureOr<eval::Tensor> values =
+      eval::evaluateInitializerValue(global, value, external);
+  if (mlir::failed(values)) {
+    error = providerError.empty()
+                ? "cannot compute weight '" + global.getSymName().str() + "'"
+                : providerError;
+    return std::nullopt;
+  }
+  return std::vector<float>(values->data.begin(), values->data.end());
 }
 
 bool WeightStore::measureRequantization(mlir::xf::GlobalWeightOp global,
@@ -388,25 +399,11 @@ bool WeightStore::measureRequantization(mlir::xf::GlobalWeightOp global,
   if (!gguf::decodeToF32(storage, encoded.data(), exact.size(),
                          requantized.data()))
     return true; // larger groups or f32 scales: no ggml decoder to compare
-  // The weight before the computation: the file's blocks decoded directly
-  // when it is one, else evaluated.
-  providerError.clear();
-  std::optional<std::vector<float>> base;
-  if (std::vector<const gguf::TensorInfo *> rows =
-          storedRows(dequantize.getInput(), file);
-      !rows.empty())
-    base = readRowsAsF32(rows, file, providerError);
-  if (!base) {
-    mlir::FailureOr<eval::Tensor> values =
-        eval::evaluateInitializerValue(global, dequantize, external);
-    if (mlir::failed(values)) {
-      error = providerError.empty()
-                  ? "cannot compute weight '" + global.getSymName().str() + "'"
-                  : providerError;
-      return false;
-    }
-    base.emplace(values->data.begin(), values->data.end());
-  }
+  // The weight before the computation.
+  std::optional<std::vector<float>> base =
+      valuesOf(global, dequantize.getResult(), error);
+  if (!base)
+    return false;
   ++requant.weights;
   requant.values += exact.size();
   for (size_t i = 0; i < exact.size(); ++i) {

@@ -79,6 +79,12 @@ private:
                   llvm::raw_ostream &os, uint64_t &bytes);
   bool encode(llvm::ArrayRef<float> values, mlir::Type type,
               gguf::GGMLType storage, llvm::raw_ostream &os, uint64_t &bytes);
+  /// The values of `value`, of `global`'s initializer, in f32: the file's
+  /// rows decoded when `value` is (the dequantization of) a stored weight
+  /// or a row concatenation of them, else evaluated.
+  std::optional<std::vector<float>> valuesOf(mlir::xf::GlobalWeightOp global,
+                                             mlir::Value value,
+                                             std::string &error);
   /// Adds a requantized weight's error to `requant`.
   bool measureRequantization(mlir::xf::GlobalWeightOp global, mlir::Value input,
                              llvm::ArrayRef<float> exact,
