@@ -159,8 +159,9 @@ struct XFLowerKronBranchesPass
     Location loc = branch.getLoc();
     if (!gemm) {
       Value m = mergedWeight(b, branch, b.getF32Type());
-      Value y = LinearOp::create(b, loc, branch.getType(), branch.getInput(), m,
-                                 Value());
+      auto y = LinearOp::create(b, loc, branch.getType(), branch.getInput(), m,
+                                Value());
+      y->setAttr(kAdapterBranchAttr, b.getUnitAttr());
       branch.replaceAllUsesWith(addResidual(b, branch, y));
       branch.erase();
       return;

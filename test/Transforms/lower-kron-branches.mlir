@@ -18,8 +18,8 @@
 // AUTO: %[[ATS:.*]] = xf.mul %[[AT]], %{{.*}} : (tensor<24x32xf32>, tensor<f32>)
 // AUTO: %[[BT:.*]] = xf.transpose %arg4 [1, 0] : tensor<24x32xf32> -> tensor<32x24xf32>
 // AUTO: xf.reshape %arg0 : tensor<?x768xf32> -> tensor<?x32x24xf32>
-// AUTO: xf.linear %{{.*}}, %[[ATS]] : (tensor<?x32xf32>, tensor<24x32xf32>) -> tensor<?x24xf32>
-// AUTO: xf.linear %{{.*}}, %[[BT]] : (tensor<?x24xf32>, tensor<32x24xf32>) -> tensor<?x32xf32>
+// AUTO: xf.linear %{{.*}}, %[[ATS]] {xf.adapter_branch} : (tensor<?x32xf32>, tensor<24x32xf32>) -> tensor<?x24xf32>
+// AUTO: xf.linear %{{.*}}, %[[BT]] {xf.adapter_branch} : (tensor<?x24xf32>, tensor<32x24xf32>) -> tensor<?x32xf32>
 // AUTO: %[[Y:.*]] = xf.reshape %{{.*}} : tensor<?x32xf32> -> tensor<?x768xf32>
 // AUTO: %[[R:.*]] = xf.mul %arg0, %{{.*}} : (tensor<?x768xf32>, tensor<f32>)
 // AUTO: xf.add %[[Y]], %[[R]]
@@ -62,8 +62,8 @@ func.func @t5_shapes(%x: tensor<?x768xf32>, %h: tensor<?x64xf32>, %down: tensor<
 // PREFILL: return
 // FACTORED-LABEL: func.func @b_first
 // FACTORED: xf.reshape %arg0 : tensor<4x768xf32> -> tensor<12x256xf32>
-// FACTORED: xf.linear %{{.*}} : (tensor<12x256xf32>, tensor<3x256xf32>) -> tensor<12x3xf32>
-// FACTORED: xf.linear %{{.*}} : (tensor<12x3xf32>, tensor<256x3xf32>) -> tensor<12x256xf32>
+// FACTORED: xf.linear %{{.*}} {xf.adapter_branch} : (tensor<12x256xf32>, tensor<3x256xf32>) -> tensor<12x3xf32>
+// FACTORED: xf.linear %{{.*}} {xf.adapter_branch} : (tensor<12x3xf32>, tensor<256x3xf32>) -> tensor<12x256xf32>
 // FACTORED: xf.transpose %{{.*}} [0, 2, 1] : tensor<4x3x256xf32> -> tensor<4x256x3xf32>
 // FACTORED: xf.reshape %{{.*}} : tensor<4x256x3xf32> -> tensor<4x768xf32>
 func.func @big_factor(%x: tensor<?x768xf32>, %h: tensor<?x64xf32>, %down: tensor<768x64xf32>,
@@ -85,10 +85,10 @@ func.func @b_first(%x: tensor<4x768xf32>, %a: tensor<3x256xf32>, %b: tensor<256x
 
 // MERGED-LABEL: func.func @alone
 // MERGED: %[[M:.*]] = xf.transpose
-// MERGED: xf.linear %arg0, %[[M]] : (tensor<?x64xf32>, tensor<64x64xf32>) -> tensor<?x64xf32>
+// MERGED: xf.linear %arg0, %[[M]] {xf.adapter_branch} : (tensor<?x64xf32>, tensor<64x64xf32>) -> tensor<?x64xf32>
 // MERGED-LABEL: func.func @quantized_down
 // MERGED: xf.linear %arg1, %arg2 compute int8
-// MERGED: xf.linear %arg0, %{{.*}} : (tensor<?x64xf32>, tensor<64x64xf32>)
+// MERGED: xf.linear %arg0, %{{.*}} {xf.adapter_branch} : (tensor<?x64xf32>, tensor<64x64xf32>)
 func.func @alone(%x: tensor<?x64xf32>, %a: tensor<8x8xf32>, %b: tensor<8x8xf32>) -> tensor<?x64xf32> {
   %k = xf.kron_linear %x, %a, %b scale 1.0 : (tensor<?x64xf32>, tensor<8x8xf32>, tensor<8x8xf32>) -> tensor<?x64xf32>
   return %k : tensor<?x64xf32>
