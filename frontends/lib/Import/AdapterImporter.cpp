@@ -13,6 +13,7 @@
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/bit.h"
 
 #include <cerrno>
@@ -491,14 +492,12 @@ LogicalResult xfc::attachAdapters(ModuleOp module, const gguf::File &file,
   // Each load of an adapted weight: KronA^B branches first, so that a LoRA
   // side branch on the same GEMM stays next to it, where it folds.
   Attacher attacher(module);
-  auto loadsOf = [&](StringRef target) {
-    SmallVector<xf::WeightOp> loads;
-    module.walk([&](xf::WeightOp load) {
-      if (load.getName() == target)
-        loads.push_back(load);
-    });
-    return loads;
-  };
+  // The loads of each weight, found in one walk (the importer's loads; the
+  // factor loads added below are never adapted themselves).
+  llvm::StringMap<SmallVector<xf::WeightOp>> loadsByName;
+  module.walk(
+      [&](xf::WeightOp load) { loadsByName[load.getName()].push_back(load); });
+  auto loadsOf = [&](StringRef target) { return loadsByName.lookup(target); };
   for (auto &[target, branch] : branches)
     for (xf::WeightOp load : loadsOf(target)) {
       SmallVector<Value> payload; // the factors, loaded next to the weight

@@ -57,15 +57,8 @@ const char *safetensors::getDTypeName(DType dtype) {
 uint64_t safetensors::getDTypeBytes(DType dtype) { return infoOf(dtype).bytes; }
 
 std::unique_ptr<File> File::open(const std::string &path, std::string &error) {
-  std::unique_ptr<MappedFile> mapping = MappedFile::open(path, error);
-  if (!mapping)
-    return nullptr;
   std::unique_ptr<File> file(new File());
-  file->name = path;
-  file->base = mapping->data();
-  file->size = mapping->size();
-  file->mapping = std::move(mapping);
-  if (!file->parse(error))
+  if (!file->map(path, error) || !file->parse(error))
     return nullptr;
   return file;
 }
@@ -73,9 +66,7 @@ std::unique_ptr<File> File::open(const std::string &path, std::string &error) {
 std::unique_ptr<File> File::fromBuffer(const uint8_t *data, size_t size,
                                        std::string name, std::string &error) {
   std::unique_ptr<File> file(new File());
-  file->name = std::move(name);
-  file->base = data;
-  file->size = size;
+  file->borrow(data, size, std::move(name));
   if (!file->parse(error))
     return nullptr;
   return file;

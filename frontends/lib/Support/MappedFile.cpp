@@ -43,3 +43,20 @@ std::unique_ptr<MappedFile> MappedFile::open(const std::string &path,
   ::close(fd);
   return file;
 }
+
+bool MappedInput::map(const std::string &path, std::string &error) {
+  mapping = MappedFile::open(path, error);
+  if (!mapping)
+    return false;
+  name = path;
+  base = mapping->data();
+  size = mapping->size();
+  return true;
+}
+
+void MappedInput::borrow(const uint8_t *data, uint64_t bytes,
+                         std::string bufferName) {
+  name = std::move(bufferName);
+  base = data;
+  size = bytes;
+}

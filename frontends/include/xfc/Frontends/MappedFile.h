@@ -34,6 +34,26 @@ private:
   uint64_t bytes = 0;
 };
 
+/// The bytes a model-file reader parses, and the name its errors give them:
+/// a file the reader mapped, or a buffer its caller owns. The GGUF and
+/// safetensors readers derive from it.
+class MappedInput {
+public:
+  /// The file's path, or the name given with a buffer.
+  const std::string &path() const { return name; }
+
+protected:
+  /// Maps `path` as the input. On failure returns false and sets `error`.
+  bool map(const std::string &path, std::string &error);
+  /// Takes the caller's `data`, which must outlive the reader, as the input.
+  void borrow(const uint8_t *data, uint64_t bytes, std::string bufferName);
+
+  std::string name;
+  std::unique_ptr<MappedFile> mapping; // null for a borrowed buffer
+  const uint8_t *base = nullptr;
+  uint64_t size = 0;
+};
+
 } // namespace xfc
 
 #endif // XFC_FRONTENDS_MAPPEDFILE_H

@@ -96,7 +96,7 @@ struct TensorInfo {
   std::vector<int64_t> shape() const;
 };
 
-class File {
+class File : public MappedInput {
 public:
   ~File();
   File(const File &) = delete;
@@ -111,7 +111,6 @@ public:
                                           std::string name,
                                           std::string &error);
 
-  const std::string &path() const { return name; }
   uint32_t version() const { return formatVersion; }
   uint64_t alignment() const { return align; }
   uint64_t fileSize() const { return size; }
@@ -136,10 +135,6 @@ private:
   File() = default;
   bool parse(std::string &error);
 
-  std::string name;
-  std::unique_ptr<MappedFile> mapping; // null for fromBuffer
-  const uint8_t *base = nullptr;
-  uint64_t size = 0;
   uint32_t formatVersion = 0;
   uint64_t align = 32;
   uint64_t dataStart = 0;

@@ -59,7 +59,7 @@ struct TensorInfo {
   const uint8_t *data = nullptr;
 };
 
-class File {
+class File : public MappedInput {
 public:
   /// Maps and validates `path`. On failure returns null and sets `error` to
   /// a message that names the file and the tensor or field at fault.
@@ -69,7 +69,6 @@ public:
   static std::unique_ptr<File> fromBuffer(const uint8_t *data, size_t size,
                                           std::string name, std::string &error);
 
-  const std::string &path() const { return name; }
   /// Tensors in the order of their offsets.
   const std::vector<TensorInfo> &tensors() const { return tensorInfos; }
   const TensorInfo *findTensor(std::string_view name) const;
@@ -84,10 +83,6 @@ private:
   File() = default;
   bool parse(std::string &error);
 
-  std::string name;
-  std::unique_ptr<MappedFile> mapping; // null for fromBuffer
-  const uint8_t *base = nullptr;
-  uint64_t size = 0;
   std::vector<TensorInfo> tensorInfos;
   std::map<std::string, std::string> meta;
 };
