@@ -594,6 +594,9 @@ int check() {
 
 struct Options {
   bool quick = false;
+  /// --sparse=LEVELS: the sparse float kernels at these fractions of
+  /// zeros against the dense panels, instead of the format table.
+  std::vector<double> sparsity;
   std::vector<int> threads;
   std::vector<int64_t> ms = {1, 128}, ns = {5632, 2048};
   int64_t k = 2048;
@@ -763,6 +766,208 @@ int bench(const Options &o) {
   return 0;
 }
 
+/// The sparse float panels (xfk_linear_sparse) at each level of zeros
+/// against the dense panels (xfk_linear_packed) of the same weights, in one
+/// run: seconds per call, the speedup, and for GEMV the bytes the sparse
+/// kernel reads as a share of the bandwidth.
+int sparseBench(const Options &o) {
+  std::mt19937 rng(11);
+  size_t probeBytes = (o.quick ? 512ull : 1024ull) << 20;
+  double minSeconds = o.quick ? 0.1 : 0.4;
+  const double streamBytes = 768.0 * (1 << 20);
+  int64_t k = o.k;
+  std::printf("## Sparse float panels against dense ones, K=%lld\n\n"
+              "| M | N | weights | threads | zeros | dense us | sparse us | "
+              "speedup | sparse GB/s | %% BW |\n"
+              "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n",
+              static_cast<long long>(k));
+  for (int t : o.threads) {
+    double bandwidth = measureBandwidth(probeBytes, t, o.quick ? 3 : 5);
+    Pool pool(t);
+    for (int64_t m : o.ms)
+      for (int64_t n : o.ns)
+        for (int64_t kind : {int64_t(XFK_W_F32), int64_t(XFK_W_F16)}) {
+          int64_t elt = kind == XFK_W_F32 ? 4 : 2;
+          std::vector<float> x = makeValues(m * k, rng, 64);
+          std::vector<float> y(m * n);
+          auto time =
+              [&](const std::vector<std::vector<uint8_t>> &w,
+                  const std::function<void(const uint8_t *, int64_t, int64_t)>
+                      &call) {
+                return bestTime(
+                    [&](int c) {
+                      pool.run([&](int i) {
+                        auto [n0, n1] = split(n, i, pool.size(), 64);
+                        if (n0 < n1)
+                          call(w[c].data(), n0, n1);
+                      });
+                    },
+                    static_cast<int>(w.size()), minSeconds);
+              };
+          auto copies = [&](double bytes) {
+            return m == 1 ? static_cast<int>(
+                                std::min(64.0, std::ceil(streamBytes / bytes)))
+                          : 1;
+          };
+          auto xAddr = reinterpret_cast<intptr_t>(x.data());
+          auto yAt = [&](int64_t n0) {
+            return reinterpret_cast<intptr_t>(y.data() + n0);
+          };
+          double dense = -1;
+          for (double zeros : o.sparsity) {
+            // Rows of f32 or f16 values, each zero with probability `zeros`.
+            std::bernoulli_distribution isZero(zeros);
+            std::vector<float> values = makeValues(n * k, rng, 64);
+            for (float &v : values)
+              if (isZero(rng))
+                v = 0.0f;
+            std::vector<uint8_t> rows(n * k * elt);
+            for (int64_t i = 0; i < n * k; ++i) {
+              uint16_t h = halfBits(values[i]);
+              std::memcpy(&rows[i * elt], elt == 4 ? (void *)&values[i] : &h,
+                          elt);
+            }
+            if (dense < 0) {
+              std::vector<uint8_t> packed(xfk_packed_bytes(kind, 0, n, k));
+              xfk_pack(kind, 0, rows.data(), k * elt, n, k, packed.data());
+              std::vector<std::vector<uint8_t>> w(copies(packed.size()),
+                                                  packed);
+              dense = time(w, [&](const uint8_t *p, int64_t n0, int64_t n1) {
+                xfk_linear_packed(kind, xAddr, k, reinterpret_cast<intptr_t>(p),
+                                  0, 0, 0, XFK_ACT_NONE, 0, yAt(n0), n, m, k,
+                                  n0, n1);
+              });
+            }
+            int64_t slots =
+                xfk_sparse_panel_values(kind, rows.data(), k * elt, n, k);
+            std::vector<uint8_t> packed(
+                xfk_sparse_packed_bytes(kind, n, k, slots));
+            xfk_pack_sparse(kind, rows.data(), k * elt, n, k, slots,
+                            packed.data());
+            std::vector<std::vector<uint8_t>> w(copies(packed.size()), packed);
+            double sparse =
+                time(w, [&](const uint8_t *p, int64_t n0, int64_t n1) {
+                  xfk_linear_sparse(kind, slots, xAddr, k,
+                                    reinterpret_cast<intptr_t>(p), 0, 0, 0,
+                                    XFK_ACT_NONE, 0, yAt(n0), n, m, k, n0, n1);
+                });
+            double gbs = packed.size() / sparse / 1e9;
+            std::printf("| %lld | %lld | %s | %d | %.0f%% | %.1f | %.1f | "
+                        "%.2f | %s | %s |\n",
+                        static_cast<long long>(m), static_cast<long long>(n),
+                        elt == 4 ? "f32" : "f16", t, 100 * zeros, dense * 1e6,
+                        sparse * 1e6, dense / sparse,
+                        m == 1 ? cell(gbs, "%.1f").c_str() : "",
+                        m == 1 ? cell(100 * gbs / bandwidth, "%.0f%%").c_str()
+                               : "");
+            std::fflush(stdout);
+          }
+        }
+  }
+  return 0;
+}
+
+/// INT8 activations against Q8_0 weights whose groups of 16 rows by 32
+/// values are all zero at each level (block:16x32 pruning): the sparse
+/// tiles (xfk_linear_q8_sparse, which skip them) against XFC's dense tiles
+/// and oneDNN's dense u8s8 GEMM of the same shape, in one run. The INT8
+/// activations' quantization is timed with XFC's kernels.
+int sparseTilesBench(const Options &o) {
+  std::mt19937 rng(13);
+  double minSeconds = o.quick ? 0.1 : 0.4;
+  const double streamBytes = 768.0 * (1 << 20);
+  const int64_t k = o.k, group = 32;
+  std::printf("\n## INT8: Q8_0 sparse tiles (zero 16x32 groups skipped) "
+              "against dense tiles and oneDNN u8s8, K=%lld\n\n"
+              "| M | N | threads | zero groups | oneDNN u8s8 us | XFC dense "
+              "us | XFC sparse us | sparse / dense | sparse / oneDNN |\n"
+              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+              static_cast<long long>(k));
+  Format q8{"q8_0", XFK_W_Q8_0};
+  for (int t : o.threads) {
+    omp_set_num_threads(t);
+    Pool pool(t);
+    for (int64_t m : o.ms)
+      for (int64_t n : o.ns) {
+        std::vector<float> x = makeValues(m * k, rng, 64);
+        std::vector<float> y(m * n);
+        std::vector<uint8_t> qx(xfk_quantized_row_bytes(k, group) * m);
+        auto xAddr = reinterpret_cast<intptr_t>(x.data());
+        auto qAddr = reinterpret_cast<intptr_t>(qx.data());
+        auto copies = [&](double bytes) {
+          return m == 1 ? static_cast<int>(
+                              std::min(64.0, std::ceil(streamBytes / bytes)))
+                        : 1;
+        };
+        auto run =
+            [&](const std::vector<std::vector<uint8_t>> &w,
+                const std::function<void(intptr_t, int64_t, int64_t)> &call) {
+              return bestTime(
+                  [&](int c) {
+                    xfk_quantize_rows(xAddr, k, m, k, group, qAddr);
+                    auto wAddr = reinterpret_cast<intptr_t>(w[c].data());
+                    pool.run([&](int i) {
+                      auto [n0, n1] = split(n, i, pool.size(), 16);
+                      if (n0 < n1)
+                        call(wAddr, n0, n1);
+                    });
+                  },
+                  static_cast<int>(w.size()), minSeconds);
+            };
+        // oneDNN's dense INT8 GEMM: 1 byte per weight, whatever its zeros.
+        std::vector<uint8_t> xu8(m * k), wdnn(n * k);
+        for (uint8_t &v : xu8)
+          v = static_cast<uint8_t>(rng() & 0xff);
+        for (uint8_t &v : wdnn)
+          v = static_cast<uint8_t>(rng() % 255 + 1);
+        int dnnCopies = copies(static_cast<double>(n) * k);
+        OneDnnMatmul dnn(m, k, n, Dt::u8, Dt::s8, Dt::s32, xu8.data(),
+                         wdnn.data(), nullptr, dnnCopies);
+        double onednn =
+            bestTime([&](int c) { dnn.run(c); }, dnnCopies, minSeconds);
+        double dense = -1;
+        for (double zeros : o.sparsity) {
+          std::vector<uint8_t> rows = makeWeights(q8, n, k, rng, nullptr);
+          std::bernoulli_distribution isZero(zeros);
+          int64_t ldw = q8.rowBytes(k), blockBytes = q8.blockBytes(k);
+          for (int64_t n0 = 0; n0 < n; n0 += 16)
+            for (int64_t b = 0; b < k / group; ++b)
+              if (isZero(rng))
+                for (int64_t r = n0; r < std::min(n, n0 + 16); ++r)
+                  std::memset(&rows[r * ldw + b * blockBytes], 0, blockBytes);
+          if (dense < 0) {
+            std::vector<uint8_t> packed = packForXfc(q8, rows.data(), k, n);
+            std::vector<std::vector<uint8_t>> w(copies(packed.size()), packed);
+            dense = run(w, [&](intptr_t wAddr, int64_t n0, int64_t n1) {
+              xfk_linear_q8(
+                  XFK_W_Q8_0, group, qAddr, wAddr, 0, 0, 0, XFK_ACT_NONE, 0,
+                  reinterpret_cast<intptr_t>(y.data() + n0), n, m, k, n0, n1);
+            });
+          }
+          int64_t stored =
+              xfk_sparse_tile_groups(XFK_W_Q8_0, group, rows.data(), ldw, n, k);
+          std::vector<uint8_t> packed(
+              xfk_sparse_tiles_bytes(XFK_W_Q8_0, group, n, k, stored));
+          xfk_pack_sparse_tiles(XFK_W_Q8_0, group, rows.data(), ldw, n, k,
+                                stored, packed.data());
+          std::vector<std::vector<uint8_t>> w(copies(packed.size()), packed);
+          double sparse = run(w, [&](intptr_t wAddr, int64_t n0, int64_t n1) {
+            xfk_linear_q8_sparse(
+                XFK_W_Q8_0, group, stored, qAddr, wAddr, 0, 0, 0, XFK_ACT_NONE,
+                0, reinterpret_cast<intptr_t>(y.data() + n0), n, m, k, n0, n1);
+          });
+          std::printf("| %lld | %lld | %d | %.0f%% | %.1f | %.1f | %.1f | "
+                      "%.2f | %.2f |\n",
+                      static_cast<long long>(m), static_cast<long long>(n), t,
+                      100 * zeros, onednn * 1e6, dense * 1e6, sparse * 1e6,
+                      dense / sparse, onednn / sparse);
+          std::fflush(stdout);
+        }
+      }
+  }
+  return 0;
+}
+
 std::vector<int64_t> parseList(const char *s) {
   std::vector<int64_t> v;
   for (char *end; *s; s = *end ? end + 1 : end) {
@@ -777,7 +982,8 @@ int usage() {
   std::fprintf(stderr,
                "usage: xfc-kernel-bench [--check] [--quick] [--threads=1,2]\n"
                "         [--m=1,128] [--n=5632,2048] [--k=2048]\n"
-               "         [--bandwidth-file=FILE] [--bandwidth-only]\n");
+               "         [--bandwidth-file=FILE] [--bandwidth-only]\n"
+               "         [--sparse=0,0.5,0.7,0.8,0.9]\n");
   return 2;
 }
 
@@ -810,7 +1016,13 @@ int main(int argc, char **argv) {
       o.ns = parseList(v);
     else if (const char *v = value("--k="))
       o.k = std::strtoll(v, nullptr, 10);
-    else if (const char *v = value("--bandwidth-file="))
+    else if (const char *v = value("--sparse=")) {
+      for (char *end; *v; v = *end ? end + 1 : end) {
+        o.sparsity.push_back(std::strtod(v, &end));
+        if (end == v || o.sparsity.back() < 0 || o.sparsity.back() > 1)
+          return usage();
+      }
+    } else if (const char *v = value("--bandwidth-file="))
       o.bandwidthFile = v;
     else
       return usage();
@@ -825,5 +1037,8 @@ int main(int argc, char **argv) {
     if (hw > 1)
       o.threads.push_back(hw);
   }
-  return bench(o);
+  if (o.sparsity.empty())
+    return bench(o);
+  int status = sparseBench(o);
+  return status ? status : sparseTilesBench(o);
 }

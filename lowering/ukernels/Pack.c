@@ -92,3 +92,69 @@ int xfk_pack(int64_t kind, int64_t group, const void *src, int64_t ldw,
                 out + ((n / XFK_QTILE) * groups + b) * groupBytes);
   return 1;
 }
+
+/*===----------------------------------------------------------------------===*
+ * Sparse panels
+ *===----------------------------------------------------------------------===*/
+
+int64_t xfk_sparse_panel_bytes(int64_t kind, int64_t K, int64_t values) {
+  int64_t bytes = K * 8 + values * xfk_element_bytes(kind);
+  return (bytes + 63) / 64 * 64; /* panels start on cache lines */
+}
+
+int64_t xfk_sparse_packed_bytes(int64_t kind, int64_t N, int64_t K,
+                                int64_t values) {
+  if (!xfk_is_float_kind(kind) || N <= 0 || K <= 0 || values < 0 ||
+      values > XFK_PANEL * K)
+    return 0;
+  return (N + XFK_PANEL - 1) / XFK_PANEL *
+             xfk_sparse_panel_bytes(kind, K, values) +
+         XFK_SPARSE_TAIL;
+}
+
+int64_t xfk_sparse_panel_values(int64_t kind, const void *src, int64_t ldw,
+                                int64_t N, int64_t K) {
+  if (!xfk_is_float_kind(kind))
+    return -1;
+  const uint8_t *rows = (const uint8_t *)src;
+  int64_t elt = xfk_element_bytes(kind), most = 0;
+  for (int64_t n0 = 0; n0 < N; n0 += XFK_PANEL) {
+    int64_t count = 0;
+    for (int64_t n = n0; n < N && n < n0 + XFK_PANEL; ++n)
+      for (int64_t k = 0; k < K; ++k)
+        count += xfk_is_stored_value(kind, rows + n * ldw + k * elt);
+    most = count > most ? count : most;
+  }
+  return most;
+}
+
+int xfk_pack_sparse(int64_t kind, const void *src, int64_t ldw, int64_t N,
+                    int64_t K, int64_t values, void *dst) {
+  int64_t total = xfk_sparse_packed_bytes(kind, N, K, values);
+  if (!total)
+    return 0;
+  const uint8_t *rows = (const uint8_t *)src;
+  uint8_t *out = (uint8_t *)dst;
+  memset(out, 0, (size_t)total);
+  int64_t elt = xfk_element_bytes(kind);
+  int64_t panelBytes = xfk_sparse_panel_bytes(kind, K, values);
+  for (int64_t p = 0; p * XFK_PANEL < N; ++p) {
+    uint8_t *panel = out + p * panelBytes;
+    uint8_t *value = panel + K * 8;
+    int64_t stored = 0;
+    for (int64_t k = 0; k < K; ++k) {
+      uint64_t mask = 0;
+      for (int j = 0; j < XFK_PANEL && p * XFK_PANEL + j < N; ++j) {
+        const uint8_t *v = rows + (p * XFK_PANEL + j) * ldw + k * elt;
+        if (!xfk_is_stored_value(kind, v))
+          continue;
+        if (stored == values)
+          return 0;
+        mask |= (uint64_t)1 << j;
+        memcpy(value + stored++ * elt, v, (size_t)elt);
+      }
+      memcpy(panel + k * 8, &mask, 8);
+    }
+  }
+  return 1;
+}

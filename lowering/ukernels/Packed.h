@@ -76,6 +76,18 @@ static inline int64_t xfk_panel_index(int64_t kind, int64_t K, int64_t n,
          k % pairs;
 }
 
+/* The value of a float kind's element at p. */
+static inline float xfk_float_value(int64_t kind, const uint8_t *p) {
+  if (kind == XFK_W_F32) {
+    float f;
+    memcpy(&f, p, 4);
+    return f;
+  }
+  if (kind == XFK_W_F16)
+    return xfk_half_to_float(xfk_load16(p));
+  return xfk_bf16_to_float(xfk_load16(p));
+}
+
 /* Bytes of one element of a float kind. */
 static inline int64_t xfk_element_bytes(int64_t kind) {
   return kind == XFK_W_F32 ? 4 : 2;
@@ -121,6 +133,62 @@ static inline unsigned xfk_tile_code(int64_t kind, const uint8_t *tile, int r,
     return tile[group * 64 + lane];
   uint8_t byte = tile[(group % 4) * 64 + lane];
   return group < 4 ? byte & 15u : byte >> 4;
+}
+
+/* The sparse layout: bytes after a weight's last panel (a vector load may
+ * read past the last value), and whether a value of a float kind, at p, is
+ * stored (nonzero; -0 counts as zero). */
+enum { XFK_SPARSE_TAIL = 64 };
+
+static inline int xfk_is_stored_value(int64_t kind, const uint8_t *p) {
+  if (kind == XFK_W_F32) {
+    uint32_t bits;
+    memcpy(&bits, p, 4);
+    return (bits & 0x7fffffffu) != 0;
+  }
+  uint16_t bits;
+  memcpy(&bits, p, 2);
+  return (bits & 0x7fffu) != 0;
+}
+
+/* Sparse tiles (block kinds): per 16-row block, a bit per group (stored
+ * or not) in whole 8-byte words, then the stored groups' tiles and scales
+ * as xfk_pack lays out a group; blocks start on cache lines. */
+static inline int64_t xfk_sparse_tile_mask_bytes(int64_t groups) {
+  return (groups + 63) / 64 * 8;
+}
+
+static inline int64_t xfk_sparse_tile_block_bytes(int64_t kind, int64_t group,
+                                                  int64_t K, int64_t stored) {
+  int64_t bytes = xfk_sparse_tile_mask_bytes(K / group) +
+                  stored * xfk_tile_group_bytes(kind, group);
+  return (bytes + 63) / 64 * 64;
+}
+
+/* Walks the groups of one 16-row block of tiles in order of b, dense
+ * (xfk_pack) or sparse: xfk_group_tiles(&g, b) is where group b's tiles
+ * are, or 0 for a group the sparse layout left out (all zeros). */
+typedef struct {
+  const uint8_t *base, *mask, *next;
+  int64_t groupBytes;
+} XfkGroupWalk;
+
+static inline XfkGroupWalk xfk_group_walk(const uint8_t *block, int sparse,
+                                          int64_t groups, int64_t groupBytes) {
+  XfkGroupWalk g = {block, sparse ? block : 0,
+                    sparse ? block + xfk_sparse_tile_mask_bytes(groups) : 0,
+                    groupBytes};
+  return g;
+}
+
+static inline const uint8_t *xfk_group_tiles(XfkGroupWalk *g, int64_t b) {
+  if (!g->mask)
+    return g->base + b * g->groupBytes;
+  if (!((g->mask[b >> 3] >> (b & 7)) & 1))
+    return 0;
+  const uint8_t *tiles = g->next;
+  g->next += g->groupBytes;
+  return tiles;
 }
 
 #endif /* XFK_PACKED_H */

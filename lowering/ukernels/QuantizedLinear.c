@@ -44,6 +44,14 @@ static QuantizedRow quantizedRow(const uint8_t *qx, int64_t K, int64_t group,
   return r;
 }
 
+/* Bytes between the tiles of consecutive 16-row blocks: dense (`stored`
+ * < 0) or sparse with room for `stored` groups per block. */
+static int64_t blockStride(int64_t kind, int64_t group, int64_t K,
+                           int64_t stored) {
+  return stored < 0 ? K / group * xfk_tile_group_bytes(kind, group)
+                    : xfk_sparse_tile_block_bytes(kind, group, K, stored);
+}
+
 /* The offset subtracted from a symmetric kind's codes. */
 static int32_t codeOffset(int64_t kind) {
   return xfk_base_kind(kind) == XFK_W_Q8_0 ? 128 : 8;
@@ -76,21 +84,26 @@ static void quantizeGroup(const float *x, int64_t group, int8_t *codes,
   *sum = s;
 }
 
-static void linearGeneric(int64_t kind, int64_t group, const uint8_t *qx,
-                          const uint8_t *w, const XfkEpilogue *e, float *y,
-                          int64_t ldy, int64_t M, int64_t K, int64_t n0,
-                          int64_t n1) {
+static void linearGeneric(int64_t kind, int64_t group, int64_t stored,
+                          const uint8_t *qx, const uint8_t *w,
+                          const XfkEpilogue *e, float *y, int64_t ldy,
+                          int64_t M, int64_t K, int64_t n0, int64_t n1) {
   int64_t groups = K / group, groupBytes = xfk_tile_group_bytes(kind, group),
           codeBytes = xfk_tile_code_bytes(kind),
           scalesAt = group / XFK_QBLOCK * codeBytes, sb = xfk_scale_bytes(kind);
   for (int64_t n = n0; n < n1; ++n) {
     int r = (int)(n % XFK_QTILE);
-    const uint8_t *tiles = w + (n / XFK_QTILE) * groups * groupBytes;
+    const uint8_t *tiles =
+        w + (n / XFK_QTILE) * blockStride(kind, group, K, stored);
     for (int64_t m = 0; m < M; ++m) {
       QuantizedRow a = quantizedRow(qx, K, group, m);
       float s = xfk_epilogue_bias(e, n);
+      XfkGroupWalk walk =
+          xfk_group_walk(tiles, stored >= 0, groups, groupBytes);
       for (int64_t b = 0; b < groups; ++b) {
-        const uint8_t *tile = tiles + b * groupBytes;
+        const uint8_t *tile = xfk_group_tiles(&walk, b);
+        if (!tile)
+          continue;
         int32_t dot = 0;
         for (int64_t j = 0; j < group; ++j)
           dot += (int32_t)xfk_tile_code(kind, tile + j / 32 * codeBytes, r,
@@ -184,8 +197,8 @@ enum { QMR = 6, QNT = 2, PREFETCH_BYTES = 4096 };
 /* Rows [0, mr) of the quantized x against nt tiles of 16 outputs each
  * (`tileStride` bytes between consecutive tiles' rows of groups). */
 XFK_VNNI XFK_INLINE void vnniTile(const int mr, const int nt, int64_t kind,
-                                  int64_t group, const uint8_t *qx, int64_t m,
-                                  int64_t K, const uint8_t *w,
+                                  int64_t group, int sparse, const uint8_t *qx,
+                                  int64_t m, int64_t K, const uint8_t *w,
                                   int64_t tileStride, XfkEpilogue e, float *y,
                                   int64_t ldy, const __mmask16 *mask) {
   const int64_t groups = K / group, runs = group / XFK_QBLOCK,
@@ -199,7 +212,16 @@ XFK_VNNI XFK_INLINE void vnniTile(const int mr, const int nt, int64_t kind,
   for (int i = 0; i < mr; ++i)
     for (int t = 0; t < nt; ++t)
       acc[i][t] = xfk_epilogue_bias16(&e, 16 * t, mask[t]);
+  /* Sparse tiles come one block at a time (nt = 1). */
+  XfkGroupWalk walk[QNT];
+  for (int t = 0; t < nt; ++t)
+    walk[t] = xfk_group_walk(w + t * tileStride, sparse, groups, groupBytes);
   for (int64_t b = 0; b < groups; ++b) {
+    const uint8_t *group0[QNT];
+    for (int t = 0; t < nt; ++t)
+      group0[t] = xfk_group_tiles(&walk[t], b);
+    if (!group0[0])
+      continue;
     __m512i dot[QMR][QNT];
     for (int i = 0; i < mr; ++i)
       for (int t = 0; t < nt; ++t)
@@ -208,15 +230,13 @@ XFK_VNNI XFK_INLINE void vnniTile(const int mr, const int nt, int64_t kind,
     for (int64_t c = 0; c < runs; ++c) {
       for (int t = 0; t < nt; ++t)
         for (int64_t line = 0; line < codeBytes; line += 64)
-          _mm_prefetch((const char *)(w + t * tileStride + b * groupBytes +
-                                      c * codeBytes) +
+          _mm_prefetch((const char *)(group0[t] + c * codeBytes) +
                            PREFETCH_BYTES + line,
                        _MM_HINT_T0);
       for (int g = 0; g < 4; ++g) {
         __m512i low[QNT], high[QNT];
         for (int t = 0; t < nt; ++t)
-          loadCodes(kind, w + t * tileStride + b * groupBytes + c * codeBytes,
-                    g, &low[t], &high[t]);
+          loadCodes(kind, group0[t] + c * codeBytes, g, &low[t], &high[t]);
         for (int i = 0; i < mr; ++i) {
           const int8_t *codes = a[i].codes + b * group + c * XFK_QBLOCK;
           __m512i aLow = broadcast4(codes + 4 * g);
@@ -229,7 +249,7 @@ XFK_VNNI XFK_INLINE void vnniTile(const int mr, const int nt, int64_t kind,
       }
     }
     for (int t = 0; t < nt; ++t) {
-      const uint8_t *scales = w + t * tileStride + b * groupBytes + scalesAt;
+      const uint8_t *scales = group0[t] + scalesAt;
       __m512 d = loadScales16(kind, scales);
       __m512 min =
           xfk_has_minimum(kind)
@@ -261,38 +281,42 @@ XFK_VNNI XFK_INLINE void vnniTile(const int mr, const int nt, int64_t kind,
 
 /* One column step (nt tiles) over every row of x. */
 XFK_VNNI XFK_INLINE void vnniColumns(const int nt, int64_t kind, int64_t group,
-                                     const uint8_t *qx, int64_t M, int64_t K,
-                                     const uint8_t *w, int64_t tileStride,
-                                     const XfkEpilogue *e, float *y,
-                                     int64_t ldy, const __mmask16 *mask) {
+                                     int sparse, const uint8_t *qx, int64_t M,
+                                     int64_t K, const uint8_t *w,
+                                     int64_t tileStride, const XfkEpilogue *e,
+                                     float *y, int64_t ldy,
+                                     const __mmask16 *mask) {
   int64_t m = 0;
   for (; m + QMR <= M; m += QMR)
-    vnniTile(QMR, nt, kind, group, qx, m, K, w, tileStride,
+    vnniTile(QMR, nt, kind, group, sparse, qx, m, K, w, tileStride,
              xfk_epilogue_at(*e, m, 0), y + m * ldy, ldy, mask);
 #define TAIL(mr)                                                               \
-  vnniTile(mr, nt, kind, group, qx, m, K, w, tileStride,                       \
+  vnniTile(mr, nt, kind, group, sparse, qx, m, K, w, tileStride,               \
            xfk_epilogue_at(*e, m, 0), y + m * ldy, ldy, mask)
   XFK_TAIL_ROWS(M - m, TAIL)
 #undef TAIL
 }
 
-XFK_VNNI static void linearVnni(int64_t kind, int64_t group, const uint8_t *qx,
-                                const uint8_t *w, XfkEpilogue e, float *y,
-                                int64_t ldy, int64_t M, int64_t K, int64_t n0,
-                                int64_t n1) {
-  const int64_t tileStride = K / group * xfk_tile_group_bytes(kind, group);
-  for (int64_t n = n0; n < n1; n += QNT * XFK_QTILE) {
+XFK_VNNI static void linearVnni(int64_t kind, int64_t group, int64_t stored,
+                                const uint8_t *qx, const uint8_t *w,
+                                XfkEpilogue e, float *y, int64_t ldy, int64_t M,
+                                int64_t K, int64_t n0, int64_t n1) {
+  const int64_t tileStride = blockStride(kind, group, K, stored);
+  /* Two blocks per step share the activations' broadcasts; sparse blocks
+   * skip different groups, so they go one at a time. */
+  const int64_t step = stored >= 0 ? XFK_QTILE : QNT * XFK_QTILE;
+  for (int64_t n = n0; n < n1; n += step) {
     __mmask16 mask[QNT];
     xfk_column_masks(n1 - n, QNT, mask);
     const uint8_t *tiles = w + n / XFK_QTILE * tileStride;
     XfkEpilogue en = xfk_epilogue_at(e, 0, n);
     float *yn = y + (n - n0);
-    if (n1 - n > XFK_QTILE)
-      vnniColumns(2, kind, group, qx, M, K, tiles, tileStride, &en, yn, ldy,
+    if (stored < 0 && n1 - n > XFK_QTILE)
+      vnniColumns(2, kind, group, 0, qx, M, K, tiles, tileStride, &en, yn, ldy,
                   mask);
     else
-      vnniColumns(1, kind, group, qx, M, K, tiles, tileStride, &en, yn, ldy,
-                  mask);
+      vnniColumns(1, kind, group, stored >= 0, qx, M, K, tiles, tileStride, &en,
+                  yn, ldy, mask);
   }
 }
 
@@ -346,10 +370,10 @@ XFK_AVX2 XFK_INLINE __m256i broadcast4x8(const int8_t *p) {
 /* Rows [0, mr) of the quantized x (from row m) against nh x 8 outputs:
  * halves [half, half + nh) of the tiles at w. */
 XFK_AVX2 XFK_INLINE void avx2QTile(const int mr, const int nh, int64_t kind,
-                                   int64_t group, const uint8_t *qx, int64_t m,
-                                   int64_t K, const uint8_t *w, int half,
-                                   const XfkEpilogue *e, float *y, int64_t ldy,
-                                   const __m256i *mask) {
+                                   int64_t group, int sparse, const uint8_t *qx,
+                                   int64_t m, int64_t K, const uint8_t *w,
+                                   int half, const XfkEpilogue *e, float *y,
+                                   int64_t ldy, const __m256i *mask) {
   const int64_t groups = K / group, runs = group / XFK_QBLOCK,
                 groupBytes = xfk_tile_group_bytes(kind, group),
                 codeBytes = xfk_tile_code_bytes(kind),
@@ -362,8 +386,11 @@ XFK_AVX2 XFK_INLINE void avx2QTile(const int mr, const int nh, int64_t kind,
     for (int h = 0; h < nh; ++h)
       acc[i][h] = xfk_epilogue_bias8(e, 8 * h, mask[h]);
   }
+  XfkGroupWalk walk = xfk_group_walk(w, sparse, groups, groupBytes);
   for (int64_t b = 0; b < groups; ++b) {
-    const uint8_t *tiles = w + b * groupBytes;
+    const uint8_t *tiles = xfk_group_tiles(&walk, b);
+    if (!tiles)
+      continue;
     __m256i dot[QMR][2];
     for (int i = 0; i < mr; ++i)
       for (int h = 0; h < nh; ++h)
@@ -430,11 +457,12 @@ XFK_AVX2 XFK_INLINE void avx2QTile(const int mr, const int nh, int64_t kind,
           xfk_epilogue_finish8(e, acc[i][h], i, 8 * h, mask[h]));
 }
 
-XFK_AVX2 static void linearAvx2(int64_t kind, int64_t group, const uint8_t *qx,
-                                const uint8_t *w, XfkEpilogue e, float *y,
-                                int64_t ldy, int64_t M, int64_t K, int64_t n0,
-                                int64_t n1) {
-  const int64_t tileStride = K / group * xfk_tile_group_bytes(kind, group);
+XFK_AVX2 static void linearAvx2(int64_t kind, int64_t group, int64_t stored,
+                                const uint8_t *qx, const uint8_t *w,
+                                XfkEpilogue e, float *y, int64_t ldy, int64_t M,
+                                int64_t K, int64_t n0, int64_t n1) {
+  const int64_t tileStride = blockStride(kind, group, K, stored);
+  const int sparse = stored >= 0;
   for (int64_t n = n0; n < n1;) {
     int half = (int)(n % XFK_QTILE) / 8;
     /* Fewer rows than a register block (decode): both halves of a tile per
@@ -447,17 +475,17 @@ XFK_AVX2 static void linearAvx2(int64_t kind, int64_t group, const uint8_t *qx,
     int64_t m = 0;
     for (; m + QMR_AVX2 <= M; m += QMR_AVX2) {
       XfkEpilogue em = xfk_epilogue_at(e, m, n);
-      avx2QTile(QMR_AVX2, 1, kind, group, qx, m, K, tiles, half, &em,
+      avx2QTile(QMR_AVX2, 1, kind, group, sparse, qx, m, K, tiles, half, &em,
                 yn + m * ldy, ldy, mask);
     }
     XfkEpilogue em = xfk_epilogue_at(e, m, n);
 #define TAIL(mr)                                                               \
   if (nh == 2)                                                                 \
-    avx2QTile(mr, 2, kind, group, qx, m, K, tiles, half, &em, yn + m * ldy,    \
-              ldy, mask);                                                      \
+    avx2QTile(mr, 2, kind, group, sparse, qx, m, K, tiles, half, &em,          \
+              yn + m * ldy, ldy, mask);                                        \
   else                                                                         \
-    avx2QTile(mr, 1, kind, group, qx, m, K, tiles, half, &em, yn + m * ldy,    \
-              ldy, mask)
+    avx2QTile(mr, 1, kind, group, sparse, qx, m, K, tiles, half, &em,          \
+              yn + m * ldy, ldy, mask)
     XFK_TAIL_ROWS(M - m, TAIL)
 #undef TAIL
     n += 8 * nh;
@@ -480,10 +508,10 @@ XFK_AVX2 static void linearAvx2(int64_t kind, int64_t group, const uint8_t *qx,
   __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,f16c,fma,"      \
                         "amx-tile,amx-int8")))
 
-XFK_AMX static void linearAmx(int64_t kind, int64_t group, const uint8_t *qx,
-                              const uint8_t *w, XfkEpilogue e, float *y,
-                              int64_t ldy, int64_t M, int64_t K, int64_t n0,
-                              int64_t n1) {
+XFK_AMX static void linearAmx(int64_t kind, int64_t group, int64_t stored,
+                              const uint8_t *qx, const uint8_t *w,
+                              XfkEpilogue e, float *y, int64_t ldy, int64_t M,
+                              int64_t K, int64_t n0, int64_t n1) {
   const int64_t groups = K / group, runs = group / XFK_QBLOCK,
                 groupBytes = xfk_tile_group_bytes(kind, group),
                 codeBytes = xfk_tile_code_bytes(kind),
@@ -498,12 +526,17 @@ XFK_AMX static void linearAmx(int64_t kind, int64_t group, const uint8_t *qx,
     for (int64_t n = n0; n < n1; n += XFK_QTILE) {
       int64_t valid = n1 - n < 16 ? n1 - n : 16;
       __mmask16 mask = (__mmask16)((1u << valid) - 1);
-      const uint8_t *tiles = w + n / XFK_QTILE * groups * groupBytes;
+      const uint8_t *tiles =
+          w + n / XFK_QTILE * blockStride(kind, group, K, stored);
       __m512 acc[16];
       for (int i = 0; i < rows; ++i)
         acc[i] = xfk_epilogue_bias16(&e, n, mask);
+      XfkGroupWalk walk =
+          xfk_group_walk(tiles, stored >= 0, groups, groupBytes);
       for (int64_t b = 0; b < groups; ++b) {
-        const uint8_t *tile = tiles + b * groupBytes;
+        const uint8_t *tile = xfk_group_tiles(&walk, b);
+        if (!tile)
+          continue;
         _tile_zero(0);
         for (int64_t c = 0; c < runs; ++c) {
           const uint8_t *bTile = tile + c * codeBytes;
@@ -594,7 +627,7 @@ void xfk_round_rows_int8(int64_t x, int64_t ldx, int64_t M, int64_t K,
 
 /* xfk_linear_q8's arguments but the output and columns. */
 typedef struct {
-  int64_t kind, group, M, K;
+  int64_t kind, group, stored, M, K; /* stored: -1 for dense tiles */
   const uint8_t *qx, *w;
 } Q8Call;
 
@@ -603,30 +636,54 @@ static void q8Columns(const void *call, const XfkEpilogue *e, float *y,
   const Q8Call *c = (const Q8Call *)call;
   int isa = xfk_cpu_isa();
   if (isa >= XFK_ISA_AMX)
-    linearAmx(c->kind, c->group, c->qx, c->w, *e, y, ldy, c->M, c->K, n0, n1);
+    linearAmx(c->kind, c->group, c->stored, c->qx, c->w, *e, y, ldy, c->M, c->K,
+              n0, n1);
   else if (isa >= XFK_ISA_AVX512_VNNI)
-    linearVnni(c->kind, c->group, c->qx, c->w, *e, y, ldy, c->M, c->K, n0, n1);
+    linearVnni(c->kind, c->group, c->stored, c->qx, c->w, *e, y, ldy, c->M,
+               c->K, n0, n1);
   else if (isa >= XFK_ISA_AVX2)
-    linearAvx2(c->kind, c->group, c->qx, c->w, *e, y, ldy, c->M, c->K, n0, n1);
+    linearAvx2(c->kind, c->group, c->stored, c->qx, c->w, *e, y, ldy, c->M,
+               c->K, n0, n1);
   else
-    linearGeneric(c->kind, c->group, c->qx, c->w, e, y, ldy, c->M, c->K, n0,
-                  n1);
+    linearGeneric(c->kind, c->group, c->stored, c->qx, c->w, e, y, ldy, c->M,
+                  c->K, n0, n1);
 }
 
-void xfk_linear_q8(int64_t kind, int64_t group, int64_t qx, int64_t w,
-                   int64_t bias, int64_t residual, int64_t ldr, int64_t act,
-                   int64_t up, int64_t y, int64_t ldy, int64_t M, int64_t K,
-                   int64_t n0, int64_t n1) {
+/* Either entry point, `stored` < 0 for dense tiles. */
+static inline __attribute__((always_inline)) void
+runQ8(int64_t kind, int64_t group, int64_t stored, int64_t qx, int64_t w,
+      int64_t bias, int64_t residual, int64_t ldr, int64_t act, int64_t up,
+      int64_t y, int64_t ldy, int64_t M, int64_t K, int64_t n0, int64_t n1) {
   if (M <= 0 || n1 <= n0 || !xfk_is_block_kind(kind) ||
-      !xfk_is_valid_group(group) || K % group ||
+      !xfk_is_valid_group(group) || K % group || stored > K / group ||
       !xfk_is_valid_activation(act, up) || up % XFK_QTILE)
     return;
   Q8Call call = {kind,
                  group,
+                 stored,
                  M,
                  K,
                  (const uint8_t *)(intptr_t)qx,
                  (const uint8_t *)(intptr_t)w};
   xfk_run_linear(q8Columns, &call, xfk_epilogue(bias, residual, ldr), act, up,
                  (float *)(intptr_t)y, ldy, M, n0, n1);
+}
+
+void xfk_linear_q8(int64_t kind, int64_t group, int64_t qx, int64_t w,
+                   int64_t bias, int64_t residual, int64_t ldr, int64_t act,
+                   int64_t up, int64_t y, int64_t ldy, int64_t M, int64_t K,
+                   int64_t n0, int64_t n1) {
+  runQ8(kind, group, -1, qx, w, bias, residual, ldr, act, up, y, ldy, M, K, n0,
+        n1);
+}
+
+void xfk_linear_q8_sparse(int64_t kind, int64_t group, int64_t groups,
+                          int64_t qx, int64_t w, int64_t bias, int64_t residual,
+                          int64_t ldr, int64_t act, int64_t up, int64_t y,
+                          int64_t ldy, int64_t M, int64_t K, int64_t n0,
+                          int64_t n1) {
+  if (groups < 0)
+    return;
+  runQ8(kind, group, groups, qx, w, bias, residual, ldr, act, up, y, ldy, M, K,
+        n0, n1);
 }

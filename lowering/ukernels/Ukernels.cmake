@@ -7,7 +7,8 @@
 set(XFK_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(XFK_SOURCES ${XFK_DIR}/Activation.c ${XFK_DIR}/CPU.c ${XFK_DIR}/Decode.c ${XFK_DIR}/Embedding.c
                 ${XFK_DIR}/Linear.c ${XFK_DIR}/Pack.c ${XFK_DIR}/PackedLinear.c
-                ${XFK_DIR}/QuantizedLinear.c ${XFK_DIR}/Bf16Linear.c)
+                ${XFK_DIR}/QuantizedLinear.c ${XFK_DIR}/Bf16Linear.c
+                ${XFK_DIR}/SparseLinear.c ${XFK_DIR}/SparseTiles.c)
 
 add_library(xfk_native STATIC ${XFK_SOURCES})
 target_include_directories(xfk_native PUBLIC
@@ -29,7 +30,7 @@ foreach(source ${XFK_SOURCES})
             -I${XFK_DIR}/include -emit-llvm -c ${source} -o ${bc}
     DEPENDS ${source} ${XFK_DIR}/include/xfk/Kernels.h ${XFK_DIR}/Decode.h
             ${XFK_DIR}/Packed.h ${XFK_DIR}/Epilogue.h ${XFK_DIR}/Amx.h
-            ${XFK_DIR}/Activation.h
+            ${XFK_DIR}/Activation.h ${XFK_DIR}/PanelTiles.h
     COMMENT "Compiling microkernel ${stem} to bitcode")
   list(APPEND bitcodes ${bc})
 endforeach()

@@ -67,6 +67,12 @@ const GraphPass kGraphPasses[] = {
        options.kernels = config.kernels;
        return xf::createXFSelectKernels(options);
      }},
+    {"xf-select-sparse-kernels",
+     [](const xf::GraphPipelineConfig &config) {
+       xf::XFSelectSparseKernelsOptions options;
+       options.mode = config.sparseKernels;
+       return xf::createXFSelectSparseKernels(options);
+     }},
 };
 
 struct GraphPipelineOptions : PassPipelineOptions<GraphPipelineOptions> {
@@ -123,6 +129,11 @@ struct GraphPipelineOptions : PassPipelineOptions<GraphPipelineOptions> {
   ListOption<std::string> sparsityExclude{
       *this, "sparsity-exclude",
       llvm::cl::desc("Weights left dense (name substrings), for xf-sparsify")};
+  Option<std::string> sparseKernels{
+      *this, "sparse-kernels",
+      llvm::cl::desc("Sparse panels for measured weights (auto, always, "
+                     "never), for xf-select-sparse-kernels"),
+      llvm::cl::init("auto")};
   Option<std::string> kernels{
       *this, "kernels",
       llvm::cl::desc("Library of the GEMMs (generated, onednn, auto), for "
@@ -137,6 +148,14 @@ void addGraphCleanup(OpPassManager &pm) {
 }
 
 } // namespace
+
+std::unique_ptr<Pass>
+xf::createGraphPipelinePass(StringRef name, const GraphPipelineConfig &config) {
+  for (const GraphPass &pass : kGraphPasses)
+    if (pass.name == name)
+      return pass.create(config);
+  return nullptr;
+}
 
 SmallVector<StringRef> xf::getGraphPipelinePasses() {
   SmallVector<StringRef> names;
@@ -186,6 +205,7 @@ void xf::registerXFPipelines() {
                                   options.keepWeights.end());
         config.compute = options.compute;
         config.kernels = options.kernels;
+        config.sparseKernels = options.sparseKernels;
         config.kronBranches = options.kronBranches;
         config.sparsityPattern = options.sparsityPattern;
         config.sparsityLevel = options.sparsity;

@@ -187,6 +187,42 @@ expectLinearOutput(const std::vector<float> &y, int64_t ldy, int64_t M,
   }
 }
 
+/// Rows quantized by xfk_quantize_rows, read as the ABI documents them.
+struct QuantizedX {
+  std::vector<uint8_t> bytes;
+  int64_t rowBytes, K, group;
+  int8_t code(int64_t m, int64_t k) const {
+    return static_cast<int8_t>(bytes[m * rowBytes + k]);
+  }
+  /// The scale and code sum of group b of row m.
+  float scale(int64_t m, int64_t b) const {
+    float s;
+    std::memcpy(&s, &bytes[m * rowBytes + K + 4 * b], 4);
+    return s;
+  }
+  int32_t sum(int64_t m, int64_t b) const {
+    int32_t s;
+    std::memcpy(&s, &bytes[m * rowBytes + K + K / group * 4 + 4 * b], 4);
+    return s;
+  }
+  /// The value the codes give activation k of row m.
+  double value(int64_t m, int64_t k) const {
+    return double(scale(m, k / group)) * code(m, k);
+  }
+};
+
+inline QuantizedX quantize(const std::vector<float> &x, int64_t ldx, int64_t M,
+                           int64_t K, int64_t group = 32) {
+  QuantizedX q;
+  q.rowBytes = xfk_quantized_row_bytes(K, group);
+  q.K = K;
+  q.group = group;
+  q.bytes.assign(M * q.rowBytes, 0);
+  xfk_quantize_rows(reinterpret_cast<intptr_t>(x.data()), ldx, M, K, group,
+                    reinterpret_cast<intptr_t>(q.bytes.data()));
+  return q;
+}
+
 /// A test run at one instruction-set level, skipped where the CPU lacks it.
 class IsaTest : public testing::TestWithParam<int> {
 protected:

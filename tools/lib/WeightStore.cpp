@@ -12,6 +12,8 @@
 #include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/SmallVector.h"
 
+#include <cstring>
+
 using namespace xfc;
 namespace eval = mlir::xf::eval;
 
@@ -94,7 +96,8 @@ void writeQuantized(const mlir::xf::QuantizationMethod &method,
 /// are stored as they are.
 mlir::Type unpackedType(mlir::Type type) {
   if (auto q = mlir::dyn_cast<mlir::xf::QTensorType>(type))
-    return q.getLayout().getKind() == mlir::xf::LayoutKind::blocked
+    return q.getLayout().getKind() == mlir::xf::LayoutKind::blocked ||
+                   q.getLayout().getKind() == mlir::xf::LayoutKind::sparse
                ? mlir::xf::QTensorType::get(
                      type.getContext(), q.getShape(), q.getStorageType(),
                      q.getScheme(),
@@ -208,8 +211,16 @@ bool WeightStore::writeBlob(mlir::ModuleOp lowered, llvm::raw_ostream &os,
       llvm::ArrayRef<int64_t> shape = mlir::xf::getWeightShape(type);
       std::optional<XfkWeightKind> kind = mlir::xf::getKernelWeightKind(stored);
       int64_t group = mlir::xf::getKernelWeightGroup(stored);
+      std::optional<int64_t> sparseValues = mlir::xf::getSparseSlots(type);
+      bool tiles = mlir::isa<mlir::xf::QTensorType>(type);
       int64_t packedBytes =
-          kind ? xfk_packed_bytes(*kind, group, shape[0], shape[1]) : 0;
+          !kind ? 0
+          : sparseValues
+              ? (tiles ? xfk_sparse_tiles_bytes(*kind, group, shape[0],
+                                                shape[1], *sparseValues)
+                       : xfk_sparse_packed_bytes(*kind, shape[0], shape[1],
+                                                 *sparseValues))
+              : xfk_packed_bytes(*kind, group, shape[0], shape[1]);
       if (!packedBytes || packedBytes != mlir::xf::getPackedBytes(type)) {
         std::string printed;
         llvm::raw_string_ostream(printed) << type;
@@ -220,10 +231,24 @@ bool WeightStore::writeBlob(mlir::ModuleOp lowered, llvm::raw_ostream &os,
         return false;
       }
       std::vector<char> packed(packedBytes);
+      int64_t ldw = rowsBytes / shape[0];
       if (rowsBytes % shape[0] != 0 ||
-          !xfk_pack(*kind, group, rows.data(), rowsBytes / shape[0], shape[0],
-                    shape[1], packed.data())) {
+          !(sparseValues
+                ? (tiles ? xfk_pack_sparse_tiles(*kind, group, rows.data(), ldw,
+                                                 shape[0], shape[1],
+                                                 *sparseValues, packed.data())
+                         : xfk_pack_sparse(*kind, rows.data(), ldw, shape[0],
+                                           shape[1], *sparseValues,
+                                           packed.data()))
+                : xfk_pack(*kind, group, rows.data(), ldw, shape[0], shape[1],
+                           packed.data()))) {
         error = "weight '" + name.str() + "': the kernels cannot pack it";
+        if (sparseValues)
+          error += std::string(tiles ? ": a block of 16 rows has more than "
+                                     : ": a panel of 64 rows has more than ") +
+                   std::to_string(*sparseValues) +
+                   (tiles ? " nonzero groups" : " nonzero values") +
+                   ", which its layout has room for";
         return false;
       }
       os.write(packed.data(), packed.size());
@@ -235,11 +260,124 @@ bool WeightStore::writeBlob(mlir::ModuleOp lowered, llvm::raw_ostream &os,
   return true;
 }
 
+namespace {
+
+/// Zero values among `count` stored values of a float weight, of either
+/// sign.
+int64_t countFloatZeros(const char *data, int64_t count, int64_t element) {
+  int64_t zeros = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    uint32_t bits = 0;
+    std::memcpy(&bits, data + i * element, element);
+    zeros += (bits << (32 - 8 * element)) << 1 == 0;
+  }
+  return zeros;
+}
+
+/// Zero values among rows of ggml blocks of `scheme` (Q8_0, Q4_0, Q4_1 in
+/// groups of a multiple of 32): a code that stands for 0 (Q8_0's 0, Q4_0's
+/// 8, Q4_1's 0 with a zero minimum), or any code of a zero scale.
+int64_t countBlockZeros(const char *data, int64_t blocks,
+                        mlir::xf::QuantSchemeAttr scheme, int64_t group) {
+  bool minimum = scheme.getMode() == mlir::xf::QuantMode::min_offset;
+  int64_t scaleBytes = scheme.getScaleBytes();
+  int64_t header = (minimum ? 2 : 1) * scaleBytes;
+  int64_t codeBytes = group * scheme.getBits() / 8;
+  auto isZero = [&](const char *p) {
+    uint32_t bits = 0;
+    std::memcpy(&bits, p, scaleBytes);
+    return (bits << (32 - 8 * scaleBytes)) << 1 == 0;
+  };
+  int64_t zeros = 0;
+  for (int64_t b = 0; b < blocks; ++b) {
+    const char *block = data + b * (header + codeBytes);
+    if (minimum && !isZero(block + scaleBytes))
+      continue; // Q4_1: w = d q + m, never 0 with m != 0 but for d q = -m
+    if (isZero(block)) {
+      zeros += group;
+      continue;
+    }
+    const auto *codes = reinterpret_cast<const uint8_t *>(block + header);
+    for (int64_t j = 0; j < codeBytes; ++j) {
+      if (scheme.getBits() == 8) {
+        zeros += codes[j] == 0;
+        continue;
+      }
+      unsigned zero = minimum ? 0 : 8;
+      zeros += (codes[j] & 15) == zero;
+      zeros += (codes[j] >> 4) == zero;
+    }
+  }
+  return zeros;
+}
+
+} // namespace
+
+bool WeightStore::measureSparsity(mlir::ModuleOp module, std::string &error) {
+  if (!declarations) {
+    error = "the weight declarations were not kept before measuring";
+    return false;
+  }
+  mlir::SymbolTable symbols(*declarations);
+  for (auto global : module.getOps<mlir::xf::GlobalWeightOp>()) {
+    mlir::Type type = global.getType();
+    auto tensor = mlir::dyn_cast<mlir::RankedTensorType>(type);
+    auto q = mlir::dyn_cast<mlir::xf::QTensorType>(type);
+    std::optional<XfkWeightKind> kind = mlir::xf::getKernelWeightKind(type);
+    std::optional<gguf::GGMLType> storage =
+        kind ? storageType(type) : std::nullopt;
+    // Float rows, or ggml blocks (those the model file holds, or computed).
+    if (!storage || (tensor && tensor.getEncoding()) ||
+        (q && q.getLayout().getKind() != mlir::xf::LayoutKind::ggml))
+      continue;
+    auto declared =
+        symbols.lookup<mlir::xf::GlobalWeightOp>(global.getSymName());
+    if (!declared)
+      continue;
+    llvm::SmallVector<char, 0> rows;
+    llvm::raw_svector_ostream stream(rows);
+    uint64_t bytes = 0;
+    if (!writeStored(declared, type, *storage, stream, bytes, error))
+      return false;
+    llvm::ArrayRef<char> written = rows;
+    llvm::ArrayRef<int64_t> shape = mlir::xf::getWeightShape(type);
+    int64_t n = shape[0], k = shape[1], ldw = rows.size() / n;
+    int64_t group = mlir::xf::getKernelWeightGroup(type);
+    int64_t slots =
+        q ? xfk_sparse_tile_groups(*kind, group, rows.data(), ldw, n, k)
+          : xfk_sparse_panel_values(*kind, rows.data(), ldw, n, k);
+    if (slots < 0)
+      continue;
+    int64_t zeros =
+        q ? countBlockZeros(rows.data(), n * (k / group), q.getScheme(), group)
+          : countFloatZeros(rows.data(), n * k,
+                            tensor.getElementTypeBitWidth() / 8);
+    global->setAttr("sparsity", mlir::xf::SparsityAttr::get(
+                                    module.getContext(),
+                                    double(zeros) / double(n * k), slots));
+    // Computing a derived weight (a prune, a folded adapter) is the
+    // evaluator's work; the blob takes these rows instead of computing it
+    // again.
+    if (declared.isDerived())
+      measured[global.getSymName()] = {
+          type, std::vector<char>(written.begin(), written.end())};
+  }
+  return true;
+}
+
 bool WeightStore::writeStored(mlir::xf::GlobalWeightOp global,
                               mlir::Type type, gguf::GGMLType storage,
                               llvm::raw_ostream &os, uint64_t &bytes,
                               std::string &error) {
   llvm::StringRef name = global.getSymName();
+  // A derived weight measureSparsity computed is written from its rows.
+  if (auto it = measured.find(name);
+      it != measured.end() && it->second.first == type) {
+    os.write(it->second.second.data(), it->second.second.size());
+    bytes += it->second.second.size();
+    measured.erase(it);
+    return true;
+  }
   if (global.isDerived())
     return writeValue(global, yieldedValue(global), type, storage, os, bytes,
                       error);

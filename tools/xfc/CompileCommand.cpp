@@ -152,6 +152,14 @@ cl::list<std::string> sparsityLayerLevels(
              "substring: substring=level, comma-separated or repeated"),
     cl::CommaSeparated, cl::sub(command));
 
+cl::opt<std::string> sparseKernels(
+    "sparse-kernels",
+    cl::desc("Sparse kernels for float GEMM weights with zeros (measured on "
+             "the weights, pruned or as stored): auto (where a cost model "
+             "predicts a faster decode), always (wherever the sparse panels "
+             "are smaller) or never"),
+    cl::init("auto"), cl::sub(command));
+
 int run() {
   if (weightStorage != "section" && weightStorage != "sidecar")
     return fail("unknown --weight-storage '" + weightStorage +
@@ -169,6 +177,7 @@ int run() {
   request.graph.keepWeights.assign(keepWeights.begin(), keepWeights.end());
   request.graph.compute = compute;
   request.graph.kernels = kernels;
+  request.graph.sparseKernels = sparseKernels;
   request.graph.kronBranches = kronBranches;
   request.graph.sparsityLevel = sparsity;
   request.graph.sparsityPattern = sparsityPattern;

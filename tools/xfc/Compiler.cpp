@@ -152,11 +152,17 @@ int xfc::driver::compileModel(const CompileRequest &r) {
     if (r.timing)
       pm.enableTiming();
   };
+  // The sparse kernels are chosen from the zeros of the weights as the
+  // other graph passes leave them, which the weight store measures.
+  constexpr StringLiteral kSparseKernels = "xf-select-sparse-kernels";
+  mlir::xf::GraphPipelineConfig graph = r.graph;
+  graph.disabled.assign(graphDisabled.begin(), graphDisabled.end());
+  bool selectSparse = r.emit != "import" && graph.sparseKernels != "never" &&
+                      !llvm::is_contained(graph.disabled, kSparseKernels);
+  graph.disabled.push_back(kSparseKernels.str());
   if (r.emit != "import") {
     mlir::PassManager pm(&mlirContext);
     configure(pm);
-    mlir::xf::GraphPipelineConfig graph = r.graph;
-    graph.disabled.assign(graphDisabled.begin(), graphDisabled.end());
     if (mlir::failed(mlir::xf::buildGraphPipeline(pm, graph, error)))
       return fail("--disable-pass: " + error);
     if (mlir::failed(pm.run(*module)))
@@ -167,6 +173,15 @@ int xfc::driver::compileModel(const CompileRequest &r) {
   xfc::WeightStore weights(*file);
   weights.addTensors(adapterTensors);
   weights.snapshot(*module);
+  if (selectSparse) {
+    if (!weights.measureSparsity(*module, error))
+      return fail(r.input + ": " + error);
+    mlir::PassManager pm(&mlirContext);
+    configure(pm);
+    pm.addPass(mlir::xf::createGraphPipelinePass(kSparseKernels, graph));
+    if (mlir::failed(pm.run(*module)))
+      return fail("choosing the sparse kernels of " + r.input + " failed");
+  }
   if (r.emit != "import" && r.emit != "xf") {
     mlir::PassManager pm(&mlirContext);
     configure(pm);

@@ -21,7 +21,8 @@ namespace mlir::xf {
 /// one.
 inline bool isInPackedLayout(Type type) {
   if (auto q = dyn_cast<QTensorType>(type))
-    return q.getLayout().getKind() == LayoutKind::blocked;
+    return q.getLayout().getKind() == LayoutKind::blocked ||
+           q.getLayout().getKind() == LayoutKind::sparse;
   auto tensor = dyn_cast<RankedTensorType>(type);
   return tensor && isa_and_nonnull<PackedLayoutAttr>(tensor.getEncoding());
 }
@@ -40,12 +41,18 @@ enum class LinearKernel {
   /// xfk_round_rows_bf16, then xfk_linear_bf16: bf16 panels (pairs of k),
   /// bf16 activations.
   Bf16Panels,
+  /// xfk_linear_sparse: sparse float panels, f32 activations.
+  SparsePanels,
+  /// xfk_quantize_rows, then xfk_linear_q8_sparse: quantized tiles without
+  /// their zero groups, INT8 activations.
+  SparseTiles,
 };
 
 /// The kernel that computes `op` with a weight of `weightType` (its own,
 /// or the packed type it would take): f32 input, result and bias, a weight
 /// of a kind the kernels read, and arithmetic the kernel does. Panels take
-/// f32 compute or (bf16 panels) `compute bf16`, tiles `compute int8`. Rows
+/// f32 compute or (bf16 panels) `compute bf16`, sparse panels f32, tiles
+/// `compute int8`. Rows
 /// take any: for `compute int8` or `bf16` the f32 kernel reads the INT8 or
 /// bf16 values of the activations (a tied head, whose table the embedding
 /// reads as rows, takes this path).
@@ -62,8 +69,13 @@ inline std::optional<LinearKernel> getLinearKernel(LinearOp op,
     return LinearKernel::Rows;
   ComputeKind compute = op.getCompute().value_or(ComputeKind::f32);
   if (isa<QTensorType>(weightType))
-    return compute == ComputeKind::int8
-               ? std::optional(LinearKernel::QuantizedTiles)
+    return compute != ComputeKind::int8 ? std::nullopt
+           : getSparseSlots(weightType)
+               ? std::optional(LinearKernel::SparseTiles)
+               : std::optional(LinearKernel::QuantizedTiles);
+  if (getSparseSlots(weightType))
+    return compute == ComputeKind::f32
+               ? std::optional(LinearKernel::SparsePanels)
                : std::nullopt;
   if (compute == ComputeKind::bf16)
     return LinearKernel::Bf16Panels; // the verifier wants bf16 weights

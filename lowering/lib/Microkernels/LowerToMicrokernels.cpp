@@ -2,7 +2,8 @@
 //
 // The contraction that dominates every transformer step runs in the
 // hand-tuned microkernels of lowering/ukernels: xfk_linear over weights in
-// rows, xfk_linear_packed over float panels, xfk_linear_q8 over quantized
+// rows, xfk_linear_packed over float panels, xfk_linear_sparse over sparse
+// ones, xfk_linear_q8 over quantized
 // tiles (after xfk_quantize_rows). The calls work on buffers (see
 // BufferCalls.h); addresses cross them as i64 (see xfk/Kernels.h).
 //
@@ -36,9 +37,11 @@ namespace {
 
 constexpr StringLiteral kLinearKernel = "xfk_linear";
 constexpr StringLiteral kPackedLinearKernel = "xfk_linear_packed";
+constexpr StringLiteral kSparseLinearKernel = "xfk_linear_sparse";
 constexpr StringLiteral kQuantizeRowsKernel = "xfk_quantize_rows";
 constexpr StringLiteral kRoundRowsKernel = "xfk_round_rows_int8";
 constexpr StringLiteral kQ8LinearKernel = "xfk_linear_q8";
+constexpr StringLiteral kQ8SparseLinearKernel = "xfk_linear_q8_sparse";
 constexpr StringLiteral kRoundRowsBf16Kernel = "xfk_round_rows_bf16";
 constexpr StringLiteral kRoundRowsBf16F32Kernel = "xfk_round_rows_bf16_f32";
 constexpr StringLiteral kBf16LinearKernel = "xfk_linear_bf16";
@@ -336,7 +339,8 @@ struct XFLowerToMicrokernelsPass
     // Block kinds in tiles: the rows are quantized to INT8 once, for every
     // chunk's integer dot products.
     Value qxAddr;
-    if (kernel == LinearKernel::QuantizedTiles) {
+    if (kernel == LinearKernel::QuantizedTiles ||
+        kernel == LinearKernel::SparseTiles) {
       qxAddr =
           allocRowBytes(b, loc, m, xfk_quantized_row_bytes(k, weight.group));
       func::CallOp::create(
@@ -382,6 +386,22 @@ struct XFLowerToMicrokernelsPass
                              ValueRange{xbAddr, wAddr, biasAddr, residualAddr,
                                         ldr, act, up, yChunk, nValue, rowsI64,
                                         kValue, n0, n1});
+      else if (kernel == LinearKernel::SparseTiles)
+        func::CallOp::create(
+            b, loc, declareKernel(kQ8SparseLinearKernel, 16),
+            ValueRange{
+                kind, group,
+                constI64(b, loc, *getSparseSlots(op.getWeight().getType())),
+                qxAddr, wAddr, biasAddr, residualAddr, ldr, act, up, yChunk,
+                nValue, rowsI64, kValue, n0, n1});
+      else if (kernel == LinearKernel::SparsePanels)
+        func::CallOp::create(
+            b, loc, declareKernel(kSparseLinearKernel, 16),
+            ValueRange{
+                kind,
+                constI64(b, loc, *getSparseSlots(op.getWeight().getType())),
+                xAddr, ldx, wAddr, biasAddr, residualAddr, ldr, act, up, yChunk,
+                nValue, rowsI64, kValue, n0, n1});
       else if (kernel == LinearKernel::FloatPanels)
         func::CallOp::create(b, loc, declareKernel(kPackedLinearKernel, 15),
                              ValueRange{kind, xAddr, ldx, wAddr, biasAddr,

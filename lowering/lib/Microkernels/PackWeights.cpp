@@ -35,11 +35,17 @@ using namespace mlir::xf;
 
 namespace {
 
+/// The global weight attribute with xf-select-sparse-kernels' choice.
+constexpr StringLiteral kPackingAttr = "packing";
+
 /// Why a load is left as it is when another load of its weight is.
 constexpr StringLiteral kOtherLoad = "another load of the weight stays";
 
-/// The type a weight of `type` takes packed, or why it cannot be packed.
-FailureOr<Type> packedTypeOf(Type type, std::string &why) {
+/// The type a weight of `type` takes packed, or why it cannot be packed:
+/// `sparse` (xf-select-sparse-kernels' choice) for a float weight, else
+/// the blocked layout of its kind.
+FailureOr<Type> packedTypeOf(Type type, PackedLayoutAttr sparse,
+                             std::string &why) {
   llvm::raw_string_ostream os(why);
   std::optional<XfkWeightKind> kind = getKernelWeightKind(type);
   if (!kind) {
@@ -56,6 +62,24 @@ FailureOr<Type> packedTypeOf(Type type, std::string &why) {
       0) {
     os << "the kernels cannot pack " << type;
     return failure();
+  }
+  if (auto q = dyn_cast<QTensorType>(type); q && sparse) {
+    if (xfk_sparse_tiles_bytes(*kind, getKernelWeightGroup(type), shape[0],
+                               shape[1], *sparse.getValues()) == 0) {
+      os << "the kernels cannot pack " << type << " as " << sparse;
+      return failure();
+    }
+    return Type(QTensorType::get(context, shape, q.getStorageType(),
+                                 q.getScheme(), sparse));
+  }
+  if (sparse) {
+    if (xfk_sparse_packed_bytes(*kind, shape[0], shape[1],
+                                *sparse.getValues()) == 0) {
+      os << "the kernels cannot pack " << type << " as " << sparse;
+      return failure();
+    }
+    return Type(RankedTensorType::get(
+        shape, cast<RankedTensorType>(type).getElementType(), sparse));
   }
   if (auto q = dyn_cast<QTensorType>(type))
     return Type(QTensorType::get(context, shape, q.getStorageType(),
@@ -74,9 +98,17 @@ FailureOr<Type> packedTypeOf(Type type, std::string &why) {
 class PackingAnalysis {
 public:
   explicit PackingAnalysis(ModuleOp module) {
+    SymbolTable symbols(module);
     module.walk([&](WeightOp op) {
       loads[op.getNameAttr().getAttr()].push_back(op);
-      consider(op.getResult());
+      auto global = symbols.lookup<GlobalWeightOp>(op.getName());
+      auto packing = global
+                         ? global->getAttrOfType<PackedLayoutAttr>(kPackingAttr)
+                         : PackedLayoutAttr();
+      consider(op.getResult(),
+               packing && packing.getKind() == LayoutKind::sparse
+                   ? packing
+                   : PackedLayoutAttr());
     });
     for (auto func : module.getOps<func::FuncOp>()) {
       if (func.isExternal())
@@ -119,9 +151,9 @@ public:
   }
 
 private:
-  void consider(Value value) {
+  void consider(Value value, PackedLayoutAttr sparse = {}) {
     std::string reason;
-    FailureOr<Type> type = packedTypeOf(value.getType(), reason);
+    FailureOr<Type> type = packedTypeOf(value.getType(), sparse, reason);
     if (succeeded(type))
       packed.insert({value, *type});
     else
@@ -172,17 +204,36 @@ private:
         drop(value, std::move(*reason));
         changed = true;
       }
-    // An argument is packed only if every call passes a packed value.
+    // An argument is packed only if every call passes a packed value, and
+    // takes their layout (sparse panels, where they are) if they agree.
     for (auto &[func, calls] : callsOf)
-      for (BlockArgument arg : func.getArguments())
-        for (func::CallOp call : calls)
-          if (packed.count(arg) &&
-              !packed.count(call.getOperand(arg.getArgNumber()))) {
+      for (BlockArgument arg : func.getArguments()) {
+        if (!packed.count(arg) || calls.empty())
+          continue;
+        Type common =
+            packed.lookup(calls.front().getOperand(arg.getArgNumber()));
+        for (func::CallOp call : calls) {
+          Type operand = packed.lookup(call.getOperand(arg.getArgNumber()));
+          if (!operand) {
             drop(arg, ("a call of @" + func.getSymName() +
                        " passes an unpacked value")
                           .str());
             changed = true;
+            break;
           }
+          if (operand != common) {
+            drop(arg, ("calls of @" + func.getSymName() +
+                       " pass weights in different layouts")
+                          .str());
+            changed = true;
+            break;
+          }
+        }
+        if (packed.count(arg) && packed.lookup(arg) != common) {
+          packed[arg] = common;
+          changed = true;
+        }
+      }
     // A weight is packed for all its loads or for none.
     for (auto &[name, ops] : loads)
       if (llvm::any_of(ops, [&](WeightOp op) { return !packed.count(op); }))

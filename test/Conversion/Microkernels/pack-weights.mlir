@@ -185,3 +185,34 @@ func.func @twice(%x: tensor<?x32xf32>) -> tensor<?x8xf32> {
   %y = xf.linear %x, %w : (tensor<?x32xf32>, tensor<8x32xf32, #xf.layout<blocked, tile = [64, 1]>>) -> tensor<?x8xf32>
   return %y : tensor<?x8xf32>
 }
+
+// -----
+
+// xf-select-sparse-kernels' choice: the weights get the sparse panels it
+// recorded, through the layer function's argument, and the GEMMs read
+// them; a weight without it keeps the dense panels.
+
+// CHECK-DAG: xf.global_weight @s0 : tensor<96x64xf32, #xf.layout<sparse, tile = [64, 1], values = 900>>
+// CHECK-DAG: xf.global_weight @s1 : tensor<96x64xf32, #xf.layout<sparse, tile = [64, 1], values = 900>>
+// CHECK-DAG: xf.global_weight @d : tensor<96x64xf32, #xf.layout<blocked, tile = [64, 1]>>
+// CHECK-LABEL: func.func private @layer
+// CHECK-SAME: %[[W:arg[0-9]+]]: tensor<96x64xf32, #xf.layout<sparse, tile = [64, 1], values = 900>>
+// CHECK: xf.linear %{{.*}}, %[[W]] : (tensor<?x64xf32>, tensor<96x64xf32, #xf.layout<sparse, tile = [64, 1], values = 900>>) -> tensor<?x96xf32>
+xf.global_weight @s0 : tensor<96x64xf32> {packing = #xf.layout<sparse, tile = [64, 1], values = 900>}
+xf.global_weight @s1 : tensor<96x64xf32> {packing = #xf.layout<sparse, tile = [64, 1], values = 900>}
+xf.global_weight @d : tensor<96x64xf32>
+
+func.func private @layer(%x: tensor<?x64xf32>, %w: tensor<96x64xf32>) -> tensor<?x96xf32> {
+  %y = xf.linear %x, %w : (tensor<?x64xf32>, tensor<96x64xf32>) -> tensor<?x96xf32>
+  return %y : tensor<?x96xf32>
+}
+
+func.func @forward(%x: tensor<?x64xf32>) -> (tensor<?x96xf32>, tensor<?x96xf32>) {
+  %w0 = xf.weight @s0 : tensor<96x64xf32>
+  %h = call @layer(%x, %w0) : (tensor<?x64xf32>, tensor<96x64xf32>) -> tensor<?x96xf32>
+  %w1 = xf.weight @s1 : tensor<96x64xf32>
+  %y = call @layer(%x, %w1) : (tensor<?x64xf32>, tensor<96x64xf32>) -> tensor<?x96xf32>
+  %d = xf.weight @d : tensor<96x64xf32>
+  %z = xf.linear %x, %d : (tensor<?x64xf32>, tensor<96x64xf32>) -> tensor<?x96xf32>
+  return %y, %z : tensor<?x96xf32>, tensor<?x96xf32>
+}

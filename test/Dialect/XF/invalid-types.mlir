@@ -48,7 +48,7 @@ func.func private @layout_kind() attributes {l = #xf.layout<col_major>}
 
 // -----
 
-// expected-error @+1 {{unknown layout parameter 'tiles', expected 'tile' or 'vnni'}}
+// expected-error @+1 {{unknown layout parameter 'tiles', expected 'tile', 'vnni' or 'values'}}
 func.func private @layout_param() attributes {l = #xf.layout<blocked, tiles = [16, 64]>}
 
 // -----
@@ -85,6 +85,41 @@ func.func private @vnni() attributes {l = #xf.layout<blocked, tile = [16, 63], v
 
 // expected-error @+1 {{tile k (6) must be a multiple of the vnni group (4)}}
 func.func private @vnni_tile() attributes {l = #xf.layout<blocked, tile = [16, 6], vnni = 4>}
+
+// -----
+
+// expected-error @+1 {{'sparse' layout needs tile = [64, 1] (float panels) or tile = [16, 32], vnni = 4 (quantized tiles)}}
+func.func private @sparse_tile() attributes {l = #xf.layout<sparse, tile = [16, 1], values = 4>}
+
+// -----
+
+// expected-error @+1 {{'sparse' layout needs values = C >= 0, the most values a panel stores}}
+func.func private @sparse_values() attributes {l = #xf.layout<sparse, tile = [64, 1]>}
+
+// -----
+
+// expected-error @+1 {{only the 'sparse' layout takes a values parameter}}
+func.func private @blocked_values() attributes {l = #xf.layout<blocked, tile = [64, 1], values = 4>}
+
+// -----
+
+// expected-error @+1 {{must be a static 2-D [out, in] weight whose panels of 64 rows have room for the values}}
+func.func private @sparse_room(tensor<64x2xf32, #xf.layout<sparse, tile = [64, 1], values = 129>>)
+
+// -----
+
+// expected-error @+1 {{the sparse layout of quantized weights is tile = [16, 32], vnni = 4 of Q8_0, Q4_0 or Q4_1 values with at most the groups of a row}}
+func.func private @sparse_quantized(!xf.qtensor<64x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<sparse, tile = [64, 1], values = 4>>)
+
+// -----
+
+// expected-error @+1 {{sparsity zeros must be a fraction in [0, 1], got 1.5}}
+func.func private @sparsity_zeros() attributes {s = #xf.sparsity<zeros = 1.5, slots = 4>}
+
+// -----
+
+// expected-error @+1 {{sparsity slots must be >= 0, got -1}}
+func.func private @sparsity_values() attributes {s = #xf.sparsity<zeros = 0.5, slots = -1>}
 
 // -----
 

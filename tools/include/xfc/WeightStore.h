@@ -17,6 +17,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <string>
@@ -38,6 +39,12 @@ public:
   /// Keeps copies of `module`'s weight declarations, which the lowering
   /// consumes, for writing the blob afterwards.
   void snapshot(mlir::ModuleOp module);
+
+  /// Puts `sparsity = #xf.sparsity<...>` on each float 2-D weight of
+  /// `module` (as snapshot() kept it): its fraction of zeros and the most
+  /// nonzero values of a panel of 64 rows, measured on the values the blob
+  /// will hold. The rows of derived weights are kept for writeBlob.
+  bool measureSparsity(mlir::ModuleOp module, std::string &error);
 
   /// External weights by name, decoded to real values.
   const mlir::xf::eval::WeightProvider &provider() const { return external; }
@@ -98,6 +105,9 @@ private:
   mlir::OwningOpRef<mlir::ModuleOp> declarations;
   const AdapterTensors *extra = nullptr;
   Requantization requant;
+  /// Rows of derived weights measureSparsity computed, by name, with the
+  /// type they were written as; writeStored takes (and drops) them.
+  llvm::StringMap<std::pair<mlir::Type, std::vector<char>>> measured;
 };
 
 } // namespace xfc

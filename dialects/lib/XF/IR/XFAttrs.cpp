@@ -7,6 +7,7 @@
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/Format.h"
 
 using namespace mlir;
 using namespace mlir::xf;
@@ -127,6 +128,7 @@ int64_t QuantSchemeAttr::getScaleBytes() const {
 //===----------------------------------------------------------------------===//
 
 // #xf.layout<row_major> | #xf.layout<blocked, tile = [16, 64], vnni = 4>
+// | #xf.layout<sparse, tile = [64, 1], values = 1234>
 Attribute PackedLayoutAttr::parse(AsmParser &parser, Type) {
   SMLoc loc = parser.getCurrentLocation();
   if (parser.parseLess())
@@ -137,6 +139,7 @@ Attribute PackedLayoutAttr::parse(AsmParser &parser, Type) {
     return {};
   SmallVector<int64_t> tile;
   int64_t vnni = 1;
+  std::optional<int64_t> values;
   llvm::StringSet<> seen;
   while (succeeded(parser.parseOptionalComma())) {
     StringRef key;
@@ -155,16 +158,20 @@ Attribute PackedLayoutAttr::parse(AsmParser &parser, Type) {
     } else if (key == "vnni") {
       if (parser.parseInteger(vnni))
         return {};
+    } else if (key == "values") {
+      if (parser.parseInteger(values.emplace()))
+        return {};
     } else {
       return parser.emitError(loc) << "unknown layout parameter '" << key
-                                   << "', expected 'tile' or 'vnni'",
+                                   << "', expected 'tile', 'vnni' or 'values'",
              Attribute();
     }
   }
   if (parser.parseGreater())
     return {};
   return PackedLayoutAttr::getChecked([&] { return parser.emitError(loc); },
-                                      parser.getContext(), *kind, tile, vnni);
+                                      parser.getContext(), *kind, tile, vnni,
+                                      values);
 }
 
 void PackedLayoutAttr::print(AsmPrinter &printer) const {
@@ -176,13 +183,29 @@ void PackedLayoutAttr::print(AsmPrinter &printer) const {
   }
   if (getVnni() != 1)
     printer << ", vnni = " << getVnni();
+  if (getValues())
+    printer << ", values = " << *getValues();
   printer << ">";
 }
 
 LogicalResult
 PackedLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                         LayoutKind kind, ArrayRef<int64_t> tile,
-                         int64_t vnni) {
+                         LayoutKind kind, ArrayRef<int64_t> tile, int64_t vnni,
+                         std::optional<int64_t> values) {
+  if (kind == LayoutKind::sparse) {
+    if (!(tile == ArrayRef<int64_t>{64, 1} && vnni == 1) &&
+        !(tile == ArrayRef<int64_t>{16, 32} && vnni == 4))
+      return emitError() << "'sparse' layout needs tile = [64, 1] (float "
+                            "panels) or tile = [16, 32], vnni = 4 "
+                            "(quantized tiles)";
+    if (!values || *values < 0)
+      return emitError() << "'sparse' layout needs values = C >= 0, the "
+                            "most values a panel stores";
+    return success();
+  }
+  if (values)
+    return emitError() << "only the 'sparse' layout takes a values "
+                          "parameter";
   if (kind != LayoutKind::blocked) {
     if (!tile.empty() || vnni != 1)
       return emitError() << "only the 'blocked' layout takes tile and vnni "
@@ -212,8 +235,18 @@ PackedLayoutAttr PackedLayoutAttr::getFloatPanels(MLIRContext *context,
   return get(context, LayoutKind::blocked, {64, 1}, 1);
 }
 
+PackedLayoutAttr PackedLayoutAttr::getSparsePanels(MLIRContext *context,
+                                                   int64_t values) {
+  return get(context, LayoutKind::sparse, {64, 1}, 1, values);
+}
+
+PackedLayoutAttr PackedLayoutAttr::getSparseTiles(MLIRContext *context,
+                                                  int64_t groups) {
+  return get(context, LayoutKind::sparse, {16, 32}, 4, groups);
+}
+
 int64_t PackedLayoutAttr::getPaddedRows(int64_t rows) const {
-  if (getKind() != LayoutKind::blocked)
+  if (getKind() != LayoutKind::blocked && getKind() != LayoutKind::sparse)
     return rows;
   int64_t tileRows = getTile()[0];
   return (rows + tileRows - 1) / tileRows * tileRows;
@@ -228,6 +261,14 @@ LogicalResult PackedLayoutAttr::verifyEncoding(
                        << " must have f32, f16 or bf16 elements, got "
                        << elementType;
   PackedLayoutAttr panels = getFloatPanels(getContext(), elementType);
+  if (getKind() == LayoutKind::sparse) {
+    if (getTile()[0] == 64 && shape.size() == 2 &&
+        !ShapedType::isDynamicShape(shape) && *getValues() <= 64 * shape[1])
+      return success();
+    return emitError() << "a tensor in " << *this
+                       << " must be a static 2-D [out, in] weight whose "
+                          "panels of 64 rows have room for the values";
+  }
   if (*this != panels)
     return emitError() << "a " << elementType << " weight's layout must be "
                        << panels << " (the panels the kernels read), got "
@@ -236,5 +277,40 @@ LogicalResult PackedLayoutAttr::verifyEncoding(
       llvm::any_of(shape, [](int64_t d) { return d <= 0; }))
     return emitError() << "a tensor in " << panels
                        << " must be a static 2-D [out, in] weight";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// SparsityAttr
+//===----------------------------------------------------------------------===//
+
+// #xf.sparsity<zeros = 0.7, slots = 1234>
+Attribute SparsityAttr::parse(AsmParser &parser, Type) {
+  SMLoc loc = parser.getCurrentLocation();
+  double zeros = 0;
+  int64_t slots = 0;
+  if (parser.parseLess() || parser.parseKeyword("zeros") ||
+      parser.parseEqual() || parser.parseFloat(zeros) || parser.parseComma() ||
+      parser.parseKeyword("slots") || parser.parseEqual() ||
+      parser.parseInteger(slots) || parser.parseGreater())
+    return {};
+  return SparsityAttr::getChecked([&] { return parser.emitError(loc); },
+                                  parser.getContext(), APFloat(zeros), slots);
+}
+
+void SparsityAttr::print(AsmPrinter &printer) const {
+  // Four decimals, always with a point, so that it parses as a float.
+  printer << "<zeros = " << llvm::format("%.4f", getZeroFraction())
+          << ", slots = " << getSlots() << ">";
+}
+
+LogicalResult SparsityAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                   APFloat zeros, int64_t slots) {
+  double fraction = zeros.convertToDouble();
+  if (!(fraction >= 0.0 && fraction <= 1.0))
+    return emitError() << "sparsity zeros must be a fraction in [0, 1], got "
+                       << fraction;
+  if (slots < 0)
+    return emitError() << "sparsity slots must be >= 0, got " << slots;
   return success();
 }

@@ -105,7 +105,8 @@ std::optional<int64_t> QTensorType::getPackedBytes() const {
   int64_t groups = scheme.getGroupsPerRow(cols);
   if (std::optional<int64_t> block = getBlockBytes())
     return rows * groups * *block;
-  if (layout.getKind() != LayoutKind::blocked)
+  if (layout.getKind() != LayoutKind::blocked &&
+      layout.getKind() != LayoutKind::sparse)
     return std::nullopt;
   // Per tile of rows and group: the codes, then a scale per row (and a
   // minimum).
@@ -115,7 +116,29 @@ std::optional<int64_t> QTensorType::getPackedBytes() const {
   int64_t groupBytes =
       tileRows * scheme.getGroupValues(cols) * scheme.getBits() / 8 +
       tileRows * perRow;
-  return layout.getPaddedRows(rows) / tileRows * groups * groupBytes;
+  int64_t blocks = layout.getPaddedRows(rows) / tileRows;
+  if (layout.getKind() == LayoutKind::sparse) {
+    // Per block, a bit per group in 8-byte words, then the stored groups,
+    // to a whole cache line.
+    int64_t maskBytes = (groups + 63) / 64 * 8;
+    return blocks *
+           llvm::alignTo(maskBytes + *layout.getValues() * groupBytes, 64);
+  }
+  return blocks * groups * groupBytes;
+}
+
+std::optional<int64_t> xf::getSparseSlots(Type weightType) {
+  if (auto q = dyn_cast<QTensorType>(weightType))
+    return q.getLayout().getKind() == LayoutKind::sparse
+               ? q.getLayout().getValues()
+               : std::nullopt;
+  auto tensor = dyn_cast<RankedTensorType>(weightType);
+  auto layout = tensor
+                    ? dyn_cast_or_null<PackedLayoutAttr>(tensor.getEncoding())
+                    : PackedLayoutAttr();
+  if (!layout || layout.getKind() != LayoutKind::sparse)
+    return std::nullopt;
+  return layout.getValues();
 }
 
 std::optional<int64_t> xf::getPackedBytes(Type weightType) {
@@ -127,10 +150,18 @@ std::optional<int64_t> xf::getPackedBytes(Type weightType) {
                     : PackedLayoutAttr();
   if (!layout)
     return std::nullopt;
+  int64_t elementBytes = tensor.getElementTypeBitWidth() / 8;
+  if (layout.getKind() == LayoutKind::sparse) {
+    // Per panel a mask per k, then the value slots, to a whole cache line;
+    // then a cache line of zeros that vector loads may read.
+    int64_t panelBytes = llvm::alignTo(
+        tensor.getDimSize(1) * 8 + *layout.getValues() * elementBytes, 64);
+    return layout.getPaddedRows(tensor.getDimSize(0)) / 64 * panelBytes + 64;
+  }
   // K is padded to whole element groups (bf16 pairs).
   int64_t k = tensor.getDimSize(1), vnni = layout.getVnni();
   return layout.getPaddedRows(tensor.getDimSize(0)) *
-         ((k + vnni - 1) / vnni * vnni) * tensor.getElementTypeBitWidth() / 8;
+         ((k + vnni - 1) / vnni * vnni) * elementBytes;
 }
 
 int64_t xf::getInt8ActivationGroup(Type weightType) {
@@ -168,6 +199,18 @@ LogicalResult QTensorType::verify(function_ref<InFlightDiagnostic()> emitError,
                        << " is not a multiple of the group size "
                        << scheme.getGroupSize();
   bool blocks = scheme.hasBlockEncoding() && in % 32 == 0;
+  if (layout.getKind() == LayoutKind::sparse) {
+    PackedLayoutAttr tiles = PackedLayoutAttr::getSparseTiles(
+        layout.getContext(), layout.getValues().value_or(0));
+    if (layout != tiles || !blocks ||
+        *layout.getValues() > scheme.getGroupsPerRow(in))
+      return emitError() << "the sparse layout of quantized weights is "
+                            "tile = [16, 32], vnni = 4 of Q8_0, Q4_0 or "
+                            "Q4_1 values with at most the groups of a row, "
+                            "not "
+                         << layout << " of " << scheme << " over rows of "
+                         << in;
+  }
   if (layout.getKind() == LayoutKind::ggml && !blocks)
     return emitError() << "the ggml layout holds only blocks of Q8_0, Q4_0 "
                           "and Q4_1 values (f16 or f32 scales, groups of a "

@@ -23,7 +23,8 @@ namespace mlir::xf {
 inline std::optional<XfkWeightKind> getKernelWeightKind(Type type) {
   if (auto q = dyn_cast<QTensorType>(type)) {
     LayoutKind layout = q.getLayout().getKind();
-    if (layout != LayoutKind::ggml && layout != LayoutKind::blocked)
+    if (layout != LayoutKind::ggml && layout != LayoutKind::blocked &&
+        layout != LayoutKind::sparse)
       return std::nullopt;
     QuantSchemeAttr scheme = q.getScheme();
     int kind = scheme.getBits() == 8                       ? XFK_W_Q8_0

@@ -131,6 +131,67 @@ void xfk_linear_packed(int64_t kind, int64_t x, int64_t ldx, int64_t w,
                        int64_t up, int64_t y, int64_t ldy, int64_t M, int64_t K,
                        int64_t n0, int64_t n1);
 
+/* Sparse float weights (F32, F16, BF16), #xf.layout<sparse, tile = [64, 1],
+ * values = C>: the panels of 64 output rows above with their zeros left
+ * out. Panel p starts at byte p * xfk_sparse_panel_bytes(kind, K, C) and
+ * holds K 64-bit masks (bit j of mask k: W[64p + j][k] is stored), then C
+ * value slots of the kind's element: the stored values in order of k, then
+ * of j, and zeros after the last. 64 bytes of zeros end the weight, so the
+ * kernels may load a vector past a panel's last value. C is the most
+ * values any panel stores, at most 64 K: at 70% zeros a weight takes
+ * 1/32 + 0.3 of its f32 panels' bytes. */
+int64_t xfk_sparse_panel_bytes(int64_t kind, int64_t K, int64_t values);
+int64_t xfk_sparse_packed_bytes(int64_t kind, int64_t N, int64_t K,
+                                int64_t values);
+
+/* The most nonzero values any panel of an N x K weight (stored as
+ * xfk_linear reads it) has: the smallest C it packs with; -1 for a kind
+ * that has no sparse layout. */
+int64_t xfk_sparse_panel_values(int64_t kind, const void *src, int64_t ldw,
+                                int64_t N, int64_t K);
+
+/* Packs such a weight into the sparse layout with C = `values` slots per
+ * panel (xfk_sparse_packed_bytes). Returns 0 if a panel has more nonzero
+ * values than that. */
+int xfk_pack_sparse(int64_t kind, const void *src, int64_t ldw, int64_t N,
+                    int64_t K, int64_t values, void *dst);
+
+/* Y = X W^T + b as xfk_linear, with W in the sparse layout of `values`
+ * slots per panel; n0 must be a multiple of 64. One row (decode) expands
+ * each panel's values into vectors as it streams them; more rows expand a
+ * block of the panel into L1 once and run the float panels' register
+ * tiles over it. */
+void xfk_linear_sparse(int64_t kind, int64_t values, int64_t x, int64_t ldx,
+                       int64_t w, int64_t bias, int64_t residual, int64_t ldr,
+                       int64_t act, int64_t up, int64_t y, int64_t ldy,
+                       int64_t M, int64_t K, int64_t n0, int64_t n1);
+
+/* Sparse quantized weights (block kinds), #xf.layout<sparse, tile = [16,
+ * 32], vnni = 4, values = C>: the tiles of xfk_pack with the groups whose
+ * values are all zero left out. Per 16 rows (a block, starting at byte
+ * t * xfk_sparse_tiles_bytes(kind, group, 16, K, C)): a bit per group, in
+ * whole 8-byte words (bit b of byte b / 8: group b is stored), then the
+ * stored groups in order, each as xfk_pack lays out a group (its code
+ * tiles, then the 16 scales and minimums), then zeros to a cache line. C
+ * is the most groups any block stores. A group is left out when every
+ * value of its 16 rows is 0 (and Q4_1's minimums too), so the kernels
+ * skip it exactly: pruning blocks of 16 x G values (block:16x32 for
+ * groups of 32) removes whole groups. */
+int64_t xfk_sparse_tiles_bytes(int64_t kind, int64_t group, int64_t N,
+                               int64_t K, int64_t groups);
+
+/* The most groups any 16-row block of an N x K weight (stored as
+ * xfk_linear reads it) stores; -1 for a kind or group without the
+ * layout. */
+int64_t xfk_sparse_tile_groups(int64_t kind, int64_t group, const void *src,
+                               int64_t ldw, int64_t N, int64_t K);
+
+/* Packs it with room for `groups` groups per block; 0 if a block has
+ * more. */
+int xfk_pack_sparse_tiles(int64_t kind, int64_t group, const void *src,
+                          int64_t ldw, int64_t N, int64_t K, int64_t groups,
+                          void *dst);
+
 /* Dynamic INT8 quantization of activations for the block kinds: each row
  * of X in groups of `group` values (those of the weights, so a group's
  * dot product stays integer), symmetric, scale max|x| / 127. Row m of `qx`
@@ -154,6 +215,14 @@ void xfk_linear_q8(int64_t kind, int64_t group, int64_t qx, int64_t w,
                    int64_t bias, int64_t residual, int64_t ldr, int64_t act,
                    int64_t up, int64_t y, int64_t ldy, int64_t M, int64_t K,
                    int64_t n0, int64_t n1);
+
+/* xfk_linear_q8 over sparse tiles with room for `groups` groups per
+ * block: the groups left out are skipped. */
+void xfk_linear_q8_sparse(int64_t kind, int64_t group, int64_t groups,
+                          int64_t qx, int64_t w, int64_t bias, int64_t residual,
+                          int64_t ldr, int64_t act, int64_t up, int64_t y,
+                          int64_t ldy, int64_t M, int64_t K, int64_t n0,
+                          int64_t n1);
 
 /* BF16 compute: activations rounded to bf16 (to nearest even), times BF16
  * weights, summed in f32 (vdpbf16ps where the CPU has AVX512_BF16, AMX

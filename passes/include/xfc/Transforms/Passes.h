@@ -42,6 +42,8 @@ struct GraphPipelineConfig {
   std::string compute = "int8";
   /// xf-select-kernels' option: generated, onednn or auto.
   std::string kernels = "generated";
+  /// xf-select-sparse-kernels' mode: auto, always or never.
+  std::string sparseKernels = "auto";
   /// xf-lower-kron-branches' strategy: auto, factored or merged.
   std::string kronBranches = "auto";
   /// xf-sparsify's options (see its description).
@@ -55,6 +57,10 @@ struct GraphPipelineConfig {
 LogicalResult buildGraphPipeline(OpPassManager &pm,
                                  const GraphPipelineConfig &config,
                                  std::string &error);
+
+/// The graph pipeline's pass `name`, configured; null for another name.
+std::unique_ptr<Pass>
+createGraphPipelinePass(StringRef name, const GraphPipelineConfig &config);
 
 /// Registers XFC's named pass pipelines (see Pipelines.cpp).
 void registerXFPipelines();

@@ -454,4 +454,71 @@ def XFSelectKernels : Pass<"xf-select-kernels", "::mlir::ModuleOp"> {
   ];
 }
 
+def XFSelectSparseKernels : Pass<"xf-select-sparse-kernels",
+                                 "::mlir::ModuleOp"> {
+  let summary = "Choose dense or sparse kernels for each GEMM weight";
+  let description = [{
+    Gives a GEMM weight whose zeros were measured (`sparsity =
+    #xf.sparsity<...>` on its `xf.global_weight`, which `xfc compile` puts
+    there after the graph passes) a sparse layout of the microkernels where
+    a cost model predicts it is faster, as `packing = #xf.layout<sparse,
+    ...>` on the global: for a float weight, the sparse panels
+    (`tile = [64, 1]`, `xfk_linear_sparse`); for ggml blocks that INT8
+    activations multiply, the tiles without their zero groups (`tile =
+    [16, 32], vnni = 4`, `xfk_linear_q8_sparse`, which skips them).
+    `xf-pack-weights` then packs it so. The choice is visible in
+    `--emit=xf`.
+
+    **Cost model.** Decode reads each weight once per token and is bound by
+    memory; the sparse kernel reads a 64-bit mask per 64 rows and k (1/8
+    byte per value) and the nonzero values, and expands them into vectors
+    at a cost that does not shrink with the zeros. Its predicted time, in
+    bytes at the dense kernel's bandwidth, is `max(stream-overhead x (mask
+    + value bytes), expand-bytes x values)` against the dense panels'
+    bytes, and a weight is made sparse when the ratio is at least
+    `min-speedup`. The defaults are measured (`xfc-kernel-bench
+    --sparse=...`, docs/sparsity.md): the two streams and the expansion
+    reach about 2/3 of the bandwidth the dense GEMV does, and expanding
+    costs as long as reading 1.6 bytes per value at it, so f32 weights
+    gain from about 55% zeros on (2.5x at 90%), and f16 ones, with half
+    the bytes to save, not at all on the AVX2 machine the figures come
+    from. Prefill expands each panel block once per call into L1 and runs
+    the dense tiles, which costs 0-20% at 128 tokens. Quantized tiles
+    skip the groups they leave out, reading and multiplying nothing for
+    them, so the ratio of their bytes is the prediction.
+
+    Weights that a shared layer function takes as one argument are decided
+    together, with the most value slots any of them needs, so that the
+    function keeps one type. `mode=always` makes sparse every measured
+    weight whose sparse panels are smaller than its dense ones;
+    `mode=never` none.
+
+    Example:
+
+    ```mlir
+    xf.global_weight @w : tensor<2048x2048xf32>
+        {sparsity = #xf.sparsity<zeros = 0.7, slots = 39500>}
+    // becomes
+    xf.global_weight @w : tensor<2048x2048xf32>
+        {packing = #xf.layout<sparse, tile = [64, 1], values = 39500>,
+         sparsity = #xf.sparsity<zeros = 0.7, slots = 39500>}
+    ```
+  }];
+  let options = [
+    Option<"mode", "mode", "std::string", /*default=*/"\"auto\"",
+           "auto (the cost model), always or never">,
+    Option<"minSpeedup", "min-speedup", "double", /*default=*/"1.3",
+           "With auto, the least predicted decode speedup that makes a "
+           "weight sparse">,
+    Option<"expandBytes", "expand-bytes", "double", /*default=*/"1.6",
+           "What expanding one weight position costs the sparse GEMV, in "
+           "bytes the dense GEMV reads in the same time">,
+    Option<"streamOverhead", "stream-overhead", "double", /*default=*/"1.5",
+           "How much longer the sparse GEMV takes to read its bytes than "
+           "the dense one takes to read as many">,
+    Option<"emitRemarks", "emit-remarks", "bool", /*default=*/"false",
+           "A remark per weight with its predicted speedup and choice">
+  ];
+}
+
 #endif // XFC_TRANSFORMS_PASSES_TD

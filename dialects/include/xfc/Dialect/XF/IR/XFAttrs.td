@@ -88,7 +88,9 @@ def XF_LayoutKind : I32EnumAttr<"LayoutKind", "physical layout of packed weights
     // GGUF/ggml blocks (scale and quants interleaved), exactly as on disk.
     I32EnumAttrCase<"ggml", 1>,
     // [out/n, in/k, n, k] tiles, each k run packed in VNNI groups.
-    I32EnumAttrCase<"blocked", 2>
+    I32EnumAttrCase<"blocked", 2>,
+    // Float panels with their zeros left out: per k a mask, then values.
+    I32EnumAttrCase<"sparse", 3>
   ]> {
   let cppNamespace = "::mlir::xf";
 }
@@ -186,24 +188,45 @@ def XF_PackedLayoutAttr : XF_Attr<"PackedLayout", "layout",
       - `tile = [64, 2], vnni = 2` as the encoding of a bf16 weight: the
         same panels over pairs of `k` (K rounded up to even, padded with
         zero), the operand layout of `vdpbf16ps` and AMX-BF16.
+    * `sparse`, `tile = [64, 1]`, `values = C`: as the encoding of an f32,
+      f16 or bf16 weight, the panels of 64 rows with their zeros left out
+      (xfk/Kernels.h): per panel, a 64-bit mask per `k` of the rows whose
+      value is stored, then `C` slots of values, the stored ones in order
+      of `k` then row, zeros after. `C` is the most values any panel
+      stores, so every panel takes the same bytes and the type gives the
+      weight's size.
+    * `sparse`, `tile = [16, 32]`, `vnni = 4`, `values = C`: for a
+      quantized weight, the blocked tiles with the groups whose values are
+      all zero left out: per 16 rows, a bit per group, then the `C` group
+      slots (the stored groups' tiles and scales, zeros after).
+
+    `xf-pack-weights` chooses the sparse layouts for the weights
+    `xf-select-sparse-kernels` marked.
 
     ```mlir
     #xf.layout<row_major>
     !xf.qtensor<4096x4096xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>,
                 #xf.layout<blocked, tile = [16, 32], vnni = 4>>
     tensor<4096x4096xf16, #xf.layout<blocked, tile = [64, 1]>>
+    tensor<2048x2048xf32, #xf.layout<sparse, tile = [64, 1], values = 39322>>
     ```
   }];
   let parameters = (ins
     "::mlir::xf::LayoutKind":$kind,
     OptionalArrayRefParameter<"int64_t">:$tile,
-    "int64_t":$vnni
+    "int64_t":$vnni,
+    OptionalParameter<"std::optional<int64_t>">:$values
   );
   let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
   let builders = [
     AttrBuilder<(ins "::mlir::xf::LayoutKind":$kind), [{
-      return $_get($_ctxt, kind, ::llvm::ArrayRef<int64_t>{}, 1);
+      return $_get($_ctxt, kind, ::llvm::ArrayRef<int64_t>{}, 1,
+                   std::nullopt);
+    }]>,
+    AttrBuilder<(ins "::mlir::xf::LayoutKind":$kind,
+                     "::llvm::ArrayRef<int64_t>":$tile, "int64_t":$vnni), [{
+      return $_get($_ctxt, kind, tile, vnni, std::nullopt);
     }]>
   ];
   let extraClassDeclaration = [{
@@ -214,8 +237,49 @@ def XF_PackedLayoutAttr : XF_Attr<"PackedLayout", "layout",
     /// microkernels read: panels of 64 rows, over pairs of k for bf16.
     static PackedLayoutAttr getFloatPanels(::mlir::MLIRContext *context,
                                            ::mlir::Type element);
+    /// The sparse layout of float weights whose panels store at most
+    /// `values` values each.
+    static PackedLayoutAttr getSparsePanels(::mlir::MLIRContext *context,
+                                            int64_t values);
+    /// The sparse layout of quantized weights whose blocks of 16 rows
+    /// store at most `groups` groups each.
+    static PackedLayoutAttr getSparseTiles(::mlir::MLIRContext *context,
+                                           int64_t groups);
     /// The rows of a whole number of tiles holding `rows` rows.
     int64_t getPaddedRows(int64_t rows) const;
+  }];
+}
+
+def XF_SparsityAttr : XF_Attr<"Sparsity", "sparsity"> {
+  let summary = "The zeros a weight was measured to have";
+  let description = [{
+    Put on an `xf.global_weight` by `xfc compile`, which computes every
+    float or ggml-block weight (as stored, or pruned, or otherwise
+    derived) before the lowering and counts its zeros; `xf-select-sparse-kernels` chooses
+    the sparse kernels from it.
+
+    * `zeros`: the fraction of the weight's values that are zero.
+    * `slots`: the room the weight's sparse layout needs
+      (`#xf.layout<sparse, ..., values = slots>`): for a float weight, the
+      most nonzero values any panel of 64 rows holds; for a quantized one,
+      the most groups with a nonzero value any block of 16 rows holds.
+
+    ```mlir
+    xf.global_weight @w : tensor<2048x2048xf32>
+        {sparsity = #xf.sparsity<zeros = 0.7, slots = 39322>}
+    ```
+  }];
+  let parameters = (ins APFloatParameter<"">:$zeros, "int64_t":$slots);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let builders = [
+    AttrBuilder<(ins "double":$zeros, "int64_t":$slots), [{
+      return $_get($_ctxt, ::llvm::APFloat(zeros), slots);
+    }]>
+  ];
+  let extraClassDeclaration = [{
+    /// The fraction of zeros, as a double.
+    double getZeroFraction() const { return getZeros().convertToDouble(); }
   }];
 }
 

@@ -47,6 +47,11 @@ ArrayRef<int64_t> getWeightShape(Type weightType);
 /// (plain tensors are stored as their elements).
 std::optional<int64_t> getPackedBytes(Type weightType);
 
+/// The slots of a weight in a sparse layout (#xf.layout<sparse, ...,
+/// values = C>): values per panel of a float weight, groups per block of
+/// a quantized one; nullopt for other types.
+std::optional<int64_t> getSparseSlots(Type weightType);
+
 /// The input values sharing one INT8 activation scale when a GEMM with a
 /// weight of `weightType` computes `int8`: those of one of the weight's
 /// groups (a whole row for per-channel weights), so that a group's dot

@@ -1,0 +1,186 @@
+//===- SelectSparseKernels.cpp - Dense or sparse panels per weight --------===//
+//
+// Reads the zeros measured on each float GEMM weight and records, as the
+// layout xf-pack-weights is to give it, whether its decode is predicted to
+// run faster in the sparse kernels (see the pass description for the cost
+// model). Weights that reach one shared layer function's argument are
+// decided together, so the function keeps one argument type.
+//
+//===----------------------------------------------------------------------===//
+
+#include "xfc/Dialect/XF/IR/XFDialect.h"
+#include "xfc/Support/GeneratedCode.h"
+#include "xfc/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/EquivalenceClasses.h"
+#include "llvm/ADT/MapVector.h"
+#include "llvm/Support/FormatVariadic.h"
+
+namespace mlir::xf {
+#define GEN_PASS_DEF_XFSELECTSPARSEKERNELS
+XFC_BEGIN_GENERATED_CODE
+#include "xfc/Transforms/Passes.h.inc"
+XFC_END_GENERATED_CODE
+} // namespace mlir::xf
+
+using namespace mlir;
+using namespace mlir::xf;
+
+namespace {
+
+constexpr int64_t kPanelRows = 64;
+constexpr int64_t kTileRows = 16;
+constexpr StringLiteral kSparsityAttr = "sparsity";
+constexpr StringLiteral kPackingAttr = "packing";
+
+/// The weight types the sparse kernels read: static 2-D f32, f16 or bf16
+/// tensors in plain rows, and ggml blocks with a byte form.
+bool isSparseCandidate(Type type) {
+  if (auto q = dyn_cast<QTensorType>(type))
+    return q.getLayout().getKind() == LayoutKind::ggml &&
+           q.getScheme().hasBlockEncoding() && q.getShape()[1] % 32 == 0;
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  return tensor && tensor.getRank() == 2 && tensor.hasStaticShape() &&
+         !tensor.getEncoding() &&
+         (tensor.getElementType().isF32() || tensor.getElementType().isF16() ||
+          tensor.getElementType().isBF16());
+}
+
+/// A weight or a function argument that weights flow into.
+using Node = std::pair<Operation *, unsigned>;
+
+struct XFSelectSparseKernelsPass
+    : xf::impl::XFSelectSparseKernelsBase<XFSelectSparseKernelsPass> {
+  using XFSelectSparseKernelsBase::XFSelectSparseKernelsBase;
+
+  void runOnOperation() override {
+    if (!llvm::is_contained({"auto", "always", "never"}, mode)) {
+      getOperation()->emitError()
+          << "xf-select-sparse-kernels: unknown mode '" << mode
+          << "' (expected auto, always or never)";
+      return signalPassFailure();
+    }
+    if (minSpeedup <= 0 || expandBytes < 0 || streamOverhead <= 0) {
+      getOperation()->emitError()
+          << "xf-select-sparse-kernels: min-speedup and stream-overhead "
+             "must be > 0, expand-bytes >= 0";
+      return signalPassFailure();
+    }
+    ModuleOp module = getOperation();
+    SymbolTable symbols(module);
+    groupWeights(module, symbols);
+    for (const auto *group : groups) {
+      if (!group->isLeader())
+        continue;
+      SmallVector<GlobalWeightOp> members;
+      bool eligible = true;
+      for (const Node &member : groups.members(*group)) {
+        if (member.second == kComputed)
+          eligible = false;
+        else if (auto global = dyn_cast<GlobalWeightOp>(member.first))
+          members.push_back(global);
+      }
+      if (eligible && !members.empty())
+        decide(members);
+    }
+  }
+
+  /// Unites each weight with the function arguments it is passed as; an
+  /// argument some call passes a computed value is marked kComputed.
+  void groupWeights(ModuleOp module, SymbolTable &symbols) {
+    module.walk([&](GlobalWeightOp global) { groups.insert({global, 0}); });
+    module.walk([&](func::CallOp call) {
+      auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
+      if (!callee || callee.isExternal())
+        return;
+      for (auto [i, operand] : llvm::enumerate(call.getOperands())) {
+        Node arg{callee, i};
+        if (auto load = operand.getDefiningOp<WeightOp>()) {
+          if (auto global = symbols.lookup<GlobalWeightOp>(load.getName()))
+            groups.unionSets({global, 0}, arg);
+          continue;
+        }
+        auto blockArg = dyn_cast<BlockArgument>(operand);
+        auto caller =
+            blockArg
+                ? dyn_cast<func::FuncOp>(blockArg.getOwner()->getParentOp())
+                : func::FuncOp();
+        if (caller && blockArg.getOwner()->isEntryBlock())
+          groups.unionSets({caller, blockArg.getArgNumber()}, arg);
+        else
+          groups.unionSets({callee, kComputed}, arg);
+      }
+    });
+  }
+
+  /// Chooses the layout of weights that must share one.
+  void decide(MutableArrayRef<GlobalWeightOp> members) {
+    int64_t values = 0;
+    double zeros = 1.0;
+    for (GlobalWeightOp global : members) {
+      auto sparsity = global->getAttrOfType<SparsityAttr>(kSparsityAttr);
+      if (!sparsity || !isSparseCandidate(global.getType()))
+        return; // not measured, or not a float weight in rows
+      values = std::max(values, sparsity.getSlots());
+      zeros = std::min(zeros, sparsity.getZeroFraction());
+    }
+    Type type = members.front().getType();
+    double dense, sparse, predicted;
+    PackedLayoutAttr layout;
+    if (auto q = dyn_cast<QTensorType>(type)) {
+      // Quantized tiles: a group left out is skipped outright, so the
+      // bytes alone decide.
+      QuantSchemeAttr scheme = q.getScheme();
+      int64_t groups = scheme.getGroupsPerRow(q.getShape()[1]);
+      if (values > groups)
+        return;
+      int64_t blocks = llvm::divideCeil(q.getShape()[0], kTileRows);
+      int64_t perRow = (scheme.getMode() == QuantMode::min_offset ? 2 : 1) *
+                       scheme.getScaleBytes();
+      int64_t groupBytes =
+          kTileRows * (scheme.getGroupValues(q.getShape()[1]) *
+                           static_cast<int64_t>(scheme.getBits()) / 8 +
+                       perRow);
+      dense = double(blocks) * groups * groupBytes;
+      sparse = double(blocks) *
+               llvm::alignTo(
+                   llvm::divideCeil(groups, 64) * 8 + values * groupBytes, 64);
+      predicted = dense / sparse;
+      layout = PackedLayoutAttr::getSparseTiles(&getContext(), values);
+    } else {
+      auto tensor = cast<RankedTensorType>(type);
+      int64_t rows = llvm::alignTo(tensor.getDimSize(0), kPanelRows);
+      int64_t k = tensor.getDimSize(1);
+      if (values > kPanelRows * k)
+        return;
+      int64_t element = tensor.getElementTypeBitWidth() / 8;
+      dense = double(rows) * k * element;
+      sparse = double(rows / kPanelRows) *
+               llvm::alignTo(k * 8 + values * element, 64);
+      predicted = dense / std::max(streamOverhead * sparse,
+                                   expandBytes * double(rows) * k);
+      layout = PackedLayoutAttr::getSparsePanels(&getContext(), values);
+    }
+    bool choose = mode == "always"  ? sparse < dense
+                  : mode == "never" ? false
+                                    : predicted >= minSpeedup;
+    for (GlobalWeightOp global : members) {
+      if (emitRemarks)
+        global.emitRemark(
+            llvm::formatv("{0} zeros, predicted decode speedup {1:F2}: {2} {3}",
+                          llvm::formatv("{0:P1}", zeros).str(), predicted,
+                          choose ? "sparse" : "dense",
+                          isa<QTensorType>(type) ? "tiles" : "panels"));
+      if (choose)
+        global->setAttr(kPackingAttr, layout);
+    }
+  }
+
+  /// The second member of a node that stands for computed values.
+  static constexpr unsigned kComputed = ~0u;
+  llvm::EquivalenceClasses<Node> groups;
+};
+
+} // namespace
