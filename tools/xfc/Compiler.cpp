@@ -54,6 +54,24 @@ void reportRequantization(const xfc::WeightStore::Requantization &r) {
                    change > 0 ? error / change : 0.0, change);
 }
 
+/// Which weights with zeros took a sparse layout (silent for a model
+/// without zeros to speak of).
+void reportSparseKernels(mlir::ModuleOp module) {
+  int64_t withZeros = 0, sparse = 0;
+  for (auto global : module.getOps<mlir::xf::GlobalWeightOp>()) {
+    auto sparsity = global->getAttrOfType<mlir::xf::SparsityAttr>("sparsity");
+    if (!sparsity || sparsity.getZeroFraction() < 0.01)
+      continue;
+    ++withZeros;
+    sparse += global->hasAttr("packing");
+  }
+  if (withZeros)
+    errs() << format("xfc: sparse kernels for %lld of the %lld weights with "
+                     "1%% zeros or more (xf-select-sparse-kernels)\n",
+                     static_cast<long long>(sparse),
+                     static_cast<long long>(withZeros));
+}
+
 } // namespace
 
 int xfc::driver::compileModel(const CompileRequest &r) {
@@ -181,6 +199,7 @@ int xfc::driver::compileModel(const CompileRequest &r) {
     pm.addPass(mlir::xf::createGraphPipelinePass(kSparseKernels, graph));
     if (mlir::failed(pm.run(*module)))
       return fail("choosing the sparse kernels of " + r.input + " failed");
+    reportSparseKernels(*module);
   }
   if (r.emit != "import" && r.emit != "xf") {
     mlir::PassManager pm(&mlirContext);

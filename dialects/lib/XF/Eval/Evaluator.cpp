@@ -171,14 +171,26 @@ eval::Tensor prune(PruneOp op, eval::Tensor w) {
   auto magnitude = [&](int64_t e) {
     return std::fabs(static_cast<float>(w.data[e]));
   };
-  // The `count` smallest of `keys`, ties broken by the lower index.
+  // The `count` smallest of `keys`, ties broken by the lower index: those
+  // below the count-th smallest key, then the first ones equal to it (a
+  // selection, not a sort: a weight has millions of keys).
   auto smallest = [](const std::vector<double> &keys, int64_t count) {
-    std::vector<int64_t> order(keys.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(),
-                     [&](int64_t a, int64_t b) { return keys[a] < keys[b]; });
-    order.resize(count);
-    return order;
+    std::vector<int64_t> chosen;
+    if (count <= 0)
+      return chosen;
+    count = std::min<int64_t>(count, keys.size());
+    std::vector<double> sorted(keys);
+    std::nth_element(sorted.begin(), sorted.begin() + (count - 1),
+                     sorted.end());
+    double threshold = sorted[count - 1];
+    int64_t ties = count;
+    for (double key : keys)
+      ties -= key < threshold;
+    chosen.reserve(count);
+    for (size_t e = 0; e < keys.size(); ++e)
+      if (keys[e] < threshold || (keys[e] == threshold && ties-- > 0))
+        chosen.push_back(e);
+    return chosen;
   };
   double level = op.getLevel() ? op.getLevel()->convertToDouble() : 0.0;
   // floor(level * n), robust to the rounding of level (0.29 * 100).
