@@ -11,6 +11,7 @@
 
 #include "gtest/gtest.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
@@ -123,6 +124,43 @@ TEST(SparsePackTest, TooFewSlotsAndBadShapesAreRefused) {
   // -0 is a zero.
   zeros[5] = -0.0f;
   EXPECT_EQ(xfk_sparse_panel_values(XFK_W_F32, zeros.data(), K * 4, N, K), 0);
+}
+
+// A 2:4 weight (the 2 largest magnitudes of every 4 consecutive values of a
+// row kept, as xf.prune keeps them) keeps its pattern exactly in the sparse
+// panels: in every row, each run of 4 k has exactly 2 mask bits, at the
+// kept values.
+TEST(SparsePackTest, TwoFourPatternIsExactInThePackedMasks) {
+  std::mt19937 rng(4);
+  const int64_t N = 128, K = 64;
+  std::vector<float> values = sparseValues(N, K, 0.0, rng);
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t k0 = 0; k0 < K; k0 += 4) {
+      float *run = &values[n * K + k0];
+      int order[4] = {0, 1, 2, 3};
+      std::stable_sort(order, order + 4, [&](int a, int b) {
+        return std::fabs(run[a]) < std::fabs(run[b]);
+      });
+      run[order[0]] = run[order[1]] = 0.0f;
+    }
+  PackedRows rows = pack(kEncodings[0], values, N, K);
+  int64_t slots = 0;
+  std::vector<uint8_t> packed = packSparse(kEncodings[0], rows, N, K, slots);
+  ASSERT_FALSE(HasFailure());
+  EXPECT_EQ(slots, 64 * K / 2); // every panel holds exactly half
+  int64_t panelBytes = xfk_sparse_panel_bytes(XFK_W_F32, K, slots);
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t k0 = 0; k0 < K; k0 += 4) {
+      int kept = 0;
+      for (int64_t k = k0; k < k0 + 4; ++k) {
+        uint64_t mask;
+        std::memcpy(&mask, &packed[n / 64 * panelBytes + k * 8], 8);
+        bool stored = mask >> (n % 64) & 1;
+        ASSERT_EQ(stored, values[n * K + k] != 0.0f) << "n=" << n << " k=" << k;
+        kept += stored;
+      }
+      ASSERT_EQ(kept, 2) << "n=" << n << " k0=" << k0;
+    }
 }
 
 //===----------------------------------------------------------------------===//
