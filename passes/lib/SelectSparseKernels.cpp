@@ -31,7 +31,6 @@ using namespace mlir::xf;
 namespace {
 
 constexpr int64_t kPanelRows = 64;
-constexpr int64_t kTileRows = 16;
 constexpr StringLiteral kSparsityAttr = "sparsity";
 constexpr StringLiteral kPackingAttr = "packing";
 
@@ -126,43 +125,44 @@ struct XFSelectSparseKernelsPass
       values = std::max(values, sparsity.getSlots());
       zeros = std::min(zeros, sparsity.getZeroFraction());
     }
+    // The bytes decode reads, dense and sparse, as the packed types give
+    // them (the layouts' one definition of their sizes).
     Type type = members.front().getType();
-    double dense, sparse, predicted;
+    MLIRContext *context = &getContext();
+    ArrayRef<int64_t> shape = getWeightShape(type);
+    auto withLayout = [&](PackedLayoutAttr layout) -> Type {
+      if (auto q = dyn_cast<QTensorType>(type))
+        return QTensorType::get(context, shape, q.getStorageType(),
+                                q.getScheme(), layout);
+      return RankedTensorType::get(
+          shape, cast<RankedTensorType>(type).getElementType(), layout);
+    };
     PackedLayoutAttr layout;
     if (auto q = dyn_cast<QTensorType>(type)) {
-      // Quantized tiles: a group left out is skipped outright, so the
-      // bytes alone decide.
-      QuantSchemeAttr scheme = q.getScheme();
-      int64_t groups = scheme.getGroupsPerRow(q.getShape()[1]);
-      if (values > groups)
+      if (values > q.getScheme().getGroupsPerRow(shape[1]))
         return;
-      int64_t blocks = llvm::divideCeil(q.getShape()[0], kTileRows);
-      int64_t perRow = (scheme.getMode() == QuantMode::min_offset ? 2 : 1) *
-                       scheme.getScaleBytes();
-      int64_t groupBytes =
-          kTileRows * (scheme.getGroupValues(q.getShape()[1]) *
-                           static_cast<int64_t>(scheme.getBits()) / 8 +
-                       perRow);
-      dense = double(blocks) * groups * groupBytes;
-      sparse = double(blocks) *
-               llvm::alignTo(
-                   llvm::divideCeil(groups, 64) * 8 + values * groupBytes, 64);
-      predicted = dense / sparse;
-      layout = PackedLayoutAttr::getSparseTiles(&getContext(), values);
+      layout = PackedLayoutAttr::getSparseTiles(context, values);
     } else {
-      auto tensor = cast<RankedTensorType>(type);
-      int64_t rows = llvm::alignTo(tensor.getDimSize(0), kPanelRows);
-      int64_t k = tensor.getDimSize(1);
-      if (values > kPanelRows * k)
+      if (values > kPanelRows * shape[1])
         return;
-      int64_t element = tensor.getElementTypeBitWidth() / 8;
-      dense = double(rows) * k * element;
-      sparse = double(rows / kPanelRows) *
-               llvm::alignTo(k * 8 + values * element, 64);
-      predicted = dense / std::max(streamOverhead * sparse,
-                                   expandBytes * double(rows) * k);
-      layout = PackedLayoutAttr::getSparsePanels(&getContext(), values);
+      layout = PackedLayoutAttr::getSparsePanels(context, values);
     }
+    PackedLayoutAttr blocked =
+        isa<QTensorType>(type)
+            ? PackedLayoutAttr::getQuantizedTiles(context)
+            : PackedLayoutAttr::getFloatPanels(
+                  context, cast<RankedTensorType>(type).getElementType());
+    double dense = *getPackedBytes(withLayout(blocked));
+    double sparse = *getPackedBytes(withLayout(layout));
+    // Quantized tiles skip the groups left out outright, so the bytes
+    // alone decide; sparse panels also pay for expanding every position.
+    double predicted =
+        isa<QTensorType>(type)
+            ? dense / sparse
+            : dense / std::max(streamOverhead * sparse,
+                               expandBytes *
+                                   double(llvm::alignTo(shape[0], kPanelRows)) *
+                                   shape[1]);
     bool choose = mode == "always"  ? sparse < dense
                   : mode == "never" ? false
                                     : predicted >= minSpeedup;
