@@ -867,21 +867,28 @@ int sparseBench(const Options &o) {
   return 0;
 }
 
-/// INT8 activations against Q8_0 weights whose groups of 16 rows by 32
-/// values are all zero at each level (block:16x32 pruning): the sparse
-/// tiles (xfk_linear_q8_sparse, which skip them) against XFC's dense tiles
-/// and oneDNN's dense u8s8 GEMM of the same shape, in one run. The INT8
-/// activations' quantization is timed with XFC's kernels.
+/// INT8 activations against Q8_0 weights with zeros at each level, in one
+/// run against XFC's dense tiles and oneDNN's dense u8s8 GEMM of the same
+/// shape:
+///  - whole groups of 16 rows by 32 values zero (block:16x32 pruning), in
+///    the sparse tiles (xfk_linear_q8_sparse, which skip them);
+///  - values zero one by one (unstructured), in the sparse codes
+///    (xfk_linear_q8_codes).
+/// The INT8 activations' quantization is timed with XFC's kernels.
 int sparseTilesBench(const Options &o) {
   std::mt19937 rng(13);
   double minSeconds = o.quick ? 0.1 : 0.4;
   const double streamBytes = 768.0 * (1 << 20);
   const int64_t k = o.k, group = 32;
   std::printf("\n## INT8: Q8_0 sparse tiles (zero 16x32 groups skipped) "
-              "against dense tiles and oneDNN u8s8, K=%lld\n\n"
-              "| M | N | threads | zero groups | oneDNN u8s8 us | XFC dense "
-              "us | XFC sparse us | sparse / dense | sparse / oneDNN |\n"
-              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+              "and sparse codes (unstructured zeros) against dense tiles "
+              "and oneDNN u8s8, K=%lld\n\n"
+              "Speedups are dense time / sparse time.\n\n"
+              "| M | N | threads | zeros | oneDNN u8s8 us | XFC dense us | "
+              "block:16x32 tiles us | tiles vs dense | tiles vs oneDNN | "
+              "unstructured codes us | codes vs dense | codes vs oneDNN |\n"
+              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+              "\n",
               static_cast<long long>(k));
   Format q8{"q8_0", XFK_W_Q8_0};
   for (int t : o.threads) {
@@ -928,8 +935,13 @@ int sparseTilesBench(const Options &o) {
         double dense = -1;
         for (double zeros : o.sparsity) {
           std::vector<uint8_t> rows = makeWeights(q8, n, k, rng, nullptr);
+          std::vector<uint8_t> unstructured = rows;
           std::bernoulli_distribution isZero(zeros);
           int64_t ldw = q8.rowBytes(k), blockBytes = q8.blockBytes(k);
+          for (int64_t r = 0; r < n; ++r) // a ggml block: f16 scale, 32 codes
+            for (int64_t j = 0; j < k; ++j)
+              if (isZero(rng))
+                unstructured[r * ldw + j / 32 * blockBytes + 2 + j % 32] = 0;
           for (int64_t n0 = 0; n0 < n; n0 += 16)
             for (int64_t b = 0; b < k / group; ++b)
               if (isZero(rng))
@@ -956,11 +968,24 @@ int sparseTilesBench(const Options &o) {
                 XFK_W_Q8_0, group, stored, qAddr, wAddr, 0, 0, 0, XFK_ACT_NONE,
                 0, reinterpret_cast<intptr_t>(y.data() + n0), n, m, k, n0, n1);
           });
+          int64_t values = xfk_sparse_code_values(
+              XFK_W_Q8_0, group, unstructured.data(), ldw, n, k);
+          std::vector<uint8_t> codes(
+              xfk_sparse_codes_bytes(XFK_W_Q8_0, group, n, k, values));
+          xfk_pack_sparse_codes(XFK_W_Q8_0, group, unstructured.data(), ldw, n,
+                                k, values, codes.data());
+          std::vector<std::vector<uint8_t>> wc(copies(codes.size()), codes);
+          double coded = run(wc, [&](intptr_t wAddr, int64_t n0, int64_t n1) {
+            xfk_linear_q8_codes(
+                XFK_W_Q8_0, group, values, qAddr, wAddr, 0, 0, 0, XFK_ACT_NONE,
+                0, reinterpret_cast<intptr_t>(y.data() + n0), n, m, k, n0, n1);
+          });
           std::printf("| %lld | %lld | %d | %.0f%% | %.1f | %.1f | %.1f | "
-                      "%.2f | %.2f |\n",
+                      "%.2f | %.2f | %.1f | %.2f | %.2f |\n",
                       static_cast<long long>(m), static_cast<long long>(n), t,
                       100 * zeros, onednn * 1e6, dense * 1e6, sparse * 1e6,
-                      dense / sparse, onednn / sparse);
+                      dense / sparse, onednn / sparse, coded * 1e6,
+                      dense / coded, onednn / coded);
           std::fflush(stdout);
         }
       }

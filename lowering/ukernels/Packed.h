@@ -165,25 +165,117 @@ static inline int64_t xfk_sparse_tile_block_bytes(int64_t kind, int64_t group,
   return (bytes + 63) / 64 * 64;
 }
 
-/* Walks the groups of one 16-row block of tiles in order of b, dense
- * (xfk_pack) or sparse: xfk_group_tiles(&g, b) is where group b's tiles
- * are, or 0 for a group the sparse layout left out (all zeros). */
+/* Sparse codes (Q8_0 kinds, groups of at most XFK_CODES_MAX_GROUP): per
+ * 16-row block, group after group: a 64-bit mask per VNNI run of 16 rows
+ * x 4 values (bit i: row i / 4, value i % 4 is nonzero), the group's 16
+ * scales, then its nonzero values as signed int8 (code - 128) in the
+ * masks' order; room for `values` values per block; then zeros to a cache
+ * line. One stream, read in order. XFK_SPARSE_TAIL bytes follow the last
+ * block (vector loads past the last value). */
+enum { XFK_CODES_MAX_GROUP = 256 };
+
+/* Bytes of a group's 16 scales. */
+static inline int64_t xfk_sparse_code_scales_bytes(int64_t kind) {
+  return XFK_QTILE * xfk_scale_bytes(kind);
+}
+
+/* Bytes of a group's masks and scales. */
+static inline int64_t xfk_sparse_code_header_bytes(int64_t kind,
+                                                   int64_t group) {
+  return group / 4 * 8 + xfk_sparse_code_scales_bytes(kind);
+}
+
+static inline int64_t xfk_sparse_codes_block_bytes(int64_t kind, int64_t group,
+                                                   int64_t K, int64_t values) {
+  int64_t bytes =
+      K / group * xfk_sparse_code_header_bytes(kind, group) + values;
+  return (bytes + 63) / 64 * 64;
+}
+
+/* Expands `runs` runs of sparse codes (masks at `masks`, values from
+ * `values`) into the unsigned codes of dense tiles at `out` (64 bytes per
+ * run); returns where the next run's values start. */
+const int8_t *xfk_expand_codes(const uint64_t *masks, int64_t runs,
+                               const int8_t *values, uint8_t *out);
+
+/* Whether the kernels may use AVX512_VBMI2 (vpexpandb): the CPU has it
+ * and the chosen ISA level is AVX-512 or above. */
+int xfk_cpu_has_vbmi2(void);
+
+/* How a weight's 16-row blocks hold their groups: all of them (xfk_pack),
+ * the stored groups (sparse tiles, `slots` groups of room) or every
+ * group's nonzero codes (sparse codes, `slots` values of room). */
+typedef enum {
+  XFK_TILES_DENSE,
+  XFK_TILES_SPARSE_GROUPS,
+  XFK_TILES_SPARSE_CODES
+} XfkTilesLayout;
+
+typedef struct {
+  XfkTilesLayout layout;
+  int64_t slots;
+} XfkTileFormat;
+
+/* Bytes from one 16-row block to the next. */
+static inline int64_t xfk_tile_block_stride(int64_t kind, int64_t group,
+                                            int64_t K, XfkTileFormat f) {
+  switch (f.layout) {
+  case XFK_TILES_SPARSE_GROUPS:
+    return xfk_sparse_tile_block_bytes(kind, group, K, f.slots);
+  case XFK_TILES_SPARSE_CODES:
+    return xfk_sparse_codes_block_bytes(kind, group, K, f.slots);
+  default:
+    return K / group * xfk_tile_group_bytes(kind, group);
+  }
+}
+
+/* Walks the groups of one 16-row block in order of b, in any format:
+ * xfk_group_tiles(&g, b) is where group b's tiles and scales are (as
+ * xfk_pack lays out a group), or 0 for a group whose values are all zero
+ * and that the format left out. Sparse codes are expanded into `scratch`
+ * (xfk_tile_group_bytes, 64-byte aligned). */
 typedef struct {
   const uint8_t *base, *mask, *next;
   int64_t groupBytes;
+  /* Sparse codes only. */
+  int64_t runs, scaleBytes;
+  uint8_t *scratch;
 } XfkGroupWalk;
 
-static inline XfkGroupWalk xfk_group_walk(const uint8_t *block, int sparse,
-                                          int64_t groups, int64_t groupBytes) {
-  XfkGroupWalk g = {block, sparse ? block : 0,
-                    sparse ? block + xfk_sparse_tile_mask_bytes(groups) : 0,
-                    groupBytes};
+static inline XfkGroupWalk xfk_group_walk(const uint8_t *block, XfkTileFormat f,
+                                          int64_t kind, int64_t group,
+                                          int64_t K, uint8_t *scratch) {
+  int64_t groups = K / group;
+  XfkGroupWalk g = {block, 0, 0, xfk_tile_group_bytes(kind, group), 0, 0, 0};
+  if (f.layout == XFK_TILES_SPARSE_GROUPS) {
+    g.mask = block;
+    g.next = block + xfk_sparse_tile_mask_bytes(groups);
+  } else if (f.layout == XFK_TILES_SPARSE_CODES) {
+    g.mask = g.next = block;
+    g.scaleBytes = xfk_sparse_code_scales_bytes(kind);
+    g.runs = group / 4;
+    g.scratch = scratch;
+  }
   return g;
 }
 
 static inline const uint8_t *xfk_group_tiles(XfkGroupWalk *g, int64_t b) {
   if (!g->mask)
     return g->base + b * g->groupBytes;
+  if (g->scratch) { /* groups in order: g->next is group b's masks */
+    uint64_t masks[XFK_CODES_MAX_GROUP / 4], any = 0;
+    memcpy(masks, g->next, (size_t)g->runs * 8);
+    const uint8_t *scales = g->next + g->runs * 8;
+    for (int64_t r = 0; r < g->runs; ++r)
+      any |= masks[r];
+    g->next = scales + g->scaleBytes;
+    if (!any)
+      return 0;
+    g->next = (const uint8_t *)xfk_expand_codes(
+        masks, g->runs, (const int8_t *)g->next, g->scratch);
+    memcpy(g->scratch + g->runs * 64, scales, (size_t)g->scaleBytes);
+    return g->scratch;
+  }
   if (!((g->mask[b >> 3] >> (b & 7)) & 1))
     return 0;
   const uint8_t *tiles = g->next;

@@ -8,7 +8,8 @@ set(XFK_DIR ${CMAKE_CURRENT_LIST_DIR})
 set(XFK_SOURCES ${XFK_DIR}/Activation.c ${XFK_DIR}/CPU.c ${XFK_DIR}/Decode.c ${XFK_DIR}/Embedding.c
                 ${XFK_DIR}/Linear.c ${XFK_DIR}/Pack.c ${XFK_DIR}/PackedLinear.c
                 ${XFK_DIR}/QuantizedLinear.c ${XFK_DIR}/Bf16Linear.c
-                ${XFK_DIR}/SparseLinear.c ${XFK_DIR}/SparseTiles.c)
+                ${XFK_DIR}/SparseCodes.c ${XFK_DIR}/SparseLinear.c
+                ${XFK_DIR}/SparseTiles.c)
 
 add_library(xfk_native STATIC ${XFK_SOURCES})
 target_include_directories(xfk_native PUBLIC

@@ -61,10 +61,11 @@ struct XFSelectSparseKernelsPass
           << "' (expected auto, always or never)";
       return signalPassFailure();
     }
-    if (minSpeedup <= 0 || expandBytes < 0 || streamOverhead <= 0) {
+    if (minSpeedup <= 0 || expandBytes < 0 || streamOverhead <= 0 ||
+        codeOverhead <= 0) {
       getOperation()->emitError()
-          << "xf-select-sparse-kernels: min-speedup and stream-overhead "
-             "must be > 0, expand-bytes >= 0";
+          << "xf-select-sparse-kernels: min-speedup, stream-overhead and "
+             "code-overhead must be > 0, expand-bytes >= 0";
       return signalPassFailure();
     }
     ModuleOp module = getOperation();
@@ -117,12 +118,16 @@ struct XFSelectSparseKernelsPass
   /// Chooses the layout of weights that must share one.
   void decide(MutableArrayRef<GlobalWeightOp> members) {
     int64_t values = 0;
+    std::optional<int64_t> codes = 0; // none if a member has no count
     double zeros = 1.0;
     for (GlobalWeightOp global : members) {
       auto sparsity = global->getAttrOfType<SparsityAttr>(kSparsityAttr);
       if (!sparsity || !isSparseCandidate(global.getType()))
         return; // not measured, or not a float weight in rows
       values = std::max(values, sparsity.getSlots());
+      codes = codes && sparsity.getCodes()
+                  ? std::optional(std::max(*codes, *sparsity.getCodes()))
+                  : std::nullopt;
       zeros = std::min(zeros, sparsity.getZeroFraction());
     }
     // The bytes decode reads, dense and sparse, as the packed types give
@@ -163,6 +168,24 @@ struct XFSelectSparseKernelsPass
                                expandBytes *
                                    double(llvm::alignTo(shape[0], kPanelRows)) *
                                    shape[1]);
+    // Q8_0-style tiles may instead leave out every zero value, and expand
+    // the rest back.
+    if (PackedLayoutAttr byCodes =
+            codes ? PackedLayoutAttr::getSparseCodes(context, *codes)
+                  : PackedLayoutAttr();
+        byCodes && succeeded(QTensorType::verify(
+                       [] { return InFlightDiagnostic(); }, shape,
+                       cast<QTensorType>(type).getStorageType(),
+                       cast<QTensorType>(type).getScheme(), byCodes))) {
+      double codeBytes = *getPackedBytes(withLayout(byCodes));
+      double byCodesPredicted = dense / (codeOverhead * codeBytes);
+      if (mode == "always" ? codeBytes < sparse
+                           : byCodesPredicted > predicted) {
+        layout = byCodes;
+        sparse = codeBytes;
+        predicted = byCodesPredicted;
+      }
+    }
     bool choose = mode == "always"  ? sparse < dense
                   : mode == "never" ? false
                                     : predicted >= minSpeedup;
@@ -172,7 +195,9 @@ struct XFSelectSparseKernelsPass
             llvm::formatv("{0} zeros, predicted decode speedup {1:F2}: {2} {3}",
                           llvm::formatv("{0:P1}", zeros).str(), predicted,
                           choose ? "sparse" : "dense",
-                          isa<QTensorType>(type) ? "tiles" : "panels"));
+                          layout.isSparseCodes()   ? "codes"
+                          : isa<QTensorType>(type) ? "tiles"
+                                                   : "panels"));
       if (choose)
         global->setAttr(kPackingAttr, layout);
     }

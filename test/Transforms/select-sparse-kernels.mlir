@@ -104,3 +104,42 @@ func.func @forward(%x: tensor<?x256xf32>) -> (tensor<?x128xf32>, tensor<?x128xf3
   %y2 = xf.linear %x, %c compute int8 : (tensor<?x256xf32>, !xf.qtensor<128x256xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>) -> tensor<?x128xf32>
   return %y0, %y1 : tensor<?x128xf32>, tensor<?x128xf32>
 }
+
+// -----
+
+// Unstructured zeros in Q8_0 weights: no whole group is zero, so the
+// sparse tiles save nothing, but the sparse codes keep only the nonzero
+// values. Per block of 16 rows: 8 groups of 64 bytes of masks and 32 of
+// scales, then 1229 values: 2048 bytes, counted 1.35 times, against 8 x
+// 544 dense. At 20% zeros the codes (4096 bytes a block) lose to the
+// dense tiles. A weight measured without a code count has none.
+
+// CHECK-LABEL: xf.global_weight @q8_70
+// CHECK-SAME: packing = #xf.layout<sparse, tile = [16, 4], vnni = 4, values = 1229>
+// CHECK-LABEL: xf.global_weight @q8_20
+// CHECK-NOT: packing
+// CHECK-LABEL: xf.global_weight @q8_uncounted
+// CHECK-NOT: packing
+// CHECK: func.func @codes
+// ALWAYS-LABEL: xf.global_weight @q8_70
+// ALWAYS-SAME: packing = #xf.layout<sparse, tile = [16, 4], vnni = 4, values = 1229>
+// ALWAYS-LABEL: xf.global_weight @q8_20
+// ALWAYS-SAME: packing = #xf.layout<sparse, tile = [16, 4], vnni = 4, values = 3277>
+// NEVER-LABEL: xf.global_weight @q8_70
+// NEVER-NOT: packing
+// expected-remark @below {{70.0% zeros, predicted decode speedup 1.57: sparse codes}}
+xf.global_weight @q8_70 : !xf.qtensor<128x256xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>> {sparsity = #xf.sparsity<zeros = 0.7, slots = 8, codes = 1229>}
+// expected-remark @below {{20.0% zeros, predicted decode speedup 0.99: dense tiles}}
+xf.global_weight @q8_20 : !xf.qtensor<128x256xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>> {sparsity = #xf.sparsity<zeros = 0.2, slots = 8, codes = 3277>}
+// expected-remark @below {{70.0% zeros, predicted decode speedup 0.99: dense tiles}}
+xf.global_weight @q8_uncounted : !xf.qtensor<128x256xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>> {sparsity = #xf.sparsity<zeros = 0.7, slots = 8>}
+
+func.func @codes(%x: tensor<?x256xf32>) -> (tensor<?x128xf32>, tensor<?x128xf32>, tensor<?x128xf32>) {
+  %a = xf.weight @q8_70 : !xf.qtensor<128x256xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+  %b = xf.weight @q8_20 : !xf.qtensor<128x256xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+  %c = xf.weight @q8_uncounted : !xf.qtensor<128x256xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+  %y0 = xf.linear %x, %a compute int8 : (tensor<?x256xf32>, !xf.qtensor<128x256xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>) -> tensor<?x128xf32>
+  %y1 = xf.linear %x, %b compute int8 : (tensor<?x256xf32>, !xf.qtensor<128x256xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>) -> tensor<?x128xf32>
+  %y2 = xf.linear %x, %c compute int8 : (tensor<?x256xf32>, !xf.qtensor<128x256xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>) -> tensor<?x128xf32>
+  return %y0, %y1, %y2 : tensor<?x128xf32>, tensor<?x128xf32>, tensor<?x128xf32>
+}

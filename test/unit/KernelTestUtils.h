@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,20 @@ inline const Encoding kEncodings[] = {
     {XFK_W_Q4_0 | XFK_W_F32_SCALES, GGMLType::Q4_0, "q4_0/f32", true},
     {XFK_W_Q4_1 | XFK_W_F32_SCALES, GGMLType::Q4_1, "q4_1/f32", true},
 };
+
+/// A pointer as the kernels' int64 arguments take it.
+inline intptr_t addr(const void *p) { return reinterpret_cast<intptr_t>(p); }
+
+/// N x K values in (-1, 1), each zero with probability `zeros`.
+inline std::vector<float> sparseValues(int64_t N, int64_t K, double zeros,
+                                       std::mt19937 &rng) {
+  std::uniform_real_distribution<float> value(-1.0f, 1.0f);
+  std::bernoulli_distribution isZero(zeros);
+  std::vector<float> v(N * K);
+  for (float &x : v)
+    x = isZero(rng) ? 0.0f : value(rng);
+  return v;
+}
 
 inline bool isBlock(GGMLType type) {
   return type == GGMLType::Q8_0 || type == GGMLType::Q4_0 ||
@@ -221,6 +236,28 @@ inline QuantizedX quantize(const std::vector<float> &x, int64_t ldx, int64_t M,
   xfk_quantize_rows(reinterpret_cast<intptr_t>(x.data()), ldx, M, K, group,
                     reinterpret_cast<intptr_t>(q.bytes.data()));
   return q;
+}
+
+/// Runs an INT8 kernel on random rows of x (quantized in `group`s) and a
+/// random bias (or none), and checks its output against the decoded
+/// weights `rows`. `run(qx, bias, y, ldy)` calls the kernel.
+inline void expectQuantizedLinear(
+    const PackedRows &rows, int64_t M, int64_t N, int64_t K, int64_t group,
+    bool bias, int64_t n0, int64_t n1, std::mt19937 &rng, const Activation &a,
+    const std::function<void(intptr_t, intptr_t, intptr_t, int64_t)> &run) {
+  std::uniform_real_distribution<float> dist(-3.0f, 3.0f);
+  int64_t ldx = K + 7, ldy = (n1 - n0) + 3;
+  std::vector<float> x(M * ldx), b(N);
+  for (float &v : x)
+    v = dist(rng);
+  for (float &v : b)
+    v = dist(rng);
+  QuantizedX q = quantize(x, ldx, M, K, group);
+  std::vector<float> y(M * ldy, NAN);
+  run(addr(q.bytes.data()), bias ? addr(b.data()) : 0, addr(y.data()), ldy);
+  expectLinearOutput(
+      y, ldy, M, K, n0, n1, [&](int64_t m, int64_t k) { return q.value(m, k); },
+      rows.decoded, bias ? b.data() : nullptr, nullptr, 0, a);
 }
 
 /// A test run at one instruction-set level, skipped where the CPU lacks it.

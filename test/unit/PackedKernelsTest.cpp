@@ -42,8 +42,6 @@ std::vector<uint8_t> packWeights(const Encoding &e, const PackedRows &rows,
   return packed;
 }
 
-intptr_t addr(const void *p) { return reinterpret_cast<intptr_t>(p); }
-
 /// A residual for a kernel's epilogue (rows of N values, padded), on odd
 /// seeds only, so both paths run.
 struct Residual {

@@ -22,19 +22,6 @@ using namespace xfc::gguf::test;
 
 namespace {
 
-intptr_t addr(const void *p) { return reinterpret_cast<intptr_t>(p); }
-
-/// N x K values in (-1, 1), each zero with probability `zeros`.
-std::vector<float> sparseValues(int64_t N, int64_t K, double zeros,
-                                std::mt19937 &rng) {
-  std::uniform_real_distribution<float> value(-1.0f, 1.0f);
-  std::bernoulli_distribution isZero(zeros);
-  std::vector<float> v(N * K);
-  for (float &x : v)
-    x = isZero(rng) ? 0.0f : value(rng);
-  return v;
-}
-
 bool isFloat(const Encoding &e) { return !isBlock(e.type); }
 
 /// Packs `rows` with the fewest value slots, checking the size first.
@@ -344,21 +331,12 @@ void checkSparseTiles(const Encoding &e, double zeros, int64_t M, int64_t N,
   int64_t stored = 0;
   std::vector<uint8_t> packed = packSparseTiles(e, rows, N, K, group, stored);
   ASSERT_FALSE(testing::Test::HasFailure());
-  std::uniform_real_distribution<float> dist(-3.0f, 3.0f);
-  int64_t ldx = K + 7, ldy = (n1 - n0) + 3;
-  std::vector<float> x(M * ldx), b(N);
-  for (float &v : x)
-    v = dist(rng);
-  for (float &v : b)
-    v = dist(rng);
-  QuantizedX q = quantize(x, ldx, M, K, group);
-  std::vector<float> y(M * ldy, NAN);
-  xfk_linear_q8_sparse(e.kind, group, stored, addr(q.bytes.data()),
-                       addr(packed.data()), bias ? addr(b.data()) : 0, 0, 0,
-                       a.act, a.up, addr(y.data()), ldy, M, K, n0, n1);
-  expectLinearOutput(
-      y, ldy, M, K, n0, n1, [&](int64_t m, int64_t k) { return q.value(m, k); },
-      rows.decoded, bias ? b.data() : nullptr, nullptr, 0, a);
+  expectQuantizedLinear(rows, M, N, K, group, bias, n0, n1, rng, a,
+                        [&](intptr_t qx, intptr_t b, intptr_t y, int64_t ldy) {
+                          xfk_linear_q8_sparse(
+                              e.kind, group, stored, qx, addr(packed.data()), b,
+                              0, 0, a.act, a.up, y, ldy, M, K, n0, n1);
+                        });
 }
 
 TEST_P(SparseTilesLinearTest, ZeroGroupsAreSkippedExactly) {
@@ -374,6 +352,7 @@ TEST_P(SparseTilesLinearTest, ZeroGroupsAreSkippedExactly) {
     checkSparseTiles(e, 0.7, 5, 100, 256, 64, true, 48, 100, seed++);
     checkSparseTiles(e, 0.7, 1, 64, 2048, 128, false, 16, 64, seed++);
     checkSparseTiles(e, 0.5, 9, 40, 96, 96, true, 0, 40, seed++); // per row
+    checkSparseTiles(e, 0.7, 17, 48, 256, 32, true, 0, 48, seed++); // AMX
     checkSparseTiles(e, 0.7, 3, 192, 128, 32, true, 0, 96, seed++,
                      {XFK_ACT_SILU, 96});
   }

@@ -212,9 +212,13 @@ bool WeightStore::writeBlob(mlir::ModuleOp lowered, llvm::raw_ostream &os,
       std::optional<XfkWeightKind> kind = mlir::xf::getKernelWeightKind(stored);
       int64_t group = mlir::xf::getKernelWeightGroup(stored);
       std::optional<int64_t> sparseValues = mlir::xf::getSparseSlots(type);
-      bool tiles = mlir::isa<mlir::xf::QTensorType>(type);
+      auto q = mlir::dyn_cast<mlir::xf::QTensorType>(type);
+      bool tiles = bool(q);
+      bool codes = q && q.getLayout().isSparseCodes();
       int64_t packedBytes =
-          !kind ? 0
+          !kind   ? 0
+          : codes ? xfk_sparse_codes_bytes(*kind, group, shape[0], shape[1],
+                                           *sparseValues)
           : sparseValues
               ? (tiles ? xfk_sparse_tiles_bytes(*kind, group, shape[0],
                                                 shape[1], *sparseValues)
@@ -233,7 +237,10 @@ bool WeightStore::writeBlob(mlir::ModuleOp lowered, llvm::raw_ostream &os,
       std::vector<char> packed(packedBytes);
       int64_t ldw = rowsBytes / shape[0];
       if (rowsBytes % shape[0] != 0 ||
-          !(sparseValues
+          !(codes ? xfk_pack_sparse_codes(*kind, group, rows.data(), ldw,
+                                          shape[0], shape[1], *sparseValues,
+                                          packed.data())
+            : sparseValues
                 ? (tiles ? xfk_pack_sparse_tiles(*kind, group, rows.data(), ldw,
                                                  shape[0], shape[1],
                                                  *sparseValues, packed.data())
@@ -247,7 +254,7 @@ bool WeightStore::writeBlob(mlir::ModuleOp lowered, llvm::raw_ostream &os,
           error += std::string(tiles ? ": a block of 16 rows has more than "
                                      : ": a panel of 64 rows has more than ") +
                    std::to_string(*sparseValues) +
-                   (tiles ? " nonzero groups" : " nonzero values") +
+                   (tiles && !codes ? " nonzero groups" : " nonzero values") +
                    ", which its layout has room for";
         return false;
       }
@@ -352,9 +359,14 @@ bool WeightStore::measureSparsity(mlir::ModuleOp module, std::string &error) {
         q ? countBlockZeros(rows.data(), n * (k / group), q.getScheme(), group)
           : countFloatZeros(rows.data(), n * k,
                             tensor.getElementTypeBitWidth() / 8);
-    global->setAttr("sparsity", mlir::xf::SparsityAttr::get(
-                                    module.getContext(),
-                                    double(zeros) / double(n * k), slots));
+    // Q8_0-style weights may also lose their zero values one by one.
+    int64_t codes =
+        q ? xfk_sparse_code_values(*kind, group, rows.data(), ldw, n, k) : -1;
+    global->setAttr("sparsity",
+                    mlir::xf::SparsityAttr::get(
+                        module.getContext(), double(zeros) / double(n * k),
+                        slots,
+                        codes >= 0 ? std::optional(codes) : std::nullopt));
     // Computing a derived weight (a prune, a folded adapter) is the
     // evaluator's work; the blob takes these rows instead of computing it
     // again.

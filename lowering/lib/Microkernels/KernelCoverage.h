@@ -46,6 +46,9 @@ enum class LinearKernel {
   /// xfk_quantize_rows, then xfk_linear_q8_sparse: quantized tiles without
   /// their zero groups, INT8 activations.
   SparseTiles,
+  /// xfk_quantize_rows, then xfk_linear_q8_codes: Q8_0 tiles without their
+  /// zero values, INT8 activations.
+  SparseCodes,
 };
 
 /// The kernel that computes `op` with a weight of `weightType` (its own,
@@ -68,11 +71,14 @@ inline std::optional<LinearKernel> getLinearKernel(LinearOp op,
   if (!isInPackedLayout(weightType))
     return LinearKernel::Rows;
   ComputeKind compute = op.getCompute().value_or(ComputeKind::f32);
-  if (isa<QTensorType>(weightType))
-    return compute != ComputeKind::int8 ? std::nullopt
-           : getSparseSlots(weightType)
-               ? std::optional(LinearKernel::SparseTiles)
-               : std::optional(LinearKernel::QuantizedTiles);
+  if (auto q = dyn_cast<QTensorType>(weightType)) {
+    if (compute != ComputeKind::int8)
+      return std::nullopt;
+    if (q.getLayout().isSparseCodes())
+      return LinearKernel::SparseCodes;
+    return getSparseSlots(weightType) ? LinearKernel::SparseTiles
+                                      : LinearKernel::QuantizedTiles;
+  }
   if (getSparseSlots(weightType))
     return compute == ComputeKind::f32
                ? std::optional(LinearKernel::SparsePanels)

@@ -42,6 +42,7 @@ constexpr StringLiteral kQuantizeRowsKernel = "xfk_quantize_rows";
 constexpr StringLiteral kRoundRowsKernel = "xfk_round_rows_int8";
 constexpr StringLiteral kQ8LinearKernel = "xfk_linear_q8";
 constexpr StringLiteral kQ8SparseLinearKernel = "xfk_linear_q8_sparse";
+constexpr StringLiteral kQ8CodesLinearKernel = "xfk_linear_q8_codes";
 constexpr StringLiteral kRoundRowsBf16Kernel = "xfk_round_rows_bf16";
 constexpr StringLiteral kRoundRowsBf16F32Kernel = "xfk_round_rows_bf16_f32";
 constexpr StringLiteral kBf16LinearKernel = "xfk_linear_bf16";
@@ -340,7 +341,8 @@ struct XFLowerToMicrokernelsPass
     // chunk's integer dot products.
     Value qxAddr;
     if (kernel == LinearKernel::QuantizedTiles ||
-        kernel == LinearKernel::SparseTiles) {
+        kernel == LinearKernel::SparseTiles ||
+        kernel == LinearKernel::SparseCodes) {
       qxAddr =
           allocRowBytes(b, loc, m, xfk_quantized_row_bytes(k, weight.group));
       func::CallOp::create(
@@ -386,9 +388,14 @@ struct XFLowerToMicrokernelsPass
                              ValueRange{xbAddr, wAddr, biasAddr, residualAddr,
                                         ldr, act, up, yChunk, nValue, rowsI64,
                                         kValue, n0, n1});
-      else if (kernel == LinearKernel::SparseTiles)
+      else if (kernel == LinearKernel::SparseTiles ||
+               kernel == LinearKernel::SparseCodes)
         func::CallOp::create(
-            b, loc, declareKernel(kQ8SparseLinearKernel, 16),
+            b, loc,
+            declareKernel(kernel == LinearKernel::SparseTiles
+                              ? kQ8SparseLinearKernel
+                              : kQ8CodesLinearKernel,
+                          16),
             ValueRange{
                 kind, group,
                 constI64(b, loc, *getSparseSlots(op.getWeight().getType())),

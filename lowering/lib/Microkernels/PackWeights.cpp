@@ -64,8 +64,11 @@ FailureOr<Type> packedTypeOf(Type type, PackedLayoutAttr sparse,
     return failure();
   }
   if (auto q = dyn_cast<QTensorType>(type); q && sparse) {
-    if (xfk_sparse_tiles_bytes(*kind, getKernelWeightGroup(type), shape[0],
-                               shape[1], *sparse.getValues()) == 0) {
+    int64_t group = getKernelWeightGroup(type), slots = *sparse.getValues();
+    if ((sparse.isSparseCodes()
+             ? xfk_sparse_codes_bytes(*kind, group, shape[0], shape[1], slots)
+             : xfk_sparse_tiles_bytes(*kind, group, shape[0], shape[1],
+                                      slots)) == 0) {
       os << "the kernels cannot pack " << type << " as " << sparse;
       return failure();
     }

@@ -88,7 +88,7 @@ func.func private @vnni_tile() attributes {l = #xf.layout<blocked, tile = [16, 6
 
 // -----
 
-// expected-error @+1 {{'sparse' layout needs tile = [64, 1] (float panels) or tile = [16, 32], vnni = 4 (quantized tiles)}}
+// expected-error @+1 {{'sparse' layout needs tile = [64, 1] (float panels), tile = [16, 32], vnni = 4 (quantized tiles) or tile = [16, 4], vnni = 4 (INT8 codes)}}
 func.func private @sparse_tile() attributes {l = #xf.layout<sparse, tile = [16, 1], values = 4>}
 
 // -----
@@ -336,3 +336,19 @@ func.func private @ggml_group() -> !xf.qtensor<128x96xi4, #xf.quant<bits = 4, gr
 // Per channel, the rows must be whole runs of 32 values.
 // expected-error @+1 {{of #xf.quant<bits = 8, group = per_channel, symmetric, scale = f16> over rows of 48}}
 func.func private @ggml_channel_rows() -> !xf.qtensor<128x48xi8, #xf.quant<bits = 8, group = per_channel, symmetric, scale = f16>, #xf.layout<blocked, tile = [16, 32], vnni = 4>>
+
+// -----
+
+// INT8 codes hold 8-bit codes only.
+// expected-error @+1 {{the sparse-codes layout #xf.layout<sparse, tile = [16, 4], vnni = 4, values = 4> holds 8-bit symmetric codes in groups of 32 to 256, at most 16 x 64 values per block}}
+func.func private @codes_q4(!xf.qtensor<64x64xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<sparse, tile = [16, 4], vnni = 4, values = 4>>)
+
+// -----
+
+// expected-error @+1 {{at most 16 x 64 values per block}}
+func.func private @codes_room(!xf.qtensor<64x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<sparse, tile = [16, 4], vnni = 4, values = 1025>>)
+
+// -----
+
+// expected-error @+1 {{sparsity codes must be >= 0, got -2}}
+func.func private @sparsity_codes() attributes {s = #xf.sparsity<zeros = 0.5, slots = 1, codes = -2>}

@@ -222,6 +222,7 @@ func.func @ffn_gate_up(%x: tensor<?x8xf32>, %wgu: tensor<32x8xf32>, %wd: tensor<
 // CHECK: xf.global_weight @sparse_q4 : !xf.qtensor<40x128xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<sparse, tile = [16, 32], vnni = 4, values = 3>>
 // CHECK: xf.global_weight @sparse : tensor<100x64xf32, #xf.layout<sparse, tile = [64, 1], values = 1200>> {sparsity = #xf.sparsity<zeros = 0.7500, slots = 1200>}
 // CHECK: xf.global_weight @dense_measured : tensor<100x64xf32> {sparsity = #xf.sparsity<zeros = 0.0000, slots = 4096>}
+// CHECK: xf.global_weight @sparse_codes : !xf.qtensor<40x128xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<sparse, tile = [16, 4], vnni = 4, values = 614>> {sparsity = #xf.sparsity<zeros = 0.7000, slots = 4, codes = 614>}
 // CHECK: xf.global_weight @derived : tensor<200x64xf16, #xf.layout<blocked, tile = [64, 1]>> = {
 // CHECK:   xf.concat %{{.*}}, %{{.*}}[0] : (tensor<100x64xf16>, tensor<100x64xf16>) -> tensor<200x64xf16>
 // CHECK:   xf.yield %{{.*}} : tensor<200x64xf16>
@@ -234,6 +235,7 @@ xf.global_weight @b : tensor<1x8xbf16, #xf.layout<blocked, tile = [64, 2], vnni 
 xf.global_weight @sparse_q4 : !xf.qtensor<40x128xi4, #xf.quant<bits = 4, group = 32, symmetric, scale = f16>, #xf.layout<sparse, tile = [16, 32], vnni = 4, values = 3>>
 xf.global_weight @sparse : tensor<100x64xf32, #xf.layout<sparse, tile = [64, 1], values = 1200>> {sparsity = #xf.sparsity<zeros = 0.75, slots = 1200>}
 xf.global_weight @dense_measured : tensor<100x64xf32> {sparsity = #xf.sparsity<zeros = 0.0, slots = 4096>}
+xf.global_weight @sparse_codes : !xf.qtensor<40x128xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<sparse, tile = [16, 4], vnni = 4, values = 614>> {sparsity = #xf.sparsity<zeros = 0.7, slots = 4, codes = 614>}
 xf.global_weight @plain : tensor<100x64xf16>
 xf.global_weight @derived : tensor<200x64xf16, #xf.layout<blocked, tile = [64, 1]>> = {
   %a = xf.weight @plain : tensor<100x64xf16>

@@ -194,10 +194,12 @@ PackedLayoutAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                          std::optional<int64_t> values) {
   if (kind == LayoutKind::sparse) {
     if (!(tile == ArrayRef<int64_t>{64, 1} && vnni == 1) &&
-        !(tile == ArrayRef<int64_t>{16, 32} && vnni == 4))
+        !(tile == ArrayRef<int64_t>{16, 32} && vnni == 4) &&
+        !(tile == ArrayRef<int64_t>{16, 4} && vnni == 4))
       return emitError() << "'sparse' layout needs tile = [64, 1] (float "
-                            "panels) or tile = [16, 32], vnni = 4 "
-                            "(quantized tiles)";
+                            "panels), tile = [16, 32], vnni = 4 (quantized "
+                            "tiles) or tile = [16, 4], vnni = 4 (INT8 "
+                            "codes)";
     if (!values || *values < 0)
       return emitError() << "'sparse' layout needs values = C >= 0, the "
                             "most values a panel stores";
@@ -245,6 +247,16 @@ PackedLayoutAttr PackedLayoutAttr::getSparseTiles(MLIRContext *context,
   return get(context, LayoutKind::sparse, {16, 32}, 4, groups);
 }
 
+PackedLayoutAttr PackedLayoutAttr::getSparseCodes(MLIRContext *context,
+                                                  int64_t values) {
+  return get(context, LayoutKind::sparse, {16, 4}, 4, values);
+}
+
+bool PackedLayoutAttr::isSparseCodes() const {
+  return getKind() == LayoutKind::sparse &&
+         getTile() == ArrayRef<int64_t>{16, 4};
+}
+
 int64_t PackedLayoutAttr::getPaddedRows(int64_t rows) const {
   if (getKind() != LayoutKind::blocked && getKind() != LayoutKind::sparse)
     return rows;
@@ -284,28 +296,42 @@ LogicalResult PackedLayoutAttr::verifyEncoding(
 // SparsityAttr
 //===----------------------------------------------------------------------===//
 
-// #xf.sparsity<zeros = 0.7, slots = 1234>
+// #xf.sparsity<zeros = 0.7, slots = 1234[, codes = 5678]>
 Attribute SparsityAttr::parse(AsmParser &parser, Type) {
   SMLoc loc = parser.getCurrentLocation();
   double zeros = 0;
   int64_t slots = 0;
+  std::optional<int64_t> codes;
   if (parser.parseLess() || parser.parseKeyword("zeros") ||
       parser.parseEqual() || parser.parseFloat(zeros) || parser.parseComma() ||
       parser.parseKeyword("slots") || parser.parseEqual() ||
-      parser.parseInteger(slots) || parser.parseGreater())
+      parser.parseInteger(slots))
+    return {};
+  if (succeeded(parser.parseOptionalComma()) &&
+      (parser.parseKeyword("codes") || parser.parseEqual() ||
+       parser.parseInteger(codes.emplace())))
+    return {};
+  if (parser.parseGreater())
     return {};
   return SparsityAttr::getChecked([&] { return parser.emitError(loc); },
-                                  parser.getContext(), APFloat(zeros), slots);
+                                  parser.getContext(), APFloat(zeros), slots,
+                                  codes);
 }
 
 void SparsityAttr::print(AsmPrinter &printer) const {
   // Four decimals, always with a point, so that it parses as a float.
   printer << "<zeros = " << llvm::format("%.4f", getZeroFraction())
-          << ", slots = " << getSlots() << ">";
+          << ", slots = " << getSlots();
+  if (getCodes())
+    printer << ", codes = " << *getCodes();
+  printer << ">";
 }
 
 LogicalResult SparsityAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                                   APFloat zeros, int64_t slots) {
+                                   APFloat zeros, int64_t slots,
+                                   std::optional<int64_t> codes) {
+  if (codes && *codes < 0)
+    return emitError() << "sparsity codes must be >= 0, got " << *codes;
   double fraction = zeros.convertToDouble();
   if (!(fraction >= 0.0 && fraction <= 1.0))
     return emitError() << "sparsity zeros must be a fraction in [0, 1], got "

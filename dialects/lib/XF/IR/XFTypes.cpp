@@ -117,6 +117,14 @@ std::optional<int64_t> QTensorType::getPackedBytes() const {
       tileRows * scheme.getGroupValues(cols) * scheme.getBits() / 8 +
       tileRows * perRow;
   int64_t blocks = layout.getPaddedRows(rows) / tileRows;
+  if (layout.isSparseCodes()) {
+    // Per block, a 64-bit mask per run of 4 values, every group's scales,
+    // the stored codes, to a whole cache line; then a cache line of zeros.
+    return blocks * llvm::alignTo(cols / 4 * 8 + groups * tileRows * perRow +
+                                      *layout.getValues(),
+                                  64) +
+           64;
+  }
   if (layout.getKind() == LayoutKind::sparse) {
     // Per block, a bit per group in 8-byte words, then the stored groups,
     // to a whole cache line.
@@ -199,6 +207,18 @@ LogicalResult QTensorType::verify(function_ref<InFlightDiagnostic()> emitError,
                        << " is not a multiple of the group size "
                        << scheme.getGroupSize();
   bool blocks = scheme.hasBlockEncoding() && in % 32 == 0;
+  if (layout.isSparseCodes()) {
+    int64_t group = scheme.getGroupValues(in);
+    if (layout != PackedLayoutAttr::getSparseCodes(layout.getContext(),
+                                                   *layout.getValues()) ||
+        !blocks || scheme.getBits() != 8 || group > 256 ||
+        *layout.getValues() > 16 * in)
+      return emitError() << "the sparse-codes layout " << layout
+                         << " holds 8-bit symmetric codes in groups of 32 "
+                            "to 256, at most 16 x "
+                         << in << " values per block, not " << scheme;
+    return success();
+  }
   if (layout.getKind() == LayoutKind::sparse) {
     PackedLayoutAttr tiles = PackedLayoutAttr::getSparseTiles(
         layout.getContext(), layout.getValues().value_or(0));

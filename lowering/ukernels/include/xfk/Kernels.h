@@ -192,6 +192,33 @@ int xfk_pack_sparse_tiles(int64_t kind, int64_t group, const void *src,
                           int64_t ldw, int64_t N, int64_t K, int64_t groups,
                           void *dst);
 
+/* Sparse INT8 codes (Q8_0 kinds, groups of 32 to 256), #xf.layout<sparse,
+ * tile = [16, 4], vnni = 4, values = C>: the tiles of xfk_pack with every
+ * zero value left out, for unstructured sparsity. Per 16 rows (a block,
+ * starting at byte t * xfk_sparse_codes_block_bytes): a 64-bit mask per
+ * VNNI run of 16 rows x 4 values of k, in order of k (bit i: row i / 4,
+ * value k + i % 4 is stored); then every group's 16 scales (f16, or f32
+ * with XFK_W_F32_SCALES); then the stored values as int8 (code - 128), in
+ * the masks' order, room for C; then zeros to a cache line. 64 bytes of
+ * zeros follow the last block. C is the most nonzero values any block
+ * holds. The kernels expand a group's runs into dense tiles (vpexpandb
+ * with AVX512_VBMI2, a byte shuffle with AVX2) and skip groups with no
+ * value. */
+int64_t xfk_sparse_codes_bytes(int64_t kind, int64_t group, int64_t N,
+                               int64_t K, int64_t values);
+
+/* The most nonzero values any 16-row block of an N x K weight (stored as
+ * xfk_linear reads it) holds; -1 for a kind or group without the
+ * layout. */
+int64_t xfk_sparse_code_values(int64_t kind, int64_t group, const void *src,
+                               int64_t ldw, int64_t N, int64_t K);
+
+/* Packs it with room for `values` values per block; 0 if a block has
+ * more. */
+int xfk_pack_sparse_codes(int64_t kind, int64_t group, const void *src,
+                          int64_t ldw, int64_t N, int64_t K, int64_t values,
+                          void *dst);
+
 /* Dynamic INT8 quantization of activations for the block kinds: each row
  * of X in groups of `group` values (those of the weights, so a group's
  * dot product stays integer), symmetric, scale max|x| / 127. Row m of `qx`
@@ -223,6 +250,14 @@ void xfk_linear_q8_sparse(int64_t kind, int64_t group, int64_t groups,
                           int64_t ldr, int64_t act, int64_t up, int64_t y,
                           int64_t ldy, int64_t M, int64_t K, int64_t n0,
                           int64_t n1);
+
+/* xfk_linear_q8 over sparse codes with room for `values` values per
+ * block. */
+void xfk_linear_q8_codes(int64_t kind, int64_t group, int64_t values,
+                         int64_t qx, int64_t w, int64_t bias, int64_t residual,
+                         int64_t ldr, int64_t act, int64_t up, int64_t y,
+                         int64_t ldy, int64_t M, int64_t K, int64_t n0,
+                         int64_t n1);
 
 /* BF16 compute: activations rounded to bf16 (to nearest even), times BF16
  * weights, summed in f32 (vdpbf16ps where the CPU has AVX512_BF16, AMX

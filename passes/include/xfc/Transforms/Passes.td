@@ -465,7 +465,9 @@ def XFSelectSparseKernels : Pass<"xf-select-sparse-kernels",
     ...>` on the global: for a float weight, the sparse panels
     (`tile = [64, 1]`, `xfk_linear_sparse`); for ggml blocks that INT8
     activations multiply, the tiles without their zero groups (`tile =
-    [16, 32], vnni = 4`, `xfk_linear_q8_sparse`, which skips them).
+    [16, 32], vnni = 4`, `xfk_linear_q8_sparse`, which skips them) or, for
+    Q8_0-style blocks, the tiles without their zero values (`tile = [16,
+    4], vnni = 4`, `xfk_linear_q8_codes`, for unstructured zeros).
     `xf-pack-weights` then packs it so. The choice is visible in
     `--emit=xf`.
 
@@ -485,7 +487,10 @@ def XFSelectSparseKernels : Pass<"xf-select-sparse-kernels",
     from. Prefill expands each panel block once per call into L1 and runs
     the dense tiles, which costs 0-20% at 128 tokens. Quantized tiles
     skip the groups they leave out, reading and multiplying nothing for
-    them, so the ratio of their bytes is the prediction.
+    them, so the ratio of their bytes is the prediction. Sparse codes
+    expand every stored group back into dense tiles before the dot
+    products: their bytes count `code-overhead` times. Of the two, the
+    higher prediction is taken.
 
     Weights that a shared layer function takes as one argument are decided
     together, with the most value slots any of them needs, so that the
@@ -516,6 +521,9 @@ def XFSelectSparseKernels : Pass<"xf-select-sparse-kernels",
     Option<"streamOverhead", "stream-overhead", "double", /*default=*/"1.5",
            "How much longer the sparse GEMV takes to read its bytes than "
            "the dense one takes to read as many">,
+    Option<"codeOverhead", "code-overhead", "double", /*default=*/"1.35",
+           "How much longer the sparse-codes INT8 GEMV takes to read its "
+           "bytes than the dense tiles' GEMV takes to read as many">,
     Option<"emitRemarks", "emit-remarks", "bool", /*default=*/"false",
            "A remark per weight with its predicted speedup and choice">
   ];

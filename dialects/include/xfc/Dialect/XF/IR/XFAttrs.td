@@ -199,6 +199,12 @@ def XF_PackedLayoutAttr : XF_Attr<"PackedLayout", "layout",
       quantized weight, the blocked tiles with the groups whose values are
       all zero left out: per 16 rows, a bit per group, then the `C` group
       slots (the stored groups' tiles and scales, zeros after).
+    * `sparse`, `tile = [16, 4]`, `vnni = 4`, `values = C`: for a Q8_0-style
+      weight (8-bit symmetric codes, groups of 32 to 256), the blocked
+      tiles with every zero value left out, for unstructured sparsity: per
+      16 rows, a 64-bit mask per VNNI run of 16 rows x 4 values, then every
+      group's 16 scales, then `C` slots of the nonzero codes (the most any
+      block of 16 rows holds).
 
     `xf-pack-weights` chooses the sparse layouts for the weights
     `xf-select-sparse-kernels` marked.
@@ -209,6 +215,8 @@ def XF_PackedLayoutAttr : XF_Attr<"PackedLayout", "layout",
                 #xf.layout<blocked, tile = [16, 32], vnni = 4>>
     tensor<4096x4096xf16, #xf.layout<blocked, tile = [64, 1]>>
     tensor<2048x2048xf32, #xf.layout<sparse, tile = [64, 1], values = 39322>>
+    !xf.qtensor<2048x2048xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>,
+                #xf.layout<sparse, tile = [16, 4], vnni = 4, values = 9830>>
     ```
   }];
   let parameters = (ins
@@ -245,6 +253,12 @@ def XF_PackedLayoutAttr : XF_Attr<"PackedLayout", "layout",
     /// store at most `groups` groups each.
     static PackedLayoutAttr getSparseTiles(::mlir::MLIRContext *context,
                                            int64_t groups);
+    /// The sparse layout of Q8_0-style weights whose blocks of 16 rows
+    /// store at most `values` nonzero codes each.
+    static PackedLayoutAttr getSparseCodes(::mlir::MLIRContext *context,
+                                           int64_t values);
+    /// Whether this is the sparse-codes layout.
+    bool isSparseCodes() const;
     /// The rows of a whole number of tiles holding `rows` rows.
     int64_t getPaddedRows(int64_t rows) const;
   }];
@@ -263,18 +277,24 @@ def XF_SparsityAttr : XF_Attr<"Sparsity", "sparsity"> {
       (`#xf.layout<sparse, ..., values = slots>`): for a float weight, the
       most nonzero values any panel of 64 rows holds; for a quantized one,
       the most groups with a nonzero value any block of 16 rows holds.
+    * `codes` (optional, Q8_0-style weights): the room of the sparse-codes
+      layout, the most nonzero codes any block of 16 rows holds.
 
     ```mlir
     xf.global_weight @w : tensor<2048x2048xf32>
         {sparsity = #xf.sparsity<zeros = 0.7, slots = 39322>}
+    xf.global_weight @q : !xf.qtensor<...>
+        {sparsity = #xf.sparsity<zeros = 0.7, slots = 64, codes = 9830>}
     ```
   }];
-  let parameters = (ins APFloatParameter<"">:$zeros, "int64_t":$slots);
+  let parameters = (ins APFloatParameter<"">:$zeros, "int64_t":$slots,
+                        OptionalParameter<"std::optional<int64_t>">:$codes);
   let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
   let builders = [
-    AttrBuilder<(ins "double":$zeros, "int64_t":$slots), [{
-      return $_get($_ctxt, ::llvm::APFloat(zeros), slots);
+    AttrBuilder<(ins "double":$zeros, "int64_t":$slots,
+                     CArg<"std::optional<int64_t>", "std::nullopt">:$codes), [{
+      return $_get($_ctxt, ::llvm::APFloat(zeros), slots, codes);
     }]>
   ];
   let extraClassDeclaration = [{
