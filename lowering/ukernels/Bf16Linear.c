@@ -153,11 +153,12 @@ XFK_BF16 static void linearBf16(const uint16_t *xb, const uint8_t *w,
 /*===----------------------------------------------------------------------===*
  * AMX-BF16 path
  *
- * Per 16 rows of x and 16 outputs: C (tmm0, 16 x 16 f32) accumulates one
- * tdpbf16ps per 32 values of k: A (tmm1) is 16 rows x 32 bf16 of the
- * rounded activations, B (tmm2) 16 pair rows x 16 outputs x 2 bf16, read
- * from the panel in place (a pair row of a panel is 256 bytes, the 16
- * outputs 64 of them). A tail of k past the last 32 is added after.
+ * Per 16 rows of x and 64 outputs (four C tiles of 16): one tdpbf16ps per
+ * output block and 32 values of k. A is 16 rows x 32 bf16 of the rounded
+ * activations, loaded once for the four products; B is 16 pair rows x 16
+ * outputs x 2 bf16, read from the panel in place (a pair row of a panel is
+ * 256 bytes, the 16 outputs 64 of them). A tail of k past the last 32 is
+ * added after.
  *===----------------------------------------------------------------------===*/
 
 #define XFK_AMX_BF16                                                           \
@@ -169,33 +170,54 @@ XFK_AMX_BF16 static void linearAmx(const uint16_t *xb, const uint8_t *w,
                                    int64_t M, int64_t K, int64_t n0,
                                    int64_t n1) {
   const int64_t Kp = xfk_panel_k(XFK_W_BF16, K), K32 = Kp / 32 * 32;
-  float sums[16][16] __attribute__((aligned(64)));
+  float sums[XFK_AMX_C_TILES][16][16] __attribute__((aligned(64)));
   int configured = 0;
   for (int64_t m0 = 0; m0 < M; m0 += 16) {
     int rows = M - m0 < 16 ? (int)(M - m0) : 16;
     if (rows != configured)
       xfk_amx_configure(configured = rows, 64, 16);
-    for (int64_t n = n0; n < n1; n += 16) {
-      int64_t valid = n1 - n < 16 ? n1 - n : 16;
-      const uint8_t *panel = w + (n / XFK_PANEL) * Kp * XFK_PANEL * 2;
-      const uint8_t *columns = panel + (n % XFK_PANEL) * 4;
-      _tile_zero(0);
-      for (int64_t k0 = 0; k0 < K32; k0 += 32) {
-        _tile_loadd(1, xb + m0 * Kp + k0, Kp * 2);
-        _tile_loadd(2, columns + (k0 / 2) * XFK_PANEL * 4, XFK_PANEL * 4);
-        _tile_dpbf16ps(0, 1, 2);
+    for (int64_t n = n0; n < n1; n += XFK_AMX_C_TILES * 16) {
+      /* Block c's 16 columns in their panel, or 0 past n1. */
+      const uint8_t *columns[XFK_AMX_C_TILES];
+      for (int c = 0; c < XFK_AMX_C_TILES; ++c) {
+        int64_t nc = n + 16 * c;
+        columns[c] = nc < n1 ? w + (nc / XFK_PANEL) * Kp * XFK_PANEL * 2 +
+                                   (nc % XFK_PANEL) * 4
+                             : 0;
       }
-      _tile_stored(0, sums, 64);
-      for (int i = 0; i < rows; ++i)
-        for (int64_t j = 0; j < valid; ++j) {
-          float s = sums[i][j] + xfk_epilogue_bias(&e, n + j);
-          for (int64_t k = K32; k < Kp; ++k)
-            s += xfk_bf16_to_float(xb[(m0 + i) * Kp + k]) *
-                 xfk_bf16_to_float(*(const uint16_t *)(columns +
-                                                       (k / 2) * XFK_PANEL * 4 +
-                                                       4 * j + 2 * (k % 2)));
-          y[(m0 + i) * ldy + (n + j - n0)] =
-              s + xfk_epilogue_residual(&e, m0 + i, n + j);
+#define ZERO(c, bt)                                                            \
+  if (columns[c])                                                              \
+    _tile_zero(c);
+      XFK_AMX_FOR_EACH_C(ZERO)
+#undef ZERO
+      for (int64_t k0 = 0; k0 < K32; k0 += 32) {
+        _tile_loadd(XFK_AMX_A, xb + m0 * Kp + k0, Kp * 2);
+#define PRODUCT(c, bt)                                                         \
+  if (columns[c]) {                                                            \
+    _tile_loadd(bt, columns[c] + (k0 / 2) * XFK_PANEL * 4, XFK_PANEL * 4);     \
+    _tile_dpbf16ps(c, XFK_AMX_A, bt);                                          \
+  }
+        XFK_AMX_FOR_EACH_C(PRODUCT)
+#undef PRODUCT
+      }
+#define STORE(c, bt)                                                           \
+  if (columns[c])                                                              \
+    _tile_stored(c, sums[c], 64);
+      XFK_AMX_FOR_EACH_C(STORE)
+#undef STORE
+      for (int c = 0; c < XFK_AMX_C_TILES && columns[c]; ++c)
+        for (int i = 0; i < rows; ++i) {
+          int64_t nc = n + 16 * c, valid = n1 - nc < 16 ? n1 - nc : 16;
+          for (int64_t j = 0; j < valid; ++j) {
+            float s = sums[c][i][j] + xfk_epilogue_bias(&e, nc + j);
+            for (int64_t k = K32; k < Kp; ++k)
+              s += xfk_bf16_to_float(xb[(m0 + i) * Kp + k]) *
+                   xfk_bf16_to_float(*(
+                       const uint16_t *)(columns[c] + (k / 2) * XFK_PANEL * 4 +
+                                         4 * j + 2 * (k % 2)));
+            y[(m0 + i) * ldy + (nc + j - n0)] =
+                s + xfk_epilogue_residual(&e, m0 + i, nc + j);
+          }
         }
     }
   }
@@ -217,7 +239,9 @@ static void bf16Columns(const void *call, const XfkEpilogue *e, float *y,
                         int64_t ldy, int64_t n0, int64_t n1) {
   const Bf16Call *c = (const Bf16Call *)call;
   int isa = xfk_cpu_isa();
-  if (isa >= XFK_ISA_AMX)
+  /* An AMX tile holds 16 rows of x: with fewer (decode), vdpbf16ps is
+   * faster. */
+  if (isa >= XFK_ISA_AMX && c->M >= 16)
     linearAmx(c->xb, c->w, *e, y, ldy, c->M, c->K, n0, n1);
   else if (isa >= XFK_ISA_AVX512_BF16)
     linearBf16(c->xb, c->w, *e, y, ldy, c->M, c->K, n0, n1);

@@ -45,9 +45,10 @@ static QuantizedRow quantizedRow(const uint8_t *qx, int64_t K, int64_t group,
 }
 
 /* A buffer for one group's tiles expanded from sparse codes. */
+#define XFK_CODES_SCRATCH_BYTES                                                \
+  (XFK_CODES_MAX_GROUP / XFK_QBLOCK * 512 + XFK_QTILE * 4)
 #define XFK_CODES_SCRATCH(name)                                                \
-  uint8_t name[XFK_CODES_MAX_GROUP / XFK_QBLOCK * 512 + XFK_QTILE * 4]         \
-      __attribute__((aligned(64)))
+  uint8_t name[XFK_CODES_SCRATCH_BYTES] __attribute__((aligned(64)))
 
 /* The offset subtracted from a symmetric kind's codes. */
 static int32_t codeOffset(int64_t kind) {
@@ -562,92 +563,153 @@ XFK_AVX2 static void linearAvx2(int64_t kind, int64_t group, XfkTileFormat f,
 /*===----------------------------------------------------------------------===*
  * AMX path
  *
- * Per 16 rows of x, 16 outputs and one group: one tile product per code
- * tile of the group, accumulated in C (tmm0). A (tmm1) holds the rows'
- * int8 codes for 32 values, 16 x 32 bytes; B (tmm2) is the packed code
- * tile as it is, 8 runs of 16 outputs x 4 bytes (the VNNI layout tdpbsud
- * reads: signed A, unsigned B); C the 16 x 16 int32 dot products, which
- * the AVX-512 epilogue scales per group as the VNNI path does. Q4 codes
- * are widened to bytes first.
+ * Per 16 rows of x, 64 outputs (four C tiles of 16) and one group: one
+ * tile product per output block and k step, accumulated in the block's C
+ * tile. A holds the rows' int8 codes, 16 x 64 bytes when the group has an
+ * even number of 32-value runs (a code tile stores its runs one after the
+ * other, so two runs are one 16-row B tile) and 16 x 32 otherwise; B is
+ * the packed code tile as it is (the VNNI layout tdpbsud reads: signed A,
+ * unsigned B). The int32 dot products are stored and scaled per group by
+ * the AVX-512 epilogue into f32 sums, as the VNNI path does. Q4 codes are
+ * widened to bytes first.
  *===----------------------------------------------------------------------===*/
 
 #define XFK_AMX                                                                \
   __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,f16c,fma,"      \
                         "amx-tile,amx-int8")))
 
+/* One output block's group: the code tiles (or 0 when the group is left
+ * out) and the int32 dot products of the rows. */
+typedef struct {
+  const uint8_t *tile;
+  int32_t dots[16][16] __attribute__((aligned(64)));
+  float sums[16][16] __attribute__((aligned(64)));
+  uint8_t codes[2 * 512] __attribute__((aligned(64)));
+} AmxBlock;
+
+/* Where the B tile of runs [c, c + step) of a block's group is: in place
+ * for Q8_0 codes, widened into blk->codes for Q4 ones. */
+XFK_AMX XFK_INLINE const uint8_t *amxCodes(int64_t kind, AmxBlock *blk,
+                                           int64_t c, int64_t step,
+                                           int64_t codeBytes) {
+  if (xfk_base_kind(kind) == XFK_W_Q8_0)
+    return blk->tile + c * codeBytes;
+  for (int64_t r = 0; r < step; ++r)
+    for (int g = 0; g < 4; ++g) {
+      __m512i low, high;
+      loadCodes(kind, blk->tile + (c + r) * codeBytes, g, &low, &high);
+      _mm512_store_si512(blk->codes + r * 512 + g * 64, low);
+      _mm512_store_si512(blk->codes + r * 512 + (g + 4) * 64, high);
+    }
+  return blk->codes;
+}
+
+/* Adds group b's scaled dot products of `rows` rows to blk->sums. */
+XFK_AMX XFK_INLINE void amxGroupEpilogue(int64_t kind, AmxBlock *blk,
+                                         const uint8_t *scales,
+                                         const QuantizedRow *a, int rows,
+                                         int64_t b) {
+  __m512 d = loadScales16(kind, scales);
+  if (xfk_base_kind(kind) == XFK_W_Q4_1) {
+    __m512 min = loadScales16(kind, scales + XFK_QTILE * xfk_scale_bytes(kind));
+    for (int i = 0; i < rows; ++i) {
+      __m512 sa = _mm512_set1_ps(a[i].scales[b]);
+      __m512 dot = _mm512_cvtepi32_ps(_mm512_load_si512(blk->dots[i]));
+      __m512 acc = _mm512_load_ps(blk->sums[i]);
+      acc = _mm512_fmadd_ps(_mm512_mul_ps(dot, sa), d, acc);
+      acc = _mm512_fmadd_ps(
+          _mm512_set1_ps(a[i].scales[b] * (float)a[i].sums[b]), min, acc);
+      _mm512_store_ps(blk->sums[i], acc);
+    }
+    return;
+  }
+  const int32_t offset = codeOffset(kind);
+  for (int i = 0; i < rows; ++i) {
+    __m512i centered =
+        _mm512_sub_epi32(_mm512_load_si512(blk->dots[i]),
+                         _mm512_set1_epi32(offset * a[i].sums[b]));
+    __m512 acc = _mm512_load_ps(blk->sums[i]);
+    acc = _mm512_fmadd_ps(_mm512_mul_ps(_mm512_cvtepi32_ps(centered),
+                                        _mm512_set1_ps(a[i].scales[b])),
+                          d, acc);
+    _mm512_store_ps(blk->sums[i], acc);
+  }
+}
+
 XFK_AMX static void linearAmx(int64_t kind, int64_t group, XfkTileFormat f,
                               const uint8_t *qx, const uint8_t *w,
                               XfkEpilogue e, float *y, int64_t ldy, int64_t M,
                               int64_t K, int64_t n0, int64_t n1) {
   const int64_t groups = K / group, runs = group / XFK_QBLOCK,
-                codeBytes = xfk_tile_code_bytes(kind),
-                rowBytes = xfk_quantized_row_bytes(K, group);
-  uint8_t codes[512] __attribute__((aligned(64)));
-  int32_t dots[16][16] __attribute__((aligned(64)));
-  XFK_CODES_SCRATCH(scratch);
+                step = runs % 2 ? 1 : 2, codeBytes = xfk_tile_code_bytes(kind),
+                rowBytes = xfk_quantized_row_bytes(K, group),
+                blockStride = xfk_tile_block_stride(kind, group, K, f);
+  AmxBlock blk[XFK_AMX_C_TILES];
+  uint8_t scratch[XFK_AMX_C_TILES][XFK_CODES_SCRATCH_BYTES]
+      __attribute__((aligned(64)));
+  QuantizedRow a[16];
   int configured = 0;
   for (int64_t m0 = 0; m0 < M; m0 += 16) {
     int rows = M - m0 < 16 ? (int)(M - m0) : 16;
     if (rows != configured)
-      xfk_amx_configure(configured = rows, 32, 8); /* A: 32 int8, B: 8 runs */
-    for (int64_t n = n0; n < n1; n += XFK_QTILE) {
-      int64_t valid = n1 - n < 16 ? n1 - n : 16;
-      __mmask16 mask = (__mmask16)((1u << valid) - 1);
-      const uint8_t *tiles =
-          w + n / XFK_QTILE * xfk_tile_block_stride(kind, group, K, f);
-      __m512 acc[16];
-      for (int i = 0; i < rows; ++i)
-        acc[i] = xfk_epilogue_bias16(&e, n, mask);
-      XfkGroupWalk walk = xfk_group_walk(tiles, f, kind, group, K, scratch);
-      for (int64_t b = 0; b < groups; ++b) {
-        const uint8_t *tile = xfk_group_tiles(&walk, b);
-        if (!tile)
-          continue;
-        _tile_zero(0);
-        for (int64_t c = 0; c < runs; ++c) {
-          const uint8_t *bTile = tile + c * codeBytes;
-          if (xfk_base_kind(kind) != XFK_W_Q8_0) {
-            for (int g = 0; g < 4; ++g) {
-              __m512i low, high;
-              loadCodes(kind, tile + c * codeBytes, g, &low, &high);
-              _mm512_store_si512(codes + g * 64, low);
-              _mm512_store_si512(codes + (g + 4) * 64, high);
-            }
-            bTile = codes;
-          }
-          _tile_loadd(1, qx + m0 * rowBytes + b * group + c * XFK_QBLOCK,
-                      rowBytes);
-          _tile_loadd(2, bTile, 64);
-          _tile_dpbsud(0, 1, 2);
-        }
-        _tile_stored(0, dots, 64);
-        const uint8_t *scales = tile + runs * codeBytes;
-        __m512 d = loadScales16(kind, scales);
-        __m512 min =
-            xfk_has_minimum(kind)
-                ? loadScales16(kind, scales + XFK_QTILE * xfk_scale_bytes(kind))
-                : _mm512_setzero_ps();
-        for (int i = 0; i < rows; ++i) {
-          QuantizedRow a = quantizedRow(qx, K, group, m0 + i);
-          __m512i dot = _mm512_load_si512(dots[i]);
-          __m512 sa = _mm512_set1_ps(a.scales[b]);
-          if (xfk_base_kind(kind) == XFK_W_Q4_1) {
-            acc[i] = _mm512_fmadd_ps(
-                _mm512_mul_ps(_mm512_cvtepi32_ps(dot), sa), d, acc[i]);
-            acc[i] = _mm512_fmadd_ps(
-                _mm512_set1_ps(a.scales[b] * (float)a.sums[b]), min, acc[i]);
-          } else {
-            __m512i centered = _mm512_sub_epi32(
-                dot, _mm512_set1_epi32(codeOffset(kind) * a.sums[b]));
-            acc[i] = _mm512_fmadd_ps(
-                _mm512_mul_ps(_mm512_cvtepi32_ps(centered), sa), d, acc[i]);
-          }
-        }
+      xfk_amx_configure(configured = rows, (int)(32 * step), (int)(8 * step));
+    for (int i = 0; i < rows; ++i)
+      a[i] = quantizedRow(qx, K, group, m0 + i);
+    for (int64_t n = n0; n < n1; n += XFK_AMX_C_TILES * XFK_QTILE) {
+      XfkGroupWalk walk[XFK_AMX_C_TILES];
+      __mmask16 mask[XFK_AMX_C_TILES];
+      int blocks = 0;
+      for (; blocks < XFK_AMX_C_TILES && n + blocks * XFK_QTILE < n1;
+           ++blocks) {
+        int64_t nj = n + blocks * XFK_QTILE,
+                valid = n1 - nj < 16 ? n1 - nj : 16;
+        mask[blocks] = (__mmask16)((1u << valid) - 1);
+        walk[blocks] = xfk_group_walk(w + nj / XFK_QTILE * blockStride, f, kind,
+                                      group, K, scratch[blocks]);
+        __m512 bias = xfk_epilogue_bias16(&e, nj, mask[blocks]);
+        for (int i = 0; i < rows; ++i)
+          _mm512_store_ps(blk[blocks].sums[i], bias);
       }
-      for (int i = 0; i < rows; ++i)
-        _mm512_mask_storeu_ps(
-            y + (m0 + i) * ldy + (n - n0), mask,
-            xfk_epilogue_finish16(&e, acc[i], m0 + i, n, mask));
+      for (int j = blocks; j < XFK_AMX_C_TILES; ++j)
+        blk[j].tile = 0;
+      for (int64_t b = 0; b < groups; ++b) {
+        for (int j = 0; j < blocks; ++j)
+          blk[j].tile = xfk_group_tiles(&walk[j], b);
+#define ZERO(c, bt)                                                            \
+  if (blk[c].tile)                                                             \
+    _tile_zero(c);
+        XFK_AMX_FOR_EACH_C(ZERO)
+#undef ZERO
+        for (int64_t c = 0; c < runs; c += step) {
+          _tile_loadd(XFK_AMX_A,
+                      qx + m0 * rowBytes + b * group + c * XFK_QBLOCK,
+                      rowBytes);
+#define PRODUCT(c_, bt)                                                        \
+  if (blk[c_].tile) {                                                          \
+    _tile_loadd(bt, amxCodes(kind, &blk[c_], c, step, codeBytes), 64);         \
+    _tile_dpbsud(c_, XFK_AMX_A, bt);                                           \
+  }
+          XFK_AMX_FOR_EACH_C(PRODUCT)
+#undef PRODUCT
+        }
+#define STORE(c, bt)                                                           \
+  if (blk[c].tile)                                                             \
+    _tile_stored(c, blk[c].dots, 64);
+        XFK_AMX_FOR_EACH_C(STORE)
+#undef STORE
+        for (int j = 0; j < blocks; ++j)
+          if (blk[j].tile)
+            amxGroupEpilogue(kind, &blk[j], blk[j].tile + runs * codeBytes, a,
+                             rows, b);
+      }
+      for (int j = 0; j < blocks; ++j)
+        for (int i = 0; i < rows; ++i) {
+          int64_t nj = n + j * XFK_QTILE;
+          __m512 acc = _mm512_load_ps(blk[j].sums[i]);
+          _mm512_mask_storeu_ps(
+              y + (m0 + i) * ldy + (nj - n0), mask[j],
+              xfk_epilogue_finish16(&e, acc, m0 + i, nj, mask[j]));
+        }
     }
   }
   _tile_release();

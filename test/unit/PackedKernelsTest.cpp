@@ -323,6 +323,10 @@ TEST_P(QuantizedLinearTest, BlockKindsAndTails) {
           checkQuantized(e, M, N, K, (M + N) % 2 == 1, 0, N, seed++);
     checkQuantized(e, 6, 100, 2048, true, 48, 100, seed++);
     checkQuantized(e, 1, 64, 2048, false, 16, 33, seed++);
+    // From 16 rows (AMX): four output blocks per pass, a partial last pass
+    // and a column range that starts inside a pass.
+    checkQuantized(e, 16, 100, 64, false, 0, 100, seed++);
+    checkQuantized(e, 33, 150, 96, true, 16, 150, seed++);
   }
 }
 
@@ -338,6 +342,7 @@ TEST_P(QuantizedLinearTest, LargerGroupsAndPerChannel) {
         checkQuantized(e, M, 33, 256, M % 2 == 1, 0, 33, seed++, group);
     checkQuantized(e, 5, 40, 96, true, 16, 40, seed++, /*group=*/96);
     checkQuantized(e, 18, 20, 2048, false, 0, 20, seed++, /*group=*/2048);
+    checkQuantized(e, 16, 90, 192, true, 16, 90, seed++, /*group=*/96);
     checkQuantized(e, 1, 64, 2048, true, 16, 64, seed++, /*group=*/128);
   }
 }
@@ -426,6 +431,7 @@ TEST_P(Bf16LinearTest, ShapesAndTails) {
   // Column ranges at panel starts; K over several K blocks with a tail
   // past the AMX tiles' 32 values.
   checkBf16(3, 200, 40, true, 64, 200, seed++);
+  checkBf16(20, 200, 70, true, 64, 200, seed++); // AMX, a partial pass
   checkBf16(18, 150, 1000, false, 128, 150, seed++);
   checkBf16(1, 64, 2048, true, 0, 64, seed++);
 }

@@ -152,6 +152,7 @@ TEST_P(SparseCodesLinearTest, UnstructuredZerosFromNoneToAll) {
     checkCodes(e, 0.7, 5, 100, 256, 64, true, 48, 100, seed++);
     checkCodes(e, 0.7, 1, 64, 2048, 128, false, 16, 64, seed++);
     checkCodes(e, 0.8, 17, 48, 512, 256, true, 0, 48, seed++);
+    checkCodes(e, 0.7, 16, 100, 128, 32, false, 16, 100, seed++);
     checkCodes(e, 0.7, 3, 192, 128, 32, true, 0, 96, seed++,
                {XFK_ACT_SILU, 96});
   }

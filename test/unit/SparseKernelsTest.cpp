@@ -353,6 +353,7 @@ TEST_P(SparseTilesLinearTest, ZeroGroupsAreSkippedExactly) {
     checkSparseTiles(e, 0.7, 1, 64, 2048, 128, false, 16, 64, seed++);
     checkSparseTiles(e, 0.5, 9, 40, 96, 96, true, 0, 40, seed++); // per row
     checkSparseTiles(e, 0.7, 17, 48, 256, 32, true, 0, 48, seed++); // AMX
+    checkSparseTiles(e, 0.9, 20, 130, 128, 64, false, 16, 130, seed++);
     checkSparseTiles(e, 0.7, 3, 192, 128, 32, true, 0, 96, seed++,
                      {XFK_ACT_SILU, 96});
   }
