@@ -5,11 +5,11 @@
 # type:
 #  - f32: unstructured pruning; the cost model chooses the sparse panels;
 #  - int8: Q8_0 weights (xfc --weights int8) with INT8 activations,
-#    pruned unstructured (few whole groups are zero, so the tiles stay
-#    dense) and in blocks of 16x32 (whole groups, which the sparse tiles
-#    skip).
+#    pruned unstructured (the sparse codes: a mask per VNNI run and the
+#    nonzero codes, expanded by vpexpandb) and in blocks of 16x32 (whole
+#    groups, which the sparse tiles skip).
 # Then the kernels alone (xfc-kernel-bench --sparse): sparse panels against
-# dense ones, sparse INT8 tiles against dense ones and oneDNN's u8s8 GEMM.
+# dense ones, sparse INT8 tiles and codes against dense ones and oneDNN's u8s8 GEMM.
 #   bash bench/sparsity.sh [--quick] [--build DIR] [--threads N]
 set -euo pipefail
 
