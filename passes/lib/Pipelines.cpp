@@ -71,6 +71,7 @@ const GraphPass kGraphPasses[] = {
      [](const xf::GraphPipelineConfig &config) {
        xf::XFSelectSparseKernelsOptions options;
        options.mode = config.sparseKernels;
+       options.sparseCodes = config.sparseCodes;
        return xf::createXFSelectSparseKernels(options);
      }},
 };

@@ -171,8 +171,9 @@ struct XFSelectSparseKernelsPass
     // Q8_0-style tiles may instead leave out every zero value, and expand
     // the rest back.
     if (PackedLayoutAttr byCodes =
-            codes ? PackedLayoutAttr::getSparseCodes(context, *codes)
-                  : PackedLayoutAttr();
+            codes && sparseCodes
+                ? PackedLayoutAttr::getSparseCodes(context, *codes)
+                : PackedLayoutAttr();
         byCodes && succeeded(QTensorType::verify(
                        [] { return InFlightDiagnostic(); }, shape,
                        cast<QTensorType>(type).getStorageType(),

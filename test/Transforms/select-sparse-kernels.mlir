@@ -1,6 +1,7 @@
 // RUN: xfc-opt %s -split-input-file -xf-select-sparse-kernels=emit-remarks -verify-diagnostics | FileCheck %s
 // RUN: xfc-opt %s -split-input-file -xf-select-sparse-kernels="mode=always" | FileCheck %s --check-prefix=ALWAYS
 // RUN: xfc-opt %s -split-input-file -xf-select-sparse-kernels="mode=never" | FileCheck %s --check-prefix=NEVER
+// RUN: xfc-opt %s -split-input-file -xf-select-sparse-kernels="mode=always sparse-codes=0" | FileCheck %s --check-prefix=NO-CODES
 // RUN: not xfc-opt %s -split-input-file -xf-select-sparse-kernels="mode=sometimes" 2>&1 | FileCheck %s --check-prefix=BAD-MODE
 // BAD-MODE: xf-select-sparse-kernels: unknown mode 'sometimes' (expected auto, always or never)
 
@@ -127,6 +128,13 @@ func.func @forward(%x: tensor<?x256xf32>) -> (tensor<?x128xf32>, tensor<?x128xf3
 // ALWAYS-SAME: packing = #xf.layout<sparse, tile = [16, 4], vnni = 4, values = 3277>
 // NEVER-LABEL: xf.global_weight @q8_70
 // NEVER-NOT: packing
+// Without AVX512_VBMI2 (sparse-codes=0), only the tiles are considered,
+// which are no smaller here.
+// NO-CODES-LABEL: xf.global_weight @q8_70
+// NO-CODES-NOT: packing
+// NO-CODES-LABEL: xf.global_weight @q8_20
+// NO-CODES-NOT: packing
+// NO-CODES-LABEL: func.func @codes
 // expected-remark @below {{70.0% zeros, predicted decode speedup 1.57: sparse codes}}
 xf.global_weight @q8_70 : !xf.qtensor<128x256xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>> {sparsity = #xf.sparsity<zeros = 0.7, slots = 8, codes = 1229>}
 // expected-remark @below {{20.0% zeros, predicted decode speedup 0.99: dense tiles}}

@@ -175,6 +175,7 @@ int xfc::driver::compileModel(const CompileRequest &r) {
   constexpr StringLiteral kSparseKernels = "xf-select-sparse-kernels";
   mlir::xf::GraphPipelineConfig graph = r.graph;
   graph.disabled.assign(graphDisabled.begin(), graphDisabled.end());
+  graph.sparseCodes = xfc::targetHasVbmi2(*spec);
   bool selectSparse = r.emit != "import" && graph.sparseKernels != "never" &&
                       !llvm::is_contained(graph.disabled, kSparseKernels);
   graph.disabled.push_back(kSparseKernels.str());

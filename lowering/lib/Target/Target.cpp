@@ -8,6 +8,7 @@
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -41,6 +42,12 @@ std::optional<TargetSpec> xfc::parseTarget(llvm::StringRef name,
   error = "unknown --target '" + name.str() +
           "' (expected native, x86-64-v3, x86-64-v4 or sapphirerapids)";
   return std::nullopt;
+}
+
+bool xfc::targetHasVbmi2(const TargetSpec &target) {
+  if (target.features.empty())
+    return target.cpu == "sapphirerapids";
+  return llvm::is_contained(llvm::split(target.features, ','), "+avx512vbmi2");
 }
 
 mlir::LogicalResult xfc::emitMachineCode(mlir::ModuleOp module,

@@ -23,6 +23,10 @@ struct TargetSpec {
 std::optional<TargetSpec> parseTarget(llvm::StringRef name, unsigned optLevel,
                                       std::string &error);
 
+/// Whether code for `target` may use AVX512_VBMI2 (the sparse INT8 codes'
+/// vpexpandb): a native target whose CPU has it, or sapphirerapids.
+bool targetHasVbmi2(const TargetSpec &target);
+
 enum class OutputKind { LLVMIR, Assembly, Object };
 
 /// Translates a module in the LLVM dialect to LLVM IR, optimizes it for the

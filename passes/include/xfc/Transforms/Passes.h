@@ -42,8 +42,10 @@ struct GraphPipelineConfig {
   std::string compute = "int8";
   /// xf-select-kernels' option: generated, onednn or auto.
   std::string kernels = "generated";
-  /// xf-select-sparse-kernels' mode: auto, always or never.
+  /// xf-select-sparse-kernels' mode: auto, always or never; whether the
+  /// target can run the sparse INT8 codes (AVX512_VBMI2).
   std::string sparseKernels = "auto";
+  bool sparseCodes = true;
   /// xf-lower-kron-branches' strategy: auto, factored or merged.
   std::string kronBranches = "auto";
   /// xf-sparsify's options (see its description).

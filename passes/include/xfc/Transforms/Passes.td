@@ -524,6 +524,11 @@ def XFSelectSparseKernels : Pass<"xf-select-sparse-kernels",
     Option<"codeOverhead", "code-overhead", "double", /*default=*/"1.35",
            "How much longer the sparse-codes INT8 GEMV takes to read its "
            "bytes than the dense tiles' GEMV takes to read as many">,
+    Option<"sparseCodes", "sparse-codes", "bool", /*default=*/"true",
+           "Consider the sparse INT8 codes. Their decode kernel needs "
+           "AVX512_VBMI2 (vpexpandb); `xfc compile` turns them off for a "
+           "target without it, where expanding them is slower than "
+           "reading the dense tiles">,
     Option<"emitRemarks", "emit-remarks", "bool", /*default=*/"false",
            "A remark per weight with its predicted speedup and choice">
   ];
