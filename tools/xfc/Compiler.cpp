@@ -175,7 +175,10 @@ int xfc::driver::compileModel(const CompileRequest &r) {
   constexpr StringLiteral kSparseKernels = "xf-select-sparse-kernels";
   mlir::xf::GraphPipelineConfig graph = r.graph;
   graph.disabled.assign(graphDisabled.begin(), graphDisabled.end());
-  graph.sparseCodes = xfc::targetHasVbmi2(*spec);
+  graph.sparseCodes = xfc::targetHasFeature(*spec, "avx512vbmi2");
+  // AVX512BW implies AVX512F, which a named CPU's list may leave implied.
+  graph.sparseAvx512 = xfc::targetHasFeature(*spec, "avx512bw") &&
+                       xfc::targetHasFeature(*spec, "avx512vl");
   bool selectSparse = r.emit != "import" && graph.sparseKernels != "never" &&
                       !llvm::is_contained(graph.disabled, kSparseKernels);
   graph.disabled.push_back(kSparseKernels.str());

@@ -16,6 +16,7 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/X86TargetParser.h"
 
 using namespace xfc;
 
@@ -44,10 +45,13 @@ std::optional<TargetSpec> xfc::parseTarget(llvm::StringRef name,
   return std::nullopt;
 }
 
-bool xfc::targetHasVbmi2(const TargetSpec &target) {
-  if (target.features.empty())
-    return target.cpu == "sapphirerapids";
-  return llvm::is_contained(llvm::split(target.features, ','), "+avx512vbmi2");
+bool xfc::targetHasFeature(const TargetSpec &target, llvm::StringRef feature) {
+  std::string plus = ("+" + feature).str();
+  if (!target.features.empty())
+    return llvm::is_contained(llvm::split(target.features, ','), plus);
+  llvm::SmallVector<llvm::StringRef> features;
+  llvm::X86::getFeaturesForCPU(target.cpu, features, /*NeedPlus=*/true);
+  return llvm::is_contained(features, plus);
 }
 
 mlir::LogicalResult xfc::emitMachineCode(mlir::ModuleOp module,

@@ -23,9 +23,10 @@ struct TargetSpec {
 std::optional<TargetSpec> parseTarget(llvm::StringRef name, unsigned optLevel,
                                       std::string &error);
 
-/// Whether code for `target` may use AVX512_VBMI2 (the sparse INT8 codes'
-/// vpexpandb): a native target whose CPU has it, or sapphirerapids.
-bool targetHasVbmi2(const TargetSpec &target);
+/// Whether code for `target` may use an x86 feature by LLVM's name (e.g.
+/// "avx512vbmi2"): this CPU's for `native`, the named CPU's otherwise
+/// (as LLVM lists them, without the features they imply).
+bool targetHasFeature(const TargetSpec &target, llvm::StringRef feature);
 
 enum class OutputKind { LLVMIR, Assembly, Object };
 

@@ -46,6 +46,9 @@ struct GraphPipelineConfig {
   /// target can run the sparse INT8 codes (AVX512_VBMI2).
   std::string sparseKernels = "auto";
   bool sparseCodes = true;
+  /// The target has AVX-512 (F/BW/VL): the sparse panels' cost constants
+  /// measured with vexpandps, not xf-select-sparse-kernels' AVX2 defaults.
+  bool sparseAvx512 = false;
   /// xf-lower-kron-branches' strategy: auto, factored or merged.
   std::string kronBranches = "auto";
   /// xf-sparsify's options (see its description).
