@@ -48,11 +48,18 @@ struct Arena {
 /// concurrently on different threads); `currentArena` is the arena of the
 /// forward call this thread works for, also inside a pool worker.
 thread_local Arena arena;
-thread_local Arena *currentArena = &arena;
+/// Pool workers touch only these two pointers. As the model is dlopen'ed,
+/// its thread-locals would otherwise be allocated (malloc) on a worker's
+/// first touch, which could fall in a decode step that must allocate
+/// nothing; initial-exec puts them in the static TLS glibc reserves for
+/// dlopen'ed libraries. Both are constant-initialized: a dynamic
+/// initializer would also register `arena`'s destructor (allocating).
+#define XFM_STATIC_TLS __attribute__((tls_model("initial-exec")))
+XFM_STATIC_TLS thread_local Arena *currentArena = nullptr;
 
 /// The forward call running on this thread (null in pool workers, whose
 /// nested parallel loops run serially).
-thread_local const XfmForwardArgs *currentCall = nullptr;
+XFM_STATIC_TLS thread_local const XfmForwardArgs *currentCall = nullptr;
 
 /// A parallel loop on its way through the pool: the generated body and the
 /// arena its allocations come from.
