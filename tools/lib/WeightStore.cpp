@@ -209,22 +209,9 @@ bool WeightStore::writeBlob(mlir::ModuleOp lowered, llvm::raw_ostream &os,
       if (!writeStored(global, stored, *storage, rowStream, rowsBytes, error))
         return false;
       llvm::ArrayRef<int64_t> shape = mlir::xf::getWeightShape(type);
-      std::optional<XfkWeightKind> kind = mlir::xf::getKernelWeightKind(stored);
-      int64_t group = mlir::xf::getKernelWeightGroup(stored);
-      std::optional<int64_t> sparseValues = mlir::xf::getSparseSlots(type);
-      auto q = mlir::dyn_cast<mlir::xf::QTensorType>(type);
-      bool tiles = bool(q);
-      bool codes = q && q.getLayout().isSparseCodes();
-      int64_t packedBytes =
-          !kind   ? 0
-          : codes ? xfk_sparse_codes_bytes(*kind, group, shape[0], shape[1],
-                                           *sparseValues)
-          : sparseValues
-              ? (tiles ? xfk_sparse_tiles_bytes(*kind, group, shape[0],
-                                                shape[1], *sparseValues)
-                       : xfk_sparse_packed_bytes(*kind, shape[0], shape[1],
-                                                 *sparseValues))
-              : xfk_packed_bytes(*kind, group, shape[0], shape[1]);
+      mlir::xf::PackedLayoutAttr sparse = mlir::xf::getSparseLayout(type);
+      bool tiles = mlir::isa<mlir::xf::QTensorType>(type);
+      int64_t packedBytes = mlir::xf::getKernelPackedBytes(stored, sparse);
       if (!packedBytes || packedBytes != mlir::xf::getPackedBytes(type)) {
         std::string printed;
         llvm::raw_string_ostream(printed) << type;
@@ -237,24 +224,15 @@ bool WeightStore::writeBlob(mlir::ModuleOp lowered, llvm::raw_ostream &os,
       std::vector<char> packed(packedBytes);
       int64_t ldw = rowsBytes / shape[0];
       if (rowsBytes % shape[0] != 0 ||
-          !(codes ? xfk_pack_sparse_codes(*kind, group, rows.data(), ldw,
-                                          shape[0], shape[1], *sparseValues,
-                                          packed.data())
-            : sparseValues
-                ? (tiles ? xfk_pack_sparse_tiles(*kind, group, rows.data(), ldw,
-                                                 shape[0], shape[1],
-                                                 *sparseValues, packed.data())
-                         : xfk_pack_sparse(*kind, rows.data(), ldw, shape[0],
-                                           shape[1], *sparseValues,
-                                           packed.data()))
-                : xfk_pack(*kind, group, rows.data(), ldw, shape[0], shape[1],
-                           packed.data()))) {
+          !mlir::xf::packKernelWeight(stored, sparse, rows.data(), ldw,
+                                      packed.data())) {
         error = "weight '" + name.str() + "': the kernels cannot pack it";
-        if (sparseValues)
+        if (sparse)
           error += std::string(tiles ? ": a block of 16 rows has more than "
                                      : ": a panel of 64 rows has more than ") +
-                   std::to_string(*sparseValues) +
-                   (tiles && !codes ? " nonzero groups" : " nonzero values") +
+                   std::to_string(*sparse.getValues()) +
+                   (tiles && !sparse.isSparseCodes() ? " nonzero groups"
+                                                     : " nonzero values") +
                    ", which its layout has room for";
         return false;
       }

@@ -58,32 +58,20 @@ FailureOr<Type> packedTypeOf(Type type, PackedLayoutAttr sparse,
   }
   MLIRContext *context = type.getContext();
   ArrayRef<int64_t> shape = getWeightShape(type);
-  if (xfk_packed_bytes(*kind, getKernelWeightGroup(type), shape[0], shape[1]) ==
-      0) {
+  if (getKernelPackedBytes(type, PackedLayoutAttr()) == 0) {
     os << "the kernels cannot pack " << type;
     return failure();
   }
-  if (auto q = dyn_cast<QTensorType>(type); q && sparse) {
-    int64_t group = getKernelWeightGroup(type), slots = *sparse.getValues();
-    if ((sparse.isSparseCodes()
-             ? xfk_sparse_codes_bytes(*kind, group, shape[0], shape[1], slots)
-             : xfk_sparse_tiles_bytes(*kind, group, shape[0], shape[1],
-                                      slots)) == 0) {
-      os << "the kernels cannot pack " << type << " as " << sparse;
-      return failure();
-    }
+  if (sparse && getKernelPackedBytes(type, sparse) == 0) {
+    os << "the kernels cannot pack " << type << " as " << sparse;
+    return failure();
+  }
+  if (auto q = dyn_cast<QTensorType>(type); q && sparse)
     return Type(QTensorType::get(context, shape, q.getStorageType(),
                                  q.getScheme(), sparse));
-  }
-  if (sparse) {
-    if (xfk_sparse_packed_bytes(*kind, shape[0], shape[1],
-                                *sparse.getValues()) == 0) {
-      os << "the kernels cannot pack " << type << " as " << sparse;
-      return failure();
-    }
+  if (sparse)
     return Type(RankedTensorType::get(
         shape, cast<RankedTensorType>(type).getElementType(), sparse));
-  }
   if (auto q = dyn_cast<QTensorType>(type))
     return Type(QTensorType::get(context, shape, q.getStorageType(),
                                  q.getScheme(),

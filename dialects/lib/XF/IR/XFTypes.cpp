@@ -135,18 +135,19 @@ std::optional<int64_t> QTensorType::getPackedBytes() const {
   return blocks * groups * groupBytes;
 }
 
-std::optional<int64_t> xf::getSparseSlots(Type weightType) {
+PackedLayoutAttr xf::getSparseLayout(Type weightType) {
+  PackedLayoutAttr layout;
   if (auto q = dyn_cast<QTensorType>(weightType))
-    return q.getLayout().getKind() == LayoutKind::sparse
-               ? q.getLayout().getValues()
-               : std::nullopt;
-  auto tensor = dyn_cast<RankedTensorType>(weightType);
-  auto layout = tensor
-                    ? dyn_cast_or_null<PackedLayoutAttr>(tensor.getEncoding())
-                    : PackedLayoutAttr();
-  if (!layout || layout.getKind() != LayoutKind::sparse)
-    return std::nullopt;
-  return layout.getValues();
+    layout = q.getLayout();
+  else if (auto tensor = dyn_cast<RankedTensorType>(weightType))
+    layout = dyn_cast_or_null<PackedLayoutAttr>(tensor.getEncoding());
+  return layout && layout.getKind() == LayoutKind::sparse ? layout
+                                                          : PackedLayoutAttr();
+}
+
+std::optional<int64_t> xf::getSparseSlots(Type weightType) {
+  PackedLayoutAttr layout = getSparseLayout(weightType);
+  return layout ? layout.getValues() : std::nullopt;
 }
 
 std::optional<int64_t> xf::getPackedBytes(Type weightType) {

@@ -55,6 +55,49 @@ inline int64_t getKernelWeightGroup(Type type) {
   return q ? q.getScheme().getGroupValues(q.getShape()[1]) : 0;
 }
 
+/// The bytes the kernels pack a weight of `type` into: in `sparse` (sparse
+/// panels for a float weight, sparse tiles or codes for a quantized one),
+/// or in the dense blocked layout when `sparse` is null. 0 where the
+/// kernels cannot pack it so.
+inline int64_t getKernelPackedBytes(Type type, PackedLayoutAttr sparse) {
+  std::optional<XfkWeightKind> kind = getKernelWeightKind(type);
+  if (!kind)
+    return 0;
+  ArrayRef<int64_t> shape = getWeightShape(type);
+  int64_t group = getKernelWeightGroup(type);
+  if (!sparse)
+    return xfk_packed_bytes(*kind, group, shape[0], shape[1]);
+  int64_t slots = *sparse.getValues();
+  if (sparse.isSparseCodes())
+    return xfk_sparse_codes_bytes(*kind, group, shape[0], shape[1], slots);
+  if (isa<QTensorType>(type))
+    return xfk_sparse_tiles_bytes(*kind, group, shape[0], shape[1], slots);
+  return xfk_sparse_packed_bytes(*kind, shape[0], shape[1], slots);
+}
+
+/// Packs `rows` (a weight of `type` as stored, `ldw` bytes a row) into
+/// `out` (getKernelPackedBytes(type, sparse) bytes) as that function
+/// sizes it; 0 where the kernels cannot (for a sparse layout: a block or
+/// panel holds more than its slots).
+inline int packKernelWeight(Type type, PackedLayoutAttr sparse,
+                            const void *rows, int64_t ldw, void *out) {
+  std::optional<XfkWeightKind> kind = getKernelWeightKind(type);
+  if (!kind)
+    return 0;
+  ArrayRef<int64_t> shape = getWeightShape(type);
+  int64_t group = getKernelWeightGroup(type);
+  if (!sparse)
+    return xfk_pack(*kind, group, rows, ldw, shape[0], shape[1], out);
+  int64_t slots = *sparse.getValues();
+  if (sparse.isSparseCodes())
+    return xfk_pack_sparse_codes(*kind, group, rows, ldw, shape[0], shape[1],
+                                 slots, out);
+  if (isa<QTensorType>(type))
+    return xfk_pack_sparse_tiles(*kind, group, rows, ldw, shape[0], shape[1],
+                                 slots, out);
+  return xfk_pack_sparse(*kind, rows, ldw, shape[0], shape[1], slots, out);
+}
+
 } // namespace mlir::xf
 
 #endif // XFC_LOWERING_KERNELWEIGHTKIND_H

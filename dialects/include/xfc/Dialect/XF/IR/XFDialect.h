@@ -47,9 +47,14 @@ ArrayRef<int64_t> getWeightShape(Type weightType);
 /// (plain tensors are stored as their elements).
 std::optional<int64_t> getPackedBytes(Type weightType);
 
+/// The sparse layout (#xf.layout<sparse, ...>) of a weight: a float
+/// weight's encoding or a quantized one's layout; null for other types.
+PackedLayoutAttr getSparseLayout(Type weightType);
+
 /// The slots of a weight in a sparse layout (#xf.layout<sparse, ...,
 /// values = C>): values per panel of a float weight, groups per block of
-/// a quantized one; nullopt for other types.
+/// quantized tiles, values per block of sparse codes; nullopt for other
+/// types.
 std::optional<int64_t> getSparseSlots(Type weightType);
 
 /// The input values sharing one INT8 activation scale when a GEMM with a
