@@ -59,6 +59,12 @@ const GraphPass kGraphPasses[] = {
        options.compute = config.compute;
        return xf::createXFQuantize(options);
      }},
+    {"xf-convert-kv-cache",
+     [](const xf::GraphPipelineConfig &config) {
+       xf::XFConvertKVCacheOptions options;
+       options.element = config.kvCache;
+       return xf::createXFConvertKVCache(options);
+     }},
     {"xf-hoist-weight-expressions",
      [](auto &) { return xf::createXFHoistWeightExpressions(); }},
     {"xf-select-kernels",
@@ -142,6 +148,11 @@ struct GraphPipelineOptions : PassPipelineOptions<GraphPipelineOptions> {
       llvm::cl::desc("Sparse panels for measured weights (auto, always, "
                      "never), for xf-select-sparse-kernels"),
       llvm::cl::init("auto")};
+  Option<std::string> kvCache{
+      *this, "kv-cache",
+      llvm::cl::desc("What the KV caches store (keep, f32, f16, bf16, "
+                     "int8), for xf-convert-kv-cache"),
+      llvm::cl::init("keep")};
   Option<std::string> kernels{
       *this, "kernels",
       llvm::cl::desc("Library of the GEMMs (generated, onednn, auto), for "
@@ -213,6 +224,7 @@ void xf::registerXFPipelines() {
                                   options.keepWeights.end());
         config.compute = options.compute;
         config.kernels = options.kernels;
+        config.kvCache = options.kvCache;
         config.sparseKernels = options.sparseKernels;
         config.kronBranches = options.kronBranches;
         config.sparsityPattern = options.sparsityPattern;

@@ -27,13 +27,14 @@ struct xfrt_model {
   const uint8_t *weights = nullptr;
   const XfmModelInfo *info = nullptr;
   int (*forward)(const XfmForwardArgs *) = nullptr;
-  int64_t vocab = 0, context = 0, layers = 0, kvHeads = 0, headDim = 0;
+  int64_t vocab = 0, context = 0, layers = 0, kvHeads = 0;
+  int64_t kvRowBytes = 0; // one position of one KV head, as stored
 };
 
 struct xfrt_session {
   xfrt_model *model = nullptr;
   int64_t context = 0; // the session's limit, at most the model's
-  std::vector<float> caches;
+  std::vector<uint8_t> caches; // as the model lays them out (ModelABI.h)
   std::vector<uint8_t> arena;
   std::vector<int32_t> positions;
   int64_t position = 0;
@@ -247,9 +248,9 @@ xfrt_status xfrt_model_load(const char *path, xfrt_model **model, char *error,
   m->context = metadataInt(info->metadata, "max_context");
   m->layers = metadataInt(info->metadata, "layers");
   m->kvHeads = metadataInt(info->metadata, "kv_heads");
-  m->headDim = metadataInt(info->metadata, "head_dim");
+  m->kvRowBytes = metadataInt(info->metadata, "kv_row_bytes");
   if (m->vocab <= 0 || m->context <= 0 || m->layers <= 0 || m->kvHeads <= 0 ||
-      m->headDim <= 0) {
+      m->kvRowBytes <= 0) {
     xfrt_model_free(m);
     return failLoad(error, errorSize, XFRT_ERROR_NOT_A_MODEL,
                     std::string(path) + ": incomplete model metadata");
@@ -305,8 +306,8 @@ xfrt_status xfrt_session_create(xfrt_model *model, int64_t maxContext,
     // The compiled code addresses the cache with the model's context as
     // stride, so the buffer spans it whatever the session's limit.
     s->caches.assign(static_cast<size_t>(model->layers) * 2 * model->context *
-                         model->kvHeads * model->headDim,
-                     0.0f);
+                         model->kvHeads * model->kvRowBytes,
+                     0);
     s->positions.reserve(model->context);
     // Size the arena for the largest decode step: one token attending to
     // the whole context. Later decode steps then never allocate.

@@ -101,7 +101,7 @@ void _mlir_ciface_forward(MemRef<2> *logits, MemRef<1> *tokens,
 extern const char xfm_metadata[];
 extern const uint8_t xfm_tokenizer[];
 extern const uint64_t xfm_tokenizer_bytes;
-extern const int64_t xfm_cache_shape[5]; // layers, 2, ctx, heads, dim
+extern const int64_t xfm_cache_shape[5]; // layers, 2, ctx, heads, row elements
 extern const int64_t xfm_vocab_size;
 extern const uint64_t xfm_weights_bytes;
 

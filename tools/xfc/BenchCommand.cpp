@@ -1,9 +1,10 @@
 //===- BenchCommand.cpp - xfc bench ---------------------------------------===//
 //
 // Prefill (pp) and generation (tg) tokens/s, as llama-bench measures them:
-// pp evaluates -p tokens at once from an empty cache, tg generates -n tokens
-// one at a time from an empty cache; each test runs once to warm up, then
-// -r times, and reports mean +/- standard deviation.
+// pp evaluates -p tokens at once, tg generates -n tokens one at a time,
+// each from an empty cache, or after -d tokens (llama-bench's depth: not
+// timed) so that attention reads a long context; each test runs once to
+// warm up, then -r times, and reports mean +/- standard deviation.
 //
 //===----------------------------------------------------------------------===//
 
@@ -28,6 +29,10 @@ cl::opt<int64_t> prompt("p", cl::desc("Prompt tokens (0 skips pp)"),
                         cl::init(512), cl::sub(command));
 cl::opt<int64_t> generate("n", cl::desc("Generated tokens (0 skips tg)"),
                           cl::init(128), cl::sub(command));
+cl::opt<int64_t> depth("d",
+                       cl::desc("Tokens already in the cache when each test "
+                                "starts (evaluated first, not timed)"),
+                       cl::init(0), cl::sub(command));
 cl::opt<int> repetitions("r", cl::desc("Repetitions"), cl::init(5),
                          cl::sub(command));
 cl::opt<int> threads("t",
@@ -41,7 +46,7 @@ cl::opt<std::string> format_("o", cl::desc("Output: md, csv or json"),
 
 struct Result {
   std::string test;
-  int64_t prompt = 0, generated = 0;
+  int64_t prompt = 0, generated = 0, depth = 0;
   double mean = 0, stddev = 0;
 };
 
@@ -53,13 +58,15 @@ int run() {
     return fail(isaError);
   if (format_ != "md" && format_ != "csv" && format_ != "json")
     return fail("unknown -o '" + format_ + "' (expected md, csv or json)");
-  if (prompt < 0 || generate < 0 || repetitions < 1 || threads < 0)
-    return fail("-p, -n and -t must not be negative and -r must be positive");
+  if (prompt < 0 || generate < 0 || depth < 0 || repetitions < 1 || threads < 0)
+    return fail("-p, -n, -d and -t must not be negative and -r must be "
+                "positive");
   std::unique_ptr<LoadedModel> m = openModel(modelPath);
   if (!m)
     return 1;
-  if (prompt > m->maxContext || generate > m->maxContext)
-    return fail("-p and -n must fit the model's context of " +
+  if (depth + prompt > m->maxContext || depth + generate > m->maxContext)
+    return fail("-d plus -p, and -d plus -n, must fit the model's context "
+                "of " +
                 std::to_string(m->maxContext));
   auto session = m->newSession(threads);
   if (!session)
@@ -67,21 +74,26 @@ int run() {
   xfrt_session *s = session.get();
   int threadCount = xfrt_session_threads(s);
 
-  std::vector<int32_t> tokens(std::max(prompt, generate));
+  std::vector<int32_t> tokens(depth + std::max(prompt, generate));
   for (size_t i = 0; i < tokens.size(); ++i)
     tokens[i] = static_cast<int32_t>((i * 7919 + 13) % m->vocabSize);
-  std::vector<float> logits(std::max<int64_t>(prompt, 1) * m->vocabSize);
+  std::vector<float> logits(std::max<int64_t>({prompt, depth, 1}) *
+                            m->vocabSize);
 
   // One timed test: returns tokens/s, or a negative value on error.
   auto once = [&](bool isPrompt) -> double {
     xfrt_session_trim(s, 0);
+    if (depth > 0 &&
+        xfrt_session_eval(s, tokens.data(), depth, logits.data()) != XFRT_OK)
+      return -1;
+    const int32_t *next = tokens.data() + depth;
     auto start = std::chrono::steady_clock::now();
     if (isPrompt) {
-      if (xfrt_session_eval(s, tokens.data(), prompt, logits.data()) != XFRT_OK)
+      if (xfrt_session_eval(s, next, prompt, logits.data()) != XFRT_OK)
         return -1;
     } else {
       for (int64_t i = 0; i < generate; ++i)
-        if (xfrt_session_eval(s, &tokens[i], 1, logits.data()) != XFRT_OK)
+        if (xfrt_session_eval(s, &next[i], 1, logits.data()) != XFRT_OK)
           return -1;
     }
     double seconds = std::chrono::duration<double>(
@@ -108,8 +120,10 @@ int run() {
       mean += x / rates.size();
     for (double x : rates)
       var += (x - mean) * (x - mean) / std::max<size_t>(rates.size() - 1, 1);
-    results.push_back({(isPrompt ? "pp" : "tg") + std::to_string(n),
-                       isPrompt ? n : 0, isPrompt ? 0 : n, mean,
+    std::string name = (isPrompt ? "pp" : "tg") + std::to_string(n);
+    if (depth > 0)
+      name += " @ d" + std::to_string(depth); // llama-bench's name
+    results.push_back({name, isPrompt ? n : 0, isPrompt ? 0 : n, depth, mean,
                        std::sqrt(var)});
   }
 
@@ -118,21 +132,24 @@ int run() {
     os << "[\n";
     for (size_t i = 0; i < results.size(); ++i)
       os << format("  {\"model\": \"%s\", \"test\": \"%s\", \"n_prompt\": "
-                   "%lld, \"n_gen\": %lld, \"n_threads\": %d, \"avg_ts\": "
-                   "%.6f, \"stddev_ts\": %.6f}%s\n",
+                   "%lld, \"n_gen\": %lld, \"n_depth\": %lld, "
+                   "\"n_threads\": %d, \"avg_ts\": %.6f, \"stddev_ts\": "
+                   "%.6f}%s\n",
                    modelPath.c_str(), results[i].test.c_str(),
                    static_cast<long long>(results[i].prompt),
                    static_cast<long long>(results[i].generated),
-                   threadCount, results[i].mean, results[i].stddev,
+                   static_cast<long long>(results[i].depth), threadCount,
+                   results[i].mean, results[i].stddev,
                    i + 1 < results.size() ? "," : "");
     os << "]\n";
   } else if (format_ == "csv") {
-    os << "model,test,n_prompt,n_gen,n_threads,avg_ts,stddev_ts\n";
+    os << "model,test,n_prompt,n_gen,n_depth,n_threads,avg_ts,stddev_ts\n";
     for (const Result &r : results)
-      os << format("%s,%s,%lld,%lld,%d,%.6f,%.6f\n", modelPath.c_str(),
+      os << format("%s,%s,%lld,%lld,%lld,%d,%.6f,%.6f\n", modelPath.c_str(),
                    r.test.c_str(), static_cast<long long>(r.prompt),
-                   static_cast<long long>(r.generated), threadCount,
-                   r.mean, r.stddev);
+                   static_cast<long long>(r.generated),
+                   static_cast<long long>(r.depth), threadCount, r.mean,
+                   r.stddev);
   } else {
     os << "| model | threads | test | t/s |\n| --- | ---: | ---: | ---: |\n";
     for (const Result &r : results)

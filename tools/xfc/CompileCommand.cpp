@@ -160,13 +160,19 @@ cl::opt<std::string> sparseKernels(
              "are smaller) or never"),
     cl::init("auto"), cl::sub(command));
 
+cl::opt<std::string> kvCache(
+    "kv-cache",
+    cl::desc("What the KV cache stores: f32 (the default), f16, bf16, or int8 "
+             "(symmetric codes with one f32 scale per position and KV head)"),
+    cl::init("f32"), cl::sub(command));
+
 int run() {
   if (weightStorage != "section" && weightStorage != "sidecar")
     return fail("unknown --weight-storage '" + weightStorage +
                 "' (expected section or sidecar)");
   // xf-quantize checks --weights, --asym, --group-size, --scale-type and
   // --compute,
-  // xf-select-kernels --kernels.
+  // xf-select-kernels --kernels, xf-convert-kv-cache --kv-cache.
   CompileRequest request;
   request.sidecarWeights = weightStorage == "sidecar";
   request.graph.weights = weightFormat;
@@ -179,6 +185,7 @@ int run() {
   request.graph.kernels = kernels;
   request.graph.sparseKernels = sparseKernels;
   request.graph.kronBranches = kronBranches;
+  request.graph.kvCache = kvCache;
   request.graph.sparsityLevel = sparsity;
   request.graph.sparsityPattern = sparsityPattern;
   request.graph.sparsityExclude.assign(sparsityExclude.begin(),

@@ -130,30 +130,6 @@ int xfc::driver::compileModel(const CompileRequest &r) {
 
   if (r.emit == "so" && (output.empty() || output == "-"))
     return fail("--emit=so needs an output file (-o model.so)");
-  xfc::ModelPackage package;
-  if (r.emit == "so") {
-    if (mlir::failed(xfc::describeForward(*module, package, error)))
-      return fail(r.input + ": " + error);
-    std::optional<xfrt::Vocabulary> vocab =
-        xfc::gguf::loadVocabulary(*file, error);
-    if (!vocab)
-      return fail(error);
-    package.tokenizer = xfrt::serializeVocabulary(*vocab);
-    std::optional<xfc::gguf::ModelConfig> config =
-        xfc::gguf::readModelConfig(*file, error);
-    if (!config)
-      return fail(error);
-    package.metadata =
-        "architecture=" +
-        std::string(xfc::gguf::architectureName(config->arch)) +
-        "\nvocab_size=" + std::to_string(package.vocabSize) +
-        "\nmax_context=" + std::to_string(package.cacheShape[2]) +
-        "\nlayers=" + std::to_string(package.cacheShape[0]) +
-        "\nkv_heads=" + std::to_string(package.cacheShape[3]) +
-        "\nhead_dim=" + std::to_string(package.cacheShape[4]) +
-        "\nweights=" + (r.sidecarWeights ? "sidecar" : "section") + "\n";
-    package.sidecarWeights = r.sidecarWeights;
-  }
   // IR printing and timing apply to the graph and the lowering pipelines.
   auto configure = [&](mlir::PassManager &pm) {
     if (r.printAfterAll || !r.printAfter.empty()) {
@@ -204,6 +180,34 @@ int xfc::driver::compileModel(const CompileRequest &r) {
     if (mlir::failed(pm.run(*module)))
       return fail("choosing the sparse kernels of " + r.input + " failed");
     reportSparseKernels(*module);
+  }
+  // The package describes @forward as the graph passes left it (its
+  // caches' element type), before lowering turns it into memrefs.
+  xfc::ModelPackage package;
+  if (r.emit == "so") {
+    if (mlir::failed(xfc::describeForward(*module, package, error)))
+      return fail(r.input + ": " + error);
+    std::optional<xfrt::Vocabulary> vocab =
+        xfc::gguf::loadVocabulary(*file, error);
+    if (!vocab)
+      return fail(error);
+    package.tokenizer = xfrt::serializeVocabulary(*vocab);
+    std::optional<xfc::gguf::ModelConfig> config =
+        xfc::gguf::readModelConfig(*file, error);
+    if (!config)
+      return fail(error);
+    package.metadata =
+        "architecture=" +
+        std::string(xfc::gguf::architectureName(config->arch)) +
+        "\nvocab_size=" + std::to_string(package.vocabSize) +
+        "\nmax_context=" + std::to_string(package.cacheShape[2]) +
+        "\nlayers=" + std::to_string(package.cacheShape[0]) +
+        "\nkv_heads=" + std::to_string(package.cacheShape[3]) +
+        "\nhead_dim=" + std::to_string(package.headDim) +
+        "\nkv_cache=" + package.cacheElement +
+        "\nkv_row_bytes=" + std::to_string(package.cacheRowBytes) +
+        "\nweights=" + (r.sidecarWeights ? "sidecar" : "section") + "\n";
+    package.sidecarWeights = r.sidecarWeights;
   }
   if (r.emit != "import" && r.emit != "xf") {
     mlir::PassManager pm(&mlirContext);

@@ -560,6 +560,14 @@ OwningOpRef<ModuleOp> xfc::importGGUF(const File &file, MLIRContext &context,
     error = "the context length must be positive";
     return nullptr;
   }
+  // Learned positions end with their table: past it there is no embedding.
+  if (config->arch == Architecture::GPT2 &&
+      options.maxContext > config->context) {
+    error = "a context of " + std::to_string(options.maxContext) +
+            " exceeds the " + std::to_string(config->context) +
+            " positions position_embd.weight has";
+    return nullptr;
+  }
   return Importer(file, *config, context, error, warnings)
       .run(options.maxContext);
 }

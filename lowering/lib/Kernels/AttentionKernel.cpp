@@ -138,6 +138,8 @@ private:
 
   /// Row [token, head, :] of a [tokens, heads, head_dim] tensor as f32
   /// chunks; the last chunk is masked when head_dim is not a multiple of 16.
+  /// An i8 source holds a quantized cache's stored rows (codes, then the
+  /// f32 scale): the chunks are the dequantized values.
   SmallVector<Value> loadChunks(OpBuilder &b, Location loc, Value source,
                                 Value token, Value head);
   /// Writes f32 chunks into row [token, head, :] of `dest`, narrowing to its
@@ -185,7 +187,19 @@ SmallVector<Value> KernelBuilder::loadChunks(OpBuilder &b, Location loc,
                                              Value source, Value token,
                                              Value head) {
   Type element = getElementTypeOrSelf(source.getType());
-  Value padding = arith::ConstantOp::create(b, loc, b.getFloatAttr(element, 0));
+  bool quantized = element.isInteger(8);
+  Value padding = arith::ConstantOp::create(b, loc, b.getZeroAttr(element));
+  // A quantized row's codes are followed by its f32 scale.
+  Value scale;
+  if (quantized) {
+    Value bytes = vector::TransferReadOp::create(
+        b, loc, VectorType::get({4}, element), source,
+        ValueRange{token, head, index(b, loc, headDim)}, padding,
+        ArrayRef<bool>{true});
+    Value word =
+        vector::BitCastOp::create(b, loc, VectorType::get({1}, f32), bytes);
+    scale = splat(b, loc, vector::ExtractOp::create(b, loc, word, 0));
+  }
   SmallVector<Value> result;
   for (int64_t c = 0; c < chunks; ++c) {
     bool inBounds = (c + 1) * kLanes <= headDim;
@@ -193,7 +207,10 @@ SmallVector<Value> KernelBuilder::loadChunks(OpBuilder &b, Location loc,
         b, loc, VectorType::get({kLanes}, element), source,
         ValueRange{token, head, index(b, loc, c * kLanes)}, padding,
         ArrayRef<bool>{inBounds});
-    if (element != f32)
+    if (quantized)
+      chunk = arith::MulFOp::create(
+          b, loc, arith::SIToFPOp::create(b, loc, f32Vector, chunk), scale);
+    else if (element != f32)
       chunk = arith::ExtFOp::create(b, loc, f32Vector, chunk);
     result.push_back(chunk);
   }

@@ -16,7 +16,9 @@ namespace mlir::xf::kernels {
 /// What the kernel reads. `query` is [tokens, heads, head_dim]; `key` and
 /// `value` are [kv_tokens, kv_heads, head_dim] with at least `kvLength`
 /// rows (a view of the KV cache, or the op's own operands). Element types
-/// may be f16, bf16 or f32 and may differ between query and keys.
+/// may be f16, bf16 or f32 and may differ between query and keys. Keys and
+/// values may also be an i8 cache's stored rows ([kv_tokens, kv_heads,
+/// head_dim + 4]: codes, then the f32 scale; see `!xf.kv_cache`).
 struct AttentionKernelInputs {
   Value query, key, value;
   /// The number of keys (index).

@@ -28,10 +28,6 @@ using namespace mlir::xf;
 
 namespace {
 
-RankedTensorType withElementType(Value value, Type element) {
-  return cast<RankedTensorType>(value.getType()).clone(element);
-}
-
 struct LowerAttention : OpRewritePattern<AttentionOp> {
   LowerAttention(MLIRContext *ctx, kernels::AttentionKernelOptions options)
       : OpRewritePattern(ctx), options(options) {}
@@ -40,10 +36,10 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
                                 PatternRewriter &rewriter) const override {
     Type element = op.getQuery().getType().getElementType();
     Value cache = op.getCache();
-    Type cacheElement =
-        cache ? cast<KVCacheType>(cache.getType()).getElementType() : element;
+    auto cacheType = cache ? cast<KVCacheType>(cache.getType()) : KVCacheType();
     if (!kernels::isSupportedElementType(element) ||
-        !kernels::isSupportedElementType(cacheElement))
+        (cacheType && !cacheType.isQuantized() &&
+         !kernels::isSupportedElementType(cacheType.getElementType())))
       return rewriter.notifyMatchFailure(op, "no kernel for this element type");
 
     Location loc = op.getLoc();
@@ -52,28 +48,27 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
     in.causal = op.getCausal();
     in.scale = op.getEffectiveScale();
     if (cache) {
-      // Append the new rows in the cache's type, then attend to the whole
-      // prefix read in place; the kernel widens elements as it loads them.
-      Value keys = op.getKey(), values = op.getValue();
-      if (element != cacheElement) {
-        keys = ConvertOp::create(rewriter, loc,
-                                 withElementType(keys, cacheElement), keys);
-        values = ConvertOp::create(rewriter, loc,
-                                   withElementType(values, cacheElement),
-                                   values);
-      }
-      KVAppendOp::create(rewriter, loc, cache, op.getPosition(), keys, values);
+      // Append the new rows (xf-lower-kv-cache rounds or quantizes them to
+      // the cache's type), then attend to the whole prefix read in place;
+      // the kernel widens, or dequantizes, elements as it loads them.
+      KVAppendOp::create(rewriter, loc, cache, op.getPosition(), op.getKey(),
+                         op.getValue());
       Value tokens = tensor::DimOp::create(rewriter, loc, op.getQuery(), 0);
       Value length =
           arith::AddIOp::create(rewriter, loc, op.getPosition(), tokens);
-      auto cacheType = cast<KVCacheType>(cache.getType());
-      auto rowsType = RankedTensorType::get(
-          {ShapedType::kDynamic, cacheType.getKvHeads(), cacheType.getHeadDim()},
-          cacheElement);
-      auto read =
-          KVReadOp::create(rewriter, loc, rowsType, rowsType, cache, length);
-      in.key = read.getKeys();
-      in.value = read.getValues();
+      auto rowsType =
+          RankedTensorType::get({ShapedType::kDynamic, cacheType.getKvHeads(),
+                                 cacheType.getRowElements()},
+                                cacheType.getElementType());
+      Operation *read = cacheType.isQuantized()
+                            ? KVReadRawOp::create(rewriter, loc, rowsType,
+                                                  rowsType, cache, length)
+                                  .getOperation()
+                            : KVReadOp::create(rewriter, loc, rowsType,
+                                               rowsType, cache, length)
+                                  .getOperation();
+      in.key = read->getResult(0);
+      in.value = read->getResult(1);
       in.kvLength = length;
       in.offset = op.getPosition();
     } else {

@@ -1,10 +1,15 @@
 //===- LowerKVCache.cpp - KV-cache handles to in-place memrefs ------------===//
 
+#include "KVCacheRows.h"
+
 #include "xfc/Dialect/XF/IR/XFDialect.h"
 #include "xfc/Lowering/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -18,39 +23,59 @@ using namespace mlir::xf;
 
 namespace {
 
-/// memref<2 x C x H x D x T>: keys at [0], values at [1].
+/// memref<2 x C x H x R x T>: keys at [0], values at [1]; R elements per
+/// stored row (the head_dim values, and a quantized row's scale).
 MemRefType cacheMemRef(KVCacheType type) {
-  return MemRefType::get({2, type.getMaxContext(), type.getKvHeads(),
-                          type.getHeadDim()},
-                         type.getElementType());
+  return MemRefType::get(
+      {2, type.getMaxContext(), type.getKvHeads(), type.getRowElements()},
+      type.getElementType());
 }
 
 /// One layer's cache as functions exchange it: keys and values of one
 /// layer inside the memref of all layers (hence a dynamic offset).
 MemRefType layerCacheType(KVCacheType type) {
   MemRefType plain = cacheMemRef(type);
-  int64_t rowElems = type.getKvHeads() * type.getHeadDim();
+  int64_t rowElems = type.getRowElements();
+  int64_t positionElems = type.getKvHeads() * rowElems;
   auto layout = StridedLayoutAttr::get(
       type.getContext(), ShapedType::kDynamic,
-      {type.getMaxContext() * rowElems, rowElems, type.getHeadDim(), 1});
+      {type.getMaxContext() * positionElems, positionElems, rowElems, 1});
   return MemRefType::get(plain.getShape(), plain.getElementType(), layout);
 }
 
-/// The rows [start, start + count) of the keys (0) or values (1).
+/// Positions [start, start + count) of the keys (0) or values (1): elements
+/// [first, first + size) of each stored row (all of it for size -1).
 Value rows(OpBuilder &b, Location loc, Value cache, int64_t which,
-           OpFoldResult start, OpFoldResult count) {
+           OpFoldResult start, OpFoldResult count, int64_t first = 0,
+           int64_t size = -1) {
   auto type = cast<MemRefType>(cache.getType());
-  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(which), start,
-                                       b.getIndexAttr(0), b.getIndexAttr(0)};
+  if (size < 0)
+    size = type.getDimSize(3);
+  SmallVector<OpFoldResult> offsets = {
+      b.getIndexAttr(which), start, b.getIndexAttr(0), b.getIndexAttr(first)};
   SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), count,
                                      b.getIndexAttr(type.getDimSize(2)),
-                                     b.getIndexAttr(type.getDimSize(3))};
+                                     b.getIndexAttr(size)};
   SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
   auto resultType = memref::SubViewOp::inferRankReducedResultType(
-      {ShapedType::kDynamic, type.getDimSize(2), type.getDimSize(3)}, type,
-      offsets, sizes, strides);
+      {ShapedType::kDynamic, type.getDimSize(2), size}, type, offsets, sizes,
+      strides);
   return memref::SubViewOp::create(b, loc, cast<MemRefType>(resultType), cache,
                                    offsets, sizes, strides);
+}
+
+/// A view of the cache as a tensor, without a copy. Reads happen after this
+/// step's append and before the next write to this layer's cache.
+Value readInPlace(OpBuilder &b, Location loc, Value view) {
+  auto type = cast<MemRefType>(view.getType());
+  return bufferization::ToTensorOp::create(
+      b, loc, RankedTensorType::get(type.getShape(), type.getElementType()),
+      view, b.getUnitAttr(), UnitAttr());
+}
+
+void writeInPlace(OpBuilder &b, Location loc, Value data, Value view) {
+  bufferization::MaterializeInDestinationOp::create(
+      b, loc, Type(), data, view, UnitAttr(), b.getUnitAttr());
 }
 
 struct XFLowerKVCachePass
@@ -63,7 +88,7 @@ struct XFLowerKVCachePass
         return WalkResult::interrupt();
       SmallVector<Operation *> kvOps;
       func.walk([&](Operation *op) {
-        if (isa<KVAppendOp, KVReadOp>(op))
+        if (isa<KVAppendOp, KVReadOp, KVReadRawOp>(op))
           kvOps.push_back(op);
       });
       for (Operation *op : kvOps)
@@ -146,31 +171,68 @@ struct XFLowerKVCachePass
     // The cache operand is already a memref here, so it is read untyped:
     // the typed accessors would assert that it is still a !xf.kv_cache.
     Value cache = op->getOperand(0);
+    Type element = cast<MemRefType>(cache.getType()).getElementType();
+    bool quantized = element.isInteger(8);
     if (auto append = dyn_cast<KVAppendOp>(op)) {
+      OpFoldResult start = append.getPosition();
       OpFoldResult count = tensor::getMixedSize(b, loc, append.getKeys(), 0);
       for (auto [which, data] :
            {std::pair{0, append.getKeys()}, {1, append.getValues()}}) {
-        Value dest = rows(b, loc, cache, which, append.getPosition(), count);
-        bufferization::MaterializeInDestinationOp::create(
-            b, loc, Type(), data, dest, UnitAttr(), b.getUnitAttr());
+        auto type = cast<RankedTensorType>(data.getType());
+        if (quantized) {
+          int64_t headDim = type.getDimSize(2);
+          QuantizedRows q = quantizeCacheRows(b, loc, data);
+          writeInPlace(b, loc, q.codes,
+                       rows(b, loc, cache, which, start, count, 0, headDim));
+          writeInPlace(b, loc, q.scaleBytes,
+                       rows(b, loc, cache, which, start, count, headDim, 4));
+          continue;
+        }
+        Value stored = data;
+        if (type.getElementType() != element)
+          stored = ConvertOp::create(b, loc, type.clone(element), data);
+        writeInPlace(b, loc, stored, rows(b, loc, cache, which, start, count));
       }
       append.erase();
       return success();
     }
+    OpFoldResult begin = b.getIndexAttr(0);
+    if (auto raw = dyn_cast<KVReadRawOp>(op)) {
+      for (auto [which, result] :
+           {std::pair{0, raw.getKeys()}, {1, raw.getValues()}})
+        result.replaceAllUsesWith(readInPlace(
+            b, loc, rows(b, loc, cache, which, begin, raw.getLength())));
+      raw.erase();
+      return success();
+    }
     auto read = cast<KVReadOp>(op);
-    if (read.getKeys().getType().getElementType() !=
-        cast<MemRefType>(cache.getType()).getElementType())
-      return read.emitOpError() << "converting cache elements on read is not "
-                                   "supported yet";
     for (auto [which, result] :
          {std::pair{0, read.getKeys()}, {1, read.getValues()}}) {
-      Value src = rows(b, loc, cache, which, b.getIndexAttr(0),
-                       read.getLength());
-      // Reads happen after this step's append and before the next write to
-      // this layer's cache, so the view can be read in place.
-      Value tensor = bufferization::ToTensorOp::create(
-          b, loc, result.getType(), src, b.getUnitAttr(), UnitAttr());
-      result.replaceAllUsesWith(tensor);
+      auto type = cast<RankedTensorType>(result.getType());
+      Value value;
+      if (quantized) {
+        int64_t headDim = type.getDimSize(2);
+        Value codes = readInPlace(
+            b, loc,
+            rows(b, loc, cache, which, begin, read.getLength(), 0, headDim));
+        Value scales = readInPlace(
+            b, loc,
+            rows(b, loc, cache, which, begin, read.getLength(), headDim, 4));
+        value =
+            dequantizeCacheRows(b, loc, codes, scales, type.getElementType());
+      } else {
+        value = readInPlace(
+            b, loc, rows(b, loc, cache, which, begin, read.getLength()));
+        if (type.getElementType() != element)
+          value = ConvertOp::create(b, loc,
+                                    cast<RankedTensorType>(value.getType())
+                                        .clone(type.getElementType()),
+                                    value);
+      }
+      // The result type may have a static token count the view lacks.
+      if (value.getType() != type)
+        value = tensor::CastOp::create(b, loc, type, value);
+      result.replaceAllUsesWith(value);
     }
     read.erase();
     return success();

@@ -10,6 +10,7 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
+#include "llvm/Support/ScopedPrinter.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -30,16 +31,23 @@ LogicalResult xfc::describeForward(ModuleOp module, ModelPackage &package,
   auto logits = type.getNumResults() == 1
                     ? dyn_cast<RankedTensorType>(type.getResult(0))
                     : RankedTensorType();
-  if (caches.empty() || !logits || logits.getRank() != 2 ||
-      !caches.front().getElementType().isF32()) {
-    error = "@forward must take f32 KV caches and return [tokens, vocab] "
-            "logits";
+  if (caches.empty() || !logits || logits.getRank() != 2) {
+    error = "@forward must take KV caches and return [tokens, vocab] logits";
+    return failure();
+  }
+  xf::KVCacheType cache = caches.front();
+  Type element = cache.getElementType();
+  if (!element.isF32() && !element.isF16() && !element.isBF16() &&
+      !cache.isQuantized()) {
+    error = "the runtime has no " + llvm::to_string(element) + " KV caches";
     return failure();
   }
   package.cacheShape = {static_cast<int64_t>(caches.size()), 2,
-                        caches.front().getMaxContext(),
-                        caches.front().getKvHeads(),
-                        caches.front().getHeadDim()};
+                        cache.getMaxContext(), cache.getKvHeads(),
+                        cache.getRowElements()};
+  package.headDim = cache.getHeadDim();
+  package.cacheElement = llvm::to_string(element);
+  package.cacheRowBytes = cache.getRowBytes();
   package.vocabSize = logits.getDimSize(1);
   return success();
 }

@@ -20,7 +20,7 @@ typedef struct XfmModelInfo {
   uint32_t abi_version; /* XFRT_ABI_VERSION of the compiler that built it */
   const char *compiler_version;
   /* "key=value" lines: architecture, vocab_size, max_context, layers,
-   * kv_heads, head_dim. */
+   * kv_heads, head_dim, kv_cache (the element type), kv_row_bytes. */
   const char *metadata;
   const uint8_t *tokenizer; /* serialized xfrt::Vocabulary */
   uint64_t tokenizer_bytes;
@@ -42,7 +42,10 @@ typedef struct XfmForwardArgs {
   const int32_t *positions; /* n_tokens absolute positions */
   int64_t n_tokens;
   int64_t position; /* tokens already in the caches */
-  float *caches;    /* [layers][2][max_context][kv_heads][head_dim] */
+  /* [layers][2][max_context][kv_heads] rows of kv_row_bytes (metadata):
+   * head_dim elements of the kv_cache type (f32, f16, bf16), or for i8
+   * head_dim codes then the row's f32 scale. */
+  void *caches;
   const uint8_t *weights; /* the mapped .xfc.weights section */
   float *logits;    /* out: [n_tokens][vocab_size] */
   /* Scratch for intermediate buffers, 64-byte aligned. The call reports in

@@ -18,7 +18,7 @@ extern "C" {
 
 /* Bumped whenever the layout of a compiled model's metadata, weights or entry
  * points changes; a model built for another ABI version is refused. */
-#define XFRT_ABI_VERSION 2
+#define XFRT_ABI_VERSION 3
 
 /* The runtime's version string, for example "0.1.0". */
 const char *xfrt_version(void);

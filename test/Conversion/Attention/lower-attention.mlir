@@ -104,14 +104,12 @@ func.func @gqa_causal(%q: tensor<?x4x16xf32>, %k: tensor<?x2x16xf32>, %v: tensor
 
 // -----
 
-// One token with an f16 cache: the new rows are converted and appended,
-// the cache is read in place in f16 and widened as it is loaded. A static
-// token count emits the decode path alone.
+// One token with an f16 cache: the new rows are appended (xf-lower-kv-cache
+// rounds them), the cache is read in place in f16 and widened as it is
+// loaded. A static token count emits the decode path alone.
 // CHECK-LABEL: func.func @decode_f16_cache(
 // CHECK-SAME: %[[Q:[^:]*]]: tensor<1x4x16xf32>, %[[K:[^:]*]]: tensor<1x4x16xf32>, %[[V:[^:]*]]: tensor<1x4x16xf32>, %[[C:[^:]*]]: !xf.kv_cache<512x4x16xf16>, %[[POS:[^:]*]]: index)
-// CHECK: %[[K16:.*]] = xf.convert %[[K]] : tensor<1x4x16xf32> to tensor<1x4x16xf16>
-// CHECK: %[[V16:.*]] = xf.convert %[[V]] : tensor<1x4x16xf32> to tensor<1x4x16xf16>
-// CHECK: xf.kv_append %[[C]][%[[POS]]], %[[K16]], %[[V16]]
+// CHECK: xf.kv_append %[[C]][%[[POS]]], %[[K]], %[[V]] : !xf.kv_cache<512x4x16xf16>, tensor<1x4x16xf32>, tensor<1x4x16xf32>
 // CHECK: %[[LEN:.*]] = arith.addi %[[POS]], %c1
 // CHECK: %[[KEYS:.*]], %[[VALUES:.*]] = xf.kv_read %[[C]][%[[LEN]]] : !xf.kv_cache<512x4x16xf16> -> tensor<?x4x16xf16>, tensor<?x4x16xf16>
 // The last visible key is the query's own position (pos + 1 keys, which
@@ -127,6 +125,32 @@ func.func @gqa_causal(%q: tensor<?x4x16xf32>, %k: tensor<?x2x16xf32>, %v: tensor
 // CHECK: return
 func.func @decode_f16_cache(%q: tensor<1x4x16xf32>, %k: tensor<1x4x16xf32>, %v: tensor<1x4x16xf32>, %c: !xf.kv_cache<512x4x16xf16>, %pos: index) -> tensor<1x4x16xf32> {
   %o = xf.attention %q, %k, %v cache %c at %pos causal : tensor<1x4x16xf32>, tensor<1x4x16xf32>, tensor<1x4x16xf32>, !xf.kv_cache<512x4x16xf16> -> tensor<1x4x16xf32>
+  return %o : tensor<1x4x16xf32>
+}
+
+// -----
+
+// An i8 cache: the f32 rows are appended as they are (xf-lower-kv-cache
+// quantizes them), and the kernel reads the stored rows in place, 16 codes
+// at a time, each row's scale from the 4 bytes after its codes.
+// CHECK-LABEL: func.func @decode_i8_cache(
+// CHECK-SAME: %[[Q:[^:]*]]: tensor<1x4x16xf32>, %[[K:[^:]*]]: tensor<1x2x16xf32>, %[[V:[^:]*]]: tensor<1x2x16xf32>, %[[C:[^:]*]]: !xf.kv_cache<512x2x16xi8>, %[[POS:[^:]*]]: index)
+// CHECK: xf.kv_append %[[C]][%[[POS]]], %[[K]], %[[V]] : !xf.kv_cache<512x2x16xi8>, tensor<1x2x16xf32>, tensor<1x2x16xf32>
+// CHECK: %[[LEN:.*]] = arith.addi %[[POS]], %c1
+// CHECK: %[[KEYS:.*]], %[[VALUES:.*]] = xf.kv_read_raw %[[C]][%[[LEN]]] : !xf.kv_cache<512x2x16xi8> -> tensor<?x2x20xi8>, tensor<?x2x20xi8>
+// CHECK: scf.forall
+// CHECK: %[[KS:.*]] = vector.transfer_read %[[KEYS]][%{{.*}}, %{{.*}}, %c16], %{{.*}} {in_bounds = [true]} : tensor<?x2x20xi8>, vector<4xi8>
+// CHECK: %[[KSW:.*]] = vector.bitcast %[[KS]] : vector<4xi8> to vector<1xf32>
+// CHECK: %[[KSF:.*]] = vector.extract %[[KSW]][0] : f32 from vector<1xf32>
+// CHECK: %[[KSV:.*]] = vector.broadcast %[[KSF]] : f32 to vector<16xf32>
+// CHECK: %[[KC:.*]] = vector.transfer_read %[[KEYS]][%{{.*}}, %{{.*}}, %c0], %{{.*}} {in_bounds = [true]} : tensor<?x2x20xi8>, vector<16xi8>
+// CHECK: %[[KF:.*]] = arith.sitofp %[[KC]] : vector<16xi8> to vector<16xf32>
+// CHECK: arith.mulf %[[KF]], %[[KSV]] : vector<16xf32>
+// CHECK: vector.transfer_read %[[VALUES]][%{{.*}}, %{{.*}}, %c16], %{{.*}} {in_bounds = [true]} : tensor<?x2x20xi8>, vector<4xi8>
+// CHECK: vector.transfer_read %[[VALUES]][%{{.*}}, %{{.*}}, %c0], %{{.*}} {in_bounds = [true]} : tensor<?x2x20xi8>, vector<16xi8>
+// CHECK: return
+func.func @decode_i8_cache(%q: tensor<1x4x16xf32>, %k: tensor<1x2x16xf32>, %v: tensor<1x2x16xf32>, %c: !xf.kv_cache<512x2x16xi8>, %pos: index) -> tensor<1x4x16xf32> {
+  %o = xf.attention %q, %k, %v cache %c at %pos causal : tensor<1x4x16xf32>, tensor<1x2x16xf32>, tensor<1x2x16xf32>, !xf.kv_cache<512x2x16xi8> -> tensor<1x4x16xf32>
   return %o : tensor<1x4x16xf32>
 }
 

@@ -822,6 +822,30 @@ func.func @kv_append_same_type(%c: !xf.kv_cache<2048x4x64xf16>, %pos: index, %k:
 
 // -----
 
+func.func @kv_read_raw_float(%c: !xf.kv_cache<2048x4x64xf16>, %len: index) {
+  // expected-error @+1 {{reads the stored rows of an i8 cache, not of '!xf.kv_cache<2048x4x64xf16>'}}
+  %k, %v = xf.kv_read_raw %c[%len] : !xf.kv_cache<2048x4x64xf16> -> tensor<?x4x68xi8>, tensor<?x4x68xi8>
+  return
+}
+
+// -----
+
+func.func @kv_read_raw_row(%c: !xf.kv_cache<2048x4x64xi8>, %len: index) {
+  // expected-error @+1 {{stored rows must be [tokens, 4, 68] to match '!xf.kv_cache<2048x4x64xi8>', got 'tensor<?x4x64xi8>'}}
+  %k, %v = xf.kv_read_raw %c[%len] : !xf.kv_cache<2048x4x64xi8> -> tensor<?x4x64xi8>, tensor<?x4x64xi8>
+  return
+}
+
+// -----
+
+func.func @kv_read_raw_same_type(%c: !xf.kv_cache<2048x4x64xi8>, %len: index) {
+  // expected-error @+1 {{keys and values must have the same type}}
+  %k, %v = xf.kv_read_raw %c[%len] : !xf.kv_cache<2048x4x64xi8> -> tensor<?x4x68xi8>, tensor<3x4x68xi8>
+  return
+}
+
+// -----
+
 func.func @kv_append_tensor_cache(%c: tensor<2048x4x64xf16>, %pos: index, %k: tensor<?x4x64xf32>) {
   // expected-error @+1 {{operand #0 must be One layer's pre-allocated key/value cache, but got 'tensor<2048x4x64xf16>'}}
   xf.kv_append %c[%pos], %k, %k : tensor<2048x4x64xf16>, tensor<?x4x64xf32>, tensor<?x4x64xf32>

@@ -140,6 +140,22 @@ func.func @kv_cache(%c: !xf.kv_cache<2048x4x64xf16>, %pos: index, %k: tensor<?x4
 
 // -----
 
+// An i8 cache is written and read as floats (quantized per row), and its
+// stored rows (16 codes and 4 scale bytes) can be read raw.
+// CHECK-LABEL: func.func @kv_cache_i8
+// CHECK-SAME: !xf.kv_cache<256x2x16xi8>
+func.func @kv_cache_i8(%c: !xf.kv_cache<256x2x16xi8>, %pos: index, %k: tensor<?x2x16xf32>, %len: index) -> (tensor<3x2x16xf32>, tensor<?x2x20xi8>) {
+  // CHECK: xf.kv_append %{{.*}}[%{{.*}}], %{{.*}}, %{{.*}} : !xf.kv_cache<256x2x16xi8>, tensor<?x2x16xf32>, tensor<?x2x16xf32>
+  xf.kv_append %c[%pos], %k, %k : !xf.kv_cache<256x2x16xi8>, tensor<?x2x16xf32>, tensor<?x2x16xf32>
+  // CHECK: xf.kv_read %{{.*}}[%{{.*}}] : !xf.kv_cache<256x2x16xi8> -> tensor<3x2x16xf32>, tensor<3x2x16xf32>
+  %rk, %rv = xf.kv_read %c[%len] : !xf.kv_cache<256x2x16xi8> -> tensor<3x2x16xf32>, tensor<3x2x16xf32>
+  // CHECK: xf.kv_read_raw %{{.*}}[%{{.*}}] : !xf.kv_cache<256x2x16xi8> -> tensor<?x2x20xi8>, tensor<?x2x20xi8>
+  %sk, %sv = xf.kv_read_raw %c[%len] : !xf.kv_cache<256x2x16xi8> -> tensor<?x2x20xi8>, tensor<?x2x20xi8>
+  return %rk, %sk : tensor<3x2x16xf32>, tensor<?x2x20xi8>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @fused
 func.func @fused(%q: tensor<?x8x64xf32>, %k: tensor<?x2x64xf32>, %v: tensor<?x2x64xf32>,
                  %c: !xf.kv_cache<512x2x64xi8>, %pos: index,

@@ -72,7 +72,7 @@ double eval::roundTo(Type elementType, double value) {
   else if (elementType.isF32())
     return static_cast<float>(value);
   if (!semantics)
-    return value; // f64, or an integer cache (quantized caches come later)
+    return value; // f64, or an i8 cache (quantized per row by its append)
   llvm::APFloat f(value);
   bool lost;
   f.convert(*semantics, llvm::APFloat::rmNearestTiesToEven, &lost);
@@ -588,6 +588,15 @@ LogicalResult Interpreter::append(Operation *op, KVCache &c, int64_t pos,
     return op->emitError() << "evaluator: writing positions [" << pos << ", "
                            << pos + tokens << ") past the cache's "
                            << c.maxContext;
+  if (c.elementType.isInteger(8)) {
+    // An i8 cache quantizes each row (one position of one head) as dynamic
+    // INT8 activations quantize a group.
+    eval::Tensor kq = quantizeActivations(k, c.headDim);
+    eval::Tensor vq = quantizeActivations(v, c.headDim);
+    std::copy(kq.data.begin(), kq.data.end(), c.keys.begin() + pos * row);
+    std::copy(vq.data.begin(), vq.data.end(), c.values.begin() + pos * row);
+    return success();
+  }
   for (int64_t e = 0; e < tokens * row; ++e) {
     c.keys[pos * row + e] = roundTo(c.elementType, k.data[e]);
     c.values[pos * row + e] = roundTo(c.elementType, v.data[e]);

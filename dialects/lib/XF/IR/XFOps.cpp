@@ -776,6 +776,22 @@ LogicalResult KVReadOp::verify() {
   return verifyCacheRows(*this, getCache().getType(), getKeys(), getValues());
 }
 
+LogicalResult KVReadRawOp::verify() {
+  KVCacheType cache = getCache().getType();
+  if (!cache.isQuantized())
+    return emitOpError() << "reads the stored rows of an i8 cache, not of "
+                         << cache;
+  RankedTensorType k = getKeys().getType();
+  if (k != getValues().getType())
+    return emitOpError() << "keys and values must have the same type";
+  if (k.getRank() != 3 || !dimsAgree(k.getDimSize(1), cache.getKvHeads()) ||
+      !dimsAgree(k.getDimSize(2), cache.getRowElements()))
+    return emitOpError() << "stored rows must be [tokens, "
+                         << cache.getKvHeads() << ", " << cache.getRowElements()
+                         << "] to match " << cache << ", got " << k;
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Fused ops
 //===----------------------------------------------------------------------===//

@@ -282,6 +282,11 @@ void KVCacheType::print(AsmPrinter &printer) const {
   printer << ">";
 }
 
+int64_t KVCacheType::getRowBytes() const {
+  return getRowElements() *
+         static_cast<int64_t>(getElementType().getIntOrFloatBitWidth() / 8);
+}
+
 LogicalResult KVCacheType::verify(function_ref<InFlightDiagnostic()> emitError,
                                   int64_t maxContext, int64_t kvHeads,
                                   int64_t headDim, Type elementType) {

@@ -17,7 +17,13 @@ namespace xfc {
 struct ModelPackage {
   std::string metadata;  // "key=value" lines
   std::string tokenizer; // xfrt::serializeVocabulary output
-  std::array<int64_t, 5> cacheShape; // layers, 2, context, kv heads, head dim
+  /// The caches as the model addresses them: layers, 2 (keys, values),
+  /// context, kv heads, and elements per stored row (`!xf.kv_cache`'s
+  /// getRowElements).
+  std::array<int64_t, 5> cacheShape;
+  int64_t headDim = 0;
+  std::string cacheElement; // f32, f16, bf16 or i8
+  int64_t cacheRowBytes = 0;
   int64_t vocabSize = 0;
   uint64_t weightBytes = 0; // size of the blob writeWeights produces
   /// Write the weights to `<output>.weights` beside the .so instead of into
@@ -28,7 +34,7 @@ struct ModelPackage {
 };
 
 /// The package facts that follow from an imported module's @forward:
-/// cache shape and vocabulary size.
+/// cache shape and element type, and vocabulary size.
 mlir::LogicalResult describeForward(mlir::ModuleOp xfModule,
                                     ModelPackage &package, std::string &error);
 

@@ -230,17 +230,26 @@ def XFLowerKVCache : Pass<"xf-lower-kv-cache", "::mlir::ModuleOp"> {
   let summary = "Turn KV-cache handles into memrefs written in place";
   let description = [{
     Replaces the `!xf.kv_cache<CxHxDxT>` arguments of a function (one per
-    layer, all of one type) with a single `memref<Lx2xCxHxDxT>` (layer,
-    then keys at index 0 and values at 1) that the runtime allocates once
-    per session, so the signature does not depend on the layer count. `xf.kv_append` becomes a copy of the new
-    rows into a subview at the position (`bufferization.
-    materialize_in_destination`); `xf.kv_read` reads the first rows in
-    place (`bufferization.to_tensor restrict` of a subview): earlier tokens
-    are never copied.
+    layer, all of one type) with a single `memref<Lx2xCxHxRxT>` (layer,
+    then keys at index 0 and values at 1; `R` elements per stored row:
+    `D`, and 4 more for an `i8` cache's scale) that the runtime allocates
+    once per session, so the signature does not depend on the layer count.
+
+    `xf.kv_append` becomes a copy of the new rows into a subview at the
+    position (`bufferization.materialize_in_destination`), after rounding
+    them to a float cache's type (`xf.convert`) or quantizing them for an
+    `i8` cache (codes and scale bytes, computed by `linalg.generic`).
+    `xf.kv_read` and `xf.kv_read_raw` read the first rows in place
+    (`bufferization.to_tensor restrict` of a subview): earlier tokens are
+    never copied. An `xf.kv_read` of another element type than the cache's
+    converts (or dequantizes) what it reads into a new tensor.
   }];
   let dependentDialects = [
-    "::mlir::memref::MemRefDialect",
+    "::mlir::arith::ArithDialect",
     "::mlir::bufferization::BufferizationDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
     "::mlir::tensor::TensorDialect"
   ];
 }

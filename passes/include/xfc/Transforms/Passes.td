@@ -393,6 +393,33 @@ def XFQuantize : Pass<"xf-quantize"> {
   ];
 }
 
+def XFConvertKVCache : Pass<"xf-convert-kv-cache", "::mlir::ModuleOp"> {
+  let summary = "Choose the element type the KV caches store";
+  let description = [{
+    Retypes every `!xf.kv_cache` argument of the module's functions (the
+    entry point's, and the layer functions' that it calls) to store
+    `element`: `f32`, `f16`, `bf16`, or `int8` (an `i8` cache with one f32
+    scale per position and KV head; see `!xf.kv_cache`). `keep`, the
+    default, leaves them as the frontend made them (f32).
+
+    The ops that read and write a cache convert at its boundary
+    (`xf.kv_append` rounds or quantizes, `xf.kv_read` widens), so nothing
+    else changes, and the evaluator computes what the compiled model does.
+    A smaller cache reads fewer bytes per decoded token at long contexts,
+    at the cost of rounding every cached key and value.
+
+    ```mlir
+    func.func @forward(..., %c: !xf.kv_cache<2048x4x64xf32>)
+    // element=int8
+    func.func @forward(..., %c: !xf.kv_cache<2048x4x64xi8>)
+    ```
+  }];
+  let options = [
+    Option<"element", "element", "std::string", /*default=*/"\"keep\"",
+           "What the caches store: keep, f32, f16, bf16 or int8">
+  ];
+}
+
 def XFSelectKernels : Pass<"xf-select-kernels", "::mlir::ModuleOp"> {
   let summary = "Choose the library that computes each GEMM";
   let description = [{

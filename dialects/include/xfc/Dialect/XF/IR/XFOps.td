@@ -763,6 +763,31 @@ def XF_KVReadOp : XF_Op<"kv_read"> {
   let hasVerifier = 1;
 }
 
+def XF_KVReadRawOp : XF_Op<"kv_read_raw"> {
+  let summary = "Reads the stored rows of a quantized cache, in place";
+  let description = [{
+    Returns the rows of positions `[0, length)` of an `i8` cache as they
+    are stored: `[length, kv_heads, head_dim + 4]`, each row's codes
+    followed by its f32 scale's bytes (see `!xf.kv_cache`). Kernels that
+    dequantize as they load read the cache through this op instead of
+    `xf.kv_read`, which would widen the whole prefix first.
+
+    ```mlir
+    %k, %v = xf.kv_read_raw %cache[%len]
+        : !xf.kv_cache<2048x4x64xi8> -> tensor<?x4x68xi8>, tensor<?x4x68xi8>
+    ```
+  }];
+  let arguments = (ins Arg<XF_KVCacheType, "the cache", [MemRead]>:$cache,
+                       Index:$length);
+  let results = (outs RankedTensorOf<[I8]>:$keys,
+                      RankedTensorOf<[I8]>:$values);
+  let assemblyFormat = [{
+    $cache `[` $length `]` attr-dict `:` qualified(type($cache)) `->` type($keys) `,`
+    type($values)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Fused ops
 //===----------------------------------------------------------------------===//

@@ -60,7 +60,17 @@ def XF_KVCacheType : XF_Type<"KVCache", "kv_cache"> {
 
     ```mlir
     !xf.kv_cache<2048x4x64xf16>   // max_context x kv_heads x head_dim x elt
+    !xf.kv_cache<2048x4x64xi8>    // quantized: codes and per-row scales
     ```
+
+    A float cache stores each element in its type. An `i8` cache is
+    quantized symmetrically per row, where a row is one position of one
+    KV head, for keys and values separately, as dynamic INT8 activations
+    are per group: `scale = max|x| / 127`, `code = round_half_even(x *
+    (1 / scale))`, and reads give `code * scale` (all in f32; a zero row
+    has scale 0 and codes 0). Each row is stored
+    as `head_dim` codes followed by the f32 scale's 4 bytes (little
+    endian), so a reader loads a row and its scale together.
   }];
   let parameters = (ins
     "int64_t":$maxContext,
@@ -70,6 +80,17 @@ def XF_KVCacheType : XF_Type<"KVCache", "kv_cache"> {
   );
   let hasCustomAssemblyFormat = 1;
   let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Whether elements are i8 codes with a per-row scale.
+    bool isQuantized() const { return getElementType().isInteger(8); }
+    /// Elements of the element type per stored (position, head) row:
+    /// head_dim, plus 4 bytes for the scale of a quantized row.
+    int64_t getRowElements() const {
+      return getHeadDim() + (isQuantized() ? 4 : 0);
+    }
+    /// Bytes per stored row.
+    int64_t getRowBytes() const;
+  }];
 }
 
 #endif // XFC_DIALECT_XF_IR_XFTYPES_TD
