@@ -46,6 +46,12 @@ const GraphPass kGraphPasses[] = {
     {"xf-fuse-qkv", [](auto &) { return xf::createXFFuseQkv(); }},
     {"xf-prelayernorm-to-rmsnorm",
      [](auto &) { return xf::createXFPreLayerNormToRmsNorm(); }},
+    {"xf-split-sockets",
+     [](const xf::GraphPipelineConfig &config) {
+       xf::XFSplitSocketsOptions options;
+       options.sockets = config.sockets;
+       return xf::createXFSplitSockets(options);
+     }},
     {"xf-quantize",
      [](const xf::GraphPipelineConfig &config) {
        xf::XFQuantizeOptions options;
@@ -153,6 +159,11 @@ struct GraphPipelineOptions : PassPipelineOptions<GraphPipelineOptions> {
       llvm::cl::desc("What the KV caches store (keep, f32, f16, bf16, "
                      "int8), for xf-convert-kv-cache"),
       llvm::cl::init("keep")};
+  Option<int64_t> sockets{
+      *this, "sockets",
+      llvm::cl::desc("Shards of the attention and FFN blocks, for "
+                     "xf-split-sockets"),
+      llvm::cl::init(1)};
   Option<std::string> kernels{
       *this, "kernels",
       llvm::cl::desc("Library of the GEMMs (generated, onednn, auto), for "
@@ -193,9 +204,15 @@ LogicalResult xf::buildGraphPipeline(OpPassManager &pm,
               llvm::join(getGraphPipelinePasses(), ", ") + ")";
       return failure();
     }
-  for (const GraphPass &pass : kGraphPasses)
-    if (!llvm::is_contained(disabled, pass.name))
-      pm.addPass(pass.create(config));
+  for (const GraphPass &pass : kGraphPasses) {
+    if (llvm::is_contained(disabled, pass.name))
+      continue;
+    // The split slices weights where the layer functions receive them as
+    // arguments: fused projections' concatenations move out first.
+    if (pass.name == "xf-split-sockets" && config.sockets > 1)
+      pm.addPass(xf::createXFHoistWeightExpressions());
+    pm.addPass(pass.create(config));
+  }
   addGraphCleanup(pm);
   return success();
 }
@@ -225,6 +242,7 @@ void xf::registerXFPipelines() {
         config.compute = options.compute;
         config.kernels = options.kernels;
         config.kvCache = options.kvCache;
+        config.sockets = options.sockets;
         config.sparseKernels = options.sparseKernels;
         config.kronBranches = options.kronBranches;
         config.sparsityPattern = options.sparsityPattern;

@@ -5,11 +5,14 @@
 //
 // Imports the model (or reads IR produced from it), optionally runs a pass
 // pipeline, then feeds the token ids through @forward in chunks, carrying
-// the KV caches across calls. Writes the logits of every token as raw
-// little-endian f32, [tokens, vocab]. Tests compare them with an
+// the KV caches across calls (a model split by xf-split-sockets: every
+// shard's entry point, on a thread each). Writes the logits of every token as
+// raw little-endian f32, [tokens, vocab]. Tests compare them with an
 // independent NumPy implementation and with compiled models.
 //
 //===----------------------------------------------------------------------===//
+
+#include "ShardRendezvous.h"
 
 #include "xfc/Dialect/XF/Eval/Evaluator.h"
 #include "xfc/Dialect/XF/IR/XFDialect.h"
@@ -27,6 +30,9 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
+
+#include <mutex>
+#include <thread>
 
 using namespace llvm;
 namespace eval = mlir::xf::eval;
@@ -125,37 +131,57 @@ int main(int argc, char **argv) {
     if (mlir::failed(pm.run(*module)))
       return fail("pass pipeline failed");
   }
-  auto forward = module->lookupSymbol<mlir::func::FuncOp>("forward");
-  if (!forward || forward.isExternal())
-    return fail("no @forward function with a body");
+  // The entry points: @forward, or one per shard of a split model, whose
+  // xf.all_reduce ops the shards' threads compute together.
+  std::vector<mlir::func::FuncOp> entries;
+  auto shardsAttr = (*module)->getAttrOfType<mlir::IntegerAttr>("xf.shards");
+  int64_t shards = shardsAttr ? shardsAttr.getInt() : 1;
+  for (int64_t k = 0; k < shards; ++k) {
+    std::string name = shardsAttr ? "forward_shard" + std::to_string(k)
+                                  : std::string("forward");
+    auto entry = module->lookupSymbol<mlir::func::FuncOp>(name);
+    if (!entry || entry.isExternal())
+      return fail("no @" + name + " function with a body");
+    entries.push_back(entry);
+  }
   // (tokens, positions, position, caches...) -> logits
-  mlir::FunctionType signature = forward.getFunctionType();
   auto isIds = [](mlir::Type t) {
     auto r = mlir::dyn_cast<mlir::RankedTensorType>(t);
     return r && r.getRank() == 1 && r.getElementType().isInteger(32);
   };
-  bool ok = signature.getNumInputs() >= 3 && isIds(signature.getInput(0)) &&
-            isIds(signature.getInput(1)) && signature.getInput(2).isIndex() &&
-            signature.getNumResults() == 1 &&
-            mlir::isa<mlir::RankedTensorType>(signature.getResult(0));
-  for (unsigned i = 3; ok && i < signature.getNumInputs(); ++i)
-    ok = mlir::isa<mlir::xf::KVCacheType>(signature.getInput(i));
-  if (!ok)
-    return fail("@forward must take (tensor<?xi32> tokens, tensor<?xi32> "
-                "positions, index position, !xf.kv_cache...) and return the "
-                "logits");
+  for (mlir::func::FuncOp entry : entries) {
+    mlir::FunctionType signature = entry.getFunctionType();
+    bool ok = signature.getNumInputs() >= 3 && isIds(signature.getInput(0)) &&
+              isIds(signature.getInput(1)) && signature.getInput(2).isIndex() &&
+              signature.getNumResults() == 1 &&
+              mlir::isa<mlir::RankedTensorType>(signature.getResult(0));
+    for (unsigned i = 3; ok && i < signature.getNumInputs(); ++i)
+      ok = mlir::isa<mlir::xf::KVCacheType>(signature.getInput(i));
+    if (!ok)
+      return fail("@" + entry.getSymName() +
+                  " must take (tensor<?xi32> tokens, tensor<?xi32> "
+                  "positions, index position, !xf.kv_cache...) and return "
+                  "the logits");
+  }
 
   // Weights as the compiler sees them: the file's tensors, and derived
-  // weights computed from their initializers.
+  // weights computed from their initializers. The shards' threads share
+  // the store, whose derived weights may ask it for others.
   xfc::WeightStore store(*file);
   store.addTensors(adapterTensors);
-  const eval::WeightProvider &weights = store.provider();
+  std::recursive_mutex storeLock;
+  eval::WeightProvider weights = [&](StringRef name, mlir::Type type) {
+    std::lock_guard<std::recursive_mutex> lock(storeLock);
+    return store.provider()(name, type);
+  };
 
-  // Arguments: tokens, positions, position, then one cache per layer.
-  mlir::FunctionType fnType = forward.getFunctionType();
-  std::vector<eval::Value> caches;
-  for (unsigned i = 3; i < fnType.getNumInputs(); ++i)
-    caches.push_back(eval::makeCache(fnType.getInput(i)));
+  // Each entry's caches: one per layer.
+  std::vector<std::vector<eval::Value>> caches(entries.size());
+  for (auto [entry, entryCaches] : llvm::zip_equal(entries, caches)) {
+    mlir::FunctionType fnType = entry.getFunctionType();
+    for (unsigned i = 3; i < fnType.getNumInputs(); ++i)
+      entryCaches.push_back(eval::makeCache(fnType.getInput(i)));
+  }
 
   std::vector<float> logits;
   size_t done = 0, chunkIndex = 0;
@@ -170,14 +196,39 @@ int main(int argc, char **argv) {
       tokens.data[t] = static_cast<double>(ids[done + t]);
       positions.data[t] = static_cast<double>(done + t);
     }
-    std::vector<eval::Value> args = {tokens, positions,
-                                     static_cast<int64_t>(done)};
-    args.insert(args.end(), caches.begin(), caches.end());
-    mlir::FailureOr<std::vector<eval::Value>> results =
-        eval::evaluate(forward, args, weights);
-    if (mlir::failed(results))
-      return fail("evaluation failed");
-    const eval::Tensor &out = std::get<eval::Tensor>((*results)[0]);
+    std::vector<mlir::FailureOr<std::vector<eval::Value>>> results(
+        entries.size(), mlir::failure());
+    auto run = [&](size_t k, const eval::AllReduce &allReduce) {
+      std::vector<eval::Value> args = {tokens, positions,
+                                       static_cast<int64_t>(done)};
+      args.insert(args.end(), caches[k].begin(), caches[k].end());
+      results[k] = eval::evaluate(entries[k], args, weights, allReduce);
+    };
+    if (entries.size() == 1) {
+      run(0, {});
+    } else {
+      xfc::ShardRendezvous rendezvous(shards);
+      eval::AllReduce allReduce = [&](const eval::Tensor &partial) {
+        return rendezvous.allReduce(partial);
+      };
+      std::vector<std::thread> threads;
+      for (size_t k = 0; k < entries.size(); ++k)
+        threads.emplace_back([&, k] {
+          run(k, allReduce);
+          if (mlir::failed(results[k]))
+            rendezvous.abort();
+        });
+      for (std::thread &t : threads)
+        t.join();
+    }
+    for (auto &result : results)
+      if (mlir::failed(result))
+        return fail("evaluation failed");
+    // Every shard computes the replicated tail: the logits must agree.
+    const eval::Tensor &out = std::get<eval::Tensor>((*results[0])[0]);
+    for (auto &result : results)
+      if (std::get<eval::Tensor>((*result)[0]).data != out.data)
+        return fail("the shards' logits differ");
     logits.insert(logits.end(), out.data.begin(), out.data.end());
     done += size;
   }

@@ -166,6 +166,13 @@ cl::opt<std::string> kvCache(
              "(symmetric codes with one f32 scale per position and KV head)"),
     cl::init("f32"), cl::sub(command));
 
+cl::opt<int64_t> sockets(
+    "sockets",
+    cl::desc("Split the attention and FFN blocks into this many shards "
+             "(tensor parallelism, one per socket or MPI rank); the split "
+             "shows in --emit=xf"),
+    cl::init(1), cl::sub(command));
+
 int run() {
   if (weightStorage != "section" && weightStorage != "sidecar")
     return fail("unknown --weight-storage '" + weightStorage +
@@ -186,6 +193,7 @@ int run() {
   request.graph.sparseKernels = sparseKernels;
   request.graph.kronBranches = kronBranches;
   request.graph.kvCache = kvCache;
+  request.graph.sockets = sockets;
   request.graph.sparsityLevel = sparsity;
   request.graph.sparsityPattern = sparsityPattern;
   request.graph.sparsityExclude.assign(sparsityExclude.begin(),

@@ -128,6 +128,12 @@ int xfc::driver::compileModel(const CompileRequest &r) {
                                        adapterTensors, error)))
     return fail(error);
 
+  // Split models stop at the graph until the runtime's worker groups and
+  // all-reduce exist (issue 9).
+  if (r.graph.sockets > 1 && r.emit != "import" && r.emit != "xf")
+    return fail("--sockets " + std::to_string(r.graph.sockets) +
+                ": split models cannot be lowered yet (no per-shard entry "
+                "points in the runtime); --emit=xf shows the split");
   if (r.emit == "so" && (output.empty() || output == "-"))
     return fail("--emit=so needs an output file (-o model.so)");
   // IR printing and timing apply to the graph and the lowering pipelines.

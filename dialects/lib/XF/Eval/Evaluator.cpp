@@ -274,8 +274,9 @@ eval::Tensor gemmInput(eval::Tensor x, std::optional<ComputeKind> compute,
 class Interpreter {
 public:
   explicit Interpreter(const WeightProvider &weights,
-                       const Interpreter *parent = nullptr)
-      : weights(weights), parent(parent) {}
+                       const Interpreter *parent = nullptr,
+                       const eval::AllReduce *allReduce = nullptr)
+      : weights(weights), parent(parent), allReduce(allReduce) {}
 
   FailureOr<std::vector<eval::Value>> run(func::FuncOp func,
                                           ArrayRef<eval::Value> args);
@@ -322,6 +323,7 @@ private:
   // The interpreter running the initializer that needs this one's weight;
   // walking the chain finds cycles between derived weights.
   const Interpreter *parent;
+  const eval::AllReduce *allReduce;
   GlobalWeightOp computing;
   llvm::DenseMap<mlir::Value, eval::Value> env;
   llvm::StringMap<eval::Tensor> weightCache;
@@ -1005,13 +1007,23 @@ LogicalResult Interpreter::exec(Operation *op) {
         for (mlir::Value operand : call.getOperands())
           args.push_back(env[operand]);
         FailureOr<std::vector<eval::Value>> results =
-            Interpreter(weights).run(callee, args);
+            Interpreter(weights, nullptr, allReduce).run(callee, args);
         if (failed(results))
           return failure();
         for (auto [result, value] : llvm::zip(call.getResults(), *results))
           if (failed(bind(call, result, value)))
             return failure();
         return success();
+      })
+      .Case([&](AllReduceOp r) -> LogicalResult {
+        if (!allReduce || !*allReduce)
+          return r.emitError() << "evaluator: xf.all_reduce needs every "
+                                  "shard's evaluation (xfc-eval runs them "
+                                  "together)";
+        FailureOr<eval::Tensor> sum = (*allReduce)(tensor(r.getInput()));
+        if (failed(sum))
+          return r.emitError() << "evaluator: the all-reduce failed";
+        return result(std::move(*sum));
       })
       .Case([&](tensor::DimOp d) -> LogicalResult {
         std::optional<int64_t> dim = d.getConstantIndex();
@@ -1043,6 +1055,6 @@ eval::evaluateInitializerValue(GlobalWeightOp global, mlir::Value value,
 
 FailureOr<std::vector<eval::Value>>
 eval::evaluate(func::FuncOp func, ArrayRef<eval::Value> args,
-               const WeightProvider &weights) {
-  return Interpreter(weights).run(func, args);
+               const WeightProvider &weights, const AllReduce &allReduce) {
+  return Interpreter(weights, nullptr, &allReduce).run(func, args);
 }

@@ -916,3 +916,13 @@ LogicalResult FfnOp::verify() {
       weights.push_back(w);
   return verifyCompute(*this, getCompute(), {dim, hidden}, weights);
 }
+
+//===----------------------------------------------------------------------===//
+// Tensor parallelism
+//===----------------------------------------------------------------------===//
+
+LogicalResult AllReduceOp::verify() {
+  if (getShards() < 2)
+    return emitOpError() << "sums over 2 or more shards, got " << getShards();
+  return success();
+}

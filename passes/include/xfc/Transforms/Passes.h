@@ -49,6 +49,8 @@ struct GraphPipelineConfig {
   /// The target has AVX-512 (F/BW/VL): the sparse panels' cost constants
   /// measured with vexpandps, not xf-select-sparse-kernels' AVX2 defaults.
   bool sparseAvx512 = false;
+  /// xf-split-sockets' shard count.
+  int64_t sockets = 1;
   /// xf-convert-kv-cache's element: keep, f32, f16, bf16 or int8.
   std::string kvCache = "keep";
   /// xf-lower-kron-branches' strategy: auto, factored or merged.

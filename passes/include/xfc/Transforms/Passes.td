@@ -420,6 +420,50 @@ def XFConvertKVCache : Pass<"xf-convert-kv-cache", "::mlir::ModuleOp"> {
   ];
 }
 
+def XFSplitSockets : Pass<"xf-split-sockets", "::mlir::ModuleOp"> {
+  let summary = "Split attention and FFN blocks across sockets (tensor "
+                "parallelism)";
+  let description = [{
+    Splits every attention and FFN block of the layer functions `@forward`
+    calls `sockets` ways, as one program per shard (brief §2):
+
+    * attention: the Q/K/V projections keep the shard's heads (whole KV
+      heads and their query groups) and each cache the shard's KV heads;
+      the output projection keeps the matching input columns, and the
+      shards' partial sums meet in an `xf.all_reduce`;
+    * FFN: up and gate (or the fused gate_up) keep the shard's hidden rows
+      and down the matching columns, then one `xf.all_reduce`.
+
+    A bias of a split GEMM's output is added once, after the all-reduce.
+    Everything else (embedding, norms, the LM head) is replicated.
+
+    Heads and hidden rows split evenly, so one layer function serves every
+    shard. `@forward` becomes one entry point per shard,
+    `@forward_shard<k>` (with `xf.shard = k`; the module gets
+    `xf.shards`), which passes the layer function the shard's slices of the
+    weights (`xf.slice`, and `xf.concat` for a fused projection: derived
+    weights once xf-hoist-weight-expressions runs, so each shard's weights
+    are stored and packed separately) and caches of its KV heads.
+
+    Refused, with the op named: head or hidden counts that do not divide
+    by `sockets` (every shard needs whole KV heads), blocks whose weights
+    are not float arguments of the layer function (run it before
+    quantization: it is placed before xf-quantize, after a first
+    xf-hoist-weight-expressions), and attention without a cache.
+
+    ```mlir
+    // sockets=2: in the layer function
+    %p = xf.linear %a, %wo : (tensor<?x32xf32>, tensor<64x32xf32>) -> tensor<?x64xf32>
+    %o = xf.all_reduce %p over 2 shards : tensor<?x64xf32>
+    ```
+  }];
+  let options = [
+    Option<"sockets", "sockets", "int64_t", /*default=*/"1",
+           "Shards (worker groups, one per socket or MPI rank); 1 leaves "
+           "the model whole">
+  ];
+}
+
 def XFSelectKernels : Pass<"xf-select-kernels", "::mlir::ModuleOp"> {
   let summary = "Choose the library that computes each GEMM";
   let description = [{

@@ -113,11 +113,17 @@ FailureOr<Tensor> evaluateInitializerValue(GlobalWeightOp global,
                                            mlir::Value value,
                                            const WeightProvider &weights);
 
+/// What `xf.all_reduce` computes: called by each shard's evaluation with
+/// its partial tensor, it returns the sum over the shards (for example by
+/// meeting the other shards' evaluations on other threads).
+using AllReduce = std::function<FailureOr<Tensor>(const Tensor &partial)>;
+
 /// Evaluates `func` on `args`. Fails, with a diagnostic on the failing op,
-/// for ops it does not know or inputs that do not fit their types.
-FailureOr<std::vector<Value>> evaluate(func::FuncOp func,
-                                       ArrayRef<Value> args,
-                                       const WeightProvider &weights);
+/// for ops it does not know or inputs that do not fit their types, and for
+/// `xf.all_reduce` without `allReduce`.
+FailureOr<std::vector<Value>> evaluate(func::FuncOp func, ArrayRef<Value> args,
+                                       const WeightProvider &weights,
+                                       const AllReduce &allReduce = {});
 
 } // namespace mlir::xf::eval
 

@@ -905,4 +905,33 @@ def XF_FfnOp : XF_Op<"ffn", [Pure, AttrSizedOperandSegments]> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Tensor parallelism
+//===----------------------------------------------------------------------===//
+
+def XF_AllReduceOp : XF_Op<"all_reduce", [SameOperandsAndResultType]> {
+  let summary = "Sums a value over the shards of a tensor-parallel model";
+  let description = [{
+    In a model split across `shards` worker groups (`xf-split-sockets`),
+    every shard runs its own entry point on its part of the weights, and a
+    GEMM split along its reduction leaves each shard a partial sum.
+    `xf.all_reduce` returns, on every shard, the elementwise sum of all
+    shards' `input`s. Every shard reaches the same `xf.all_reduce` ops in
+    the same order with the same shape.
+
+    It is not `Pure`: it synchronizes the shards, so it is never removed,
+    merged or moved, even when its result is unused.
+
+    ```mlir
+    %sum = xf.all_reduce %partial over 2 shards : tensor<?x2048xf32>
+    ```
+  }];
+  let arguments = (ins XF_FloatTensor:$input, I64Attr:$shards);
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `over` $shards `shards` attr-dict `:` type($input)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // XFC_DIALECT_XF_IR_XFOPS_TD
