@@ -18,8 +18,10 @@ struct GraphPass {
 
 /// The default graph passes, in order: fusion first (xf-fuse-qkv after
 /// xf-fuse-ffn, which wants gate and up separate), then the LayerNorm
-/// rewrite, the choice of arithmetic for quantized GEMMs (on fused ops,
-/// which keep it), and last the weight computations the others created
+/// rewrite, the tensor-parallel split (on fused blocks, before
+/// quantization, so that each shard's slices are quantized), the choice of
+/// arithmetic for quantized GEMMs (on fused ops, which keep it), the KV
+/// caches' type, and last the weight computations the others created
 /// move out of the code. The GEMMs' library is chosen on that final form
 /// (weights quantized or not, fused or not).
 const GraphPass kGraphPasses[] = {

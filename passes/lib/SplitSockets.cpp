@@ -143,9 +143,13 @@ LogicalResult BlockSplitter::analyzeAttention(AttentionOp op) {
                           << " query heads on " << kvHeads << " KV heads " << n
                           << " ways: every shard needs whole KV heads "
                           << "and their query groups";
-  if (!op.getCache())
-    return op.emitError() << "xf-split-sockets: attention without a KV "
-                             "cache is not split";
+  // Each attention op owns its cache argument, which gets 1/n of the KV
+  // heads.
+  auto cache = dyn_cast_or_null<BlockArgument>(op.getCache());
+  if (!cache || cache.getOwner() != &fn.getBody().front() || !cache.hasOneUse())
+    return op.emitError() << "xf-split-sockets: expected the attention's KV "
+                             "cache to be an argument of @"
+                          << fn.getSymName() << " used by it alone";
 
   for (auto [value, partHeads] : {std::pair{op.getQuery(), heads},
                                   {op.getKey(), kvHeads},
@@ -186,7 +190,8 @@ LogicalResult BlockSplitter::analyzeAttention(AttentionOp op) {
       reshape && reshape.getResult().hasOneUse()
           ? dyn_cast<LinearOp>(*reshape.getResult().getUsers().begin())
           : LinearOp();
-  if (!output || output.getInput() != reshape.getResult())
+  if (!output || output.getInput() != reshape.getResult() ||
+      reshape.getResult().getType().getRank() != 2)
     return op.emitError() << "xf-split-sockets: expected the attention result "
                              "to be reshaped and projected by xf.linear";
   int64_t width = heads * headDim;
@@ -309,12 +314,11 @@ void BlockSplitter::rewrite() {
     Value flat = output.getInput();
     auto flatType = cast<RankedTensorType>(flat.getType());
     flat.setType(withDim(flatType, 1, flatType.getDimSize(1) / n));
-    if (auto cache = dyn_cast<BlockArgument>(attention.getCache())) {
-      auto type = cast<KVCacheType>(cache.getType());
-      cache.setType(KVCacheType::get(type.getContext(), type.getMaxContext(),
-                                     type.getKvHeads() / n, type.getHeadDim(),
-                                     type.getElementType()));
-    }
+    auto cache = cast<BlockArgument>(attention.getCache());
+    auto type = cast<KVCacheType>(cache.getType());
+    cache.setType(KVCacheType::get(type.getContext(), type.getMaxContext(),
+                                   type.getKvHeads() / n, type.getHeadDim(),
+                                   type.getElementType()));
     // Each shard adds its partial product; the bias is added once.
     Value bias = output.getBias();
     if (bias)

@@ -178,6 +178,21 @@ func.func @forward(%x: tensor<?x64xf32>, %wu: !xf.qtensor<128x64xi8, #xf.quant<b
 
 // -----
 
+// Each split attention needs a cache of its own: the shard's cache has 1/n
+// of the KV heads once.
+func.func private @shared_cache(%q: tensor<?x2x16xf32>, %c: !xf.kv_cache<64x2x16xf32>, %p: index) -> tensor<?x2x16xf32> {
+  // expected-error @+1 {{xf-split-sockets: expected the attention's KV cache to be an argument of @shared_cache used by it alone}}
+  %a = xf.attention %q, %q, %q cache %c at %p causal : tensor<?x2x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32>, !xf.kv_cache<64x2x16xf32> -> tensor<?x2x16xf32>
+  %b = xf.attention %a, %a, %a cache %c at %p causal : tensor<?x2x16xf32>, tensor<?x2x16xf32>, tensor<?x2x16xf32>, !xf.kv_cache<64x2x16xf32> -> tensor<?x2x16xf32>
+  return %b : tensor<?x2x16xf32>
+}
+func.func @forward(%q: tensor<?x2x16xf32>, %c: !xf.kv_cache<64x2x16xf32>, %p: index) -> tensor<?x2x16xf32> {
+  %a = call @shared_cache(%q, %c, %p) : (tensor<?x2x16xf32>, !xf.kv_cache<64x2x16xf32>, index) -> tensor<?x2x16xf32>
+  return %a : tensor<?x2x16xf32>
+}
+
+// -----
+
 // expected-error @+1 {{xf-split-sockets: the module has no @forward}}
 module {
   func.func @main() {

@@ -166,7 +166,7 @@ int main(int argc, char **argv) {
 
   // Weights as the compiler sees them: the file's tensors, and derived
   // weights computed from their initializers. The shards' threads share
-  // the store, whose derived weights may ask it for others.
+  // the store, one at a time.
   xfc::WeightStore store(*file);
   store.addTensors(adapterTensors);
   std::recursive_mutex storeLock;

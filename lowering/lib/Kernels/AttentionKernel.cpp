@@ -207,10 +207,22 @@ SmallVector<Value> KernelBuilder::loadChunks(OpBuilder &b, Location loc,
         b, loc, VectorType::get({kLanes}, element), source,
         ValueRange{token, head, index(b, loc, c * kLanes)}, padding,
         ArrayRef<bool>{inBounds});
-    if (quantized)
+    if (quantized) {
       chunk = arith::MulFOp::create(
           b, loc, arith::SIToFPOp::create(b, loc, f32Vector, chunk), scale);
-    else if (element != f32)
+      // The transfer masks at the stored row's end, past the scale's
+      // bytes: lanes from head_dim on are zeroed here.
+      if (!inBounds) {
+        SmallVector<bool> lanes;
+        for (int64_t l = 0; l < kLanes; ++l)
+          lanes.push_back(c * kLanes + l < headDim);
+        auto maskType = VectorType::get({kLanes}, b.getI1Type());
+        Value mask = arith::ConstantOp::create(
+            b, loc, DenseElementsAttr::get(maskType, ArrayRef<bool>(lanes)));
+        Value zero = splat(b, loc, f32Const(b, loc, 0.0f));
+        chunk = arith::SelectOp::create(b, loc, mask, chunk, zero);
+      }
+    } else if (element != f32)
       chunk = arith::ExtFOp::create(b, loc, f32Vector, chunk);
     result.push_back(chunk);
   }

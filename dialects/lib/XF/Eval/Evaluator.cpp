@@ -592,11 +592,15 @@ LogicalResult Interpreter::append(Operation *op, KVCache &c, int64_t pos,
                            << c.maxContext;
   if (c.elementType.isInteger(8)) {
     // An i8 cache quantizes each row (one position of one head) as dynamic
-    // INT8 activations quantize a group.
+    // INT8 activations quantize a group; reads multiply code and scale in
+    // f32.
     eval::Tensor kq = quantizeActivations(k, c.headDim);
     eval::Tensor vq = quantizeActivations(v, c.headDim);
-    std::copy(kq.data.begin(), kq.data.end(), c.keys.begin() + pos * row);
-    std::copy(vq.data.begin(), vq.data.end(), c.values.begin() + pos * row);
+    Type f32 = Float32Type::get(op->getContext());
+    for (int64_t e = 0; e < tokens * row; ++e) {
+      c.keys[pos * row + e] = roundTo(f32, kq.data[e]);
+      c.values[pos * row + e] = roundTo(f32, vq.data[e]);
+    }
     return success();
   }
   for (int64_t e = 0; e < tokens * row; ++e) {

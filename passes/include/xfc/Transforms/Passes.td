@@ -449,7 +449,8 @@ def XFSplitSockets : Pass<"xf-split-sockets", "::mlir::ModuleOp"> {
     by `sockets` (every shard needs whole KV heads), blocks whose weights
     are not float arguments of the layer function (run it before
     quantization: it is placed before xf-quantize, after a first
-    xf-hoist-weight-expressions), and attention without a cache.
+    xf-hoist-weight-expressions), and attention whose KV cache is not
+    an argument of its own.
 
     ```mlir
     // sockets=2: in the layer function
