@@ -13,6 +13,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+source "$here/common.sh"
 build=${XFC_BUILD_DIR:-$(dirname "$here")/build}
 preset=1b threads=2 reps=2 depths=(0 512 1920) promptLength=512 vocab=32000
 while (($#)); do
@@ -26,18 +27,14 @@ while (($#)); do
 done
 xfc=$build/bin/xfc
 [[ -x $xfc ]] || { echo "$0: no $xfc (build it first)" >&2; exit 1; }
-models=$build/bench-models tmp=$(mktemp -d)
+tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$models"
-base=$models/$preset-f32.gguf
-[[ -s $base ]] || "$xfc" make-model --preset "$preset" --dtype f32 -o "$base" >&2
+base=$(bench_f32_model "$xfc" "$build/bench-models" "$preset")
 
 echo "# XFC KV-cache benchmark, $(date '+%Y-%m-%d %H:%M')"
 echo
 echo "\`bash bench/kv-cache.sh $([[ $preset == small ]] && echo '--quick ')--threads $threads\` at" \
-     "$(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?') on" \
-     "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
-     "$(nproc) CPUs; preset $preset with --weights int8, xfc bench -p 128" \
+     "$(bench_origin "$here"); preset $preset with --weights int8, xfc bench -p 128" \
      "-n 32 -r $reps -t $threads -d DEPTH."
 echo
 echo "| kv cache | depth | pp128 t/s | tg32 t/s | pp speedup | tg speedup |"

@@ -14,6 +14,7 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+source "$here/common.sh"
 build=${XFC_BUILD_DIR:-$(dirname "$here")/build}
 preset=1b threads=2 quick=() reps=2
 while (($#)); do
@@ -29,18 +30,14 @@ xfc=$build/bin/xfc kernels=$build/bin/xfc-kernel-bench
 for tool in "$xfc" "$kernels"; do
   [[ -x $tool ]] || { echo "$0: no $tool (build it first)" >&2; exit 1; }
 done
-models=$build/bench-models tmp=$(mktemp -d)
+tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$models"
-base=$models/$preset-f32.gguf
-[[ -s $base ]] || "$xfc" make-model --preset "$preset" --dtype f32 -o "$base" >&2
+base=$(bench_f32_model "$xfc" "$build/bench-models" "$preset")
 
 echo "# XFC sparsity benchmark, $(date '+%Y-%m-%d %H:%M')"
 echo
 echo "\`bash bench/sparsity.sh ${quick[*]:+--quick }--threads $threads\` at" \
-     "$(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?') on" \
-     "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
-     "$(nproc) CPUs; preset $preset, xfc bench -p 128 -n 32 -r $reps -t $threads."
+     "$(bench_origin "$here"); preset $preset, xfc bench -p 128 -n 32 -r $reps -t $threads."
 echo
 echo "| type | pattern | zeros | sparse / weights with zeros | pp128 t/s | tg32 t/s | pp speedup | tg speedup |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|"

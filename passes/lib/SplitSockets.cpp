@@ -46,6 +46,14 @@ struct Range {
 struct ArgSplit {
   int64_t axis = 0;
   SmallVector<SmallVector<Range>> shards;
+
+  /// The size along `axis` of a shard's slice (the same for every shard).
+  int64_t width() const {
+    int64_t size = 0;
+    for (Range r : shards.front())
+      size += r.size;
+    return size;
+  }
 };
 
 /// One head-split input of an attention op, as the projection produced it:
@@ -281,11 +289,8 @@ void BlockSplitter::rewrite() {
   Block &body = fn.getBody().front();
   // Weight arguments: the first shard's shape (all shards have it).
   for (auto &[index, split] : args) {
-    int64_t size = 0;
-    for (Range r : split.shards.front())
-      size += r.size;
     BlockArgument arg = body.getArgument(index);
-    arg.setType(withDim(arg.getType(), split.axis, size));
+    arg.setType(withDim(arg.getType(), split.axis, split.width()));
   }
   // Projections, their parts and the attention ops keep 1/n of the heads.
   for (auto &[linear, parts] : projections) {
@@ -336,7 +341,7 @@ void BlockSplitter::rewrite() {
 }
 
 /// Shard `shard`'s slice of the weight `value` (an xf.weight in a caller),
-/// built before `before`.
+/// built at the builder's insertion point.
 Value sliceWeight(OpBuilder &b, Location loc, Value value,
                   const ArgSplit &split, int64_t shard) {
   SmallVector<Value> pieces;
@@ -346,11 +351,8 @@ Value sliceWeight(OpBuilder &b, Location loc, Value value,
                                      value, split.axis, r.offset, r.size));
   if (pieces.size() == 1)
     return pieces.front();
-  int64_t size = 0;
-  for (Range r : split.shards[shard])
-    size += r.size;
-  return ConcatOp::create(b, loc, withDim(type, split.axis, size), pieces,
-                          split.axis);
+  return ConcatOp::create(b, loc, withDim(type, split.axis, split.width()),
+                          pieces, split.axis);
 }
 
 struct XFSplitSocketsPass : xf::impl::XFSplitSocketsBase<XFSplitSocketsPass> {
