@@ -17,3 +17,12 @@ bench_origin() {
        "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)," \
        "$(nproc) CPUs"
 }
+
+# bench_setup BUILD: sets `xfc` (BUILD's, which must exist) and `tmp` (a
+# directory removed when the script exits).
+bench_setup() {
+  xfc=$1/bin/xfc
+  [[ -x $xfc ]] || { echo "$0: no $xfc (build it first)" >&2; exit 1; }
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+}

@@ -25,10 +25,7 @@ while (($#)); do
   esac
   shift
 done
-xfc=$build/bin/xfc
-[[ -x $xfc ]] || { echo "$0: no $xfc (build it first)" >&2; exit 1; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+bench_setup "$build"
 base=$(bench_f32_model "$xfc" "$build/bench-models" "$preset")
 
 echo "# XFC KV-cache benchmark, $(date '+%Y-%m-%d %H:%M')"

@@ -19,6 +19,9 @@ PACKAGES=(
   # Compiles the kernel library to LLVM 22 bitcode that the compiler links
   # into each model.
   clang-22
+  # Tensor parallelism: NUMA placement of each socket's shard, and MPI
+  # across machines (mpirun, MPI_Allreduce).
+  libnuma-dev openmpi-bin libopenmpi-dev
 )
 
 missing=()

@@ -47,3 +47,11 @@ for level, needs in {"avx512": ["avx512f", "avx512bw", "avx512vl"],
 # Built with the oneDNN glue (runtime/onednn): models may use --kernels=onednn.
 if config.xfc_has_onednn:
     config.available_features.add("onednn")
+
+# Open MPI (the setup script installs it): %mpirun starts ranks on this
+# machine, as root too, with more ranks than cores if need be. No test is
+# skipped without it: the MPI tests fail, naming the missing mpirun.
+config.substitutions.append((
+    "%mpirun",
+    "env OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 "
+    "OMPI_MCA_btl_vader_single_copy_mechanism=none mpirun --oversubscribe"))

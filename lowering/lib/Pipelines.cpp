@@ -46,6 +46,7 @@ void xf::buildLowerToLinalgPipeline(OpPassManager &pm,
     pm.addPass(createXFPackWeights());
   pm.addPass(createXFBindWeights());
   pm.addPass(createXFLowerKVCache());
+  pm.addPass(createXFLowerAllReduce());
   pm.addPass(createXFExportEntryPoints());
   // Projections marked for oneDNN first: the microkernels take the rest.
   pm.addPass(createXFLowerToOneDNN());

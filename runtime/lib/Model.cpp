@@ -1,46 +1,22 @@
 //===- Model.cpp - Loading compiled models and running sessions -----------===//
 
-#include "xfrt/ModelABI.h"
-#include "xfrt/ThreadPool.h"
-#include "xfrt/xfrt.h"
+#include "ModelImpl.h"
+#include "Numa.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
 #include <elf.h>
 #include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <memory>
 #include <new>
 #include <string>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <vector>
-
-struct xfrt_model {
-  void *library = nullptr;
-  // The mapped .xfc.weights section: `mapping` is page aligned, `weights`
-  // points at the section inside it.
-  void *mapping = nullptr;
-  size_t mappingBytes = 0;
-  const uint8_t *weights = nullptr;
-  const XfmModelInfo *info = nullptr;
-  int (*forward)(const XfmForwardArgs *) = nullptr;
-  int64_t vocab = 0, context = 0, layers = 0, kvHeads = 0;
-  int64_t kvRowBytes = 0; // one position of one KV head, as stored
-};
-
-struct xfrt_session {
-  xfrt_model *model = nullptr;
-  int64_t context = 0; // the session's limit, at most the model's
-  std::vector<uint8_t> caches; // as the model lays them out (ModelABI.h)
-  std::vector<uint8_t> arena;
-  std::vector<int32_t> positions;
-  int64_t position = 0;
-  std::string error;
-  std::unique_ptr<xfrt::ThreadPool> pool;
-};
 
 namespace {
 
@@ -147,56 +123,104 @@ std::string mapSidecar(const char *path, uint64_t expectedBytes,
   return "";
 }
 
-/// Moves the mapped weights into anonymous memory backed by 2 MiB pages,
-/// unless XFRT_WEIGHTS=map: decode streams every weight once per token, and
-/// with 4 KiB file pages the hardware prefetchers stop at every page (1.1B
-/// Q8_0 decode: 23.5 -> 25.6 tok/s). Keeps the mapping if memory is short.
-void moveWeightsToHugePages(xfrt_model &m, uint64_t bytes) {
-  const char *mode = getenv("XFRT_WEIGHTS");
-  if (mode && std::strcmp(mode, "map") == 0)
-    return;
-  const size_t huge = size_t(2) << 20;
-  size_t size = (bytes + huge - 1) / huge * huge + huge;
-  void *region = mmap(nullptr, size, PROT_READ | PROT_WRITE,
-                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (region == MAP_FAILED)
-    return;
-  auto address = reinterpret_cast<uintptr_t>(region);
-  auto *aligned = reinterpret_cast<uint8_t *>((address + huge - 1) / huge * huge);
-  madvise(aligned, size - (aligned - static_cast<uint8_t *>(region)),
-          MADV_HUGEPAGE);
-  std::memcpy(aligned, m.weights, bytes);
-  mprotect(region, size, PROT_READ);
-  munmap(m.mapping, m.mappingBytes);
-  m.mapping = region;
-  m.mappingBytes = size;
-  m.weights = aligned;
-}
-
-/// Runs one forward call, growing the arena when it was too small (the
-/// call still completes, from the heap).
-int forward(xfrt_session *s, const int32_t *tokens, int64_t n, float *logits) {
-  uint64_t needed = 0;
-  XfmForwardArgs args = {tokens,
-                         s->positions.data(),
-                         n,
-                         s->position,
-                         s->caches.data(),
-                         s->model->weights,
-                         logits,
-                         s->arena.data(),
-                         s->arena.size(),
-                         &needed,
-                         xfrt_pool_parallel_for,
-                         s->pool.get(),
-                         s->pool->threads()};
-  int rc = s->model->forward(&args);
-  if (rc == XFM_ARENA_TOO_SMALL)
-    s->arena.resize(needed);
-  return rc;
+/// The `shard_weights=b0-e0,b1-e1,...` ranges of a split model's metadata,
+/// which must follow each other inside the blob; false if they do not.
+bool parseShardWeights(const char *metadata, int32_t shards, uint64_t blobBytes,
+                       xfrt_model &m) {
+  const char *line = std::strstr(metadata, "shard_weights=");
+  if (!line)
+    return false;
+  line += std::strlen("shard_weights=");
+  uint64_t previous = 0;
+  for (int32_t k = 0; k < shards; ++k) {
+    char *end = nullptr;
+    uint64_t begin = std::strtoull(line, &end, 10);
+    if (*end != '-')
+      return false;
+    uint64_t stop = std::strtoull(end + 1, &end, 10);
+    if (begin < previous || stop < begin || stop > blobBytes ||
+        (k + 1 < shards && *end != ','))
+      return false;
+    m.shardWeights.emplace_back(begin, stop);
+    previous = stop;
+    line = end + 1;
+  }
+  return true;
 }
 
 } // namespace
+
+uint64_t xfrt::shardWeightBytes(const xfrt_model &m, int shard) {
+  if (m.shards == 1)
+    return m.info->weights_bytes;
+  auto [begin, end] = m.shardWeights[shard];
+  return m.shardWeights.front().first + (end - begin);
+}
+
+void xfrt::placeWeights(xfrt_model &m, const std::vector<int> &shards,
+                        const std::vector<int> &nodes) {
+  const char *mode = getenv("XFRT_WEIGHTS");
+  if (mode && std::strcmp(mode, "map") == 0)
+    return;
+  std::lock_guard<std::mutex> lock(m.placing);
+  uint64_t bytes = m.info->weights_bytes;
+  // Decode streams every weight once per token, and with 4 KiB file pages
+  // the hardware prefetchers stop at every page (1.1B Q8_0 decode: 23.5 ->
+  // 25.6 tok/s), hence 2 MiB pages.
+  const size_t huge = size_t(2) << 20;
+  if (!m.region) {
+    size_t size = (bytes + huge - 1) / huge * huge + huge;
+    void *region = mmap(nullptr, size, PROT_READ | PROT_WRITE,
+                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (region == MAP_FAILED)
+      return; // keep reading the file mapping
+    auto address = reinterpret_cast<uintptr_t>(region);
+    m.region = region;
+    m.regionBytes = size;
+    m.placed = reinterpret_cast<uint8_t *>((address + huge - 1) / huge * huge);
+    madvise(m.placed, size - (m.placed - static_cast<uint8_t *>(region)),
+            MADV_HUGEPAGE);
+  } else {
+    mprotect(m.region, m.regionBytes, PROT_READ | PROT_WRITE);
+  }
+  // Copies a range, first bound to `node`, or spread over `nodes` (-1).
+  auto place = [&](uint64_t begin, uint64_t end, int node) {
+    if (end <= begin)
+      return;
+    std::vector<int> spread;
+    for (int n : nodes)
+      if (n >= 0 && std::find(spread.begin(), spread.end(), n) == spread.end())
+        spread.push_back(n);
+    if (node >= 0)
+      numa::bind(m.placed + begin, end - begin, node);
+    else if (spread.size() > 1)
+      numa::interleave(m.placed + begin, end - begin, spread);
+    else if (spread.size() == 1)
+      numa::bind(m.placed + begin, end - begin, spread.front());
+    std::memcpy(m.placed + begin, m.fileWeights + begin, end - begin);
+    // Copied: the file's pages need not stay resident in this process.
+    auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+    auto first =
+        (reinterpret_cast<uintptr_t>(m.fileWeights + begin) + page - 1) / page *
+        page;
+    auto last = reinterpret_cast<uintptr_t>(m.fileWeights + end) / page * page;
+    if (last > first)
+      madvise(reinterpret_cast<void *>(first), last - first, MADV_DONTNEED);
+  };
+  uint64_t replicatedEnd = m.shards == 1 ? bytes : m.shardWeights[0].first;
+  if (!m.replicatedPlaced)
+    place(0, replicatedEnd, -1);
+  m.replicatedPlaced = true;
+  for (size_t i = 0; i < shards.size() && m.shards > 1; ++i) {
+    int k = shards[i];
+    if (m.shardPlaced[k])
+      continue;
+    place(m.shardWeights[k].first, m.shardWeights[k].second, nodes[i]);
+    m.shardPlaced[k] = true;
+  }
+  mprotect(m.region, m.regionBytes, PROT_READ);
+  m.weights = m.placed;
+}
 
 extern "C" {
 
@@ -249,12 +273,24 @@ xfrt_status xfrt_model_load(const char *path, xfrt_model **model, char *error,
   m->layers = metadataInt(info->metadata, "layers");
   m->kvHeads = metadataInt(info->metadata, "kv_heads");
   m->kvRowBytes = metadataInt(info->metadata, "kv_row_bytes");
+  // Models that are not split may leave it out.
+  int64_t shards = std::max<int64_t>(metadataInt(info->metadata, "shards"), 1);
   if (m->vocab <= 0 || m->context <= 0 || m->layers <= 0 || m->kvHeads <= 0 ||
-      m->kvRowBytes <= 0) {
+      m->kvRowBytes <= 0 || shards <= 0 || shards > 1024) {
     xfrt_model_free(m);
     return failLoad(error, errorSize, XFRT_ERROR_NOT_A_MODEL,
                     std::string(path) + ": incomplete model metadata");
   }
+  m->shards = static_cast<int32_t>(shards);
+  if (shards > 1 &&
+      !parseShardWeights(info->metadata, m->shards, info->weights_bytes, *m)) {
+    xfrt_model_free(m);
+    return failLoad(error, errorSize, XFRT_ERROR_NOT_A_MODEL,
+                    std::string(path) + ": a split model (" +
+                        std::to_string(shards) +
+                        " shards) without valid shard_weights ranges");
+  }
+  m->shardPlaced.assign(m->shards, false);
   std::string why = mapWeights(path, info->weights_bytes, *m);
   // Compiled with --weight-storage=sidecar: the blob is <path>.weights.
   if (!why.empty() && std::strstr(info->metadata, "weights=sidecar"))
@@ -265,7 +301,11 @@ xfrt_status xfrt_model_load(const char *path, xfrt_model **model, char *error,
     return failLoad(error, errorSize, XFRT_ERROR_NOT_A_MODEL,
                     std::string(path) + ": " + why);
   }
-  moveWeightsToHugePages(*m, info->weights_bytes);
+  m->fileWeights = m->weights;
+  // A model that is not split is placed now; a split one when a session
+  // says which shards run where.
+  if (m->shards == 1)
+    xfrt::placeWeights(*m, {0}, {-1});
   *model = m;
   return XFRT_OK;
 }
@@ -275,6 +315,8 @@ void xfrt_model_free(xfrt_model *model) {
     return;
   if (model->mapping)
     munmap(model->mapping, model->mappingBytes);
+  if (model->region)
+    munmap(model->region, model->regionBytes);
   dlclose(model->library);
   delete model;
 }
@@ -291,95 +333,6 @@ const uint8_t *xfrt_model_tokenizer(const xfrt_model *model, uint64_t *size) {
   return model->info->tokenizer;
 }
 
-xfrt_status xfrt_session_create(xfrt_model *model, int64_t maxContext,
-                                int threads, xfrt_session **session) {
-  *session = nullptr;
-  if (maxContext < 0 || maxContext > model->context || threads < 0)
-    return XFRT_ERROR_INVALID_ARGUMENT;
-  auto *s = new (std::nothrow) xfrt_session();
-  if (!s)
-    return XFRT_ERROR_OUT_OF_MEMORY;
-  try {
-    s->model = model;
-    s->context = maxContext ? maxContext : model->context;
-    s->pool = std::make_unique<xfrt::ThreadPool>(threads);
-    // The compiled code addresses the cache with the model's context as
-    // stride, so the buffer spans it whatever the session's limit.
-    s->caches.assign(static_cast<size_t>(model->layers) * 2 * model->context *
-                         model->kvHeads * model->kvRowBytes,
-                     0);
-    s->positions.reserve(model->context);
-    // Size the arena for the largest decode step: one token attending to
-    // the whole context. Later decode steps then never allocate.
-    std::vector<float> logits(model->vocab);
-    int32_t token = 0;
-    s->position = model->context - 1;
-    s->positions.assign(1, static_cast<int32_t>(s->position));
-    if (forward(s, &token, 1, logits.data()) != XFM_OK)
-      forward(s, &token, 1, logits.data());
-    s->position = 0;
-  } catch (const std::bad_alloc &) {
-    delete s;
-    return XFRT_ERROR_OUT_OF_MEMORY;
-  }
-  *session = s;
-  return XFRT_OK;
-}
-
-void xfrt_session_free(xfrt_session *session) { delete session; }
-
-int xfrt_session_threads(const xfrt_session *session) {
-  return session->pool->threads();
-}
-
-xfrt_status xfrt_session_eval(xfrt_session *s, const int32_t *tokens,
-                              int64_t n, float *logits) {
-  xfrt_model *m = s->model;
-  if (!tokens || !logits || n <= 0) {
-    s->error = "eval needs at least one token and a logits buffer";
-    return XFRT_ERROR_INVALID_ARGUMENT;
-  }
-  if (n > s->context - s->position) {
-    s->error = "cannot add " + std::to_string(n) + " tokens at position " +
-               std::to_string(s->position) + ": the context holds " +
-               std::to_string(s->context);
-    return XFRT_ERROR_CONTEXT_FULL;
-  }
-  for (int64_t i = 0; i < n; ++i)
-    if (tokens[i] < 0 || tokens[i] >= m->vocab) {
-      s->error = "token " + std::to_string(tokens[i]) + " at index " +
-                 std::to_string(i) + " is outside the vocabulary of " +
-                 std::to_string(m->vocab);
-      return XFRT_ERROR_INVALID_TOKEN;
-    }
-  // The capacity was reserved for the whole context: no reallocation.
-  s->positions.resize(n);
-  for (int64_t i = 0; i < n; ++i)
-    s->positions[i] = static_cast<int32_t>(s->position + i);
-  try {
-    forward(s, tokens, n, logits);
-  } catch (const std::bad_alloc &) {
-    s->error = "out of memory growing the scratch arena";
-    return XFRT_ERROR_OUT_OF_MEMORY;
-  }
-  s->position += n;
-  return XFRT_OK;
-}
-
-int64_t xfrt_session_position(const xfrt_session *s) { return s->position; }
-
-xfrt_status xfrt_session_trim(xfrt_session *s, int64_t n) {
-  if (n < 0 || n > s->position) {
-    s->error = "cannot keep " + std::to_string(n) + " of " +
-               std::to_string(s->position) + " cached tokens";
-    return XFRT_ERROR_INVALID_ARGUMENT;
-  }
-  s->position = n; // later tokens are overwritten, never read
-  return XFRT_OK;
-}
-
-const char *xfrt_session_error(const xfrt_session *s) {
-  return s->error.c_str();
-}
+int32_t xfrt_model_shards(const xfrt_model *model) { return model->shards; }
 
 } // extern "C"

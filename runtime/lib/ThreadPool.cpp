@@ -32,72 +32,26 @@
 
 #include "xfrt/ThreadPool.h"
 
+#include "SpinWait.h"
+
 #include <algorithm>
 #include <atomic>
-#include <chrono>
-#include <climits>
 #include <system_error>
 #include <thread>
 #include <vector>
 
-#include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#endif
 
 using namespace xfrt;
 
 namespace {
 
-static_assert(sizeof(std::atomic<uint32_t>) == sizeof(uint32_t) &&
-                  std::atomic<uint32_t>::is_always_lock_free,
-              "futex needs a plain 32-bit atomic");
-
-/// How long a waiter polls before it sleeps: long enough to bridge the gap
-/// between the parallel loops of one decode step, short enough not to burn
-/// a core while the application does something else.
-constexpr std::chrono::microseconds kSpinTime(200);
-
-void futexWait(std::atomic<uint32_t> &word, uint32_t expected) {
-  syscall(SYS_futex, reinterpret_cast<uint32_t *>(&word), FUTEX_WAIT_PRIVATE,
-          expected, nullptr, nullptr, 0);
-}
-
-void futexWakeAll(std::atomic<uint32_t> &word) {
-  syscall(SYS_futex, reinterpret_cast<uint32_t *>(&word), FUTEX_WAKE_PRIVATE,
-          INT_MAX, nullptr, nullptr, 0);
-}
-
-inline void cpuRelax() {
-#if defined(__x86_64__) || defined(__i386__)
-  _mm_pause();
-#else
-  std::this_thread::yield();
-#endif
-}
-
-/// Polls until `ready()` or kSpinTime passed; returns whether it is ready.
-template <typename Ready> bool spinUntil(Ready ready) {
-  auto deadline = std::chrono::steady_clock::now() + kSpinTime;
-  for (;;) {
-    for (int i = 0; i < 64; ++i) {
-      if (ready())
-        return true;
-      cpuRelax();
-    }
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-  }
-}
-
-/// Set on workers for their whole life and on a caller during a dispatch:
-/// a parallel loop started there runs serially.
-thread_local bool insideParallelLoop = false;
+/// The pool whose loop this thread runs: set on workers for their whole
+/// life and on a caller during a dispatch. A parallel loop started there on
+/// the same pool runs serially; on another pool (a worker group's, inside
+/// a loop over the groups) it is dispatched.
+thread_local const void *insideParallelLoop = nullptr;
 
 } // namespace
 
@@ -135,7 +89,7 @@ struct ThreadPool::State {
 };
 
 void ThreadPool::State::workerLoop(int index) {
-  insideParallelLoop = true;
+  insideParallelLoop = this;
   uint32_t seen = 0;
   for (;;) {
     uint32_t now = 0;
@@ -160,18 +114,15 @@ void ThreadPool::State::workerLoop(int index) {
   }
 }
 
-ThreadPool::ThreadPool(int threads, bool pin) : state(new State) {
+ThreadPool::ThreadPool(int threads, bool pin)
+    : ThreadPool(threads, pin ? allowedCores() : std::vector<int>()) {}
+
+ThreadPool::ThreadPool(int threads, const std::vector<int> &cores)
+    : state(new State) {
   state->threads = threads > 0 ? threads : availableCores();
   state->tickets.reset(new std::atomic<uint32_t>[state->threads]);
   for (int i = 0; i < state->threads; ++i)
     state->tickets[i].store(0, std::memory_order_relaxed);
-  cpu_set_t allowed;
-  CPU_ZERO(&allowed);
-  std::vector<int> cores;
-  if (pin && sched_getaffinity(0, sizeof(allowed), &allowed) == 0)
-    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
-      if (CPU_ISSET(cpu, &allowed))
-        cores.push_back(cpu);
   state->workers.reserve(state->threads - 1);
   for (int i = 1; i < state->threads; ++i) {
     try {
@@ -209,12 +160,13 @@ void ThreadPool::parallelFor(int64_t n, ParallelBody body, void *context) {
   if (n <= 0)
     return;
   State &s = *state;
-  if (s.threads == 1 || n == 1 || insideParallelLoop ||
+  if (s.threads == 1 || n == 1 || insideParallelLoop == &s ||
       s.busy.exchange(true, std::memory_order_acquire)) {
     body(context, 0, n);
     return;
   }
-  insideParallelLoop = true;
+  const void *outer = insideParallelLoop;
+  insideParallelLoop = &s;
   s.n = n;
   s.body = body;
   s.context = context;
@@ -249,7 +201,7 @@ void ThreadPool::parallelFor(int64_t n, ParallelBody body, void *context) {
       futexWait(s.pending, left);
     s.callerSleeping.store(0, std::memory_order_relaxed);
   }
-  insideParallelLoop = false;
+  insideParallelLoop = outer;
   s.busy.store(false, std::memory_order_release);
 }
 
@@ -259,6 +211,17 @@ std::pair<int64_t, int64_t> ThreadPool::chunk(int64_t n, int parts,
   int64_t size = n / parts, rest = n % parts;
   int64_t begin = index * size + std::min<int64_t>(index, rest);
   return {begin, begin + size + (index < rest ? 1 : 0)};
+}
+
+std::vector<int> ThreadPool::allowedCores() {
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  std::vector<int> cores;
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) == 0)
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+      if (CPU_ISSET(cpu, &allowed))
+        cores.push_back(cpu);
+  return cores;
 }
 
 int ThreadPool::availableCores() {

@@ -61,6 +61,9 @@ XFM_STATIC_TLS thread_local Arena *currentArena = nullptr;
 /// nested parallel loops run serially).
 XFM_STATIC_TLS thread_local const XfmForwardArgs *currentCall = nullptr;
 
+/// Whether an all-reduce of the current forward call failed.
+XFM_STATIC_TLS thread_local bool allReduceFailed = false;
+
 /// A parallel loop on its way through the pool: the generated body and the
 /// arena its allocations come from.
 struct ParallelLoop {
@@ -94,10 +97,13 @@ template <int Rank> MemRef<Rank> contiguous(const void *data, const int64_t (&si
 
 extern "C" {
 
-// Provided by the generated object.
-void _mlir_ciface_forward(MemRef<2> *logits, MemRef<1> *tokens,
-                          MemRef<1> *positions, int64_t position,
-                          MemRef<5> *caches, MemRef<1> *weights);
+// Provided by the generated object: the C interface of @forward, or of
+// each @forward_shard<k> of a split model.
+typedef void (*ForwardEntry)(MemRef<2> *logits, MemRef<1> *tokens,
+                             MemRef<1> *positions, int64_t position,
+                             MemRef<5> *caches, MemRef<1> *weights);
+extern const ForwardEntry xfm_forward_entries[];
+extern const int64_t xfm_shards;
 extern const char xfm_metadata[];
 extern const uint8_t xfm_tokenizer[];
 extern const uint64_t xfm_tokenizer_bytes;
@@ -156,6 +162,23 @@ void memrefCopy(int64_t elementSize, UnrankedMemRef *src, UnrankedMemRef *dst) {
   }
 }
 
+/// Called by the generated code for each xf.all_reduce: copies the rows of
+/// the partial sum at `input` (a row every `inputStride` floats) densely to
+/// `output` and sums them there with the other shards.
+void xfm_all_reduce(int64_t input, int64_t inputStride, int64_t output,
+                    int64_t rows, int64_t columns) {
+  auto *in = reinterpret_cast<const float *>(input);
+  auto *out = reinterpret_cast<float *>(output);
+  for (int64_t r = 0; r < rows; ++r)
+    std::memcpy(out + r * columns, in + r * inputStride,
+                columns * sizeof(float));
+  const XfmForwardArgs *call = currentCall;
+  // Once a reduction failed the shards are out of step: skip the rest.
+  if (allReduceFailed || !call->all_reduce ||
+      call->all_reduce(call->reduce_context, out, rows * columns) != 0)
+    allReduceFailed = true;
+}
+
 /// Called by the generated code for each outermost parallel loop: runs
 /// body(ctx, begin, end) over chunks of [0, n), on the session's threads
 /// when the current forward call has a pool, else on this thread.
@@ -189,6 +212,10 @@ const XfmModelInfo *xfm_get_model_info(void) {
 }
 
 int xfm_forward(const XfmForwardArgs *args) {
+  if (args->shard < 0 || args->shard >= xfm_shards ||
+      (xfm_shards > 1 && !args->all_reduce))
+    return XFM_BAD_SHARD;
+  allReduceFailed = false;
   arena.base = args->arena;
   arena.size = args->arena_bytes;
   arena.used.store(0, std::memory_order_relaxed);
@@ -204,8 +231,8 @@ int xfm_forward(const XfmForwardArgs *args) {
   int64_t weightShape[1] = {static_cast<int64_t>(xfm_weights_bytes)};
   MemRef<1> weights = contiguous<1>(args->weights, weightShape);
   MemRef<2> logits;
-  _mlir_ciface_forward(&logits, &tokens, &positions, args->position, &caches,
-                       &weights);
+  xfm_forward_entries[args->shard](&logits, &tokens, &positions, args->position,
+                                   &caches, &weights);
   const float *out = static_cast<const float *>(logits.aligned) + logits.offset;
   for (int64_t t = 0; t < n; ++t)
     for (int64_t v = 0; v < xfm_vocab_size; ++v)
@@ -217,6 +244,8 @@ int xfm_forward(const XfmForwardArgs *args) {
     std::free(block);
   bool overflowed = !arena.overflow.empty();
   arena.overflow.clear();
+  if (allReduceFailed)
+    return XFM_ALL_REDUCE_FAILED;
   return overflowed ? XFM_ARENA_TOO_SMALL : XFM_OK;
 }
 

@@ -217,6 +217,29 @@ TEST(ThreadPool, NestedLoopsRunSerially) {
   EXPECT_EQ(nest.foreignThreads.load(), 0);
 }
 
+/// A loop on another pool, started inside a loop (a worker group's pool,
+/// inside the loop that starts the groups), is dispatched in chunks rather
+/// than run as one serial call.
+TEST(ThreadPool, NestedLoopOnAnotherPoolIsDispatched) {
+  ThreadPool outer(2);
+  ThreadPool groups[2] = {ThreadPool(2), ThreadPool(2)};
+  struct Run {
+    ThreadPool *groups;
+    std::atomic<int> innerCalls[2] = {{0}, {0}};
+    static void inner(void *counter, int64_t, int64_t) {
+      static_cast<std::atomic<int> *>(counter)->fetch_add(1);
+    }
+    static void body(void *self, int64_t begin, int64_t end) {
+      auto *run = static_cast<Run *>(self);
+      for (int64_t g = begin; g < end; ++g)
+        run->groups[g].parallelFor(2, inner, &run->innerCalls[g]);
+    }
+  } run{groups};
+  outer.parallelFor(2, Run::body, &run);
+  EXPECT_EQ(run.innerCalls[0].load(), 2);
+  EXPECT_EQ(run.innerCalls[1].load(), 2);
+}
+
 /// Two application threads sharing a pool: one dispatches, the other runs
 /// serially meanwhile; both complete exactly.
 TEST(ThreadPool, ConcurrentCallersAreSafe) {

@@ -52,6 +52,36 @@ struct Result {
 
 cl::opt<std::string> isa("isa", cl::desc(kKernelIsaHelp), cl::sub(command));
 
+/// The cost of a split model's all-reduces in one test, per worker group
+/// (stderr: the table on stdout keeps llama-bench's format).
+void reportShards(const std::string &test,
+                  const std::vector<xfrt_shard_stats> &totals, int64_t tokens,
+                  xfrt_session *s) {
+  for (size_t k = 0; k < totals.size(); ++k) {
+    const xfrt_shard_stats &t = totals[k];
+    xfrt_shard_stats placement;
+    xfrt_session_shard_stats(s, static_cast<int32_t>(k), &placement);
+    double calls =
+        static_cast<double>(std::max<uint64_t>(t.all_reduce_calls, 1));
+    errs() << format(
+        "%s shard %zu (node %d, %d threads, cache on node %d, weights on "
+        "node %d): %.3f ms/token forward; all-reduce %.2f calls/token of "
+        "%.1f KiB, %.1f us/call (%.1f us waiting for the other groups, %.1f "
+        "us summing) = %.1f%% of the forward time (%.1f%% summing)\n",
+        test.c_str(), k, placement.node, placement.threads,
+        placement.cache_node, placement.weights_node,
+        1e3 * t.forward_seconds / tokens,
+        t.all_reduce_calls / static_cast<double>(tokens),
+        t.all_reduce_floats * 4.0 / 1024 / calls,
+        1e6 * t.all_reduce_seconds / calls,
+        1e6 * t.all_reduce_wait_seconds / calls,
+        1e6 * (t.all_reduce_seconds - t.all_reduce_wait_seconds) / calls,
+        100 * t.all_reduce_seconds / std::max(t.forward_seconds, 1e-12),
+        100 * (t.all_reduce_seconds - t.all_reduce_wait_seconds) /
+            std::max(t.forward_seconds, 1e-12));
+  }
+}
+
 int run() {
   std::string isaError;
   if (!isa.empty() && !selectKernelIsa(isa, isaError))
@@ -80,12 +110,29 @@ int run() {
   std::vector<float> logits(std::max<int64_t>({prompt, depth, 1}) *
                             m->vocabSize);
 
+  // A split model's worker groups: what each spent in all-reduces, summed
+  // over the timed steps.
+  int shards = xfrt_session_shards(s);
+  std::vector<xfrt_shard_stats> totals(shards);
+  auto addShardStats = [&] {
+    for (int k = 0; k < shards; ++k) {
+      xfrt_shard_stats now;
+      xfrt_session_shard_stats(s, k, &now);
+      totals[k].all_reduce_calls += now.all_reduce_calls;
+      totals[k].all_reduce_floats += now.all_reduce_floats;
+      totals[k].all_reduce_seconds += now.all_reduce_seconds;
+      totals[k].all_reduce_wait_seconds += now.all_reduce_wait_seconds;
+      totals[k].forward_seconds += now.forward_seconds;
+    }
+  };
+
   // One timed test: returns tokens/s, or a negative value on error.
   auto once = [&](bool isPrompt) -> double {
     xfrt_session_trim(s, 0);
     if (depth > 0 &&
         xfrt_session_eval(s, tokens.data(), depth, logits.data()) != XFRT_OK)
       return -1;
+    xfrt_session_reset_stats(s);
     const int32_t *next = tokens.data() + depth;
     auto start = std::chrono::steady_clock::now();
     if (isPrompt) {
@@ -99,6 +146,7 @@ int run() {
     double seconds = std::chrono::duration<double>(
                          std::chrono::steady_clock::now() - start)
                          .count();
+    addShardStats();
     return (isPrompt ? prompt : generate) / std::max(seconds, 1e-9);
   };
 
@@ -108,6 +156,7 @@ int run() {
     if (n == 0)
       continue;
     once(isPrompt); // warm-up
+    totals.assign(shards, xfrt_shard_stats{});
     std::vector<double> rates;
     for (int r = 0; r < repetitions; ++r) {
       double rate = once(isPrompt);
@@ -125,6 +174,8 @@ int run() {
       name += " @ d" + std::to_string(depth); // llama-bench's name
     results.push_back({name, isPrompt ? n : 0, isPrompt ? 0 : n, depth, mean,
                        std::sqrt(var)});
+    if (shards > 1)
+      reportShards(name, totals, n * repetitions, s);
   }
 
   raw_ostream &os = outs();

@@ -72,6 +72,23 @@ void reportSparseKernels(mlir::ModuleOp module) {
                      static_cast<long long>(withZeros));
 }
 
+/// A split model's metadata line `shard_weights=b0-e0,b1-e1,...`: the byte
+/// range of the blob each shard alone reads (xf-bind-weights), which the
+/// runtime binds to that shard's socket; "" for a model that is not split.
+std::string shardWeightRanges(mlir::ModuleOp module) {
+  auto ranges = module->getAttrOfType<mlir::ArrayAttr>("xf.weight_shards");
+  if (!ranges)
+    return "";
+  std::string line = "shard_weights=";
+  for (auto [k, range] : llvm::enumerate(ranges)) {
+    ArrayRef<int64_t> bounds =
+        cast<mlir::DenseI64ArrayAttr>(range).asArrayRef();
+    line += (k ? "," : "") + std::to_string(bounds[0]) + "-" +
+            std::to_string(bounds[1]);
+  }
+  return line + "\n";
+}
+
 } // namespace
 
 int xfc::driver::compileModel(const CompileRequest &r) {
@@ -128,12 +145,6 @@ int xfc::driver::compileModel(const CompileRequest &r) {
                                        adapterTensors, error)))
     return fail(error);
 
-  // Split models stop at the graph until the runtime's worker groups and
-  // all-reduce exist (issue 9).
-  if (r.graph.sockets > 1 && r.emit != "import" && r.emit != "xf")
-    return fail("--sockets " + std::to_string(r.graph.sockets) +
-                ": split models cannot be lowered yet (no per-shard entry "
-                "points in the runtime); --emit=xf shows the split");
   if (r.emit == "so" && (output.empty() || output == "-"))
     return fail("--emit=so needs an output file (-o model.so)");
   // IR printing and timing apply to the graph and the lowering pipelines.
@@ -212,7 +223,8 @@ int xfc::driver::compileModel(const CompileRequest &r) {
         "\nhead_dim=" + std::to_string(package.headDim) +
         "\nkv_cache=" + package.cacheElement +
         "\nkv_row_bytes=" + std::to_string(package.cacheRowBytes) +
-        "\nweights=" + (r.sidecarWeights ? "sidecar" : "section") + "\n";
+        "\nweights=" + (r.sidecarWeights ? "sidecar" : "section") +
+        "\nshards=" + std::to_string(package.shards) + "\n";
     package.sidecarWeights = r.sidecarWeights;
   }
   if (r.emit != "import" && r.emit != "xf") {
@@ -229,6 +241,7 @@ int xfc::driver::compileModel(const CompileRequest &r) {
   if (r.emit == "so") {
     auto bytes = (*module)->getAttrOfType<mlir::IntegerAttr>("xf.weight_bytes");
     package.weightBytes = bytes ? bytes.getInt() : 0;
+    package.metadata += shardWeightRanges(*module);
     package.writeWeights = [&](llvm::raw_ostream &os, std::string &err) {
       return weights.writeBlob(*module, os, err);
     };

@@ -46,6 +46,16 @@ LoadedModel::newSession(int threads) const {
   return {session, xfrt_session_free};
 }
 
+std::unique_ptr<xfrt_session, void (*)(xfrt_session *)>
+LoadedModel::newShardSession(int threads,
+                             const xfrt_collective &collective) const {
+  xfrt_session *session = nullptr;
+  if (xfrt_session_create_shard(model.get(), 0, threads, &collective,
+                                &session) != XFRT_OK)
+    session = nullptr;
+  return {session, xfrt_session_free};
+}
+
 std::unique_ptr<LoadedModel> xfc::driver::openModel(const std::string &path) {
   std::string compiled = resolveModel(path);
   if (compiled.empty())

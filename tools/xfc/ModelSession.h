@@ -21,6 +21,10 @@ struct LoadedModel {
   /// A new session; null (after printing why) on failure.
   std::unique_ptr<xfrt_session, void (*)(xfrt_session *)>
   newSession(int threads) const;
+  /// A session of one shard of a split model, summing through `collective`
+  /// (MPI); null (after printing why) on failure.
+  std::unique_ptr<xfrt_session, void (*)(xfrt_session *)>
+  newShardSession(int threads, const xfrt_collective &collective) const;
 };
 
 /// Loads `path`, a compiled model. Returns null and sets `error` (naming

@@ -2,22 +2,26 @@
 //
 // Generates text from a compiled model: tokenizes the prompt with the
 // model's embedded tokenizer, prefills it, then decodes token by token,
-// streaming the text, and reports prefill and decode tokens/s.
+// streaming the text, and reports prefill and decode tokens/s. Under
+// mpirun, each rank runs one shard of a split model (MpiWorld.h).
 //
 //===----------------------------------------------------------------------===//
 
 #include "Commands.h"
 #include "ModelSession.h"
+#include "MpiWorld.h"
 
 #include "xfrt/Sampler.h"
 #include "xfrt/Tokenizer.h"
 #include "xfrt/xfrt.h"
 
 #include "llvm/Support/Format.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
 #include <fstream>
+#include <sys/resource.h>
 
 using namespace llvm;
 using namespace xfc::driver;
@@ -58,44 +62,70 @@ cl::opt<std::string> idsOut("ids-out",
 
 cl::opt<std::string> isa("isa", cl::desc(kKernelIsaHelp), cl::sub(command));
 
+/// The session: all shards here, or under mpirun this rank's.
+std::unique_ptr<xfrt_session, void (*)(xfrt_session *)>
+createSession(const LoadedModel &m, const MpiWorld *mpi) {
+  if (!mpi)
+    return m.newSession(threads);
+  int32_t shards = xfrt_model_shards(m.model.get());
+  if (shards != mpi->size())
+    mpi->abort(modelPath + " has " + std::to_string(shards) +
+               " shard(s) (xfc compile --sockets N), but mpirun started " +
+               std::to_string(mpi->size()) + " ranks");
+  return m.newShardSession(threads, mpi->collective());
+}
+
 int run() {
+  std::string error;
+  std::unique_ptr<MpiWorld> mpi = MpiWorld::join(error);
+  if (!error.empty())
+    return fail(error);
+  // Under mpirun, any failure stops every rank (the others would wait in
+  // the next all-reduce forever).
+  auto failRank = [&](const std::string &message) {
+    if (mpi)
+      mpi->abort(message);
+    return fail(message);
+  };
+  // Rank 0 alone prints and writes files.
+  bool leader = !mpi || mpi->rank() == 0;
   std::string isaError;
   if (!isa.empty() && !selectKernelIsa(isa, isaError))
-    return fail(isaError);
+    return failRank(isaError);
   if (threads < 0)
-    return fail("-t must not be negative");
-  std::string error;
+    return failRank("-t must not be negative");
   std::unique_ptr<LoadedModel> m = openModel(modelPath);
   if (!m)
-    return 1;
+    return failRank("cannot open " + modelPath);
   xfrt::Tokenizer *tokenizer = m->tokenizer.get();
   std::vector<int32_t> ids(promptIds.begin(), promptIds.end());
   if (ids.empty())
     ids = tokenizer->encode(prompt, /*addBos=*/true, /*parseSpecial=*/false);
   if (ids.empty())
-    return fail("the prompt is empty");
+    return failRank("the prompt is empty");
   int64_t vocabSize = m->vocabSize, context = m->maxContext;
   if (count < 0)
-    return fail("-n must not be negative");
+    return failRank("-n must not be negative");
   if (static_cast<int64_t>(ids.size()) + count > context)
-    return fail("the prompt (" + std::to_string(ids.size()) + " tokens) and " +
-                std::to_string(count) + " new tokens exceed the context of " +
-                std::to_string(context));
+    return failRank("the prompt (" + std::to_string(ids.size()) +
+                    " tokens) and " + std::to_string(count) +
+                    " new tokens exceed the context of " +
+                    std::to_string(context));
 
-  auto sessionOwner = m->newSession(threads);
+  auto sessionOwner = createSession(*m, mpi.get());
   if (!sessionOwner)
-    return fail("cannot create a session");
+    return failRank("cannot create a session");
   xfrt_session *session = sessionOwner.get();
 
   std::vector<float> logits(ids.size() * vocabSize);
   std::ofstream dump;
-  if (!logitsOut.empty())
+  if (!logitsOut.empty() && leader)
     dump.open(logitsOut, std::ios::binary);
   using Clock = std::chrono::steady_clock;
   auto start = Clock::now();
   if (xfrt_session_eval(session, ids.data(), ids.size(), logits.data()) !=
       XFRT_OK)
-    return fail(xfrt_session_error(session));
+    return failRank(xfrt_session_error(session));
   double prefillSeconds =
       std::chrono::duration<double>(Clock::now() - start).count();
   if (dump)
@@ -112,11 +142,14 @@ int run() {
   logits.resize(vocabSize);
   auto decodeStart = Clock::now();
   for (int64_t i = 0; i < count; ++i) {
-    int32_t next = sampler.sample(last, vocabSize);
+    int32_t next = leader ? sampler.sample(last, vocabSize) : 0;
+    if (mpi)
+      mpi->broadcast(next);
     generated.push_back(next);
     // Stream the text: decode everything so far, print what is new.
     std::string text;
-    if (tokenizer->decode(generated, text, error) && text.size() > shown.size() &&
+    if (leader && tokenizer->decode(generated, text, error) &&
+        text.size() > shown.size() &&
         text.compare(0, shown.size(), shown) == 0) {
       outs() << text.substr(shown.size());
       outs().flush();
@@ -125,7 +158,7 @@ int run() {
     if (i + 1 == count)
       break;
     if (xfrt_session_eval(session, &next, 1, logits.data()) != XFRT_OK)
-      return fail(xfrt_session_error(session));
+      return failRank(xfrt_session_error(session));
     if (dump)
       dump.write(reinterpret_cast<const char *>(logits.data()),
                  vocabSize * sizeof(float));
@@ -133,6 +166,15 @@ int run() {
   }
   double decodeSeconds =
       std::chrono::duration<double>(Clock::now() - decodeStart).count();
+  // Per rank: a rank holds its shard's weights and the replicated ones.
+  struct rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  std::string peak =
+      formatv("peak resident memory {0:F1} MiB", usage.ru_maxrss / 1024.0);
+  if (mpi)
+    errs() << "rank " << mpi->rank() << ": " << peak << "\n";
+  if (!leader)
+    return 0;
   outs() << "\n";
   outs().flush(); // the statistics below go to stderr
   if (!idsOut.empty()) {
@@ -142,13 +184,17 @@ int run() {
               << (i < ids.size() ? ids[i] : generated[i - ids.size()]);
     idsFile << "\n";
   }
-  errs() << format("prefill: %zu tokens, %.1f tokens/s (threads: %d)\n",
-                   ids.size(), ids.size() / std::max(prefillSeconds, 1e-9),
-                   xfrt_session_threads(session));
+  errs() << format(
+      "prefill: %zu tokens, %.1f tokens/s (threads: %d%s)\n", ids.size(),
+      ids.size() / std::max(prefillSeconds, 1e-9),
+      xfrt_session_threads(session),
+      mpi ? (", per rank of " + std::to_string(mpi->size())).c_str() : "");
   if (count > 1)
     errs() << format("decode: %lld tokens, %.1f tokens/s\n",
                      static_cast<long long>(count - 1),
                      (count - 1) / std::max(decodeSeconds, 1e-9));
+  if (!mpi)
+    errs() << peak << "\n";
   return 0;
 }
 

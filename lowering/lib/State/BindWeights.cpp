@@ -87,6 +87,10 @@ void passPackedAsBytes(ModuleOp module) {
   });
 }
 
+/// Where each shard's weights start in a split model's blob: a page, so
+/// that the runtime can bind them to their socket's memory.
+constexpr int64_t kShardAlignment = 4096;
+
 struct XFBindWeightsPass : xf::impl::XFBindWeightsBase<XFBindWeightsPass> {
   using XFBindWeightsBase::XFBindWeightsBase;
 
@@ -101,13 +105,64 @@ struct XFBindWeightsPass : xf::impl::XFBindWeightsBase<XFBindWeightsPass> {
     llvm::StringSet<> loaded;
     for (auto func : module.getOps<func::FuncOp>())
       func.walk([&](WeightOp op) { loaded.insert(op.getName()); });
-    // Offsets, in declaration order.
+    // A split model's weights by shard: those only one shard's entry point
+    // loads (its slices) after those several read (replicated), so that
+    // the runtime can place each shard's on its socket's memory.
+    int64_t shards = 1;
+    if (auto attr = module->getAttrOfType<IntegerAttr>("xf.shards"))
+      shards = attr.getInt();
+    llvm::StringMap<int64_t> owner; // -1: replicated
+    for (auto func : module.getOps<func::FuncOp>()) {
+      auto shard = func->getAttrOfType<IntegerAttr>("xf.shard");
+      int64_t k = shard ? shard.getInt() : -1;
+      func.walk([&](WeightOp op) {
+        auto [it, inserted] = owner.try_emplace(op.getName(), k);
+        if (!inserted && it->second != k)
+          it->second = -1;
+      });
+    }
+    // Offsets, in declaration order within each region.
     llvm::StringMap<int64_t> offsets;
     SmallVector<Attribute> layout;
+    SmallVector<Attribute> shardRanges;
     int64_t end = 0;
     SmallVector<GlobalWeightOp> globals(module.getOps<GlobalWeightOp>());
+    for (int64_t region = -1; region < shards; ++region) {
+      if (region >= 0 && shards > 1)
+        end = (end + kShardAlignment - 1) / kShardAlignment * kShardAlignment;
+      int64_t begin = end;
+      if (failed(placeRegion(globals, owner, region, loaded, offsets, layout,
+                             end)))
+        return signalPassFailure();
+      if (region >= 0 && shards > 1)
+        shardRanges.push_back(
+            DenseI64ArrayAttr::get(&getContext(), {begin, end}));
+    }
+    if (!shardRanges.empty())
+      module->setAttr("xf.weight_shards",
+                      ArrayAttr::get(&getContext(), shardRanges));
+
+    auto blobType = MemRefType::get({ShapedType::kDynamic},
+                                    IntegerType::get(&getContext(), 8));
+    if (failed(bindLoads(module, blobType, offsets)))
+      return signalPassFailure();
+    for (GlobalWeightOp global : globals)
+      global.erase();
+    passPackedAsBytes(module);
+    module->setAttr("xf.weight_layout", ArrayAttr::get(&getContext(), layout));
+    module->setAttr("xf.weight_bytes",
+                    IntegerAttr::get(IntegerType::get(&getContext(), 64), end));
+  }
+
+  /// Lays out the weights `owner` assigns to `region` from `end` on.
+  LogicalResult placeRegion(ArrayRef<GlobalWeightOp> globals,
+                            const llvm::StringMap<int64_t> &owner,
+                            int64_t region, const llvm::StringSet<> &loaded,
+                            llvm::StringMap<int64_t> &offsets,
+                            SmallVector<Attribute> &layout, int64_t &end) {
     for (GlobalWeightOp global : globals) {
-      if (!loaded.contains(global.getSymName()))
+      if (!loaded.contains(global.getSymName()) ||
+          owner.lookup(global.getSymName()) != region)
         continue;
       Type type = global.getType();
       std::optional<int64_t> bytes = getStoredBytes(type);
@@ -119,7 +174,7 @@ struct XFBindWeightsPass : xf::impl::XFBindWeightsBase<XFBindWeightsPass> {
                              << " layout cannot be placed yet (only ggml "
                                 "blocks and the blocked tiles have a byte "
                                 "format)";
-        return signalPassFailure();
+        return failure();
       }
       int64_t offset = (end + alignment - 1) / alignment * alignment;
       offsets[global.getSymName()] = offset;
@@ -130,9 +185,12 @@ struct XFBindWeightsPass : xf::impl::XFBindWeightsBase<XFBindWeightsPass> {
            b.getNamedAttr("offset", b.getI64IntegerAttr(offset)),
            b.getNamedAttr("type", TypeAttr::get(type))}));
     }
+    return success();
+  }
 
-    auto blobType = MemRefType::get({ShapedType::kDynamic},
-                                    IntegerType::get(&getContext(), 8));
+  /// Replaces each function's weight loads by views of a new blob argument.
+  LogicalResult bindLoads(ModuleOp module, MemRefType blobType,
+                          const llvm::StringMap<int64_t> &offsets) {
     for (auto func : module.getOps<func::FuncOp>()) {
       SmallVector<WeightOp> loads;
       func.walk([&](WeightOp op) { loads.push_back(op); });
@@ -142,7 +200,7 @@ struct XFBindWeightsPass : xf::impl::XFBindWeightsBase<XFBindWeightsPass> {
       if (failed(func.insertArgument(index, blobType,
                                      DictionaryAttr::get(&getContext()),
                                      func.getLoc())))
-        return signalPassFailure();
+        return failure();
       func.setArgAttr(index, "xf.name",
                       StringAttr::get(&getContext(), "weights"));
       Value blob = func.getArgument(index);
@@ -162,13 +220,7 @@ struct XFBindWeightsPass : xf::impl::XFBindWeightsBase<XFBindWeightsPass> {
         op.erase();
       }
     }
-    for (GlobalWeightOp global : globals)
-      global.erase();
-    passPackedAsBytes(module);
-    module->setAttr("xf.weight_layout",
-                    ArrayAttr::get(&getContext(), layout));
-    module->setAttr("xf.weight_bytes",
-                    IntegerAttr::get(IntegerType::get(&getContext(), 64), end));
+    return success();
   }
 };
 

@@ -18,11 +18,17 @@ using namespace xfc;
 
 LogicalResult xfc::describeForward(ModuleOp module, ModelPackage &package,
                                    std::string &error) {
-  auto forward = module.lookupSymbol<func::FuncOp>("forward");
+  // A split model's shards share one signature (xf-split-sockets).
+  int64_t shards = 1;
+  if (auto attr = module->getAttrOfType<IntegerAttr>("xf.shards"))
+    shards = attr.getInt();
+  StringRef entry = shards > 1 ? "forward_shard0" : "forward";
+  auto forward = module.lookupSymbol<func::FuncOp>(entry);
   if (!forward) {
-    error = "the module has no @forward";
+    error = "the module has no @" + entry.str();
     return failure();
   }
+  package.shards = shards;
   FunctionType type = forward.getFunctionType();
   SmallVector<xf::KVCacheType> caches;
   for (Type input : type.getInputs())
@@ -75,11 +81,42 @@ LogicalResult run(StringRef program, ArrayRef<StringRef> args,
   return success();
 }
 
+/// `xfm_forward_entries`: the C interface of each shard's entry point, in
+/// shard order (one, `forward`, for a model that is not split).
+LogicalResult addEntryTable(ModuleOp module, const ModelPackage &package,
+                            std::string &error) {
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  Location loc = module.getLoc();
+  auto ptr = LLVM::LLVMPointerType::get(module.getContext());
+  auto table = LLVM::LLVMArrayType::get(ptr, package.shards);
+  auto global = LLVM::GlobalOp::create(b, loc, table, /*isConstant=*/true,
+                                       LLVM::Linkage::External,
+                                       "xfm_forward_entries", Attribute());
+  b.setInsertionPointToStart(b.createBlock(&global.getInitializerRegion()));
+  Value entries = LLVM::UndefOp::create(b, loc, table);
+  for (int64_t k = 0; k < package.shards; ++k) {
+    std::string name = package.shards > 1
+                           ? "_mlir_ciface_forward_shard" + std::to_string(k)
+                           : "_mlir_ciface_forward";
+    if (!module.lookupSymbol<LLVM::LLVMFuncOp>(name)) {
+      error = "the lowered module has no " + name;
+      return failure();
+    }
+    Value address = LLVM::AddressOfOp::create(b, loc, ptr, name);
+    entries = LLVM::InsertValueOp::create(b, loc, entries, address,
+                                          ArrayRef<int64_t>{k});
+  }
+  LLVM::ReturnOp::create(b, loc, entries);
+  return success();
+}
+
 void addGlobals(ModuleOp module, const ModelPackage &package) {
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
   Location loc = module.getLoc();
   MLIRContext *ctx = module.getContext();
   auto i8 = IntegerType::get(ctx, 8), i64 = IntegerType::get(ctx, 64);
+  LLVM::GlobalOp::create(b, loc, i64, true, LLVM::Linkage::External,
+                         "xfm_shards", b.getI64IntegerAttr(package.shards));
   auto bytes = [&](StringRef name, StringRef data) {
     LLVM::GlobalOp::create(b, loc, LLVM::LLVMArrayType::get(i8, data.size()),
                            /*isConstant=*/true, LLVM::Linkage::External, name,
@@ -153,6 +190,8 @@ LogicalResult xfc::linkModel(ModuleOp module, const TargetSpec &target,
   };
 
   addGlobals(module, package);
+  if (failed(addEntryTable(module, package, error)))
+    return failure();
   {
     std::error_code ec;
     llvm::raw_fd_ostream object(file("model.o"), ec);

@@ -1,6 +1,8 @@
 /*===- ModelABI.h - The interface between libxfrt and a compiled model ---===*
  *
- * Every model .so exports `xfm_get_model_info` and `xfm_forward`. The model
+ * Every model .so exports `xfm_get_model_info` and `xfm_forward`.
+ * A tensor-parallel model has one entry point per shard behind xfm_forward
+ * (XfmForwardArgs.shard); each shard holds its part of the KV heads. The model
  * side lives in model-stub/ModelStub.cpp (linked into each .so); the
  * runtime side in lib/Model.cpp. Changing anything here means bumping
  * XFRT_ABI_VERSION.
@@ -20,7 +22,9 @@ typedef struct XfmModelInfo {
   uint32_t abi_version; /* XFRT_ABI_VERSION of the compiler that built it */
   const char *compiler_version;
   /* "key=value" lines: architecture, vocab_size, max_context, layers,
-   * kv_heads, head_dim, kv_cache (the element type), kv_row_bytes. */
+   * kv_heads (of one shard), head_dim, kv_cache (the element type),
+   * kv_row_bytes, shards, and for a split model shard_weights: the byte
+   * ranges "b0-e0,b1-e1,..." of the weights each shard alone reads. */
   const char *metadata;
   const uint8_t *tokenizer; /* serialized xfrt::Vocabulary */
   uint64_t tokenizer_bytes;
@@ -36,6 +40,11 @@ typedef void (*XfmParallelBody)(void *ctx, int64_t begin, int64_t end);
  * several threads, and returns when all have returned. */
 typedef void (*XfmParallelFor)(void *pool, int64_t n, XfmParallelBody body,
                                void *ctx);
+/* Sums `count` floats at `data`, in place, with the same call of every
+ * other shard of a split model (metadata `shards` > 1), which all make the
+ * same calls in the same order. Returns 0, or non-zero when the shards could
+ * not meet: the forward call then fails with XFM_ALL_REDUCE_FAILED. */
+typedef int (*XfmAllReduce)(void *context, float *data, int64_t count);
 
 typedef struct XfmForwardArgs {
   const int32_t *tokens;    /* n_tokens ids */
@@ -60,9 +69,20 @@ typedef struct XfmForwardArgs {
   XfmParallelFor parallel_for;
   void *pool;
   int32_t threads;
+  /* A split model: the shard this call computes, in [0, shards), and the
+   * reduction that joins it with the others (required when shards > 1).
+   * The caches and logits are this shard's. */
+  int32_t shard;
+  XfmAllReduce all_reduce;
+  void *reduce_context;
 } XfmForwardArgs;
 
-enum { XFM_OK = 0, XFM_ARENA_TOO_SMALL = 1 };
+enum {
+  XFM_OK = 0,
+  XFM_ARENA_TOO_SMALL = 1,
+  XFM_BAD_SHARD = 2,        /* no such shard, or no all_reduce for it */
+  XFM_ALL_REDUCE_FAILED = 3 /* the logits are not valid */
+};
 
 const XfmModelInfo *xfm_get_model_info(void);
 int xfm_forward(const XfmForwardArgs *args);

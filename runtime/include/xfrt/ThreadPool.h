@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <memory>
 #include <utility>
+#include <vector>
 
 namespace xfrt {
 
@@ -28,6 +29,10 @@ public:
   /// is bound to the i-th core the process may run on; where that is not
   /// allowed (containers), it runs unbound.
   explicit ThreadPool(int threads = 0, bool pin = true);
+  /// A pool whose worker i is bound to cores[i % cores.size()] (cores[0] is
+  /// the caller's place): a worker group on one socket's cores. Empty
+  /// `cores`: unbound.
+  ThreadPool(int threads, const std::vector<int> &cores);
   /// Stops and joins the workers.
   ~ThreadPool();
   ThreadPool(const ThreadPool &) = delete;
@@ -50,6 +55,8 @@ public:
 
   /// Cores this process may run on (its affinity mask), at least 1.
   static int availableCores();
+  /// Their ids, ascending (empty if the mask cannot be read).
+  static std::vector<int> allowedCores();
 
 private:
   struct State;

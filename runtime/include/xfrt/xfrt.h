@@ -18,7 +18,7 @@ extern "C" {
 
 /* Bumped whenever the layout of a compiled model's metadata, weights or entry
  * points changes; a model built for another ABI version is refused. */
-#define XFRT_ABI_VERSION 3
+#define XFRT_ABI_VERSION 4
 
 /* The runtime's version string, for example "0.1.0". */
 const char *xfrt_version(void);
@@ -40,7 +40,8 @@ typedef enum {
   XFRT_ERROR_CONTEXT_FULL = 4, /* the tokens do not fit in the context */
   XFRT_ERROR_INVALID_TOKEN = 5,
   XFRT_ERROR_INVALID_ARGUMENT = 6,
-  XFRT_ERROR_OUT_OF_MEMORY = 7
+  XFRT_ERROR_OUT_OF_MEMORY = 7,
+  XFRT_ERROR_ALL_REDUCE = 8 /* the shards of a split model could not meet */
 } xfrt_status;
 
 typedef struct xfrt_model xfrt_model;
@@ -71,6 +72,61 @@ xfrt_status xfrt_session_create(xfrt_model *model, int64_t max_context,
 void xfrt_session_free(xfrt_session *session);
 /* The threads the session's steps run on, the caller included. */
 int xfrt_session_threads(const xfrt_session *session);
+
+/* The shards of a tensor-parallel model (xfc compile --sockets N), 1 for
+ * a model that is not split. xfrt_session_create runs all of them in this
+ * process: one worker group per shard, each a thread pool bound to the
+ * cores of a NUMA node (shard k on node k mod nodes) with its KV cache and
+ * weights on that node's memory; `threads` are divided among the groups,
+ * and the groups sum their partial results in shared memory. */
+int32_t xfrt_model_shards(const xfrt_model *model);
+
+/* How one process runs one shard of a split model whose other shards run
+ * elsewhere, e.g. in other MPI ranks. */
+typedef struct xfrt_collective {
+  int32_t shard; /* the shard this process computes */
+  /* Sums `count` floats at `data` in place across the processes of all
+   * shards; returns 0, or non-zero when that failed. */
+  int (*all_reduce)(void *context, float *data, int64_t count);
+  void *context;
+} xfrt_collective;
+
+/* A session that computes only collective->shard and sums through
+ * `collective`. The processes of all shards must make the same session
+ * calls (create, eval, trim) in the same order with the same tokens; each
+ * gets the full logits. */
+xfrt_status xfrt_session_create_shard(xfrt_model *model, int64_t max_context,
+                                      int threads,
+                                      const xfrt_collective *collective,
+                                      xfrt_session **session);
+
+/* What one shard of a session did since it was created or its statistics
+ * were reset. */
+typedef struct xfrt_shard_stats {
+  int32_t shard;
+  int32_t node;    /* the NUMA node its group was given, -1 none */
+  int32_t threads; /* of its group */
+  /* Where the kernel placed its memory (get_mempolicy of the first page;
+   * -1 unknown): the KV cache and the shard's own weights. */
+  int32_t cache_node;
+  int32_t weights_node;
+  uint64_t weight_bytes; /* its own weights plus the replicated ones */
+  uint64_t cache_bytes;
+  uint64_t all_reduce_calls;
+  uint64_t all_reduce_floats;
+  double all_reduce_seconds; /* in the all-reduce, waiting for others too */
+  /* Of which waiting for the last group to arrive (load imbalance, not
+   * communication); in-process groups only, 0 under a collective. */
+  double all_reduce_wait_seconds;
+  double forward_seconds; /* in whole forward calls */
+} xfrt_shard_stats;
+
+/* The shards the session computes in this process (1 for a model that is
+ * not split, or a session of xfrt_session_create_shard). */
+int32_t xfrt_session_shards(const xfrt_session *session);
+xfrt_status xfrt_session_shard_stats(const xfrt_session *session, int32_t index,
+                                     xfrt_shard_stats *stats);
+void xfrt_session_reset_stats(xfrt_session *session);
 
 /* Runs `n` tokens after those already in the cache (a prefill for n > 1, a
  * decode step for n = 1) and writes their logits, n x vocab_size floats, to

@@ -25,6 +25,9 @@ struct ModelPackage {
   std::string cacheElement; // f32, f16, bf16 or i8
   int64_t cacheRowBytes = 0;
   int64_t vocabSize = 0;
+  /// Entry points, one per shard of a tensor-parallel model (the caches
+  /// above are one shard's).
+  int64_t shards = 1;
   uint64_t weightBytes = 0; // size of the blob writeWeights produces
   /// Write the weights to `<output>.weights` beside the .so instead of into
   /// its `.xfc.weights` section.
@@ -33,8 +36,9 @@ struct ModelPackage {
   std::function<bool(llvm::raw_ostream &, std::string &)> writeWeights;
 };
 
-/// The package facts that follow from an imported module's @forward:
-/// cache shape and element type, and vocabulary size.
+/// The package facts that follow from an imported module's @forward (or a
+/// split model's @forward_shard0): cache shape and element type, vocabulary
+/// size, and the number of shards.
 mlir::LogicalResult describeForward(mlir::ModuleOp xfModule,
                                     ModelPackage &package, std::string &error);
 

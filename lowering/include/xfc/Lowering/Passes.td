@@ -254,6 +254,38 @@ def XFLowerKVCache : Pass<"xf-lower-kv-cache", "::mlir::ModuleOp"> {
   ];
 }
 
+def XFLowerAllReduce : Pass<"xf-lower-all-reduce", "::mlir::ModuleOp"> {
+  let summary = "Turn xf.all_reduce into a call of the runtime's all-reduce";
+  let description = [{
+    A tensor-parallel model (`xf-split-sockets`) sums partial results across
+    its shards with `xf.all_reduce`. How depends on where the shards run,
+    which the runtime decides: worker groups of one process reduce in shared
+    memory, MPI ranks with `MPI_Allreduce`. So each `xf.all_reduce` becomes
+    a call of `xfm_all_reduce(input, input_row_stride, output, rows,
+    columns)` (addresses and sizes as `i64`), which the model stub forwards
+    to the runtime's reduction. The input is read in place; the sum goes to
+    a fresh `[rows, columns]` buffer that is returned as the result, so
+    bufferization needs no copy.
+
+    Example:
+
+    ```mlir
+    %s = xf.all_reduce %p over 2 shards : tensor<?x64xf32>
+    ```
+
+    becomes a `memref.alloc`, the call, and a `bufferization.to_tensor
+    restrict` of the buffer. Only `f32` tensors with a static last
+    dimension are supported; others are an error naming the op.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::tensor::TensorDialect"
+  ];
+}
+
 def XFExportEntryPoints : Pass<"xf-export-entry-points", "::mlir::ModuleOp"> {
   let summary = "Give public functions the C interface the runtime calls";
   let description = [{

@@ -1,0 +1,49 @@
+//===- Numa.h - Sockets' cores and memory ------------------------*- C++
+//-*-===//
+//
+// The little of libnuma the worker groups need: which cores a NUMA node has,
+// binding a range of memory to a node before it is first touched, and
+// asking the kernel where a page really is (get_mempolicy).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef XFRT_LIB_NUMA_H
+#define XFRT_LIB_NUMA_H
+
+#include <cstddef>
+#include <vector>
+
+namespace xfrt::numa {
+
+/// NUMA nodes with memory (1 when the kernel has no NUMA support).
+int nodes();
+
+/// The cores of `node` among `allowed` (all of `allowed` without NUMA).
+std::vector<int> coresOf(int node, const std::vector<int> &allowed);
+
+/// Makes the pages of [address, address + bytes) come from `node` (MPOL_BIND,
+/// moving those already touched); the range is widened to whole pages.
+/// Returns whether the kernel agreed.
+bool bind(void *address, size_t bytes, int node);
+
+/// Spreads the pages of the range over `nodes` (MPOL_INTERLEAVE).
+bool interleave(void *address, size_t bytes, const std::vector<int> &nodes);
+
+/// The node holding the (touched) page at `address`, or -1.
+int nodeOf(const void *address);
+
+/// Anonymous zeroed memory bound to `node` (any node when -1), released
+/// with munmap(data, bytes) by ~Memory.
+struct Memory {
+  Memory() = default;
+  Memory(size_t bytes, int node);
+  Memory(Memory &&other) noexcept;
+  Memory &operator=(Memory &&other) noexcept;
+  ~Memory();
+  void *data = nullptr;
+  size_t bytes = 0;
+};
+
+} // namespace xfrt::numa
+
+#endif // XFRT_LIB_NUMA_H
