@@ -72,6 +72,17 @@ RankedTensorType withDim(Type type, int64_t dim, int64_t size) {
   return ranked.clone(shape);
 }
 
+/// A weight's type, float or quantized, with `size` along `dim`.
+Type weightWithDim(Type type, int64_t dim, int64_t size) {
+  auto q = dyn_cast<QTensorType>(type);
+  if (!q)
+    return withDim(type, dim, size);
+  SmallVector<int64_t> shape(q.getShape());
+  shape[dim] = size;
+  return QTensorType::get(q.getContext(), shape, q.getStorageType(),
+                          q.getScheme(), q.getLayout());
+}
+
 /// The ranges shard `s` of `n` keeps of each range in `whole`.
 SmallVector<SmallVector<Range>> shardRanges(ArrayRef<Range> whole, int64_t n) {
   SmallVector<SmallVector<Range>> shards(n);
@@ -122,11 +133,6 @@ FailureOr<BlockArgument> BlockSplitter::weightArg(Operation *user, Value value,
     return user->emitError()
            << "xf-split-sockets: the " << what
            << " is not a weight argument of @" << fn.getSymName();
-  if (!isa<RankedTensorType>(arg.getType()))
-    return user->emitError()
-           << "xf-split-sockets: the " << what << " is quantized ("
-           << arg.getType()
-           << "); split float weights, then quantize them (--weights)";
   if (!arg.hasOneUse())
     return user->emitError()
            << "xf-split-sockets: the " << what << " has other uses";
@@ -138,6 +144,20 @@ LogicalResult BlockSplitter::recordArg(Operation *user, Value value,
   FailureOr<BlockArgument> arg = weightArg(user, value, what);
   if (failed(arg))
     return failure();
+  // A quantized weight (as the model file stores it) is split in whole
+  // rows, or in whole groups along its rows, so that each shard's groups
+  // are the file's.
+  if (auto q = dyn_cast<QTensorType>(arg->getType());
+      q && split.axis == q.getRank() - 1) {
+    int64_t group = q.getScheme().getGroupSize();
+    for (ArrayRef<Range> ranges : split.shards)
+      for (Range r : ranges)
+        if (r.offset % group || r.size % group)
+          return user->emitError()
+                 << "xf-split-sockets: cannot split the " << what << " ("
+                 << arg->getType() << ") at column " << r.offset << ", "
+                 << r.size << " wide: not in whole groups of " << group;
+  }
   args[arg->getArgNumber()] = std::move(split);
   return success();
 }
@@ -290,7 +310,7 @@ void BlockSplitter::rewrite() {
   // Weight arguments: the first shard's shape (all shards have it).
   for (auto &[index, split] : args) {
     BlockArgument arg = body.getArgument(index);
-    arg.setType(withDim(arg.getType(), split.axis, split.width()));
+    arg.setType(weightWithDim(arg.getType(), split.axis, split.width()));
   }
   // Projections, their parts and the attention ops keep 1/n of the heads.
   for (auto &[linear, parts] : projections) {
@@ -342,17 +362,33 @@ void BlockSplitter::rewrite() {
 
 /// Shard `shard`'s slice of the weight `value` (an xf.weight in a caller),
 /// built at the builder's insertion point.
+/// A quantized weight is sliced as its dequantized values and quantized
+/// again: its groups are whole (recordArg), so every group keeps its values,
+/// and ggml's round-to-nearest finds the same scale and codes again (the
+/// compiler reports any requantization error).
 Value sliceWeight(OpBuilder &b, Location loc, Value value,
                   const ArgSplit &split, int64_t shard) {
+  auto quantized = dyn_cast<QTensorType>(value.getType());
+  if (quantized)
+    value = DequantizeOp::create(
+        b, loc, RankedTensorType::get(quantized.getShape(), b.getF32Type()),
+        value);
   SmallVector<Value> pieces;
   auto type = cast<RankedTensorType>(value.getType());
   for (Range r : split.shards[shard])
     pieces.push_back(SliceOp::create(b, loc, withDim(type, split.axis, r.size),
                                      value, split.axis, r.offset, r.size));
-  if (pieces.size() == 1)
-    return pieces.front();
-  return ConcatOp::create(b, loc, withDim(type, split.axis, split.width()),
-                          pieces, split.axis);
+  Value slice =
+      pieces.size() == 1
+          ? pieces.front()
+          : ConcatOp::create(b, loc, withDim(type, split.axis, split.width()),
+                             pieces, split.axis)
+                .getResult();
+  if (!quantized)
+    return slice;
+  return QuantizeOp::create(b, loc,
+                            weightWithDim(quantized, split.axis, split.width()),
+                            slice, StringAttr());
 }
 
 struct XFSplitSocketsPass : xf::impl::XFSplitSocketsBase<XFSplitSocketsPass> {

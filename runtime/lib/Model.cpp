@@ -197,15 +197,22 @@ void xfrt::placeWeights(xfrt_model &m, const std::vector<int> &shards,
       numa::interleave(m.placed + begin, end - begin, spread);
     else if (spread.size() == 1)
       numa::bind(m.placed + begin, end - begin, spread.front());
-    std::memcpy(m.placed + begin, m.fileWeights + begin, end - begin);
-    // Copied: the file's pages need not stay resident in this process.
+    // In pieces, each dropped from the file mapping once copied: the
+    // process never holds a weight twice (a rank's peak memory is its
+    // share of the weights, not twice that).
+    const uint64_t piece = uint64_t(64) << 20;
     auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-    auto first =
-        (reinterpret_cast<uintptr_t>(m.fileWeights + begin) + page - 1) / page *
-        page;
-    auto last = reinterpret_cast<uintptr_t>(m.fileWeights + end) / page * page;
-    if (last > first)
-      madvise(reinterpret_cast<void *>(first), last - first, MADV_DONTNEED);
+    for (uint64_t at = begin; at < end; at += piece) {
+      uint64_t stop = std::min(end, at + piece);
+      std::memcpy(m.placed + at, m.fileWeights + at, stop - at);
+      auto first =
+          (reinterpret_cast<uintptr_t>(m.fileWeights + at) + page - 1) / page *
+          page;
+      auto last =
+          reinterpret_cast<uintptr_t>(m.fileWeights + stop) / page * page;
+      if (last > first)
+        madvise(reinterpret_cast<void *>(first), last - first, MADV_DONTNEED);
+    }
   };
   uint64_t replicatedEnd = m.shards == 1 ? bytes : m.shardWeights[0].first;
   if (!m.replicatedPlaced)

@@ -166,13 +166,41 @@ func.func @forward(%q: tensor<?x6x16xf32>, %kv: tensor<?x3x16xf32>, %c: !xf.kv_c
 
 // -----
 
-func.func private @quantized(%x: tensor<?x64xf32>, %wu: !xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>>, %wd: tensor<64x128xf32>) -> tensor<?x64xf32> {
-  // expected-error @+1 {{xf-split-sockets: the FFN up weight is quantized ('!xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>>'); split float weights, then quantize them (--weights)}}
-  %f = xf.ffn gelu %x up %wu down %wd : (tensor<?x64xf32>, !xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>>, tensor<64x128xf32>) -> tensor<?x64xf32>
+// Weights the model file stores quantized are split as their dequantized
+// values and quantized again per shard (whole groups: the same codes).
+// CHECK-LABEL: func.func private @quantized
+// CHECK-SAME: !xf.qtensor<64x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>, %{{.*}}: !xf.qtensor<64x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+// CHECK-LABEL: func.func @forward_shard1(
+// CHECK: %[[U:.*]] = xf.dequantize %{{.*}} : !xf.qtensor<128x64xi8, {{.*}}> -> tensor<128x64xf32>
+// CHECK: %[[US:.*]] = xf.slice %[[U]][0 : 64, 64] : tensor<128x64xf32> -> tensor<64x64xf32>
+// CHECK: %[[UQ:.*]] = xf.quantize %[[US]] : tensor<64x64xf32> -> !xf.qtensor<64x64xi8, {{.*}}>
+// CHECK: %[[D:.*]] = xf.dequantize %{{.*}} : !xf.qtensor<64x128xi8, {{.*}}> -> tensor<64x128xf32>
+// CHECK: %[[DS:.*]] = xf.slice %[[D]][1 : 64, 64] : tensor<64x128xf32> -> tensor<64x64xf32>
+// CHECK: %[[DQ:.*]] = xf.quantize %[[DS]] : tensor<64x64xf32> -> !xf.qtensor<64x64xi8, {{.*}}>
+// CHECK: call @quantized(%{{.*}}, %[[UQ]], %[[DQ]])
+func.func private @quantized(%x: tensor<?x64xf32>, %wu: !xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>, %wd: !xf.qtensor<64x128xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>) -> tensor<?x64xf32> {
+  %f = xf.ffn gelu %x up %wu down %wd : (tensor<?x64xf32>, !xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>, !xf.qtensor<64x128xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>) -> tensor<?x64xf32>
   return %f : tensor<?x64xf32>
 }
-func.func @forward(%x: tensor<?x64xf32>, %wu: !xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>>, %wd: tensor<64x128xf32>) -> tensor<?x64xf32> {
-  %f = call @quantized(%x, %wu, %wd) : (tensor<?x64xf32>, !xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>>, tensor<64x128xf32>) -> tensor<?x64xf32>
+func.func @forward(%x: tensor<?x64xf32>) -> tensor<?x64xf32> {
+  %wu = xf.weight @wu : !xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+  %wd = xf.weight @wd : !xf.qtensor<64x128xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+  %f = call @quantized(%x, %wu, %wd) : (tensor<?x64xf32>, !xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>, !xf.qtensor<64x128xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>) -> tensor<?x64xf32>
+  return %f : tensor<?x64xf32>
+}
+xf.global_weight @wu : !xf.qtensor<128x64xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+xf.global_weight @wd : !xf.qtensor<64x128xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>, #xf.layout<ggml>>
+
+// -----
+
+// A quantized weight split along its rows' groups must keep them whole.
+func.func private @part_groups(%x: tensor<?x64xf32>, %wu: tensor<32x64xf32>, %wd: !xf.qtensor<64x32xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{xf-split-sockets: cannot split the FFN down weight ('!xf.qtensor<64x32xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>>') at column 0, 16 wide: not in whole groups of 32}}
+  %f = xf.ffn gelu %x up %wu down %wd : (tensor<?x64xf32>, tensor<32x64xf32>, !xf.qtensor<64x32xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>>) -> tensor<?x64xf32>
+  return %f : tensor<?x64xf32>
+}
+func.func @forward(%x: tensor<?x64xf32>, %wu: tensor<32x64xf32>, %wd: !xf.qtensor<64x32xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>>) -> tensor<?x64xf32> {
+  %f = call @part_groups(%x, %wu, %wd) : (tensor<?x64xf32>, tensor<32x64xf32>, !xf.qtensor<64x32xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>>) -> tensor<?x64xf32>
   return %f : tensor<?x64xf32>
 }
 

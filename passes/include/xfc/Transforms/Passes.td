@@ -445,12 +445,19 @@ def XFSplitSockets : Pass<"xf-split-sockets", "::mlir::ModuleOp"> {
     weights once xf-hoist-weight-expressions runs, so each shard's weights
     are stored and packed separately) and caches of its KV heads.
 
+    Weights the model file stores quantized (ggml blocks) are sliced as
+    their dequantized values and quantized again per shard
+    (`xf.dequantize`, `xf.slice`, `xf.quantize`). Rows split whole, and
+    columns only in whole groups, so every group keeps its values and
+    round-to-nearest finds the file's scale and codes again. Float weights
+    are split before `--weights` quantizes them (the pass is placed
+    before xf-quantize, after a first xf-hoist-weight-expressions).
+
     Refused, with the op named: head or hidden counts that do not divide
-    by `sockets` (every shard needs whole KV heads), blocks whose weights
-    are not float arguments of the layer function (run it before
-    quantization: it is placed before xf-quantize, after a first
-    xf-hoist-weight-expressions), and attention whose KV cache is not
-    an argument of its own.
+    by `sockets` (every shard needs whole KV heads), quantized weights
+    whose column split would cut a group, weights that are not arguments
+    of the layer function, and attention whose KV cache is not an
+    argument of its own.
 
     ```mlir
     // sockets=2: in the layer function
