@@ -19,6 +19,8 @@
 #include <chrono>
 #include <memory>
 #include <new>
+#include <pthread.h>
+#include <sched.h>
 #include <string>
 #include <vector>
 
@@ -115,6 +117,32 @@ void runGroup(Group &g) {
     g.arena = xfrt::numa::Memory(needed, g.node);
 }
 
+/// Binds the calling thread to `cores` for its lifetime, then restores
+/// its affinity (nothing if either cannot be done).
+class CoreBinding {
+public:
+  explicit CoreBinding(const std::vector<int> &cores) {
+    if (cores.empty() ||
+        pthread_getaffinity_np(pthread_self(), sizeof(saved), &saved) != 0)
+      return;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int core : cores)
+      CPU_SET(core, &set);
+    bound = pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
+  }
+  ~CoreBinding() {
+    if (bound)
+      pthread_setaffinity_np(pthread_self(), sizeof(saved), &saved);
+  }
+  CoreBinding(const CoreBinding &) = delete;
+  CoreBinding &operator=(const CoreBinding &) = delete;
+
+private:
+  cpu_set_t saved;
+  bool bound = false;
+};
+
 void runGroups(void *session, int64_t begin, int64_t end) {
   auto *s = static_cast<xfrt_session *>(session);
   for (int64_t i = begin; i < end; ++i)
@@ -125,11 +153,15 @@ void runGroups(void *session, int64_t begin, int64_t end) {
 /// other than a grown arena.
 int forward(xfrt_session *s, const int32_t *tokens, int64_t n, float *logits) {
   s->tokens = tokens, s->n = n, s->logits = logits;
-  if (s->groups.size() == 1)
+  if (s->groups.size() == 1) {
     runGroup(*s->groups.front());
-  else
+  } else {
+    // The calling thread starts the first group: for the step, it runs on
+    // that group's cores (its node), then gets its own affinity back.
+    CoreBinding binding(s->groups.front()->cores);
     s->starter->parallelFor(static_cast<int64_t>(s->groups.size()), runGroups,
                             s);
+  }
   int rc = XFM_OK;
   for (auto &g : s->groups)
     if (g->status != XFM_OK && g->status != XFM_ARENA_TOO_SMALL)
