@@ -150,6 +150,11 @@ LogicalResult BlockSplitter::recordArg(Operation *user, Value value,
   if (auto q = dyn_cast<QTensorType>(arg->getType());
       q && split.axis == q.getRank() - 1) {
     int64_t group = q.getScheme().getGroupSize();
+    if (q.getScheme().isPerChannel())
+      return user->emitError()
+             << "xf-split-sockets: cannot split the columns of the " << what
+             << " (" << arg->getType()
+             << "): each row's one scale covers all of them";
     for (ArrayRef<Range> ranges : split.shards)
       for (Range r : ranges)
         if (r.offset % group || r.size % group)

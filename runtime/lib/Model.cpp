@@ -163,6 +163,9 @@ void xfrt::placeWeights(xfrt_model &m, const std::vector<int> &shards,
   if (mode && std::strcmp(mode, "map") == 0)
     return;
   std::lock_guard<std::mutex> lock(m.placing);
+  // Without a region for all of them, every shard keeps reading the file.
+  if (m.placementFailed)
+    return;
   uint64_t bytes = m.info->weights_bytes;
   // Decode streams every weight once per token, and with 4 KiB file pages
   // the hardware prefetchers stop at every page (1.1B Q8_0 decode: 23.5 ->
@@ -172,8 +175,10 @@ void xfrt::placeWeights(xfrt_model &m, const std::vector<int> &shards,
     size_t size = (bytes + huge - 1) / huge * huge + huge;
     void *region = mmap(nullptr, size, PROT_READ | PROT_WRITE,
                         MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (region == MAP_FAILED)
-      return; // keep reading the file mapping
+    if (region == MAP_FAILED) {
+      m.placementFailed = true; // keep reading the file mapping
+      return;
+    }
     auto address = reinterpret_cast<uintptr_t>(region);
     m.region = region;
     m.regionBytes = size;
@@ -226,7 +231,9 @@ void xfrt::placeWeights(xfrt_model &m, const std::vector<int> &shards,
     m.shardPlaced[k] = true;
   }
   mprotect(m.region, m.regionBytes, PROT_READ);
-  m.weights = m.placed;
+  // Set once, by the first session, before any forward call reads it.
+  if (m.weights != m.placed)
+    m.weights = m.placed;
 }
 
 extern "C" {
@@ -289,6 +296,17 @@ xfrt_status xfrt_model_load(const char *path, xfrt_model **model, char *error,
                     std::string(path) + ": incomplete model metadata");
   }
   m->shards = static_cast<int32_t>(shards);
+  // The entry points the code has must be the shards the metadata names.
+  auto *entries =
+      reinterpret_cast<const int64_t *>(dlsym(library, "xfm_shards"));
+  if (!entries || *entries != shards) {
+    // The message reads the library: before it is closed.
+    std::string message = std::string(path) + ": the metadata names " +
+                          std::to_string(shards) + " shards, the code has " +
+                          (entries ? std::to_string(*entries) : "none");
+    xfrt_model_free(m);
+    return failLoad(error, errorSize, XFRT_ERROR_NOT_A_MODEL, message);
+  }
   if (shards > 1 &&
       !parseShardWeights(info->metadata, m->shards, info->weights_bytes, *m)) {
     xfrt_model_free(m);

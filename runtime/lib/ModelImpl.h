@@ -36,6 +36,7 @@ struct xfrt_model {
   size_t regionBytes = 0;
   uint8_t *placed = nullptr;
   bool replicatedPlaced = false;
+  bool placementFailed = false;
   std::vector<bool> shardPlaced;
 };
 

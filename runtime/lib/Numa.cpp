@@ -27,7 +27,7 @@ std::pair<void *, size_t> pages(void *address, size_t bytes) {
 
 bool setPolicy(void *address, size_t bytes, int mode,
                const std::vector<int> &nodes) {
-  if (numa_available() < 0 || bytes == 0)
+  if (!numa::available() || bytes == 0)
     return false;
   unsigned long mask[16] = {};
   const unsigned long bitsPerWord = 8 * sizeof(unsigned long);
@@ -42,14 +42,22 @@ bool setPolicy(void *address, size_t bytes, int mode,
 
 } // namespace
 
+bool numa::available() {
+  // numa_available() only asks get_mempolicy, which a container's seccomp
+  // profile may refuse while libnuma still loads.
+  static const bool works = numa_available() >= 0 &&
+                            get_mempolicy(nullptr, nullptr, 0, nullptr, 0) == 0;
+  return works;
+}
+
 int numa::nodes() {
-  if (numa_available() < 0)
+  if (!available())
     return 1;
   return std::max(1, numa_num_configured_nodes());
 }
 
 std::vector<int> numa::coresOf(int node, const std::vector<int> &allowed) {
-  if (numa_available() < 0 || nodes() == 1)
+  if (!available() || nodes() == 1)
     return allowed;
   std::vector<int> cores;
   for (int cpu : allowed)
@@ -59,7 +67,7 @@ std::vector<int> numa::coresOf(int node, const std::vector<int> &allowed) {
 }
 
 bool numa::bind(void *address, size_t bytes, int node) {
-  return setPolicy(address, bytes, MPOL_BIND, {node});
+  return setPolicy(address, bytes, MPOL_PREFERRED, {node});
 }
 
 bool numa::interleave(void *address, size_t bytes,
@@ -68,7 +76,7 @@ bool numa::interleave(void *address, size_t bytes,
 }
 
 int numa::nodeOf(const void *address) {
-  if (numa_available() < 0)
+  if (!available())
     return -1;
   int node = -1;
   if (get_mempolicy(&node, nullptr, 0, const_cast<void *>(address),

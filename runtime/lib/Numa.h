@@ -15,15 +15,20 @@
 
 namespace xfrt::numa {
 
-/// NUMA nodes with memory (1 when the kernel has no NUMA support).
+/// Whether the kernel lets this process place memory (libnuma works, and
+/// no seccomp profile blocks mbind/get_mempolicy).
+bool available();
+
+/// NUMA nodes with memory (1 when not available()).
 int nodes();
 
 /// The cores of `node` among `allowed` (all of `allowed` without NUMA).
 std::vector<int> coresOf(int node, const std::vector<int> &allowed);
 
-/// Makes the pages of [address, address + bytes) come from `node` (MPOL_BIND,
-/// moving those already touched); the range is widened to whole pages.
-/// Returns whether the kernel agreed.
+/// Makes the pages of [address, address + bytes) come from `node` while it
+/// has memory, else from the others (MPOL_PREFERRED: placement, never an
+/// out-of-memory kill), moving those already touched; the range is widened
+/// to whole pages. Returns whether the kernel agreed.
 bool bind(void *address, size_t bytes, int node);
 
 /// Spreads the pages of the range over `nodes` (MPOL_INTERLEAVE).

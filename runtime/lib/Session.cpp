@@ -36,7 +36,6 @@ struct Group {
   std::unique_ptr<xfrt::ThreadPool> pool;
   xfrt::numa::Memory caches; // as the model lays them out (ModelABI.h)
   xfrt::numa::Memory arena;
-  std::vector<float> logits; // shards but the first: logits nobody reads
   xfrt_session *session = nullptr;
   int status = XFM_OK;
   xfrt_shard_stats stats{};
@@ -56,6 +55,8 @@ struct xfrt_session {
   std::unique_ptr<xfrt::SharedAllReduce> reduce;
   // A session of one shard of several: the caller's reduction.
   xfrt_collective collective{};
+  // A reduction failed: the shards are out of step for good.
+  bool broken = false;
   // The step being run.
   const int32_t *tokens = nullptr;
   int64_t n = 0;
@@ -87,20 +88,20 @@ int groupAllReduce(void *context, float *data, int64_t count) {
 }
 
 /// Runs the group's forward call for the session's step, growing its arena
-/// when it was too small (the call still completes, from the heap).
+/// when it was too small (the call still completes, from the heap). Never
+/// throws: it may run on a starter thread.
 void runGroup(Group &g) {
   xfrt_session *s = g.session;
   uint64_t needed = 0;
+  // The other shards compute the same logits: nobody reads theirs.
   bool first = &g == s->groups.front().get();
-  if (!first)
-    g.logits.resize(static_cast<size_t>(s->n * s->model->vocab));
   XfmForwardArgs args = {s->tokens,
                          s->positions.data(),
                          s->n,
                          s->position,
                          g.caches.data,
                          s->model->weights,
-                         first ? s->logits : g.logits.data(),
+                         first ? s->logits : nullptr,
                          static_cast<uint8_t *>(g.arena.data),
                          g.arena.bytes,
                          &needed,
@@ -113,8 +114,14 @@ void runGroup(Group &g) {
   auto start = Clock::now();
   g.status = s->model->forward(&args);
   g.stats.forward_seconds += seconds(Clock::now() - start);
-  if (g.status == XFM_ARENA_TOO_SMALL)
-    g.arena = xfrt::numa::Memory(needed, g.node);
+  if (g.status == XFM_ARENA_TOO_SMALL) {
+    try {
+      g.arena = xfrt::numa::Memory(needed, g.node);
+    } catch (const std::bad_alloc &) {
+      // The step completed from the heap; later ones will too.
+      g.status = XFM_OK;
+    }
+  }
 }
 
 /// Binds the calling thread to `cores` for its lifetime, then restores
@@ -191,7 +198,8 @@ std::vector<std::vector<int>> groupCores(int groups,
         begin = index % nodeCores.size(), end = begin + 1;
       cores[g].assign(nodeCores.begin() + begin, nodeCores.begin() + end);
     }
-    nodesOut[g] = nodes > 1 ? node : 0;
+    // Without NUMA support nothing is bound: no node to report.
+    nodesOut[g] = xfrt::numa::available() ? node : -1;
   }
   return cores;
 }
@@ -349,6 +357,11 @@ void xfrt_session_reset_stats(xfrt_session *session) {
 xfrt_status xfrt_session_eval(xfrt_session *s, const int32_t *tokens, int64_t n,
                               float *logits) {
   xfrt_model *m = s->model;
+  if (s->broken) {
+    s->error = "a failed all-reduce left the shards out of step; the "
+               "session cannot continue";
+    return XFRT_ERROR_ALL_REDUCE;
+  }
   if (!tokens || !logits || n <= 0) {
     s->error = "eval needs at least one token and a logits buffer";
     return XFRT_ERROR_INVALID_ARGUMENT;
@@ -370,15 +383,11 @@ xfrt_status xfrt_session_eval(xfrt_session *s, const int32_t *tokens, int64_t n,
   s->positions.resize(n);
   for (int64_t i = 0; i < n; ++i)
     s->positions[i] = static_cast<int32_t>(s->position + i);
-  int rc = XFM_OK;
-  try {
-    rc = forward(s, tokens, n, logits);
-  } catch (const std::bad_alloc &) {
-    s->error = "out of memory growing the scratch arena";
-    return XFRT_ERROR_OUT_OF_MEMORY;
-  }
+  int rc = forward(s, tokens, n, logits);
   if (rc == XFM_ALL_REDUCE_FAILED || rc == XFM_BAD_SHARD) {
-    // The shards are out of step: the cache cannot be trusted either.
+    // The shards are out of step, and stay so: a later call could pair
+    // with a peer still in this one.
+    s->broken = true;
     s->error = "the shards of the model could not sum their results (a "
                "peer failed); the session cannot continue";
     return XFRT_ERROR_ALL_REDUCE;
@@ -390,6 +399,8 @@ xfrt_status xfrt_session_eval(xfrt_session *s, const int32_t *tokens, int64_t n,
 int64_t xfrt_session_position(const xfrt_session *s) { return s->position; }
 
 xfrt_status xfrt_session_trim(xfrt_session *s, int64_t n) {
+  if (s->broken)
+    return XFRT_ERROR_ALL_REDUCE;
   if (n < 0 || n > s->position) {
     s->error = "cannot keep " + std::to_string(n) + " of " +
                std::to_string(s->position) + " cached tokens";

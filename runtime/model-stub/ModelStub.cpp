@@ -234,7 +234,7 @@ int xfm_forward(const XfmForwardArgs *args) {
   xfm_forward_entries[args->shard](&logits, &tokens, &positions, args->position,
                                    &caches, &weights);
   const float *out = static_cast<const float *>(logits.aligned) + logits.offset;
-  for (int64_t t = 0; t < n; ++t)
+  for (int64_t t = 0; args->logits && t < n; ++t)
     for (int64_t v = 0; v < xfm_vocab_size; ++v)
       args->logits[t * xfm_vocab_size + v] =
           out[t * logits.strides[0] + v * logits.strides[1]];

@@ -193,6 +193,20 @@ xf.global_weight @wd : !xf.qtensor<64x128xi8, #xf.quant<bits = 8, group = 32, sy
 
 // -----
 
+// A per-channel quantized weight has one scale per row for all columns:
+// its columns cannot be split with the file's codes.
+func.func private @per_channel(%x: tensor<?x64xf32>, %wu: tensor<64x64xf32>, %wd: !xf.qtensor<64x64xi8, #xf.quant<bits = 8, group = per_channel, symmetric, scale = f32>>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{xf-split-sockets: cannot split the columns of the FFN down weight ('!xf.qtensor<64x64xi8, #xf.quant<bits = 8, group = per_channel, symmetric, scale = f32>>'): each row's one scale covers all of them}}
+  %f = xf.ffn gelu %x up %wu down %wd : (tensor<?x64xf32>, tensor<64x64xf32>, !xf.qtensor<64x64xi8, #xf.quant<bits = 8, group = per_channel, symmetric, scale = f32>>) -> tensor<?x64xf32>
+  return %f : tensor<?x64xf32>
+}
+func.func @forward(%x: tensor<?x64xf32>, %wu: tensor<64x64xf32>, %wd: !xf.qtensor<64x64xi8, #xf.quant<bits = 8, group = per_channel, symmetric, scale = f32>>) -> tensor<?x64xf32> {
+  %f = call @per_channel(%x, %wu, %wd) : (tensor<?x64xf32>, tensor<64x64xf32>, !xf.qtensor<64x64xi8, #xf.quant<bits = 8, group = per_channel, symmetric, scale = f32>>) -> tensor<?x64xf32>
+  return %f : tensor<?x64xf32>
+}
+
+// -----
+
 // A quantized weight split along its rows' groups must keep them whole.
 func.func private @part_groups(%x: tensor<?x64xf32>, %wu: tensor<32x64xf32>, %wd: !xf.qtensor<64x32xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>>) -> tensor<?x64xf32> {
   // expected-error @+1 {{xf-split-sockets: cannot split the FFN down weight ('!xf.qtensor<64x32xi8, #xf.quant<bits = 8, group = 32, symmetric, scale = f16>>') at column 0, 16 wide: not in whole groups of 32}}

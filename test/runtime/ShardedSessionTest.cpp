@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
@@ -77,9 +78,14 @@ TEST_F(ShardedSessionTest, GroupsSumAndAllocateNothing) {
   if (xfc::test::allocationCountingAvailable()) {
     EXPECT_EQ(xfc::test::allocationCount() - before, 0);
   }
+  // shard_weights=b0-e0,b1-e1: the replicated weights end at b0.
   const char *metadata = xfrt_model_metadata(model);
-  ASSERT_NE(std::strstr(metadata, "shard_weights="), nullptr);
-  uint64_t replicatedAndOwn[2] = {};
+  const char *ranges = std::strstr(metadata, "shard_weights=");
+  ASSERT_NE(ranges, nullptr);
+  unsigned long long b[2], e[2];
+  ASSERT_EQ(std::sscanf(ranges, "shard_weights=%llu-%llu,%llu-%llu", &b[0],
+                        &e[0], &b[1], &e[1]),
+            4);
   for (int k = 0; k < 2; ++k) {
     xfrt_shard_stats stats;
     ASSERT_EQ(xfrt_session_shard_stats(s, k, &stats), XFRT_OK);
@@ -94,13 +100,14 @@ TEST_F(ShardedSessionTest, GroupsSumAndAllocateNothing) {
       EXPECT_EQ(stats.cache_node, stats.node);
       EXPECT_EQ(stats.weights_node, stats.node);
     }
-    replicatedAndOwn[k] = stats.weight_bytes;
+    // Its own weights (a non-empty range) and the replicated ones: less
+    // than the blob, which holds the other shard's too.
+    EXPECT_LT(b[k], e[k]);
+    EXPECT_EQ(stats.weight_bytes, b[0] + (e[k] - b[k]));
+    EXPECT_LT(stats.weight_bytes, e[1]);
   }
   EXPECT_EQ(xfrt_session_shard_stats(s, 2, nullptr),
             XFRT_ERROR_INVALID_ARGUMENT);
-  // Each shard reads less than the whole blob (its half of the split layers
-  // plus the replicated embedding, norms and LM head).
-  EXPECT_EQ(replicatedAndOwn[0], replicatedAndOwn[1]);
   xfrt_session_free(s);
 }
 
@@ -180,6 +187,36 @@ TEST_F(ShardedSessionTest, ShardSessionsMatchTheGroups) {
     ASSERT_EQ(evaluated[k], XFRT_OK);
     EXPECT_EQ(logits[k], groups) << "shard " << k;
   }
+}
+
+/// A collective for one shard alone that leaves the partial sums as they
+/// are, and fails on request.
+struct Solo {
+  bool fail = false;
+  static int allReduce(void *context, float *, int64_t) {
+    return static_cast<Solo *>(context)->fail ? 1 : 0;
+  }
+};
+
+/// Once an all-reduce failed, the shards are out of step for good: the
+/// session refuses further steps rather than pair them with a stale peer.
+TEST_F(ShardedSessionTest, AFailedStepEndsTheSession) {
+  Solo solo;
+  xfrt_collective c = {0, Solo::allReduce, &solo};
+  xfrt_session *s = nullptr;
+  ASSERT_EQ(xfrt_session_create_shard(model, 0, 1, &c, &s), XFRT_OK);
+  std::vector<float> logits(prompt.size() * vocab);
+  ASSERT_EQ(xfrt_session_eval(s, prompt.data(), 2, logits.data()), XFRT_OK);
+  solo.fail = true;
+  EXPECT_EQ(xfrt_session_eval(s, prompt.data(), 2, logits.data()),
+            XFRT_ERROR_ALL_REDUCE);
+  EXPECT_NE(std::strstr(xfrt_session_error(s), "could not sum"), nullptr);
+  solo.fail = false;
+  EXPECT_EQ(xfrt_session_eval(s, prompt.data(), 2, logits.data()),
+            XFRT_ERROR_ALL_REDUCE);
+  EXPECT_EQ(xfrt_session_trim(s, 0), XFRT_ERROR_ALL_REDUCE);
+  EXPECT_EQ(xfrt_session_position(s), 2);
+  xfrt_session_free(s);
 }
 
 TEST_F(ShardedSessionTest, FailedOrBadCollectivesAreErrors) {

@@ -60,8 +60,11 @@ std::unique_ptr<MpiWorld> MpiWorld::join(std::string &error) {
     return nullptr;
 #if XFC_HAVE_MPI
   std::unique_ptr<MpiWorld> world(new MpiWorld());
-  if (MPI_Init(nullptr, nullptr) != MPI_SUCCESS) {
-    error = "MPI_Init failed";
+  // The session's threads never call MPI: only the main thread does.
+  int provided = 0;
+  if (MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided) !=
+      MPI_SUCCESS) {
+    error = "MPI_Init_thread failed";
     return nullptr;
   }
   MPI_Comm_rank(MPI_COMM_WORLD, &world->rank_);

@@ -56,7 +56,8 @@ typedef struct XfmForwardArgs {
    * head_dim codes then the row's f32 scale. */
   void *caches;
   const uint8_t *weights; /* the mapped .xfc.weights section */
-  float *logits;    /* out: [n_tokens][vocab_size] */
+  float *logits;          /* out: [n_tokens][vocab_size]; NULL: not wanted (the
+                           * shards of a split model but the first) */
   /* Scratch for intermediate buffers, 64-byte aligned. The call reports in
    * *arena_needed the bytes it used; when that exceeds arena_bytes it still
    * completes (from the heap) and returns XFM_ARENA_TOO_SMALL. */
