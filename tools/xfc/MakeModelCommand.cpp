@@ -55,6 +55,15 @@ cl::opt<int64_t> vocabSize("vocab-size",
                            cl::desc("Synthetic vocabulary size"),
                            cl::sub(command));
 cl::opt<int64_t> context("ctx", cl::desc("Context length"), cl::sub(command));
+cl::opt<int64_t> shareCycle(
+    "share-cycle",
+    cl::desc("Cyclic parameter sharing: this many distinct layers, repeated "
+             "--repeats times (layer l has layer l mod N's weights)"),
+    cl::sub(command));
+cl::opt<int64_t> repeats("repeats",
+                         cl::desc("How often the --share-cycle layers repeat "
+                                  "(layers = share-cycle x repeats)"),
+                         cl::sub(command));
 
 std::optional<GGMLType> parseDType(StringRef name) {
   if (name == "f32") return GGMLType::F32;
@@ -102,11 +111,24 @@ int run() {
   override(ffn, c.ffn);
   override(vocabSize, c.vocab);
   override(context, c.context);
+  if (repeats.getNumOccurrences() && !shareCycle.getNumOccurrences())
+    return fail("--repeats needs --share-cycle");
+  if (shareCycle.getNumOccurrences()) {
+    if (shareCycle <= 0 || (repeats.getNumOccurrences() && repeats <= 0))
+      return fail("--share-cycle and --repeats must be positive");
+    options.shareCycle = shareCycle;
+    if (repeats.getNumOccurrences())
+      c.layers = shareCycle * repeats;
+  }
   if (!makeModel(options, output, error))
     return fail(error);
   outs() << "wrote " << output << ": " << architectureName(c.arch) << ", dim "
          << c.dim << ", " << c.layers << " layers, " << c.heads << " heads ("
-         << c.kvHeads << " KV), ffn " << c.ffn << ", " << dtype << "\n";
+         << c.kvHeads << " KV), ffn " << c.ffn << ", " << dtype;
+  if (options.shareCycle)
+    outs() << ", " << options.shareCycle << " distinct layers x "
+           << c.layers / options.shareCycle;
+  outs() << "\n";
   return 0;
 }
 

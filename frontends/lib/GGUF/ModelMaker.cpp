@@ -183,6 +183,13 @@ bool xfc::gguf::makeModel(const MakeModelOptions &options,
             "heads must equal heads)";
     return false;
   }
+  if (options.shareCycle < 0 ||
+      (options.shareCycle && c.layers % options.shareCycle)) {
+    error = "a share cycle of " + std::to_string(options.shareCycle) +
+            " layers does not divide the " + std::to_string(c.layers) +
+            " layers";
+    return false;
+  }
   c.headDim = c.dim / c.heads;
   GGMLTypeInfo typeInfo = *getTypeInfo(static_cast<uint32_t>(options.dtype));
   if (typeInfo.import != ImportKind::Lossless) {
@@ -248,14 +255,16 @@ bool xfc::gguf::makeModel(const MakeModelOptions &options,
   // Tensors. `dims` are in ggml order: {in, out} for a weight.
   uint64_t seed = options.seed;
   double sparsity = options.sparsity;
-  auto add = [&](const std::string &name, std::vector<uint64_t> dims,
-                 float mean, float stddev) {
+  // `as` names the tensor whose values this one repeats (itself, unless a
+  // shared layer's).
+  auto addAs = [&](const std::string &name, const std::string &as,
+                   std::vector<uint64_t> dims, float mean, float stddev) {
     GGMLType type = dims.size() == 2 ? options.dtype : GGMLType::F32;
     uint64_t count = 1;
     for (uint64_t d : dims)
       count *= d;
     w.addTensor(name, dims, type, [=](uint8_t *out) {
-      Random rng(seed ^ hashName(name));
+      Random rng(seed ^ hashName(as));
       std::vector<float> values(count);
       for (float &v : values)
         v = rng.normal(mean, stddev);
@@ -276,6 +285,10 @@ bool xfc::gguf::makeModel(const MakeModelOptions &options,
       encodeFromF32(type, values.data(), count, out);
     });
   };
+  auto add = [&](const std::string &name, std::vector<uint64_t> dims,
+                 float mean, float stddev) {
+    addAs(name, name, std::move(dims), mean, stddev);
+  };
   uint64_t d = c.dim, kv = c.kvHeads * c.headDim, f = c.ffn;
   uint64_t v = vocab;
   const float std = 0.02f;
@@ -286,6 +299,13 @@ bool xfc::gguf::makeModel(const MakeModelOptions &options,
   bool biases = c.arch == Architecture::GPT2;
   for (int64_t l = 0; l < c.layers; ++l) {
     std::string b = "blk." + std::to_string(l) + ".";
+    // A shared layer's tensors repeat those of its cycle's layer.
+    int64_t source = options.shareCycle ? l % options.shareCycle : l;
+    std::string s = "blk." + std::to_string(source) + ".";
+    auto add = [&](const std::string &name, std::vector<uint64_t> dims,
+                   float mean, float stddev) {
+      addAs(name, s + name.substr(b.size()), std::move(dims), mean, stddev);
+    };
     add(b + "attn_norm.weight", {d}, 1.0f, 0.1f);
     if (biases)
       add(b + "attn_norm.bias", {d}, 0, std);

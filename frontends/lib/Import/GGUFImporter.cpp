@@ -19,8 +19,11 @@
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/xxhash.h"
 
 #include <algorithm>
+#include <cstring>
+#include <map>
 
 using namespace mlir;
 using namespace xfc;
@@ -70,6 +73,7 @@ private:
   Value ffnBlock(Value x, int64_t layer);
   // Shared layer functions.
   std::string layerSignature(int64_t layer);
+  void findSharedLayers();
   func::FuncOp buildLayerFunction(int64_t layer, StringRef name,
                                   Type cacheType);
   Value callLayer(func::FuncOp layerFn, int64_t layer, Value x, Value cache,
@@ -101,6 +105,10 @@ private:
   SmallVector<std::string> layerWeights;
   Value cache;
   llvm::StringMap<Type> declared;
+  /// Layer l reads layer sharedSource[l]'s weights: its own, unless its
+  /// tensors are byte for byte an earlier layer's (cyclic parameter
+  /// sharing), which are then stored once.
+  std::vector<int64_t> sharedSource;
   llvm::StringSet<> warned;
   Value positions, position;
 };
@@ -398,6 +406,52 @@ std::string Importer::layerSignature(int64_t layer) {
   return signature;
 }
 
+void Importer::findSharedLayers() {
+  // Layers whose tensors have the same names, types, shapes and bytes.
+  std::map<std::pair<std::string, uint64_t>, int64_t> firstWith;
+  sharedSource.resize(cfg.layers);
+  for (int64_t l = 0; l < cfg.layers; ++l) {
+    sharedSource[l] = l;
+    std::string prefix = "blk." + std::to_string(l) + ".";
+    uint64_t hash = 0;
+    for (const TensorInfo &t : file.tensors())
+      if (t.name.substr(0, prefix.size()) == prefix)
+        hash = llvm::xxh3_64bits(llvm::ArrayRef<uint8_t>(t.data, t.numBytes)) ^
+               (hash * 0x9E3779B97F4A7C15ull + 1);
+    auto [it, inserted] = firstWith.try_emplace({layerSignature(l), hash}, l);
+    if (inserted)
+      continue;
+    // Equal hashes: compare the bytes before sharing.
+    std::string earlier = "blk." + std::to_string(it->second) + ".";
+    bool same = true;
+    for (const TensorInfo &t : file.tensors()) {
+      if (t.name.substr(0, prefix.size()) != prefix)
+        continue;
+      const TensorInfo *e =
+          file.findTensor(earlier + std::string(t.name.substr(prefix.size())));
+      same = same && e && e->numBytes == t.numBytes &&
+             std::memcmp(e->data, t.data, t.numBytes) == 0;
+    }
+    if (same)
+      sharedSource[l] = it->second;
+  }
+  if (llvm::all_of(llvm::enumerate(sharedSource),
+                   [](auto s) { return int64_t(s.index()) == s.value(); }))
+    return;
+  module->setAttr("xf.layer_sources",
+                  builder.getDenseI64ArrayAttr(sharedSource));
+  // The shortest cycle the layers repeat, if any: N distinct layers, each
+  // layer l reading layer l mod N.
+  for (int64_t n = 1; n < cfg.layers; ++n)
+    if (cfg.layers % n == 0 &&
+        llvm::all_of(llvm::seq<int64_t>(0, cfg.layers),
+                     [&](int64_t l) { return sharedSource[l] == l % n; })) {
+      module->setAttr("xf.layer_cycle",
+                      builder.getDenseI64ArrayAttr({n, cfg.layers / n}));
+      break;
+    }
+}
+
 /// Arguments of a layer function before its weights.
 constexpr unsigned kLayerWeightArgs = 4;
 
@@ -447,7 +501,8 @@ Value Importer::callLayer(func::FuncOp layerFn, int64_t layer, Value x,
                           Value layerCache, Value positionsArg,
                           Value positionArg) {
   SmallVector<Value> args = {x, positionsArg, positionArg, layerCache};
-  std::string prefix = "blk." + std::to_string(layer) + ".";
+  // A shared layer passes its source layer's weights.
+  std::string prefix = "blk." + std::to_string(sharedSource[layer]) + ".";
   for (unsigned i = kLayerWeightArgs; i < layerFn.getNumArguments(); ++i) {
     auto suffix = layerFn.getArgAttrOfType<StringAttr>(i, "xf.weight");
     std::string tensorName = prefix + suffix.getValue().str();
@@ -461,7 +516,9 @@ Value Importer::callLayer(func::FuncOp layerFn, int64_t layer, Value x,
     if (failed())
       return {};
   }
-  return func::CallOp::create(builder, loc(prefix + "layer"), layerFn, args)
+  return func::CallOp::create(builder,
+                              loc("blk." + std::to_string(layer) + ".layer"),
+                              layerFn, args)
       .getResult(0);
 }
 
@@ -473,6 +530,7 @@ OwningOpRef<ModuleOp> Importer::run(int64_t maxContext) {
   module->setAttr("xf.architecture",
                   builder.getStringAttr(gguf::architectureName(cfg.arch)));
   builder.setInsertionPointToStart(module.getBody());
+  findSharedLayers();
 
   int64_t context = maxContext > 0 ? maxContext : cfg.context;
   auto ids = RankedTensorType::get({kDyn}, builder.getI32Type());

@@ -26,6 +26,10 @@ struct MakeModelOptions {
   /// or the head) that are zero, the smallest magnitudes: a stand-in for a
   /// sparse fine-tuned checkpoint.
   double sparsity = 0;
+  /// Cyclic parameter sharing: layer l has the weights of layer
+  /// l mod shareCycle (0: every layer its own). The file stores each copy,
+  /// byte for byte, as a converter for such a model would.
+  int64_t shareCycle = 0;
 };
 
 /// Fills `options` with a named preset: "tiny", "small" or "1b" (TinyLlama
