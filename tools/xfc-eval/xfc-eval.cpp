@@ -19,6 +19,7 @@
 #include "xfc/Frontends/AdapterImporter.h"
 #include "xfc/Frontends/GGUFImporter.h"
 #include "xfc/InitAll.h"
+#include "xfc/Transforms/Passes.h"
 #include "xfc/WeightStore.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -71,6 +72,13 @@ static cl::list<std::string>
            cl::value_desc("file[:scale]"));
 static cl::opt<std::string> output("o", cl::desc("Logits output (raw f32)"),
                                    cl::value_desc("file"), cl::Required);
+
+static cl::opt<std::string> earlyOutput(
+    "early-logits-out",
+    cl::desc("Also apply the final norm and LM head after each repetition "
+             "group of a parameter-shared model (xf-early-exits) and write "
+             "group g's logits (raw f32) to FILE.<g>"),
+    cl::value_desc("file"));
 
 static int fail(const Twine &message) {
   errs() << "xfc-eval: error: " << message << "\n";
@@ -131,6 +139,12 @@ int main(int argc, char **argv) {
     if (mlir::failed(pm.run(*module)))
       return fail("pass pipeline failed");
   }
+  if (!earlyOutput.empty()) {
+    mlir::PassManager pm(&ctx);
+    pm.addPass(mlir::xf::createXFEarlyExits());
+    if (mlir::failed(pm.run(*module)))
+      return fail("xf-early-exits failed");
+  }
   // The entry points: @forward, or one per shard of a split model, whose
   // xf.all_reduce ops the shards' threads compute together.
   std::vector<mlir::func::FuncOp> entries;
@@ -153,15 +167,17 @@ int main(int argc, char **argv) {
     mlir::FunctionType signature = entry.getFunctionType();
     bool ok = signature.getNumInputs() >= 3 && isIds(signature.getInput(0)) &&
               isIds(signature.getInput(1)) && signature.getInput(2).isIndex() &&
-              signature.getNumResults() == 1 &&
-              mlir::isa<mlir::RankedTensorType>(signature.getResult(0));
+              signature.getNumResults() >= 1 &&
+              llvm::all_of(signature.getResults(), [](mlir::Type t) {
+                return mlir::isa<mlir::RankedTensorType>(t);
+              });
     for (unsigned i = 3; ok && i < signature.getNumInputs(); ++i)
       ok = mlir::isa<mlir::xf::KVCacheType>(signature.getInput(i));
     if (!ok)
       return fail("@" + entry.getSymName() +
                   " must take (tensor<?xi32> tokens, tensor<?xi32> "
                   "positions, index position, !xf.kv_cache...) and return "
-                  "the logits");
+                  "the logits (then any early exits' logits)");
   }
 
   // Weights as the compiler sees them: the file's tensors, and derived
@@ -184,6 +200,9 @@ int main(int argc, char **argv) {
   }
 
   std::vector<float> logits;
+  // Early exits' logits (xf-early-exits): the entry's later results.
+  std::vector<std::vector<float>> early(
+      entries.front().getFunctionType().getNumResults() - 1);
   size_t done = 0, chunkIndex = 0;
   while (done < ids.size()) {
     size_t size = chunks.empty() ? ids.size()
@@ -230,7 +249,21 @@ int main(int argc, char **argv) {
       if (std::get<eval::Tensor>((*result)[0]).data != out.data)
         return fail("the shards' logits differ");
     logits.insert(logits.end(), out.data.begin(), out.data.end());
+    for (size_t g = 0; g < early.size(); ++g) {
+      const eval::Tensor &exit = std::get<eval::Tensor>((*results[0])[g + 1]);
+      early[g].insert(early[g].end(), exit.data.begin(), exit.data.end());
+    }
     done += size;
+  }
+  for (size_t g = 0; g < early.size(); ++g) {
+    std::string path = earlyOutput + "." + std::to_string(g);
+    std::error_code ec;
+    ToolOutputFile file(path, ec, sys::fs::OF_None);
+    if (ec)
+      return fail(path + ": " + ec.message());
+    file.os().write(reinterpret_cast<const char *>(early[g].data()),
+                    early[g].size() * sizeof(float));
+    file.keep();
   }
 
   std::error_code ec;

@@ -60,6 +60,13 @@ cl::opt<int64_t> shareCycle(
     cl::desc("Cyclic parameter sharing: this many distinct layers, repeated "
              "--repeats times (layer l has layer l mod N's weights)"),
     cl::sub(command));
+cl::opt<double> earlyExitFriendly(
+    "early-exit-friendly",
+    cl::desc("Scale each layer's output projections (attention output, FFN "
+             "down) by this factor below 1, so that every layer changes the "
+             "residual stream less and early predictions (after the first "
+             "repetitions) agree more often with the final ones; e.g. 0.1"),
+    cl::value_desc("scale"), cl::sub(command));
 cl::opt<int64_t> repeats("repeats",
                          cl::desc("How often the --share-cycle layers repeat "
                                   "(layers = share-cycle x repeats)"),
@@ -119,6 +126,12 @@ int run() {
     options.shareCycle = shareCycle;
     if (repeats.getNumOccurrences())
       c.layers = shareCycle * repeats;
+  }
+  if (earlyExitFriendly.getNumOccurrences()) {
+    if (!(earlyExitFriendly > 0 && earlyExitFriendly <= 1))
+      return fail("--early-exit-friendly " + std::to_string(earlyExitFriendly) +
+                  " is not in (0, 1]");
+    options.residualScale = earlyExitFriendly;
   }
   if (!makeModel(options, output, error))
     return fail(error);

@@ -420,6 +420,41 @@ def XFConvertKVCache : Pass<"xf-convert-kv-cache", "::mlir::ModuleOp"> {
   ];
 }
 
+def XFEarlyExits : Pass<"xf-early-exits", "::mlir::ModuleOp"> {
+  let summary = "Apply the final norm and LM head after each repetition "
+                "group of a parameter-shared model";
+  let description = [{
+    A model whose layers repeat a cycle (`xf.layer_cycle = [N, G]`, set by
+    the importer when layer `l` has layer `l mod N`'s weights) can predict
+    early: the final norm and LM head applied to the residual stream after
+    any group of `N` layers. Speculative pipelined decoding (SPEED) starts
+    the next token from such a prediction.
+
+    The pass clones `@forward`'s tail (the ops after the last layer call
+    that the logits depend on) onto the residual after each of the first
+    `G - 1` groups, and returns those logits after the final ones:
+    `@forward` returns `G` tensors, the final logits first, and gets
+    `xf.early_exits = G - 1`. The clones read the same weights, so nothing
+    is stored twice.
+
+    ```mlir
+    // module attributes {xf.layer_cycle = array<i64: 2, 2>}
+    %x2 = call @layer(%x1, %w1) : ...   // the end of group 0
+    %x4 = call @layer(%x3, %w1) : ...
+    %n = xf.rms_norm %x4, %g eps = 1.0e-05 : tensor<?x64xf32>, tensor<64xf32>
+    %l = xf.linear %n, %h : (tensor<?x64xf32>, tensor<512x64xf32>) -> tensor<?x512xf32>
+    return %l : tensor<?x512xf32>
+    // gains, before the return, and returns %l, %e:
+    %en = xf.rms_norm %x2, %g eps = 1.0e-05 : tensor<?x64xf32>, tensor<64xf32>
+    %e = xf.linear %en, %h : (tensor<?x64xf32>, tensor<512x64xf32>) -> tensor<?x512xf32>
+    ```
+
+    It is not part of `xf-optimize-graph`: the runtime's entry point
+    returns one tensor. `xfc-eval --early-logits-out` runs it to measure
+    how often early predictions agree with the final ones.
+  }];
+}
+
 def XFSplitSockets : Pass<"xf-split-sockets", "::mlir::ModuleOp"> {
   let summary = "Split attention and FFN blocks across sockets (tensor "
                 "parallelism)";

@@ -30,6 +30,11 @@ struct MakeModelOptions {
   /// l mod shareCycle (0: every layer its own). The file stores each copy,
   /// byte for byte, as a converter for such a model would.
   int64_t shareCycle = 0;
+  /// Scale of each layer's output projections (attention output and FFN
+  /// down), which write to the residual stream: below 1, every layer
+  /// changes it less, so predictions made after the first layers agree
+  /// more often with the final ones (--early-exit-friendly).
+  double residualScale = 1;
 };
 
 /// Fills `options` with a named preset: "tiny", "small" or "1b" (TinyLlama
