@@ -36,6 +36,11 @@ struct XFEarlyExitsPass : xf::impl::XFEarlyExitsBase<XFEarlyExitsPass> {
       return signalPassFailure();
     }
     int64_t distinct = cycle[0], groups = cycle[1];
+    if (distinct < 1 || groups < 2) {
+      module.emitError() << "xf-early-exits: xf.layer_cycle must name at "
+                            "least one layer repeated at least twice";
+      return signalPassFailure();
+    }
     auto forward = module.lookupSymbol<func::FuncOp>("forward");
     if (!forward || forward.isExternal() || forward.getNumResults() != 1) {
       module.emitError() << "xf-early-exits: expected a @forward returning "
@@ -55,6 +60,13 @@ struct XFEarlyExitsPass : xf::impl::XFEarlyExitsBase<XFEarlyExitsPass> {
                           << layers.size();
       return signalPassFailure();
     }
+    // A chain: each layer reads the residual the previous one returned.
+    for (size_t i = 1; i < layers.size(); ++i)
+      if (layers[i].getOperand(0) != layers[i - 1].getResult(0)) {
+        layers[i].emitError() << "xf-early-exits: expected this layer call "
+                                 "to read the previous layer's result";
+        return signalPassFailure();
+      }
     // The tail: the ops between the last layer call and the return that
     // the logits depend on.
     Operation *ret = forward.front().getTerminator();

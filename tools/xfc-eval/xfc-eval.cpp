@@ -112,6 +112,7 @@ int main(int argc, char **argv) {
     std::vector<std::string> warnings;
     xfc::ImportOptions options;
     options.maxContext = context;
+    options.shareLayers = adapters.empty();
     module = xfc::importGGUF(*file, ctx, options, error, warnings);
     if (!module)
       return fail(error);
@@ -202,7 +203,9 @@ int main(int argc, char **argv) {
   std::vector<float> logits;
   // Early exits' logits (xf-early-exits): the entry's later results.
   std::vector<std::vector<float>> early(
-      entries.front().getFunctionType().getNumResults() - 1);
+      earlyOutput.empty()
+          ? 0
+          : entries.front().getFunctionType().getNumResults() - 1);
   size_t done = 0, chunkIndex = 0;
   while (done < ids.size()) {
     size_t size = chunks.empty() ? ids.size()

@@ -134,6 +134,7 @@ int xfc::driver::compileModel(const CompileRequest &r) {
   std::vector<std::string> warnings;
   xfc::ImportOptions options;
   options.maxContext = r.context;
+  options.shareLayers = r.adapters.empty();
   mlir::OwningOpRef<mlir::ModuleOp> module =
       xfc::importGGUF(*file, mlirContext, options, error, warnings);
   for (const std::string &w : warnings)

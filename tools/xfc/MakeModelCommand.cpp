@@ -124,8 +124,13 @@ int run() {
     if (shareCycle <= 0 || (repeats.getNumOccurrences() && repeats <= 0))
       return fail("--share-cycle and --repeats must be positive");
     options.shareCycle = shareCycle;
-    if (repeats.getNumOccurrences())
+    if (repeats.getNumOccurrences()) {
+      if (layers.getNumOccurrences() && layers != shareCycle * repeats)
+        return fail("--layers " + std::to_string(layers) + " is not " +
+                    "--share-cycle x --repeats (" +
+                    std::to_string(shareCycle * repeats) + ")");
       c.layers = shareCycle * repeats;
+    }
   }
   if (earlyExitFriendly.getNumOccurrences()) {
     if (!(earlyExitFriendly > 0 && earlyExitFriendly <= 1))

@@ -325,7 +325,7 @@ bool xfc::gguf::makeModel(const MakeModelOptions &options,
     const float residualStd = std * static_cast<float>(options.residualScale);
     add(b + "attn_output.weight", {d, d}, 0, residualStd);
     if (biases)
-      add(b + "attn_output.bias", {d}, 0, std);
+      add(b + "attn_output.bias", {d}, 0, residualStd);
     add(b + "ffn_norm.weight", {d}, 1.0f, 0.1f);
     if (biases)
       add(b + "ffn_norm.bias", {d}, 0, std);
@@ -336,7 +336,7 @@ bool xfc::gguf::makeModel(const MakeModelOptions &options,
       add(b + "ffn_up.bias", {f}, 0, std);
     add(b + "ffn_down.weight", {f, d}, 0, residualStd);
     if (biases)
-      add(b + "ffn_down.bias", {d}, 0, std);
+      add(b + "ffn_down.bias", {d}, 0, residualStd);
   }
   add("output_norm.weight", {d}, 1.0f, 0.1f);
   if (biases)

@@ -52,7 +52,7 @@ public:
         error(error), warnings(warnings),
         fileLoc(FileLineColLoc::get(&context, file.path(), 0, 0)) {}
 
-  OwningOpRef<ModuleOp> run(int64_t maxContext);
+  OwningOpRef<ModuleOp> run(const ImportOptions &options);
 
 private:
   // Weights.
@@ -73,7 +73,8 @@ private:
   Value ffnBlock(Value x, int64_t layer);
   // Shared layer functions.
   std::string layerSignature(int64_t layer);
-  void findSharedLayers();
+  void findSharedLayers(bool enabled);
+  bool sameTensors(int64_t earlier, int64_t layer);
   func::FuncOp buildLayerFunction(int64_t layer, StringRef name,
                                   Type cacheType);
   Value callLayer(func::FuncOp layerFn, int64_t layer, Value x, Value cache,
@@ -406,34 +407,33 @@ std::string Importer::layerSignature(int64_t layer) {
   return signature;
 }
 
-void Importer::findSharedLayers() {
-  // Layers whose tensors have the same names, types, shapes and bytes.
-  std::map<std::pair<std::string, uint64_t>, int64_t> firstWith;
+void Importer::findSharedLayers(bool enabled) {
   sharedSource.resize(cfg.layers);
-  for (int64_t l = 0; l < cfg.layers; ++l) {
+  for (int64_t l = 0; l < cfg.layers; ++l)
     sharedSource[l] = l;
+  if (!enabled)
+    return;
+  // Candidates: layers with the same tensor names, types and shapes, and
+  // the same first bytes of each tensor (a hash of at most 4 KiB each, so
+  // a model without sharing is not read whole here). Only candidates are
+  // compared in full.
+  std::map<std::pair<std::string, uint64_t>, std::vector<int64_t>> earlier;
+  for (int64_t l = 0; l < cfg.layers; ++l) {
     std::string prefix = "blk." + std::to_string(l) + ".";
     uint64_t hash = 0;
     for (const TensorInfo &t : file.tensors())
       if (t.name.substr(0, prefix.size()) == prefix)
-        hash = llvm::xxh3_64bits(llvm::ArrayRef<uint8_t>(t.data, t.numBytes)) ^
+        hash = llvm::xxh3_64bits(llvm::ArrayRef<uint8_t>(
+                   t.data, std::min<uint64_t>(t.numBytes, 4096))) ^
                (hash * 0x9E3779B97F4A7C15ull + 1);
-    auto [it, inserted] = firstWith.try_emplace({layerSignature(l), hash}, l);
-    if (inserted)
-      continue;
-    // Equal hashes: compare the bytes before sharing.
-    std::string earlier = "blk." + std::to_string(it->second) + ".";
-    bool same = true;
-    for (const TensorInfo &t : file.tensors()) {
-      if (t.name.substr(0, prefix.size()) != prefix)
-        continue;
-      const TensorInfo *e =
-          file.findTensor(earlier + std::string(t.name.substr(prefix.size())));
-      same = same && e && e->numBytes == t.numBytes &&
-             std::memcmp(e->data, t.data, t.numBytes) == 0;
-    }
-    if (same)
-      sharedSource[l] = it->second;
+    std::vector<int64_t> &same = earlier[{layerSignature(l), hash}];
+    for (int64_t candidate : same)
+      if (sameTensors(candidate, l)) {
+        sharedSource[l] = candidate;
+        break;
+      }
+    if (sharedSource[l] == l)
+      same.push_back(l);
   }
   if (llvm::all_of(llvm::enumerate(sharedSource),
                    [](auto s) { return int64_t(s.index()) == s.value(); }))
@@ -450,6 +450,23 @@ void Importer::findSharedLayers() {
                       builder.getDenseI64ArrayAttr({n, cfg.layers / n}));
       break;
     }
+}
+
+/// Whether every tensor of layer `l` has the bytes of layer `earlier`'s of
+/// the same name (their signatures, hence names, types and shapes, agree).
+bool Importer::sameTensors(int64_t earlier, int64_t l) {
+  std::string prefix = "blk." + std::to_string(l) + ".";
+  std::string other = "blk." + std::to_string(earlier) + ".";
+  for (const TensorInfo &t : file.tensors()) {
+    if (t.name.substr(0, prefix.size()) != prefix)
+      continue;
+    const TensorInfo *e =
+        file.findTensor(other + std::string(t.name.substr(prefix.size())));
+    if (!e || e->numBytes != t.numBytes ||
+        std::memcmp(e->data, t.data, t.numBytes) != 0)
+      return false;
+  }
+  return true;
 }
 
 /// Arguments of a layer function before its weights.
@@ -522,7 +539,8 @@ Value Importer::callLayer(func::FuncOp layerFn, int64_t layer, Value x,
       .getResult(0);
 }
 
-OwningOpRef<ModuleOp> Importer::run(int64_t maxContext) {
+OwningOpRef<ModuleOp> Importer::run(const ImportOptions &options) {
+  int64_t maxContext = options.maxContext;
   ctx.loadDialect<xf::XFDialect, func::FuncDialect, arith::ArithDialect,
                   tensor::TensorDialect>();
   OwningOpRef<ModuleOp> owned = ModuleOp::create(fileLoc);
@@ -530,7 +548,7 @@ OwningOpRef<ModuleOp> Importer::run(int64_t maxContext) {
   module->setAttr("xf.architecture",
                   builder.getStringAttr(gguf::architectureName(cfg.arch)));
   builder.setInsertionPointToStart(module.getBody());
-  findSharedLayers();
+  findSharedLayers(options.shareLayers);
 
   int64_t context = maxContext > 0 ? maxContext : cfg.context;
   auto ids = RankedTensorType::get({kDyn}, builder.getI32Type());
@@ -626,6 +644,5 @@ OwningOpRef<ModuleOp> xfc::importGGUF(const File &file, MLIRContext &context,
             " positions position_embd.weight has";
     return nullptr;
   }
-  return Importer(file, *config, context, error, warnings)
-      .run(options.maxContext);
+  return Importer(file, *config, context, error, warnings).run(options);
 }

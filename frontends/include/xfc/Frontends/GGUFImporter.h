@@ -20,6 +20,11 @@ namespace xfc {
 struct ImportOptions {
   /// KV-cache length; 0 uses the model's context_length.
   int64_t maxContext = 0;
+  /// Store the weights of layers that are byte for byte an earlier
+  /// layer's once (parameter sharing). Off when adapters will be attached:
+  /// they name their target layers, which must then have weights of their
+  /// own.
+  bool shareLayers = true;
 };
 
 /// Builds a module with one `xf.global_weight` per tensor the graph reads
