@@ -166,6 +166,13 @@ void xfrt::placeWeights(xfrt_model &m, const std::vector<int> &shards,
   // Without a region for all of them, every shard keeps reading the file.
   if (m.placementFailed)
     return;
+  // Nothing new (a later session of shards already placed, or of a model
+  // that is not split, placed at load): leave the region as it is.
+  bool pending = !m.replicatedPlaced;
+  for (int k : shards)
+    pending = pending || (m.shards > 1 && !m.shardPlaced[k]);
+  if (!pending)
+    return;
   uint64_t bytes = m.info->weights_bytes;
   // Decode streams every weight once per token, and with 4 KiB file pages
   // the hardware prefetchers stop at every page (1.1B Q8_0 decode: 23.5 ->

@@ -241,9 +241,9 @@ xfrt_status createSession(xfrt_model *model, int64_t maxContext, int threads,
     for (int i = 0; i < groups; ++i) {
       auto g = std::make_unique<Group>();
       g->shard = shards[i];
-      g->node = groups > 1 || !collective ? nodes[i] : -1;
-      if (model->shards == 1)
-        g->node = -1; // the one group uses the whole machine
+      // A model that is not split uses the whole machine; a shard session's
+      // node is already -1.
+      g->node = model->shards == 1 ? -1 : nodes[i];
       g->cores = cores[i];
       int groupThreads = std::max(1, total / groups);
       g->pool = groups > 1
