@@ -9,12 +9,13 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "LayerChain.h"
+
 #include "xfc/Dialect/XF/IR/XFDialect.h"
 #include "xfc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/IRMapping.h"
-#include "llvm/ADT/SetVector.h"
 
 namespace mlir::xf {
 #define GEN_PASS_DEF_XFEARLYEXITS
@@ -29,62 +30,20 @@ namespace {
 struct XFEarlyExitsPass : xf::impl::XFEarlyExitsBase<XFEarlyExitsPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto cycle = module->getAttrOfType<DenseI64ArrayAttr>("xf.layer_cycle");
-    if (!cycle || cycle.size() != 2) {
-      module.emitError() << "xf-early-exits: the module has no "
-                            "xf.layer_cycle (no repeated layers)";
+    FailureOr<LayerChain> chain = analyzeLayerChain(module, getArgument());
+    if (failed(chain))
+      return signalPassFailure();
+    func::FuncOp forward = chain->forward;
+    if (forward.getNumResults() != 1) {
+      forward.emitError() << "xf-early-exits: expected a @forward returning "
+                             "the logits";
       return signalPassFailure();
     }
-    int64_t distinct = cycle[0], groups = cycle[1];
-    if (distinct < 1 || groups < 2) {
-      module.emitError() << "xf-early-exits: xf.layer_cycle must name at "
-                            "least one layer repeated at least twice";
-      return signalPassFailure();
-    }
-    auto forward = module.lookupSymbol<func::FuncOp>("forward");
-    if (!forward || forward.isExternal() || forward.getNumResults() != 1) {
-      module.emitError() << "xf-early-exits: expected a @forward returning "
-                            "the logits";
-      return signalPassFailure();
-    }
-    // The layer calls, in order: each takes the residual as operand 0.
-    SmallVector<func::CallOp> layers;
-    forward.walk([&](func::CallOp call) {
-      if (call.getNumResults() == 1 && call.getNumOperands() > 0 &&
-          call.getResult(0).getType() == call.getOperand(0).getType())
-        layers.push_back(call);
-    });
-    if (static_cast<int64_t>(layers.size()) != distinct * groups) {
-      forward.emitError() << "xf-early-exits: expected " << distinct * groups
-                          << " layer calls (xf.layer_cycle), found "
-                          << layers.size();
-      return signalPassFailure();
-    }
-    // A chain: each layer reads the residual the previous one returned.
-    for (size_t i = 1; i < layers.size(); ++i)
-      if (layers[i].getOperand(0) != layers[i - 1].getResult(0)) {
-        layers[i].emitError() << "xf-early-exits: expected this layer call "
-                                 "to read the previous layer's result";
-        return signalPassFailure();
-      }
-    // The tail: the ops between the last layer call and the return that
-    // the logits depend on.
+    int64_t distinct = chain->distinct, groups = chain->groups;
+    SmallVector<func::CallOp> &layers = chain->layers;
     Operation *ret = forward.front().getTerminator();
     Value last = layers.back().getResult(0);
-    SetVector<Operation *> tail;
-    SmallVector<Value> work = {ret->getOperand(0)};
-    while (!work.empty()) {
-      Operation *def = work.pop_back_val().getDefiningOp();
-      if (!def || def == layers.back() || tail.contains(def) ||
-          !layers.back()->isBeforeInBlock(def))
-        continue;
-      tail.insert(def);
-      work.append(def->operand_begin(), def->operand_end());
-    }
-    SmallVector<Operation *> ordered(tail.begin(), tail.end());
-    llvm::sort(ordered, [](Operation *a, Operation *b) {
-      return a->isBeforeInBlock(b);
-    });
+    ArrayRef<Operation *> ordered = chain->tail;
     SmallVector<Value> results = {ret->getOperand(0)};
     OpBuilder b(ret);
     for (int64_t g = 0; g + 1 < groups; ++g) {

@@ -95,6 +95,7 @@ const GraphPass kGraphPasses[] = {
        }
        return xf::createXFSelectSparseKernels(options);
      }},
+    {"xf-speed-stages", [](auto &) { return xf::createXFSpeedStages(); }},
 };
 
 struct GraphPipelineOptions : PassPipelineOptions<GraphPipelineOptions> {

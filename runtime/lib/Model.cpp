@@ -32,6 +32,33 @@ int64_t metadataInt(const char *metadata, const char *key) {
   return -1;
 }
 
+/// The SPEED stages the metadata names, checked against the code; true
+/// for a model without stages.
+bool readStages(void *library, const char *metadata, xfrt_model &m) {
+  m.stage =
+      reinterpret_cast<int (*)(const XfmForwardArgs *, const XfmStageArgs *)>(
+          dlsym(library, "xfm_speed_stage"));
+  auto *rows =
+      reinterpret_cast<const int64_t *>(dlsym(library, "xfm_speed_rows"));
+  int64_t named = metadataInt(metadata, "speed_rows");
+  if (named <= 0)
+    return !rows || *rows == 0;
+  m.speedRows = named;
+  m.cycleLayers = metadataInt(metadata, "layer_cycle");
+  const char *cycle = std::strstr(metadata, "layer_cycle=");
+  const char *comma = cycle ? std::strchr(cycle, ',') : nullptr;
+  m.cycleGroups = comma ? std::atoll(comma + 1) : -1;
+  m.hiddenDim = metadataInt(metadata, "hidden_dim");
+  m.stageBytes =
+      std::max<int64_t>(metadataInt(metadata, "speed_stage_bytes"), 0);
+  m.layerBytes =
+      std::max<int64_t>(metadataInt(metadata, "speed_layer_bytes"), 0);
+  return m.stage && rows && *rows == named && named <= XFM_MAX_STAGE_ROWS &&
+         m.cycleLayers > 0 && m.cycleGroups > 1 &&
+         m.cycleLayers * m.cycleGroups == m.layers && m.hiddenDim > 0 &&
+         m.shards == 1;
+}
+
 xfrt_status failLoad(char *error, size_t size, xfrt_status status,
                      const std::string &message) {
   if (error && size)
@@ -321,6 +348,13 @@ xfrt_status xfrt_model_load(const char *path, xfrt_model **model, char *error,
                     std::string(path) + ": a split model (" +
                         std::to_string(shards) +
                         " shards) without valid shard_weights ranges");
+  }
+  if (!readStages(library, info->metadata, *m)) {
+    xfrt_model_free(m);
+    return failLoad(error, errorSize, XFRT_ERROR_NOT_A_MODEL,
+                    std::string(path) +
+                        ": its SPEED stages (speed_rows, layer_cycle, "
+                        "hidden_dim) do not match its code or layers");
   }
   m->shardPlaced.assign(m->shards, false);
   std::string why = mapWeights(path, info->weights_bytes, *m);

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <mutex>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -22,9 +23,15 @@ struct xfrt_model {
   const uint8_t *weights = nullptr;
   const XfmModelInfo *info = nullptr;
   int (*forward)(const XfmForwardArgs *) = nullptr;
+  int (*stage)(const XfmForwardArgs *, const XfmStageArgs *) = nullptr;
   int64_t vocab = 0, context = 0, layers = 0, kvHeads = 0;
   int64_t kvRowBytes = 0; // one position of one KV head, as stored
   int32_t shards = 1;
+  // SPEED stages (metadata speed_rows > 0): the most rows of a stage, the
+  // layer cycle (N distinct layers repeated G times), the residual width,
+  // and the weight bytes a stage reads, of which the N layers'.
+  int64_t speedRows = 0, cycleLayers = 0, cycleGroups = 0, hiddenDim = 0;
+  uint64_t stageBytes = 0, layerBytes = 0;
   // A split model's [begin, end) byte range of each shard's own weights;
   // the replicated weights come before the first.
   std::vector<std::pair<uint64_t, uint64_t>> shardWeights;
@@ -53,6 +60,17 @@ void placeWeights(xfrt_model &model, const std::vector<int> &shards,
 
 /// The bytes shard `shard` reads: its own weights and the replicated ones.
 uint64_t shardWeightBytes(const xfrt_model &model, int shard);
+
+/// What SPEED (Speed.cpp) needs of a session that is not split: its
+/// model, KV caches (ModelABI.h's layout), context limit and position.
+xfrt_model &sessionModel(xfrt_session &s);
+uint8_t *sessionCaches(xfrt_session &s);
+int64_t sessionContext(const xfrt_session &s);
+void setSessionPosition(xfrt_session &s, int64_t position);
+void setSessionError(xfrt_session &s, std::string message);
+/// Runs one stage on the session's threads (growing its arena when needed);
+/// an XFM_* status.
+int runStage(xfrt_session &s, const XfmStageArgs &stage);
 
 } // namespace xfrt
 

@@ -57,7 +57,8 @@ struct xfrt_session {
   xfrt_collective collective{};
   // A reduction failed: the shards are out of step for good.
   bool broken = false;
-  // The step being run.
+  // The step being run: a forward call, or a SPEED stage.
+  const XfmStageArgs *stage = nullptr;
   const int32_t *tokens = nullptr;
   int64_t n = 0;
   float *logits = nullptr;
@@ -112,7 +113,8 @@ void runGroup(Group &g) {
                          s->model->shards > 1 ? groupAllReduce : nullptr,
                          &g};
   auto start = Clock::now();
-  g.status = s->model->forward(&args);
+  g.status =
+      s->stage ? s->model->stage(&args, s->stage) : s->model->forward(&args);
   g.stats.forward_seconds += seconds(Clock::now() - start);
   if (g.status == XFM_ARENA_TOO_SMALL) {
     try {
@@ -307,6 +309,30 @@ xfrt_status createSession(xfrt_model *model, int64_t maxContext, int threads,
 
 } // namespace
 
+xfrt_model &xfrt::sessionModel(xfrt_session &s) { return *s.model; }
+
+uint8_t *xfrt::sessionCaches(xfrt_session &s) {
+  return static_cast<uint8_t *>(s.groups.front()->caches.data);
+}
+
+int64_t xfrt::sessionContext(const xfrt_session &s) { return s.context; }
+
+void xfrt::setSessionPosition(xfrt_session &s, int64_t position) {
+  s.position = position;
+}
+
+void xfrt::setSessionError(xfrt_session &s, std::string message) {
+  s.error = std::move(message);
+}
+
+int xfrt::runStage(xfrt_session &s, const XfmStageArgs &stage) {
+  s.stage = &stage;
+  runGroup(*s.groups.front());
+  s.stage = nullptr;
+  int rc = s.groups.front()->status;
+  return rc == XFM_ARENA_TOO_SMALL ? XFM_OK : rc;
+}
+
 extern "C" {
 
 xfrt_status xfrt_session_create(xfrt_model *model, int64_t maxContext,
@@ -397,6 +423,13 @@ xfrt_status xfrt_session_eval(xfrt_session *s, const int32_t *tokens, int64_t n,
 }
 
 int64_t xfrt_session_position(const xfrt_session *s) { return s->position; }
+
+const void *xfrt_session_kv_cache(const xfrt_session *s, size_t *bytes) {
+  const Group &g = *s->groups.front();
+  if (bytes)
+    *bytes = g.caches.bytes;
+  return g.caches.data;
+}
 
 xfrt_status xfrt_session_trim(xfrt_session *s, int64_t n) {
   if (s->broken)

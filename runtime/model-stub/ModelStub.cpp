@@ -13,10 +13,12 @@
 #include "xfrt/ModelABI.h"
 #include "xfrt/xfrt.h"
 
+#include <array>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -110,6 +112,13 @@ extern const uint64_t xfm_tokenizer_bytes;
 extern const int64_t xfm_cache_shape[5]; // layers, 2, ctx, heads, row elements
 extern const int64_t xfm_vocab_size;
 extern const uint64_t xfm_weights_bytes;
+// SPEED: [0] is @speed_embed's C interface, [M] @speed_stage<M>'s, for M
+// up to xfm_speed_rows (0: the model has no stages).
+extern const void *const xfm_speed_entries[];
+extern const int64_t xfm_speed_rows;
+extern const int64_t xfm_speed_layers; // N, the distinct layers of a stage
+extern const int64_t xfm_hidden_dim;
+extern const int64_t xfm_cache_layer_bytes; // one layer's keys and values
 
 void *_mlir_memref_to_llvm_alloc(uint64_t size) {
   Arena &a = *currentArena;
@@ -211,33 +220,17 @@ const XfmModelInfo *xfm_get_model_info(void) {
   return &info;
 }
 
-int xfm_forward(const XfmForwardArgs *args) {
-  if (args->shard < 0 || args->shard >= xfm_shards ||
-      (xfm_shards > 1 && !args->all_reduce))
-    return XFM_BAD_SHARD;
+/// The per-call state of a forward or stage call on this thread.
+static void beginCall(const XfmForwardArgs *args) {
   allReduceFailed = false;
   arena.base = args->arena;
   arena.size = args->arena_bytes;
   arena.used.store(0, std::memory_order_relaxed);
   currentArena = &arena;
   currentCall = args;
-  int64_t n = args->n_tokens;
-  int64_t tokenShape[1] = {n};
-  MemRef<1> tokens = contiguous<1>(args->tokens, tokenShape);
-  MemRef<1> positions = contiguous<1>(args->positions, tokenShape);
-  int64_t cacheShape[5];
-  std::memcpy(cacheShape, xfm_cache_shape, sizeof(cacheShape));
-  MemRef<5> caches = contiguous<5>(args->caches, cacheShape);
-  int64_t weightShape[1] = {static_cast<int64_t>(xfm_weights_bytes)};
-  MemRef<1> weights = contiguous<1>(args->weights, weightShape);
-  MemRef<2> logits;
-  xfm_forward_entries[args->shard](&logits, &tokens, &positions, args->position,
-                                   &caches, &weights);
-  const float *out = static_cast<const float *>(logits.aligned) + logits.offset;
-  for (int64_t t = 0; args->logits && t < n; ++t)
-    for (int64_t v = 0; v < xfm_vocab_size; ++v)
-      args->logits[t * xfm_vocab_size + v] =
-          out[t * logits.strides[0] + v * logits.strides[1]];
+}
+
+static int endCall(const XfmForwardArgs *args) {
   currentCall = nullptr;
   *args->arena_needed = arena.used.load(std::memory_order_relaxed);
   for (void *block : arena.overflow)
@@ -247,6 +240,129 @@ int xfm_forward(const XfmForwardArgs *args) {
   if (allReduceFailed)
     return XFM_ALL_REDUCE_FAILED;
   return overflowed ? XFM_ARENA_TOO_SMALL : XFM_OK;
+}
+
+static MemRef<1> weightsOf(const XfmForwardArgs *args) {
+  int64_t weightShape[1] = {static_cast<int64_t>(xfm_weights_bytes)};
+  return contiguous<1>(args->weights, weightShape);
+}
+
+/// Copies a strided [rows][columns] result to a dense buffer.
+static void copyOut(const MemRef<2> &from, float *to, int64_t rows,
+                    int64_t columns) {
+  const float *in = static_cast<const float *>(from.aligned) + from.offset;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < columns; ++c)
+      to[r * columns + c] = in[r * from.strides[0] + c * from.strides[1]];
+}
+
+int xfm_forward(const XfmForwardArgs *args) {
+  if (args->shard < 0 || args->shard >= xfm_shards ||
+      (xfm_shards > 1 && !args->all_reduce))
+    return XFM_BAD_SHARD;
+  beginCall(args);
+  int64_t n = args->n_tokens;
+  int64_t tokenShape[1] = {n};
+  MemRef<1> tokens = contiguous<1>(args->tokens, tokenShape);
+  MemRef<1> positions = contiguous<1>(args->positions, tokenShape);
+  int64_t cacheShape[5];
+  std::memcpy(cacheShape, xfm_cache_shape, sizeof(cacheShape));
+  MemRef<5> caches = contiguous<5>(args->caches, cacheShape);
+  MemRef<1> weights = weightsOf(args);
+  MemRef<2> logits;
+  xfm_forward_entries[args->shard](&logits, &tokens, &positions, args->position,
+                                   &caches, &weights);
+  if (args->logits)
+    copyOut(logits, args->logits, n, xfm_vocab_size);
+  return endCall(args);
+}
+
+} // extern "C"
+
+namespace {
+
+// The C interfaces of @speed_embed and @speed_stage<M> (M cache memrefs).
+typedef void (*EmbedEntry)(MemRef<2> *hidden, MemRef<1> *tokens,
+                           MemRef<1> *positions, MemRef<1> *weights);
+struct StageResults {
+  MemRef<2> hidden;
+  MemRef<2> logits;
+};
+template <size_t I> using CacheArg = MemRef<5> *;
+typedef void (*StageCall)(const void *entry, StageResults *results,
+                          MemRef<2> *hidden, MemRef<1> *positions,
+                          MemRef<5> *caches, MemRef<1> *weights);
+
+template <size_t... I>
+void callStage(const void *entry, StageResults *results, MemRef<2> *hidden,
+               MemRef<1> *positions, MemRef<5> *caches, MemRef<1> *weights,
+               std::index_sequence<I...>) {
+  using Entry = void (*)(StageResults *, MemRef<2> *, MemRef<1> *,
+                         CacheArg<I>..., MemRef<1> *);
+  reinterpret_cast<Entry>(const_cast<void *>(entry))(results, hidden, positions,
+                                                     &caches[I]..., weights);
+}
+
+template <size_t M>
+void callStageOf(const void *entry, StageResults *results, MemRef<2> *hidden,
+                 MemRef<1> *positions, MemRef<5> *caches, MemRef<1> *weights) {
+  callStage(entry, results, hidden, positions, caches, weights,
+            std::make_index_sequence<M>());
+}
+
+template <size_t... M>
+constexpr std::array<StageCall, sizeof...(M) + 1>
+stageCalls(std::index_sequence<M...>) {
+  return {nullptr, &callStageOf<M + 1>...};
+}
+constexpr auto kStageCalls =
+    stageCalls(std::make_index_sequence<XFM_MAX_STAGE_ROWS>());
+
+} // namespace
+
+extern "C" {
+
+int xfm_speed_stage(const XfmForwardArgs *args, const XfmStageArgs *stage) {
+  if (xfm_speed_rows == 0)
+    return XFM_NO_STAGES;
+  int64_t rows = stage->rows, layers = xfm_speed_layers;
+  if (args->shard != 0 || rows < 1 || rows > xfm_speed_rows)
+    return XFM_BAD_STAGE;
+  for (int64_t r = 0; r < rows; ++r)
+    if (stage->groups[r] < 0 ||
+        (stage->groups[r] + 1) * layers > xfm_cache_shape[0])
+      return XFM_BAD_STAGE;
+  beginCall(args);
+  MemRef<1> weights = weightsOf(args);
+  int64_t dim = xfm_hidden_dim;
+  if (stage->embed_last) {
+    int64_t one[1] = {1};
+    MemRef<1> token = contiguous<1>(&stage->token, one);
+    MemRef<1> position = contiguous<1>(&stage->positions[rows - 1], one);
+    MemRef<2> embedded;
+    reinterpret_cast<EmbedEntry>(const_cast<void *>(xfm_speed_entries[0]))(
+        &embedded, &token, &position, &weights);
+    copyOut(embedded, stage->hidden + (rows - 1) * dim, 1, dim);
+  }
+  int64_t hiddenShape[2] = {rows, dim}, rowShape[1] = {rows};
+  MemRef<2> hidden = contiguous<2>(stage->hidden, hiddenShape);
+  MemRef<1> positions = contiguous<1>(stage->positions, rowShape);
+  // Row r's caches: the N layers of its group, inside the caches of all.
+  int64_t cacheShape[5];
+  std::memcpy(cacheShape, xfm_cache_shape, sizeof(cacheShape));
+  cacheShape[0] = layers;
+  MemRef<5> caches[XFM_MAX_STAGE_ROWS];
+  for (int64_t r = 0; r < rows; ++r)
+    caches[r] =
+        contiguous<5>(static_cast<uint8_t *>(args->caches) +
+                          stage->groups[r] * layers * xfm_cache_layer_bytes,
+                      cacheShape);
+  StageResults results;
+  kStageCalls[rows](xfm_speed_entries[rows], &results, &hidden, &positions,
+                    caches, &weights);
+  copyOut(results.hidden, stage->hidden, rows, dim);
+  copyOut(results.logits, stage->logits, rows, xfm_vocab_size);
+  return endCall(args);
 }
 
 } // extern "C"

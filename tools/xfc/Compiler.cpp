@@ -226,6 +226,15 @@ int xfc::driver::compileModel(const CompileRequest &r) {
         "\nkv_row_bytes=" + std::to_string(package.cacheRowBytes) +
         "\nweights=" + (r.sidecarWeights ? "sidecar" : "section") +
         "\nshards=" + std::to_string(package.shards) + "\n";
+    if (package.speedRows > 0)
+      package.metadata +=
+          "speed_rows=" + std::to_string(package.speedRows) +
+          "\nlayer_cycle=" + std::to_string(package.speedLayers) + "," +
+          std::to_string(package.speedGroups) +
+          "\nhidden_dim=" + std::to_string(package.hiddenDim) +
+          "\nspeed_stage_bytes=" + std::to_string(package.speedStageBytes) +
+          "\nspeed_layer_bytes=" + std::to_string(package.speedLayerBytes) +
+          "\n";
     package.sidecarWeights = r.sidecarWeights;
   }
   if (r.emit != "import" && r.emit != "xf") {

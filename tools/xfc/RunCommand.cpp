@@ -61,6 +61,15 @@ cl::opt<std::string> idsOut("ids-out",
                             cl::sub(command));
 
 cl::opt<std::string> isa("isa", cl::desc(kKernelIsaHelp), cl::sub(command));
+cl::opt<bool> speed(
+    "speed",
+    cl::desc("Decode with SPEED (speculative pipelined decoding) when the "
+             "model's layers repeat a cycle: greedy (--temp 0), the same "
+             "tokens as plain decoding"),
+    cl::sub(command));
+cl::opt<bool> stats("stats",
+                    cl::desc("With --speed: print the pipeline's statistics"),
+                    cl::sub(command));
 
 /// The session: all shards here, or under mpirun this rank's.
 std::unique_ptr<xfrt_session, void (*)(xfrt_session *)>
@@ -73,6 +82,29 @@ createSession(const LoadedModel &m, const MpiWorld *mpi) {
                " shard(s) (xfc compile --sockets N), but mpirun started " +
                std::to_string(mpi->size()) + " ranks");
   return m.newShardSession(threads, mpi->collective());
+}
+
+void printSpeedStats(const xfrt_speed_stats &s) {
+  double perToken = s.tokens ? 1.0 / s.tokens : 0;
+  errs() << format("speed: %llu tokens in %llu stages, %.1f tokens/s, "
+                   "%.2f tokens in flight on average\n",
+                   static_cast<unsigned long long>(s.tokens),
+                   static_cast<unsigned long long>(s.stages),
+                   s.tokens / std::max(s.seconds, 1e-9),
+                   s.stages ? double(s.rows) / s.stages : 0.0);
+  errs() << "speed: invalidated by group (changed / checked):";
+  for (int g = 1; g < s.groups && g < XFRT_SPEED_MAX_GROUPS; ++g)
+    errs() << format(" %d: %llu/%llu (%.1f%%)", g,
+                     static_cast<unsigned long long>(s.invalidated[g]),
+                     static_cast<unsigned long long>(s.checked[g]),
+                     s.checked[g] ? 100.0 * s.invalidated[g] / s.checked[g]
+                                  : 0.0);
+  errs() << format("; %llu tokens rolled back\n",
+                   static_cast<unsigned long long>(s.rolled_back));
+  errs() << format("speed: weights read per generated token %.2f MiB "
+                   "(plain decoding: %.2f MiB)\n",
+                   s.weight_bytes * perToken / 1048576.0,
+                   s.sequential_weight_bytes_per_token / 1048576.0);
 }
 
 int run() {
@@ -112,6 +144,17 @@ int run() {
                     " new tokens exceed the context of " +
                     std::to_string(context));
 
+  if (speed && (mpi || temperature != 0.0f))
+    return failRank(mpi ? "--speed does not run under mpirun (split models "
+                          "have no SPEED stages)"
+                        : "--speed decodes greedily: add --temp 0");
+  if (speed && xfrt_model_speed_rows(m->model.get()) == 0)
+    return failRank(modelPath +
+                    " has no SPEED stages: its layers do not repeat a cycle "
+                    "(xfc make-model --share-cycle N --repeats G), or it is "
+                    "split across sockets");
+  if (stats && !speed)
+    return failRank("--stats goes with --speed");
   auto sessionOwner = createSession(*m, mpi.get());
   if (!sessionOwner)
     return failRank("cannot create a session");
@@ -139,14 +182,9 @@ int run() {
   const float *last = logits.data() + (ids.size() - 1) * vocabSize;
   std::vector<int32_t> generated;
   std::string shown;
-  logits.resize(vocabSize);
-  auto decodeStart = Clock::now();
-  for (int64_t i = 0; i < count; ++i) {
-    int32_t next = leader ? sampler.sample(last, vocabSize) : 0;
-    if (mpi)
-      mpi->broadcast(next);
-    generated.push_back(next);
-    // Stream the text: decode everything so far, print what is new.
+  // Stream the text: decode everything so far, print what is new.
+  auto emit = [&](int32_t token) {
+    generated.push_back(token);
     std::string text;
     if (leader && tokenizer->decode(generated, text, error) &&
         text.size() > shown.size() &&
@@ -155,6 +193,33 @@ int run() {
       outs().flush();
       shown = text;
     }
+  };
+  auto decodeStart = Clock::now();
+  xfrt_speed_stats speedStats{};
+  if (speed && count > 0) {
+    emit(sampler.sample(last, vocabSize));
+    struct Sink {
+      decltype(emit) &print;
+      std::ofstream &dump;
+      int64_t vocab;
+    } sink{emit, dump, vocabSize};
+    auto onToken = [](void *context, int32_t token, const float *l) {
+      auto *k = static_cast<Sink *>(context);
+      if (k->dump)
+        k->dump.write(reinterpret_cast<const char *>(l),
+                      k->vocab * sizeof(float));
+      k->print(token);
+      return 0;
+    };
+    if (xfrt_session_generate_speed(session, generated.front(), count - 1,
+                                    onToken, &sink, &speedStats) != XFRT_OK)
+      return failRank(xfrt_session_error(session));
+  }
+  for (int64_t i = 0; !speed && i < count; ++i) {
+    int32_t next = leader ? sampler.sample(last, vocabSize) : 0;
+    if (mpi)
+      mpi->broadcast(next);
+    emit(next);
     if (i + 1 == count)
       break;
     if (xfrt_session_eval(session, &next, 1, logits.data()) != XFRT_OK)
@@ -193,6 +258,8 @@ int run() {
     errs() << format("decode: %lld tokens, %.1f tokens/s\n",
                      static_cast<long long>(count - 1),
                      (count - 1) / std::max(decodeSeconds, 1e-9));
+  if (speed && stats)
+    printSpeedStats(speedStats);
   if (!mpi)
     errs() << peak << "\n";
   return 0;

@@ -13,6 +13,8 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
+#include <map>
+
 namespace mlir::xf {
 #define GEN_PASS_DEF_XFLOWERKVCACHE
 #include "xfc/Lowering/Passes.h.inc"
@@ -57,9 +59,10 @@ Value rows(OpBuilder &b, Location loc, Value cache, int64_t which,
                                      b.getIndexAttr(type.getDimSize(2)),
                                      b.getIndexAttr(size)};
   SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+  // A static count (a SPEED stage's one-row appends) keeps its size.
+  int64_t positions = getConstantIntValue(count).value_or(ShapedType::kDynamic);
   auto resultType = memref::SubViewOp::inferRankReducedResultType(
-      {ShapedType::kDynamic, type.getDimSize(2), size}, type, offsets, sizes,
-      strides);
+      {positions, type.getDimSize(2), size}, type, offsets, sizes, strides);
   return memref::SubViewOp::create(b, loc, cast<MemRefType>(resultType), cache,
                                    offsets, sizes, strides);
 }
@@ -114,9 +117,12 @@ struct XFLowerKVCachePass
 
   /// Replaces the cache arguments (all of one type, one per layer) by a
   /// single memref<L x 2 x C x H x D> whose layer l is a subview, so the
-  /// function's signature does not depend on the layer count.
+  /// function's signature does not depend on the layer count. Arguments
+  /// with `xf.cache_row = r` (a SPEED stage's rows) make one memref per row
+  /// instead, in row order: each row's caches are its own repetition
+  /// group's layers.
   LogicalResult mergeCaches(func::FuncOp func) {
-    SmallVector<unsigned> indices;
+    std::map<int64_t, SmallVector<unsigned>> rows;
     KVCacheType type;
     for (BlockArgument arg : func.getArguments())
       if (auto t = dyn_cast<KVCacheType>(arg.getType())) {
@@ -124,10 +130,22 @@ struct XFLowerKVCachePass
           return func.emitError() << "all KV caches of a function must have "
                                      "one type";
         type = t;
-        indices.push_back(arg.getArgNumber());
+        auto row = func.getArgAttrOfType<IntegerAttr>(arg.getArgNumber(),
+                                                      "xf.cache_row");
+        rows[row ? row.getInt() : 0].push_back(arg.getArgNumber());
       }
-    if (indices.empty())
-      return success();
+    // From the last row on, so that the earlier rows' indices hold.
+    for (auto it = rows.rbegin(); it != rows.rend(); ++it)
+      if (failed(mergeRow(func, type, it->second,
+                          rows.size() > 1
+                              ? "caches." + std::to_string(it->first)
+                              : "caches")))
+        return failure();
+    return success();
+  }
+
+  LogicalResult mergeRow(func::FuncOp func, KVCacheType type,
+                         ArrayRef<unsigned> indices, StringRef name) {
     int64_t layers = indices.size();
     MemRefType layer = cacheMemRef(type);
     SmallVector<int64_t> shape = {layers};
@@ -138,7 +156,7 @@ struct XFLowerKVCachePass
                                    DictionaryAttr::get(&getContext()),
                                    func.getLoc())))
       return failure();
-    func.setArgAttr(first, "xf.name", StringAttr::get(&getContext(), "caches"));
+    func.setArgAttr(first, "xf.name", StringAttr::get(&getContext(), name));
     Value all = func.getArgument(first);
     OpBuilder b = OpBuilder::atBlockBegin(&func.getBody().front());
     BitVector erase(func.getNumArguments());

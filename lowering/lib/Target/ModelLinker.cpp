@@ -3,6 +3,7 @@
 #include "xfc/Lowering/ModelLinker.h"
 
 #include "xfc/Dialect/XF/IR/XFDialect.h"
+#include "xfrt/ModelABI.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -15,6 +16,55 @@
 
 using namespace mlir;
 using namespace xfc;
+
+/// The stored bytes of the weights `func` loads; of them in `layerBytes`
+/// those it passes to calls (the layers).
+static uint64_t loadedWeightBytes(func::FuncOp func, uint64_t &layerBytes) {
+  auto module = func->getParentOfType<ModuleOp>();
+  uint64_t total = 0;
+  layerBytes = 0;
+  func.walk([&](xf::WeightOp load) {
+    auto global = module.lookupSymbol<xf::GlobalWeightOp>(load.getName());
+    std::optional<int64_t> bytes =
+        global ? xf::getStoredBytes(global.getType()) : std::nullopt;
+    if (!bytes)
+      return;
+    total += *bytes;
+    if (llvm::any_of(load->getUsers(),
+                     [](Operation *user) { return isa<func::CallOp>(user); }))
+      layerBytes += *bytes;
+  });
+  return total;
+}
+
+/// The SPEED stages xf-speed-stages added, if any.
+static LogicalResult describeStages(ModuleOp module, ModelPackage &package,
+                                    std::string &error) {
+  auto rows = module->getAttrOfType<IntegerAttr>("xf.speed_rows");
+  if (!rows)
+    return success();
+  auto cycle = module->getAttrOfType<DenseI64ArrayAttr>("xf.layer_cycle");
+  auto first = module.lookupSymbol<func::FuncOp>("speed_stage1");
+  if (rows.getInt() < 1 || rows.getInt() > XFM_MAX_STAGE_ROWS || !cycle ||
+      cycle.size() != 2 || !first || !module.lookupSymbol("speed_embed")) {
+    error = "the SPEED stages must be 1 to " +
+            std::to_string(XFM_MAX_STAGE_ROWS) +
+            " rows, with @speed_embed, @speed_stage1 and xf.layer_cycle";
+    return failure();
+  }
+  auto hidden = dyn_cast<RankedTensorType>(first.getResultTypes()[0]);
+  if (!hidden || hidden.getRank() != 2 || !hidden.getElementType().isF32() ||
+      hidden.isDynamicDim(1)) {
+    error = "the runtime passes SPEED stages an f32 [rows, width] residual";
+    return failure();
+  }
+  package.speedRows = rows.getInt();
+  package.speedLayers = cycle[0];
+  package.speedGroups = cycle[1];
+  package.hiddenDim = hidden.getDimSize(1);
+  package.speedStageBytes = loadedWeightBytes(first, package.speedLayerBytes);
+  return success();
+}
 
 LogicalResult xfc::describeForward(ModuleOp module, ModelPackage &package,
                                    std::string &error) {
@@ -55,7 +105,7 @@ LogicalResult xfc::describeForward(ModuleOp module, ModelPackage &package,
   package.cacheElement = llvm::to_string(element);
   package.cacheRowBytes = cache.getRowBytes();
   package.vocabSize = logits.getDimSize(1);
-  return success();
+  return describeStages(module, package, error);
 }
 
 namespace {
@@ -110,13 +160,54 @@ LogicalResult addEntryTable(ModuleOp module, const ModelPackage &package,
   return success();
 }
 
+/// `xfm_speed_entries`: @speed_embed's C interface, then each
+/// @speed_stage<M>'s (one null entry for a model without stages).
+LogicalResult addSpeedTable(ModuleOp module, const ModelPackage &package,
+                            std::string &error) {
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  Location loc = module.getLoc();
+  auto ptr = LLVM::LLVMPointerType::get(module.getContext());
+  auto table = LLVM::LLVMArrayType::get(ptr, package.speedRows + 1);
+  auto global = LLVM::GlobalOp::create(b, loc, table, /*isConstant=*/true,
+                                       LLVM::Linkage::External,
+                                       "xfm_speed_entries", Attribute());
+  b.setInsertionPointToStart(b.createBlock(&global.getInitializerRegion()));
+  Value entries = LLVM::UndefOp::create(b, loc, table);
+  if (package.speedRows == 0)
+    entries = LLVM::InsertValueOp::create(b, loc, entries,
+                                          LLVM::ZeroOp::create(b, loc, ptr),
+                                          ArrayRef<int64_t>{0});
+  for (int64_t m = 0; m <= package.speedRows && package.speedRows > 0; ++m) {
+    std::string name = m == 0 ? "_mlir_ciface_speed_embed"
+                              : "_mlir_ciface_speed_stage" + std::to_string(m);
+    if (!module.lookupSymbol<LLVM::LLVMFuncOp>(name)) {
+      error = "the lowered module has no " + name;
+      return failure();
+    }
+    Value address = LLVM::AddressOfOp::create(b, loc, ptr, name);
+    entries = LLVM::InsertValueOp::create(b, loc, entries, address,
+                                          ArrayRef<int64_t>{m});
+  }
+  LLVM::ReturnOp::create(b, loc, entries);
+  return success();
+}
+
 void addGlobals(ModuleOp module, const ModelPackage &package) {
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
   Location loc = module.getLoc();
   MLIRContext *ctx = module.getContext();
   auto i8 = IntegerType::get(ctx, 8), i64 = IntegerType::get(ctx, 64);
-  LLVM::GlobalOp::create(b, loc, i64, true, LLVM::Linkage::External,
-                         "xfm_shards", b.getI64IntegerAttr(package.shards));
+  auto constant = [&](StringRef name, int64_t value) {
+    LLVM::GlobalOp::create(b, loc, i64, true, LLVM::Linkage::External, name,
+                           b.getI64IntegerAttr(value));
+  };
+  constant("xfm_shards", package.shards);
+  constant("xfm_speed_rows", package.speedRows);
+  constant("xfm_speed_layers", package.speedLayers);
+  constant("xfm_hidden_dim", package.hiddenDim);
+  constant("xfm_cache_layer_bytes",
+           package.cacheShape[1] * package.cacheShape[2] *
+               package.cacheShape[3] * package.cacheRowBytes);
   auto bytes = [&](StringRef name, StringRef data) {
     LLVM::GlobalOp::create(b, loc, LLVM::LLVMArrayType::get(i8, data.size()),
                            /*isConstant=*/true, LLVM::Linkage::External, name,
@@ -126,15 +217,9 @@ void addGlobals(ModuleOp module, const ModelPackage &package) {
   bytes("xfm_metadata", StringRef(package.metadata.c_str(),
                                   package.metadata.size() + 1));
   bytes("xfm_tokenizer", package.tokenizer);
-  LLVM::GlobalOp::create(b, loc, i64, true, LLVM::Linkage::External,
-                         "xfm_tokenizer_bytes",
-                         b.getI64IntegerAttr(package.tokenizer.size()));
-  LLVM::GlobalOp::create(b, loc, i64, true, LLVM::Linkage::External,
-                         "xfm_vocab_size",
-                         b.getI64IntegerAttr(package.vocabSize));
-  LLVM::GlobalOp::create(b, loc, i64, true, LLVM::Linkage::External,
-                         "xfm_weights_bytes",
-                         b.getI64IntegerAttr(package.weightBytes));
+  constant("xfm_tokenizer_bytes", package.tokenizer.size());
+  constant("xfm_vocab_size", package.vocabSize);
+  constant("xfm_weights_bytes", package.weightBytes);
   LLVM::GlobalOp::create(
       b, loc, LLVM::LLVMArrayType::get(i64, 5), true, LLVM::Linkage::External,
       "xfm_cache_shape",
@@ -190,7 +275,8 @@ LogicalResult xfc::linkModel(ModuleOp module, const TargetSpec &target,
   };
 
   addGlobals(module, package);
-  if (failed(addEntryTable(module, package, error)))
+  if (failed(addEntryTable(module, package, error)) ||
+      failed(addSpeedTable(module, package, error)))
     return failure();
   {
     std::error_code ec;

@@ -1,6 +1,7 @@
 /*===- ModelABI.h - The interface between libxfrt and a compiled model ---===*
  *
- * Every model .so exports `xfm_get_model_info` and `xfm_forward`.
+ * Every model .so exports `xfm_get_model_info`, `xfm_forward` and
+ * `xfm_speed_stage`.
  * A tensor-parallel model has one entry point per shard behind xfm_forward
  * (XfmForwardArgs.shard); each shard holds its part of the KV heads. The model
  * side lives in model-stub/ModelStub.cpp (linked into each .so); the
@@ -24,7 +25,10 @@ typedef struct XfmModelInfo {
   /* "key=value" lines: architecture, vocab_size, max_context, layers,
    * kv_heads (of one shard), head_dim, kv_cache (the element type),
    * kv_row_bytes, shards, and for a split model shard_weights: the byte
-   * ranges "b0-e0,b1-e1,..." of the weights each shard alone reads. */
+   * ranges "b0-e0,b1-e1,..." of the weights each shard alone reads. A
+   * model with SPEED stages adds speed_rows, layer_cycle (N,G), hidden_dim,
+   * speed_stage_bytes (the weights one stage reads) and speed_layer_bytes
+   * (of which the N layers'). */
   const char *metadata;
   const uint8_t *tokenizer; /* serialized xfrt::Vocabulary */
   uint64_t tokenizer_bytes;
@@ -78,15 +82,41 @@ typedef struct XfmForwardArgs {
   void *reduce_context;
 } XfmForwardArgs;
 
+/* The most rows a SPEED stage runs (xfc's xf-speed-stages max-rows). */
+#define XFM_MAX_STAGE_ROWS 8
+
+/* One SPEED stage of a model whose layers repeat a cycle of N distinct
+ * layers G times (metadata layer_cycle, speed_rows > 0): the N layers run
+ * once on `rows` in-flight tokens, row r reading and writing the KV caches
+ * of its repetition group (layers [groups[r] * N, groups[r] * N + N)) at
+ * positions[r]; then the final norm and LM head run on every row. */
+typedef struct XfmStageArgs {
+  int64_t rows;             /* in [1, speed_rows] */
+  const int32_t *groups;    /* rows: each row's repetition group, in [0, G) */
+  const int32_t *positions; /* rows: each row's absolute position */
+  /* Non-zero: the last row enters the model here, as the embedding of
+   * `token` (its `hidden` row is not read). */
+  int32_t embed_last;
+  int32_t token;
+  float *hidden; /* in/out: [rows][hidden_dim], the rows' residual stream */
+  float *logits; /* out: [rows][vocab_size] */
+} XfmStageArgs;
+
 enum {
   XFM_OK = 0,
   XFM_ARENA_TOO_SMALL = 1,
-  XFM_BAD_SHARD = 2,        /* no such shard, or no all_reduce for it */
-  XFM_ALL_REDUCE_FAILED = 3 /* the logits are not valid */
+  XFM_BAD_SHARD = 2,         /* no such shard, or no all_reduce for it */
+  XFM_ALL_REDUCE_FAILED = 3, /* the logits are not valid */
+  XFM_NO_STAGES = 4,         /* the model has no SPEED stages */
+  XFM_BAD_STAGE = 5          /* rows or a group out of range */
 };
 
 const XfmModelInfo *xfm_get_model_info(void);
 int xfm_forward(const XfmForwardArgs *args);
+/* Runs one SPEED stage. Of `args`, the caches, weights, arena and thread
+ * pool fields are used (tokens, positions, n_tokens, position and logits
+ * are not); shard must be 0 (split models have no stages). */
+int xfm_speed_stage(const XfmForwardArgs *args, const XfmStageArgs *stage);
 
 #ifdef __cplusplus
 }

@@ -18,7 +18,7 @@ extern "C" {
 
 /* Bumped whenever the layout of a compiled model's metadata, weights or entry
  * points changes; a model built for another ABI version is refused. */
-#define XFRT_ABI_VERSION 4
+#define XFRT_ABI_VERSION 5
 
 /* The runtime's version string, for example "0.1.0". */
 const char *xfrt_version(void);
@@ -137,6 +137,59 @@ xfrt_status xfrt_session_eval(xfrt_session *session, const int32_t *tokens,
 int64_t xfrt_session_position(const xfrt_session *session);
 /* Keeps only the first `n` cached tokens (0 resets). */
 xfrt_status xfrt_session_trim(xfrt_session *session, int64_t n);
+/* The session's KV cache as the model lays it out (ModelABI.h), for
+ * inspection; `*bytes` gets its size. */
+const void *xfrt_session_kv_cache(const xfrt_session *session, size_t *bytes);
+
+/* SPEED: speculative pipelined decoding of a model whose layers repeat a
+ * cycle of N distinct layers G times (xfc compiles such a model with stage
+ * entry points). Each stage runs the N layers once on the tokens in
+ * flight, each at its own repetition group, so the shared weights are read
+ * once for all of them. A token starts from its predecessor's early
+ * prediction (the final norm and LM head after a group); when a later
+ * group changes that prediction, the token and those after it are
+ * invalidated and their KV-cache entries in every layer rolled back. The
+ * greedy output equals plain decoding's. */
+
+/* The most tokens a stage of the model runs at once; 0: no stages. */
+int32_t xfrt_model_speed_rows(const xfrt_model *model);
+
+#define XFRT_SPEED_MAX_GROUPS 64
+
+typedef struct xfrt_speed_stats {
+  int32_t groups;  /* G */
+  uint64_t tokens; /* generated */
+  uint64_t stages; /* stage calls */
+  uint64_t rows;   /* summed over the stages: rows / stages tokens in
+                      flight on average */
+  /* Per group g (of the first min(G, XFRT_SPEED_MAX_GROUPS)): how often its
+   * prediction was checked against a token started from an earlier one,
+   * and how often it differed (invalidating that token and its followers). */
+  uint64_t checked[XFRT_SPEED_MAX_GROUPS];
+  uint64_t invalidated[XFRT_SPEED_MAX_GROUPS];
+  uint64_t rolled_back;  /* tokens whose KV entries were rolled back */
+  uint64_t weight_bytes; /* the weights the stages read */
+  /* What one plain decode step reads: the N layers G times, and the rest. */
+  uint64_t sequential_weight_bytes_per_token;
+  double seconds;
+} xfrt_speed_stats;
+
+/* Called for each generated token with the logits that chose it (the final
+ * ones, vocab_size floats); non-zero stops the generation. */
+typedef int (*xfrt_token_callback)(void *context, int32_t token,
+                                   const float *logits);
+
+/* Greedy generation with SPEED after the tokens in the cache: `first` (the
+ * next token, already chosen) enters at the session's position, then up to
+ * `max_tokens` tokens are generated, each passed to `on_token`. Afterwards
+ * the cache holds `first` and every generated token but the last, as plain
+ * decoding leaves it, and nothing the speculation wrote. Needs a model
+ * with stages (xfrt_model_speed_rows > 0). `stats` may be NULL. */
+xfrt_status xfrt_session_generate_speed(xfrt_session *session, int32_t first,
+                                        int64_t max_tokens,
+                                        xfrt_token_callback on_token,
+                                        void *context, xfrt_speed_stats *stats);
+
 /* The message of the last failed call on this session. */
 const char *xfrt_session_error(const xfrt_session *session);
 

@@ -29,6 +29,11 @@ struct ModelPackage {
   /// above are one shard's).
   int64_t shards = 1;
   uint64_t weightBytes = 0; // size of the blob writeWeights produces
+  /// SPEED stages (xf-speed-stages): the most rows of a stage (0: none),
+  /// the layer cycle (N distinct layers, G groups), the residual width, and
+  /// the weight bytes one stage reads, of which the N layers'.
+  int64_t speedRows = 0, speedLayers = 0, speedGroups = 0, hiddenDim = 0;
+  uint64_t speedStageBytes = 0, speedLayerBytes = 0;
   /// Write the weights to `<output>.weights` beside the .so instead of into
   /// its `.xfc.weights` section.
   bool sidecarWeights = false;
@@ -38,7 +43,7 @@ struct ModelPackage {
 
 /// The package facts that follow from an imported module's @forward (or a
 /// split model's @forward_shard0): cache shape and element type, vocabulary
-/// size, and the number of shards.
+/// size, the number of shards, and the SPEED stages.
 mlir::LogicalResult describeForward(mlir::ModuleOp xfModule,
                                     ModelPackage &package, std::string &error);
 

@@ -455,6 +455,44 @@ def XFEarlyExits : Pass<"xf-early-exits", "::mlir::ModuleOp"> {
   }];
 }
 
+def XFSpeedStages : Pass<"xf-speed-stages", "::mlir::ModuleOp"> {
+  let summary = "Entry points that run the shared layers of a layer-shared "
+                "model on several in-flight tokens (SPEED)";
+  let description = [{
+    Speculative pipelined decoding (SPEED, brief §6) of a model whose layers
+    repeat a cycle (`xf.layer_cycle = [N, G]`) runs the `N` distinct layers
+    once on several tokens that sit at different repetition groups, so each
+    shared weight is read once for all of them. This pass adds the entry
+    points the runtime chains into such a pipeline:
+
+    * `@speed_embed(tokens, positions)`: the residual stream a token enters
+      with (`@forward`'s head);
+    * `@speed_stage<M>(hidden, positions, caches)` for `M` in
+      `[1, min(max-rows, G)]`: the `N` layers on `M` rows at once, then the
+      final norm and LM head on every row. It returns the rows' residual
+      stream and their logits: an early prediction, or the final one after
+      group `G - 1`. Row `r` has its own position and the `N` caches
+      `cache.<r>.<l>` (argument attribute `xf.cache_row = r`), which the
+      runtime points at the caches of the row's repetition group.
+
+    The projections and FFNs of a stage are one GEMM over the `M` rows. The
+    attention is per row: each layer function gets a variant
+    `@<layer>_rows<M>` whose attention is split into `M` one-row attentions,
+    each appending to and reading its own cache at its own position.
+
+    A module without `xf.layer_cycle`, or without `@forward` (a model split
+    across sockets), is left alone. The module gets `xf.speed_rows`.
+  }];
+  let options = [
+    Option<"maxRows", "max-rows", "int64_t", /*default=*/"8",
+           "The most tokens a stage runs at once (in flight); at most G "
+           "stages are built">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
 def XFSplitSockets : Pass<"xf-split-sockets", "::mlir::ModuleOp"> {
   let summary = "Split attention and FFN blocks across sockets (tensor "
                 "parallelism)";
