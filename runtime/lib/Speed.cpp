@@ -11,6 +11,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Speed.h"
+
 #include "ModelImpl.h"
 
 #include <algorithm>
@@ -20,6 +22,9 @@
 #include <vector>
 
 namespace {
+
+xfrt::SpeedInvalidationHook invalidationHook = nullptr;
+void *invalidationContext = nullptr;
 
 struct InFlight {
   int32_t token;
@@ -73,8 +78,11 @@ public:
           count(stats.checked, group);
           if (flight[i + 1].token != predicted) {
             count(stats.invalidated, group);
+            int64_t from = flight[i + 1].position;
             rollBack(i + 1);
             followed = false;
+            if (invalidationHook)
+              invalidationHook(invalidationContext, from, start + finished);
           }
         }
         if (!followed)
@@ -155,6 +163,11 @@ private:
 };
 
 } // namespace
+
+void xfrt::setSpeedInvalidationHook(SpeedInvalidationHook hook, void *context) {
+  invalidationHook = hook;
+  invalidationContext = context;
+}
 
 extern "C" {
 

@@ -103,3 +103,25 @@ func.func private @layer_i8(%c: !xf.kv_cache<64x2x16xi8>, %pos: index, %k: tenso
 func.func @mixed(%c0: !xf.kv_cache<64x2x16xf32>, %c1: !xf.kv_cache<64x2x16xi8>) {
   return
 }
+
+// -----
+
+// A SPEED stage's caches: those of each row (xf.cache_row) make a memref
+// of their own, in row order, so the runtime can point each row at its
+// repetition group's layers. A one-row append keeps its static size.
+// CHECK-LABEL: func.func @speed_stage2(
+// CHECK-SAME: %[[H:[^:]*]]: tensor<?x16xf32>
+// CHECK-SAME: %[[ROW0:[^:]*]]: memref<2x2x64x2x16xf32> {xf.name = "caches.0"}
+// CHECK-SAME: %[[ROW1:[^:]*]]: memref<2x2x64x2x16xf32> {xf.name = "caches.1"}
+// CHECK-SAME: %[[POS:[^:]*]]: index
+// CHECK: %[[R0L1:.*]] = memref.subview %[[ROW0]][1, 0, 0, 0, 0]
+// CHECK: %[[C01:.*]] = memref.cast %[[R0L1]]
+// CHECK: %[[R1L0:.*]] = memref.subview %[[ROW1]][0, 0, 0, 0, 0]
+// CHECK: %[[C10:.*]] = memref.cast %[[R1L0]]
+// CHECK: memref.subview %[[C01]][0, %[[POS]], 0, 0] [1, 1, 2, 16] [1, 1, 1, 1] : {{.*}} to memref<1x2x16xf32,
+// CHECK: memref.subview %[[C10]][0, %[[POS]], 0, 0] [1, 1, 2, 16]
+func.func @speed_stage2(%h: tensor<?x16xf32>, %c00: !xf.kv_cache<64x2x16xf32> {xf.cache_row = 0 : i64}, %c01: !xf.kv_cache<64x2x16xf32> {xf.cache_row = 0 : i64}, %c10: !xf.kv_cache<64x2x16xf32> {xf.cache_row = 1 : i64}, %c11: !xf.kv_cache<64x2x16xf32> {xf.cache_row = 1 : i64}, %pos: index, %k: tensor<1x2x16xf32>) -> tensor<?x16xf32> {
+  xf.kv_append %c01[%pos], %k, %k : !xf.kv_cache<64x2x16xf32>, tensor<1x2x16xf32>, tensor<1x2x16xf32>
+  xf.kv_append %c10[%pos], %k, %k : !xf.kv_cache<64x2x16xf32>, tensor<1x2x16xf32>, tensor<1x2x16xf32>
+  return %h : tensor<?x16xf32>
+}
