@@ -41,8 +41,8 @@ echo "\`bash bench/speed.sh$([[ $tokens == 64 ]] && echo ' --quick')\` at" \
 echo "Load average before: $(cut -d' ' -f1-3 /proc/loadavg)."
 echo
 echo "| dim | model | scale | agreement | plain t/s | SPEED t/s | speedup |" \
-     "in flight | MiB/token plain | MiB/token SPEED |"
-echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+     "in flight | stages/token | MiB/token plain | MiB/token SPEED |"
+echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for width in "${widths[@]}"; do
 IFS=: read -r dim heads ffn scales <<< "$width"
 for shape in 4x3 2x6; do
@@ -69,11 +69,14 @@ pairs = re.findall(r" (\d+): (\d+)/(\d+) ", speed)
 changed = sum(int(c) for _, c, _ in pairs)
 checked = sum(int(n) for _, _, n in pairs)
 flight = float(re.search(r"([\d.]+) tokens in flight", speed)[1])
+tokens, stages = map(int, re.search(r"speed: (\d+) tokens in (\d+) stages",
+                                    speed).groups())
 speed_mib, plain_mib = map(float, re.search(
     r"per generated token ([\d.]+) MiB \(plain decoding: ([\d.]+)", speed).groups())
 p, s = rate(plain), rate(speed)
 print(f"| {dim} | {shape} | {scale} | {100 * (1 - changed / max(checked, 1)):.0f}% "
-      f"| {p:.1f} | {s:.1f} | {s / p:.2f}x | {flight:.2f} | {plain_mib:.1f} "
+      f"| {p:.1f} | {s:.1f} | {s / p:.2f}x | {flight:.2f} "
+      f"| {stages / tokens:.2f} | {plain_mib:.1f} "
       f"| {speed_mib:.1f} |")
 PY
     rm -f "$model.gguf"
@@ -82,7 +85,7 @@ done
 done
 echo
 echo "Agreement: the share of early predictions (after groups 1 to G-1) that"
-echo "the next group confirmed."
+echo "the next group confirmed. Stages/token: 1 when every prediction holds."
 echo
 echo "## A forward call of M tokens against one (the 4 x 3 model, dim $dim)"
 echo

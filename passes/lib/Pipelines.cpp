@@ -23,7 +23,8 @@ struct GraphPass {
 /// arithmetic for quantized GEMMs (on fused ops, which keep it), the KV
 /// caches' type, and last the weight computations the others created
 /// move out of the code. The GEMMs' library is chosen on that final form
-/// (weights quantized or not, fused or not).
+/// (weights quantized or not, fused or not). A layer-shared model's SPEED
+/// stages are built last, from the layer functions as they end up.
 const GraphPass kGraphPasses[] = {
     {"xf-fold-adapters", [](auto &) { return xf::createXFFoldAdapters(); }},
     {"xf-sparsify",
