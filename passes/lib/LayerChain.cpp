@@ -1,4 +1,4 @@
-//===- LayerChain.cpp - @forward as head, repeated layer calls, tail ------===//
+//===- LayerChain.cpp - @forward's repeated layer calls -------------------===//
 
 #include "LayerChain.h"
 
@@ -59,7 +59,6 @@ FailureOr<LayerChain> xf::analyzeLayerChain(ModuleOp module, StringRef pass) {
              << ": expected this layer call to read the previous layer's "
                 "result";
   Block *body = &chain.forward.front();
-  chain.head = backwardSliceInBlock(chain.layers.front().getOperand(0), body);
   chain.tail = backwardSliceInBlock(body->getTerminator()->getOperand(0), body,
                                     chain.layers.back());
   return chain;

@@ -1,5 +1,4 @@
-//===- LayerChain.h - @forward as head, repeated layer calls, tail -*- C++
-//-*-===//
+//===- LayerChain.h - @forward's repeated layer calls ----------*- C++ -*-===//
 //
 // A model whose layers repeat a cycle (xf.layer_cycle = [N, G]) has a
 // @forward made of a head (the embedding), a chain of N * G layer calls,
@@ -21,8 +20,6 @@ struct LayerChain {
   int64_t distinct = 0, groups = 0; // xf.layer_cycle
   func::FuncOp forward;
   SmallVector<func::CallOp> layers;
-  /// The ops the first layer's residual depends on, in order.
-  SmallVector<Operation *> head;
   /// The ops between the last layer call and the return that the first
   /// result depends on, in order.
   SmallVector<Operation *> tail;

@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 namespace mlir::xf {
 #define GEN_PASS_DEF_XFSPEEDSTAGES
@@ -105,6 +106,42 @@ FailureOr<LayerAttention> findAttention(func::FuncOp layer) {
   return LayerAttention{op, cache.getArgNumber(), position.getArgNumber()};
 }
 
+/// One row's type of a [tokens, ...] tensor.
+RankedTensorType oneRow(Value v) {
+  auto type = cast<RankedTensorType>(v.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  shape[0] = 1;
+  return type.clone(shape);
+}
+
+/// @<layer>_attention_row(query, key, value, cache, position): the layer's
+/// attention on one token.
+func::FuncOp getRowAttention(func::FuncOp layer, LayerAttention attn,
+                             SymbolTable &symbols) {
+  std::string name = (layer.getName() + "_attention_row").str();
+  if (auto existing = symbols.lookup<func::FuncOp>(name))
+    return existing;
+  AttentionOp op = attn.op;
+  Type result = oneRow(op.getQuery());
+  OpBuilder b(layer);
+  auto func = func::FuncOp::create(
+      b, op.getLoc(), name,
+      FunctionType::get(layer.getContext(),
+                        {result, oneRow(op.getKey()), oneRow(op.getValue()),
+                         op.getCache().getType(), op.getPosition().getType()},
+                        {result}));
+  func.setPrivate();
+  Block *body = func.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  // The operands by position: key and value may be one value.
+  Operation *clone = b.clone(*op);
+  clone->setOperands(body->getArguments());
+  clone->getResult(0).setType(result);
+  func::ReturnOp::create(b, op.getLoc(), clone->getResult(0));
+  symbols.insert(func);
+  return func;
+}
+
 /// @<layer>_rows<M>: the layer function with one cache and position per
 /// row, in place of the cache and position arguments.
 func::FuncOp buildRowsVariant(func::FuncOp layer, LayerAttention attn,
@@ -138,27 +175,25 @@ func::FuncOp buildRowsVariant(func::FuncOp layer, LayerAttention attn,
       b.clone(op, map);
       continue;
     }
-    // Row r attends to its own group's cache at its own position.
+    // Row r attends to its own group's cache at its own position: a call
+    // of the one-row attention (one copy of its kernel for every M).
     Location loc = op.getLoc();
+    func::FuncOp rowAttention = getRowAttention(layer, attn, symbols);
     auto rowOf = [&](Value v, int64_t r) {
-      auto type = cast<RankedTensorType>(v.getType());
-      SmallVector<int64_t> shape(type.getShape());
-      shape[0] = 1;
-      return SliceOp::create(b, loc, type.clone(shape), map.lookup(v),
+      return SliceOp::create(b, loc, oneRow(v), map.lookup(v),
                              b.getI64IntegerAttr(0), b.getI64IntegerAttr(r),
                              b.getI64IntegerAttr(1))
           .getResult();
     };
     SmallVector<Value> outputs;
     for (int64_t r = 0; r < rows; ++r) {
-      Value q = rowOf(attn.op.getQuery(), r);
-      auto out = AttentionOp::create(
-          b, loc, q.getType(), q, rowOf(attn.op.getKey(), r),
-          rowOf(attn.op.getValue(), r),
-          body->getArgument(firstOf[attn.cacheArg] + r),
-          body->getArgument(firstOf[attn.positionArg] + r),
-          attn.op.getCausalAttr(), attn.op.getScaleAttr());
-      outputs.push_back(out);
+      Value operands[] = {rowOf(attn.op.getQuery(), r),
+                          rowOf(attn.op.getKey(), r),
+                          rowOf(attn.op.getValue(), r),
+                          body->getArgument(firstOf[attn.cacheArg] + r),
+                          body->getArgument(firstOf[attn.positionArg] + r)};
+      outputs.push_back(
+          func::CallOp::create(b, loc, rowAttention, operands).getResult(0));
     }
     Value joined = ConcatOp::create(b, loc, attn.op.getType(), outputs,
                                     b.getI64IntegerAttr(0));
@@ -166,6 +201,71 @@ func::FuncOp buildRowsVariant(func::FuncOp layer, LayerAttention attn,
   }
   symbols.insert(variant);
   return variant;
+}
+
+/// Whether `a` and `b` pass the same value, or loads of the same weight.
+bool sameWeight(Value a, Value b) {
+  if (a == b)
+    return true;
+  auto wa = a.getDefiningOp<WeightOp>(), wb = b.getDefiningOp<WeightOp>();
+  return wa && wb && wa.getName() == wb.getName();
+}
+
+/// What the stages are built from: the chain of layer calls, and each
+/// distinct layer's function and attention.
+struct StagePlan {
+  LayerChain chain;
+  SmallVector<func::FuncOp> callees;
+  SmallVector<LayerAttention> attentions;
+  Type hidden, tokens, positions;
+};
+
+FailureOr<StagePlan> planStages(ModuleOp module, StringRef pass) {
+  FailureOr<LayerChain> chain = analyzeLayerChain(module, pass);
+  if (failed(chain))
+    return failure();
+  StagePlan plan{*chain, {}, {}, {}, {}, {}};
+  func::FuncOp forward = chain->forward;
+  for (unsigned i = 0; i < forward.getNumArguments(); ++i) {
+    StringRef name = argName(forward, i);
+    if (name == "tokens")
+      plan.tokens = forward.getArgumentTypes()[i];
+    else if (name == "positions")
+      plan.positions = forward.getArgumentTypes()[i];
+  }
+  if (!plan.tokens || !plan.positions)
+    return forward.emitError() << pass
+                               << ": expected @forward's arguments 'tokens' "
+                                  "and 'positions'";
+  plan.hidden = chain->layers.front().getOperand(0).getType();
+  SymbolTable symbols(module);
+  for (int64_t l = 0; l < chain->distinct; ++l) {
+    func::CallOp call = chain->layers[l];
+    auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
+    if (!callee || callee.isExternal())
+      return call.emitError() << pass << ": the layer function has no body";
+    FailureOr<LayerAttention> attn = findAttention(callee);
+    if (failed(attn))
+      return failure();
+    plan.callees.push_back(callee);
+    plan.attentions.push_back(*attn);
+  }
+  // A stage runs every group with group 0's calls: each later layer must
+  // call the same function with the same weights.
+  for (int64_t i = chain->distinct; i < chain->distinct * chain->groups; ++i) {
+    int64_t l = i % chain->distinct;
+    func::CallOp call = chain->layers[i], first = chain->layers[l];
+    bool same = call.getCallee() == first.getCallee();
+    for (unsigned k = 1; same && k < call.getNumOperands(); ++k)
+      if (k != plan.attentions[l].cacheArg &&
+          k != plan.attentions[l].positionArg)
+        same = sameWeight(call.getOperand(k), first.getOperand(k));
+    if (!same)
+      return call.emitError()
+             << pass << ": layer " << i << " does not repeat layer " << l
+             << " (another function or other weights)";
+  }
+  return plan;
 }
 
 struct XFSpeedStagesPass : xf::impl::XFSpeedStagesBase<XFSpeedStagesPass> {
@@ -185,37 +285,58 @@ struct XFSpeedStagesPass : xf::impl::XFSpeedStagesBase<XFSpeedStagesPass> {
       module.emitError() << "xf-speed-stages: the module has stages already";
       return signalPassFailure();
     }
-    FailureOr<LayerChain> chain = analyzeLayerChain(module, getArgument());
-    if (failed(chain))
-      return signalPassFailure();
-    int64_t rows = std::min<int64_t>(maxRows, chain->groups);
-    if (failed(buildEmbed(*chain)))
-      return signalPassFailure();
+    // A model the stages cannot be built for still compiles, without them:
+    // what stopped them becomes a warning.
+    std::string why;
+    Location where = module.getLoc();
+    llvm::SmallPtrSet<Operation *, 16> before;
+    for (Operation &op : *module.getBody())
+      before.insert(&op);
+    LogicalResult result = success();
+    {
+      ScopedDiagnosticHandler capture(&getContext(), [&](Diagnostic &diag) {
+        if (diag.getSeverity() != DiagnosticSeverity::Error)
+          return failure(); // passed on
+        if (why.empty())
+          why = diag.str(), where = diag.getLocation();
+        return success();
+      });
+      FailureOr<StagePlan> plan = planStages(module, getArgument());
+      result = failed(plan) ? failure() : buildAll(*plan);
+    }
+    if (failed(result)) {
+      for (Operation &op : llvm::make_early_inc_range(*module.getBody()))
+        if (!before.contains(&op))
+          op.erase();
+      emitWarning(where) << why << "; compiling without SPEED stages";
+      return;
+    }
+  }
+
+  LogicalResult buildAll(StagePlan &plan) {
+    ModuleOp module = getOperation();
+    int64_t rows = std::min<int64_t>(maxRows, plan.chain.groups);
+    SymbolTable symbols(module);
+    if (failed(buildEmbed(plan)))
+      return failure();
     for (int64_t m = 1; m <= rows; ++m)
-      if (failed(buildStage(*chain, m)))
-        return signalPassFailure();
+      if (failed(buildStage(plan, m, symbols)))
+        return failure();
     module->setAttr(
         "xf.speed_rows",
         IntegerAttr::get(IntegerType::get(&getContext(), 64), rows));
+    return success();
   }
 
   /// @speed_embed(tokens, positions): the residual a token enters with.
-  LogicalResult buildEmbed(LayerChain &chain) {
-    func::FuncOp forward = chain.forward;
-    llvm::StringMap<unsigned> byName;
-    for (unsigned i = 0; i < forward.getNumArguments(); ++i)
-      byName[argName(forward, i)] = i;
-    if (!byName.count("tokens") || !byName.count("positions"))
-      return forward.emitError() << "xf-speed-stages: expected @forward's "
-                                    "arguments 'tokens' and 'positions'";
-    Type tokens = forward.getArgumentTypes()[byName["tokens"]];
-    Type positions = forward.getArgumentTypes()[byName["positions"]];
-    Type hidden = chain.layers.front().getOperand(0).getType();
+  LogicalResult buildEmbed(StagePlan &plan) {
+    func::FuncOp forward = plan.chain.forward;
     OpBuilder b(forward);
     b.setInsertionPointAfter(forward);
     auto embed = func::FuncOp::create(
         b, forward.getLoc(), "speed_embed",
-        FunctionType::get(&getContext(), {tokens, positions}, {hidden}));
+        FunctionType::get(&getContext(), {plan.tokens, plan.positions},
+                          {plan.hidden}));
     embed.setArgAttr(0, "xf.name", b.getStringAttr("tokens"));
     embed.setArgAttr(1, "xf.name", b.getStringAttr("positions"));
     Block *body = embed.addEntryBlock();
@@ -223,7 +344,7 @@ struct XFSpeedStagesPass : xf::impl::XFSpeedStagesBase<XFSpeedStagesPass> {
     Materializer copy(b, forward,
                       {{"tokens", body->getArgument(0)},
                        {"positions", body->getArgument(1)}});
-    FailureOr<Value> x = copy.get(chain.layers.front().getOperand(0));
+    FailureOr<Value> x = copy.get(plan.chain.layers.front().getOperand(0));
     if (failed(x))
       return failure();
     func::ReturnOp::create(b, forward.getLoc(), *x);
@@ -233,41 +354,23 @@ struct XFSpeedStagesPass : xf::impl::XFSpeedStagesBase<XFSpeedStagesPass> {
   /// @speed_stage<M>(hidden, positions, caches): the N distinct layers on
   /// M rows, row r with the N caches `cache.<r>.<l>` (xf.cache_row = r) of
   /// its repetition group, then the shared classifier on every row.
-  LogicalResult buildStage(LayerChain &chain, int64_t rows) {
+  LogicalResult buildStage(StagePlan &plan, int64_t rows,
+                           SymbolTable &symbols) {
+    LayerChain &chain = plan.chain;
     func::FuncOp forward = chain.forward;
-    ModuleOp module = getOperation();
-    SymbolTable symbols(module);
-    Type hidden = chain.layers.front().getOperand(0).getType();
-    Type positions;
-    for (unsigned i = 0; i < forward.getNumArguments(); ++i)
-      if (argName(forward, i) == "positions")
-        positions = forward.getArgumentTypes()[i];
-    // Each distinct layer's callee, its attention and its cache type.
-    SmallVector<func::FuncOp> callees;
-    SmallVector<LayerAttention> attentions;
-    SmallVector<Type> inputs = {hidden, positions};
-    for (int64_t l = 0; l < chain.distinct; ++l) {
-      auto callee = symbols.lookup<func::FuncOp>(chain.layers[l].getCallee());
-      if (!callee || callee.isExternal())
-        return chain.layers[l].emitError()
-               << "xf-speed-stages: the layer function has no body";
-      FailureOr<LayerAttention> attn = findAttention(callee);
-      if (failed(attn))
-        return failure();
-      callees.push_back(callee);
-      attentions.push_back(*attn);
-    }
+    SmallVector<Type> inputs = {plan.hidden, plan.positions};
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t l = 0; l < chain.distinct; ++l)
-        inputs.push_back(callees[l].getArgumentTypes()[attentions[l].cacheArg]);
+        inputs.push_back(
+            plan.callees[l].getArgumentTypes()[plan.attentions[l].cacheArg]);
     Value forwardLogits = forward.front().getTerminator()->getOperand(0);
-    OpBuilder b(module.getContext());
-    b.setInsertionPointToEnd(module.getBody());
+    OpBuilder b(&getContext());
+    b.setInsertionPointToEnd(getOperation().getBody());
     Location loc = forward.getLoc();
     auto stage = func::FuncOp::create(
         b, loc, "speed_stage" + std::to_string(rows),
         FunctionType::get(&getContext(), inputs,
-                          {hidden, forwardLogits.getType()}));
+                          {plan.hidden, forwardLogits.getType()}));
     stage.setArgAttr(0, "xf.name", b.getStringAttr("hidden"));
     stage.setArgAttr(1, "xf.name", b.getStringAttr("positions"));
     for (int64_t r = 0; r < rows; ++r)
@@ -278,7 +381,6 @@ struct XFSpeedStagesPass : xf::impl::XFSpeedStagesBase<XFSpeedStagesPass> {
                                          std::to_string(l)));
         stage.setArgAttr(index, "xf.cache_row", b.getI64IntegerAttr(r));
       }
-    stage->setAttr("xf.speed_rows", b.getI64IntegerAttr(rows));
     Block *body = stage.addEntryBlock();
     b.setInsertionPointToStart(body);
     Value positionsArg = body->getArgument(1);
@@ -293,18 +395,19 @@ struct XFSpeedStagesPass : xf::impl::XFSpeedStagesBase<XFSpeedStagesPass> {
     Value x = body->getArgument(0);
     for (int64_t l = 0; l < chain.distinct; ++l) {
       func::CallOp call = chain.layers[l];
+      LayerAttention attn = plan.attentions[l];
       std::string name =
-          (callees[l].getName() + "_rows" + std::to_string(rows)).str();
+          (plan.callees[l].getName() + "_rows" + std::to_string(rows)).str();
       auto variant = symbols.lookup<func::FuncOp>(name);
       if (!variant)
-        variant = buildRowsVariant(callees[l], attentions[l], rows, symbols);
+        variant = buildRowsVariant(plan.callees[l], attn, rows, symbols);
       SmallVector<Value> operands;
       for (auto [k, operand] : llvm::enumerate(call.getOperands())) {
         if (k == 0) {
           operands.push_back(x);
-        } else if (k == attentions[l].positionArg) {
+        } else if (k == attn.positionArg) {
           operands.append(rowPositions);
-        } else if (k == attentions[l].cacheArg) {
+        } else if (k == attn.cacheArg) {
           for (int64_t r = 0; r < rows; ++r)
             operands.push_back(body->getArgument(2 + r * chain.distinct + l));
         } else {

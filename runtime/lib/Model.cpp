@@ -21,15 +21,22 @@
 namespace {
 
 /// The integer after "key=" in the model's metadata lines, or -1.
-int64_t metadataInt(const char *metadata, const char *key) {
+/// The value of the metadata line `key=value` ("" when there is none).
+std::string metadataString(const char *metadata, const char *key) {
   std::string needle = std::string(key) + "=";
   for (const char *line = metadata; line && *line;) {
+    const char *end = std::strchr(line, '\n');
     if (std::strncmp(line, needle.c_str(), needle.size()) == 0)
-      return std::atoll(line + needle.size());
-    line = std::strchr(line, '\n');
-    line = line ? line + 1 : nullptr;
+      return std::string(line + needle.size(),
+                         end ? end : line + std::strlen(line));
+    line = end ? end + 1 : nullptr;
   }
-  return -1;
+  return "";
+}
+
+int64_t metadataInt(const char *metadata, const char *key) {
+  std::string value = metadataString(metadata, key);
+  return value.empty() ? -1 : std::atoll(value.c_str());
 }
 
 /// The SPEED stages the metadata names, checked against the code; true
@@ -44,10 +51,12 @@ bool readStages(void *library, const char *metadata, xfrt_model &m) {
   if (named <= 0)
     return !rows || *rows == 0;
   m.speedRows = named;
-  m.cycleLayers = metadataInt(metadata, "layer_cycle");
-  const char *cycle = std::strstr(metadata, "layer_cycle=");
-  const char *comma = cycle ? std::strchr(cycle, ',') : nullptr;
-  m.cycleGroups = comma ? std::atoll(comma + 1) : -1;
+  // layer_cycle=N,G
+  std::string cycle = metadataString(metadata, "layer_cycle");
+  size_t comma = cycle.find(',');
+  m.cycleLayers = std::atoll(cycle.c_str());
+  m.cycleGroups =
+      comma == std::string::npos ? -1 : std::atoll(cycle.c_str() + comma + 1);
   m.hiddenDim = metadataInt(metadata, "hidden_dim");
   m.stageBytes =
       std::max<int64_t>(metadataInt(metadata, "speed_stage_bytes"), 0);

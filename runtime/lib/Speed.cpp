@@ -50,7 +50,7 @@ public:
                   void *context) {
     int64_t start = xfrt_session_position(&s);
     int32_t next = first; // the token to start next, -1 none
-    int64_t nextPosition = start, finished = 0, produced = 0;
+    int64_t nextPosition = start, finished = 0; // tokens every group ran
     bool stop = maxTokens == 0;
     while (!stop) {
       bool enters =
@@ -63,7 +63,10 @@ public:
         break;
       int rc = runStage(enters);
       if (rc != XFM_OK) {
+        // The tokens passed to the callback stay in the cache.
         rollBack(0);
+        xfrt::setSessionPosition(s, start + finished);
+        stats.tokens += finished;
         xfrt::setSessionError(s, "a SPEED stage failed (status " +
                                      std::to_string(rc) + ")");
         return XFRT_ERROR_INVALID_ARGUMENT;
@@ -88,9 +91,9 @@ public:
         if (!followed)
           next = predicted, nextPosition = e.position + 1;
         if (e.done == groups) {
-          ++produced, ++finished;
+          ++finished;
           if ((onToken && onToken(context, predicted, l) != 0) ||
-              produced >= maxTokens)
+              finished >= maxTokens)
             stop = true;
         }
       }
@@ -103,7 +106,7 @@ public:
     }
     rollBack(0); // speculation past the last token
     xfrt::setSessionPosition(s, start + finished);
-    stats.tokens += produced;
+    stats.tokens += finished;
     return XFRT_OK;
   }
 

@@ -326,11 +326,13 @@ int xfm_speed_stage(const XfmForwardArgs *args, const XfmStageArgs *stage) {
   if (xfm_speed_rows == 0)
     return XFM_NO_STAGES;
   int64_t rows = stage->rows, layers = xfm_speed_layers;
-  if (args->shard != 0 || rows < 1 || rows > xfm_speed_rows)
+  if (args->shard != 0 || rows < 1 || rows > xfm_speed_rows ||
+      rows > XFM_MAX_STAGE_ROWS)
     return XFM_BAD_STAGE;
   for (int64_t r = 0; r < rows; ++r)
     if (stage->groups[r] < 0 ||
-        (stage->groups[r] + 1) * layers > xfm_cache_shape[0])
+        (stage->groups[r] + 1) * layers > xfm_cache_shape[0] ||
+        stage->positions[r] < 0 || stage->positions[r] >= xfm_cache_shape[2])
       return XFM_BAD_STAGE;
   beginCall(args);
   MemRef<1> weights = weightsOf(args);

@@ -134,7 +134,15 @@ struct XFLowerKVCachePass
                                                       "xf.cache_row");
         rows[row ? row.getInt() : 0].push_back(arg.getArgNumber());
       }
-    // From the last row on, so that the earlier rows' indices hold.
+    // Merged from the last row on, so that the earlier rows' indices hold:
+    // each row's arguments must follow the previous row's.
+    int64_t last = -1;
+    for (auto &[row, indices] : rows) {
+      if (static_cast<int64_t>(indices.front()) < last)
+        return func.emitError() << "the caches of row " << row
+                                << " must follow those of the rows before";
+      last = indices.back();
+    }
     for (auto it = rows.rbegin(); it != rows.rend(); ++it)
       if (failed(mergeRow(func, type, it->second,
                           rows.size() > 1

@@ -175,7 +175,8 @@ typedef struct xfrt_speed_stats {
 } xfrt_speed_stats;
 
 /* Called for each generated token with the logits that chose it (the final
- * ones, vocab_size floats); non-zero stops the generation. */
+ * ones, vocab_size floats, valid during the call); non-zero stops the
+ * generation. It must not call functions of the session. */
 typedef int (*xfrt_token_callback)(void *context, int32_t token,
                                    const float *logits);
 
@@ -183,8 +184,13 @@ typedef int (*xfrt_token_callback)(void *context, int32_t token,
  * next token, already chosen) enters at the session's position, then up to
  * `max_tokens` tokens are generated, each passed to `on_token`. Afterwards
  * the cache holds `first` and every generated token but the last, as plain
- * decoding leaves it, and nothing the speculation wrote. Needs a model
- * with stages (xfrt_model_speed_rows > 0). `stats` may be NULL. */
+ * decoding leaves it; the rows the speculation wrote past them are zeroed
+ * (never read: later tokens overwrite them). Greedy tokens equal plain
+ * decoding's as long as no two logits tie within the last bits in which a
+ * stage's arithmetic over several rows can differ from a one-token step.
+ * Needs a model with stages (xfrt_model_speed_rows > 0). On failure the
+ * tokens already passed to `on_token` stay in the cache. `stats` may be
+ * NULL. */
 xfrt_status xfrt_session_generate_speed(xfrt_session *session, int32_t first,
                                         int64_t max_tokens,
                                         xfrt_token_callback on_token,
