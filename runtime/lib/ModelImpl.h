@@ -71,6 +71,9 @@ void setSessionError(xfrt_session &s, std::string message);
 /// Runs one stage on the session's threads (growing its arena when needed);
 /// an XFM_* status.
 int runStage(xfrt_session &s, const XfmStageArgs &stage);
+/// Grows the session's arena, once, to what the largest stage needs, so
+/// that no stage allocates after; an XFM_* status.
+int sizeArenaForStages(xfrt_session &s);
 
 } // namespace xfrt
 

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <pthread.h>
@@ -57,6 +58,8 @@ struct xfrt_session {
   xfrt_collective collective{};
   // A reduction failed: the shards are out of step for good.
   bool broken = false;
+  // The arena has been sized for the model's largest SPEED stage.
+  bool stagesSized = false;
   // The step being run: a forward call, or a SPEED stage.
   const XfmStageArgs *stage = nullptr;
   const int32_t *tokens = nullptr;
@@ -323,6 +326,36 @@ void xfrt::setSessionPosition(xfrt_session &s, int64_t position) {
 
 void xfrt::setSessionError(xfrt_session &s, std::string message) {
   s.error = std::move(message);
+}
+
+int xfrt::sizeArenaForStages(xfrt_session &s) {
+  if (s.stagesSized)
+    return XFM_OK;
+  // The largest stage: every row attending to the whole context. It runs
+  // at the last position, whose KV rows it overwrites: they are saved and
+  // put back, so the cache stays as plain decoding's.
+  xfrt_model &m = *s.model;
+  int64_t rows = m.speedRows;
+  size_t rowBytes = static_cast<size_t>(m.kvHeads * m.kvRowBytes);
+  uint8_t *caches = sessionCaches(s);
+  auto at = [&](int64_t block) {
+    return caches + (block * m.context + m.context - 1) * rowBytes;
+  };
+  int64_t blocks = rows * m.cycleLayers * 2; // layers of groups [0, rows)
+  std::vector<uint8_t> saved(blocks * rowBytes);
+  for (int64_t b = 0; b < blocks; ++b)
+    std::memcpy(saved.data() + b * rowBytes, at(b), rowBytes);
+  std::vector<int32_t> groups(rows), positions(rows, m.context - 1);
+  for (int64_t r = 0; r < rows; ++r)
+    groups[r] = static_cast<int32_t>(r);
+  std::vector<float> hidden(rows * m.hiddenDim), logits(rows * m.vocab);
+  XfmStageArgs stage = {rows, groups.data(), positions.data(), 1,
+                        0,    hidden.data(), logits.data()};
+  int rc = runStage(s, stage);
+  for (int64_t b = 0; b < blocks; ++b)
+    std::memcpy(at(b), saved.data() + b * rowBytes, rowBytes);
+  s.stagesSized = rc == XFM_OK;
+  return rc;
 }
 
 int xfrt::runStage(xfrt_session &s, const XfmStageArgs &stage) {

@@ -213,6 +213,11 @@ xfrt_status xfrt_session_generate_speed(xfrt_session *s, int32_t first,
   auto begin = std::chrono::steady_clock::now();
   xfrt_status status;
   try {
+    if (int rc = xfrt::sizeArenaForStages(*s); rc != XFM_OK) {
+      xfrt::setSessionError(*s, "a SPEED stage failed (status " +
+                                    std::to_string(rc) + ")");
+      return XFRT_ERROR_INVALID_ARGUMENT;
+    }
     SpeedDecoder decoder(*s, stats);
     status = decoder.run(first, maxTokens, onToken, context);
   } catch (const std::bad_alloc &) {

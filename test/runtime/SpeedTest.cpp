@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Speed.h" // the invalidation hook
+#include "AllocationCounter.h"
 
 #include "xfrt/xfrt.h"
 
@@ -319,6 +320,55 @@ TEST_P(SpeedTest, RefusesWhatItCannotDo) {
   EXPECT_NE(std::strstr(xfrt_session_error(s), "no SPEED stages"), nullptr);
   xfrt_session_free(s);
   xfrt_model_free(plain);
+}
+
+// The first generation sizes the arena for the largest stage, so that no
+// stage grows it: 4 and 24 tokens allocate alike (the call's buffers).
+// With a one-token prompt, mostly right early predictions (8 tokens in
+// flight) and a large vocabulary, a stage's logits (rows x vocabulary)
+// outgrow the arena plain decoding needed.
+TEST(SpeedArenaTest, StagesAllocateNothing) {
+  if (!xfc::test::allocationCountingAvailable())
+    GTEST_SKIP() << "allocation counting is not available";
+  std::string dir =
+      std::string(P_tmpdir) + "/xfc-speed-arena-" + std::to_string(getpid());
+  std::string xfc = XFC_BIN;
+  std::string cmd = "mkdir -p " + dir + " && " + xfc +
+                    " make-model --arch llama --ctx 64 --share-cycle 1 "
+                    "--repeats 8 --early-exit-friendly 0.001 "
+                    "--vocab-size 100000 -o " +
+                    dir + "/m.gguf > /dev/null && " + xfc + " compile " + dir +
+                    "/m.gguf -o " + dir + "/m.so";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  xfrt_model *model = nullptr;
+  char error[256];
+  ASSERT_EQ(
+      xfrt_model_load((dir + "/m.so").c_str(), &model, error, sizeof(error)),
+      XFRT_OK)
+      << error;
+  std::system(("rm -rf " + dir).c_str()); // loaded: the mapping stays
+  xfrt_session *s = nullptr;
+  ASSERT_EQ(xfrt_session_create(model, 0, 1, &s), XFRT_OK);
+  int32_t bos = 1;
+  std::vector<float> logits(xfrt_model_vocab_size(model));
+  ASSERT_EQ(xfrt_session_eval(s, &bos, 1, logits.data()), XFRT_OK);
+  Collected got;
+  got.tokens.reserve(64);
+  xfrt_speed_stats stats;
+  auto allocations = [&](int64_t n) {
+    long before = xfc::test::allocationCount();
+    EXPECT_EQ(xfrt_session_generate_speed(s, got.tokens.back(), n, collect,
+                                          &got, &stats),
+              XFRT_OK);
+    return xfc::test::allocationCount() - before;
+  };
+  got.tokens.push_back(2);
+  allocations(1); // sizes the arena
+  long few = allocations(4), many = allocations(24);
+  EXPECT_GT(stats.rows, 4 * stats.stages) << "a pipeline of few rows";
+  EXPECT_EQ(few, many);
+  xfrt_session_free(s);
+  xfrt_model_free(model);
 }
 
 INSTANTIATE_TEST_SUITE_P(Caches, SpeedTest, ::testing::Values("f32", "int8"));
