@@ -20,7 +20,6 @@
 
 namespace {
 
-/// The integer after "key=" in the model's metadata lines, or -1.
 /// The value of the metadata line `key=value` ("" when there is none).
 std::string metadataString(const char *metadata, const char *key) {
   std::string needle = std::string(key) + "=";
@@ -34,6 +33,7 @@ std::string metadataString(const char *metadata, const char *key) {
   return "";
 }
 
+/// The integer after "key=" in the model's metadata lines, or -1.
 int64_t metadataInt(const char *metadata, const char *key) {
   std::string value = metadataString(metadata, key);
   return value.empty() ? -1 : std::atoll(value.c_str());

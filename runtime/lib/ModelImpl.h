@@ -61,6 +61,17 @@ void placeWeights(xfrt_model &model, const std::vector<int> &shards,
 /// The bytes shard `shard` reads: its own weights and the replicated ones.
 uint64_t shardWeightBytes(const xfrt_model &model, int shard);
 
+/// The stored rows of every KV head at `position` of the keys (kv 0) or
+/// values (1) of `layer`, in caches laid out as ModelABI.h says:
+/// kvRowsBytes(model) bytes.
+inline size_t kvRowsBytes(const xfrt_model &m) {
+  return static_cast<size_t>(m.kvHeads * m.kvRowBytes);
+}
+inline uint8_t *kvRows(const xfrt_model &m, uint8_t *caches, int64_t layer,
+                       int64_t kv, int64_t position) {
+  return caches + ((layer * 2 + kv) * m.context + position) * kvRowsBytes(m);
+}
+
 /// What SPEED (Speed.cpp) needs of a session that is not split: its
 /// model, KV caches (ModelABI.h's layout), context limit and position.
 xfrt_model &sessionModel(xfrt_session &s);

@@ -242,7 +242,7 @@ xfrt_status createSession(xfrt_model *model, int64_t maxContext, int threads,
     // The compiled code addresses the cache with the model's context as
     // stride, so the buffer spans it whatever the session's limit.
     size_t cacheBytes = static_cast<size_t>(model->layers) * 2 *
-                        model->context * model->kvHeads * model->kvRowBytes;
+                        model->context * xfrt::kvRowsBytes(*model);
     for (int i = 0; i < groups; ++i) {
       auto g = std::make_unique<Group>();
       g->shard = shards[i];
@@ -336,12 +336,13 @@ int xfrt::sizeArenaForStages(xfrt_session &s) {
   // put back, so the cache stays as plain decoding's.
   xfrt_model &m = *s.model;
   int64_t rows = m.speedRows;
-  size_t rowBytes = static_cast<size_t>(m.kvHeads * m.kvRowBytes);
+  size_t rowBytes = kvRowsBytes(m);
   uint8_t *caches = sessionCaches(s);
+  // The keys and values of the layers of groups [0, rows), in turn.
+  int64_t blocks = rows * m.cycleLayers * 2;
   auto at = [&](int64_t block) {
-    return caches + (block * m.context + m.context - 1) * rowBytes;
+    return kvRows(m, caches, block / 2, block % 2, m.context - 1);
   };
-  int64_t blocks = rows * m.cycleLayers * 2; // layers of groups [0, rows)
   std::vector<uint8_t> saved(blocks * rowBytes);
   for (int64_t b = 0; b < blocks; ++b)
     std::memcpy(saved.data() + b * rowBytes, at(b), rowBytes);

@@ -141,14 +141,12 @@ private:
   /// their position, in each layer of the groups they ran).
   void rollBack(size_t first) {
     uint8_t *caches = xfrt::sessionCaches(s);
-    size_t rowBytes = static_cast<size_t>(m.kvHeads * m.kvRowBytes);
     for (size_t i = first; i < flight.size(); ++i) {
       const InFlight &e = flight[i];
       for (int64_t layer = 0; layer < e.done * m.cycleLayers; ++layer)
         for (int64_t kv = 0; kv < 2; ++kv)
-          std::memset(caches + ((layer * 2 + kv) * m.context + e.position) *
-                                   rowBytes,
-                      0, rowBytes);
+          std::memset(xfrt::kvRows(m, caches, layer, kv, e.position), 0,
+                      xfrt::kvRowsBytes(m));
       ++stats.rolled_back;
     }
     flight.resize(first);

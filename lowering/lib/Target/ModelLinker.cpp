@@ -131,65 +131,55 @@ LogicalResult run(StringRef program, ArrayRef<StringRef> args,
   return success();
 }
 
-/// `xfm_forward_entries`: the C interface of each shard's entry point, in
-/// shard order (one, `forward`, for a model that is not split).
-LogicalResult addEntryTable(ModuleOp module, const ModelPackage &package,
-                            std::string &error) {
+/// A constant global `table` of the addresses of the functions `names`
+/// (one null entry when there are none).
+LogicalResult addFunctionTable(ModuleOp module, StringRef table,
+                               ArrayRef<std::string> names,
+                               std::string &error) {
   OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
   Location loc = module.getLoc();
   auto ptr = LLVM::LLVMPointerType::get(module.getContext());
-  auto table = LLVM::LLVMArrayType::get(ptr, package.shards);
-  auto global = LLVM::GlobalOp::create(b, loc, table, /*isConstant=*/true,
-                                       LLVM::Linkage::External,
-                                       "xfm_forward_entries", Attribute());
+  auto type = LLVM::LLVMArrayType::get(ptr, std::max<size_t>(names.size(), 1));
+  auto global =
+      LLVM::GlobalOp::create(b, loc, type, /*isConstant=*/true,
+                             LLVM::Linkage::External, table, Attribute());
   b.setInsertionPointToStart(b.createBlock(&global.getInitializerRegion()));
-  Value entries = LLVM::UndefOp::create(b, loc, table);
-  for (int64_t k = 0; k < package.shards; ++k) {
-    std::string name = package.shards > 1
-                           ? "_mlir_ciface_forward_shard" + std::to_string(k)
-                           : "_mlir_ciface_forward";
+  Value entries = LLVM::UndefOp::create(b, loc, type);
+  if (names.empty())
+    entries = LLVM::InsertValueOp::create(b, loc, entries,
+                                          LLVM::ZeroOp::create(b, loc, ptr),
+                                          ArrayRef<int64_t>{0});
+  for (auto [k, name] : llvm::enumerate(names)) {
     if (!module.lookupSymbol<LLVM::LLVMFuncOp>(name)) {
       error = "the lowered module has no " + name;
       return failure();
     }
     Value address = LLVM::AddressOfOp::create(b, loc, ptr, name);
-    entries = LLVM::InsertValueOp::create(b, loc, entries, address,
-                                          ArrayRef<int64_t>{k});
+    entries = LLVM::InsertValueOp::create(
+        b, loc, entries, address, ArrayRef<int64_t>{static_cast<int64_t>(k)});
   }
   LLVM::ReturnOp::create(b, loc, entries);
   return success();
 }
 
-/// `xfm_speed_entries`: @speed_embed's C interface, then each
-/// @speed_stage<M>'s (one null entry for a model without stages).
-LogicalResult addSpeedTable(ModuleOp module, const ModelPackage &package,
-                            std::string &error) {
-  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
-  Location loc = module.getLoc();
-  auto ptr = LLVM::LLVMPointerType::get(module.getContext());
-  auto table = LLVM::LLVMArrayType::get(ptr, package.speedRows + 1);
-  auto global = LLVM::GlobalOp::create(b, loc, table, /*isConstant=*/true,
-                                       LLVM::Linkage::External,
-                                       "xfm_speed_entries", Attribute());
-  b.setInsertionPointToStart(b.createBlock(&global.getInitializerRegion()));
-  Value entries = LLVM::UndefOp::create(b, loc, table);
-  if (package.speedRows == 0)
-    entries = LLVM::InsertValueOp::create(b, loc, entries,
-                                          LLVM::ZeroOp::create(b, loc, ptr),
-                                          ArrayRef<int64_t>{0});
-  for (int64_t m = 0; m <= package.speedRows && package.speedRows > 0; ++m) {
-    std::string name = m == 0 ? "_mlir_ciface_speed_embed"
-                              : "_mlir_ciface_speed_stage" + std::to_string(m);
-    if (!module.lookupSymbol<LLVM::LLVMFuncOp>(name)) {
-      error = "the lowered module has no " + name;
-      return failure();
-    }
-    Value address = LLVM::AddressOfOp::create(b, loc, ptr, name);
-    entries = LLVM::InsertValueOp::create(b, loc, entries, address,
-                                          ArrayRef<int64_t>{m});
-  }
-  LLVM::ReturnOp::create(b, loc, entries);
-  return success();
+/// `xfm_forward_entries`: the C interface of each shard's entry point, in
+/// shard order (one, `forward`, for a model that is not split); and
+/// `xfm_speed_entries`: @speed_embed's, then each @speed_stage<M>'s (one
+/// null entry for a model without stages).
+LogicalResult addEntryTables(ModuleOp module, const ModelPackage &package,
+                             std::string &error) {
+  SmallVector<std::string> shards, stages;
+  for (int64_t k = 0; k < package.shards; ++k)
+    shards.push_back(package.shards > 1
+                         ? "_mlir_ciface_forward_shard" + std::to_string(k)
+                         : "_mlir_ciface_forward");
+  if (package.speedRows > 0)
+    stages.push_back("_mlir_ciface_speed_embed");
+  for (int64_t m = 1; m <= package.speedRows; ++m)
+    stages.push_back("_mlir_ciface_speed_stage" + std::to_string(m));
+  return failure(
+      failed(addFunctionTable(module, "xfm_forward_entries", shards, error)) ||
+      failed(addFunctionTable(module, "xfm_speed_entries", stages, error)));
 }
 
 void addGlobals(ModuleOp module, const ModelPackage &package) {
@@ -275,8 +265,7 @@ LogicalResult xfc::linkModel(ModuleOp module, const TargetSpec &target,
   };
 
   addGlobals(module, package);
-  if (failed(addEntryTable(module, package, error)) ||
-      failed(addSpeedTable(module, package, error)))
+  if (failed(addEntryTables(module, package, error)))
     return failure();
   {
     std::error_code ec;
