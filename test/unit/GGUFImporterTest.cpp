@@ -5,7 +5,7 @@
 #include "xfc/Dialect/XF/IR/XFDialect.h"
 #include "xfc/Frontends/GGUF/GGUFWriter.h"
 #include "xfc/Frontends/GGUF/ModelMaker.h"
-#include "xfc/Frontends/GGUFImporter.h"
+#include "xfc/Frontends/ModelImporter.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -57,10 +57,15 @@ protected:
     return file;
   }
 
+  /// Imports the model `file` holds, opened again as a ModelSource (which
+  /// reads the hyperparameters).
   mlir::OwningOpRef<mlir::ModuleOp> import(const File &file) {
     error.clear();
     warnings.clear();
-    return importGGUF(file, context, ImportOptions(), error, warnings);
+    std::unique_ptr<ModelSource> source = ModelSource::open(file.path(), error);
+    if (!source)
+      return nullptr;
+    return importModel(*source, context, ImportOptions(), error, warnings);
   }
 
   template <typename OpT> int count(mlir::ModuleOp module) {

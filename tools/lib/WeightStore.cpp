@@ -4,7 +4,6 @@
 
 #include "xfc/Dialect/XF/IR/QuantMethods.h"
 #include "xfc/Frontends/GGUF/GGMLType.h"
-#include "xfc/Frontends/GGUF/TensorData.h"
 #include "xfc/Lowering/KernelWeightKind.h"
 #include "xfk/Kernels.h"
 
@@ -17,7 +16,7 @@
 using namespace xfc;
 namespace eval = mlir::xf::eval;
 
-WeightStore::WeightStore(const gguf::File &file) : file(file) {
+WeightStore::WeightStore(const ModelSource &model) : file(model) {
   external = [this](llvm::StringRef name,
                     mlir::Type) -> mlir::FailureOr<eval::Tensor> {
     const gguf::TensorInfo *info = this->file.findTensor(name);
@@ -32,7 +31,7 @@ WeightStore::WeightStore(const gguf::File &file) : file(file) {
       return mlir::failure();
     }
     std::optional<std::vector<float>> values =
-        gguf::readAsF32(this->file, *info, providerError);
+        this->file.readAsF32(*info, providerError);
     if (!values)
       return mlir::failure();
     eval::Tensor t = eval::Tensor::uninitialized(info->shape());
@@ -110,7 +109,7 @@ mlir::Type unpackedType(mlir::Type type) {
 
 /// The file's tensor that `value` loads, if it is an external weight.
 const gguf::TensorInfo *externalTensor(mlir::Value value,
-                                       const gguf::File &file) {
+                                       const ModelSource &file) {
   auto load = value.getDefiningOp<mlir::xf::WeightOp>();
   auto source = load ? mlir::SymbolTable::lookupNearestSymbolFrom<
                            mlir::xf::GlobalWeightOp>(load, load.getNameAttr())
@@ -124,7 +123,7 @@ const gguf::TensorInfo *externalTensor(mlir::Value value,
 /// Empty when `value` must be computed. (A fast path: the evaluator gives
 /// the same values, in double.)
 std::vector<const gguf::TensorInfo *> storedRows(mlir::Value value,
-                                                 const gguf::File &file) {
+                                                 const ModelSource &file) {
   std::vector<mlir::Value> inputs = {value};
   if (auto concat = value.getDefiningOp<mlir::xf::ConcatOp>();
       concat && concat.getAxis() == 0)
@@ -142,10 +141,10 @@ std::vector<const gguf::TensorInfo *> storedRows(mlir::Value value,
 /// The elements of stored tensors `parts`, one after the other, as f32.
 std::optional<std::vector<float>>
 readRowsAsF32(const std::vector<const gguf::TensorInfo *> &parts,
-              const gguf::File &file, std::string &error) {
+              const ModelSource &file, std::string &error) {
   std::vector<float> values;
   for (const gguf::TensorInfo *part : parts) {
-    std::optional<std::vector<float>> rows = gguf::readAsF32(file, *part, error);
+    std::optional<std::vector<float>> rows = file.readAsF32(*part, error);
     if (!rows)
       return std::nullopt;
     values.insert(values.end(), rows->begin(), rows->end());

@@ -17,7 +17,7 @@
 #include "xfc/Dialect/XF/Eval/Evaluator.h"
 #include "xfc/Dialect/XF/IR/XFDialect.h"
 #include "xfc/Frontends/AdapterImporter.h"
-#include "xfc/Frontends/GGUFImporter.h"
+#include "xfc/Frontends/ModelImporter.h"
 #include "xfc/InitAll.h"
 #include "xfc/Transforms/Passes.h"
 #include "xfc/WeightStore.h"
@@ -91,8 +91,8 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "XFC reference evaluator\n");
 
   std::string error;
-  std::unique_ptr<xfc::gguf::File> file =
-      xfc::gguf::File::open(modelPath, error);
+  std::unique_ptr<xfc::ModelSource> file =
+      xfc::ModelSource::open(modelPath, error);
   if (!file)
     return fail(error);
   mlir::DialectRegistry registry;
@@ -113,7 +113,7 @@ int main(int argc, char **argv) {
     xfc::ImportOptions options;
     options.maxContext = context;
     options.shareLayers = adapters.empty();
-    module = xfc::importGGUF(*file, ctx, options, error, warnings);
+    module = xfc::importModel(*file, ctx, options, error, warnings);
     if (!module)
       return fail(error);
     if (mlir::failed(xfc::attachAdapters(*module, *file, adapters,

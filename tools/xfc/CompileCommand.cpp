@@ -15,7 +15,8 @@ using namespace xfc::driver;
 namespace {
 
 cl::SubCommand command("compile", "Compile a model to a native .so");
-cl::opt<std::string> input(cl::Positional, cl::desc("<model.gguf>"),
+cl::opt<std::string> input(cl::Positional,
+                           cl::desc("<model.gguf | hf-checkpoint-dir>"),
                            cl::Required, cl::sub(command));
 cl::opt<std::string> output("o", cl::desc("Output file ('-' for stdout)"),
                             cl::value_desc("file"), cl::sub(command));

@@ -10,9 +10,7 @@
 #include "Commands.h"
 
 #include "xfc/Frontends/GGUF/ModelConfig.h"
-#include "xfc/Frontends/GGUF/TensorData.h"
-#include "xfc/Frontends/GGUF/Vocabulary.h"
-#include "xfc/Frontends/GGUFImporter.h"
+#include "xfc/Frontends/ModelImporter.h"
 #include "xfc/InitAll.h"
 #include "xfc/Lowering/ModelLinker.h"
 #include "xfc/Lowering/Passes.h"
@@ -32,6 +30,7 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/xxhash.h"
 
+#include <algorithm>
 #include <cmath>
 
 using namespace llvm;
@@ -125,7 +124,8 @@ int xfc::driver::compileModel(const CompileRequest &r) {
                   llvm::join(loweringPasses, ", ") + ")");
   }
 
-  std::unique_ptr<xfc::gguf::File> file = xfc::gguf::File::open(r.input, error);
+  std::unique_ptr<xfc::ModelSource> file =
+      xfc::ModelSource::open(r.input, error);
   if (!file)
     return fail(error);
   mlir::DialectRegistry registry;
@@ -136,7 +136,7 @@ int xfc::driver::compileModel(const CompileRequest &r) {
   options.maxContext = r.context;
   options.shareLayers = r.adapters.empty();
   mlir::OwningOpRef<mlir::ModuleOp> module =
-      xfc::importGGUF(*file, mlirContext, options, error, warnings);
+      xfc::importModel(*file, mlirContext, options, error, warnings);
   for (const std::string &w : warnings)
     warn(w);
   if (!module)
@@ -205,15 +205,11 @@ int xfc::driver::compileModel(const CompileRequest &r) {
   if (r.emit == "so") {
     if (mlir::failed(xfc::describeForward(*module, package, error)))
       return fail(r.input + ": " + error);
-    std::optional<xfrt::Vocabulary> vocab =
-        xfc::gguf::loadVocabulary(*file, error);
+    std::optional<xfrt::Vocabulary> vocab = file->loadVocabulary(error);
     if (!vocab)
       return fail(error);
     package.tokenizer = xfrt::serializeVocabulary(*vocab);
-    std::optional<xfc::gguf::ModelConfig> config =
-        xfc::gguf::readModelConfig(*file, error);
-    if (!config)
-      return fail(error);
+    const xfc::gguf::ModelConfig *config = &file->config();
     package.metadata =
         "architecture=" +
         std::string(xfc::gguf::architectureName(config->arch)) +
@@ -283,25 +279,59 @@ int xfc::driver::compileModel(const CompileRequest &r) {
   return 0;
 }
 
-std::string xfc::driver::resolveModel(const std::string &path) {
-  std::unique_ptr<MemoryBuffer> head;
-  if (auto file = MemoryBuffer::getFileSlice(path, 4, 0))
-    head = std::move(*file);
-  if (!head || head->getBuffer() != "GGUF")
-    return path; // a compiled model, or an error the loader will name
+namespace {
+
+/// "size|mtime" of a file, or "" if it cannot be read.
+std::string fileStamp(const Twine &path) {
   sys::fs::file_status status;
+  if (sys::fs::status(path, status))
+    return "";
+  return std::to_string(status.getSize()) + "|" +
+         std::to_string(
+             status.getLastModificationTime().time_since_epoch().count());
+}
+
+/// What a compiled model depends on, for the cache key: the GGUF file's
+/// stamp, or the stamps of a checkpoint directory's JSON and safetensors
+/// files. Empty if `path` is neither.
+std::string modelStamp(const std::string &path) {
+  if (!sys::fs::is_directory(path)) {
+    std::unique_ptr<MemoryBuffer> head;
+    if (auto file = MemoryBuffer::getFileSlice(path, 4, 0))
+      head = std::move(*file);
+    return head && head->getBuffer() == "GGUF" ? fileStamp(path) : "";
+  }
+  SmallString<256> config(path);
+  sys::path::append(config, "config.json");
+  if (!sys::fs::exists(config))
+    return "";
+  std::vector<std::string> parts;
+  std::error_code ec;
+  for (sys::fs::directory_iterator it(path, ec), end; it != end && !ec;
+       it.increment(ec)) {
+    StringRef name = sys::path::filename(it->path());
+    if (name.ends_with(".json") || name.ends_with(".safetensors"))
+      parts.push_back(name.str() + "|" + fileStamp(it->path()));
+  }
+  std::sort(parts.begin(), parts.end());
+  return llvm::join(parts, ";");
+}
+
+} // namespace
+
+std::string xfc::driver::resolveModel(const std::string &path) {
+  std::string stamp = modelStamp(path);
+  if (stamp.empty())
+    return path; // a compiled model, or an error the loader will name
   SmallString<256> absolute(path);
-  if (sys::fs::make_absolute(absolute) || sys::fs::status(absolute, status)) {
+  if (sys::fs::make_absolute(absolute)) {
     fail(path + ": cannot read");
     return "";
   }
-  // The cache key: where the model is, its size and time, and who compiles.
-  std::string key = std::string(absolute) + "|" +
-                    std::to_string(status.getSize()) + "|" +
-                    std::to_string(status.getLastModificationTime()
-                                       .time_since_epoch()
-                                       .count()) +
-                    "|" + XFC_VERSION_STRING;
+  // The cache key: where the model is, its files' sizes and times, and who
+  // compiles.
+  std::string key =
+      std::string(absolute) + "|" + stamp + "|" + XFC_VERSION_STRING;
   SmallString<256> dir;
   if (const char *env = std::getenv("XFC_CACHE_DIR")) {
     dir = env;
@@ -317,8 +347,9 @@ std::string xfc::driver::resolveModel(const std::string &path) {
     return "";
   }
   SmallString<256> cached(dir);
-  sys::path::append(cached, sys::path::stem(path) + "-" +
-                                utohexstr(xxh3_64bits(key)) + ".so");
+  sys::path::append(cached, sys::path::stem(sys::path::remove_leading_dotslash(
+                                StringRef(path).rtrim('/'))) +
+                                "-" + utohexstr(xxh3_64bits(key)) + ".so");
   if (sys::fs::exists(cached))
     return std::string(cached);
   errs() << "xfc: compiling " << path << " into " << cached << "\n";

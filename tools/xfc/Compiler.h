@@ -38,9 +38,10 @@ struct CompileRequest {
 int compileModel(const CompileRequest &request);
 
 /// The compiled model to load for `path`: `path` itself, or for a GGUF
-/// file a .so compiled into the cache (~/.cache/xfc, or $XFC_CACHE_DIR),
-/// reused while the file, its size and time, and the compiler version stay
-/// the same. Returns "" after printing an error.
+/// file or an HF checkpoint directory a .so compiled into the cache
+/// (~/.cache/xfc, or $XFC_CACHE_DIR), reused while the files, their sizes
+/// and times, and the compiler version stay the same. Returns "" after
+/// printing an error.
 std::string resolveModel(const std::string &path);
 
 } // namespace xfc::driver

@@ -88,6 +88,7 @@ std::optional<ModelConfig> xfc::gguf::readModelConfig(const File &file,
     return std::nullopt;
   }
   c.headDim = c.dim / c.heads;
+  c.ropeAdjacentPairs = c.arch == Architecture::Llama;
 
   std::string epsKey = prefix + (c.usesLayerNorm()
                                      ? "attention.layer_norm_epsilon"

@@ -369,14 +369,12 @@ bool xfc::parseAdapterOptions(const std::vector<std::string> &lora,
   return true;
 }
 
-LogicalResult xfc::attachAdapters(ModuleOp module, const gguf::File &file,
+LogicalResult xfc::attachAdapters(ModuleOp module, const ModelSource &model,
                                   const std::vector<AdapterSpec> &specs,
                                   AdapterTensors &tensors, std::string &error) {
   if (specs.empty())
     return success();
-  std::optional<gguf::ModelConfig> config = gguf::readModelConfig(file, error);
-  if (!config)
-    return failure();
+  const gguf::ModelConfig *config = &model.config();
   std::string architecture = gguf::architectureName(config->arch);
   MLIRContext *ctx = module.getContext();
   OpBuilder b(ctx);
@@ -473,8 +471,9 @@ LogicalResult xfc::attachAdapters(ModuleOp module, const gguf::File &file,
       bool lora = d.kind == ad::DeltaKind::LoRA;
       f.first = prefix + d.target + (lora ? ".lora_b" : ".lokr_w1");
       f.second = prefix + d.target + (lora ? ".lora_a" : ".lokr_w2");
-      // GGUF llama keeps Q and K rows in its RoPE order; qwen2 does not.
-      if (d.permuteRope && config->arch == gguf::Architecture::Llama) {
+      // GGUF llama keeps Q and K rows in its RoPE order; qwen2 and HF
+      // checkpoints do not.
+      if (d.permuteRope && config->ropeAdjacentPairs) {
         bool isKey = d.target.find("attn_k") != std::string::npos;
         f.ropeHeads = isKey ? config->kvHeads : config->heads;
         if (f.ropeHeads <= 0 || d.rows() % (2 * f.ropeHeads) != 0)

@@ -13,7 +13,7 @@
 #include "xfc/Dialect/XF/Eval/Evaluator.h"
 #include "xfc/Frontends/AdapterImporter.h"
 #include "xfc/Frontends/GGUF/GGMLType.h"
-#include "xfc/Frontends/GGUF/GGUFFile.h"
+#include "xfc/Frontends/ModelSource.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
@@ -26,8 +26,8 @@ namespace xfc {
 
 class WeightStore {
 public:
-  /// A store over `file`'s tensors, which must outlive it.
-  explicit WeightStore(const gguf::File &file);
+  /// A store over `model`'s tensors, which must outlive it.
+  explicit WeightStore(const ModelSource &model);
   // The provider refers to this store.
   WeightStore(const WeightStore &) = delete;
   WeightStore &operator=(const WeightStore &) = delete;
@@ -99,7 +99,7 @@ private:
                              llvm::ArrayRef<uint8_t> encoded,
                              std::string &error);
 
-  const gguf::File &file;
+  const ModelSource &file;
   mlir::xf::eval::WeightProvider external;
   std::string providerError;
   mlir::OwningOpRef<mlir::ModuleOp> declarations;

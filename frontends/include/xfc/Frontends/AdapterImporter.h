@@ -13,7 +13,7 @@
 #define XFC_FRONTENDS_ADAPTERIMPORTER_H
 
 #include "xfc/Frontends/Adapters/PeftAdapter.h"
-#include "xfc/Frontends/GGUF/GGUFFile.h"
+#include "xfc/Frontends/ModelSource.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -59,7 +59,7 @@ using AdapterTensors = std::map<std::string, adapters::Matrix>;
 /// differs from the base weight's, an adapter of another architecture or
 /// of the other kind.
 mlir::LogicalResult attachAdapters(mlir::ModuleOp module,
-                                   const gguf::File &file,
+                                   const ModelSource &model,
                                    const std::vector<AdapterSpec> &specs,
                                    AdapterTensors &tensors, std::string &error);
 

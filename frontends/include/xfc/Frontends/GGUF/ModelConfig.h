@@ -19,7 +19,8 @@ std::optional<Architecture> parseArchitecture(std::string_view name);
 /// For error messages: "llama, qwen2, gpt2".
 const char *supportedArchitectures();
 
-/// What the importer needs to know about a decoder-only transformer.
+/// What the importer needs to know about a decoder-only transformer, from
+/// any format (the GGUF keys are named for reference).
 struct ModelConfig {
   Architecture arch = Architecture::Llama;
   int64_t dim = 0;      // embedding_length
@@ -33,6 +34,12 @@ struct ModelConfig {
   float normEps = 1e-5f;
   float ropeTheta = 10000.0f; // rope.freq_base
   int64_t ropeDims = 0;       // rope.dimension_count (defaults to headDim)
+  /// Whether Q/K rows are permuted so that RoPE rotates adjacent pairs, as
+  /// llama.cpp's converter stores GGUF llama; else RoPE rotates the two
+  /// halves of each head (NeoX, Hugging Face's rotate_half).
+  bool ropeAdjacentPairs = false;
+  /// Attention sees at most this many tokens (Mistral); 0: all of them.
+  int64_t slidingWindow = 0;
 
   bool hasRope() const { return arch != Architecture::GPT2; }
   bool usesLayerNorm() const { return arch == Architecture::GPT2; }

@@ -1,9 +1,9 @@
-//===- GGUFImporter.h - GGUF models to fine-grained xf IR -------*- C++ -*-===//
+//===- ModelImporter.h - Models to fine-grained xf IR -----------*- C++ -*-===//
 
-#ifndef XFC_FRONTENDS_GGUFIMPORTER_H
-#define XFC_FRONTENDS_GGUFIMPORTER_H
+#ifndef XFC_FRONTENDS_MODELIMPORTER_H
+#define XFC_FRONTENDS_MODELIMPORTER_H
 
-#include "xfc/Frontends/GGUF/GGUFFile.h"
+#include "xfc/Frontends/ModelSource.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
@@ -36,11 +36,12 @@ struct ImportOptions {
 /// returning the logits of every token. Tensor data is not touched. Tensor
 /// types the compiler expands to f32 (K-quants and the like) are listed in
 /// `warnings`. Returns null with `error` naming the tensor or key on failure.
+/// The model may come in any format `ModelSource` reads.
 mlir::OwningOpRef<mlir::ModuleOp>
-importGGUF(const gguf::File &file, mlir::MLIRContext &context,
-           const ImportOptions &options, std::string &error,
-           std::vector<std::string> &warnings);
+importModel(const ModelSource &source, mlir::MLIRContext &context,
+            const ImportOptions &options, std::string &error,
+            std::vector<std::string> &warnings);
 
 } // namespace xfc
 
-#endif // XFC_FRONTENDS_GGUFIMPORTER_H
+#endif // XFC_FRONTENDS_MODELIMPORTER_H

@@ -1,16 +1,15 @@
-//===- GGUFImporter.cpp - GGUF models to fine-grained xf IR ---------------===//
+//===- ModelImporter.cpp - Models to fine-grained xf IR -------------------===//
 //
-// Maps the tensors of llama, qwen2 and gpt2 GGUF models to xf.global_weight
-// symbols and emits the forward pass as fine-grained xf ops. Fusion is left
-// to the passes.
+// Maps the tensors of llama, qwen2 and gpt2 models (GGUF files, or HF
+// checkpoints under GGUF's names) to xf.global_weight symbols and emits the
+// forward pass as fine-grained xf ops. Fusion is left to the passes.
 //
 //===----------------------------------------------------------------------===//
 
-#include "xfc/Frontends/GGUFImporter.h"
+#include "xfc/Frontends/ModelImporter.h"
 
 #include "xfc/Dialect/XF/IR/XFBuilders.h"
 #include "xfc/Dialect/XF/IR/XFDialect.h"
-#include "xfc/Frontends/GGUF/ModelConfig.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -28,7 +27,6 @@
 using namespace mlir;
 using namespace xfc;
 using gguf::Architecture;
-using gguf::File;
 using gguf::GGMLType;
 using gguf::ModelConfig;
 using gguf::TensorInfo;
@@ -46,9 +44,9 @@ std::string shapeStr(ArrayRef<int64_t> shape) {
 
 class Importer {
 public:
-  Importer(const File &file, const ModelConfig &config, MLIRContext &context,
-           std::string &error, std::vector<std::string> &warnings)
-      : file(file), cfg(config), ctx(context), builder(&context),
+  Importer(const ModelSource &file, MLIRContext &context, std::string &error,
+           std::vector<std::string> &warnings)
+      : file(file), cfg(file.config()), ctx(context), builder(&context),
         error(error), warnings(warnings),
         fileLoc(FileLineColLoc::get(&context, file.path(), 0, 0)) {}
 
@@ -88,7 +86,7 @@ private:
   }
   bool failed() const { return !error.empty(); }
 
-  const File &file;
+  const ModelSource &file;
   const ModelConfig &cfg;
   MLIRContext &ctx;
   OpBuilder builder;
@@ -118,28 +116,36 @@ FailureOr<Type> Importer::weightType(const TensorInfo &info) {
   std::vector<int64_t> shapeVec = info.shape();
   SmallVector<int64_t> shape(shapeVec.begin(), shapeVec.end());
   Type f32 = builder.getF32Type();
-  std::string label = file.path() + ": tensor '" + std::string(info.name) + "'";
+  std::string label = file.path() + ": tensor " + file.tensorLabel(info.name);
   auto qtensor = [&](unsigned bits, xf::QuantMode mode) -> Type {
     if (shape.size() != 2)
       return {};
-    auto scheme = xf::QuantSchemeAttr::get(&ctx, bits, 32, mode,
-                                           builder.getF16Type());
+    auto scheme =
+        xf::QuantSchemeAttr::get(&ctx, bits, 32, mode, builder.getF16Type());
     auto layout = xf::PackedLayoutAttr::get(&ctx, xf::LayoutKind::ggml);
     return xf::QTensorType::get(&ctx, shape, builder.getIntegerType(bits),
                                 scheme, layout);
   };
   Type type;
   switch (info.ggmlType()) {
-  case GGMLType::F32: type = RankedTensorType::get(shape, f32); break;
+  case GGMLType::F32:
+    type = RankedTensorType::get(shape, f32);
+    break;
   case GGMLType::F16:
     type = RankedTensorType::get(shape, builder.getF16Type());
     break;
   case GGMLType::BF16:
     type = RankedTensorType::get(shape, builder.getBF16Type());
     break;
-  case GGMLType::Q8_0: type = qtensor(8, xf::QuantMode::symmetric); break;
-  case GGMLType::Q4_0: type = qtensor(4, xf::QuantMode::symmetric); break;
-  case GGMLType::Q4_1: type = qtensor(4, xf::QuantMode::min_offset); break;
+  case GGMLType::Q8_0:
+    type = qtensor(8, xf::QuantMode::symmetric);
+    break;
+  case GGMLType::Q4_0:
+    type = qtensor(4, xf::QuantMode::symmetric);
+    break;
+  case GGMLType::Q4_1:
+    type = qtensor(4, xf::QuantMode::min_offset);
+    break;
   default: {
     std::optional<gguf::GGMLTypeInfo> t = gguf::getTypeInfo(info.type);
     if (t && t->import == gguf::ImportKind::DecodedToF32) {
@@ -179,7 +185,7 @@ Value Importer::storedWeight(StringRef name, ArrayRef<int64_t> shape) {
     return {};
   std::vector<int64_t> actual = info->shape();
   if (ArrayRef<int64_t>(actual) != shape) {
-    error = file.path() + ": tensor '" + name.str() + "' has shape " +
+    error = file.path() + ": tensor " + file.tensorLabel(name) + " has shape " +
             shapeStr(actual) + ", expected " + shapeStr(shape);
     return {};
   }
@@ -233,9 +239,9 @@ Value Importer::requantized(Value weight, const TensorInfo &info) {
 Value Importer::weight(StringRef name, ArrayRef<int64_t> shape) {
   Value v = optionalWeight(name, shape);
   if (!v && !failed())
-    error = file.path() + ": missing tensor '" + name.str() + "' (" +
-            gguf::architectureName(cfg.arch) + " expects shape " + shapeStr(shape) +
-            ")";
+    error = file.path() + ": missing tensor " + file.tensorLabel(name) + " (" +
+            gguf::architectureName(cfg.arch) + " expects shape " +
+            shapeStr(shape) + ")";
   return v;
 }
 
@@ -245,22 +251,22 @@ Value Importer::optionalVectorParam(StringRef name, int64_t size) {
     return {};
   auto type = dyn_cast<RankedTensorType>(v.getType());
   if (!type) {
-    error = file.path() + ": tensor '" + name.str() +
-            "' must be a float vector";
+    error = file.path() + ": tensor " + file.tensorLabel(name) +
+            " must be a float vector";
     return {};
   }
   if (type.getElementType().isF32())
     return v;
   // Norm scales and biases join f32 activations.
-  return xf::ConvertOp::create(builder, loc(name),
-                               RankedTensorType::get({size}, builder.getF32Type()),
-                               v);
+  return xf::ConvertOp::create(
+      builder, loc(name), RankedTensorType::get({size}, builder.getF32Type()),
+      v);
 }
 
 Value Importer::vectorParam(StringRef name, int64_t size) {
   Value v = optionalVectorParam(name, size);
   if (!v && !failed())
-    error = file.path() + ": missing tensor '" + name.str() + "'";
+    error = file.path() + ": missing tensor " + file.tensorLabel(name);
   return v;
 }
 
@@ -336,11 +342,10 @@ Value Importer::attentionBlock(Value x, int64_t layer) {
   k = reshape(k, {kDyn, cfg.kvHeads, hd});
   v = reshape(v, {kDyn, cfg.kvHeads, hd});
   if (cfg.hasRope()) {
-    // GGUF llama stores Q/K permuted for adjacent-pair rotation; qwen2 keeps
-    // the NeoX half split.
-    xf::RopeStyle style = cfg.arch == Architecture::Llama
-                              ? xf::RopeStyle::interleaved
-                              : xf::RopeStyle::neox;
+    // GGUF llama stores Q/K permuted for adjacent-pair rotation; qwen2 and
+    // HF checkpoints keep the NeoX half split.
+    xf::RopeStyle style = cfg.ropeAdjacentPairs ? xf::RopeStyle::interleaved
+                                                : xf::RopeStyle::neox;
     auto rope = [&](Value t) -> Value {
       IntegerAttr dims = cfg.ropeDims == cfg.headDim
                              ? IntegerAttr()
@@ -500,8 +505,8 @@ func::FuncOp Importer::buildLayerFunction(int64_t layer, StringRef name,
     x = add(x, ffnBlock(x, layer));
   if (!failed())
     func::ReturnOp::create(builder, loc(name), x);
-  fn.setType(builder.getFunctionType(layerBlock->getArgumentTypes(),
-                                     act(cfg.dim)));
+  fn.setType(
+      builder.getFunctionType(layerBlock->getArgumentTypes(), act(cfg.dim)));
   // Each weight argument names its tensor relative to the layer prefix;
   // as an argument attribute it stays right when passes change arguments.
   for (auto [i, suffix] : llvm::enumerate(layerWeights))
@@ -525,7 +530,7 @@ Value Importer::callLayer(func::FuncOp layerFn, int64_t layer, Value x,
     std::string tensorName = prefix + suffix.getValue().str();
     const TensorInfo *info = file.findTensor(tensorName);
     if (!info) {
-      error = file.path() + ": missing tensor '" + tensorName + "'";
+      error = file.path() + ": missing tensor " + file.tensorLabel(tensorName);
       return {};
     }
     // As stored: the layer function requantizes what needs it.
@@ -553,12 +558,12 @@ OwningOpRef<ModuleOp> Importer::run(const ImportOptions &options) {
   int64_t context = maxContext > 0 ? maxContext : cfg.context;
   auto ids = RankedTensorType::get({kDyn}, builder.getI32Type());
   SmallVector<Type> inputs = {ids, ids, builder.getIndexType()};
-  auto cacheType = xf::KVCacheType::get(&ctx, context, cfg.kvHeads,
-                                        cfg.headDim, builder.getF32Type());
+  auto cacheType = xf::KVCacheType::get(&ctx, context, cfg.kvHeads, cfg.headDim,
+                                        builder.getF32Type());
   inputs.append(cfg.layers, cacheType);
-  forward = func::FuncOp::create(
-      builder, fileLoc, "forward",
-      builder.getFunctionType(inputs, {act(cfg.vocab)}));
+  forward =
+      func::FuncOp::create(builder, fileLoc, "forward",
+                           builder.getFunctionType(inputs, {act(cfg.vocab)}));
   Block *body = forward.addEntryBlock();
   SmallVector<DictionaryAttr> argNames;
   auto named = [&](StringRef n) {
@@ -625,24 +630,45 @@ OwningOpRef<ModuleOp> Importer::run(const ImportOptions &options) {
 
 } // namespace
 
-OwningOpRef<ModuleOp> xfc::importGGUF(const File &file, MLIRContext &context,
-                                      const ImportOptions &options,
-                                      std::string &error,
-                                      std::vector<std::string> &warnings) {
-  std::optional<ModelConfig> config = gguf::readModelConfig(file, error);
-  if (!config)
-    return nullptr;
+OwningOpRef<ModuleOp> xfc::importModel(const ModelSource &source,
+                                       MLIRContext &context,
+                                       const ImportOptions &options,
+                                       std::string &error,
+                                       std::vector<std::string> &warnings) {
+  const ModelConfig &config = source.config();
   if (options.maxContext < 0) {
     error = "the context length must be positive";
     return nullptr;
   }
   // Learned positions end with their table: past it there is no embedding.
-  if (config->arch == Architecture::GPT2 &&
-      options.maxContext > config->context) {
+  if (config.arch == Architecture::GPT2 &&
+      options.maxContext > config.context) {
     error = "a context of " + std::to_string(options.maxContext) +
-            " exceeds the " + std::to_string(config->context) +
+            " exceeds the " + std::to_string(config.context) +
             " positions position_embd.weight has";
     return nullptr;
   }
-  return Importer(file, *config, context, error, warnings).run(options);
+  // Past its window, sliding-window attention differs from the full
+  // attention XFC computes; the cache stops at the window.
+  if (config.slidingWindow > 0) {
+    int64_t length =
+        options.maxContext > 0 ? options.maxContext : config.context;
+    if (length > config.slidingWindow) {
+      if (options.maxContext > 0) {
+        error = source.path() + ": a context of " + std::to_string(length) +
+                " exceeds the model's sliding window of " +
+                std::to_string(config.slidingWindow) +
+                " tokens, which XFC does not implement";
+        return nullptr;
+      }
+      warnings.push_back(source.path() +
+                         ": the context is limited to the "
+                         "sliding window of " +
+                         std::to_string(config.slidingWindow) + " tokens");
+      ImportOptions windowed = options;
+      windowed.maxContext = config.slidingWindow;
+      return Importer(source, context, error, warnings).run(windowed);
+    }
+  }
+  return Importer(source, context, error, warnings).run(options);
 }
