@@ -23,6 +23,26 @@ std::optional<Architecture> xfc::gguf::parseArchitecture(std::string_view n) {
 
 const char *xfc::gguf::supportedArchitectures() { return "llama, qwen2, gpt2"; }
 
+bool xfc::gguf::checkModelShape(ModelConfig &c, const std::string &source,
+                                std::string &error) {
+  if (c.dim > (1 << 20) || c.ffn > (1 << 22) || c.context > (1 << 24) ||
+      c.layers > (1 << 16)) {
+    error = source + ": implausible hyperparameters (dim " +
+            std::to_string(c.dim) + ", ffn " + std::to_string(c.ffn) +
+            ", context " + std::to_string(c.context) + ", " +
+            std::to_string(c.layers) + " layers)";
+    return false;
+  }
+  if (c.dim % c.heads != 0 || c.heads % c.kvHeads != 0) {
+    error = source + ": " + std::to_string(c.heads) + " heads and " +
+            std::to_string(c.kvHeads) + " KV heads do not divide dimension " +
+            std::to_string(c.dim) + " evenly";
+    return false;
+  }
+  c.headDim = c.dim / c.heads;
+  return true;
+}
+
 std::optional<ModelConfig> xfc::gguf::readModelConfig(const File &file,
                                                       std::string &error) {
   std::optional<std::string_view> archName =
@@ -70,24 +90,14 @@ std::optional<ModelConfig> xfc::gguf::readModelConfig(const File &file,
   if (file.find(prefix + "attention.head_count_kv") &&
       !required("attention.head_count_kv", c.kvHeads))
     return std::nullopt;
-  // Shapes far beyond any real model are hostile input: refuse them before
-  // anything is sized by them.
-  if (c.dim > (1 << 20) || c.ffn > (1 << 22) || c.context > (1 << 24) ||
-      static_cast<uint64_t>(c.layers) > file.tensors().size()) {
-    error = file.path() + ": implausible hyperparameters (dim " +
-            std::to_string(c.dim) + ", ffn " + std::to_string(c.ffn) +
-            ", context " + std::to_string(c.context) + ", " +
+  if (static_cast<uint64_t>(c.layers) > file.tensors().size()) {
+    error = file.path() + ": implausible hyperparameters (" +
             std::to_string(c.layers) + " blocks for " +
             std::to_string(file.tensors().size()) + " tensors)";
     return std::nullopt;
   }
-  if (c.dim % c.heads != 0 || c.heads % c.kvHeads != 0) {
-    error = file.path() + ": " + std::to_string(c.heads) + " heads and " +
-            std::to_string(c.kvHeads) + " KV heads do not divide dimension " +
-            std::to_string(c.dim) + " evenly";
+  if (!checkModelShape(c, file.path(), error))
     return std::nullopt;
-  }
-  c.headDim = c.dim / c.heads;
   c.ropeAdjacentPairs = c.arch == Architecture::Llama;
 
   std::string epsKey = prefix + (c.usesLayerNorm()

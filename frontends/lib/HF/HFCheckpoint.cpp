@@ -473,23 +473,8 @@ bool Checkpoint::readConfig(const json &config, std::string &error) {
   if (!(family == Family::GPT2 ? readGPT2Config(r) : readLlamaConfig(r)))
     return false;
   gguf::ModelConfig &c = cfg;
-  // Checked as GGUF's hyperparameters are, before anything is sized by
-  // them.
-  if (c.dim > (1 << 20) || c.ffn > (1 << 22) || c.context > (1 << 24) ||
-      c.layers > 4096) {
-    error = path + ": implausible hyperparameters (dim " +
-            std::to_string(c.dim) + ", ffn " + std::to_string(c.ffn) +
-            ", context " + std::to_string(c.context) + ", " +
-            std::to_string(c.layers) + " layers)";
+  if (!gguf::checkModelShape(c, path, error))
     return false;
-  }
-  if (c.dim % c.heads != 0 || c.heads % c.kvHeads != 0) {
-    error = path + ": " + std::to_string(c.heads) + " heads and " +
-            std::to_string(c.kvHeads) + " KV heads do not divide dimension " +
-            std::to_string(c.dim) + " evenly";
-    return false;
-  }
-  c.headDim = c.dim / c.heads;
   c.ropeDims = c.headDim;
   // HF checkpoints rotate the halves of each head (rotate_half).
   c.ropeAdjacentPairs = false;

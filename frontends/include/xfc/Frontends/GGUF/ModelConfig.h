@@ -45,6 +45,13 @@ struct ModelConfig {
   bool usesLayerNorm() const { return arch == Architecture::GPT2; }
 };
 
+/// Checks hyperparameters read from any format before anything is sized by
+/// them: sizes far beyond any real model are hostile input, and the heads
+/// must divide the dimension. Sets headDim. `source` names the file in
+/// `error`.
+bool checkModelShape(ModelConfig &config, const std::string &source,
+                     std::string &error);
+
 /// Reads and checks the hyperparameters of `file`. Errors name the file and
 /// the metadata key, or list the supported architectures.
 std::optional<ModelConfig> readModelConfig(const File &file,
