@@ -22,6 +22,9 @@ PACKAGES=(
   # Tensor parallelism: NUMA placement of each socket's shard, and MPI
   # across machines (mpirun, MPI_Allreduce).
   libnuma-dev openmpi-bin libopenmpi-dev
+  # ONNX graphs: the protobuf schema (libonnx), its backend node tests
+  # (conformance), and python3-onnx for the export scripts of the tests.
+  libonnx-dev libprotobuf-dev libonnx-testdata python3-onnx
 )
 
 missing=()

@@ -9,6 +9,7 @@
 #define XFC_TOOLS_XFC_COMMANDS_H
 
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/raw_ostream.h"
 
 #include <string>
 #include <vector>
@@ -34,6 +35,9 @@ struct RegisterCommand {
 int fail(const std::string &message);
 /// Prints "xfc: warning: <message>" to stderr.
 void warn(const std::string &message);
+
+/// `xfc inspect model.onnx`: the graph's summary on `os`; the exit code.
+int inspectONNX(const std::string &path, llvm::raw_ostream &os);
 
 } // namespace xfc::driver
 

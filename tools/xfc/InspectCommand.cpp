@@ -1,6 +1,7 @@
 //===- InspectCommand.cpp - xfc inspect -----------------------------------===//
 //
-// Prints a GGUF file's metadata and a table of its tensors, like gguf-dump.
+// Prints a GGUF file's metadata and a table of its tensors, like gguf-dump;
+// an ONNX model's summary (InspectONNX.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,9 +21,11 @@ using namespace xfc::gguf;
 namespace {
 
 cl::SubCommand command("inspect",
-                       "Print a GGUF model's metadata and tensors");
-cl::opt<std::string> input(cl::Positional, cl::desc("<model.gguf>"),
-                           cl::Required, cl::sub(command));
+                       "Print a GGUF model's metadata and tensors, or an "
+                       "ONNX model's graph");
+cl::opt<std::string> input(cl::Positional,
+                           cl::desc("<model.gguf | model.onnx>"), cl::Required,
+                           cl::sub(command));
 cl::opt<unsigned> arrayItems("array-items",
                              cl::desc("Array elements to show per key"),
                              cl::init(8), cl::sub(command));
@@ -60,6 +63,8 @@ int printSparsity(const File &file, raw_ostream &os) {
 }
 
 int run() {
+  if (StringRef(input).ends_with(".onnx"))
+    return inspectONNX(input, outs());
   std::string error;
   std::unique_ptr<File> file = File::open(input, error);
   if (!file)
