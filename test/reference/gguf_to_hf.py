@@ -38,7 +38,16 @@ LLAMA3_SPLIT = (r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|"
                 r"\s+")
 QWEN2_SPLIT = LLAMA3_SPLIT.replace(r"\p{N}{1,3}", r"\p{N}")
 
-DTYPES = {0: ("F32", "<f4"), 1: ("F16", "<f2")}
+def bf16_bytes(w):
+    """BF16 values (as make-model writes them, exact in f32) as bytes."""
+    bits = np.ascontiguousarray(w, dtype="<f4").view("<u4") >> 16
+    return bits.astype("<u2").tobytes()
+
+
+# GGUF type -> (safetensors dtype, bytes of an array).
+DTYPES = {0: ("F32", lambda w: w.astype("<f4").tobytes()),
+          1: ("F16", lambda w: w.astype("<f2").tobytes()),
+          30: ("BF16", bf16_bytes)}
 
 
 def write_safetensors(path, tensors):
@@ -66,7 +75,7 @@ def unpermute(w, heads):
             .swapaxes(1, 2).reshape(w.shape))
 
 
-def hf_tensors(meta, tensors):
+def hf_tensors(meta, tensors, gpt2_prefix="transformer."):
     """HF name -> (array, GGUF name), for the GGUF model's tensors."""
     arch = meta["general.architecture"]
     g = lambda key, default=None: meta.get(f"{arch}.{key}", default)
@@ -85,7 +94,7 @@ def hf_tensors(meta, tensors):
                 base, kind = rest.rsplit(".", 1)
                 if kind == "weight" and w.ndim == 2:
                     w = w.T  # Conv1D: [in, out]
-                out[f"transformer.h.{layer}.{table[base]}.{kind}"] = (w, name)
+                out[f"{gpt2_prefix}h.{layer}.{table[base]}.{kind}"] = (w, name)
                 continue
             table = {
                 "attn_norm": "input_layernorm",
@@ -100,10 +109,10 @@ def hf_tensors(meta, tensors):
             out[f"model.layers.{layer}.{table[base]}.{kind}"] = (w, name)
             continue
         if arch == "gpt2":
-            table = {"token_embd.weight": "transformer.wte.weight",
-                     "position_embd.weight": "transformer.wpe.weight",
-                     "output_norm.weight": "transformer.ln_f.weight",
-                     "output_norm.bias": "transformer.ln_f.bias",
+            table = {"token_embd.weight": gpt2_prefix + "wte.weight",
+                     "position_embd.weight": gpt2_prefix + "wpe.weight",
+                     "output_norm.weight": gpt2_prefix + "ln_f.weight",
+                     "output_norm.bias": gpt2_prefix + "ln_f.bias",
                      "output.weight": "lm_head.weight"}
         else:
             table = {"token_embd.weight": "model.embed_tokens.weight",
@@ -232,6 +241,10 @@ def main():
     p.add_argument("--tokenizer-only", action="store_true")
     p.add_argument("--set", action="append", default=[],
                    help="override a config.json key: key=JSON")
+    p.add_argument("--drop", action="append", default=[],
+                   help="leave a config.json key out (its default applies)")
+    p.add_argument("--no-prefix", action="store_true",
+                   help='GPT-2 tensor names without "transformer."')
     args = p.parse_args()
 
     meta, tensors, types = parse_gguf(args.model)
@@ -250,6 +263,8 @@ def main():
     for item in args.set:
         key, value = item.split("=", 1)
         config[key] = json.loads(value)
+    for key in args.drop:
+        config.pop(key)
     with open(os.path.join(args.out, "config.json"), "w") as f:
         json.dump(config, f, indent=2)
     with open(os.path.join(args.out, "tokenizer_config.json"), "w") as f:
@@ -258,10 +273,11 @@ def main():
             meta["tokenizer.ggml.model"] == "llama"))}, f)
 
     named = {}
-    for name, (w, gguf_name) in hf_tensors(meta, tensors).items():
-        # F16 stays F16; everything else is written as F32.
-        dtype, code = DTYPES.get(types[gguf_name], DTYPES[0])
-        data = np.ascontiguousarray(w).astype(code).tobytes()
+    prefix = "" if args.no_prefix else "transformer."
+    for name, (w, gguf_name) in hf_tensors(meta, tensors, prefix).items():
+        # F16 and BF16 stay as they are; everything else is written as F32.
+        dtype, encode = DTYPES.get(types[gguf_name], DTYPES[0])
+        data = encode(np.ascontiguousarray(w))
         named[name] = (dtype, data, w.shape)
     if args.shards <= 1:
         write_safetensors(os.path.join(args.out, "model.safetensors"), named)

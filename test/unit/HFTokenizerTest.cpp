@@ -107,15 +107,25 @@ TEST(HFTokenizerTest, SentencePieceScoresFollowTheMergeOrder) {
   std::optional<xfrt::Vocabulary> v = parse(text, error);
   ASSERT_TRUE(v) << error;
   EXPECT_EQ(v->kind, xfrt::TokenizerKind::SentencePiece);
+  EXPECT_EQ(v->tokens[8], "cd"); // no pair of tokens makes it: no merge
   EXPECT_TRUE(v->addSpacePrefix);
   EXPECT_TRUE(v->merges.empty());
   EXPECT_EQ(v->scores[7], 0.0f);  // rank 0
   EXPECT_EQ(v->scores[6], -1.0f); // rank 1
-  EXPECT_LT(v->scores[8], v->scores[6]);
   EXPECT_EQ(v->types[2], TokenType::Byte);
   EXPECT_EQ(v->types[0], TokenType::Unknown);
   EXPECT_EQ(v->unk, 0);
   EXPECT_EQ(v->types[1], TokenType::Control);
+
+  // SentencePiece would merge "▁" and "a" whatever the list says: a list
+  // without that pair is not a converted SentencePiece model.
+  std::string partial = text;
+  partial.replace(partial.find(", \"▁ a\""), 9, "");
+  EXPECT_FALSE(parse(partial, error));
+  EXPECT_NE(error.find("lacks '▁ a', which SentencePiece would merge into "
+                       "'▁a'"),
+            std::string::npos)
+      << error;
 
   // A merge into no token is a broken file.
   std::string broken = text;

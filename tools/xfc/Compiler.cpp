@@ -323,8 +323,8 @@ std::string xfc::driver::resolveModel(const std::string &path) {
   std::string stamp = modelStamp(path);
   if (stamp.empty())
     return path; // a compiled model, or an error the loader will name
-  SmallString<256> absolute(path);
-  if (sys::fs::make_absolute(absolute)) {
+  SmallString<256> absolute(StringRef(path).rtrim('/'));
+  if (absolute.empty() || sys::fs::make_absolute(absolute)) {
     fail(path + ": cannot read");
     return "";
   }

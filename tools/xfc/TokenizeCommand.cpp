@@ -66,8 +66,8 @@ std::optional<xfrt::Vocabulary> loadVocabulary(std::string &error) {
 
 int run() {
   std::string error;
-  if (inputs.empty() == text.empty())
-    return fail("give a text or --inputs, not both");
+  if (inputs.getNumOccurrences() == text.getNumOccurrences())
+    return fail("give a text or --inputs (one of them)");
   std::optional<xfrt::Vocabulary> vocab = loadVocabulary(error);
   if (!vocab)
     return fail(error);

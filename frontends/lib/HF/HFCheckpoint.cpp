@@ -7,11 +7,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cfloat>
 #include <cstring>
 #include <deque>
 #include <fstream>
 #include <map>
-#include <sstream>
+#include <unordered_map>
 
 using namespace xfc;
 using json = nlohmann::json;
@@ -35,9 +36,10 @@ constexpr KnownArchitecture kArchitectures[] = {
     {"GPT2LMHeadModel", Family::GPT2, Architecture::GPT2},
 };
 
-/// JSON files of a checkpoint are small; a bound keeps a hostile one from
-/// being read whole.
-constexpr std::streamoff kMaxJsonBytes = 512ll << 20;
+/// Bounds on what a hostile file makes us read and parse: configs and
+/// indexes are kilobytes; tokenizer.json is megabytes.
+constexpr std::streamoff kMaxConfigBytes = 64ll << 20;
+constexpr std::streamoff kMaxTokenizerBytes = 256ll << 20;
 
 std::string joinPath(const std::string &dir, const std::string &file) {
   return dir.empty() || dir.back() == '/' ? dir + file : dir + "/" + file;
@@ -48,22 +50,31 @@ bool fileExists(const std::string &path) {
   return in.good();
 }
 
-/// Parses the JSON file `path`; errors name it.
-std::optional<json> readJson(const std::string &path, std::string &error) {
+/// The text of `path`, of at most `limit` bytes; errors name it.
+std::optional<std::string> readText(const std::string &path,
+                                    std::streamoff limit, std::string &error) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) {
     error = path + ": cannot be read";
     return std::nullopt;
   }
   std::streamoff size = in.tellg();
-  if (size > kMaxJsonBytes) {
+  if (size < 0 || size > limit) {
     error = path + ": " + std::to_string(size) + " bytes is too large";
     return std::nullopt;
   }
   std::string text(static_cast<size_t>(size), '\0');
   in.seekg(0);
   in.read(text.data(), size);
-  json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  return text;
+}
+
+/// Parses the JSON object in file `path`; errors name it.
+std::optional<json> readJson(const std::string &path, std::string &error) {
+  std::optional<std::string> text = readText(path, kMaxConfigBytes, error);
+  if (!text)
+    return std::nullopt;
+  json parsed = json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) {
     error = path + ": not valid JSON";
     return std::nullopt;
@@ -114,8 +125,9 @@ public:
       out = static_cast<float>(fallback);
       return true;
     }
-    if (!v->is_number() || !(v->get<double>() >= 0))
-      return fail(key, "must be a non-negative number");
+    if (!v->is_number() || !(v->get<double>() >= 0) ||
+        !(v->get<double>() <= FLT_MAX))
+      return fail(key, "must be a finite non-negative number");
     out = v->get<float>();
     return true;
   }
@@ -168,6 +180,9 @@ public:
     return fail(key, "is " + v->dump() + "; XFC implements only " +
                          expected.dump() + " (" + why + ")");
   }
+
+  /// Whether no read so far failed.
+  bool ok() const { return error.empty(); }
 
   bool fail(const char *key, const std::string &what) {
     if (error.empty())
@@ -303,12 +318,13 @@ std::optional<Mapped> mapTensor(Family family, std::string_view name,
 }
 
 /// The checkpoint name of GGUF tensor `name` in a `family` model, or "".
-std::string checkpointName(Family family, std::string_view name) {
+std::string checkpointName(Family family, bool gpt2Prefix,
+                           std::string_view name) {
   bool gpt2 = family == Family::GPT2;
   auto global = [&](auto &table) -> std::string {
     for (auto [hf, gguf] : table)
       if (name == gguf)
-        return gpt2 && std::string_view(hf) != "lm_head.weight"
+        return gpt2 && gpt2Prefix && std::string_view(hf) != "lm_head.weight"
                    ? "transformer." + std::string(hf)
                    : std::string(hf);
     return "";
@@ -324,7 +340,8 @@ std::string checkpointName(Family family, std::string_view name) {
   std::string layer(name.substr(4, dot - 4));
   std::string_view suffix = name.substr(dot + 1);
   std::string prefix =
-      gpt2 ? "transformer.h." + layer + "." : "model.layers." + layer + ".";
+      gpt2 ? (gpt2Prefix ? "transformer.h." : "h.") + layer + "."
+           : "model.layers." + layer + ".";
   auto lookup = [&](auto &table) -> std::string {
     for (const LayerTensor &t : table)
       if (*t.gguf && suffix == t.gguf)
@@ -354,7 +371,10 @@ public:
   bool init(std::string &error);
 
   std::string tensorLabel(std::string_view name) const override {
-    std::string original = checkpointName(family, name);
+    auto it = originalNames.find(std::string(name));
+    std::string original = it != originalNames.end()
+                               ? it->second
+                               : checkpointName(family, gpt2Prefix, name);
     return original.empty()
                ? ModelSource::tensorLabel(name)
                : "'" + original + "' (GGUF '" + std::string(name) + "')";
@@ -376,7 +396,12 @@ private:
                  const safetensors::TensorInfo &tensor, std::string &error);
 
   Family family = Family::Llama;
+  bool mistral = false;
   bool tiedEmbeddings = false;
+  /// GGUF name -> the checkpoint's, for messages.
+  std::unordered_map<std::string, std::string> originalNames;
+  /// GPT-2 checkpoints name their body "transformer." or not at all.
+  bool gpt2Prefix = true;
   std::vector<std::unique_ptr<safetensors::File>> files;
   /// Names and re-laid-out data the tensor list points into.
   std::deque<std::string> names;
@@ -393,6 +418,27 @@ bool Checkpoint::readLlamaConfig(ConfigReader &r) {
       !r.number("rms_norm_eps", c.normEps, 1e-6) ||
       !r.number("rope_theta", c.ropeTheta, 10000.0))
     return false;
+  // transformers 5 keeps RoPE's settings in one object; every key of it
+  // changes the angles, so each is read or refused.
+  if (const json *params = r.find("rope_parameters")) {
+    if (!params->is_object())
+      return r.fail("rope_parameters", "must be an object");
+    for (auto &[key, value] : params->items()) {
+      if (key == "rope_theta" && value.is_number() && value.get<double>() > 0 &&
+          value.get<double>() <= FLT_MAX)
+        c.ropeTheta = value.get<float>();
+      else if (key == "rope_type" && value == "default")
+        continue;
+      else if (key == "partial_rotary_factor" && value == 1.0)
+        continue;
+      else
+        return r.fail("rope_parameters",
+                      "has \"" + key + "\": " + value.dump() +
+                          ", which changes RoPE and is not supported yet");
+    }
+  }
+  if (!(c.ropeTheta > 0))
+    return r.fail("rope_theta", "must be positive");
   if (const json *headDim = r.find("head_dim");
       headDim && c.heads > 0 && *headDim != c.dim / c.heads)
     return r.fail("head_dim", "is " + headDim->dump() +
@@ -418,12 +464,21 @@ bool Checkpoint::readLlamaConfig(ConfigReader &r) {
     return false;
   tiedEmbeddings = r.flag("tie_word_embeddings", false);
   // Past its window, sliding-window attention forgets what full attention
-  // sees; the KV cache is limited to the window instead.
-  bool windowed = family == Family::Qwen2 ? r.flag("use_sliding_window", false)
-                                          : r.find("sliding_window") != nullptr;
+  // sees; the KV cache is limited to the window instead. transformers
+  // applies it to Mistral, and to the Qwen2 layers from max_window_layers
+  // on; Llama ignores the key.
+  bool windowed = false;
+  if (family == Family::Qwen2 && r.flag("use_sliding_window", false)) {
+    int64_t fullLayers = 0;
+    if (!r.count("max_window_layers", fullLayers, 28))
+      return false;
+    windowed = fullLayers < c.layers;
+  } else if (mistral) {
+    windowed = r.find("sliding_window") != nullptr;
+  }
   if (windowed && !r.count("sliding_window", c.slidingWindow))
     return false;
-  return true;
+  return r.ok();
 }
 
 bool Checkpoint::readGPT2Config(ConfigReader &r) {
@@ -469,8 +524,10 @@ bool Checkpoint::readConfig(const json &config, std::string &error) {
     return false;
   }
   family = known->family;
+  mistral = name == "MistralForCausalLM";
   cfg.arch = known->arch;
-  if (!(family == Family::GPT2 ? readGPT2Config(r) : readLlamaConfig(r)))
+  if (!(family == Family::GPT2 ? readGPT2Config(r) : readLlamaConfig(r)) ||
+      !error.empty())
     return false;
   gguf::ModelConfig &c = cfg;
   if (!gguf::checkModelShape(c, path, error))
@@ -518,6 +575,9 @@ bool Checkpoint::addTensor(const safetensors::File &file,
   }
   names.push_back(mapped->name);
   info.name = names.back();
+  originalNames[mapped->name] = tensor.name;
+  if (family == Family::GPT2)
+    gpt2Prefix = tensor.name.rfind("transformer.", 0) == 0;
   info.numElements = tensor.numElements;
   info.numBytes = tensor.end - tensor.begin;
   info.data = tensor.data;
@@ -549,7 +609,8 @@ bool Checkpoint::openWeights(std::string &error) {
   std::string indexPath = joinPath(location, "model.safetensors.index.json");
   // Tensor -> shard, in the index's order; one shard for a single file.
   std::map<std::string, std::vector<std::string>> byShard;
-  if (fileExists(indexPath)) {
+  // transformers loads model.safetensors when both exist.
+  if (!fileExists(single) && fileExists(indexPath)) {
     std::optional<json> index = readJson(indexPath, error);
     if (!index)
       return false;
@@ -661,6 +722,19 @@ hf::loadVocabulary(const std::string &dir, int64_t rows, std::string &error) {
     if (!error.empty())
       return std::nullopt;
   }
+  // Generation settings often carry the EOS only there.
+  std::string generationPath = joinPath(dir, "generation_config.json");
+  if (settings.eos < 0 && fileExists(generationPath)) {
+    std::optional<json> generation = readJson(generationPath, error);
+    if (!generation)
+      return std::nullopt;
+    ConfigReader r(*generation, generationPath, error);
+    settings.eos = r.tokenId("eos_token_id");
+    if (settings.bos < 0)
+      settings.bos = r.tokenId("bos_token_id");
+    if (!error.empty())
+      return std::nullopt;
+  }
   std::string extraPath = joinPath(dir, "tokenizer_config.json");
   if (fileExists(extraPath)) {
     std::optional<json> extra = readJson(extraPath, error);
@@ -671,13 +745,13 @@ hf::loadVocabulary(const std::string &dir, int64_t rows, std::string &error) {
       settings.addBos = addBos->get<bool>();
   }
   std::string path = joinPath(dir, "tokenizer.json");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  if (!fileExists(path)) {
     error = dir + ": no tokenizer.json (the compiled model embeds its "
                   "tokenizer)";
     return std::nullopt;
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parseTokenizerJson(text.str(), path, settings, error);
+  std::optional<std::string> text = readText(path, kMaxTokenizerBytes, error);
+  if (!text)
+    return std::nullopt;
+  return parseTokenizerJson(*text, path, settings, error);
 }

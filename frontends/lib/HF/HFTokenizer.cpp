@@ -6,6 +6,7 @@
 
 #include <climits>
 #include <unordered_map>
+#include <unordered_set>
 
 using namespace xfc;
 using json = nlohmann::json;
@@ -119,6 +120,12 @@ bool TokenizerReader::readTokens(xfrt::Vocabulary &v) {
                                    ", past the " +
                                    std::to_string(settings.rows) +
                                    " rows of the token embedding");
+  // Without an embedding to bound them, ids far past the tokens listed are
+  // hostile: each gap would become a padding token.
+  if (settings.rows == 0 && count > int64_t(entries.size()) + (1 << 16))
+    return fail("model.vocab", "has the id " + std::to_string(count - 1) +
+                                   " for " + std::to_string(entries.size()) +
+                                   " tokens");
   if (count == 0)
     return fail("model.vocab", "is empty");
   v.tokens.assign(count, std::string());
@@ -241,13 +248,20 @@ bool TokenizerReader::readSentencePiece(xfrt::Vocabulary &v) {
     }
   }
   if (const json *pre = member(root, "pre_tokenizer")) {
+    // The tokenizers library splits at each U+2581 unless told not to.
     if (typeOf(pre) != "Metaspace" || text(*pre, "replacement") != kMetaspace ||
-        flag(*pre, "split", false))
+        flag(*pre, "split", true))
       return fail("pre_tokenizer", "of type '" + typeOf(pre) +
                                        "' is not SentencePiece's Metaspace "
-                                       "without splitting");
+                                       "with \"split\": false");
     replaces = true;
     std::string scheme = text(*pre, "prepend_scheme");
+    // "first" prefixes only the text's start, not the text after a special
+    // token as SentencePiece (and "always") does.
+    if (scheme == "first")
+      return fail("pre_tokenizer", "prefixes a space with the scheme "
+                                   "\"first\", which XFC does not "
+                                   "reproduce yet (\"always\" it does)");
     prepends = scheme.empty() ? flag(*pre, "add_prefix_space", true)
                               : scheme != "never";
   }
@@ -271,10 +285,28 @@ bool TokenizerReader::readSentencePiece(xfrt::Vocabulary &v) {
       v.scores[it->second] = -static_cast<float>(rank);
     made[it->second] = true;
   }
-  // A longer token that no merge makes is never merged into.
-  for (size_t id = 0; id < v.tokens.size(); ++id)
-    if (!made[id] && v.types[id] == TokenType::Normal)
-      v.scores[id] = -static_cast<float>(v.merges.size() + 1);
+  // SentencePiece merges any two adjacent pieces that make a token. That
+  // is the merge list only when it has every such pair, as the converters
+  // write it; a BPE trained with merges of its own is refused.
+  std::unordered_set<std::string> listed(v.merges.begin(), v.merges.end());
+  for (size_t id = 0; id < v.tokens.size(); ++id) {
+    const std::string &t = v.tokens[id];
+    if (v.types[id] != TokenType::Normal)
+      continue;
+    for (size_t k = 1; k < t.size(); ++k) {
+      if ((t[k] & 0xC0) == 0x80)
+        continue; // inside a UTF-8 character
+      std::string left = t.substr(0, k), right = t.substr(k);
+      if (ids.count(left) && ids.count(right) &&
+          !listed.count(left + " " + right))
+        return fail("model.merges", "lacks '" + left + " " + right +
+                                        "', which SentencePiece "
+                                        "would merge into '" +
+                                        t +
+                                        "'; XFC reads only the "
+                                        "SentencePiece-converted merge lists");
+    }
+  }
   v.merges.clear();
   for (size_t id = 0; id < v.tokens.size(); ++id) {
     const std::string &t = v.tokens[id];

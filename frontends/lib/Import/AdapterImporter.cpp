@@ -461,6 +461,16 @@ LogicalResult xfc::attachAdapters(ModuleOp module, const ModelSource &model,
                     d.target +
                     "' to adapt; is the adapter for another "
                     "architecture or size?");
+      // llama.cpp's LoRA converter permutes Q/K rows for GGUF llama's
+      // RoPE; a base that keeps HF's order (a checkpoint directory) would
+      // get its rows crossed.
+      if (config->arch == gguf::Architecture::Llama &&
+          !config->ropeAdjacentPairs && startsWithGgufMagic(spec.path) &&
+          (d.target.find(".attn_q.") != std::string::npos ||
+           d.target.find(".attn_k.") != std::string::npos))
+        return fail("a GGUF LoRA keeps llama's Q/K rows in GGUF's permuted "
+                    "order, but this base (" +
+                    model.path() + ") keeps HF's; use the adapter's PEFT form");
       ArrayRef<int64_t> shape = xf::getWeightShape(global.getType());
       if (shape.size() != 2 || shape[0] != d.rows() || shape[1] != d.cols())
         return fail("its delta is " + shapeString({d.rows(), d.cols()}) +

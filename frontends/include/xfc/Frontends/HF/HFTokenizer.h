@@ -11,7 +11,9 @@
 //    pre-tokenizer) and unknown characters fall back to <0xNN> bytes. Such
 //    a tokenizer.json lists every pair whose concatenation is a token, in
 //    the order SentencePiece's scores merge them, so each token's score is
-//    minus the rank of the first merge that makes it.
+//    minus the rank of the first merge that makes it. A list without every
+//    pair (a BPE trained with Metaspace) is refused, and so is Metaspace's
+//    "first" prepend scheme.
 //
 // Added tokens keep their ids: special ones are Control, others
 // UserDefined. Ids the file leaves out, up to the embedding's rows, become
