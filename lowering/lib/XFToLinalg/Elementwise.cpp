@@ -1,7 +1,8 @@
 //===- Elementwise.cpp - xf elementwise ops to linalg.generic -------------===//
 //
-// Unary ops become an identity-mapped generic; binary ops map each operand
-// with NumPy broadcasting (right-aligned; size-1 dimensions read index 0).
+// Unary ops become an identity-mapped generic; binary ops, where and
+// broadcast map each operand with NumPy broadcasting (right-aligned; size-1
+// dimensions read index 0).
 //
 //===----------------------------------------------------------------------===//
 
@@ -118,6 +119,54 @@ AffineMap broadcastMap(MLIRContext *ctx, ArrayRef<int64_t> shape,
   return AffineMap::get(rank, 0, exprs, ctx);
 }
 
+/// Replaces `op` by a generic over its result `type` that applies `body`
+/// to `operands` broadcast NumPy-style. Fails if a dynamic result dimension
+/// has no operand to take its size from.
+LogicalResult
+lowerBroadcast(ConversionPatternRewriter &rewriter, Operation *op,
+               ValueRange operands, RankedTensorType type,
+               function_ref<Value(OpBuilder &, Location, ValueRange)> body) {
+  Location loc = op->getLoc();
+  // Each dynamic result dimension comes from an operand that has it
+  // unstretched: right-aligned, an operand dimension other than 1. When
+  // every operand has 1 there (or lacks the dimension), it is 1 unless the
+  // result says otherwise.
+  SmallVector<OpFoldResult> dims;
+  for (int64_t i = 0; i < type.getRank(); ++i) {
+    if (!type.isDynamicDim(i)) {
+      dims.push_back(rewriter.getIndexAttr(type.getDimSize(i)));
+      continue;
+    }
+    Value source;
+    for (Value value : operands) {
+      auto t = cast<RankedTensorType>(value.getType());
+      int64_t j = i - (type.getRank() - t.getRank());
+      if (!source && j >= 0 && t.getDimSize(j) != 1)
+        source = tensor::DimOp::create(rewriter, loc, value, j);
+    }
+    if (!source && isa<BroadcastOp>(op))
+      return rewriter.notifyMatchFailure(op, "a dynamic result dimension "
+                                             "the input does not have");
+    dims.push_back(source ? OpFoldResult(source)
+                          : OpFoldResult(rewriter.getIndexAttr(1)));
+  }
+  Value init = createEmpty(rewriter, loc, type, dims);
+  MLIRContext *ctx = rewriter.getContext();
+  SmallVector<AffineMap> maps;
+  for (Value value : operands)
+    maps.push_back(
+        broadcastMap(ctx, cast<RankedTensorType>(value.getType()).getShape(),
+                     type.getShape()));
+  maps.push_back(identity(ctx, type.getRank()));
+  auto generic = linalg::GenericOp::create(
+      rewriter, loc, type, operands, init, maps, iterators(type.getRank()),
+      [&](OpBuilder &b, Location l, ValueRange args) {
+        linalg::YieldOp::create(b, l, body(b, l, args.drop_back()));
+      });
+  rewriter.replaceOp(op, generic.getResult(0));
+  return success();
+}
+
 template <typename XFOp, typename ArithOp>
 struct BinaryLowering : OpConversionPattern<XFOp> {
   using OpConversionPattern<XFOp>::OpConversionPattern;
@@ -126,44 +175,72 @@ struct BinaryLowering : OpConversionPattern<XFOp> {
   LogicalResult
   matchAndRewrite(XFOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    RankedTensorType type = op.getType();
-    Value lhs = adaptor.getLhs(), rhs = adaptor.getRhs();
-    auto lhsType = cast<RankedTensorType>(lhs.getType());
-    auto rhsType = cast<RankedTensorType>(rhs.getType());
-    // Each dynamic result dimension comes from an operand that has it
-    // unstretched: right-aligned, an operand dimension other than 1. When
-    // every operand has 1 there (or lacks the dimension), it is 1.
-    SmallVector<OpFoldResult> dims;
-    for (int64_t i = 0; i < type.getRank(); ++i) {
-      if (!type.isDynamicDim(i)) {
-        dims.push_back(rewriter.getIndexAttr(type.getDimSize(i)));
-        continue;
-      }
-      Value source;
-      for (auto [value, t] : {std::pair{lhs, lhsType}, {rhs, rhsType}}) {
-        int64_t j = i - (type.getRank() - t.getRank());
-        if (!source && j >= 0 && t.getDimSize(j) != 1)
-          source = tensor::DimOp::create(rewriter, loc, value, j);
-      }
-      dims.push_back(source ? OpFoldResult(source)
-                            : OpFoldResult(rewriter.getIndexAttr(1)));
-    }
-    Value init = createEmpty(rewriter, loc, type, dims);
-    MLIRContext *ctx = rewriter.getContext();
-    SmallVector<AffineMap> maps = {
-        broadcastMap(ctx, lhsType.getShape(), type.getShape()),
-        broadcastMap(ctx, rhsType.getShape(), type.getShape()),
-        identity(ctx, type.getRank())};
-    auto generic = linalg::GenericOp::create(
-        rewriter, loc, type, ValueRange{lhs, rhs}, init, maps,
-        iterators(type.getRank()),
-        [&](OpBuilder &b, Location l, ValueRange args) {
-          linalg::YieldOp::create(b, l,
-                                  ArithOp::create(b, l, args[0], args[1])
-                                      .getResult());
+    return lowerBroadcast(
+        rewriter, op, ValueRange{adaptor.getLhs(), adaptor.getRhs()},
+        op.getType(), [](OpBuilder &b, Location l, ValueRange args) -> Value {
+          return ArithOp::create(b, l, args[0], args[1]);
         });
-    rewriter.replaceOp(op, generic.getResult(0));
+  }
+};
+
+struct WhereLowering : OpConversionPattern<WhereOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(WhereOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    return lowerBroadcast(
+        rewriter, op,
+        ValueRange{adaptor.getCondition(), adaptor.getLhs(), adaptor.getRhs()},
+        op.getType(), [](OpBuilder &b, Location l, ValueRange args) -> Value {
+          return arith::SelectOp::create(b, l, args[0], args[1], args[2]);
+        });
+  }
+};
+
+struct BroadcastLowering : OpConversionPattern<BroadcastOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(BroadcastOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    return lowerBroadcast(
+        rewriter, op, adaptor.getInput(), op.getType(),
+        [](OpBuilder &, Location, ValueRange args) { return args[0]; });
+  }
+};
+
+/// The elementwise functions of the ONNX importer.
+Value sqrtOf(OpBuilder &b, Location loc, Value x) {
+  return math::SqrtOp::create(b, loc, x);
+}
+Value reciprocalOf(OpBuilder &b, Location loc, Value x) {
+  return arith::DivFOp::create(b, loc, floatConst(b, loc, x.getType(), 1.0), x);
+}
+Value erfOf(OpBuilder &b, Location loc, Value x) {
+  return math::ErfOp::create(b, loc, x);
+}
+Value tanhOf(OpBuilder &b, Location loc, Value x) {
+  return math::TanhOp::create(b, loc, x);
+}
+Value sigmoidOf(OpBuilder &b, Location loc, Value x) {
+  Value one = floatConst(b, loc, x.getType(), 1.0);
+  Value e = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, x));
+  return arith::DivFOp::create(b, loc, one,
+                               arith::AddFOp::create(b, loc, one, e));
+}
+Value reluOf(OpBuilder &b, Location loc, Value x) {
+  // maximumf keeps NaN, as ONNX's Relu does.
+  return arith::MaximumFOp::create(b, loc, x,
+                                   floatConst(b, loc, x.getType(), 0.0));
+}
+
+template <typename XFOp, Value (*Body)(OpBuilder &, Location, Value)>
+struct UnaryLowering : OpConversionPattern<XFOp> {
+  using OpConversionPattern<XFOp>::OpConversionPattern;
+  using OpAdaptor = typename XFOp::Adaptor;
+  LogicalResult
+  matchAndRewrite(XFOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    lowerUnary(rewriter, op, adaptor.getInput(), Body);
     return success();
   }
 };
@@ -171,8 +248,14 @@ struct BinaryLowering : OpConversionPattern<XFOp> {
 } // namespace
 
 void lowering::populateElementwisePatterns(RewritePatternSet &patterns) {
-  patterns.add<SiluLowering, GeluLowering, ConvertLowering,
-               BinaryLowering<AddOp, arith::AddFOp>,
-               BinaryLowering<SubOp, arith::SubFOp>,
-               BinaryLowering<MulOp, arith::MulFOp>>(patterns.getContext());
+  patterns.add<
+      SiluLowering, GeluLowering, ConvertLowering,
+      BinaryLowering<AddOp, arith::AddFOp>,
+      BinaryLowering<SubOp, arith::SubFOp>,
+      BinaryLowering<MulOp, arith::MulFOp>,
+      BinaryLowering<DivOp, arith::DivFOp>, BinaryLowering<PowOp, math::PowFOp>,
+      WhereLowering, BroadcastLowering, UnaryLowering<SqrtOp, sqrtOf>,
+      UnaryLowering<ReciprocalOp, reciprocalOf>, UnaryLowering<ErfOp, erfOf>,
+      UnaryLowering<TanhOp, tanhOf>, UnaryLowering<SigmoidOp, sigmoidOf>,
+      UnaryLowering<ReluOp, reluOf>>(patterns.getContext());
 }

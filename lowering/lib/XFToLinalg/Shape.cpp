@@ -1,4 +1,4 @@
-//===- Shape.cpp - reshape, transpose, slice, repeat to tensor/linalg -----===//
+//===- Shape.cpp - reshape, transpose, slice, gather to tensor/linalg -----===//
 
 #include "Patterns.h"
 #include "Utils.h"
@@ -256,9 +256,59 @@ struct RepeatInterleaveLowering : OpConversionPattern<RepeatInterleaveOp> {
   }
 };
 
+/// A generic over the result whose body reads the input at the gathered
+/// index (wrapped when negative) and the loop indices around it.
+struct GatherLowering : OpConversionPattern<GatherOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(GatherOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value input = adaptor.getInput(), indices = adaptor.getIndices();
+    RankedTensorType type = op.getType();
+    int64_t axis = op.getAxis();
+    int64_t indexRank = cast<RankedTensorType>(indices.getType()).getRank();
+    int64_t rank = type.getRank();
+    SmallVector<OpFoldResult> in = getDims(rewriter, loc, input);
+    SmallVector<OpFoldResult> at = getDims(rewriter, loc, indices);
+    SmallVector<OpFoldResult> dims(in.begin(), in.begin() + axis);
+    dims.append(at.begin(), at.end());
+    dims.append(in.begin() + axis + 1, in.end());
+    Value init = createEmpty(rewriter, loc, type, dims);
+    Value size = getValueOrCreateConstantIndexOp(rewriter, loc, in[axis]);
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<AffineExpr> indexDims;
+    for (int64_t d = 0; d < indexRank; ++d)
+      indexDims.push_back(getAffineDimExpr(axis + d, ctx));
+    SmallVector<AffineMap> maps = {AffineMap::get(rank, 0, indexDims, ctx),
+                                   identity(ctx, rank)};
+    auto generic = linalg::GenericOp::create(
+        rewriter, loc, type, indices, init, maps, iterators(rank),
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value i = arith::IndexCastOp::create(b, l, b.getIndexType(), args[0]);
+          Value zero = arith::ConstantIndexOp::create(b, l, 0);
+          Value negative =
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
+          Value wrapped = arith::SelectOp::create(
+              b, l, negative, arith::AddIOp::create(b, l, i, size), i);
+          SmallVector<Value> coords;
+          for (int64_t d = 0; d < axis; ++d)
+            coords.push_back(linalg::IndexOp::create(b, l, d));
+          coords.push_back(wrapped);
+          for (int64_t d = axis + indexRank; d < rank; ++d)
+            coords.push_back(linalg::IndexOp::create(b, l, d));
+          Value v = tensor::ExtractOp::create(b, l, input, coords);
+          linalg::YieldOp::create(b, l, v);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
 } // namespace
 
 void lowering::populateShapePatterns(RewritePatternSet &patterns) {
-  patterns.add<ConcatLowering, TransposeLowering, SliceLowering, ReshapeLowering,
-               RepeatInterleaveLowering>(patterns.getContext());
+  patterns.add<ConcatLowering, TransposeLowering, SliceLowering,
+               ReshapeLowering, RepeatInterleaveLowering, GatherLowering>(
+      patterns.getContext());
 }

@@ -80,3 +80,12 @@ func.func @repeat_interleave_dynamic_axis(%x: tensor<?x4xf32>) -> tensor<?x4xf32
   %0 = xf.repeat_interleave %x [0 x 2] : tensor<?x4xf32> -> tensor<?x4xf32>
   return %0 : tensor<?x4xf32>
 }
+
+// -----
+
+// A dynamic result dimension the input stretches has no size to take.
+func.func @broadcast_unknown_size(%x: tensor<1xf32>) -> tensor<?xf32> {
+  // expected-error @+1 {{failed to legalize operation 'xf.broadcast'}}
+  %0 = xf.broadcast %x : tensor<1xf32> -> tensor<?xf32>
+  return %0 : tensor<?xf32>
+}

@@ -1536,3 +1536,59 @@ func.func @prune_dynamic(%w: tensor<?x64xf32>) -> tensor<?x64xf32> {
   %0 = xf.prune %w unstructured level 0.5 : tensor<?x64xf32>
   return %0 : tensor<?x64xf32>
 }
+
+// -----
+
+func.func @div_mixed_types(%a: tensor<4xf32>, %b: tensor<4xf16>) -> tensor<4xf32> {
+  // expected-error @+1 {{'xf.div' op operands and result must have the same element type}}
+  %0 = xf.div %a, %b : (tensor<4xf32>, tensor<4xf16>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @pow_not_broadcastable(%a: tensor<4xf32>, %b: tensor<3xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'xf.pow' op operands don't have broadcast-compatible shapes}}
+  %0 = xf.pow %a, %b : (tensor<4xf32>, tensor<3xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @where_types(%c: tensor<4xi1>, %a: tensor<4xf32>, %b: tensor<4xf16>) -> tensor<4xf32> {
+  // expected-error @+1 {{'xf.where' op the chosen operands and the result must have the same element type}}
+  %0 = xf.where %c, %a, %b : (tensor<4xi1>, tensor<4xf32>, tensor<4xf16>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @broadcast_shrinks(%x: tensor<3x4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'xf.broadcast' op cannot broadcast rank 2 to rank 1}}
+  %0 = xf.broadcast %x : tensor<3x4xf32> -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @broadcast_mismatch(%x: tensor<3x2xf32>) -> tensor<3x4xf32> {
+  // expected-error @+1 {{'xf.broadcast' op input dimension 1 (2) does not broadcast to 4}}
+  %0 = xf.broadcast %x : tensor<3x2xf32> -> tensor<3x4xf32>
+  return %0 : tensor<3x4xf32>
+}
+
+// -----
+
+func.func @gather_axis(%x: tensor<3x5xf32>, %i: tensor<2xi64>) -> tensor<3x2xf32> {
+  // expected-error @+1 {{'xf.gather' op axis 2 is not a dimension of rank 2}}
+  %0 = xf.gather %x[%i] {axis = 2 : i64} : (tensor<3x5xf32>, tensor<2xi64>) -> tensor<3x2xf32>
+  return %0 : tensor<3x2xf32>
+}
+
+// -----
+
+func.func @gather_shape(%x: tensor<3x5xf32>, %i: tensor<2xi64>) -> tensor<2x3xf32> {
+  // expected-error @+1 {{'xf.gather' op result shape must be the input's before axis 1, the indices', then the input's after}}
+  %0 = xf.gather %x[%i] {axis = 1 : i64} : (tensor<3x5xf32>, tensor<2xi64>) -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}

@@ -299,9 +299,14 @@ private:
   }
 
   // Ops whose semantics take more than a few lines.
+  /// NumPy broadcasting of any number of operands.
+  FailureOr<eval::Tensor>
+  broadcast(Operation *op, ArrayRef<const eval::Tensor *> operands,
+            function_ref<double(ArrayRef<double>)> combine);
   FailureOr<eval::Tensor> broadcast(Operation *op, const eval::Tensor &a,
                                     const eval::Tensor &b,
                                     double (*combine)(double, double));
+  FailureOr<eval::Tensor> gather(GatherOp op);
   eval::Tensor rope(RopeOp op);
   FailureOr<eval::Tensor> matmul(MatmulOp op);
   FailureOr<eval::Tensor> embedding(EmbeddingOp op);
@@ -413,40 +418,79 @@ LogicalResult Interpreter::bind(Operation *op, mlir::Value result,
   return success();
 }
 
-FailureOr<eval::Tensor> Interpreter::broadcast(
-    Operation *op, const eval::Tensor &a, const eval::Tensor &b,
-    double (*combine)(double, double)) {
-  size_t rank = std::max(a.shape.size(), b.shape.size());
-  auto padded = [&](const eval::Tensor &t) {
-    std::vector<int64_t> s(rank - t.shape.size(), 1);
-    s.insert(s.end(), t.shape.begin(), t.shape.end());
-    return s;
-  };
-  std::vector<int64_t> sa = padded(a), sb = padded(b), shape(rank);
-  if (sa == sb) { // the common case, without index arithmetic
-    eval::Tensor y = eval::Tensor::uninitialized(sa);
-    for (size_t e = 0; e < y.data.size(); ++e)
-      y.data[e] = combine(a.data[e], b.data[e]);
-    return y;
+FailureOr<eval::Tensor>
+Interpreter::broadcast(Operation *op, ArrayRef<const eval::Tensor *> operands,
+                       function_ref<double(ArrayRef<double>)> combine) {
+  size_t rank = 0;
+  for (const eval::Tensor *t : operands)
+    rank = std::max(rank, t->shape.size());
+  std::vector<std::vector<int64_t>> shapes, strides;
+  for (const eval::Tensor *t : operands) {
+    std::vector<int64_t> s(rank - t->shape.size(), 1);
+    s.insert(s.end(), t->shape.begin(), t->shape.end());
+    strides.push_back(stridesOf(s));
+    shapes.push_back(std::move(s));
   }
-  for (size_t i = 0; i < rank; ++i) {
-    if (sa[i] != sb[i] && sa[i] != 1 && sb[i] != 1)
-      return op->emitError() << "evaluator: cannot broadcast dimension " << i
-                             << " (" << sa[i] << " vs " << sb[i] << ")";
-    shape[i] = std::max(sa[i], sb[i]);
-  }
-  eval::Tensor y(shape);
-  std::vector<int64_t> stA = stridesOf(sa), stB = stridesOf(sb);
-  std::vector<int64_t> idx(rank, 0);
-  for (int64_t e = 0, n = y.numElements(); e < n; ++e) {
-    int64_t ia = 0, ib = 0, rem = e;
-    for (int64_t d = static_cast<int64_t>(rank) - 1; d >= 0; --d) {
-      int64_t i = rem % shape[d];
-      rem /= shape[d];
-      ia += (sa[d] == 1 ? 0 : i) * stA[d];
-      ib += (sb[d] == 1 ? 0 : i) * stB[d];
+  std::vector<int64_t> shape(rank, 1);
+  for (size_t i = 0; i < rank; ++i)
+    for (const std::vector<int64_t> &s : shapes) {
+      if (s[i] != shape[i] && s[i] != 1 && shape[i] != 1)
+        return op->emitError() << "evaluator: cannot broadcast dimension " << i
+                               << " (" << shape[i] << " vs " << s[i] << ")";
+      shape[i] = std::max(shape[i], s[i]);
     }
-    y.data[e] = combine(a.data[ia], b.data[ib]);
+  eval::Tensor y = eval::Tensor::uninitialized(shape);
+  SmallVector<double, 3> values(operands.size());
+  bool same = llvm::all_of(shapes, [&](auto &s) { return s == shape; });
+  for (int64_t e = 0, n = y.numElements(); e < n; ++e) {
+    for (size_t k = 0; k < operands.size(); ++k) {
+      int64_t at = e;
+      if (!same) { // the common case needs no index arithmetic
+        at = 0;
+        for (int64_t d = static_cast<int64_t>(rank) - 1, rem = e; d >= 0; --d) {
+          int64_t i = rem % shape[d];
+          rem /= shape[d];
+          at += (shapes[k][d] == 1 ? 0 : i) * strides[k][d];
+        }
+      }
+      values[k] = operands[k]->data[at];
+    }
+    y.data[e] = combine(values);
+  }
+  return y;
+}
+
+FailureOr<eval::Tensor>
+Interpreter::broadcast(Operation *op, const eval::Tensor &a,
+                       const eval::Tensor &b,
+                       double (*combine)(double, double)) {
+  return broadcast(op, {&a, &b},
+                   [&](ArrayRef<double> v) { return combine(v[0], v[1]); });
+}
+
+FailureOr<eval::Tensor> Interpreter::gather(GatherOp op) {
+  const eval::Tensor &x = tensor(op.getInput());
+  const eval::Tensor &indices = tensor(op.getIndices());
+  int64_t axis = op.getAxis(), size = x.shape[axis];
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= x.shape[d];
+  for (size_t d = axis + 1; d < x.shape.size(); ++d)
+    inner *= x.shape[d];
+  std::vector<int64_t> shape(x.shape.begin(), x.shape.begin() + axis);
+  shape.insert(shape.end(), indices.shape.begin(), indices.shape.end());
+  shape.insert(shape.end(), x.shape.begin() + axis + 1, x.shape.end());
+  eval::Tensor y = eval::Tensor::uninitialized(shape);
+  int64_t count = indices.numElements();
+  for (int64_t k = 0; k < count; ++k) {
+    int64_t i = static_cast<int64_t>(indices.data[k]);
+    if (i < -size || i >= size)
+      return op.emitError() << "evaluator: index " << i << " is outside an "
+                            << "axis of " << size;
+    i = i < 0 ? i + size : i;
+    for (int64_t o = 0; o < outer; ++o)
+      std::copy_n(&x.data[(o * size + i) * inner], inner,
+                  &y.data[(o * count + k) * inner]);
   }
   return y;
 }
@@ -806,6 +850,65 @@ LogicalResult Interpreter::exec(Operation *op) {
         return fromTensor(broadcast(m, tensor(m.getLhs()), tensor(m.getRhs()),
                                     [](double x, double y) { return x * y; }));
       })
+      .Case([&](DivOp d) {
+        return fromTensor(broadcast(d, tensor(d.getLhs()), tensor(d.getRhs()),
+                                    [](double x, double y) { return x / y; }));
+      })
+      .Case([&](PowOp p) {
+        return fromTensor(
+            broadcast(p, tensor(p.getLhs()), tensor(p.getRhs()),
+                      [](double x, double y) { return std::pow(x, y); }));
+      })
+      .Case([&](WhereOp w) {
+        return fromTensor(broadcast(
+            w,
+            {&tensor(w.getCondition()), &tensor(w.getLhs()),
+             &tensor(w.getRhs())},
+            [](ArrayRef<double> v) { return v[0] != 0 ? v[1] : v[2]; }));
+      })
+      .Case([&](BroadcastOp b) {
+        // The target shape: the result's, dynamic dimensions the input's.
+        const eval::Tensor &x = tensor(b.getInput());
+        std::vector<int64_t> shape(b.getType().getShape());
+        int64_t offset = shape.size() - x.shape.size();
+        for (size_t i = 0; i < shape.size(); ++i)
+          if (ShapedType::isDynamic(shape[i]))
+            shape[i] = int64_t(i) >= offset ? x.shape[i - offset] : 1;
+        eval::Tensor target(shape);
+        return fromTensor(broadcast(b, {&x, &target},
+                                    [](ArrayRef<double> v) { return v[0]; }));
+      })
+      .Case([&](GatherOp g) { return fromTensor(gather(g)); })
+      .Case<SqrtOp, ReciprocalOp, ErfOp, TanhOp, SigmoidOp, ReluOp>(
+          [&](Operation *u) {
+            eval::Tensor y = tensor(u->getOperand(0));
+            double (*f)(double) =
+                TypeSwitch<Operation *, double (*)(double)>(u)
+                    .Case([](SqrtOp) {
+                      return +[](double x) { return std::sqrt(x); };
+                    })
+                    .Case([](ReciprocalOp) {
+                      return +[](double x) { return 1.0 / x; };
+                    })
+                    .Case([](ErfOp) {
+                      return +[](double x) { return std::erf(x); };
+                    })
+                    .Case([](TanhOp) {
+                      return +[](double x) { return std::tanh(x); };
+                    })
+                    .Case([](SigmoidOp) {
+                      return +[](double x) {
+                        return 1.0 / (1.0 + std::exp(-x));
+                      };
+                    })
+                    .Default([](Operation *) {
+                      // Relu: NaN stays NaN.
+                      return +[](double x) { return x < 0 ? 0.0 : x; };
+                    });
+            for (double &v : y.data)
+              v = f(v);
+            return result(std::move(y));
+          })
       .Case([&](ReduceMeanOp r) { return result(reduceMean(r)); })
       .Case([&](SiluOp s) {
         eval::Tensor y = tensor(s.getInput());

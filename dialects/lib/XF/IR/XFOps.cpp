@@ -7,6 +7,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/StringExtras.h"
 
 #include <cmath>
@@ -212,6 +213,54 @@ static LogicalResult verifyBinaryOp(Operation *op) {
 LogicalResult AddOp::verify() { return verifyBinaryOp(*this); }
 LogicalResult SubOp::verify() { return verifyBinaryOp(*this); }
 LogicalResult MulOp::verify() { return verifyBinaryOp(*this); }
+LogicalResult DivOp::verify() { return verifyBinaryOp(*this); }
+LogicalResult PowOp::verify() { return verifyBinaryOp(*this); }
+
+LogicalResult WhereOp::verify() {
+  Type elt = getType().getElementType();
+  if (getLhs().getType().getElementType() != elt ||
+      getRhs().getType().getElementType() != elt)
+    return emitOpError()
+           << "the chosen operands and the result must have the same "
+              "element type";
+  return success();
+}
+
+LogicalResult BroadcastOp::verify() {
+  RankedTensorType in = getInput().getType(), out = getType();
+  if (in.getElementType() != out.getElementType())
+    return emitOpError() << "must keep the element type";
+  if (in.getRank() > out.getRank())
+    return emitOpError() << "cannot broadcast rank " << in.getRank()
+                         << " to rank " << out.getRank();
+  int64_t offset = out.getRank() - in.getRank();
+  for (int64_t i = 0; i < in.getRank(); ++i) {
+    int64_t d = in.getDimSize(i), r = out.getDimSize(offset + i);
+    if (d != 1 && d != r && !ShapedType::isDynamic(d) &&
+        !ShapedType::isDynamic(r))
+      return emitOpError() << "input dimension " << i << " (" << d
+                           << ") does not broadcast to " << r;
+  }
+  return success();
+}
+
+LogicalResult GatherOp::verify() {
+  RankedTensorType in = getInput().getType(), out = getType();
+  RankedTensorType indices = getIndices().getType();
+  int64_t axis = getAxis();
+  if (axis < 0 || axis >= in.getRank())
+    return emitOpError() << "axis " << axis << " is not a dimension of rank "
+                         << in.getRank();
+  if (in.getElementType() != out.getElementType())
+    return emitOpError() << "must keep the element type";
+  SmallVector<int64_t> expected(in.getShape().take_front(axis));
+  llvm::append_range(expected, indices.getShape());
+  llvm::append_range(expected, in.getShape().drop_front(axis + 1));
+  if (failed(verifyCompatibleShape(expected, out.getShape())))
+    return emitOpError() << "result shape must be the input's before axis "
+                         << axis << ", the indices', then the input's after";
+  return success();
+}
 
 OpFoldResult ConvertOp::fold(FoldAdaptor) {
   if (getInput().getType() == getType())

@@ -253,6 +253,82 @@ class XF_BinaryOp<string mnemonic, string formula>
 def XF_AddOp : XF_BinaryOp<"add", "`lhs + rhs`">;
 def XF_SubOp : XF_BinaryOp<"sub", "`lhs - rhs`">;
 def XF_MulOp : XF_BinaryOp<"mul", "`lhs * rhs`">;
+def XF_DivOp : XF_BinaryOp<"div", "`lhs / rhs`">;
+def XF_PowOp : XF_BinaryOp<"pow", "`lhs ^ rhs` (a negative base to a "
+                                  "non-integer power is NaN)">;
+
+// Elementwise functions of one float tensor, as graph importers (ONNX)
+// spell them; the transformer importers never need them.
+class XF_UnaryOp<string mnemonic, string formula>
+    : XF_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+  let summary = "Elementwise " # formula;
+  let arguments = (ins XF_FloatTensor:$input);
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+def XF_SqrtOp : XF_UnaryOp<"sqrt", "`sqrt(x)`">;
+def XF_ReciprocalOp : XF_UnaryOp<"reciprocal", "`1 / x`">;
+def XF_ErfOp : XF_UnaryOp<"erf", "error function `erf(x)`">;
+def XF_TanhOp : XF_UnaryOp<"tanh", "`tanh(x)`">;
+def XF_SigmoidOp : XF_UnaryOp<"sigmoid", "`1 / (1 + exp(-x))`">;
+def XF_ReluOp : XF_UnaryOp<"relu", "`max(x, 0)` (NaN stays NaN)">;
+
+def XF_WhereOp : XF_Op<"where", [Pure, ResultsBroadcastableShape]> {
+  let summary = "Elementwise choice by a boolean condition, broadcast";
+  let description = [{
+    `result = cond ? lhs : rhs`, elementwise. The three operands broadcast
+    as in NumPy; `lhs`, `rhs` and the result share one element type.
+
+    ```mlir
+    %y = xf.where %c, %a, %b : (tensor<2x1xi1>, tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I1]>:$condition, XF_FloatTensor:$lhs,
+                       XF_FloatTensor:$rhs);
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = [{
+    $condition `,` $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def XF_BroadcastOp : XF_Op<"broadcast", [Pure]> {
+  let summary = "Stretches a tensor to a larger shape (NumPy broadcasting)";
+  let description = [{
+    The input's shape, aligned on the right, must broadcast to the result's:
+    each input dimension equals the result's or is 1. ONNX `Expand`.
+
+    ```mlir
+    %y = xf.broadcast %x : tensor<3x1xf32> -> tensor<2x3x4xf32>
+    ```
+  }];
+  let arguments = (ins XF_FloatTensor:$input);
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def XF_GatherOp : XF_Op<"gather", [Pure]> {
+  let summary = "Takes the slices of one axis that integer indices name";
+  let description = [{
+    ONNX `Gather`: with `input : [d0, .., d(r-1)]` and `indices : [i0, ..]`,
+    the result is `input.shape[:axis] + indices.shape + input.shape[axis+1:]`.
+    A negative index counts from the end of the axis; an index outside
+    `[-d(axis), d(axis))` is undefined behaviour (importers check constant
+    indices).
+
+    ```mlir
+    %y = xf.gather %x[%i] {axis = 1 : i64} : (tensor<3x5xf32>, tensor<2x2xi64>) -> tensor<3x2x2xf32>
+    ```
+  }];
+  let arguments = (ins XF_FloatTensor:$input,
+                       RankedTensorOf<[I32, I64]>:$indices, I64Attr:$axis);
+  let results = (outs XF_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `[` $indices `]` attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
 
 def XF_SiluOp : XF_Op<"silu", [Pure, SameOperandsAndResultType]> {
   let summary = "SiLU (swish): `x * sigmoid(x)`";

@@ -1,0 +1,41 @@
+// RUN: xfc-opt %s -split-input-file | FileCheck %s
+// The generic form parses back to the same ops.
+// RUN: xfc-opt %s -split-input-file -mlir-print-op-generic | xfc-opt -split-input-file | FileCheck %s
+
+// The elementwise and indexing ops graph importers (ONNX) need.
+
+// CHECK-LABEL: func.func @arithmetic(
+// CHECK: xf.div %{{.*}}, %{{.*}} : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+// CHECK: xf.pow %{{.*}}, %{{.*}} : (tensor<2x3xf32>, tensor<1xf32>) -> tensor<2x3xf32>
+// CHECK: xf.sqrt %{{.*}} : tensor<2x3xf32>
+// CHECK: xf.reciprocal %{{.*}} : tensor<2x3xf32>
+// CHECK: xf.erf %{{.*}} : tensor<2x3xf32>
+// CHECK: xf.tanh %{{.*}} : tensor<2x3xf32>
+// CHECK: xf.sigmoid %{{.*}} : tensor<2x3xf32>
+// CHECK: xf.relu %{{.*}} : tensor<2x3xf32>
+func.func @arithmetic(%a: tensor<2x3xf32>, %b: tensor<3xf32>, %p: tensor<1xf32>) -> tensor<2x3xf32> {
+  %0 = xf.div %a, %b : (tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  %1 = xf.pow %0, %p : (tensor<2x3xf32>, tensor<1xf32>) -> tensor<2x3xf32>
+  %2 = xf.sqrt %1 : tensor<2x3xf32>
+  %3 = xf.reciprocal %2 : tensor<2x3xf32>
+  %4 = xf.erf %3 : tensor<2x3xf32>
+  %5 = xf.tanh %4 : tensor<2x3xf32>
+  %6 = xf.sigmoid %5 : tensor<2x3xf32>
+  %7 = xf.relu %6 : tensor<2x3xf32>
+  return %7 : tensor<2x3xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @indexing(
+// CHECK: xf.where %{{.*}}, %{{.*}}, %{{.*}} : (tensor<2x1xi1>, tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+// CHECK: xf.broadcast %{{.*}} : tensor<3x1xf32> -> tensor<2x3x4xf32>
+// CHECK: xf.gather %{{.*}}[%{{.*}}] {axis = 1 : i64} : (tensor<3x5xf32>, tensor<2x2xi64>) -> tensor<3x2x2xf32>
+func.func @indexing(%c: tensor<2x1xi1>, %a: tensor<2x3xf32>, %b: tensor<3xf32>,
+                    %x: tensor<3x1xf32>, %t: tensor<3x5xf32>, %i: tensor<2x2xi64>)
+    -> (tensor<2x3xf32>, tensor<2x3x4xf32>, tensor<3x2x2xf32>) {
+  %0 = xf.where %c, %a, %b : (tensor<2x1xi1>, tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
+  %1 = xf.broadcast %x : tensor<3x1xf32> -> tensor<2x3x4xf32>
+  %2 = xf.gather %t[%i] {axis = 1 : i64} : (tensor<3x5xf32>, tensor<2x2xi64>) -> tensor<3x2x2xf32>
+  return %0, %1, %2 : tensor<2x3xf32>, tensor<2x3x4xf32>, tensor<3x2x2xf32>
+}
