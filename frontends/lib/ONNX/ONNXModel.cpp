@@ -2,6 +2,8 @@
 
 #include "xfc/Frontends/ONNX/ONNXModel.h"
 
+#include "xfc/Frontends/GGUF/GGMLType.h"
+
 #include "onnx/onnx_pb.h"
 
 #include <cstring>
@@ -167,6 +169,74 @@ bool xfc::onnxfile::decodeTensor(const onnx::TensorProto &proto, Tensor &out,
   return true;
 }
 
+namespace {
+
+template <typename T> double load(const uint8_t *p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return static_cast<double>(v);
+}
+
+} // namespace
+
+std::vector<double> xfc::onnxfile::tensorValues(const Tensor &t) {
+  size_t width = elementBytes(t.elementType);
+  int64_t n = t.numElements();
+  std::vector<double> values(n);
+  for (int64_t i = 0; i < n; ++i) {
+    const uint8_t *p = &t.bytes[i * width];
+    double &v = values[i];
+    switch (static_cast<ElementType>(t.elementType)) {
+    case ElementType::Float:
+      v = load<float>(p);
+      break;
+    case ElementType::Double:
+      v = load<double>(p);
+      break;
+    case ElementType::Float16: {
+      uint16_t h;
+      std::memcpy(&h, p, 2);
+      v = xfc::gguf::halfToFloat(h);
+      break;
+    }
+    case ElementType::BFloat16: {
+      uint16_t h;
+      std::memcpy(&h, p, 2);
+      v = xfc::gguf::bf16ToFloat(h);
+      break;
+    }
+    case ElementType::Int8:
+      v = load<int8_t>(p);
+      break;
+    case ElementType::UInt8:
+      v = load<uint8_t>(p);
+      break;
+    case ElementType::Bool:
+      v = *p != 0;
+      break;
+    case ElementType::Int16:
+      v = load<int16_t>(p);
+      break;
+    case ElementType::UInt16:
+      v = load<uint16_t>(p);
+      break;
+    case ElementType::Int32:
+      v = load<int32_t>(p);
+      break;
+    case ElementType::UInt32:
+      v = load<uint32_t>(p);
+      break;
+    case ElementType::Int64:
+      v = load<int64_t>(p);
+      break;
+    default:
+      v = load<uint64_t>(p);
+      break; // UInt64
+    }
+  }
+  return values;
+}
+
 bool xfc::onnxfile::readTensorFile(const std::string &path, Tensor &out,
                                    std::string &error) {
   std::ifstream in(path, std::ios::binary);
@@ -238,10 +308,6 @@ bool Model::validate(std::string &error) {
   for (const onnx::OperatorSetIdProto &set : model->opset_import())
     if (set.domain().empty() || set.domain() == "ai.onnx")
       opsetVersion = set.version();
-  if (opsetVersion <= 0) {
-    error = name + ": imports no ai.onnx opset";
-    return false;
-  }
   if (!model->has_graph()) {
     error = name + ": has no graph";
     return false;

@@ -2,7 +2,7 @@
 //
 // Reads an ONNX ModelProto with Debian's libonnx (the generated protobuf
 // classes) and checks what the importer relies on before it looks at a
-// node: an ai.onnx opset, a graph in topological order (every input is a
+// node: a graph in topological order (every input is a
 // graph input, an initializer or an earlier node's output; every value is
 // produced once), and initializers whose shapes and data sizes agree.
 // Tensor data is decoded to little-endian row-major bytes only when asked
@@ -76,6 +76,10 @@ struct Tensor {
 bool decodeTensor(const onnx::TensorProto &proto, Tensor &out,
                   const std::string &where, std::string &error);
 
+/// The tensor's values as doubles, which hold every value of the element
+/// types XFC reads exactly (64-bit integers up to 2^53).
+std::vector<double> tensorValues(const Tensor &tensor);
+
 /// Reads a serialized TensorProto file (a backend test's input_0.pb).
 bool readTensorFile(const std::string &path, Tensor &out, std::string &error);
 
@@ -98,7 +102,8 @@ public:
   const std::string &path() const { return name; }
   const onnx::ModelProto &proto() const { return *model; }
   const onnx::GraphProto &graph() const;
-  /// The ai.onnx opset the model imports.
+  /// The ai.onnx opset the model imports; 0 if none (a graph of other
+  /// domains' ops only).
   int64_t opset() const { return opsetVersion; }
   /// The initializer of that name, or null.
   const onnx::TensorProto *findInitializer(std::string_view value) const;

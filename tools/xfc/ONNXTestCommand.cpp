@@ -1,0 +1,304 @@
+//===- ONNXTestCommand.cpp - xfc onnx-test --------------------------------===//
+//
+// Runs ONNX backend tests (a folder with model.onnx and test_data_set_*/
+// input_*.pb, output_*.pb): imports the model, runs it on every data set
+// and compares each output with ONNX's tolerance (|got - want| <= 1e-7 +
+// 1e-3 |want|; NaN matches NaN). Graph inputs that only set shapes (a
+// Reshape's shape, Slice's starts, ...) are bound as constants from the
+// data set, as an exported model has them. With --suite it runs every
+// folder under a root and prints a table per op: passed, failed, and
+// skipped with the reason (an op outside the supported set).
+//
+// The graph runs in the reference evaluator (--engine=eval). Compiling it
+// to a .so (the acceptance of issue 11) is not built yet.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Commands.h"
+
+#include "xfc/Dialect/XF/Eval/Evaluator.h"
+#include "xfc/Frontends/ONNXImporter.h"
+#include "xfc/InitAll.h"
+
+#include "onnx/onnx_pb.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+#include <map>
+#include <set>
+
+using namespace llvm;
+using namespace xfc::driver;
+using namespace xfc::onnxfile;
+namespace eval = mlir::xf::eval;
+
+namespace {
+
+cl::SubCommand command("onnx-test",
+                       "Run ONNX backend tests (model.onnx + test_data_set_*)");
+cl::list<std::string> folders(cl::Positional, cl::desc("<test folder>..."),
+                              cl::sub(command));
+cl::opt<std::string> suite("suite",
+                           cl::desc("Also run every test folder under this "
+                                    "one, and print a table per op"),
+                           cl::value_desc("dir"), cl::sub(command));
+cl::opt<std::string> engine("engine",
+                            cl::desc("How the graph runs: eval (the "
+                                     "reference evaluator)"),
+                            cl::init("eval"), cl::sub(command));
+cl::opt<std::string> known(
+    "known",
+    cl::desc("A file of tests expected to fail, one per line: name, then "
+             "the reason; they count as known, and passing one is an error "
+             "(so the list cannot go stale)"),
+    cl::value_desc("file"), cl::sub(command));
+cl::opt<bool> verbose("v", cl::desc("Print each test's result"),
+                      cl::sub(command));
+
+enum class Outcome { Passed, Failed, Skipped, Known };
+
+struct Result {
+  Outcome outcome = Outcome::Passed;
+  std::string reason;
+};
+
+/// A data set's files in order: input_0.pb, input_1.pb, ...
+bool readTensors(const std::string &dir, const std::string &prefix,
+                 std::vector<Tensor> &out, std::string &error) {
+  for (int i = 0;; ++i) {
+    SmallString<256> path(dir);
+    sys::path::append(path, prefix + std::to_string(i) + ".pb");
+    if (!sys::fs::exists(path))
+      return true;
+    Tensor t;
+    if (!readTensorFile(std::string(path), t, error))
+      return false;
+    out.push_back(std::move(t));
+  }
+}
+
+/// Whether `got` matches `want` within ONNX's tolerance; `why` says where
+/// not.
+bool matches(const eval::Tensor &got, const Tensor &want, std::string &why) {
+  if (got.shape != want.shape) {
+    why = "the shape differs";
+    return false;
+  }
+  std::vector<double> expected = tensorValues(want);
+  for (size_t i = 0; i < expected.size(); ++i) {
+    double g = got.data[i], w = expected[i];
+    bool close = std::isnan(w)
+                     ? std::isnan(g)
+                     : g == w || std::abs(g - w) <= 1e-7 + 1e-3 * std::abs(w);
+    if (!close) {
+      why = "element " + std::to_string(i) + " is " + std::to_string(g) +
+            ", expected " + std::to_string(w);
+      return false;
+    }
+  }
+  return true;
+}
+
+/// The sorted data-set folders of a test.
+std::vector<std::string> dataSets(const std::string &folder) {
+  std::vector<std::string> sets;
+  std::error_code ec;
+  for (sys::fs::directory_iterator it(folder, ec), end; it != end && !ec;
+       it.increment(ec))
+    if (sys::path::filename(it->path()).starts_with("test_data_set_"))
+      sets.push_back(it->path());
+  std::sort(sets.begin(), sets.end());
+  return sets;
+}
+
+/// Runs one test folder.
+Result runTest(const std::string &folder, std::set<std::string> &ops) {
+  SmallString<256> path(folder);
+  sys::path::append(path, "model.onnx");
+  std::string error;
+  std::unique_ptr<Model> model = Model::open(std::string(path), error);
+  if (!model)
+    return {Outcome::Failed, error};
+  const onnx::GraphProto &g = model->graph();
+  for (const onnx::NodeProto &n : g.node())
+    ops.insert(n.op_type());
+  for (const std::string &op : ops)
+    if (!llvm::is_contained(xfc::supportedONNXOps(), op))
+      return {Outcome::Skipped, "op " + op + " is not supported"};
+  // Values XFC has no type for.
+  for (const auto *list : {&g.input(), &g.output()})
+    for (const onnx::ValueInfoProto &v : *list) {
+      if (!v.type().has_tensor_type())
+        return {Outcome::Skipped, "sequence and optional values"};
+      if (v.type().tensor_type().elem_type() == int32_t(ElementType::String))
+        return {Outcome::Skipped, "string tensors"};
+    }
+  // Graph inputs other than initializers, and which of them set shapes.
+  std::vector<std::string> inputs;
+  for (const onnx::ValueInfoProto &v : g.input())
+    if (!model->findInitializer(v.name()))
+      inputs.push_back(v.name());
+  auto onlySetsShapes = [&](const std::string &name) {
+    bool used = false;
+    for (const onnx::NodeProto &n : g.node())
+      for (int i = 0; i < n.input_size(); ++i)
+        if (n.input(i) == name) {
+          if (!xfc::isONNXShapeOperand(n.op_type(), i))
+            return false;
+          used = true;
+        }
+    return used;
+  };
+  std::vector<std::string> sets = dataSets(folder);
+  if (sets.empty())
+    return {Outcome::Failed, "no test_data_set_* folder"};
+  for (const std::string &set : sets) {
+    std::vector<Tensor> in, want;
+    if (!readTensors(set, "input_", in, error) ||
+        !readTensors(set, "output_", want, error))
+      return {Outcome::Failed, error};
+    if (in.size() != inputs.size() || want.size() != size_t(g.output_size()))
+      return {Outcome::Failed, set + ": the data set's tensors do not match "
+                                     "the graph's inputs and outputs"};
+    // NumPy has no bfloat16: the tests store its bits as uint16.
+    auto retype = [](Tensor &t, const onnx::ValueInfoProto &v) {
+      if (t.elementType == int32_t(ElementType::UInt16) &&
+          v.type().tensor_type().elem_type() == int32_t(ElementType::BFloat16))
+        t.elementType = int32_t(ElementType::BFloat16);
+    };
+    for (size_t i = 0, k = 0; i < size_t(g.input_size()); ++i)
+      if (!model->findInitializer(g.input(i).name()))
+        retype(in[k++], g.input(i));
+    for (size_t k = 0; k < want.size(); ++k)
+      retype(want[k], g.output(k));
+    xfc::ONNXImportOptions options;
+    std::vector<eval::Value> args;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (onlySetsShapes(inputs[i])) {
+        options.constants[inputs[i]] = in[i];
+        continue;
+      }
+      eval::Tensor t(in[i].shape);
+      std::vector<double> values = tensorValues(in[i]);
+      t.data.assign(values.begin(), values.end());
+      args.push_back(std::move(t));
+      options.inputShapes[inputs[i]] = in[i].shape;
+    }
+    mlir::DialectRegistry registry;
+    xfc::registerAllDialects(registry);
+    mlir::MLIRContext context(registry);
+    std::string diagnostics;
+    mlir::ScopedDiagnosticHandler capture(&context, [&](mlir::Diagnostic &d) {
+      diagnostics += d.str() + "; ";
+      return mlir::success();
+    });
+    mlir::OwningOpRef<mlir::ModuleOp> module =
+        xfc::importONNX(*model, context, options, error);
+    if (!module)
+      return {Outcome::Failed, error};
+    auto main = module->lookupSymbol<mlir::func::FuncOp>("main");
+    mlir::FailureOr<std::vector<eval::Value>> got =
+        eval::evaluate(main, args, {});
+    if (mlir::failed(got))
+      return {Outcome::Failed, "evaluation failed: " + diagnostics};
+    for (size_t k = 0; k < want.size(); ++k) {
+      std::string why;
+      if (!matches(std::get<eval::Tensor>((*got)[k]), want[k], why))
+        return {Outcome::Failed, sys::path::filename(set).str() + ": output '" +
+                                     g.output(k).name() + "': " + why};
+    }
+  }
+  return {};
+}
+
+int run() {
+  if (engine != "eval")
+    return fail("--engine: '" + engine + "' is not an engine (eval)");
+  std::vector<std::string> tests(folders.begin(), folders.end());
+  if (!suite.empty()) {
+    std::error_code ec;
+    for (sys::fs::directory_iterator it(suite, ec), end; it != end && !ec;
+         it.increment(ec))
+      if (sys::fs::exists(it->path() + "/model.onnx"))
+        tests.push_back(it->path());
+    if (ec)
+      return fail(suite + ": " + ec.message());
+    std::sort(tests.begin(), tests.end());
+  }
+  if (tests.empty())
+    return fail("no test folders (give folders or --suite DIR)");
+  // Expected failures: test name -> reason.
+  std::map<std::string, std::string> expected;
+  if (!known.empty()) {
+    auto buffer = MemoryBuffer::getFile(known);
+    if (!buffer)
+      return fail(known + ": " + buffer.getError().message());
+    SmallVector<StringRef> lines;
+    (*buffer)->getBuffer().split(lines, '\n', -1, false);
+    for (StringRef line : lines) {
+      line = line.trim();
+      if (line.empty() || line.starts_with("#"))
+        continue;
+      auto [name, reason] = line.split(' ');
+      expected[name.str()] = reason.trim().str();
+    }
+  }
+  // Per op (a test's ops joined with '+'): passed, failed, skipped, known.
+  std::map<std::string, std::array<int, 4>> table;
+  std::map<std::string, std::set<std::string>> reasons;
+  int failures = 0;
+  for (const std::string &test : tests) {
+    std::set<std::string> ops;
+    Result r = runTest(test, ops);
+    std::string name = sys::path::filename(test).str();
+    if (auto it = expected.find(name); it != expected.end()) {
+      if (r.outcome == Outcome::Passed) {
+        r = {Outcome::Failed, "passes, but " + known + " expects it to fail"};
+      } else if (r.outcome == Outcome::Failed) {
+        if (verbose)
+          outs() << "KNOWN " << name << ": " << r.reason << "\n";
+        r = {Outcome::Known, it->second};
+      }
+    }
+    std::string key = llvm::join(ops, "+");
+    ++table[key][int(r.outcome)];
+    if (r.outcome == Outcome::Failed) {
+      ++failures;
+      outs() << "FAIL " << name << ": " << r.reason << "\n";
+    } else if (r.outcome != Outcome::Passed) {
+      reasons[key].insert(r.reason);
+      if (verbose)
+        outs() << "SKIP " << name << ": " << r.reason << "\n";
+    } else if (verbose) {
+      outs() << "PASS " << name << "\n";
+    }
+  }
+  if (!suite.empty() || tests.size() > 1) {
+    outs() << format("\n%-34s %6s %6s %7s %6s  %s\n", "op", "passed", "failed",
+                     "skipped", "known", "why skipped or known");
+    int totals[4] = {0, 0, 0, 0};
+    for (const auto &[op, counts] : table) {
+      std::string why = llvm::join(reasons[op], "; ");
+      outs() << format("%-34s %6d %6d %7d %6d  %s\n", op.c_str(), counts[0],
+                       counts[1], counts[2], counts[3], why.c_str());
+      for (int k = 0; k < 4; ++k)
+        totals[k] += counts[k];
+    }
+    outs() << format("%-34s %6d %6d %7d %6d\n", "total", totals[0], totals[1],
+                     totals[2], totals[3]);
+  }
+  return failures ? 1 : 0;
+}
+
+RegisterCommand registration(command, run);
+
+} // namespace
