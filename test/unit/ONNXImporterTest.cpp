@@ -145,4 +145,180 @@ TEST_F(ONNXImporterTest, BadShapesAreRefusedByName) {
   EXPECT_NE(error.find("axis 5 is outside rank 2"), std::string::npos) << error;
 }
 
+/// A graph builder for the cases oneNode cannot express.
+struct Graph {
+  onnx::ModelProto m;
+  Graph() {
+    m.set_ir_version(8);
+    m.add_opset_import()->set_version(17);
+  }
+  onnx::GraphProto &g() { return *m.mutable_graph(); }
+  void input(const std::string &name, int type, std::vector<int64_t> shape) {
+    onnx::ValueInfoProto *v = g().add_input();
+    v->set_name(name);
+    auto *t = v->mutable_type()->mutable_tensor_type();
+    t->set_elem_type(type);
+    auto *s = t->mutable_shape();
+    for (int64_t d : shape)
+      s->add_dim()->set_dim_value(d);
+  }
+  void ints(const std::string &name, std::vector<int64_t> values) {
+    onnx::TensorProto *c = g().add_initializer();
+    c->set_name(name);
+    c->set_data_type(onnx::TensorProto::INT64);
+    c->add_dims(values.size());
+    for (int64_t v : values)
+      c->add_int64_data(v);
+  }
+  onnx::NodeProto *node(const std::string &op, std::vector<std::string> in,
+                        std::vector<std::string> out) {
+    onnx::NodeProto *n = g().add_node();
+    n->set_op_type(op);
+    for (auto &i : in)
+      n->add_input(i);
+    for (auto &o : out)
+      n->add_output(o);
+    return n;
+  }
+  void output(const std::string &name) { g().add_output()->set_name(name); }
+};
+
+TEST_F(ONNXImporterTest, SliceToTheEndAsPyTorchSpellsIt) {
+  // x[:, 1:] with ends = INT64_MAX; x[::-1] with starts = INT64_MAX.
+  Graph gr;
+  gr.input("x", onnx::TensorProto::FLOAT, {2, 5});
+  gr.ints("s", {1});
+  gr.ints("e", {INT64_MAX});
+  gr.ints("a", {1});
+  gr.ints("rs", {INT64_MAX});
+  gr.ints("re", {INT64_MIN});
+  gr.ints("st", {-1});
+  gr.node("Slice", {"x", "s", "e", "a"}, {"y"});
+  gr.node("Slice", {"x", "rs", "re", "a", "st"}, {"r"});
+  gr.output("y");
+  gr.output("r");
+  std::string ir = import(gr.m);
+  EXPECT_NE(ir.find("xf.slice %arg0[1 : 1, 4] : tensor<2x5xf32> -> "
+                    "tensor<2x4xf32>"),
+            std::string::npos)
+      << error << ir;
+  // All five columns, last first: a gather of [4, 3, 2, 1, 0].
+  EXPECT_NE(ir.find("dense<[4, 3, 2, 1, 0]> : tensor<5xi64>"),
+            std::string::npos)
+      << ir;
+}
+
+TEST_F(ONNXImporterTest, IntegerTensorsMoveAtRunTime) {
+  // input_ids.view(1, -1) feeding an embedding Gather.
+  Graph gr;
+  gr.input("ids", onnx::TensorProto::INT64, {4});
+  gr.input("table", onnx::TensorProto::FLOAT, {10, 3});
+  gr.ints("shape", {1, -1});
+  gr.node("Reshape", {"ids", "shape"}, {"ids2"});
+  gr.node("Gather", {"table", "ids2"}, {"y"});
+  gr.output("y");
+  std::string ir = import(gr.m);
+  EXPECT_NE(ir.find("xf.reshape %arg0 : tensor<4xi64> -> tensor<1x4xi64>"),
+            std::string::npos)
+      << error << ir;
+  EXPECT_NE(ir.find("-> tensor<1x4x3xf32>"), std::string::npos) << ir;
+}
+
+TEST_F(ONNXImporterTest, GemmWithAScalarCAndBeta) {
+  Graph gr;
+  gr.input("a", onnx::TensorProto::FLOAT, {2, 3});
+  gr.input("b", onnx::TensorProto::FLOAT, {3, 4});
+  gr.input("c", onnx::TensorProto::FLOAT, {});
+  onnx::NodeProto *n = gr.node("Gemm", {"a", "b", "c"}, {"y"});
+  onnx::AttributeProto *beta = n->add_attribute();
+  beta->set_name("beta");
+  beta->set_type(onnx::AttributeProto::FLOAT);
+  beta->set_f(0.5f);
+  gr.output("y");
+  std::string ir = import(gr.m);
+  EXPECT_NE(ir.find("xf.add"), std::string::npos) << error << ir;
+  // A C that would stretch Y is refused, not left to the verifier.
+  gr.g()
+      .mutable_input(2)
+      ->mutable_type()
+      ->mutable_tensor_type()
+      ->mutable_shape()
+      ->add_dim()
+      ->set_dim_value(3);
+  gr.g()
+      .mutable_input(2)
+      ->mutable_type()
+      ->mutable_tensor_type()
+      ->mutable_shape()
+      ->add_dim()
+      ->set_dim_value(4);
+  EXPECT_TRUE(import(gr.m).empty());
+  EXPECT_NE(error.find("C of shape [3, 4] does not broadcast to [2, 4]"),
+            std::string::npos)
+      << error;
+}
+
+TEST_F(ONNXImporterTest, HostileGraphsAreRefusedByName) {
+  auto refused = [&](Graph &gr, const std::string &message) {
+    EXPECT_TRUE(import(gr.m).empty());
+    EXPECT_NE(error.find(message), std::string::npos) << error;
+  };
+  {
+    Graph gr;
+    gr.ints("shape", {1 << 20, 1 << 20});
+    gr.node("ConstantOfShape", {"shape"}, {"y"});
+    gr.output("y");
+    refused(gr, "more than 2^24 elements");
+  }
+  {
+    Graph gr;
+    gr.input("x", onnx::TensorProto::FLOAT, {3});
+    gr.ints("shape", {-1});
+    gr.node("Expand", {"x", "shape"}, {"y"});
+    gr.output("y");
+    refused(gr, "shape [-1] has a negative dimension");
+  }
+  {
+    Graph gr;
+    gr.input("x", onnx::TensorProto::FLOAT, {});
+    gr.node("MatMul", {"x", "x"}, {"y"});
+    gr.output("y");
+    refused(gr, "operands must have rank 1 or more");
+  }
+  {
+    Graph gr;
+    gr.input("x", onnx::TensorProto::FLOAT, {3});
+    gr.node("Relu", {"x"}, {"y", "z"});
+    gr.output("z");
+    refused(gr, "graph output 'z' is not computed by any node XFC imports");
+  }
+  {
+    Graph gr;
+    gr.input("x", onnx::TensorProto::FLOAT, {3});
+    gr.ints("axes", {0, 0});
+    gr.node("Unsqueeze", {"x", "axes"}, {"y"});
+    gr.output("y");
+    refused(gr, "axes [0, 0] repeat a dimension");
+  }
+  {
+    Graph gr;
+    gr.input("x", onnx::TensorProto::FLOAT, {2, 2});
+    onnx::NodeProto *n = gr.node("Gemm", {"x", "x"}, {"y"});
+    onnx::AttributeProto *alpha = n->add_attribute();
+    alpha->set_name("alpha");
+    alpha->set_type(onnx::AttributeProto::INT);
+    alpha->set_i(2);
+    gr.output("y");
+    refused(gr, "attribute 'alpha' has the wrong type");
+  }
+  {
+    Graph gr;
+    gr.input("x", onnx::TensorProto::FLOAT, {4});
+    gr.ints("split", {INT64_MAX, INT64_MAX, 2});
+    gr.node("Split", {"x", "split"}, {"a", "b", "c"});
+    gr.output("a");
+    refused(gr, "split sizes");
+  }
+}
+
 } // namespace

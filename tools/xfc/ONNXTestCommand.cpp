@@ -255,12 +255,16 @@ int run() {
   // Per op (a test's ops joined with '+'): passed, failed, skipped, known.
   std::map<std::string, std::array<int, 4>> table;
   std::map<std::string, std::set<std::string>> reasons;
+  std::set<std::string> knownSeen;
   int failures = 0;
   for (const std::string &test : tests) {
     std::set<std::string> ops;
     Result r = runTest(test, ops);
     std::string name = sys::path::filename(test).str();
     if (auto it = expected.find(name); it != expected.end()) {
+      knownSeen.insert(name);
+      if (r.outcome == Outcome::Skipped)
+        knownSeen.erase(name);
       if (r.outcome == Outcome::Passed) {
         r = {Outcome::Failed, "passes, but " + known + " expects it to fail"};
       } else if (r.outcome == Outcome::Failed) {
@@ -282,6 +286,15 @@ int run() {
       outs() << "PASS " << name << "\n";
     }
   }
+  // Over a whole suite, a listed test that no longer fails here (skipped,
+  // or gone) is stale too.
+  if (!suite.empty())
+    for (const auto &entry : expected)
+      if (!knownSeen.count(entry.first)) {
+        ++failures;
+        outs() << "FAIL " << entry.first << ": listed in " << known
+               << " but did not fail here (skipped, or not in the suite)\n";
+      }
   if (!suite.empty() || tests.size() > 1) {
     outs() << format("\n%-34s %6s %6s %7s %6s  %s\n", "op", "passed", "failed",
                      "skipped", "known", "why skipped or known");

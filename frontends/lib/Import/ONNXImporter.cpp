@@ -19,6 +19,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MathExtras.h"
 
 #include "onnx/onnx_pb.h"
 
@@ -47,6 +48,10 @@ int64_t product(ArrayRef<int64_t> dims) {
   return std::accumulate(dims.begin(), dims.end(), int64_t(1),
                          std::multiplies<int64_t>());
 }
+
+/// Folding allocates the values; a hostile shape must not make it allocate
+/// without bound.
+constexpr int64_t kMaxFoldedElements = int64_t(1) << 24;
 
 /// A value of the graph: a runtime tensor or a constant.
 struct Entry {
@@ -82,9 +87,14 @@ private:
 
   // Attributes of the current node.
   const onnx::AttributeProto *attribute(const char *name) const;
-  int64_t intAttr(const char *name, int64_t fallback) const;
-  float floatAttr(const char *name, float fallback) const;
-  std::optional<std::vector<int64_t>> intsAttr(const char *name) const;
+  /// The attribute `name`, if present and of `type` (else an error).
+  const onnx::AttributeProto *
+  typedAttribute(const char *name, onnx::AttributeProto::AttributeType type);
+  int64_t intAttr(const char *name, int64_t fallback);
+  float floatAttr(const char *name, float fallback);
+  std::optional<std::vector<int64_t>> intsAttr(const char *name);
+  /// Constants are folded in memory: a shape too large to fold is an error.
+  bool checkFoldSize(ArrayRef<int64_t> shape);
 
   // Inputs and outputs of the current node.
   int numInputs() const;
@@ -171,21 +181,44 @@ const onnx::AttributeProto *Importer::attribute(const char *name) const {
   return nullptr;
 }
 
-int64_t Importer::intAttr(const char *name, int64_t fallback) const {
+const onnx::AttributeProto *
+Importer::typedAttribute(const char *name,
+                         onnx::AttributeProto::AttributeType type) {
   const onnx::AttributeProto *a = attribute(name);
+  if (a && a->type() != type) {
+    fail("attribute '" + std::string(name) + "' has the wrong type");
+    return nullptr;
+  }
+  return a;
+}
+
+int64_t Importer::intAttr(const char *name, int64_t fallback) {
+  const onnx::AttributeProto *a =
+      typedAttribute(name, onnx::AttributeProto::INT);
   return a ? a->i() : fallback;
 }
 
-float Importer::floatAttr(const char *name, float fallback) const {
-  const onnx::AttributeProto *a = attribute(name);
+float Importer::floatAttr(const char *name, float fallback) {
+  const onnx::AttributeProto *a =
+      typedAttribute(name, onnx::AttributeProto::FLOAT);
   return a ? a->f() : fallback;
 }
 
-std::optional<std::vector<int64_t>> Importer::intsAttr(const char *name) const {
-  const onnx::AttributeProto *a = attribute(name);
+std::optional<std::vector<int64_t>> Importer::intsAttr(const char *name) {
+  const onnx::AttributeProto *a =
+      typedAttribute(name, onnx::AttributeProto::INTS);
   if (!a)
     return std::nullopt;
   return std::vector<int64_t>(a->ints().begin(), a->ints().end());
+}
+
+bool Importer::checkFoldSize(ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    if (d < 0 || llvm::MulOverflow(n, d, n) || n > kMaxFoldedElements)
+      return fail("folds a constant of shape " + shapeString(shape) +
+                  ", more than 2^24 elements");
+  return true;
 }
 
 int Importer::numInputs() const {
@@ -384,6 +417,8 @@ bool Importer::binary() {
                                 : op == "Div" ? divOf
                                               : powOf;
   if (lhs->constant && rhs->constant) {
+    if (!checkFoldSize(*shape))
+      return false;
     // Pow keeps its base's type; the others have one type.
     int32_t type = lhs->constant->type;
     bool integer = !onnximport::isFloatType(type);
@@ -488,6 +523,10 @@ Value Importer::matmulValues(Value a, Value bv) {
   auto bt = cast<RankedTensorType>(bv.getType());
   std::vector<int64_t> as(at.getShape().begin(), at.getShape().end());
   std::vector<int64_t> bs(bt.getShape().begin(), bt.getShape().end());
+  if (as.empty() || bs.empty()) {
+    fail("operands must have rank 1 or more");
+    return {};
+  }
   bool vectorA = as.size() == 1, vectorB = bs.size() == 1;
   if (vectorA)
     as.insert(as.begin(), 1);
@@ -560,6 +599,9 @@ bool Importer::gemm() {
         b, loc(), tensorOf({t.getDimSize(1), t.getDimSize(0)}, element), v,
         b.getDenseI64ArrayAttr({1, 0}));
   };
+  for (Value v : {a, bv})
+    if (cast<RankedTensorType>(v.getType()).getRank() != 2)
+      return fail("A and B must be matrices");
   if (intAttr("transA", 0) && !(a = transposed(a)))
     return false;
   if (intAttr("transB", 0) && !(bv = transposed(bv)))
@@ -569,8 +611,7 @@ bool Importer::gemm() {
     return false;
   auto type = cast<RankedTensorType>(y.getType());
   auto scalar = [&](float v) {
-    Constant c;
-    c.shape = {1};
+    Constant c; // rank 0: broadcasts to any shape without changing it
     c.values = {v};
     return materialize(c, element);
   };
@@ -582,10 +623,10 @@ bool Importer::gemm() {
     if (!c)
       return false;
     auto ct = cast<RankedTensorType>(c.getType());
-    if (!onnximport::broadcastShapes(
+    std::vector<int64_t> yShape(type.getShape().begin(), type.getShape().end());
+    if (onnximport::broadcastShapes(
             std::vector<int64_t>(ct.getShape().begin(), ct.getShape().end()),
-            std::vector<int64_t>(type.getShape().begin(),
-                                 type.getShape().end())))
+            yShape) != yShape)
       return fail("C of shape " + shapeString(ct.getShape()) +
                   " does not broadcast to " + shapeString(type.getShape()));
     if (beta != 1.0f)
@@ -701,7 +742,16 @@ bool Importer::layerNormalization() {
   if (!normalizeAxis(axis, rank, "axis"))
     return false;
   float eps = floatAttr("epsilon", 1e-5f);
-  auto scaleType = cast<RankedTensorType>(scale.getType());
+  // Scale and bias stretch to the input, never the input to them.
+  for (Value v : {scale, bias}) {
+    if (!v)
+      continue;
+    auto t = cast<RankedTensorType>(v.getType());
+    std::vector<int64_t> s(t.getShape().begin(), t.getShape().end());
+    if (onnximport::broadcastShapes(s, shape) != shape)
+      return fail("scale or bias of shape " + shapeString(s) +
+                  " does not broadcast to " + shapeString(shape));
+  }
   bool onlyY = node->output_size() < 2 ||
                (node->output(1).empty() &&
                 (node->output_size() < 3 || node->output(2).empty()));
@@ -749,12 +799,6 @@ bool Importer::layerNormalization() {
       xf::SqrtOp::create(b, loc(),
                          xf::AddOp::create(b, loc(), stat, var,
                                            materialize(epsilon, element))));
-  if (!onnximport::broadcastShapes(
-          std::vector<int64_t>(scaleType.getShape().begin(),
-                               scaleType.getShape().end()),
-          shape))
-    return fail("scale of shape " + shapeString(scaleType.getShape()) +
-                " does not broadcast to " + shapeString(shape));
   Value y = xf::MulOp::create(
       b, loc(), full, xf::MulOp::create(b, loc(), full, centered, inv), scale);
   if (bias)
@@ -838,8 +882,8 @@ bool Importer::reshapeOp() {
       inferred = i;
     } else if (out[i] < 0) {
       return fail("shape has the dimension " + std::to_string(out[i]));
-    } else {
-      known *= out[i];
+    } else if (llvm::MulOverflow(known, out[i], known)) {
+      return fail("shape " + shapeString(target->ints()) + " overflows");
     }
   }
   int64_t count = product(in);
@@ -924,12 +968,11 @@ bool Importer::unsqueeze() {
   for (int64_t &axis : axes)
     if (!normalizeAxis(axis, rank, "axis"))
       return false;
+  if (std::set<int64_t>(axes.begin(), axes.end()).size() != axes.size())
+    return fail("axes " + shapeString(axes) + " repeat a dimension");
   std::vector<int64_t> out;
   for (int64_t d = 0, next = 0; d < rank; ++d)
     out.push_back(llvm::is_contained(axes, d) ? 1 : in[next++]);
-  if (product(out) != product(in) ||
-      std::set<int64_t>(axes.begin(), axes.end()).size() != axes.size())
-    return fail("axes " + shapeString(axes) + " repeat a dimension");
   define(0, reshaped(*x, out));
   return true;
 }
@@ -1019,9 +1062,11 @@ bool Importer::split() {
     for (int i = 0; i < outputs; ++i)
       sizes.push_back(std::min(part, shape[axis] - part * i));
   }
-  if (int(sizes.size()) != outputs ||
-      std::accumulate(sizes.begin(), sizes.end(), int64_t(0)) != shape[axis] ||
-      llvm::any_of(sizes, [](int64_t s) { return s < 0; }))
+  int64_t covered = 0;
+  bool bad = int(sizes.size()) != outputs;
+  for (int64_t s : sizes)
+    bad |= s < 0 || llvm::AddOverflow(covered, s, covered);
+  if (bad || covered != shape[axis])
     return fail("split sizes " + shapeString(sizes) + " do not cover the " +
                 std::to_string(shape[axis]) + " of axis " +
                 std::to_string(axis) + " in " + std::to_string(outputs) +
@@ -1090,9 +1135,14 @@ bool Importer::slice() {
                       : std::clamp<int64_t>(v, -1, d - 1);
     };
     int64_t start = clampIndex(starts[i]), end = clampIndex(ends[i]);
-    std::vector<int64_t> indices;
-    for (int64_t k = start; step > 0 ? k < end : k > end; k += step)
-      indices.push_back(k);
+    // (end - start) / step, rounded away from zero, is the count; the
+    // clamped bounds keep it within the dimension.
+    int64_t span = step > 0 ? end - start : start - end;
+    int64_t by = step > 0 ? step : -step;
+    int64_t count = span <= 0 ? 0 : (span + by - 1) / by;
+    std::vector<int64_t> indices(count);
+    for (int64_t k = 0; k < count; ++k)
+      indices[k] = start + k * step;
     result = take(result, axis, indices);
     shape = result.shape();
   }
@@ -1132,15 +1182,15 @@ bool Importer::gather() {
       data->constant
           ? onnximport::elementType(ctx, data->constant->type)
           : cast<RankedTensorType>(data->value.getType()).getElementType();
-  if (!isa_and_nonnull<FloatType>(element))
-    return fail("gathers from an integer tensor at run time; XFC computes "
-                "only floating-point tensors at run time");
+  if (!element)
+    return fail("gathers from a tensor of a type XFC does not represent");
   Value d = runtimeInput(0, element);
   Value i = runtimeInput(1);
   if (!d || !i)
     return false;
-  if (!isa<IntegerType>(cast<RankedTensorType>(i.getType()).getElementType()))
-    return fail("indices must be integers");
+  Type indexType = cast<RankedTensorType>(i.getType()).getElementType();
+  if (!indexType.isInteger(32) && !indexType.isInteger(64))
+    return fail("indices must be int32 or int64");
   Type dataElement = cast<RankedTensorType>(d.getType()).getElementType();
   defineValue(0, xf::GatherOp::create(b, loc(), tensorOf(out, dataElement), d,
                                       i, b.getI64IntegerAttr(axis)));
@@ -1160,6 +1210,8 @@ bool Importer::where() {
                 shapeString(x->shape()) + " and " + shapeString(y->shape()) +
                 " do not broadcast");
   if (c->constant && x->constant && y->constant) {
+    if (!checkFoldSize(*shape))
+      return false;
     Constant xy = onnximport::broadcastApply(
         *x->constant, *y->constant, x->constant->type,
         +[](double a, double) { return a; });
@@ -1203,12 +1255,17 @@ bool Importer::expand() {
   std::optional<Constant> target = x ? constantInput(1, "shape") : std::nullopt;
   if (!target)
     return false;
+  std::vector<int64_t> wanted = target->ints();
+  if (llvm::any_of(wanted, [](int64_t d) { return d < 0; }))
+    return fail("shape " + shapeString(wanted) + " has a negative dimension");
   std::optional<std::vector<int64_t>> shape =
-      onnximport::broadcastShapes(x->shape(), target->ints());
+      onnximport::broadcastShapes(x->shape(), wanted);
   if (!shape)
     return fail(shapeString(x->shape()) + " does not broadcast to " +
-                shapeString(target->ints()));
+                shapeString(wanted));
   if (x->constant) {
+    if (!checkFoldSize(*shape))
+      return false;
     Constant zeros;
     zeros.shape = *shape;
     zeros.values.assign(product(*shape), 0.0);
@@ -1316,6 +1373,8 @@ bool Importer::constantOfShape() {
   c.shape = shape->ints();
   if (llvm::any_of(c.shape, [](int64_t d) { return d < 0; }))
     return fail("shape " + shapeString(c.shape) + " has a negative dimension");
+  if (!checkFoldSize(c.shape))
+    return false;
   double value = 0;
   if (const onnx::AttributeProto *a = attribute("value")) {
     onnxfile::Tensor t;
@@ -1345,8 +1404,8 @@ bool Importer::range() {
     return fail("start, limit and delta must be scalars, delta nonzero");
   double s = start->values[0], l = limit->values[0], d = delta->values[0];
   double steps = std::ceil((l - s) / d);
-  if (!(steps < double(int64_t(1) << 32)))
-    return fail("makes more than 2^32 elements");
+  if (!(steps < double(kMaxFoldedElements)))
+    return fail("makes more than 2^24 elements");
   Constant c;
   c.type = start->type;
   int64_t n = std::max<int64_t>(static_cast<int64_t>(steps), 0);
@@ -1446,6 +1505,11 @@ OwningOpRef<ModuleOp> Importer::run() {
     if (auto it = options.inputShapes.find(v.name());
         it != options.inputShapes.end()) {
       shape = it->second;
+      if (llvm::any_of(shape, [](int64_t d) { return d < 0; })) {
+        error = label + ": the given shape " + shapeString(shape) +
+                " has a negative dimension";
+        return nullptr;
+      }
     } else if (!t.has_shape()) {
       error = label + " has no shape; give one (--input-shape " + v.name() +
               "=2x3)";
@@ -1492,14 +1556,21 @@ OwningOpRef<ModuleOp> Importer::run() {
            llvm::join(supportedONNXOps(), ", ") + ")");
       return nullptr;
     }
-    if (!(this->*(it->second))())
+    if (!(this->*(it->second))() || !error.empty())
       return nullptr;
   }
 
   SmallVector<Value> results;
   SmallVector<Type> resultTypes;
   for (const onnx::ValueInfoProto &v : g.output()) {
-    const Entry &e = values[v.name()];
+    auto found = values.find(v.name());
+    if (found == values.end() ||
+        (!found->second.value && !found->second.constant)) {
+      error = model.path() + ": graph output '" + v.name() +
+              "' is not computed by any node XFC imports";
+      return nullptr;
+    }
+    const Entry &e = found->second;
     Value r = e.value;
     if (e.constant) {
       Type element = onnximport::elementType(ctx, e.constant->type);

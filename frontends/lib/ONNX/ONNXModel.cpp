@@ -279,6 +279,10 @@ std::unique_ptr<Model> Model::open(const std::string &path,
     return nullptr;
   }
   std::streamoff size = in.tellg();
+  if (size < 0) {
+    error = path + ": cannot be read (not a regular file)";
+    return nullptr;
+  }
   if (size > kMaxModelBytes) {
     error = path + ": larger than the 2 GiB protobuf can parse (external "
                    "data is not read yet)";
@@ -286,7 +290,10 @@ std::unique_ptr<Model> Model::open(const std::string &path,
   }
   std::string bytes(static_cast<size_t>(size), '\0');
   in.seekg(0);
-  in.read(bytes.data(), size);
+  if (!in.read(bytes.data(), size)) {
+    error = path + ": cannot be read";
+    return nullptr;
+  }
   return parse(bytes, path, error);
 }
 

@@ -437,7 +437,8 @@ Interpreter::broadcast(Operation *op, ArrayRef<const eval::Tensor *> operands,
       if (s[i] != shape[i] && s[i] != 1 && shape[i] != 1)
         return op->emitError() << "evaluator: cannot broadcast dimension " << i
                                << " (" << shape[i] << " vs " << s[i] << ")";
-      shape[i] = std::max(shape[i], s[i]);
+      if (shape[i] == 1)
+        shape[i] = s[i]; // 0 against 1 is 0, as in NumPy
     }
   eval::Tensor y = eval::Tensor::uninitialized(shape);
   SmallVector<double, 3> values(operands.size());
@@ -799,7 +800,9 @@ FailureOr<eval::Value> Interpreter::constant(arith::ConstantOp op) {
   } else {
     int64_t e = 0;
     for (APInt i : dense.getValues<APInt>())
-      t.data[e++] = static_cast<double>(i.getSExtValue());
+      // Booleans are 0 and 1, not 0 and -1.
+      t.data[e++] = static_cast<double>(
+          i.getBitWidth() == 1 ? int64_t(i.getZExtValue()) : i.getSExtValue());
   }
   return eval::Value(std::move(t));
 }

@@ -236,8 +236,12 @@ LogicalResult BroadcastOp::verify() {
   int64_t offset = out.getRank() - in.getRank();
   for (int64_t i = 0; i < in.getRank(); ++i) {
     int64_t d = in.getDimSize(i), r = out.getDimSize(offset + i);
-    if (d != 1 && d != r && !ShapedType::isDynamic(d) &&
-        !ShapedType::isDynamic(r))
+    // A dynamic input dimension is never stretched: its size is the
+    // result's, which must then be dynamic too.
+    if (ShapedType::isDynamic(d) && !ShapedType::isDynamic(r))
+      return emitOpError() << "dynamic input dimension " << i
+                           << " must face a dynamic result dimension";
+    if (d != 1 && d != r && !ShapedType::isDynamic(r))
       return emitOpError() << "input dimension " << i << " (" << d
                            << ") does not broadcast to " << r;
   }

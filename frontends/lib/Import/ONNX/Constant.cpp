@@ -20,11 +20,22 @@ int64_t Constant::numElements() const {
   return n;
 }
 
+int64_t onnximport::saturatingInt(double v) {
+  // INT64_MAX, PyTorch's "to the end", reads back from a double as 2^63.
+  if (!(v == v))
+    return 0;
+  if (v >= 0x1p63)
+    return INT64_MAX;
+  if (v <= -0x1p63)
+    return INT64_MIN;
+  return static_cast<int64_t>(v);
+}
+
 std::vector<int64_t> Constant::ints() const {
   std::vector<int64_t> out;
   out.reserve(values.size());
   for (double v : values)
-    out.push_back(static_cast<int64_t>(v));
+    out.push_back(saturatingInt(v));
   return out;
 }
 
@@ -162,7 +173,7 @@ mlir::DenseElementsAttr onnximport::toAttribute(mlir::MLIRContext &ctx,
   std::vector<llvm::APInt> values;
   values.reserve(c.values.size());
   for (double v : c.values)
-    values.emplace_back(width, static_cast<uint64_t>(static_cast<int64_t>(v)),
+    values.emplace_back(width, static_cast<uint64_t>(saturatingInt(v)),
                         /*isSigned=*/true, /*implicitTrunc=*/true);
   return mlir::DenseElementsAttr::get(tensorType, values);
 }

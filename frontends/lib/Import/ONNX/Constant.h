@@ -34,6 +34,9 @@ struct Constant {
   std::vector<int64_t> ints() const;
 };
 
+/// `v` as an integer, saturated (INT64_MAX is 2^63 as a double); NaN is 0.
+int64_t saturatingInt(double v);
+
 /// Whether ONNX element type `type` is a floating-point type.
 bool isFloatType(int32_t type);
 /// The MLIR element type of ONNX element type `type` (unsigned integers

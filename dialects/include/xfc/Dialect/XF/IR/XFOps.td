@@ -17,6 +17,12 @@ def XF_FloatTensor : RankedTensorOf<[AnyFloat],
     [CPred<"!::llvm::cast<::mlir::RankedTensorType>($_self).getEncoding()">],
     "plain ranked tensor">;
 def XF_IndexTensor : 1DTensorOf<[I32, I64]>;
+// What data movement (reshape, transpose, slice, broadcast, gather) carries:
+// float tensors, and the integer and boolean ones of graph importers
+// (indices, masks).
+def XF_DataTensor : RankedTensorOf<[AnyFloat, AnySignlessInteger],
+    [CPred<"!::llvm::cast<::mlir::RankedTensorType>($_self).getEncoding()">],
+    "plain ranked tensor of floats or integers">;
 // A float weight packed for the kernels: its encoding is an #xf.layout,
 // which verifies itself as a tensor encoding.
 def XF_PackedFloatTensor : RankedTensorOf<[AnyFloat],
@@ -302,8 +308,8 @@ def XF_BroadcastOp : XF_Op<"broadcast", [Pure]> {
     %y = xf.broadcast %x : tensor<3x1xf32> -> tensor<2x3x4xf32>
     ```
   }];
-  let arguments = (ins XF_FloatTensor:$input);
-  let results = (outs XF_FloatTensor:$result);
+  let arguments = (ins XF_DataTensor:$input);
+  let results = (outs XF_DataTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
 }
@@ -321,9 +327,9 @@ def XF_GatherOp : XF_Op<"gather", [Pure]> {
     %y = xf.gather %x[%i] {axis = 1 : i64} : (tensor<3x5xf32>, tensor<2x2xi64>) -> tensor<3x2x2xf32>
     ```
   }];
-  let arguments = (ins XF_FloatTensor:$input,
+  let arguments = (ins XF_DataTensor:$input,
                        RankedTensorOf<[I32, I64]>:$indices, I64Attr:$axis);
-  let results = (outs XF_FloatTensor:$result);
+  let results = (outs XF_DataTensor:$result);
   let assemblyFormat = [{
     $input `[` $indices `]` attr-dict `:` functional-type(operands, results)
   }];
@@ -702,8 +708,8 @@ def XF_ReshapeOp : XF_Op<"reshape", [Pure]> {
     %r = xf.reshape %x : tensor<?x2048xf32> -> tensor<?x32x64xf32>
     ```
   }];
-  let arguments = (ins XF_FloatTensor:$input);
-  let results = (outs XF_FloatTensor:$result);
+  let arguments = (ins XF_DataTensor:$input);
+  let results = (outs XF_DataTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
   let hasFolder = 1;
@@ -718,8 +724,8 @@ def XF_TransposeOp : XF_Op<"transpose", [Pure]> {
     %t = xf.transpose %x [1, 0, 2] : tensor<?x32x64xf32> -> tensor<32x?x64xf32>
     ```
   }];
-  let arguments = (ins XF_FloatTensor:$input, DenseI64ArrayAttr:$permutation);
-  let results = (outs XF_FloatTensor:$result);
+  let arguments = (ins XF_DataTensor:$input, DenseI64ArrayAttr:$permutation);
+  let results = (outs XF_DataTensor:$result);
   let assemblyFormat = [{
     $input $permutation attr-dict `:` type($input) `->` type($result)
   }];
@@ -737,9 +743,9 @@ def XF_SliceOp : XF_Op<"slice", [Pure]> {
     %q = xf.slice %qkv [1 : 0, 768] : tensor<?x2304xf32> -> tensor<?x768xf32>
     ```
   }];
-  let arguments = (ins XF_FloatTensor:$input, I64Attr:$axis, I64Attr:$offset,
+  let arguments = (ins XF_DataTensor:$input, I64Attr:$axis, I64Attr:$offset,
                        I64Attr:$size);
-  let results = (outs XF_FloatTensor:$result);
+  let results = (outs XF_DataTensor:$result);
   let assemblyFormat = [{
     $input `[` $axis `:` $offset `,` $size `]` attr-dict `:` type($input)
     `->` type($result)
