@@ -16,7 +16,8 @@ namespace {
 
 cl::SubCommand command("compile", "Compile a model to a native .so");
 cl::opt<std::string> input(cl::Positional,
-                           cl::desc("<model.gguf | hf-checkpoint-dir>"),
+                           cl::desc("<model.gguf | hf-checkpoint-dir | "
+                                    "graph.onnx>"),
                            cl::Required, cl::sub(command));
 cl::opt<std::string> output("o", cl::desc("Output file ('-' for stdout)"),
                             cl::value_desc("file"), cl::sub(command));
@@ -99,6 +100,11 @@ cl::opt<std::string> kernels(
              "faster); --emit=xf shows the choice as `backend onednn`"),
     cl::init("generated"), cl::sub(command));
 
+cl::list<std::string> inputShape(
+    "input-shape",
+    cl::desc("ONNX graphs: the shape of an input whose dimensions are "
+             "symbolic, as name=1x128 (repeatable)"),
+    cl::value_desc("name=DxD..."), cl::sub(command));
 cl::list<std::string> disablePass(
     "disable-pass",
     cl::desc("Leave a pass of the graph pipeline, or an optional lowering "
@@ -202,6 +208,7 @@ int run() {
   request.graph.sparsityLayerLevels.assign(sparsityLayerLevels.begin(),
                                            sparsityLayerLevels.end());
   request.input = input;
+  request.inputShapes.assign(inputShape.begin(), inputShape.end());
   request.output = output;
   request.emit = emit;
   request.target = target;

@@ -11,6 +11,7 @@
 
 #include "xfc/Frontends/GGUF/ModelConfig.h"
 #include "xfc/Frontends/ModelImporter.h"
+#include "xfc/Frontends/ONNXImporter.h"
 #include "xfc/InitAll.h"
 #include "xfc/Lowering/ModelLinker.h"
 #include "xfc/Lowering/Passes.h"
@@ -32,6 +33,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 using namespace llvm;
 using namespace xfc::driver;
@@ -90,6 +92,43 @@ std::string shardWeightRanges(mlir::ModuleOp module) {
 
 } // namespace
 
+namespace {
+
+/// Imports `r.input`, an ONNX graph, with the input shapes `r` gives.
+mlir::OwningOpRef<mlir::ModuleOp>
+importONNXGraph(const xfc::driver::CompileRequest &r,
+                mlir::MLIRContext &context, std::string &error) {
+  xfc::ONNXImportOptions options;
+  for (const std::string &spec : r.inputShapes) {
+    auto [name, dims] = StringRef(spec).split('=');
+    SmallVector<StringRef> parts;
+    dims.split(parts, 'x');
+    std::vector<int64_t> shape;
+    for (StringRef part : parts) {
+      int64_t d;
+      if (part.getAsInteger(10, d) || d < 0) {
+        error = "--input-shape: '" + spec +
+                "' is not name=DxD... with "
+                "non-negative sizes";
+        return nullptr;
+      }
+      shape.push_back(d);
+    }
+    if (name.empty() || dims.empty()) {
+      error = "--input-shape: '" + spec + "' is not name=DxD...";
+      return nullptr;
+    }
+    options.inputShapes[name.str()] = shape;
+  }
+  std::unique_ptr<xfc::onnxfile::Model> model =
+      xfc::onnxfile::Model::open(r.input, error);
+  if (!model)
+    return nullptr;
+  return xfc::importONNX(*model, context, options, error);
+}
+
+} // namespace
+
 int xfc::driver::compileModel(const CompileRequest &r) {
   std::string output = r.output;
 
@@ -124,27 +163,41 @@ int xfc::driver::compileModel(const CompileRequest &r) {
                   llvm::join(loweringPasses, ", ") + ")");
   }
 
-  std::unique_ptr<xfc::ModelSource> file =
-      xfc::ModelSource::open(r.input, error);
-  if (!file)
-    return fail(error);
   mlir::DialectRegistry registry;
   xfc::registerAllDialects(registry);
   mlir::MLIRContext mlirContext(registry);
-  std::vector<std::string> warnings;
-  xfc::ImportOptions options;
-  options.maxContext = r.context;
-  options.shareLayers = r.adapters.empty();
-  mlir::OwningOpRef<mlir::ModuleOp> module =
-      xfc::importModel(*file, mlirContext, options, error, warnings);
-  for (const std::string &w : warnings)
-    warn(w);
-  if (!module)
-    return fail(error);
+  // A transformer model (GGUF, HF) has weights, a tokenizer and the model
+  // ABI; an ONNX graph is a plain function of its inputs.
+  std::unique_ptr<xfc::ModelSource> file;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
   xfc::AdapterTensors adapterTensors;
-  if (mlir::failed(xfc::attachAdapters(*module, *file, r.adapters,
-                                       adapterTensors, error)))
-    return fail(error);
+  if (StringRef(r.input).ends_with(".onnx")) {
+    if (r.emit == "so")
+      return fail(r.input + ": an ONNX graph does not compile to a .so yet "
+                            "(--emit=import, xf, linalg, llvm-mlir, llvm-ir, "
+                            "asm and obj work)");
+    if (!r.adapters.empty())
+      return fail("adapters apply to GGUF and HF models, not ONNX graphs");
+    module = importONNXGraph(r, mlirContext, error);
+    if (!module)
+      return fail(error);
+  } else {
+    file = xfc::ModelSource::open(r.input, error);
+    if (!file)
+      return fail(error);
+    std::vector<std::string> warnings;
+    xfc::ImportOptions options;
+    options.maxContext = r.context;
+    options.shareLayers = r.adapters.empty();
+    module = xfc::importModel(*file, mlirContext, options, error, warnings);
+    for (const std::string &w : warnings)
+      warn(w);
+    if (!module)
+      return fail(error);
+    if (mlir::failed(xfc::attachAdapters(*module, *file, r.adapters,
+                                         adapterTensors, error)))
+      return fail(error);
+  }
 
   if (r.emit == "so" && (output.empty() || output == "-"))
     return fail("--emit=so needs an output file (-o model.so)");
@@ -173,7 +226,8 @@ int xfc::driver::compileModel(const CompileRequest &r) {
   // AVX512BW implies AVX512F, which a named CPU's list may leave implied.
   graph.sparseAvx512 = xfc::targetHasFeature(*spec, "avx512bw") &&
                        xfc::targetHasFeature(*spec, "avx512vl");
-  bool selectSparse = r.emit != "import" && graph.sparseKernels != "never" &&
+  bool selectSparse = file && r.emit != "import" &&
+                      graph.sparseKernels != "never" &&
                       !llvm::is_contained(graph.disabled, kSparseKernels);
   graph.disabled.push_back(kSparseKernels.str());
   if (r.emit != "import") {
@@ -186,11 +240,14 @@ int xfc::driver::compileModel(const CompileRequest &r) {
   }
   // Derived weights are computed when the blob is written, from the
   // declarations as the graph passes left them.
-  xfc::WeightStore weights(*file);
-  weights.addTensors(adapterTensors);
-  weights.snapshot(*module);
+  std::optional<xfc::WeightStore> weights;
+  if (file) {
+    weights.emplace(*file);
+    weights->addTensors(adapterTensors);
+    weights->snapshot(*module);
+  }
   if (selectSparse) {
-    if (!weights.measureSparsity(*module, error))
+    if (!weights->measureSparsity(*module, error))
       return fail(r.input + ": " + error);
     mlir::PassManager pm(&mlirContext);
     configure(pm);
@@ -249,12 +306,12 @@ int xfc::driver::compileModel(const CompileRequest &r) {
     package.weightBytes = bytes ? bytes.getInt() : 0;
     package.metadata += shardWeightRanges(*module);
     package.writeWeights = [&](llvm::raw_ostream &os, std::string &err) {
-      return weights.writeBlob(*module, os, err);
+      return weights->writeBlob(*module, os, err);
     };
     if (mlir::failed(
             xfc::linkModel(*module, *spec, package, output, error)))
       return fail(error);
-    reportRequantization(weights.requantization());
+    reportRequantization(weights->requantization());
     return 0;
   }
   if (output.empty())

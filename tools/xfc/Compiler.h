@@ -13,7 +13,7 @@
 namespace xfc::driver {
 
 struct CompileRequest {
-  std::string input;  // .gguf
+  std::string input;  // .gguf, an HF checkpoint directory, or .onnx
   std::string output; // "" or "-": stdout (not for "so")
   std::string emit = "so";
   std::string target = "native";
@@ -31,6 +31,8 @@ struct CompileRequest {
   // Adapters (--lora, --lokr), imported as side branches that the graph
   // pipeline folds.
   std::vector<xfc::AdapterSpec> adapters;
+  // ONNX graphs: shapes of inputs with symbolic dimensions, "name=2x3".
+  std::vector<std::string> inputShapes;
 };
 
 /// Compiles as `xfc compile` does; returns the exit code, having printed

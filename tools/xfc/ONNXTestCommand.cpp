@@ -63,6 +63,10 @@ cl::opt<std::string> known(
     cl::value_desc("file"), cl::sub(command));
 cl::opt<bool> verbose("v", cl::desc("Print each test's result"),
                       cl::sub(command));
+cl::opt<double> rtol("rtol", cl::desc("Relative tolerance (ONNX's: 1e-3)"),
+                     cl::init(1e-3), cl::sub(command));
+cl::opt<double> atol("atol", cl::desc("Absolute tolerance (ONNX's: 1e-7)"),
+                     cl::init(1e-7), cl::sub(command));
 
 enum class Outcome { Passed, Failed, Skipped, Known };
 
@@ -86,8 +90,8 @@ bool readTensors(const std::string &dir, const std::string &prefix,
   }
 }
 
-/// Whether `got` matches `want` within ONNX's tolerance; `why` says where
-/// not.
+/// Whether `got` matches `want` within the tolerance (ONNX's by default);
+/// `why` says where not.
 bool matches(const eval::Tensor &got, const Tensor &want, std::string &why) {
   if (got.shape != want.shape) {
     why = "the shape differs";
@@ -98,7 +102,7 @@ bool matches(const eval::Tensor &got, const Tensor &want, std::string &why) {
     double g = got.data[i], w = expected[i];
     bool close = std::isnan(w)
                      ? std::isnan(g)
-                     : g == w || std::abs(g - w) <= 1e-7 + 1e-3 * std::abs(w);
+                     : g == w || std::abs(g - w) <= atol + rtol * std::abs(w);
     if (!close) {
       why = "element " + std::to_string(i) + " is " + std::to_string(g) +
             ", expected " + std::to_string(w);
