@@ -44,7 +44,7 @@ TEST_P(ModelMakerTest, WritesAUsableModel) {
 
   const TensorInfo *w = file->findTensor("blk.0.ffn_up.weight");
   ASSERT_TRUE(w);
-  std::optional<std::vector<float>> values = readAsF32(*file, *w, error);
+  std::optional<std::vector<float>> values = readAsF32(file->path(), *w, error);
   ASSERT_TRUE(values) << error;
   double sum = 0, squares = 0;
   for (float v : *values)

@@ -46,7 +46,7 @@ int printSparsity(const File &file, raw_ostream &os) {
     if (shape.size() != 2)
       continue;
     std::string error;
-    std::optional<std::vector<float>> data = readAsF32(file, t, error);
+    std::optional<std::vector<float>> data = readAsF32(file.path(), t, error);
     if (!data)
       return fail(error);
     xfc::SparsityStats s = xfc::measureSparsity(*data, shape[0], shape[1]);

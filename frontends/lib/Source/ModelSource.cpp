@@ -2,6 +2,7 @@
 
 #include "xfc/Frontends/ModelSource.h"
 
+#include "xfc/Frontends/GGUF/TensorData.h"
 #include "xfc/Frontends/GGUF/Vocabulary.h"
 #include "xfc/Frontends/HF/HFCheckpoint.h"
 
@@ -34,14 +35,7 @@ std::string ModelSource::tensorLabel(std::string_view name) const {
 std::optional<std::vector<float>>
 ModelSource::readAsF32(const gguf::TensorInfo &tensor,
                        std::string &error) const {
-  std::vector<float> values(tensor.numElements);
-  if (!gguf::decodeToF32(tensor.ggmlType(), tensor.data, values.size(),
-                         values.data())) {
-    error = location + ": tensor '" + std::string(tensor.name) + "' of type " +
-            gguf::typeName(tensor.type) + " cannot be decoded";
-    return std::nullopt;
-  }
-  return values;
+  return gguf::readAsF32(location, tensor, error);
 }
 
 namespace {

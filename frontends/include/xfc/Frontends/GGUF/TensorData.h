@@ -13,8 +13,9 @@ namespace xfc::gguf {
 
 /// The tensor's values as f32, in row-major order of `TensorInfo::shape()`
 /// (ggml's dims[0] is innermost, so the bytes are already in that order).
-/// Fails, naming the tensor, for types without a decoder.
-std::optional<std::vector<float>> readAsF32(const File &file,
+/// Fails, naming `source` (the model's path) and the tensor, for types
+/// without a decoder.
+std::optional<std::vector<float>> readAsF32(const std::string &source,
                                             const TensorInfo &tensor,
                                             std::string &error);
 
