@@ -26,6 +26,11 @@ struct LoweringPipelineOptions : PassPipelineOptions<LoweringPipelineOptions> {
       *this, "disable",
       llvm::cl::desc("Optional lowering passes to leave out (xf-pack-weights, "
                      "xf-approximate-math, xf-fuse-activations)")};
+  Option<bool> resultsAsOutParams{
+      *this, "results-as-out-params",
+      llvm::cl::desc("Public functions write their results into buffers the "
+                     "caller passes (the plain-graph ABI)"),
+      llvm::cl::init(false)};
 };
 } // namespace
 
@@ -62,7 +67,8 @@ void xf::buildLowerToLinalgPipeline(OpPassManager &pm,
 }
 
 void xf::buildLowerToLLVMPipeline(OpPassManager &pm,
-                                  ArrayRef<std::string> disabled) {
+                                  ArrayRef<std::string> disabled,
+                                  bool resultsAsOutParams) {
   buildLowerToLinalgPipeline(pm, disabled);
   // Contractions become scf.forall tiles, run on the session's threads.
   pm.addNestedPass<func::FuncOp>(createXFParallelizeContractions());
@@ -77,6 +83,14 @@ void xf::buildLowerToLLVMPipeline(OpPassManager &pm,
   // subviews: CSE makes them one value and the canonicalizer drops the copy.
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
+  if (resultsAsOutParams) {
+    // A result computed into a buffer of its own is computed into the
+    // caller's instead; others (an input, a constant) are copied there.
+    bufferization::BufferResultsToOutParamsPassOptions outParams;
+    outParams.hoistStaticAllocs = true;
+    outParams.modifyPublicFunctions = true;
+    pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  }
   pm.addPass(createConvertLinalgToLoopsPass());
   // Outermost foralls call the runtime's pool; nested ones become loops.
   pm.addPass(createXFForallToParallelFor());
@@ -118,7 +132,9 @@ void xf::registerXFLoweringPipelines() {
       "optional passes out",
       [](OpPassManager &pm, const LoweringPipelineOptions &options) {
         buildLowerToLLVMPipeline(
-            pm, SmallVector<std::string>(options.disable.begin(),
-                                         options.disable.end()));
+            pm,
+            SmallVector<std::string>(options.disable.begin(),
+                                     options.disable.end()),
+            options.resultsAsOutParams);
       });
 }

@@ -18,10 +18,15 @@
 #include <unistd.h>
 #include <vector>
 
-namespace {
+xfrt_status xfrt::failLoad(char *error, size_t size, xfrt_status status,
+                           const std::string &message) {
+  if (error && size)
+    std::snprintf(error, size, "%s", message.c_str());
+  return status;
+}
 
 /// The value of the metadata line `key=value` ("" when there is none).
-std::string metadataString(const char *metadata, const char *key) {
+std::string xfrt::metadataString(const char *metadata, const char *key) {
   std::string needle = std::string(key) + "=";
   for (const char *line = metadata; line && *line;) {
     const char *end = std::strchr(line, '\n');
@@ -33,9 +38,11 @@ std::string metadataString(const char *metadata, const char *key) {
   return "";
 }
 
+namespace {
+
 /// The integer after "key=" in the model's metadata lines, or -1.
 int64_t metadataInt(const char *metadata, const char *key) {
-  std::string value = metadataString(metadata, key);
+  std::string value = xfrt::metadataString(metadata, key);
   return value.empty() ? -1 : std::atoll(value.c_str());
 }
 
@@ -52,7 +59,7 @@ bool readStages(void *library, const char *metadata, xfrt_model &m) {
     return !rows || *rows == 0;
   m.speedRows = named;
   // layer_cycle=N,G
-  std::string cycle = metadataString(metadata, "layer_cycle");
+  std::string cycle = xfrt::metadataString(metadata, "layer_cycle");
   size_t comma = cycle.find(',');
   m.cycleLayers = std::atoll(cycle.c_str());
   m.cycleGroups =
@@ -66,13 +73,6 @@ bool readStages(void *library, const char *metadata, xfrt_model &m) {
          m.cycleLayers > 0 && m.cycleGroups > 1 &&
          m.cycleLayers * m.cycleGroups == m.layers && m.hiddenDim > 0 &&
          m.shards == 1;
-}
-
-xfrt_status failLoad(char *error, size_t size, xfrt_status status,
-                     const std::string &message) {
-  if (error && size)
-    std::snprintf(error, size, "%s", message.c_str());
-  return status;
 }
 
 /// Maps the ".xfc.weights" section of the ELF file at `path` read-only.
@@ -279,43 +279,65 @@ void xfrt::placeWeights(xfrt_model &m, const std::vector<int> &shards,
     m.weights = m.placed;
 }
 
-extern "C" {
-
-xfrt_status xfrt_model_load(const char *path, xfrt_model **model, char *error,
-                            size_t errorSize) {
-  *model = nullptr;
-  if (!path)
-    return failLoad(error, errorSize, XFRT_ERROR_INVALID_ARGUMENT,
-                    "no model path");
+xfrt_status xfrt::openCompiled(const char *path, void *&library,
+                               const XfmModelInfo *&info, std::string &error) {
   // A model with oneDNN GEMMs (xfc compile --kernels=onednn) loads libgomp,
   // which reads this when it starts. Its default, spinning threads between
   // oneDNN calls, takes the cores from the session's pool: on 2 cores that
   // halved prefill and decode. No effect when set, or once libgomp runs.
   setenv("OMP_WAIT_POLICY", "passive", /*overwrite=*/0);
   // RTLD_LOCAL: several models may be loaded side by side.
-  void *library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-  if (!library)
-    return failLoad(error, errorSize, XFRT_ERROR_IO,
-                    std::string(path) + ": cannot load: " + dlerror());
+  library = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (!library) {
+    error = std::string(path) + ": cannot load: " + dlerror();
+    return XFRT_ERROR_IO;
+  }
   auto getInfo = reinterpret_cast<const XfmModelInfo *(*)()>(
       dlsym(library, "xfm_get_model_info"));
+  if (!getInfo) {
+    dlclose(library);
+    error = std::string(path) + ": not an XFC model (no xfm_* entry points)";
+    return XFRT_ERROR_NOT_A_MODEL;
+  }
+  info = getInfo();
+  if (!xfrt_abi_compatible(info->abi_version)) {
+    error = std::string(path) + ": built by xfc " + info->compiler_version +
+            " for model ABI " + std::to_string(info->abi_version) +
+            ", but this runtime reads ABI " + std::to_string(XFRT_ABI_VERSION) +
+            "; recompile it";
+    dlclose(library);
+    return XFRT_ERROR_ABI;
+  }
+  return XFRT_OK;
+}
+
+extern "C" {
+
+xfrt_status xfrt_model_load(const char *path, xfrt_model **model, char *error,
+                            size_t errorSize) {
+  *model = nullptr;
+  if (!path)
+    return xfrt::failLoad(error, errorSize, XFRT_ERROR_INVALID_ARGUMENT,
+                          "no model path");
+  void *library = nullptr;
+  const XfmModelInfo *info = nullptr;
+  std::string message;
+  if (xfrt_status status = xfrt::openCompiled(path, library, info, message))
+    return xfrt::failLoad(error, errorSize, status, message);
+  if (xfrt::metadataString(info->metadata, "kind") == "graph") {
+    dlclose(library);
+    return xfrt::failLoad(error, errorSize, XFRT_ERROR_NOT_A_MODEL,
+                          std::string(path) +
+                              ": a compiled graph (kind=graph), not a language "
+                              "model: run it with xfrt_graph_load");
+  }
   auto fwd = reinterpret_cast<int (*)(const XfmForwardArgs *)>(
       dlsym(library, "xfm_forward"));
-  if (!getInfo || !fwd) {
+  if (!fwd) {
     dlclose(library);
-    return failLoad(error, errorSize, XFRT_ERROR_NOT_A_MODEL,
-                    std::string(path) + ": not an XFC model (no xfm_* entry "
-                                        "points)");
-  }
-  const XfmModelInfo *info = getInfo();
-  if (!xfrt_abi_compatible(info->abi_version)) {
-    std::string message = std::string(path) + ": built by xfc " +
-                          info->compiler_version + " for model ABI " +
-                          std::to_string(info->abi_version) +
-                          ", but this runtime reads ABI " +
-                          std::to_string(XFRT_ABI_VERSION) + "; recompile it";
-    dlclose(library);
-    return failLoad(error, errorSize, XFRT_ERROR_ABI, message);
+    return xfrt::failLoad(error, errorSize, XFRT_ERROR_NOT_A_MODEL,
+                          std::string(path) +
+                              ": not an XFC model (no xfm_forward)");
   }
   auto *m = new (std::nothrow) xfrt_model();
   if (!m) {
@@ -335,8 +357,8 @@ xfrt_status xfrt_model_load(const char *path, xfrt_model **model, char *error,
   if (m->vocab <= 0 || m->context <= 0 || m->layers <= 0 || m->kvHeads <= 0 ||
       m->kvRowBytes <= 0 || shards <= 0 || shards > 1024) {
     xfrt_model_free(m);
-    return failLoad(error, errorSize, XFRT_ERROR_NOT_A_MODEL,
-                    std::string(path) + ": incomplete model metadata");
+    return xfrt::failLoad(error, errorSize, XFRT_ERROR_NOT_A_MODEL,
+                          std::string(path) + ": incomplete model metadata");
   }
   m->shards = static_cast<int32_t>(shards);
   // The entry points the code has must be the shards the metadata names.
@@ -348,22 +370,22 @@ xfrt_status xfrt_model_load(const char *path, xfrt_model **model, char *error,
                           std::to_string(shards) + " shards, the code has " +
                           (entries ? std::to_string(*entries) : "none");
     xfrt_model_free(m);
-    return failLoad(error, errorSize, XFRT_ERROR_NOT_A_MODEL, message);
+    return xfrt::failLoad(error, errorSize, XFRT_ERROR_NOT_A_MODEL, message);
   }
   if (shards > 1 &&
       !parseShardWeights(info->metadata, m->shards, info->weights_bytes, *m)) {
     xfrt_model_free(m);
-    return failLoad(error, errorSize, XFRT_ERROR_NOT_A_MODEL,
-                    std::string(path) + ": a split model (" +
-                        std::to_string(shards) +
-                        " shards) without valid shard_weights ranges");
+    return xfrt::failLoad(error, errorSize, XFRT_ERROR_NOT_A_MODEL,
+                          std::string(path) + ": a split model (" +
+                              std::to_string(shards) +
+                              " shards) without valid shard_weights ranges");
   }
   if (!readStages(library, info->metadata, *m)) {
     xfrt_model_free(m);
-    return failLoad(error, errorSize, XFRT_ERROR_NOT_A_MODEL,
-                    std::string(path) +
-                        ": its SPEED stages (speed_rows, layer_cycle, "
-                        "hidden_dim) do not match its code or layers");
+    return xfrt::failLoad(error, errorSize, XFRT_ERROR_NOT_A_MODEL,
+                          std::string(path) +
+                              ": its SPEED stages (speed_rows, layer_cycle, "
+                              "hidden_dim) do not match its code or layers");
   }
   m->shardPlaced.assign(m->shards, false);
   std::string why = mapWeights(path, info->weights_bytes, *m);
@@ -373,8 +395,8 @@ xfrt_status xfrt_model_load(const char *path, xfrt_model **model, char *error,
                      info->weights_bytes, *m);
   if (!why.empty()) {
     xfrt_model_free(m);
-    return failLoad(error, errorSize, XFRT_ERROR_NOT_A_MODEL,
-                    std::string(path) + ": " + why);
+    return xfrt::failLoad(error, errorSize, XFRT_ERROR_NOT_A_MODEL,
+                          std::string(path) + ": " + why);
   }
   m->fileWeights = m->weights;
   // A model that is not split is placed now; a split one when a session

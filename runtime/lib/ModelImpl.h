@@ -49,6 +49,19 @@ struct xfrt_model {
 
 namespace xfrt {
 
+/// dlopen's a compiled model or graph and checks its ABI version; on
+/// failure `error` names the file and `library` is closed.
+xfrt_status openCompiled(const char *path, void *&library,
+                         const XfmModelInfo *&info, std::string &error);
+
+/// Writes `message` to `error` (up to `size` bytes, if not null) and
+/// returns `status`: how a load reports failure.
+xfrt_status failLoad(char *error, size_t size, xfrt_status status,
+                     const std::string &message);
+
+/// The value of the metadata line `key=value` ("" when there is none).
+std::string metadataString(const char *metadata, const char *key);
+
 /// Copies the weights shard `shards[i]` reads (its own, and the replicated
 /// ones if not yet done) into memory backed by 2 MiB pages, its own bound to
 /// nodes[i] and the replicated ones spread over `nodes`, unless

@@ -119,6 +119,10 @@ extern const int64_t xfm_speed_rows;
 extern const int64_t xfm_speed_layers; // N, the distinct layers of a stage
 extern const int64_t xfm_hidden_dim;
 extern const int64_t xfm_cache_layer_bytes; // one layer's keys and values
+// A plain graph's entry (one null entry for a language model): reads its
+// inputs and writes its outputs, dense buffers in metadata order.
+typedef void (*GraphEntry)(const void *const *inputs, void *const *outputs);
+extern const GraphEntry xfm_graph_entries[];
 
 void *_mlir_memref_to_llvm_alloc(uint64_t size) {
   Arena &a = *currentArena;
@@ -275,6 +279,22 @@ int xfm_forward(const XfmForwardArgs *args) {
   if (args->logits)
     copyOut(logits, args->logits, n, xfm_vocab_size);
   return endCall(args);
+}
+
+int xfm_graph_forward(const XfmGraphArgs *args) {
+  if (!xfm_graph_entries[0])
+    return XFM_NOT_A_GRAPH;
+  // A graph call is a forward call without tokens, caches or weights.
+  XfmForwardArgs call = {};
+  call.arena = args->arena;
+  call.arena_bytes = args->arena_bytes;
+  call.arena_needed = args->arena_needed;
+  call.parallel_for = args->parallel_for;
+  call.pool = args->pool;
+  call.threads = args->threads;
+  beginCall(&call);
+  xfm_graph_entries[0](args->inputs, args->outputs);
+  return endCall(&call);
 }
 
 } // extern "C"

@@ -122,6 +122,18 @@ TEST_F(SessionTest, ThreadedStepsMatchAndAllocateNothing) {
   xfrt_session_free(automatic);
 }
 
+TEST_F(SessionTest, AModelIsNotAGraph) {
+  xfrt_graph *graph = nullptr;
+  char error[256] = "";
+  EXPECT_EQ(
+      xfrt_graph_load((dir + "/m.so").c_str(), 1, &graph, error, sizeof error),
+      XFRT_ERROR_NOT_A_MODEL);
+  EXPECT_EQ(graph, nullptr);
+  EXPECT_NE(std::string(error).find("a language model, not a compiled graph"),
+            std::string::npos)
+      << error;
+}
+
 TEST_F(SessionTest, PastTheContextIsAnError) {
   xfrt_session *s = session();
   ASSERT_EQ(xfrt_model_max_context(model), 32);

@@ -127,80 +127,58 @@ importONNXGraph(const xfc::driver::CompileRequest &r,
   return xfc::importONNX(*model, context, options, error);
 }
 
-} // namespace
+/// What the flags of a request resolve to.
+struct Setup {
+  xfc::TargetSpec spec;
+  // --disable-pass names graph passes and optional lowering passes.
+  std::vector<std::string> graphDisabled, loweringDisabled;
+};
 
-int xfc::driver::compileModel(const CompileRequest &r) {
-  std::string output = r.output;
-
+/// Checks the request's flags; false after printing an error.
+bool checkRequest(const CompileRequest &r, Setup &setup) {
   static const StringRef kStages[] = {"import",  "xf",  "linalg", "llvm-mlir",
                                       "llvm-ir", "asm", "obj",    "so"};
   if (!llvm::is_contained(kStages, StringRef(r.emit)))
-    return fail("unknown --emit stage '" + r.emit +
-                "' (expected import, xf, linalg, llvm-mlir, llvm-ir, asm, "
-                "obj or so)");
+    return !fail("unknown --emit stage '" + r.emit +
+                 "' (expected import, xf, linalg, llvm-mlir, llvm-ir, asm, "
+                 "obj or so)");
   std::string error;
   std::optional<xfc::TargetSpec> spec =
       xfc::parseTarget(r.target, r.optLevel, error);
   if (!spec)
-    return fail(error);
+    return !fail(error);
+  setup.spec = *spec;
   if (r.context < 0)
-    return fail("--ctx must be positive");
-  // --disable-pass names graph passes and optional lowering passes.
-  std::vector<std::string> graphDisabled, loweringDisabled;
+    return !fail("--ctx must be positive");
   SmallVector<StringRef> graphPasses = mlir::xf::getGraphPipelinePasses();
   SmallVector<StringRef> loweringPasses =
       mlir::xf::getOptionalLoweringPasses();
   for (const std::string &name : r.disabledPasses) {
     if (llvm::is_contained(graphPasses, name))
-      graphDisabled.push_back(name);
+      setup.graphDisabled.push_back(name);
     else if (llvm::is_contained(loweringPasses, name))
-      loweringDisabled.push_back(name);
+      setup.loweringDisabled.push_back(name);
     else
-      return fail("--disable-pass: '" + name +
-                  "' is not a pass of the graph pipeline (" +
-                  llvm::join(graphPasses, ", ") +
-                  ") nor an optional lowering pass (" +
-                  llvm::join(loweringPasses, ", ") + ")");
+      return !fail("--disable-pass: '" + name +
+                   "' is not a pass of the graph pipeline (" +
+                   llvm::join(graphPasses, ", ") +
+                   ") nor an optional lowering pass (" +
+                   llvm::join(loweringPasses, ", ") + ")");
   }
+  if (r.emit == "so" && (r.output.empty() || r.output == "-"))
+    return !fail("--emit=so needs an output file (-o model.so)");
+  return true;
+}
 
-  mlir::DialectRegistry registry;
-  xfc::registerAllDialects(registry);
-  mlir::MLIRContext mlirContext(registry);
-  // A transformer model (GGUF, HF) has weights, a tokenizer and the model
-  // ABI; an ONNX graph is a plain function of its inputs.
-  std::unique_ptr<xfc::ModelSource> file;
-  mlir::OwningOpRef<mlir::ModuleOp> module;
-  xfc::AdapterTensors adapterTensors;
-  if (StringRef(r.input).ends_with(".onnx")) {
-    if (r.emit == "so")
-      return fail(r.input + ": an ONNX graph does not compile to a .so yet "
-                            "(--emit=import, xf, linalg, llvm-mlir, llvm-ir, "
-                            "asm and obj work)");
-    if (!r.adapters.empty())
-      return fail("adapters apply to GGUF and HF models, not ONNX graphs");
-    module = importONNXGraph(r, mlirContext, error);
-    if (!module)
-      return fail(error);
-  } else {
-    file = xfc::ModelSource::open(r.input, error);
-    if (!file)
-      return fail(error);
-    std::vector<std::string> warnings;
-    xfc::ImportOptions options;
-    options.maxContext = r.context;
-    options.shareLayers = r.adapters.empty();
-    module = xfc::importModel(*file, mlirContext, options, error, warnings);
-    for (const std::string &w : warnings)
-      warn(w);
-    if (!module)
-      return fail(error);
-    if (mlir::failed(xfc::attachAdapters(*module, *file, r.adapters,
-                                         adapterTensors, error)))
-      return fail(error);
-  }
-
-  if (r.emit == "so" && (output.empty() || output == "-"))
-    return fail("--emit=so needs an output file (-o model.so)");
+/// Optimizes, lowers and writes an imported module: a transformer model
+/// read from `file` (its weights, tokenizer and the model ABI), or with no
+/// file a plain graph (an ONNX graph: a function of its inputs).
+int compileImported(const CompileRequest &r, const Setup &setup,
+                    mlir::ModuleOp module, xfc::ModelSource *file,
+                    const xfc::AdapterTensors &adapterTensors) {
+  std::string output = r.output;
+  std::string error;
+  mlir::MLIRContext &mlirContext = *module.getContext();
   // IR printing and timing apply to the graph and the lowering pipelines.
   auto configure = [&](mlir::PassManager &pm) {
     if (r.printAfterAll || !r.printAfter.empty()) {
@@ -221,11 +199,15 @@ int xfc::driver::compileModel(const CompileRequest &r) {
   // other graph passes leave them, which the weight store measures.
   constexpr StringLiteral kSparseKernels = "xf-select-sparse-kernels";
   mlir::xf::GraphPipelineConfig graph = r.graph;
-  graph.disabled.assign(graphDisabled.begin(), graphDisabled.end());
-  graph.sparseCodes = xfc::targetHasFeature(*spec, "avx512vbmi2");
+  graph.disabled.assign(setup.graphDisabled.begin(), setup.graphDisabled.end());
+  // A plain graph has no weight blob for expressions of its constants to
+  // be computed into: they stay constants of its code.
+  if (!file)
+    graph.disabled.push_back("xf-hoist-weight-expressions");
+  graph.sparseCodes = xfc::targetHasFeature(setup.spec, "avx512vbmi2");
   // AVX512BW implies AVX512F, which a named CPU's list may leave implied.
-  graph.sparseAvx512 = xfc::targetHasFeature(*spec, "avx512bw") &&
-                       xfc::targetHasFeature(*spec, "avx512vl");
+  graph.sparseAvx512 = xfc::targetHasFeature(setup.spec, "avx512bw") &&
+                       xfc::targetHasFeature(setup.spec, "avx512vl");
   bool selectSparse = file && r.emit != "import" &&
                       graph.sparseKernels != "never" &&
                       !llvm::is_contained(graph.disabled, kSparseKernels);
@@ -235,7 +217,7 @@ int xfc::driver::compileModel(const CompileRequest &r) {
     configure(pm);
     if (mlir::failed(mlir::xf::buildGraphPipeline(pm, graph, error)))
       return fail("--disable-pass: " + error);
-    if (mlir::failed(pm.run(*module)))
+    if (mlir::failed(pm.run(module)))
       return fail("optimizing " + r.input + " failed");
   }
   // Derived weights are computed when the blob is written, from the
@@ -244,23 +226,26 @@ int xfc::driver::compileModel(const CompileRequest &r) {
   if (file) {
     weights.emplace(*file);
     weights->addTensors(adapterTensors);
-    weights->snapshot(*module);
+    weights->snapshot(module);
   }
   if (selectSparse) {
-    if (!weights->measureSparsity(*module, error))
+    if (!weights->measureSparsity(module, error))
       return fail(r.input + ": " + error);
     mlir::PassManager pm(&mlirContext);
     configure(pm);
     pm.addPass(mlir::xf::createGraphPipelinePass(kSparseKernels, graph));
-    if (mlir::failed(pm.run(*module)))
+    if (mlir::failed(pm.run(module)))
       return fail("choosing the sparse kernels of " + r.input + " failed");
-    reportSparseKernels(*module);
+    reportSparseKernels(module);
   }
   // The package describes @forward as the graph passes left it (its
   // caches' element type), before lowering turns it into memrefs.
   xfc::ModelPackage package;
-  if (r.emit == "so") {
-    if (mlir::failed(xfc::describeForward(*module, package, error)))
+  if (r.emit == "so" && !file) {
+    if (mlir::failed(xfc::describeGraph(module, package, error)))
+      return fail(r.input + ": " + error);
+  } else if (r.emit == "so") {
+    if (mlir::failed(xfc::describeForward(module, package, error)))
       return fail(r.input + ": " + error);
     std::optional<xfrt::Vocabulary> vocab = file->loadVocabulary(error);
     if (!vocab)
@@ -268,7 +253,7 @@ int xfc::driver::compileModel(const CompileRequest &r) {
     package.tokenizer = xfrt::serializeVocabulary(*vocab);
     const xfc::gguf::ModelConfig *config = &file->config();
     package.metadata =
-        "architecture=" +
+        "kind=model\narchitecture=" +
         std::string(xfc::gguf::architectureName(config->arch)) +
         "\nvocab_size=" + std::to_string(package.vocabSize) +
         "\nmax_context=" + std::to_string(package.cacheShape[2]) +
@@ -294,24 +279,28 @@ int xfc::driver::compileModel(const CompileRequest &r) {
     mlir::PassManager pm(&mlirContext);
     configure(pm);
     if (r.emit == "linalg")
-      mlir::xf::buildLowerToLinalgPipeline(pm, loweringDisabled);
-    else
-      mlir::xf::buildLowerToLLVMPipeline(pm, loweringDisabled);
-    if (mlir::failed(pm.run(*module)))
+      mlir::xf::buildLowerToLinalgPipeline(pm, setup.loweringDisabled);
+    else // a plain graph writes its outputs where its caller says
+      mlir::xf::buildLowerToLLVMPipeline(pm, setup.loweringDisabled,
+                                         /*resultsAsOutParams=*/!file);
+    if (mlir::failed(pm.run(module)))
       return fail("lowering " + r.input + " failed");
   }
 
   if (r.emit == "so") {
-    auto bytes = (*module)->getAttrOfType<mlir::IntegerAttr>("xf.weight_bytes");
-    package.weightBytes = bytes ? bytes.getInt() : 0;
-    package.metadata += shardWeightRanges(*module);
-    package.writeWeights = [&](llvm::raw_ostream &os, std::string &err) {
-      return weights->writeBlob(*module, os, err);
-    };
+    if (file) {
+      auto bytes = module->getAttrOfType<mlir::IntegerAttr>("xf.weight_bytes");
+      package.weightBytes = bytes ? bytes.getInt() : 0;
+      package.metadata += shardWeightRanges(module);
+      package.writeWeights = [&](llvm::raw_ostream &os, std::string &err) {
+        return weights->writeBlob(module, os, err);
+      };
+    }
     if (mlir::failed(
-            xfc::linkModel(*module, *spec, package, output, error)))
+            xfc::linkModel(module, setup.spec, package, output, error)))
       return fail(error);
-    reportRequantization(weights->requantization());
+    if (weights)
+      reportRequantization(weights->requantization());
     return 0;
   }
   if (output.empty())
@@ -323,17 +312,65 @@ int xfc::driver::compileModel(const CompileRequest &r) {
     return fail(output + ": " + ec.message());
   if (r.emit == "import" || r.emit == "xf" || r.emit == "linalg" ||
       r.emit == "llvm-mlir") {
-    module->print(out.os());
+    module.print(out.os());
   } else {
     xfc::OutputKind kind = r.emit == "llvm-ir" ? xfc::OutputKind::LLVMIR
                            : r.emit == "asm"   ? xfc::OutputKind::Assembly
                                              : xfc::OutputKind::Object;
     if (mlir::failed(
-            xfc::emitMachineCode(*module, *spec, kind, out.os(), error)))
+            xfc::emitMachineCode(module, setup.spec, kind, out.os(), error)))
       return fail(error);
   }
   out.keep();
   return 0;
+}
+
+} // namespace
+
+int xfc::driver::compileModel(const CompileRequest &r) {
+  Setup setup;
+  if (!checkRequest(r, setup))
+    return 1;
+  mlir::DialectRegistry registry;
+  xfc::registerAllDialects(registry);
+  mlir::MLIRContext mlirContext(registry);
+  std::string error;
+  // A transformer model (GGUF, HF) has weights, a tokenizer and the model
+  // ABI; an ONNX graph is a plain function of its inputs.
+  std::unique_ptr<xfc::ModelSource> file;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  xfc::AdapterTensors adapterTensors;
+  if (StringRef(r.input).ends_with(".onnx")) {
+    if (!r.adapters.empty())
+      return fail("adapters apply to GGUF and HF models, not ONNX graphs");
+    module = importONNXGraph(r, mlirContext, error);
+    if (!module)
+      return fail(error);
+  } else {
+    file = xfc::ModelSource::open(r.input, error);
+    if (!file)
+      return fail(error);
+    std::vector<std::string> warnings;
+    xfc::ImportOptions options;
+    options.maxContext = r.context;
+    options.shareLayers = r.adapters.empty();
+    module = xfc::importModel(*file, mlirContext, options, error, warnings);
+    for (const std::string &w : warnings)
+      warn(w);
+    if (!module)
+      return fail(error);
+    if (mlir::failed(xfc::attachAdapters(*module, *file, r.adapters,
+                                         adapterTensors, error)))
+      return fail(error);
+  }
+  return compileImported(r, setup, *module, file.get(), adapterTensors);
+}
+
+int xfc::driver::compileGraph(mlir::ModuleOp module, const CompileRequest &r) {
+  Setup setup;
+  if (!checkRequest(r, setup))
+    return 1;
+  return compileImported(r, setup, module, nullptr, {});
 }
 
 namespace {

@@ -6,6 +6,8 @@
 #include "xfc/Frontends/AdapterImporter.h"
 #include "xfc/Transforms/Passes.h"
 
+#include "mlir/IR/BuiltinOps.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -38,6 +40,10 @@ struct CompileRequest {
 /// Compiles as `xfc compile` does; returns the exit code, having printed
 /// any error.
 int compileModel(const CompileRequest &request);
+
+/// Compiles an imported plain graph (importONNX's module) as
+/// compileModel compiles `request.input`, which only names it in messages.
+int compileGraph(mlir::ModuleOp module, const CompileRequest &request);
 
 /// The compiled model to load for `path`: `path` itself, or for a GGUF
 /// file or an HF checkpoint directory a .so compiled into the cache

@@ -9,22 +9,27 @@
 // folder under a root and prints a table per op: passed, failed, and
 // skipped with the reason (an op outside the supported set).
 //
-// The graph runs in the reference evaluator (--engine=eval). Compiling it
-// to a .so (the acceptance of issue 11) is not built yet.
+// By default (--engine=so) each data set's graph is compiled to a .so as
+// `xfc compile` does and run through the runtime's graph API
+// (xfrt_graph_run); --engine=eval runs it in the reference evaluator.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Commands.h"
+#include "Compiler.h"
 
 #include "xfc/Dialect/XF/Eval/Evaluator.h"
 #include "xfc/Frontends/ONNXImporter.h"
 #include "xfc/InitAll.h"
+
+#include "xfrt/xfrt.h"
 
 #include "onnx/onnx_pb.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -32,9 +37,14 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <set>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace llvm;
 using namespace xfc::driver;
@@ -52,9 +62,10 @@ cl::opt<std::string> suite("suite",
                                     "one, and print a table per op"),
                            cl::value_desc("dir"), cl::sub(command));
 cl::opt<std::string> engine("engine",
-                            cl::desc("How the graph runs: eval (the "
-                                     "reference evaluator)"),
-                            cl::init("eval"), cl::sub(command));
+                            cl::desc("How the graph runs: so (compiled to a "
+                                     ".so and run by the runtime) or eval "
+                                     "(the reference evaluator)"),
+                            cl::init("so"), cl::sub(command));
 cl::opt<std::string> known(
     "known",
     cl::desc("A file of tests expected to fail, one per line: name, then "
@@ -108,6 +119,148 @@ bool matches(const eval::Tensor &got, const Tensor &want, std::string &why) {
             ", expected " + std::to_string(w);
       return false;
     }
+  }
+  return true;
+}
+
+/// Where the compiled graphs go, removed when the command ends.
+struct ScratchDir {
+  SmallString<128> path;
+  int next = 0;
+  ~ScratchDir() {
+    if (!path.empty())
+      sys::fs::remove_directories(path);
+  }
+  std::string nextLibrary() {
+    if (path.empty() && sys::fs::createUniqueDirectory("xfc-onnx-test", path))
+      return "";
+    SmallString<128> file(path);
+    sys::path::append(file, "graph" + std::to_string(next++) + ".so");
+    return std::string(file);
+  }
+};
+ScratchDir scratch;
+
+/// Loads `library` and runs it on `inputs` into `outputs` (buffers of the
+/// expected outputs' sizes); false with `why` if the graph's signature is
+/// not that of the data set.
+bool loadAndRun(const std::string &library, const std::vector<Tensor> &inputs,
+                const std::vector<Tensor> &want,
+                const std::vector<void *> &outputs, std::string &why) {
+  xfrt_graph *graph = nullptr;
+  char error[512] = "";
+  if (xfrt_graph_load(library.c_str(), 1, &graph, error, sizeof error)) {
+    why = error;
+    return false;
+  }
+  llvm::scope_exit freeGraph([&] { xfrt_graph_free(graph); });
+  if (size_t(xfrt_graph_num_inputs(graph)) != inputs.size() ||
+      size_t(xfrt_graph_num_outputs(graph)) != want.size()) {
+    why = "the compiled graph's inputs and outputs differ from the model's";
+    return false;
+  }
+  std::vector<const void *> in;
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    const xfrt_graph_value *v = xfrt_graph_input(graph, k);
+    if (v->bytes != inputs[k].bytes.size()) {
+      why = "input '" + std::string(v->name) + "' is " +
+            std::to_string(v->bytes) + " bytes, the data set's " +
+            std::to_string(inputs[k].bytes.size());
+      return false;
+    }
+    in.push_back(inputs[k].bytes.data());
+  }
+  for (size_t k = 0; k < want.size(); ++k) {
+    const xfrt_graph_value *v = xfrt_graph_output(graph, k);
+    if (ArrayRef<int64_t>(v->shape, v->rank) != ArrayRef(want[k].shape) ||
+        v->bytes != want[k].bytes.size()) {
+      why = "output '" + std::string(v->name) + "' is " + v->element +
+            " of another shape or width than the expected tensor";
+      return false;
+    }
+  }
+  if (xfrt_status status = xfrt_graph_run(graph, in.data(), outputs.data())) {
+    why = "running it failed (status " + std::to_string(status) + ")";
+    return false;
+  }
+  return true;
+}
+
+/// Compiles the module to a .so and runs it on `inputs` (the data set's
+/// tensors of @main's arguments, in order); the outputs are read as the
+/// types and shapes of `want`. The .so runs in a child process: a crash in
+/// generated code fails the test, not the runner, and each test's .so
+/// goes with its process (a model's thread-locals keep it loaded).
+bool runCompiled(mlir::ModuleOp module, const std::vector<Tensor> &inputs,
+                 const std::vector<Tensor> &want,
+                 std::vector<eval::Tensor> &got, std::string &why) {
+  std::string library = scratch.nextLibrary();
+  if (library.empty()) {
+    why = "cannot create a temporary directory";
+    return false;
+  }
+  CompileRequest request;
+  request.input = "the graph";
+  request.output = library;
+  if (compileGraph(module, request) != 0) {
+    why = "compiling it failed";
+    return false;
+  }
+  llvm::scope_exit removeLibrary([&] { sys::fs::remove(library); });
+  // Shared with the child: its error message, then the outputs.
+  constexpr size_t kMessageBytes = 512;
+  size_t bytes = kMessageBytes;
+  for (const Tensor &t : want)
+    bytes += (t.bytes.size() + 63) & ~size_t(63);
+  void *shared = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (shared == MAP_FAILED) {
+    why = "cannot map memory for the outputs";
+    return false;
+  }
+  llvm::scope_exit unmap([&] { munmap(shared, bytes); });
+  auto *base = static_cast<uint8_t *>(shared);
+  // Poisoned, so an output the code never writes cannot pass.
+  std::memset(base, 0xA5, bytes);
+  base[0] = 0;
+  std::vector<void *> outputs;
+  for (size_t k = 0, at = kMessageBytes; k < want.size(); ++k) {
+    outputs.push_back(base + at);
+    at += (want[k].bytes.size() + 63) & ~size_t(63);
+  }
+  outs().flush();
+  errs().flush();
+  pid_t child = fork();
+  if (child < 0) {
+    why = "cannot fork";
+    return false;
+  }
+  if (child == 0) {
+    std::string error;
+    bool ok = loadAndRun(library, inputs, want, outputs, error);
+    std::snprintf(reinterpret_cast<char *>(base), kMessageBytes, "%s",
+                  error.c_str());
+    _exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (WIFSIGNALED(status)) {
+    why = "the compiled graph crashed (signal " +
+          std::to_string(WTERMSIG(status)) + ")";
+    return false;
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    why = reinterpret_cast<const char *>(base);
+    return false;
+  }
+  for (size_t k = 0; k < want.size(); ++k) {
+    Tensor result = want[k];
+    std::memcpy(result.bytes.data(), outputs[k], result.bytes.size());
+    eval::Tensor values(result.shape);
+    std::vector<double> decoded = tensorValues(result);
+    values.data.assign(decoded.begin(), decoded.end());
+    got.push_back(std::move(values));
   }
   return true;
 }
@@ -186,11 +339,13 @@ Result runTest(const std::string &folder, std::set<std::string> &ops) {
       retype(want[k], g.output(k));
     xfc::ONNXImportOptions options;
     std::vector<eval::Value> args;
+    std::vector<Tensor> runtimeInputs;
     for (size_t i = 0; i < inputs.size(); ++i) {
       if (onlySetsShapes(inputs[i])) {
         options.constants[inputs[i]] = in[i];
         continue;
       }
+      runtimeInputs.push_back(in[i]);
       eval::Tensor t(in[i].shape);
       std::vector<double> values = tensorValues(in[i]);
       t.data.assign(values.begin(), values.end());
@@ -202,21 +357,32 @@ Result runTest(const std::string &folder, std::set<std::string> &ops) {
     mlir::MLIRContext context(registry);
     std::string diagnostics;
     mlir::ScopedDiagnosticHandler capture(&context, [&](mlir::Diagnostic &d) {
-      diagnostics += d.str() + "; ";
+      if (d.getSeverity() == mlir::DiagnosticSeverity::Error)
+        diagnostics += d.str() + "; ";
       return mlir::success();
     });
     mlir::OwningOpRef<mlir::ModuleOp> module =
         xfc::importONNX(*model, context, options, error);
     if (!module)
       return {Outcome::Failed, error};
-    auto main = module->lookupSymbol<mlir::func::FuncOp>("main");
-    mlir::FailureOr<std::vector<eval::Value>> got =
-        eval::evaluate(main, args, {});
-    if (mlir::failed(got))
-      return {Outcome::Failed, "evaluation failed: " + diagnostics};
+    std::vector<eval::Tensor> got;
+    if (engine == "so") {
+      std::string why;
+      if (!runCompiled(*module, runtimeInputs, want, got, why))
+        return {Outcome::Failed,
+                why + (diagnostics.empty() ? "" : ": ") + diagnostics};
+    } else {
+      auto main = module->lookupSymbol<mlir::func::FuncOp>("main");
+      mlir::FailureOr<std::vector<eval::Value>> values =
+          eval::evaluate(main, args, {});
+      if (mlir::failed(values))
+        return {Outcome::Failed, "evaluation failed: " + diagnostics};
+      for (eval::Value &v : *values)
+        got.push_back(std::get<eval::Tensor>(std::move(v)));
+    }
     for (size_t k = 0; k < want.size(); ++k) {
       std::string why;
-      if (!matches(std::get<eval::Tensor>((*got)[k]), want[k], why))
+      if (!matches(got[k], want[k], why))
         return {Outcome::Failed, sys::path::filename(set).str() + ": output '" +
                                      g.output(k).name() + "': " + why};
     }
@@ -225,8 +391,8 @@ Result runTest(const std::string &folder, std::set<std::string> &ops) {
 }
 
 int run() {
-  if (engine != "eval")
-    return fail("--engine: '" + engine + "' is not an engine (eval)");
+  if (engine != "so" && engine != "eval")
+    return fail("--engine: '" + engine + "' is not an engine (so, eval)");
   std::vector<std::string> tests(folders.begin(), folders.end());
   if (!suite.empty()) {
     std::error_code ec;

@@ -1533,6 +1533,9 @@ OwningOpRef<ModuleOp> Importer::run() {
   for (auto [i, name] : llvm::enumerate(inputNames)) {
     values[name] = {body->getArgument(i), {}};
     main.setArgAttr(i, "xf.name", b.getStringAttr(name));
+    // The inputs are the caller's buffers: bufferization must not write
+    // into them.
+    main.setArgAttr(i, "bufferization.writable", b.getBoolAttr(false));
   }
   b.setInsertionPointToEnd(body);
 

@@ -108,6 +108,66 @@ LogicalResult xfc::describeForward(ModuleOp module, ModelPackage &package,
   return describeStages(module, package, error);
 }
 
+LogicalResult xfc::describeGraph(ModuleOp module, ModelPackage &package,
+                                 std::string &error) {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main || main.isExternal()) {
+    error = "the graph has no @main";
+    return failure();
+  }
+  FunctionType type = main.getFunctionType();
+  if (type.getNumResults() == 0) {
+    error = "the graph computes no outputs";
+    return failure();
+  }
+  package.graph = true;
+  package.shards = 0; // no xfm_forward entries
+  package.metadata = "kind=graph\n";
+  auto describe = [&](Type t, DictionaryAttr attrs, bool input,
+                      unsigned index) -> LogicalResult {
+    std::string what = (input ? "input " : "output ") + std::to_string(index);
+    auto name = attrs ? attrs.getAs<StringAttr>("xf.name") : StringAttr();
+    GraphValue v;
+    v.name = name ? name.str() : what;
+    if (v.name.find('\n') != std::string::npos || v.name.empty()) {
+      error = what + ": a name with a line break cannot be described";
+      return failure();
+    }
+    auto tensor = dyn_cast<RankedTensorType>(t);
+    if (!tensor || !tensor.hasStaticShape()) {
+      error = std::string("the graph's ") + (input ? "input '" : "output '") +
+              v.name + "' has no static shape (give it one: --input-shape " +
+              "name=DxD...)";
+      return failure();
+    }
+    Type element = tensor.getElementType();
+    if (!element.isF64() && !element.isF32() && !element.isF16() &&
+        !element.isBF16() && !element.isSignlessInteger(64) &&
+        !element.isSignlessInteger(32) && !element.isSignlessInteger(16) &&
+        !element.isSignlessInteger(8) && !element.isSignlessInteger(1)) {
+      error = "the graph's " + what + " '" + v.name + "' has elements of " +
+              llvm::to_string(element) + ", which the graph ABI has not";
+      return failure();
+    }
+    v.element = llvm::to_string(element);
+    v.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
+    std::string dims = v.shape.empty() ? "scalar" : "";
+    for (auto [k, d] : llvm::enumerate(v.shape))
+      dims += (k ? "x" : "") + std::to_string(d);
+    package.metadata += (input ? "input=" : "output=") + v.element + " " +
+                        dims + " " + v.name + "\n";
+    (input ? package.graphInputs : package.graphOutputs).push_back(v);
+    return success();
+  };
+  for (auto [k, t] : llvm::enumerate(type.getInputs()))
+    if (failed(describe(t, main.getArgAttrDict(k), true, k)))
+      return failure();
+  for (auto [k, t] : llvm::enumerate(type.getResults()))
+    if (failed(describe(t, main.getResultAttrDict(k), false, k)))
+      return failure();
+  return success();
+}
+
 namespace {
 
 /// Runs a program, naming it in the error when it fails.
@@ -180,6 +240,64 @@ LogicalResult addEntryTables(ModuleOp module, const ModelPackage &package,
   return failure(
       failed(addFunctionTable(module, "xfm_forward_entries", shards, error)) ||
       failed(addFunctionTable(module, "xfm_speed_entries", stages, error)));
+}
+
+/// `xfm_graph_main(inputs, outputs)`, the graph entry ModelStub.cpp calls:
+/// passes each buffer to the lowered @main as the memref descriptor of its
+/// static shape (inputs, then the outputs that buffer-results-to-out-params
+/// made arguments). Its address is `xfm_graph_entries`' one entry (null for
+/// a language model).
+LogicalResult addGraphEntry(ModuleOp module, const ModelPackage &package,
+                            std::string &error) {
+  SmallVector<std::string> entries;
+  if (package.graph) {
+    auto main = module.lookupSymbol<LLVM::LLVMFuncOp>("main");
+    OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+    Location loc = module.getLoc();
+    MLIRContext *ctx = module.getContext();
+    auto ptr = LLVM::LLVMPointerType::get(ctx);
+    auto i64 = IntegerType::get(ctx, 64);
+    auto entry = LLVM::LLVMFuncOp::create(
+        b, loc, "xfm_graph_main",
+        LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), {ptr, ptr}));
+    b.setInsertionPointToStart(entry.addEntryBlock(b));
+    SmallVector<Value> args;
+    auto constant = [&](int64_t v) -> Value {
+      return LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(v));
+    };
+    auto pass = [&](Value buffers, ArrayRef<GraphValue> values) {
+      for (auto [k, v] : llvm::enumerate(values)) {
+        Value slot = LLVM::GEPOp::create(
+            b, loc, ptr, ptr, buffers,
+            ArrayRef<LLVM::GEPArg>{static_cast<int32_t>(k)});
+        Value data = LLVM::LoadOp::create(b, loc, ptr, slot);
+        // allocated, aligned, offset, sizes, strides (row-major).
+        args.append({data, data, constant(0)});
+        for (int64_t d : v.shape)
+          args.push_back(constant(d));
+        SmallVector<int64_t> strides(v.shape.size(), 1);
+        for (int64_t i = int64_t(v.shape.size()) - 2; i >= 0; --i)
+          strides[i] = strides[i + 1] * v.shape[i + 1];
+        for (int64_t s : strides)
+          args.push_back(constant(s));
+      }
+    };
+    pass(entry.getArgument(0), package.graphInputs);
+    pass(entry.getArgument(1), package.graphOutputs);
+    SmallVector<Type> types =
+        llvm::map_to_vector(args, [](Value v) { return v.getType(); });
+    if (!main ||
+        !isa<LLVM::LLVMVoidType>(main.getFunctionType().getReturnType()) ||
+        main.getFunctionType().getParams() != ArrayRef<Type>(types)) {
+      error = "the lowered @main does not take the graph's inputs and "
+              "outputs as memref arguments";
+      return failure();
+    }
+    LLVM::CallOp::create(b, loc, main, args);
+    LLVM::ReturnOp::create(b, loc, ValueRange());
+    entries.push_back("xfm_graph_main");
+  }
+  return addFunctionTable(module, "xfm_graph_entries", entries, error);
 }
 
 void addGlobals(ModuleOp module, const ModelPackage &package) {
@@ -265,7 +383,8 @@ LogicalResult xfc::linkModel(ModuleOp module, const TargetSpec &target,
   };
 
   addGlobals(module, package);
-  if (failed(addEntryTables(module, package, error)))
+  if (failed(addEntryTables(module, package, error)) ||
+      failed(addGraphEntry(module, package, error)))
     return failure();
   {
     std::error_code ec;
@@ -277,9 +396,10 @@ LogicalResult xfc::linkModel(ModuleOp module, const TargetSpec &target,
       return failure();
     }
   }
+  SmallVector<std::string> objects = {file("model.o")};
   std::string blobPath = package.sidecarWeights ? outputPath + ".weights"
                                                 : file("xfc_weights.bin");
-  {
+  if (package.writeWeights) {
     std::error_code ec;
     llvm::raw_fd_ostream blob(blobPath, ec);
     if (ec) {
@@ -289,8 +409,7 @@ LogicalResult xfc::linkModel(ModuleOp module, const TargetSpec &target,
     if (!package.writeWeights(blob, error))
       return failure();
   }
-  SmallVector<std::string> objects = {file("model.o")};
-  if (!package.sidecarWeights) {
+  if (package.writeWeights && !package.sidecarWeights) {
     // The blob becomes a section of its own that the dynamic loader does
     // not map (no `alloc`): the runtime maps it, so its size is not limited
     // by the reach of PC-relative code references.
@@ -312,7 +431,11 @@ LogicalResult xfc::linkModel(ModuleOp module, const TargetSpec &target,
   }
   SmallString<256> output(outputPath);
   llvm::sys::fs::make_absolute(output);
-  SmallVector<StringRef> args = {"-shared", "-Wl,-z,noexecstack", "-o", output};
+  // The stub is pulled in by its entry points, which the generated code
+  // may not call (a graph that allocates nothing).
+  SmallVector<StringRef> args = {"-shared", "-Wl,-z,noexecstack",
+                                 "-Wl,--undefined=xfm_get_model_info", "-o",
+                                 output};
   args.append(objects.begin(), objects.end());
   std::string stub = bundledArchive("libxfm_stub.a", XFC_MODEL_STUB_ARCHIVE);
   args.append({stub, "-lm"});

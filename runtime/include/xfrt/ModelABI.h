@@ -1,7 +1,9 @@
 /*===- ModelABI.h - The interface between libxfrt and a compiled model ---===*
  *
- * Every model .so exports `xfm_get_model_info`, `xfm_forward` and
- * `xfm_speed_stage`.
+ * Every model .so exports `xfm_get_model_info`, `xfm_forward`,
+ * `xfm_speed_stage` and `xfm_graph_forward`. A language model (metadata
+ * `kind=model`) runs through xfm_forward; a plain graph (an ONNX graph,
+ * `kind=graph`) through xfm_graph_forward.
  * A tensor-parallel model has one entry point per shard behind xfm_forward
  * (XfmForwardArgs.shard); each shard holds its part of the KV heads. The model
  * side lives in model-stub/ModelStub.cpp (linked into each .so); the
@@ -108,8 +110,29 @@ enum {
   XFM_BAD_SHARD = 2,         /* no such shard, or no all_reduce for it */
   XFM_ALL_REDUCE_FAILED = 3, /* the logits are not valid */
   XFM_NO_STAGES = 4,         /* the model has no SPEED stages */
-  XFM_BAD_STAGE = 5          /* rows or a group out of range */
+  XFM_BAD_STAGE = 5,         /* rows or a group out of range */
+  XFM_NOT_A_GRAPH = 6        /* xfm_graph_forward on a language model */
 };
+
+/* One call of a plain graph (metadata kind=graph). Its inputs and outputs
+ * are dense row-major buffers of the static shapes and element types the
+ * metadata lists in order, one line each:
+ *   input=<element> <d0>x<d1>... <name>   (shape "scalar" for rank 0)
+ *   output=<element> <d0>x<d1>... <name>
+ * Elements: f64, f32, f16, bf16, i64, i32, i16, i8 (signless: ONNX's
+ * unsigned types too) and i1 (a byte per boolean). The inputs are only
+ * read. */
+typedef struct XfmGraphArgs {
+  const void *const *inputs;
+  void *const *outputs;
+  /* Scratch and threads as in XfmForwardArgs. */
+  uint8_t *arena;
+  uint64_t arena_bytes;
+  uint64_t *arena_needed;
+  XfmParallelFor parallel_for;
+  void *pool;
+  int32_t threads;
+} XfmGraphArgs;
 
 const XfmModelInfo *xfm_get_model_info(void);
 int xfm_forward(const XfmForwardArgs *args);
@@ -117,6 +140,8 @@ int xfm_forward(const XfmForwardArgs *args);
  * pool fields are used (tokens, positions, n_tokens, position and logits
  * are not); shard must be 0 (split models have no stages). */
 int xfm_speed_stage(const XfmForwardArgs *args, const XfmStageArgs *stage);
+/* Runs a plain graph: XFM_NOT_A_GRAPH for a language model. */
+int xfm_graph_forward(const XfmGraphArgs *args);
 
 #ifdef __cplusplus
 }

@@ -18,7 +18,7 @@ extern "C" {
 
 /* Bumped whenever the layout of a compiled model's metadata, weights or entry
  * points changes; a model built for another ABI version is refused. */
-#define XFRT_ABI_VERSION 5
+#define XFRT_ABI_VERSION 6
 
 /* The runtime's version string, for example "0.1.0". */
 const char *xfrt_version(void);
@@ -198,6 +198,40 @@ xfrt_status xfrt_session_generate_speed(xfrt_session *session, int32_t first,
 
 /* The message of the last failed call on this session. */
 const char *xfrt_session_error(const xfrt_session *session);
+
+/* Plain graphs: an ONNX graph compiled by `xfc compile model.onnx -o
+ * graph.so` is a function of its inputs, with no tokens or KV cache. */
+typedef struct xfrt_graph xfrt_graph;
+
+/* One input or output: its name in the ONNX graph, element type (f32, f64,
+ * f16, bf16, i64, i32, i16, i8, or i1 as one byte per boolean), and static
+ * shape; a buffer for it is `bytes` long, dense and row-major. */
+typedef struct xfrt_graph_value {
+  const char *name;
+  const char *element;
+  int32_t rank;
+  const int64_t *shape;
+  uint64_t bytes;
+} xfrt_graph_value;
+
+/* Loads a compiled graph whose parallel loops run on `threads` threads (0:
+ * one per core the process may use). A language model is
+ * XFRT_ERROR_NOT_A_MODEL here, as a graph is for xfrt_model_load. */
+xfrt_status xfrt_graph_load(const char *path, int threads, xfrt_graph **graph,
+                            char *error, size_t error_size);
+void xfrt_graph_free(xfrt_graph *graph);
+int32_t xfrt_graph_num_inputs(const xfrt_graph *graph);
+int32_t xfrt_graph_num_outputs(const xfrt_graph *graph);
+/* NULL when `index` is out of range. */
+const xfrt_graph_value *xfrt_graph_input(const xfrt_graph *graph,
+                                         int32_t index);
+const xfrt_graph_value *xfrt_graph_output(const xfrt_graph *graph,
+                                          int32_t index);
+/* Runs the graph: reads one buffer per input and writes one per output, in
+ * order. One call at a time per graph; the scratch memory it keeps grows
+ * to what a call needs, after which calls allocate nothing. */
+xfrt_status xfrt_graph_run(xfrt_graph *graph, const void *const *inputs,
+                           void *const *outputs);
 
 #ifdef __cplusplus
 }

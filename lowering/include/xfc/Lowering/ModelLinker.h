@@ -10,8 +10,16 @@
 #include <array>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace xfc {
+
+/// An input or output of a plain graph's @main (ModelABI.h's XfmGraphArgs).
+struct GraphValue {
+  std::string name;
+  std::string element; // f32, i64, ... as MLIR spells it
+  std::vector<int64_t> shape;
+};
 
 /// What a model .so carries beside its code (see runtime ModelABI.h).
 struct ModelPackage {
@@ -20,7 +28,7 @@ struct ModelPackage {
   /// The caches as the model addresses them: layers, 2 (keys, values),
   /// context, kv heads, and elements per stored row (`!xf.kv_cache`'s
   /// getRowElements).
-  std::array<int64_t, 5> cacheShape;
+  std::array<int64_t, 5> cacheShape = {};
   int64_t headDim = 0;
   std::string cacheElement; // f32, f16, bf16 or i8
   int64_t cacheRowBytes = 0;
@@ -37,8 +45,13 @@ struct ModelPackage {
   /// Write the weights to `<output>.weights` beside the .so instead of into
   /// its `.xfc.weights` section.
   bool sidecarWeights = false;
-  /// Writes the weight blob the module's `xf.weight_layout` describes.
+  /// Writes the weight blob the module's `xf.weight_layout` describes
+  /// (none: the model has no weight blob).
   std::function<bool(llvm::raw_ostream &, std::string &)> writeWeights;
+  /// A plain graph (kind=graph): @main's inputs and outputs, which it reads
+  /// and writes through buffers the caller owns.
+  bool graph = false;
+  std::vector<GraphValue> graphInputs, graphOutputs;
 };
 
 /// The package facts that follow from an imported module's @forward (or a
@@ -46,6 +59,12 @@ struct ModelPackage {
 /// size, the number of shards, and the SPEED stages.
 mlir::LogicalResult describeForward(mlir::ModuleOp xfModule,
                                     ModelPackage &package, std::string &error);
+
+/// The package of a plain graph (an imported ONNX graph, before
+/// lowering): @main's inputs and outputs, which must have static shapes,
+/// and its metadata (kind=graph, then a line per input and output).
+mlir::LogicalResult describeGraph(mlir::ModuleOp xfModule,
+                                  ModelPackage &package, std::string &error);
 
 /// Adds the package globals to `llvmModule` (in the LLVM dialect), emits
 /// its object, turns the weights into a `.xfc.weights` section and links

@@ -35,10 +35,14 @@ SmallVector<StringRef> getOptionalLoweringPasses();
 ///   xf-lower-to-llvm:   all of the above, then bufferize and lower to the
 ///                       LLVM dialect (the `--emit=llvm-mlir` stage).
 /// Passes of getOptionalLoweringPasses() named in `disabled` are left out.
+/// With `resultsAsOutParams` (the plain-graph ABI, ModelABI.h), public
+/// functions write their results into buffers their caller passes, after
+/// their arguments.
 void buildLowerToLinalgPipeline(OpPassManager &pm,
                                 ArrayRef<std::string> disabled = {});
 void buildLowerToLLVMPipeline(OpPassManager &pm,
-                              ArrayRef<std::string> disabled = {});
+                              ArrayRef<std::string> disabled = {},
+                              bool resultsAsOutParams = false);
 void registerXFLoweringPipelines();
 
 #define GEN_PASS_REGISTRATION
