@@ -84,10 +84,11 @@ void xf::buildLowerToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
   if (resultsAsOutParams) {
-    // A result computed into a buffer of its own is computed into the
-    // caller's instead; others (an input, a constant) are copied there.
+    // Each result is copied into the caller's buffer at the end. (Hoisting
+    // the result's allocation into the caller's buffer would save the copy,
+    // but upstream's hoisting erases an allocation returned twice while it
+    // still reads it.)
     bufferization::BufferResultsToOutParamsPassOptions outParams;
-    outParams.hoistStaticAllocs = true;
     outParams.modifyPublicFunctions = true;
     pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   }

@@ -10,12 +10,14 @@
 #include "ModelImpl.h"
 #include "xfrt/ThreadPool.h"
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
 #include <memory>
 #include <new>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -61,8 +63,8 @@ bool parseValue(const std::string &text, Value &v) {
       std::string dim = dims.substr(at, end - at);
       char *rest = nullptr;
       long long d = std::strtoll(dim.c_str(), &rest, 10);
-      if (dim.empty() || *rest || d < 0 ||
-          (d && bytes > (uint64_t(1) << 48) / uint64_t(d)))
+      if (dim.empty() || !std::isdigit(static_cast<unsigned char>(dim[0])) ||
+          *rest || d < 0 || (d && bytes > (uint64_t(1) << 48) / uint64_t(d)))
         return false;
       v.shape.push_back(d);
       bytes *= uint64_t(d);
@@ -160,11 +162,19 @@ xfrt_status xfrt_graph_load(const char *path, int threads, xfrt_graph **graph,
                         "with xfrt_model_load");
   g->forward = reinterpret_cast<int (*)(const XfmGraphArgs *)>(
       dlsym(g->library, "xfm_graph_forward"));
-  if (!g->forward || !readSignature(info->metadata, *g))
+  auto *entries =
+      static_cast<const void *const *>(dlsym(g->library, "xfm_graph_entries"));
+  if (!g->forward || !entries || !entries[0] ||
+      !readSignature(info->metadata, *g))
     return failLoad(error, errorSize, XFRT_ERROR_NOT_A_MODEL,
                     std::string(path) +
                         ": malformed graph metadata or no graph entry");
-  g->pool = std::make_unique<xfrt::ThreadPool>(threads);
+  try {
+    g->pool = std::make_unique<xfrt::ThreadPool>(threads);
+  } catch (const std::exception &e) {
+    return failLoad(error, errorSize, XFRT_ERROR_OUT_OF_MEMORY,
+                    std::string(path) + ": cannot start threads: " + e.what());
+  }
   *graph = g.release();
   return XFRT_OK;
 }
@@ -207,9 +217,12 @@ xfrt_status xfrt_graph_run(xfrt_graph *graph, const void *const *inputs,
                        graph->pool.get(),
                        graph->pool->threads()};
   int status = graph->forward(&args);
-  // The call completed from the heap: the next one has room.
-  if (status == XFM_ARENA_TOO_SMALL)
-    return graph->arena.grow(needed) ? XFRT_OK : XFRT_ERROR_OUT_OF_MEMORY;
+  // The call completed from the heap: the next one has room (or tries
+  // again to make it).
+  if (status == XFM_ARENA_TOO_SMALL) {
+    graph->arena.grow(needed);
+    return XFRT_OK;
+  }
   return status == XFM_OK ? XFRT_OK : XFRT_ERROR_NOT_A_MODEL;
 }
 

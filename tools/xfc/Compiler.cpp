@@ -19,6 +19,7 @@
 #include "xfc/Transforms/Passes.h"
 #include "xfc/WeightStore.h"
 #include "xfrt/Tokenizer.h"
+#include "xfrt/xfrt.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
@@ -422,10 +423,11 @@ std::string xfc::driver::resolveModel(const std::string &path) {
     fail(path + ": cannot read");
     return "";
   }
-  // The cache key: where the model is, its files' sizes and times, and who
-  // compiles.
-  std::string key =
-      std::string(absolute) + "|" + stamp + "|" + XFC_VERSION_STRING;
+  // The cache key: where the model is, its files' sizes and times, who
+  // compiles, and for which model ABI.
+  std::string key = std::string(absolute) + "|" + stamp + "|" +
+                    XFC_VERSION_STRING + "|abi" +
+                    std::to_string(XFRT_ABI_VERSION);
   SmallString<256> dir;
   if (const char *env = std::getenv("XFC_CACHE_DIR")) {
     dir = env;

@@ -573,8 +573,33 @@ Value Importer::matmulValues(Value a, Value bv) {
 bool Importer::matmul() {
   Type element = computeType();
   Value a = element ? runtimeInput(0, element) : Value();
-  Value bv = element ? runtimeInput(1, element) : Value();
-  if (!a || !bv)
+  if (!a)
+    return false;
+  // By a constant matrix W [k, n] (how PyTorch exports nn.Linear): one
+  // xf.linear over every leading dimension of A, with W^T [n, k] folded
+  // here, which is the weight layout the kernels and fusion passes take.
+  const Entry *w = input(1);
+  auto at = cast<RankedTensorType>(a.getType());
+  if (w && w->constant && w->constant->shape.size() == 2 && at.getRank() >= 1 &&
+      at.getShape().back() == w->constant->shape[0]) {
+    const Constant &c = *w->constant;
+    int64_t k = c.shape[0], n = c.shape[1];
+    Constant transposed;
+    transposed.type = c.type;
+    transposed.shape = {n, k};
+    transposed.values.resize(c.values.size());
+    for (int64_t i = 0; i < k; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        transposed.values[j * k + i] = c.values[i * n + j];
+    SmallVector<int64_t> shape(at.getShape());
+    shape.back() = n;
+    defineValue(0, xf::LinearOp::create(b, loc(), tensorOf(shape, element), a,
+                                        materialize(transposed, element),
+                                        Value()));
+    return true;
+  }
+  Value bv = runtimeInput(1, element);
+  if (!bv)
     return false;
   Value r = matmulValues(a, bv);
   if (!r)

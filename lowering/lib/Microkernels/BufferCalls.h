@@ -122,6 +122,16 @@ struct RowMatrix {
       result = tensor::CollapseShapeOp::create(
           b, loc, result, SmallVector<ReassociationIndices>{{0, 1}});
     } else if (outType.getRank() > 2) {
+      // Static leading sizes make a static row count, which expand_shape
+      // requires of its source.
+      auto matrix = cast<RankedTensorType>(result.getType());
+      if (matrix.isDynamicDim(0) && outType.hasStaticShape()) {
+        int64_t m = 1;
+        for (int64_t d : outType.getShape().drop_back())
+          m *= d;
+        result = tensor::CastOp::create(
+            b, loc, matrix.clone({m, matrix.getDimSize(1)}), result);
+      }
       SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, input);
       sizes.back() = b.getIndexAttr(outType.getShape().back());
       result = tensor::ExpandShapeOp::create(b, loc, outType, result,

@@ -129,8 +129,10 @@ LogicalResult xfc::describeGraph(ModuleOp module, ModelPackage &package,
     auto name = attrs ? attrs.getAs<StringAttr>("xf.name") : StringAttr();
     GraphValue v;
     v.name = name ? name.str() : what;
-    if (v.name.find('\n') != std::string::npos || v.name.empty()) {
-      error = what + ": a name with a line break cannot be described";
+    if (v.name.empty() ||
+        v.name.find_first_of(StringRef("\n\r\0", 3)) != std::string::npos) {
+      error = what + ": an empty name, or one with a line break or NUL, " +
+              "cannot be described in the metadata";
       return failure();
     }
     auto tensor = dyn_cast<RankedTensorType>(t);
@@ -295,6 +297,12 @@ LogicalResult addGraphEntry(ModuleOp module, const ModelPackage &package,
     }
     LLVM::CallOp::create(b, loc, main, args);
     LLVM::ReturnOp::create(b, loc, ValueRange());
+    // Called here only: not a symbol of the .so, where it would be bound
+    // through the PLT to any other `main` in the process.
+    main.setLinkage(LLVM::Linkage::Internal);
+    if (auto wrapper =
+            module.lookupSymbol<LLVM::LLVMFuncOp>("_mlir_ciface_main"))
+      wrapper.setLinkage(LLVM::Linkage::Internal);
     entries.push_back("xfm_graph_main");
   }
   return addFunctionTable(module, "xfm_graph_entries", entries, error);

@@ -120,8 +120,9 @@ enum {
  *   input=<element> <d0>x<d1>... <name>   (shape "scalar" for rank 0)
  *   output=<element> <d0>x<d1>... <name>
  * Elements: f64, f32, f16, bf16, i64, i32, i16, i8 (signless: ONNX's
- * unsigned types too) and i1 (a byte per boolean). The inputs are only
- * read. */
+ * unsigned types too) and i1 (a byte per boolean, 0 or 1). The inputs are
+ * only read; the outputs are written once the graph has computed them all,
+ * and must not overlap the inputs. */
 typedef struct XfmGraphArgs {
   const void *const *inputs;
   void *const *outputs;

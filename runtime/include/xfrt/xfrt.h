@@ -204,8 +204,9 @@ const char *xfrt_session_error(const xfrt_session *session);
 typedef struct xfrt_graph xfrt_graph;
 
 /* One input or output: its name in the ONNX graph, element type (f32, f64,
- * f16, bf16, i64, i32, i16, i8, or i1 as one byte per boolean), and static
- * shape; a buffer for it is `bytes` long, dense and row-major. */
+ * f16, bf16, i64, i32, i16, i8, or i1 as one byte per boolean, 0 or 1),
+ * and static shape; a buffer for it is `bytes` long, dense and row-major.
+ * Output buffers must not overlap input buffers. */
 typedef struct xfrt_graph_value {
   const char *name;
   const char *element;

@@ -38,6 +38,21 @@ func.func @rank3(%x: tensor<?x4x32xf32>, %w: tensor<16x32xbf16>) -> tensor<?x4x1
 
 // -----
 
+// Static leading dimensions (an ONNX graph's [batch, seq, dim]) make a
+// static row count before the rows are expanded back.
+
+// CHECK-LABEL: func.func @rank3_static
+// CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0, 1], [2]] : tensor<1x8x32xf32> into tensor<8x32xf32>
+// CHECK: func.call @xfk_linear
+// CHECK: %[[ROWS:.*]] = tensor.cast %{{.*}} : tensor<?x16xf32> to tensor<8x16xf32>
+// CHECK: tensor.expand_shape %[[ROWS]] {{\[\[}}0, 1], [2]] output_shape [1, 8, 16] : tensor<8x16xf32> into tensor<1x8x16xf32>
+func.func @rank3_static(%x: tensor<1x8x32xf32>, %w: tensor<16x32xbf16>) -> tensor<1x8x16xf32> {
+  %y = xf.linear %x, %w : (tensor<1x8x32xf32>, tensor<16x32xbf16>) -> tensor<1x8x16xf32>
+  return %y : tensor<1x8x16xf32>
+}
+
+// -----
+
 // What no kernel covers stays for convert-xf-to-linalg: f16 activations,
 // quantized weights whose bytes xf-bind-weights has not exposed, and
 // matmuls of two activations.
