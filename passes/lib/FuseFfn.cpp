@@ -82,20 +82,22 @@ struct FuseFfn : OpRewritePattern<LinearOp> {
                                             "input");
   }
 
-  /// down(gelu_tanh(x Wu^T + bu)) + bd.
+  /// down(gelu(x Wu^T + bu)) + bd, GELU in either form (GPT-2's tanh,
+  /// BERT's erf).
   LogicalResult matchGeluMlp(LinearOp down, GeluOp gelu,
                              PatternRewriter &rewriter) const {
-    if (gelu.getApproximation() != GeluApprox::tanh)
-      return rewriter.notifyMatchFailure(gelu, "xf.ffn gelu is the tanh form");
     auto up = singleUseProducer<LinearOp>(gelu.getInput());
     if (!up)
       return rewriter.notifyMatchFailure(gelu, "input is not a projection");
     if (!sameCompute({down, up}))
       return rewriter.notifyMatchFailure(gelu, "projections compute unalike");
+    FfnKind kind = gelu.getApproximation() == GeluApprox::tanh
+                       ? FfnKind::gelu
+                       : FfnKind::gelu_erf;
     rewriter.replaceOpWithNewOp<FfnOp>(
-        down, down.getType(), FfnKind::gelu, up.getInput(), up.getWeight(),
-        /*gate=*/Value(), /*gate_up=*/Value(), down.getWeight(), up.getBias(), down.getBias(),
-        down.getComputeAttr(), down.getBackendAttr());
+        down, down.getType(), kind, up.getInput(), up.getWeight(),
+        /*gate=*/Value(), /*gate_up=*/Value(), down.getWeight(), up.getBias(),
+        down.getBias(), down.getComputeAttr(), down.getBackendAttr());
     return success();
   }
 };

@@ -52,13 +52,27 @@ Value withoutRepeat(Value value, int64_t &repeats) {
   return value;
 }
 
-/// The scalar of a rank-0 splat constant.
-std::optional<double> scalarConstant(Value value) {
-  DenseElementsAttr attr;
-  if (!matchPattern(value, m_Constant(&attr)) || !attr.isSplat() ||
-      !isa<FloatType>(attr.getElementType()))
-    return std::nullopt;
-  return attr.getSplatValue<APFloat>().convertToDouble();
+/// The product q k^T that `scores` scales, and the scale: a product by a
+/// scalar constant (either side) or a division by one.
+std::pair<MatmulOp, double> scaledProduct(Value scores) {
+  std::optional<double> scale;
+  Value qk;
+  if (auto div = singleUseProducer<DivOp>(scores)) {
+    std::optional<double> d = scalarConstant(div.getRhs());
+    if (d && *d != 0)
+      scale = 1 / *d, qk = div.getLhs();
+  } else if (auto mul = singleUseProducer<MulOp>(scores)) {
+    for (auto [product, factor] : {std::pair(mul.getLhs(), mul.getRhs()),
+                                   std::pair(mul.getRhs(), mul.getLhs())})
+      if (std::optional<double> s = scalarConstant(factor)) {
+        scale = s, qk = product;
+        break;
+      }
+  }
+  auto matmul = qk ? singleUseProducer<MatmulOp>(qk) : MatmulOp();
+  if (!scale || !matmul || matmul.getType() != scores.getType())
+    return {MatmulOp(), 0.0};
+  return {matmul, *scale};
 }
 
 struct FuseMha : OpRewritePattern<TransposeOp> {
@@ -81,17 +95,8 @@ struct FuseMha : OpRewritePattern<TransposeOp> {
     CausalMaskOp mask = singleUseProducer<CausalMaskOp>(scores);
     if (mask)
       scores = mask.getInput();
-    auto scaled = singleUseProducer<MulOp>(scores);
-    if (!scaled)
-      return fail("no scaling");
-    std::optional<double> scale = scalarConstant(scaled.getRhs());
-    Value qk = scaled.getLhs();
-    if (!scale) {
-      scale = scalarConstant(scaled.getLhs());
-      qk = scaled.getRhs();
-    }
-    auto qkMatmul = singleUseProducer<MatmulOp>(qk);
-    if (!scale || !qkMatmul || !qkMatmul.getTransposeRhs())
+    auto [qkMatmul, scale] = scaledProduct(scores);
+    if (!qkMatmul || !qkMatmul.getTransposeRhs())
       return fail("no scaled q k^T");
 
     Value query = swappedFrom(qkMatmul.getLhs());
@@ -139,14 +144,165 @@ struct FuseMha : OpRewritePattern<TransposeOp> {
     }
 
     auto attention = AttentionOp::create(
-        rewriter, out.getLoc(), out.getType(), query, newKeys, newValues,
-        cache, position, mask ? rewriter.getUnitAttr() : UnitAttr(),
-        rewriter.getF32FloatAttr(static_cast<float>(*scale)));
+        rewriter, out.getLoc(), out.getType(), query, newKeys, newValues, cache,
+        position, mask ? rewriter.getUnitAttr() : UnitAttr(),
+        rewriter.getF32FloatAttr(static_cast<float>(scale)));
     if (failed(attention.verify()))
       return fail("the fused op would not verify");
     rewriter.replaceOp(out, attention.getResult());
     for (Operation *op : absorbed)
       rewriter.eraseOp(op);
+    return success();
+  }
+};
+
+/// `[batch, tokens, heads, head_dim]` from its `[0, 2, 1, 3]` transpose to
+/// heads-major.
+Value tokenMajorOf(Value value) {
+  auto t = singleUseProducer<TransposeOp>(value);
+  if (!t || t.getPermutation() != ArrayRef<int64_t>{0, 2, 1, 3})
+    return {};
+  return t.getInput();
+}
+
+/// The keys `[batch, keys, heads, head_dim]` that `value` holds transposed
+/// for q k^T: one `[0, 2, 3, 1]` transpose, or `[0, 1, 3, 2]` of the
+/// heads-major keys.
+Value keysOf(Value value) {
+  auto t = singleUseProducer<TransposeOp>(value);
+  if (!t)
+    return {};
+  if (t.getPermutation() == ArrayRef<int64_t>{0, 2, 3, 1})
+    return t.getInput();
+  if (t.getPermutation() == ArrayRef<int64_t>{0, 1, 3, 2})
+    return tokenMajorOf(t.getInput());
+  return {};
+}
+
+/// Fills at or below this hide a score as well as -inf does: its
+/// exponential underflows to 0 in f32 against any score above -1e4 + 104.
+constexpr double kMaskedScore = -1e4;
+
+/// Whether `mask`, a constant of shape [1, ..., 1, n, n], holds `allowed`
+/// at (i, j) for j <= i and `hidden` for j > i (element predicates).
+template <typename T>
+bool isCausalConstant(Value mask, int64_t n,
+                      llvm::function_ref<bool(T)> allowed,
+                      llvm::function_ref<bool(T)> hidden) {
+  DenseElementsAttr attr;
+  if (!matchPattern(mask, m_Constant(&attr)))
+    return false;
+  ArrayRef<int64_t> shape = attr.getType().getShape();
+  if (shape.size() < 2 || shape.take_back(2) != ArrayRef<int64_t>{n, n} ||
+      llvm::any_of(shape.drop_back(2), [](int64_t d) { return d != 1; }))
+    return false;
+  auto values = attr.getValues<T>();
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      T v = values[i * n + j];
+      if (!(j <= i ? allowed(v) : hidden(v)))
+        return false;
+    }
+  return true;
+}
+
+/// The scores before a causal mask as exporters spell it for a sequence of
+/// `n` tokens without a cache: `where(tril, s, fill)` with a very negative
+/// fill, or `s + m` with m 0 at or below the diagonal and very negative
+/// above; null if `masked` is neither.
+Value unmaskedScores(Value masked, int64_t n) {
+  auto type = cast<RankedTensorType>(masked.getType());
+  if (auto where = singleUseProducer<WhereOp>(masked)) {
+    std::optional<double> fill = scalarConstant(where.getRhs());
+    if (fill && *fill <= kMaskedScore && where.getLhs().getType() == type &&
+        isCausalConstant<bool>(
+            where.getCondition(), n, [](bool v) { return v; },
+            [](bool v) { return !v; }))
+      return where.getLhs();
+    return {};
+  }
+  if (auto add = singleUseProducer<AddOp>(masked)) {
+    for (auto [scores, mask] : {std::pair(add.getLhs(), add.getRhs()),
+                                std::pair(add.getRhs(), add.getLhs())})
+      if (scores.getType() == type &&
+          isCausalConstant<APFloat>(
+              mask, n, [](APFloat v) { return v.isZero(); },
+              [](APFloat v) {
+                return v.isNegative() &&
+                       (v.isInfinity() || v.convertToDouble() <= kMaskedScore);
+              }))
+        return scores;
+  }
+  return {};
+}
+
+/// Attention as PyTorch's ONNX exporter spells it, with a batch dimension:
+///
+///   transpose[0,2,1,3](matmul(softmax([mask](scale(matmul(
+///       transpose[0,2,1,3](q), keys^T)))), transpose[0,2,1,3](v)))
+///
+/// on `[1, tokens, heads, head_dim]` q, k and v, the scale a division or
+/// product by a scalar, the mask causal (where or add). xf.attention has
+/// no batch dimension: a batch of one is reshaped away and back.
+struct FuseBatchedMha : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(TransposeOp out,
+                                PatternRewriter &rewriter) const override {
+    auto fail = [&](const char *why) {
+      return rewriter.notifyMatchFailure(out, why);
+    };
+    if (out.getPermutation() != ArrayRef<int64_t>{0, 2, 1, 3})
+      return fail("not a batched head transpose");
+    auto pv = singleUseProducer<MatmulOp>(out.getInput());
+    if (!pv || pv.getTransposeRhs())
+      return fail("not probabilities x values");
+    auto softmax = singleUseProducer<SoftmaxOp>(pv.getLhs());
+    if (!softmax)
+      return fail("no softmax");
+    auto scoresType = cast<RankedTensorType>(softmax.getType());
+    int64_t queries = scoresType.getDimSize(2), keys = scoresType.getDimSize(3);
+    Value scores = softmax.getInput();
+    bool causal = false;
+    if (Value unmasked = queries == keys && !ShapedType::isDynamic(keys)
+                             ? unmaskedScores(scores, keys)
+                             : Value()) {
+      scores = unmasked;
+      causal = true;
+    }
+    auto [qkMatmul, scale] = scaledProduct(scores);
+    if (!qkMatmul || qkMatmul.getTransposeRhs())
+      return fail("no scaled q k^T");
+    Value query = tokenMajorOf(qkMatmul.getLhs());
+    Value key = keysOf(qkMatmul.getRhs());
+    Value value = tokenMajorOf(pv.getRhs());
+    if (!query || !key || !value)
+      return fail("query/key/value layout not recognized");
+    auto qType = cast<RankedTensorType>(query.getType());
+    auto kType = cast<RankedTensorType>(key.getType());
+    if (qType.getDimSize(0) != 1 || kType.getDimSize(0) != 1 ||
+        value.getType() != kType)
+      return fail("xf.attention has no batch dimension: batch 1 only");
+    // What xf.attention's verifier asks, checked before building it.
+    int64_t heads = qType.getDimSize(2), kvHeads = kType.getDimSize(2);
+    if (qType.getElementType() != kType.getElementType() ||
+        qType.getDimSize(3) != kType.getDimSize(3) ||
+        ShapedType::isDynamic(heads) || ShapedType::isDynamic(kvHeads) ||
+        kvHeads == 0 || heads % kvHeads != 0)
+      return fail("query heads do not match the key/value heads");
+    Location loc = out.getLoc();
+    auto dropBatch = [&](Value v) -> Value {
+      auto t = cast<RankedTensorType>(v.getType());
+      return ReshapeOp::create(rewriter, loc,
+                               t.clone(t.getShape().drop_front()), v);
+    };
+    auto attention = AttentionOp::create(
+        rewriter, loc, qType.clone(qType.getShape().drop_front()),
+        dropBatch(query), dropBatch(key), dropBatch(value), /*cache=*/Value(),
+        /*position=*/Value(), causal ? rewriter.getUnitAttr() : UnitAttr(),
+        rewriter.getF32FloatAttr(static_cast<float>(scale)));
+    rewriter.replaceOpWithNewOp<ReshapeOp>(out, out.getType(),
+                                           attention.getResult());
     return success();
   }
 };
@@ -163,5 +319,5 @@ struct XFFuseMhaPass : xf::impl::XFFuseMhaBase<XFFuseMhaPass> {
 } // namespace
 
 void xf::populateFuseMhaPatterns(RewritePatternSet &patterns) {
-  patterns.add<FuseMha>(patterns.getContext());
+  patterns.add<FuseMha, FuseBatchedMha>(patterns.getContext());
 }

@@ -4,11 +4,27 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/SetVector.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::xf;
+
+std::optional<double> xf::scalarConstant(Value value) {
+  DenseElementsAttr attr;
+  if (!matchPattern(value, m_Constant(&attr)) || !attr.isSplat() ||
+      !isa<FloatType>(attr.getElementType()))
+    return std::nullopt;
+  return attr.getSplatValue<APFloat>().convertToDouble();
+}
+
+bool xf::isScalarConstant(Value value, double expected) {
+  std::optional<double> v = scalarConstant(value);
+  return v && std::abs(*v - expected) <= 1e-6 * std::abs(expected);
+}
 
 bool xf::dependsOnlyOnWeights(Value value) {
   llvm::SetVector<Value> work;

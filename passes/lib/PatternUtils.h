@@ -7,6 +7,8 @@
 
 #include "mlir/IR/Value.h"
 
+#include <optional>
+
 namespace mlir::xf {
 
 /// Marks a GEMM over an adapter branch's own factors, not a model weight:
@@ -18,6 +20,13 @@ inline constexpr llvm::StringLiteral kAdapterBranchAttr = "xf.adapter_branch";
 template <typename OpT> OpT singleUseProducer(Value value) {
   return value.hasOneUse() ? value.getDefiningOp<OpT>() : OpT();
 }
+
+/// The value of a float splat constant (rank 0, or every element equal).
+std::optional<double> scalarConstant(Value value);
+
+/// Whether `value` is a float splat constant equal to `expected` to 1e-6
+/// relative (constants exported as f32).
+bool isScalarConstant(Value value, double expected);
 
 /// Bits per stored element of a weight type: the codes of a quantized one.
 inline unsigned storedBits(Type type) {

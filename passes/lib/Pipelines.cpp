@@ -26,6 +26,8 @@ struct GraphPass {
 /// (weights quantized or not, fused or not). A layer-shared model's SPEED
 /// stages are built last, from the layer functions as they end up.
 const GraphPass kGraphPasses[] = {
+    // Exported spellings (ONNX) to the ops the other passes match.
+    {"xf-raise-idioms", [](auto &) { return xf::createXFRaiseIdioms(); }},
     {"xf-fold-adapters", [](auto &) { return xf::createXFFoldAdapters(); }},
     {"xf-sparsify",
      [](const xf::GraphPipelineConfig &config) {

@@ -261,7 +261,7 @@ std::optional<Refusal> checkFoldable(LayerNormOp norm) {
     if (auto ffn = dyn_cast<FfnOp>(user)) {
       if (use.get() != ffn.getInput())
         return refusal("a LayerNorm result is an FFN weight or bias");
-      if (ffn.getKind() != FfnKind::gelu)
+      if (!FfnOp::getUngatedGelu(ffn.getKind()))
         return refusal("xf.ffn " + stringifyFfnKind(ffn.getKind()).str() +
                        " has no gate bias to fold the LayerNorm's bias into");
       if (!isFloatWeight(ffn.getUp()))

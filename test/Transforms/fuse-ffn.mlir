@@ -84,17 +84,28 @@ func.func @hidden_used_twice(%x: tensor<?x16xf32>, %u: tensor<32x16xf32>, %g: te
 
 // -----
 
-// A gate bias has no place in xf.ffn; exact GELU is not the fused form.
-// CHECK-LABEL: func.func @gate_bias_and_erf
+// A gate bias has no place in xf.ffn.
+// CHECK-LABEL: func.func @gate_bias
 // CHECK-NOT: xf.ffn
-func.func @gate_bias_and_erf(%x: tensor<?x16xf32>, %u: tensor<32x16xf32>, %g: tensor<32x16xf32>, %bg: tensor<32xf32>, %d: tensor<16x32xf32>) -> (tensor<?x16xf32>, tensor<?x16xf32>) {
+func.func @gate_bias(%x: tensor<?x16xf32>, %u: tensor<32x16xf32>, %g: tensor<32x16xf32>, %bg: tensor<32xf32>, %d: tensor<16x32xf32>) -> tensor<?x16xf32> {
   %up = xf.linear %x, %u : (tensor<?x16xf32>, tensor<32x16xf32>) -> tensor<?x32xf32>
   %gate = xf.linear %x, %g, %bg : (tensor<?x16xf32>, tensor<32x16xf32>, tensor<32xf32>) -> tensor<?x32xf32>
   %act = xf.silu %gate : tensor<?x32xf32>
   %h = xf.mul %up, %act : (tensor<?x32xf32>, tensor<?x32xf32>) -> tensor<?x32xf32>
   %y = xf.linear %h, %d : (tensor<?x32xf32>, tensor<16x32xf32>) -> tensor<?x16xf32>
-  %up2 = xf.linear %x, %u : (tensor<?x16xf32>, tensor<32x16xf32>) -> tensor<?x32xf32>
-  %erf = xf.gelu erf %up2 : tensor<?x32xf32>
-  %y2 = xf.linear %erf, %d : (tensor<?x32xf32>, tensor<16x32xf32>) -> tensor<?x16xf32>
-  return %y, %y2 : tensor<?x16xf32>, tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}
+
+// -----
+
+// The exact (erf) GELU MLP, as BERT has it, is the gelu_erf kind.
+// CHECK-LABEL: func.func @erf_mlp
+// CHECK-SAME: (%[[X:.*]]: tensor<?x16xf32>, %[[U:.*]]: tensor<32x16xf32>, %[[D:.*]]: tensor<16x32xf32>)
+// CHECK-NEXT: %[[Y:.*]] = xf.ffn gelu_erf %[[X]] up %[[U]] down %[[D]] :
+// CHECK-NEXT: return %[[Y]]
+func.func @erf_mlp(%x: tensor<?x16xf32>, %u: tensor<32x16xf32>, %d: tensor<16x32xf32>) -> tensor<?x16xf32> {
+  %up = xf.linear %x, %u : (tensor<?x16xf32>, tensor<32x16xf32>) -> tensor<?x32xf32>
+  %erf = xf.gelu erf %up : tensor<?x32xf32>
+  %y = xf.linear %erf, %d : (tensor<?x32xf32>, tensor<16x32xf32>) -> tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
 }

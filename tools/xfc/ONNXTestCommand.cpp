@@ -29,6 +29,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
 #include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
@@ -72,6 +74,12 @@ cl::opt<std::string> known(
              "the reason; they count as known, and passing one is an error "
              "(so the list cannot go stale)"),
     cl::value_desc("file"), cl::sub(command));
+cl::opt<std::string> passPipeline(
+    "pass-pipeline",
+    cl::desc("With --engine=eval: passes to run on the imported graph before "
+             "evaluating it (checks their semantics), e.g. "
+             "'builtin.module(xf-optimize-graph)'"),
+    cl::value_desc("pipeline"), cl::sub(command));
 cl::opt<bool> verbose("v", cl::desc("Print each test's result"),
                       cl::sub(command));
 cl::opt<double> rtol("rtol", cl::desc("Relative tolerance (ONNX's: 1e-3)"),
@@ -388,6 +396,15 @@ Result runTest(const std::string &folder, std::set<std::string> &ops) {
         return {Outcome::Failed,
                 why + (diagnostics.empty() ? "" : ": ") + diagnostics};
     } else {
+      if (!passPipeline.empty()) {
+        mlir::PassManager pm(&context);
+        std::string message;
+        llvm::raw_string_ostream os(message);
+        if (mlir::failed(mlir::parsePassPipeline(passPipeline, pm, os)))
+          return {Outcome::Failed, "--pass-pipeline: " + message};
+        if (mlir::failed(pm.run(*module)))
+          return {Outcome::Failed, "the passes failed: " + diagnostics};
+      }
       auto main = module->lookupSymbol<mlir::func::FuncOp>("main");
       mlir::FailureOr<std::vector<eval::Value>> values =
           eval::evaluate(main, args, {});
@@ -409,6 +426,11 @@ Result runTest(const std::string &folder, std::set<std::string> &ops) {
 int run() {
   if (engine != "so" && engine != "eval")
     return fail("--engine: '" + engine + "' is not an engine (so, eval)");
+  if (!passPipeline.empty() && engine != "eval")
+    return fail("--pass-pipeline applies to --engine=eval (a compiled graph "
+                "goes through the graph pipeline)");
+  if (!passPipeline.empty())
+    xfc::registerAllPasses();
   std::vector<std::string> tests(folders.begin(), folders.end());
   if (!suite.empty()) {
     std::error_code ec;

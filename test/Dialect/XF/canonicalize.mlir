@@ -92,3 +92,26 @@ func.func @reshape_chain_kept(%x: tensor<?x5xf32>) -> tensor<4xf32> {
   %1 = xf.reshape %0 : tensor<?x1xf32> -> tensor<4xf32>
   return %1 : tensor<4xf32>
 }
+
+// -----
+
+// Constants concatenate at compile time (an ONNX graph's Q, K and V weights
+// once xf-fuse-qkv joins them), splats included; along an inner axis the
+// rows interleave. A value known only at run time stays.
+
+// CHECK-LABEL: func.func @concat_constants
+// CHECK-DAG: %[[C:.*]] = arith.constant dense<{{\[\[}}1.000000e+00, 7.000000e+00, 7.000000e+00], [2.000000e+00, 7.000000e+00, 7.000000e+00]]> : tensor<2x3xf32>
+// CHECK-DAG: %[[H:.*]] = arith.constant dense<[1.000000e+00, 2.000000e+00, 3.000000e+00]> : tensor<3xf16>
+// CHECK: %[[Y:.*]] = xf.concat
+// CHECK: return %[[C]], %[[H]], %[[Y]]
+func.func @concat_constants(%x: tensor<2xf32>) -> (tensor<2x3xf32>, tensor<3xf16>, tensor<4xf32>) {
+  %a = arith.constant dense<[[1.0], [2.0]]> : tensor<2x1xf32>
+  %b = arith.constant dense<7.0> : tensor<2x2xf32>
+  %c = xf.concat %a, %b[1] : (tensor<2x1xf32>, tensor<2x2xf32>) -> tensor<2x3xf32>
+  %i = arith.constant dense<[1.0, 2.0]> : tensor<2xf16>
+  %j = arith.constant dense<3.0> : tensor<1xf16>
+  %k = xf.concat %i, %j[0] : (tensor<2xf16>, tensor<1xf16>) -> tensor<3xf16>
+  %one = arith.constant dense<1.0> : tensor<2xf32>
+  %y = xf.concat %x, %one[0] : (tensor<2xf32>, tensor<2xf32>) -> tensor<4xf32>
+  return %c, %k, %y : tensor<2x3xf32>, tensor<3xf16>, tensor<4xf32>
+}

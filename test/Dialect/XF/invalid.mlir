@@ -1015,6 +1015,14 @@ func.func @ffn_gelu_gate(%x: tensor<?x64xf32>, %wu: tensor<256x64xf32>, %wd: ten
 
 // -----
 
+func.func @ffn_gelu_erf_gate(%x: tensor<?x64xf32>, %wu: tensor<256x64xf32>, %wd: tensor<64x256xf32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{'gelu_erf' takes no gate weight}}
+  %0 = xf.ffn gelu_erf %x up %wu gate %wu down %wd : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<256x64xf32>, tensor<64x256xf32>) -> tensor<?x64xf32>
+  return %0 : tensor<?x64xf32>
+}
+
+// -----
+
 func.func @ffn_up_rank(%x: tensor<?x64xf32>, %wu: tensor<256xf32>, %wd: tensor<64x256xf32>) -> tensor<?x64xf32> {
   // expected-error @+1 {{up weight must be 2-D}}
   %0 = xf.ffn gelu %x up %wu down %wd : (tensor<?x64xf32>, tensor<256xf32>, tensor<64x256xf32>) -> tensor<?x64xf32>
@@ -1064,7 +1072,7 @@ func.func @ffn_down_bias(%x: tensor<?x64xf32>, %wu: tensor<256x64xf32>, %wd: ten
 // -----
 
 func.func @ffn_unknown_kind(%x: tensor<?x64xf32>, %wu: tensor<256x64xf32>, %wd: tensor<64x256xf32>) -> tensor<?x64xf32> {
-  // expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'kind' [swiglu, geglu, gelu]}}
+  // expected-error @+1 {{expected string or keyword containing one of the following enum values for attribute 'kind' [swiglu, geglu, gelu, gelu_erf]}}
   %0 = xf.ffn relu %x up %wu down %wd : (tensor<?x64xf32>, tensor<256x64xf32>, tensor<64x256xf32>) -> tensor<?x64xf32>
   return %0 : tensor<?x64xf32>
 }

@@ -770,9 +770,9 @@ eval::Tensor Interpreter::ffn(FfnOp op) {
     if (op.getGate())
       gate = gemm(op.getGate(), nullptr);
   }
-  if (op.getKind() == FfnKind::gelu) {
+  if (std::optional<GeluApprox> approx = FfnOp::getUngatedGelu(op.getKind())) {
     for (double &v : hidden.data)
-      v = gelu(v, GeluApprox::tanh);
+      v = gelu(v, *approx);
   } else {
     for (size_t e = 0; e < hidden.data.size(); ++e) {
       double g = op.getKind() == FfnKind::swiglu

@@ -133,8 +133,10 @@ Value xf::buildFfn(OpBuilder &builder, Location loc, const FfnInputs &in) {
                               /*bias=*/Value(), in.compute, in.backend);
   }
   Value hiddenValue;
-  if (in.kind == FfnKind::gelu) {
-    hiddenValue = GeluOp::create(builder, loc, hiddenType, tanh, up);
+  if (std::optional<GeluApprox> gelu = FfnOp::getUngatedGelu(in.kind)) {
+    hiddenValue =
+        GeluOp::create(builder, loc, hiddenType,
+                       GeluApproxAttr::get(builder.getContext(), *gelu), up);
   } else {
     Value activated =
         in.kind == FfnKind::swiglu

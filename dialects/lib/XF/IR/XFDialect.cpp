@@ -13,6 +13,14 @@ XFC_BEGIN_GENERATED_CODE
 #include "xfc/Dialect/XF/IR/XFDialect.cpp.inc"
 XFC_END_GENERATED_CODE
 
+Operation *XFDialect::materializeConstant(OpBuilder &builder, Attribute value,
+                                          Type type, Location loc) {
+  if (auto typed = dyn_cast<TypedAttr>(value);
+      typed && arith::ConstantOp::isBuildableWith(typed, type))
+    return arith::ConstantOp::create(builder, loc, type, typed);
+  return nullptr;
+}
+
 void XFDialect::initialize() {
   registerAttributes();
   registerTypes();

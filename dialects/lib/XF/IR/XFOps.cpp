@@ -767,10 +767,47 @@ LogicalResult ConcatOp::verify() {
   return success();
 }
 
-OpFoldResult ConcatOp::fold(FoldAdaptor) {
+/// The concatenation of constant inputs (an ONNX graph's Q, K and V
+/// weights after xf-fuse-qkv), for byte-sized elements.
+static Attribute concatConstants(ConcatOp op, ArrayRef<Attribute> inputs) {
+  auto type = dyn_cast<RankedTensorType>(op.getType());
+  if (!type || !type.hasStaticShape() || type.getElementTypeBitWidth() % 8)
+    return {};
+  size_t width = type.getElementTypeBitWidth() / 8;
+  int64_t axis = op.getAxis(), outer = 1;
+  for (int64_t d : type.getShape().take_front(axis))
+    outer *= d;
+  // Each input's bytes per outer index, as stored (a splat repeated).
+  SmallVector<std::vector<char>> blocks;
+  for (auto [value, input] : llvm::zip(inputs, op.getInputs())) {
+    auto dense = dyn_cast_or_null<DenseElementsAttr>(value);
+    if (!dense || dense.getType() != input.getType())
+      return {};
+    ArrayRef<char> raw = dense.getRawData();
+    std::vector<char> bytes;
+    if (dense.isSplat()) {
+      for (int64_t e = 0; e < dense.getNumElements(); ++e)
+        bytes.insert(bytes.end(), raw.begin(), raw.begin() + width);
+    } else {
+      bytes.assign(raw.begin(), raw.end());
+    }
+    blocks.push_back(std::move(bytes));
+  }
+  std::vector<char> data;
+  data.reserve(type.getNumElements() * width);
+  for (int64_t o = 0; o < outer; ++o)
+    for (const std::vector<char> &block : blocks) {
+      size_t inner = block.size() / outer;
+      data.insert(data.end(), block.begin() + o * inner,
+                  block.begin() + (o + 1) * inner);
+    }
+  return DenseElementsAttr::getFromRawBuffer(type, data);
+}
+
+OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
   if (getInputs().size() == 1 && getInputs().front().getType() == getType())
     return getInputs().front();
-  return {};
+  return concatConstants(*this, adaptor.getInputs());
 }
 
 LogicalResult RepeatInterleaveOp::verify() {
@@ -913,16 +950,24 @@ SmallVector<Value> FfnOp::getWeights() {
   return weights;
 }
 
+std::optional<GeluApprox> FfnOp::getUngatedGelu(FfnKind kind) {
+  if (kind == FfnKind::gelu)
+    return GeluApprox::tanh;
+  if (kind == FfnKind::gelu_erf)
+    return GeluApprox::erf;
+  return std::nullopt;
+}
+
 LogicalResult FfnOp::verify() {
   RankedTensorType in = getInput().getType();
   if (in.getRank() < 1)
     return emitOpError() << "input must have rank >= 1";
   if (getType() != in)
     return emitOpError() << "result type must equal the input type";
-  bool gated = getKind() != FfnKind::gelu;
+  bool gated = !getUngatedGelu(getKind());
   StringRef kind = stringifyFfnKind(getKind());
   if (!gated && (getGate() || getGateUp()))
-    return emitOpError() << "'gelu' takes no gate weight";
+    return emitOpError() << "'" << kind << "' takes no gate weight";
   if (gated && !getGateUp() && !(getUp() && getGate()))
     return emitOpError() << "'" << kind
                          << "' needs a gate and an up weight, or gate_up";

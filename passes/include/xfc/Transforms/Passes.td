@@ -127,6 +127,27 @@ def XFLowerKronBranches : Pass<"xf-lower-kron-branches"> {
   ];
 }
 
+def XFRaiseIdioms : Pass<"xf-raise-idioms"> {
+  let summary = "Raise exported spellings of biases and GELU to xf ops";
+  let description = [{
+    Exporters such as PyTorch's ONNX exporter spell some ops out of
+    elementwise arithmetic. This pass recognizes them, so that the fusion
+    passes that follow see the forms the importers of GGUF and HF produce:
+
+    * `xf.add(xf.linear(x, W), b)`, `b : [out]`, becomes
+      `xf.linear(x, W, b)` (either operand order);
+    * `x * 0.5 * (1 + erf(x / sqrt(2)))` becomes `xf.gelu erf x`;
+    * `0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))` becomes
+      `xf.gelu tanh x`, with `x^3` as `xf.pow` by 3 or two products.
+
+    The products and sums may take their operands in any order and group
+    the three factors either way; the constants are scalars (rank 0 or
+    splats) equal to the exact ones to 1e-6 relative. Every intermediate
+    value must have no other use. The rewrites are exact up to f32
+    rounding, which the reference evaluator checks before and after.
+  }];
+}
+
 def XFFuseFfn : Pass<"xf-fuse-ffn"> {
   let summary = "Fuse feed-forward subgraphs into xf.ffn";
   let description = [{
@@ -135,7 +156,8 @@ def XFFuseFfn : Pass<"xf-fuse-ffn"> {
 
     * `down(silu(x Wg^T) * (x Wu^T))` becomes `xf.ffn swiglu`;
     * `down(gelu_tanh(x Wg^T) * (x Wu^T))` becomes `xf.ffn geglu`;
-    * `down(gelu_tanh(x Wu^T + bu)) + bd` becomes `xf.ffn gelu`.
+    * `down(gelu_tanh(x Wu^T + bu)) + bd` becomes `xf.ffn gelu`;
+    * `down(gelu_erf(x Wu^T + bu)) + bd` becomes `xf.ffn gelu_erf`.
 
     The projections must read the same input, every intermediate value must
     have no other use, and the gated forms must have no gate bias (xf.ffn
@@ -279,8 +301,22 @@ def XFFuseMha : Pass<"xf-fuse-mha"> {
     `xf.kv_read` of `position + tokens` rows right after an
     `xf.kv_append` of the new keys and values at `position` (the append is
     absorbed into the fused op). MHA, GQA (with `xf.repeat_interleave`) and
-    MQA match. Anything else, such as another mask, a missing softmax, or an
-    intermediate value used elsewhere, is left untouched.
+    MQA match. The scale is a product by a scalar or a division by one.
+
+    It also matches attention as PyTorch's ONNX exporter spells it, with a
+    batch dimension of one on `[1, tokens, heads, head_dim]` values:
+
+    ```
+    transpose[0,2,1,3](matmul(softmax([mask](scale(matmul(
+        transpose[0,2,1,3](q), transpose[0,2,3,1](k)))),
+        transpose[0,2,1,3](v)))
+    ```
+
+    (keys also as `transpose[0,1,3,2]` of the heads-major keys), with a
+    causal mask as `xf.where(tril, s, fill)` or `s + mask` whose hidden
+    entries are -1e4 or lower; the batch is reshaped away around the fused
+    op. Anything else, such as another mask, a batch above one, a missing
+    softmax, or an intermediate value used elsewhere, is left untouched.
   }];
 }
 

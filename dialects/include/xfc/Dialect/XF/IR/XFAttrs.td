@@ -17,7 +17,8 @@ include "mlir/IR/TensorEncoding.td"
 def XF_FfnKind : I32EnumAttr<"FfnKind", "feed-forward block variant", [
     I32EnumAttrCase<"swiglu", 0>,  // down(silu(x Wg^T) * (x Wu^T))
     I32EnumAttrCase<"geglu", 1>,   // down(gelu(x Wg^T) * (x Wu^T))
-    I32EnumAttrCase<"gelu", 2>     // down(gelu(x Wu^T + bu)) + bd
+    I32EnumAttrCase<"gelu", 2>,    // down(gelu_tanh(x Wu^T + bu)) + bd
+    I32EnumAttrCase<"gelu_erf", 3> // down(gelu_erf(x Wu^T + bu)) + bd
   ]> {
   let cppNamespace = "::mlir::xf";
 }

@@ -45,6 +45,9 @@ def XF_Dialect : Dialect {
   ];
   let useDefaultTypePrinterParser = 1;
   let useDefaultAttributePrinterParser = 1;
+  // Folds of constant operands (an ONNX graph's initializers) become
+  // arith.constant ops.
+  let hasConstantMaterializer = 1;
   let extraClassDeclaration = [{
     void registerAttributes();
     void registerTypes();

@@ -926,11 +926,12 @@ def XF_FfnOp : XF_Op<"ffn", [Pure, AttrSizedOperandSegments]> {
     * `swiglu`: `down(silu(x gate^T) * (x up^T))` (Llama, Qwen2)
     * `geglu`:  `down(gelu_tanh(x gate^T) * (x up^T))` (Gemma)
     * `gelu`:   `down(gelu_tanh(x up^T + up_bias)) + down_bias` (GPT-2)
+    * `gelu_erf`: `down(gelu_erf(x up^T + up_bias)) + down_bias` (BERT)
 
     The gated kinds take either `up` and `gate`, or one `gate_up : [2 *
     hidden, dim]` weight holding the gate rows and then the up rows, which
     makes gate and up one GEMM whose epilogue applies the activation and the
-    product. `gelu` takes `up` only.
+    product. `gelu` and `gelu_erf` take `up` only.
 
     `compute int8` quantizes the inputs of both GEMMs (`x`, and the hidden
     activations before `down`) to dynamic INT8, and `compute bf16` rounds
@@ -984,6 +985,9 @@ def XF_FfnOp : XF_Op<"ffn", [Pure, AttrSizedOperandSegments]> {
     int64_t getHiddenSize();
     /// The weights present: up, gate, gate_up and down, in that order.
     SmallVector<Value> getWeights();
+    /// The GELU of a kind with one up projection (gelu, gelu_erf); none for
+    /// the gated kinds.
+    static std::optional<GeluApprox> getUngatedGelu(FfnKind kind);
   }];
 }
 
