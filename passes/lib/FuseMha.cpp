@@ -20,6 +20,8 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include <cmath>
+
 namespace mlir::xf {
 #define GEN_PASS_DEF_XFFUSEMHA
 XFC_BEGIN_GENERATED_CODE
@@ -70,7 +72,10 @@ std::pair<MatmulOp, double> scaledProduct(Value scores) {
       }
   }
   auto matmul = qk ? singleUseProducer<MatmulOp>(qk) : MatmulOp();
-  if (!scale || !matmul || matmul.getType() != scores.getType())
+  // xf.attention scales by a positive f32.
+  float asFloat = scale ? static_cast<float>(*scale) : 0.0f;
+  if (!scale || !(asFloat > 0) || !std::isfinite(asFloat) || !matmul ||
+      matmul.getType() != scores.getType())
     return {MatmulOp(), 0.0};
   return {matmul, *scale};
 }
@@ -147,8 +152,10 @@ struct FuseMha : OpRewritePattern<TransposeOp> {
         rewriter, out.getLoc(), out.getType(), query, newKeys, newValues, cache,
         position, mask ? rewriter.getUnitAttr() : UnitAttr(),
         rewriter.getF32FloatAttr(static_cast<float>(scale)));
-    if (failed(attention.verify()))
+    if (failed(attention.verify())) {
+      rewriter.eraseOp(attention);
       return fail("the fused op would not verify");
+    }
     rewriter.replaceOp(out, attention.getResult());
     for (Operation *op : absorbed)
       rewriter.eraseOp(op);
@@ -179,9 +186,10 @@ Value keysOf(Value value) {
   return {};
 }
 
-/// Fills at or below this hide a score as well as -inf does: its
-/// exponential underflows to 0 in f32 against any score above -1e4 + 104.
-constexpr double kMaskedScore = -1e4;
+/// Fills at or below this hide a score as -inf does: their exponential
+/// underflows to 0 in f32 unless a visible score of the row is below
+/// -1e9 + 104 (PyTorch exports -1e9 or the f32 minimum).
+constexpr double kMaskedScore = -1e9;
 
 /// Whether `mask`, a constant of shape [1, ..., 1, n, n], holds `allowed`
 /// at (i, j) for j <= i and `hidden` for j > i (element predicates).
@@ -287,6 +295,7 @@ struct FuseBatchedMha : OpRewritePattern<TransposeOp> {
     int64_t heads = qType.getDimSize(2), kvHeads = kType.getDimSize(2);
     if (qType.getElementType() != kType.getElementType() ||
         qType.getDimSize(3) != kType.getDimSize(3) ||
+        ShapedType::isDynamic(qType.getDimSize(3)) ||
         ShapedType::isDynamic(heads) || ShapedType::isDynamic(kvHeads) ||
         kvHeads == 0 || heads % kvHeads != 0)
       return fail("query heads do not match the key/value heads");

@@ -21,9 +21,9 @@ std::optional<double> xf::scalarConstant(Value value) {
   return attr.getSplatValue<APFloat>().convertToDouble();
 }
 
-bool xf::isScalarConstant(Value value, double expected) {
+bool xf::isScalarConstant(Value value, double expected, double tolerance) {
   std::optional<double> v = scalarConstant(value);
-  return v && std::abs(*v - expected) <= 1e-6 * std::abs(expected);
+  return v && std::abs(*v - expected) <= tolerance * std::abs(expected);
 }
 
 bool xf::dependsOnlyOnWeights(Value value) {

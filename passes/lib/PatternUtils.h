@@ -24,9 +24,10 @@ template <typename OpT> OpT singleUseProducer(Value value) {
 /// The value of a float splat constant (rank 0, or every element equal).
 std::optional<double> scalarConstant(Value value);
 
-/// Whether `value` is a float splat constant equal to `expected` to 1e-6
-/// relative (constants exported as f32).
-bool isScalarConstant(Value value, double expected);
+/// Whether `value` is a float splat constant equal to `expected` to
+/// `tolerance` relative (1e-6: irrational constants exported as f32; 0 for
+/// exactly representable ones).
+bool isScalarConstant(Value value, double expected, double tolerance = 1e-6);
 
 /// Bits per stored element of a weight type: the codes of a quantized one.
 inline unsigned storedBits(Type type) {

@@ -1,8 +1,9 @@
 //===- RaiseIdioms.cpp - Exported spellings of biases and GELU ------------===//
 //
-// An ONNX export spells nn.Linear's bias as an Add after the MatMul and
-// GELU as arithmetic around Erf or Tanh. These patterns raise them to the
-// xf ops the fusion passes match.
+// An ONNX export spells nn.Linear's bias as an Add after the MatMul, GELU
+// as arithmetic around Erf or Tanh, and (older exporters) LayerNorm as
+// reductions and arithmetic. These patterns raise them to the xf ops the
+// fusion and normalization passes match.
 //
 //===----------------------------------------------------------------------===//
 
@@ -39,8 +40,9 @@ struct FoldLinearBias : OpRewritePattern<AddOp> {
                                  std::pair(add.getRhs(), add.getLhs())}) {
       auto linear = singleUseProducer<LinearOp>(product);
       auto biasType = dyn_cast<RankedTensorType>(bias.getType());
+      // A bias is a weight: a value of the run (a residual) stays an add.
       if (!linear || linear.getBias() || linear.getType() != add.getType() ||
-          !biasType || biasType.getRank() != 1 ||
+          !dependsOnlyOnWeights(bias) || !biasType || biasType.getRank() != 1 ||
           biasType.getElementType() != linear.getType().getElementType() ||
           biasType.getDimSize(0) != linear.getType().getShape().back() ||
           biasType.isDynamicDim(0))
@@ -56,18 +58,21 @@ struct FoldLinearBias : OpRewritePattern<AddOp> {
 
 /// The other operand of `op` (commutative) when one is a scalar constant
 /// equal to `constant`; null otherwise.
-template <typename OpT> Value otherThanConstant(OpT op, double constant) {
-  if (isScalarConstant(op.getRhs(), constant))
+template <typename OpT>
+Value otherThanConstant(OpT op, double constant, double tolerance = 1e-6) {
+  if (isScalarConstant(op.getRhs(), constant, tolerance))
     return op.getLhs();
-  if (isScalarConstant(op.getLhs(), constant))
+  if (isScalarConstant(op.getLhs(), constant, tolerance))
     return op.getRhs();
   return {};
 }
 
 /// Whether `value` is x^3: xf.pow(x, 3), or x * x * x grouped either way.
 bool isCube(Value value, Value x) {
+  if (!value)
+    return false;
   if (auto pow = singleUseProducer<PowOp>(value))
-    return pow.getLhs() == x && isScalarConstant(pow.getRhs(), 3.0);
+    return pow.getLhs() == x && isScalarConstant(pow.getRhs(), 3.0, 0.0);
   auto mul = singleUseProducer<MulOp>(value);
   if (!mul)
     return false;
@@ -131,14 +136,14 @@ struct RaiseGelu : OpRewritePattern<MulOp> {
                       PatternRewriter &rewriter) const {
     // Which factor is 0.5, which 1 + f(x), and which x.
     for (int half = 0; half < 3; ++half) {
-      if (!isScalarConstant(factors[half], 0.5))
+      if (!isScalarConstant(factors[half], 0.5, 0.0))
         continue;
       for (int sum = 0; sum < 3; ++sum) {
         if (sum == half)
           continue;
         Value x = factors[3 - half - sum];
         auto onePlus = singleUseProducer<AddOp>(factors[sum]);
-        Value f = onePlus ? otherThanConstant(onePlus, 1.0) : Value();
+        Value f = onePlus ? otherThanConstant(onePlus, 1.0, 0.0) : Value();
         if (!f || x.getType() != root.getType())
           continue;
         std::optional<GeluApprox> approx;
@@ -160,10 +165,83 @@ struct RaiseGelu : OpRewritePattern<MulOp> {
   }
 };
 
+/// The operands of `op` (commutative) as (the one `pred` accepts, the
+/// other); null values if neither is.
+template <typename OpT>
+std::pair<Value, Value> splitOperands(OpT op,
+                                      llvm::function_ref<bool(Value)> pred) {
+  if (pred(op.getRhs()))
+    return {op.getRhs(), op.getLhs()};
+  if (pred(op.getLhs()))
+    return {op.getLhs(), op.getRhs()};
+  return {};
+}
+
+/// LayerNorm over the last axis as older exporters spell it:
+///   d = x - mean(x); v = mean(d^2); (d / sqrt(v + eps)) * gamma + beta
+/// with d^2 as xf.pow(d, 2) or d * d, to xf.layer_norm.
+struct RaiseLayerNorm : OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(AddOp root,
+                                PatternRewriter &rewriter) const override {
+    auto type = cast<RankedTensorType>(root.getType());
+    int64_t axis = type.getRank() - 1;
+    auto isAffine = [&](Value v) {
+      auto t = dyn_cast<RankedTensorType>(v.getType());
+      return t && t.getRank() == 1 &&
+             t.getDimSize(0) == type.getDimSize(axis) &&
+             t.getElementType() == type.getElementType() &&
+             dependsOnlyOnWeights(v);
+    };
+    auto [beta, scaledValue] = splitOperands(root, isAffine);
+    auto scaled = scaledValue ? singleUseProducer<MulOp>(scaledValue) : MulOp();
+    auto [gamma, normalizedValue] =
+        scaled ? splitOperands(scaled, isAffine) : std::pair<Value, Value>();
+    auto normalized =
+        normalizedValue ? singleUseProducer<DivOp>(normalizedValue) : DivOp();
+    auto sqrt =
+        normalized ? singleUseProducer<SqrtOp>(normalized.getRhs()) : SqrtOp();
+    auto shifted = sqrt ? singleUseProducer<AddOp>(sqrt.getInput()) : AddOp();
+    if (!shifted || normalized.getType() != type)
+      return rewriter.notifyMatchFailure(root, "not a spelled-out LayerNorm");
+    Value centered = normalized.getLhs();
+    auto [eps, varianceValue] = splitOperands(
+        shifted, [](Value v) { return scalarConstant(v).has_value(); });
+    auto variance = varianceValue
+                        ? singleUseProducer<ReduceMeanOp>(varianceValue)
+                        : ReduceMeanOp();
+    auto sub = centered.getDefiningOp<SubOp>();
+    auto mean =
+        sub ? singleUseProducer<ReduceMeanOp>(sub.getRhs()) : ReduceMeanOp();
+    if (!variance || variance.getAxis() != axis || !mean ||
+        mean.getAxis() != axis || mean.getInput() != sub.getLhs() ||
+        sub.getType() != type)
+      return rewriter.notifyMatchFailure(root, "no mean and variance");
+    // The square of the centered values, which only it and the division
+    // read.
+    Operation *square = variance.getInput().getDefiningOp();
+    bool squares = square && variance.getInput().hasOneUse() &&
+                   ((isa<PowOp>(square) && square->getOperand(0) == centered &&
+                     isScalarConstant(square->getOperand(1), 2.0, 0.0)) ||
+                    (isa<MulOp>(square) && square->getOperand(0) == centered &&
+                     square->getOperand(1) == centered));
+    if (!squares || llvm::any_of(centered.getUsers(), [&](Operation *user) {
+          return user != square && user != normalized;
+        }))
+      return rewriter.notifyMatchFailure(root, "no variance of x - mean(x)");
+    double epsilon = *scalarConstant(eps);
+    rewriter.replaceOpWithNewOp<LayerNormOp>(
+        root, type, sub.getLhs(), gamma, beta,
+        rewriter.getF32FloatAttr(static_cast<float>(epsilon)));
+    return success();
+  }
+};
+
 struct XFRaiseIdiomsPass : xf::impl::XFRaiseIdiomsBase<XFRaiseIdiomsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<FoldLinearBias, RaiseGelu>(&getContext());
+    patterns.add<FoldLinearBias, RaiseGelu, RaiseLayerNorm>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -223,6 +223,8 @@ xfrt_status xfrt_graph_run(xfrt_graph *graph, const void *const *inputs,
     graph->arena.grow(needed);
     return XFRT_OK;
   }
+  if (status == XFM_INDEX_OUT_OF_RANGE)
+    return XFRT_ERROR_INVALID_ARGUMENT;
   return status == XFM_OK ? XFRT_OK : XFRT_ERROR_NOT_A_MODEL;
 }
 

@@ -45,6 +45,8 @@ struct Arena {
   std::atomic<uint64_t> used{0};
   std::mutex overflowLock;
   std::vector<void *> overflow; // heap blocks when the arena is too small
+  // A gather of the call read an index outside its axis.
+  std::atomic<bool> indexOutOfRange{false};
 };
 /// Each thread calling xfm_forward has its own arena (sessions may run
 /// concurrently on different threads); `currentArena` is the arena of the
@@ -192,6 +194,12 @@ void xfm_all_reduce(int64_t input, int64_t inputStride, int64_t output,
     allReduceFailed = true;
 }
 
+/// Called by the generated code when a gather's index is outside its axis
+/// (the element read is 0): the call fails with XFM_INDEX_OUT_OF_RANGE.
+void xfm_index_out_of_range(void) {
+  currentArena->indexOutOfRange.store(true, std::memory_order_relaxed);
+}
+
 /// Called by the generated code for each outermost parallel loop: runs
 /// body(ctx, begin, end) over chunks of [0, n), on the session's threads
 /// when the current forward call has a pool, else on this thread.
@@ -230,6 +238,7 @@ static void beginCall(const XfmForwardArgs *args) {
   arena.base = args->arena;
   arena.size = args->arena_bytes;
   arena.used.store(0, std::memory_order_relaxed);
+  arena.indexOutOfRange.store(false, std::memory_order_relaxed);
   currentArena = &arena;
   currentCall = args;
 }
@@ -243,6 +252,8 @@ static int endCall(const XfmForwardArgs *args) {
   arena.overflow.clear();
   if (allReduceFailed)
     return XFM_ALL_REDUCE_FAILED;
+  if (arena.indexOutOfRange.load(std::memory_order_relaxed))
+    return XFM_INDEX_OUT_OF_RANGE;
   return overflowed ? XFM_ARENA_TOO_SMALL : XFM_OK;
 }
 

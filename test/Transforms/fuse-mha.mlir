@@ -183,3 +183,48 @@ func.func @exported_not_fused(%q: tensor<2x3x2x4xf32>, %k: tensor<2x3x2x4xf32>, 
   %r2 = xf.transpose %o2 [0, 2, 1, 3] : tensor<1x2x3x4xf32> -> tensor<1x3x2x4xf32>
   return %r, %r1, %r2 : tensor<2x3x2x4xf32>, tensor<1x3x2x4xf32>, tensor<1x3x2x4xf32>
 }
+
+// -----
+
+// Also left alone: a per-head mask ([1, 2, 3, 3]), the where operands
+// swapped (scores where the mask is false), and a negative scale.
+
+// CHECK-LABEL: func.func @exported_masks_not_fused
+// CHECK-NOT: xf.attention
+// CHECK-COUNT-3: xf.softmax
+// CHECK-NOT: xf.attention
+// CHECK: return
+func.func @exported_masks_not_fused(%q: tensor<1x3x2x4xf32>, %k: tensor<1x3x2x4xf32>, %v: tensor<1x3x2x4xf32>) -> (tensor<1x3x2x4xf32>, tensor<1x3x2x4xf32>, tensor<1x3x2x4xf32>) {
+  %d = arith.constant dense<2.0> : tensor<f32>
+  %neg = arith.constant dense<-0.5> : tensor<f32>
+  %perhead = arith.constant dense<[[[[true, false, false], [true, true, false], [true, true, true]], [[true, false, false], [true, true, false], [true, true, true]]]]> : tensor<1x2x3x3xi1>
+  %tril = arith.constant dense<[[[[true, false, false], [true, true, false], [true, true, true]]]]> : tensor<1x1x3x3xi1>
+  %fill = arith.constant dense<-1.0e9> : tensor<f32>
+  %qh = xf.transpose %q [0, 2, 1, 3] : tensor<1x3x2x4xf32> -> tensor<1x2x3x4xf32>
+  %kt = xf.transpose %k [0, 2, 3, 1] : tensor<1x3x2x4xf32> -> tensor<1x2x4x3xf32>
+  %vh = xf.transpose %v [0, 2, 1, 3] : tensor<1x3x2x4xf32> -> tensor<1x2x3x4xf32>
+  %s = xf.matmul %qh, %kt : (tensor<1x2x3x4xf32>, tensor<1x2x4x3xf32>) -> tensor<1x2x3x3xf32>
+  %sc = xf.div %s, %d : (tensor<1x2x3x3xf32>, tensor<f32>) -> tensor<1x2x3x3xf32>
+  %m = xf.where %perhead, %sc, %fill : (tensor<1x2x3x3xi1>, tensor<1x2x3x3xf32>, tensor<f32>) -> tensor<1x2x3x3xf32>
+  %p = xf.softmax %m : tensor<1x2x3x3xf32>
+  %o = xf.matmul %p, %vh : (tensor<1x2x3x3xf32>, tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32>
+  %r = xf.transpose %o [0, 2, 1, 3] : tensor<1x2x3x4xf32> -> tensor<1x3x2x4xf32>
+  %qh1 = xf.transpose %q [0, 2, 1, 3] : tensor<1x3x2x4xf32> -> tensor<1x2x3x4xf32>
+  %kt1 = xf.transpose %k [0, 2, 3, 1] : tensor<1x3x2x4xf32> -> tensor<1x2x4x3xf32>
+  %vh1 = xf.transpose %v [0, 2, 1, 3] : tensor<1x3x2x4xf32> -> tensor<1x2x3x4xf32>
+  %s1 = xf.matmul %qh1, %kt1 : (tensor<1x2x3x4xf32>, tensor<1x2x4x3xf32>) -> tensor<1x2x3x3xf32>
+  %sc1 = xf.div %s1, %d : (tensor<1x2x3x3xf32>, tensor<f32>) -> tensor<1x2x3x3xf32>
+  %m1 = xf.where %tril, %fill, %sc1 : (tensor<1x1x3x3xi1>, tensor<f32>, tensor<1x2x3x3xf32>) -> tensor<1x2x3x3xf32>
+  %p1 = xf.softmax %m1 : tensor<1x2x3x3xf32>
+  %o1 = xf.matmul %p1, %vh1 : (tensor<1x2x3x3xf32>, tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32>
+  %r1 = xf.transpose %o1 [0, 2, 1, 3] : tensor<1x2x3x4xf32> -> tensor<1x3x2x4xf32>
+  %qh2 = xf.transpose %q [0, 2, 1, 3] : tensor<1x3x2x4xf32> -> tensor<1x2x3x4xf32>
+  %kt2 = xf.transpose %k [0, 2, 3, 1] : tensor<1x3x2x4xf32> -> tensor<1x2x4x3xf32>
+  %vh2 = xf.transpose %v [0, 2, 1, 3] : tensor<1x3x2x4xf32> -> tensor<1x2x3x4xf32>
+  %s2 = xf.matmul %qh2, %kt2 : (tensor<1x2x3x4xf32>, tensor<1x2x4x3xf32>) -> tensor<1x2x3x3xf32>
+  %sc2 = xf.mul %s2, %neg : (tensor<1x2x3x3xf32>, tensor<f32>) -> tensor<1x2x3x3xf32>
+  %p2 = xf.softmax %sc2 : tensor<1x2x3x3xf32>
+  %o2 = xf.matmul %p2, %vh2 : (tensor<1x2x3x3xf32>, tensor<1x2x3x4xf32>) -> tensor<1x2x3x4xf32>
+  %r2 = xf.transpose %o2 [0, 2, 1, 3] : tensor<1x2x3x4xf32> -> tensor<1x3x2x4xf32>
+  return %r, %r1, %r2 : tensor<1x3x2x4xf32>, tensor<1x3x2x4xf32>, tensor<1x3x2x4xf32>
+}

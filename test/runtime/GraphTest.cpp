@@ -30,7 +30,8 @@ protected:
     dir = std::string(P_tmpdir) + "/xfc-graph-" + std::to_string(getpid());
     std::string xfc = XFC_BIN;
     std::string cmd = "mkdir -p " + dir;
-    for (const char *test : {"test_gemm_all_attributes", "test_where_example"})
+    for (const char *test :
+         {"test_gemm_all_attributes", "test_where_example", "test_gather_0"})
       cmd += " && " + xfc + " compile " + kNodeTests + test +
              "/model.onnx -o " + dir + "/" + test + ".so";
     ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
@@ -129,6 +130,33 @@ TEST_F(GraphTest, ReadsBooleanInputs) {
   EXPECT_EQ(z[3], 4);
   EXPECT_EQ(xfrt_graph_run(graph, inputs, nullptr),
             XFRT_ERROR_INVALID_ARGUMENT);
+  xfrt_graph_free(graph);
+}
+
+// data [5, 4, 3, 2] gathered at indices [3] along axis 0; -1 is the last.
+TEST_F(GraphTest, AnIndexOutOfRangeIsAnError) {
+  xfrt_graph *graph = load("test_gather_0");
+  ASSERT_NE(graph, nullptr);
+  std::vector<float> data = randomFloats(120, 4), y(72);
+  int64_t good[3] = {4, 0, -1};
+  const void *inputs[] = {data.data(), good};
+  void *outputs[] = {y.data()};
+  ASSERT_EQ(xfrt_graph_run(graph, inputs, outputs), XFRT_OK);
+  for (int k = 0; k < 24; ++k) {
+    EXPECT_EQ(y[k], data[4 * 24 + k]);
+    EXPECT_EQ(y[24 + k], data[k]);
+    EXPECT_EQ(y[48 + k], data[4 * 24 + k]);
+  }
+  for (int64_t bad : {int64_t(5), int64_t(-6), int64_t(1) << 40}) {
+    int64_t indices[3] = {0, bad, 1};
+    inputs[1] = indices;
+    EXPECT_EQ(xfrt_graph_run(graph, inputs, outputs),
+              XFRT_ERROR_INVALID_ARGUMENT)
+        << "index " << bad;
+  }
+  // The error does not stick to the graph.
+  inputs[1] = good;
+  EXPECT_EQ(xfrt_graph_run(graph, inputs, outputs), XFRT_OK);
   xfrt_graph_free(graph);
 }
 

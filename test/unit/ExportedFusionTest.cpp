@@ -1,9 +1,10 @@
 //===- ExportedFusionTest.cpp - Fusing an exporter's spelling, exactly ----===//
 //
 // A transformer block as PyTorch's ONNX exporter spells it (bias adds,
-// spelled-out GELU, batched causal attention with a where-mask) goes
-// through xf-raise-idioms, xf-fuse-ffn and xf-fuse-mha; the reference
-// evaluator computes the same outputs before and after on random inputs.
+// spelled-out GELU and LayerNorm, batched causal attention with a
+// where-mask) goes through xf-raise-idioms, xf-fuse-ffn and xf-fuse-mha; the
+// reference evaluator computes the same outputs before and after on random
+// inputs.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,10 +34,10 @@ namespace {
 constexpr const char *kExported = R"mlir(
   func.func @block(%x: tensor<1x3x8xf32>, %wq: tensor<8x8xf32>,
                    %wk: tensor<8x8xf32>, %wv: tensor<8x8xf32>,
-                   %bq: tensor<8xf32>, %w1: tensor<16x8xf32>,
-                   %b1: tensor<16xf32>, %w2: tensor<8x16xf32>,
-                   %b2: tensor<8xf32>)
-      -> (tensor<1x3x8xf32>, tensor<1x3x8xf32>) {
+                   %bq: tensor<8xf32> {xf.weight = "bq"},
+                   %w1: tensor<16x8xf32>, %b1: tensor<16xf32> {xf.weight = "b1"},
+                   %w2: tensor<8x16xf32>, %b2: tensor<8xf32> {xf.weight = "b2"})
+      -> (tensor<1x3x8xf32>, tensor<1x3x8xf32>, tensor<1x3x8xf32>) {
     %d = arith.constant dense<2.0> : tensor<f32>
     %tril = arith.constant dense<[[[[true, false, false], [true, true, false],
                                     [true, true, true]]]]> : tensor<1x1x3x3xi1>
@@ -71,7 +72,19 @@ constexpr const char *kExported = R"mlir(
     %g = xf.mul %hh, %hp : (tensor<1x3x16xf32>, tensor<1x3x16xf32>) -> tensor<1x3x16xf32>
     %y0 = xf.linear %g, %w2 : (tensor<1x3x16xf32>, tensor<8x16xf32>) -> tensor<1x3x8xf32>
     %y = xf.add %y0, %b2 : (tensor<1x3x8xf32>, tensor<8xf32>) -> tensor<1x3x8xf32>
-    return %a, %y : tensor<1x3x8xf32>, tensor<1x3x8xf32>
+
+    %two = arith.constant dense<2.0> : tensor<f32>
+    %eps = arith.constant dense<1.0e-5> : tensor<f32>
+    %mu = xf.reduce_mean %x[2] : tensor<1x3x8xf32> -> tensor<1x3x1xf32>
+    %dx = xf.sub %x, %mu : (tensor<1x3x8xf32>, tensor<1x3x1xf32>) -> tensor<1x3x8xf32>
+    %sq = xf.pow %dx, %two : (tensor<1x3x8xf32>, tensor<f32>) -> tensor<1x3x8xf32>
+    %var = xf.reduce_mean %sq[2] : tensor<1x3x8xf32> -> tensor<1x3x1xf32>
+    %ve = xf.add %var, %eps : (tensor<1x3x1xf32>, tensor<f32>) -> tensor<1x3x1xf32>
+    %sd = xf.sqrt %ve : tensor<1x3x1xf32>
+    %nx = xf.div %dx, %sd : (tensor<1x3x8xf32>, tensor<1x3x1xf32>) -> tensor<1x3x8xf32>
+    %gx = xf.mul %nx, %bq : (tensor<1x3x8xf32>, tensor<8xf32>) -> tensor<1x3x8xf32>
+    %ln = xf.add %gx, %b2 : (tensor<1x3x8xf32>, tensor<8xf32>) -> tensor<1x3x8xf32>
+    return %a, %y, %ln : tensor<1x3x8xf32>, tensor<1x3x8xf32>, tensor<1x3x8xf32>
   })mlir";
 
 template <typename OpT> int count(ModuleOp module) {
@@ -97,6 +110,8 @@ TEST(ExportedFusionTest, FusesAndPreservesSemantics) {
   EXPECT_EQ(count<FfnOp>(*fused), 1);
   EXPECT_EQ(count<SoftmaxOp>(*fused), 0);
   EXPECT_EQ(count<ErfOp>(*fused), 0);
+  EXPECT_EQ(count<LayerNormOp>(*fused), 1);
+  EXPECT_EQ(count<ReduceMeanOp>(*fused), 0);
   fused->walk([](AttentionOp op) { EXPECT_TRUE(op.getCausal()); });
   fused->walk([](FfnOp op) { EXPECT_EQ(op.getKind(), FfnKind::gelu_erf); });
 
@@ -120,9 +135,9 @@ TEST(ExportedFusionTest, FusesAndPreservesSemantics) {
     return succeeded(results) ? *results : std::vector<eval::Value>();
   };
   std::vector<eval::Value> want = evaluate(*exported), got = evaluate(*fused);
-  ASSERT_EQ(want.size(), 2u);
-  ASSERT_EQ(got.size(), 2u);
-  for (size_t r = 0; r < 2; ++r) {
+  ASSERT_EQ(want.size(), 3u);
+  ASSERT_EQ(got.size(), 3u);
+  for (size_t r = 0; r < 3; ++r) {
     const auto &w = std::get<eval::Tensor>(want[r]);
     const auto &g = std::get<eval::Tensor>(got[r]);
     ASSERT_EQ(w.shape, g.shape);

@@ -5,6 +5,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -291,14 +293,36 @@ struct GatherLowering : OpConversionPattern<GatherOp> {
               arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i, zero);
           Value wrapped = arith::SelectOp::create(
               b, l, negative, arith::AddIOp::create(b, l, i, size), i);
+          // An index out of range (run-time data) reads nothing: the
+          // element is 0 and the call reports the error to the runtime.
+          Value outside = arith::OrIOp::create(
+              b, l,
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, wrapped,
+                                    zero),
+              arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, wrapped,
+                                    size));
+          // linalg.index must sit directly in the generic.
           SmallVector<Value> coords;
           for (int64_t d = 0; d < axis; ++d)
             coords.push_back(linalg::IndexOp::create(b, l, d));
           coords.push_back(wrapped);
           for (int64_t d = axis + indexRank; d < rank; ++d)
             coords.push_back(linalg::IndexOp::create(b, l, d));
-          Value v = tensor::ExtractOp::create(b, l, input, coords);
-          linalg::YieldOp::create(b, l, v);
+          auto read = scf::IfOp::create(
+              b, l, outside,
+              [&](OpBuilder &t, Location tl) {
+                func::CallOp::create(t, tl, kIndexOutOfRange, TypeRange());
+                Value none = arith::ConstantOp::create(
+                    t, tl, t.getZeroAttr(type.getElementType()));
+                scf::YieldOp::create(t, tl, none);
+              },
+              [&](OpBuilder &e, Location el) {
+                scf::YieldOp::create(
+                    e, el,
+                    tensor::ExtractOp::create(e, el, input, coords)
+                        .getResult());
+              });
+          linalg::YieldOp::create(b, l, read.getResult(0));
         });
     rewriter.replaceOp(op, generic.getResult(0));
     return success();

@@ -7,8 +7,10 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 namespace mlir::xf {
@@ -44,6 +46,17 @@ struct ConvertXFToLinalgPass
     target.addLegalOp<GlobalWeightOp, WeightOp, DequantizeOp, KVAppendOp,
                       KVReadOp, AttentionOp, FfnOp>();
     target.markUnknownOpDynamicallyLegal([](Operation *) { return true; });
+    // The error hook gathers call (lowering::kIndexOutOfRange).
+    getOperation()->walk([&](ModuleOp module) {
+      bool gathers = false;
+      module.walk([&](GatherOp) { gathers = true; });
+      if (!gathers || module.lookupSymbol(lowering::kIndexOutOfRange))
+        return;
+      OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+      func::FuncOp::create(b, module.getLoc(), lowering::kIndexOutOfRange,
+                           b.getFunctionType({}, {}))
+          .setPrivate();
+    });
     RewritePatternSet patterns(ctx);
     populateXFToLinalgPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,

@@ -111,7 +111,10 @@ enum {
   XFM_ALL_REDUCE_FAILED = 3, /* the logits are not valid */
   XFM_NO_STAGES = 4,         /* the model has no SPEED stages */
   XFM_BAD_STAGE = 5,         /* rows or a group out of range */
-  XFM_NOT_A_GRAPH = 6        /* xfm_graph_forward on a language model */
+  XFM_NOT_A_GRAPH = 6,       /* xfm_graph_forward on a language model */
+  /* A gather's index (run-time data, e.g. token ids of a graph) is outside
+   * its axis: the outputs are not valid. */
+  XFM_INDEX_OUT_OF_RANGE = 7
 };
 
 /* One call of a plain graph (metadata kind=graph). Its inputs and outputs

@@ -230,7 +230,9 @@ const xfrt_graph_value *xfrt_graph_output(const xfrt_graph *graph,
                                           int32_t index);
 /* Runs the graph: reads one buffer per input and writes one per output, in
  * order. One call at a time per graph; the scratch memory it keeps grows
- * to what a call needs, after which calls allocate nothing. */
+ * to what a call needs, after which calls allocate nothing. An index input
+ * out of range (a Gather's indices, e.g. token ids past the vocabulary) is
+ * XFRT_ERROR_INVALID_ARGUMENT, and the outputs are not valid. */
 xfrt_status xfrt_graph_run(xfrt_graph *graph, const void *const *inputs,
                            void *const *outputs);
 

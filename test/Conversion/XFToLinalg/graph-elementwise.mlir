@@ -81,9 +81,20 @@ func.func @broadcast(%x: tensor<3x1xf32>) -> tensor<2x3x4xf32> {
 // CHECK: %[[NEG:.*]] = arith.cmpi slt, %[[AT]], %{{.*}} : index
 // CHECK: %[[UP:.*]] = arith.addi %[[AT]], %[[SIZE]] : index
 // CHECK: %[[W:.*]] = arith.select %[[NEG]], %[[UP]], %[[AT]] : index
+// An index still outside [0, 5) reads nothing and reports the error.
+// CHECK-DAG: %[[LOW:.*]] = arith.cmpi slt, %[[W]], %{{.*}} : index
+// CHECK-DAG: %[[HIGH:.*]] = arith.cmpi sge, %[[W]], %[[SIZE]] : index
+// CHECK: %[[OUT:.*]] = arith.ori %[[LOW]], %[[HIGH]] : i1
 // CHECK: %[[D0:.*]] = linalg.index 0 : index
 // CHECK: %[[D3:.*]] = linalg.index 3 : index
-// CHECK: tensor.extract %[[X]][%[[D0]], %[[W]], %[[D3]]] : tensor<3x5x4xf32>
+// CHECK: %[[R:.*]] = scf.if %[[OUT]] -> (f32) {
+// CHECK-NEXT: func.call @xfm_index_out_of_range() : () -> ()
+// CHECK-NEXT: %[[Z:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK-NEXT: scf.yield %[[Z]] : f32
+// CHECK-NEXT: } else {
+// CHECK-NEXT: %[[E:.*]] = tensor.extract %[[X]][%[[D0]], %[[W]], %[[D3]]] : tensor<3x5x4xf32>
+// CHECK-NEXT: scf.yield %[[E]] : f32
+// CHECK: linalg.yield %[[R]] : f32
 func.func @gather(%x: tensor<3x5x4xf32>, %i: tensor<2x2xi64>) -> tensor<3x2x2x4xf32> {
   %0 = xf.gather %x[%i] {axis = 1 : i64} : (tensor<3x5x4xf32>, tensor<2x2xi64>) -> tensor<3x2x2x4xf32>
   return %0 : tensor<3x2x2x4xf32>

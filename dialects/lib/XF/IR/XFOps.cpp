@@ -771,7 +771,8 @@ LogicalResult ConcatOp::verify() {
 /// weights after xf-fuse-qkv), for byte-sized elements.
 static Attribute concatConstants(ConcatOp op, ArrayRef<Attribute> inputs) {
   auto type = dyn_cast<RankedTensorType>(op.getType());
-  if (!type || !type.hasStaticShape() || type.getElementTypeBitWidth() % 8)
+  if (!type || !type.hasStaticShape() || type.getEncoding() ||
+      type.getElementTypeBitWidth() % 8)
     return {};
   size_t width = type.getElementTypeBitWidth() / 8;
   int64_t axis = op.getAxis(), outer = 1;

@@ -31,7 +31,8 @@ def ConvertXFToLinalg : Pass<"convert-xf-to-linalg"> {
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
     "::mlir::arith::ArithDialect", "::mlir::math::MathDialect",
-    "::mlir::affine::AffineDialect"
+    "::mlir::affine::AffineDialect", "::mlir::scf::SCFDialect",
+    "::mlir::func::FuncDialect"
   ];
 }
 

@@ -138,7 +138,11 @@ def XFRaiseIdioms : Pass<"xf-raise-idioms"> {
       `xf.linear(x, W, b)` (either operand order);
     * `x * 0.5 * (1 + erf(x / sqrt(2)))` becomes `xf.gelu erf x`;
     * `0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))` becomes
-      `xf.gelu tanh x`, with `x^3` as `xf.pow` by 3 or two products.
+      `xf.gelu tanh x`, with `x^3` as `xf.pow` by 3 or two products;
+    * `(d / sqrt(mean(d^2) + eps)) * gamma + beta` with `d = x - mean(x)`
+      over the last axis (`d^2` as `xf.pow` by 2 or `d * d`) becomes
+      `xf.layer_norm x, gamma, beta eps`, for `gamma`, `beta : [dim]`
+      weights or constants.
 
     The products and sums may take their operands in any order and group
     the three factors either way; the constants are scalars (rank 0 or
@@ -314,8 +318,9 @@ def XFFuseMha : Pass<"xf-fuse-mha"> {
 
     (keys also as `transpose[0,1,3,2]` of the heads-major keys), with a
     causal mask as `xf.where(tril, s, fill)` or `s + mask` whose hidden
-    entries are -1e4 or lower; the batch is reshaped away around the fused
-    op. Anything else, such as another mask, a batch above one, a missing
+    entries are -1e9 or lower (exact unless a visible score is below
+    -1e9 + 104); the batch is reshaped away around the fused op. The scale
+    must be positive. Anything else, such as another mask, a batch above one, a missing
     softmax, or an intermediate value used elsewhere, is left untouched.
   }];
 }
