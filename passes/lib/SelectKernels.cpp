@@ -12,6 +12,7 @@
 #include "xfc/Transforms/KernelBackend.h"
 #include "xfc/Transforms/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
@@ -114,12 +115,15 @@ struct XFSelectKernelsPass
     });
   }
 
-  /// The cost model of `auto`, for an op oneDNN can compute.
+  /// The cost model of `auto`, for an op oneDNN can compute: large f32
+  /// weights, and f32 constants of the code, which the generated kernels
+  /// read unpacked.
   bool prefersOneDNN(Operation *op) {
     return llvm::all_of(weightsOf(op), [&](Value weight) {
       auto type = cast<RankedTensorType>(weight.getType());
       return type.getElementType().isF32() &&
-             type.getNumElements() >= autoMinWeights;
+             (weight.getDefiningOp<arith::ConstantOp>() ||
+              type.getNumElements() >= autoMinWeights);
     });
   }
 };

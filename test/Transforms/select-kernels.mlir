@@ -107,3 +107,24 @@ func.func @forward(%x: tensor<?x64xf32>, %h: tensor<?x128xf32>, %act: tensor<64x
   %3 = call @mixed(%h, %act) : (tensor<?x128xf32>, tensor<64x128xf32>) -> tensor<?x64xf32>
   return %1, %2, %3 : tensor<?x64xf32>, tensor<?x64xf32>, tensor<?x64xf32>
 }
+
+// -----
+
+// A weight that is a constant of the code (an ONNX initializer) is not
+// packed for the generated kernels: `auto` gives it to oneDNN at any size;
+// a small xf.weight stays generated.
+
+xf.global_weight @tiny : tensor<16x64xf32>
+
+// AUTO-LABEL: func.func @constant_weights
+// AUTO: xf.linear %{{.*}}, %{{.*}} backend onednn : (tensor<?x64xf32>, tensor<16x64xf32>)
+// AUTO: xf.linear %{{.*}}, %{{.*}} : (tensor<?x64xf32>, tensor<16x64xf32>)
+// GEN-LABEL: func.func @constant_weights
+// GEN-NOT: backend onednn
+func.func @constant_weights(%x: tensor<?x64xf32>) -> (tensor<?x16xf32>, tensor<?x16xf32>) {
+  %c = arith.constant dense<0.5> : tensor<16x64xf32>
+  %0 = xf.linear %x, %c : (tensor<?x64xf32>, tensor<16x64xf32>) -> tensor<?x16xf32>
+  %w = xf.weight @tiny : tensor<16x64xf32>
+  %1 = xf.linear %x, %w : (tensor<?x64xf32>, tensor<16x64xf32>) -> tensor<?x16xf32>
+  return %0, %1 : tensor<?x16xf32>, tensor<?x16xf32>
+}

@@ -95,10 +95,11 @@ cl::opt<std::string> compute(
 cl::opt<std::string> kernels(
     "kernels",
     cl::desc("Library of the GEMMs: generated (XFC's microkernels; the "
-             "default), onednn (oneDNN for every GEMM it can compute: f32 "
-             "compute, float weights) or auto (oneDNN where it is measured "
-             "faster); --emit=xf shows the choice as `backend onednn`"),
-    cl::init("generated"), cl::sub(command));
+             "default for models), onednn (oneDNN for every GEMM it can "
+             "compute: f32 compute, float weights) or auto (oneDNN where it "
+             "is measured faster; the default for ONNX graphs when xfc has "
+             "oneDNN); --emit=xf shows the choice as `backend onednn`"),
+    cl::init(""), cl::sub(command));
 
 cl::list<std::string> inputShape(
     "input-shape",

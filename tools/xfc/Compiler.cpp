@@ -205,6 +205,10 @@ int compileImported(const CompileRequest &r, const Setup &setup,
   // be computed into: they stay constants of its code.
   if (!file)
     graph.disabled.push_back("xf-hoist-weight-expressions");
+  // Nor packed weights for the generated kernels: its GEMMs go to oneDNN
+  // (xf-select-kernels' auto) unless --kernels says otherwise.
+  if (graph.kernels.empty())
+    graph.kernels = !file && xfc::linksOneDNN() ? "auto" : "generated";
   graph.sparseCodes = xfc::targetHasFeature(setup.spec, "avx512vbmi2");
   // AVX512BW implies AVX512F, which a named CPU's list may leave implied.
   graph.sparseAvx512 = xfc::targetHasFeature(setup.spec, "avx512bw") &&

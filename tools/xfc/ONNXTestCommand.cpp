@@ -227,6 +227,7 @@ bool runCompiled(mlir::ModuleOp module, const std::vector<Tensor> &inputs,
   CompileRequest request;
   request.input = "the graph";
   request.output = library;
+  request.graph.kernels = ""; // as `xfc compile` chooses for a graph
   if (compileGraph(module, request) != 0) {
     why = "compiling it failed";
     return false;

@@ -356,6 +356,8 @@ static std::string bundledArchive(StringRef name, StringRef buildTreePath) {
   return buildTreePath.str();
 }
 
+bool xfc::linksOneDNN() { return !StringRef(XFC_ONEDNN_ARCHIVE).empty(); }
+
 /// The oneDNN glue for a model that calls xfo_linear (some GEMM is
 /// `backend onednn`), "" for the others, which do not depend on oneDNN.
 static FailureOr<std::string> oneDNNArchive(ModuleOp module,

@@ -66,6 +66,10 @@ mlir::LogicalResult describeForward(mlir::ModuleOp xfModule,
 mlir::LogicalResult describeGraph(mlir::ModuleOp xfModule,
                                   ModelPackage &package, std::string &error);
 
+/// Whether this xfc links models with oneDNN (built with libdnnl-dev), so
+/// that GEMMs may be marked `backend onednn`.
+bool linksOneDNN();
+
 /// Adds the package globals to `llvmModule` (in the LLVM dialect), emits
 /// its object, turns the weights into a `.xfc.weights` section and links
 /// them with the model stub into `outputPath`.
