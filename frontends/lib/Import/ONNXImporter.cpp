@@ -1256,16 +1256,17 @@ bool Importer::where() {
     defineConstant(0, std::move(out));
     return true;
   }
-  // The condition may be a runtime bool; the values must be float.
+  // The condition may be a runtime bool; the values are of one type, float
+  // or integer (a choice computes nothing on them).
   Type element;
   for (const Entry *e : {x, y})
     if (!element && !e->constant)
       element = cast<RankedTensorType>(e->value.getType()).getElementType();
   if (!element)
     element = onnximport::elementType(ctx, x->constant->type);
-  if (!isa_and_nonnull<FloatType>(element))
-    return fail("chooses between integer tensors at run time; XFC computes "
-                "only floating-point tensors at run time");
+  if (!element)
+    return fail("element type " + onnxfile::elementTypeName(x->constant->type) +
+                " is not one XFC computes with");
   Value cond = runtimeInput(0, b.getI1Type());
   Value xv = runtimeInput(1, element), yv = runtimeInput(2, element);
   if (!cond || !xv || !yv)

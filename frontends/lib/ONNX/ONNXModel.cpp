@@ -101,6 +101,22 @@ int64_t Tensor::numElements() const {
   return n;
 }
 
+/// Whether `proto`'s raw data, if it has any, is `count` elements of its
+/// element type (a type XFC does not read is refused elsewhere).
+static bool rawSizeMatches(const onnx::TensorProto &proto,
+                           const std::string &label, int64_t count,
+                           std::string &error) {
+  size_t width = elementBytes(proto.data_type());
+  uint64_t bytes = static_cast<uint64_t>(count) * width;
+  if (!width || !proto.has_raw_data() || proto.raw_data().size() == bytes)
+    return true;
+  error = label + " has " + std::to_string(proto.raw_data().size()) +
+          " bytes of data for " + std::to_string(count) + " elements of " +
+          elementTypeName(proto.data_type()) + " (" + std::to_string(bytes) +
+          " bytes)";
+  return false;
+}
+
 bool xfc::onnxfile::decodeTensor(const onnx::TensorProto &proto, Tensor &out,
                                  const std::string &where, std::string &error) {
   std::string label = where + ": tensor '" + proto.name() + "'";
@@ -124,13 +140,8 @@ bool xfc::onnxfile::decodeTensor(const onnx::TensorProto &proto, Tensor &out,
   uint64_t bytes = static_cast<uint64_t>(count) * width;
   int64_t stored = -1;
   if (proto.has_raw_data()) {
-    if (proto.raw_data().size() != bytes) {
-      error = label + " has " + std::to_string(proto.raw_data().size()) +
-              " bytes of data for shape " + shapeString(out.shape) + " of " +
-              elementTypeName(out.elementType) + " (" + std::to_string(bytes) +
-              " bytes)";
+    if (!rawSizeMatches(proto, label, count, error))
       return false;
-    }
     out.bytes.assign(proto.raw_data().begin(), proto.raw_data().end());
     return true;
   }
@@ -349,17 +360,9 @@ bool Model::validate(std::string &error) {
     defined.insert(init.name());
     if (init.data_location() == onnx::TensorProto::EXTERNAL)
       continue; // refused when read, named then
-    size_t width = elementBytes(init.data_type());
     int64_t count = checkedCount(init, label, error);
-    if (count < 0)
+    if (count < 0 || !rawSizeMatches(init, label, count, error))
       return false;
-    if (width && init.has_raw_data() &&
-        init.raw_data().size() != uint64_t(count) * width) {
-      error = label + " has " + std::to_string(init.raw_data().size()) +
-              " bytes of data for " + std::to_string(count) + " elements of " +
-              elementTypeName(init.data_type());
-      return false;
-    }
   }
   for (int i = 0; i < g.node_size(); ++i) {
     const onnx::NodeProto &node = g.node(i);

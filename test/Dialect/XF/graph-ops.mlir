@@ -39,3 +39,13 @@ func.func @indexing(%c: tensor<2x1xi1>, %a: tensor<2x3xf32>, %b: tensor<3xf32>,
   %2 = xf.gather %t[%i] {axis = 1 : i64} : (tensor<3x5xf32>, tensor<2x2xi64>) -> tensor<3x2x2xf32>
   return %0, %1, %2 : tensor<2x3xf32>, tensor<2x3x4xf32>, tensor<3x2x2xf32>
 }
+
+// -----
+
+// A choice between integers (ONNX Where on int64 values) computes nothing.
+// CHECK-LABEL: func.func @where_integers(
+// CHECK: xf.where %{{.*}}, %{{.*}}, %{{.*}} : (tensor<2xi1>, tensor<2xi64>, tensor<1xi64>) -> tensor<2xi64>
+func.func @where_integers(%c: tensor<2xi1>, %a: tensor<2xi64>, %b: tensor<1xi64>) -> tensor<2xi64> {
+  %0 = xf.where %c, %a, %b : (tensor<2xi1>, tensor<2xi64>, tensor<1xi64>) -> tensor<2xi64>
+  return %0 : tensor<2xi64>
+}

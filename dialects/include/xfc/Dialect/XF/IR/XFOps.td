@@ -283,15 +283,16 @@ def XF_WhereOp : XF_Op<"where", [Pure, ResultsBroadcastableShape]> {
   let summary = "Elementwise choice by a boolean condition, broadcast";
   let description = [{
     `result = cond ? lhs : rhs`, elementwise. The three operands broadcast
-    as in NumPy; `lhs`, `rhs` and the result share one element type.
+    as in NumPy; `lhs`, `rhs` and the result share one element type, float
+    or integer (a choice moves values without computing on them).
 
     ```mlir
     %y = xf.where %c, %a, %b : (tensor<2x1xi1>, tensor<2x3xf32>, tensor<3xf32>) -> tensor<2x3xf32>
     ```
   }];
-  let arguments = (ins RankedTensorOf<[I1]>:$condition, XF_FloatTensor:$lhs,
-                       XF_FloatTensor:$rhs);
-  let results = (outs XF_FloatTensor:$result);
+  let arguments = (ins RankedTensorOf<[I1]>:$condition, XF_DataTensor:$lhs,
+                       XF_DataTensor:$rhs);
+  let results = (outs XF_DataTensor:$result);
   let assemblyFormat = [{
     $condition `,` $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
   }];
