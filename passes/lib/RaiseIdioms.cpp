@@ -214,8 +214,8 @@ struct RaiseLayerNorm : OpRewritePattern<AddOp> {
     auto sub = centered.getDefiningOp<SubOp>();
     auto mean =
         sub ? singleUseProducer<ReduceMeanOp>(sub.getRhs()) : ReduceMeanOp();
-    if (!variance || variance.getAxis() != axis || !mean ||
-        mean.getAxis() != axis || mean.getInput() != sub.getLhs() ||
+    if (!variance || int64_t(variance.getAxis()) != axis || !mean ||
+        int64_t(mean.getAxis()) != axis || mean.getInput() != sub.getLhs() ||
         sub.getType() != type)
       return rewriter.notifyMatchFailure(root, "no mean and variance");
     // The square of the centered values, which only it and the division

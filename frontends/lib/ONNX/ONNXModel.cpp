@@ -137,7 +137,6 @@ bool xfc::onnxfile::decodeTensor(const onnx::TensorProto &proto, Tensor &out,
   out.name = proto.name();
   out.elementType = proto.data_type();
   out.shape.assign(proto.dims().begin(), proto.dims().end());
-  uint64_t bytes = static_cast<uint64_t>(count) * width;
   int64_t stored = -1;
   if (proto.has_raw_data()) {
     if (!rawSizeMatches(proto, label, count, error))
