@@ -154,6 +154,11 @@ private:
   bool identity();
 
   Value matmulValues(Value a, Value bv);
+  /// `a` times a constant matrix as one xf.linear: `w` is [k, n] (a MatMul's
+  /// or Gemm's B), or [n, k] with `rowsAreOutputs` (Gemm with transB, the
+  /// layout xf.linear takes); `bias`, if any, is [n].
+  Value linearByConstant(Value a, const Constant &w, bool rowsAreOutputs,
+                         Value bias, Type element);
 
   const onnxfile::Model &model;
   MLIRContext &ctx;
@@ -570,6 +575,23 @@ Value Importer::matmulValues(Value a, Value bv) {
   return reshape(r, out);
 }
 
+Value Importer::linearByConstant(Value a, const Constant &w,
+                                 bool rowsAreOutputs, Value bias,
+                                 Type element) {
+  Constant weight = w;
+  if (!rowsAreOutputs) {
+    int64_t k = w.shape[0], n = w.shape[1];
+    weight.shape = {n, k};
+    for (int64_t i = 0; i < k; ++i)
+      for (int64_t j = 0; j < n; ++j)
+        weight.values[j * k + i] = w.values[i * n + j];
+  }
+  SmallVector<int64_t> shape(cast<RankedTensorType>(a.getType()).getShape());
+  shape.back() = weight.shape[0];
+  return xf::LinearOp::create(b, loc(), tensorOf(shape, element), a,
+                              materialize(weight, element), bias);
+}
+
 bool Importer::matmul() {
   Type element = computeType();
   Value a = element ? runtimeInput(0, element) : Value();
@@ -582,20 +604,8 @@ bool Importer::matmul() {
   auto at = cast<RankedTensorType>(a.getType());
   if (w && w->constant && w->constant->shape.size() == 2 && at.getRank() >= 1 &&
       at.getShape().back() == w->constant->shape[0]) {
-    const Constant &c = *w->constant;
-    int64_t k = c.shape[0], n = c.shape[1];
-    Constant transposed;
-    transposed.type = c.type;
-    transposed.shape = {n, k};
-    transposed.values.resize(c.values.size());
-    for (int64_t i = 0; i < k; ++i)
-      for (int64_t j = 0; j < n; ++j)
-        transposed.values[j * k + i] = c.values[i * n + j];
-    SmallVector<int64_t> shape(at.getShape());
-    shape.back() = n;
-    defineValue(0, xf::LinearOp::create(b, loc(), tensorOf(shape, element), a,
-                                        materialize(transposed, element),
-                                        Value()));
+    defineValue(0, linearByConstant(a, *w->constant, /*rowsAreOutputs=*/false,
+                                    Value(), element));
     return true;
   }
   Value bv = runtimeInput(1, element);
@@ -627,6 +637,32 @@ bool Importer::gemm() {
   for (Value v : {a, bv})
     if (cast<RankedTensorType>(v.getType()).getRank() != 2)
       return fail("A and B must be matrices");
+  // A x B (+ C) with B a constant matrix, as PyTorch exports nn.Linear on
+  // 2-D inputs (transB = 1): one xf.linear, C its bias when it is a
+  // constant row.
+  const Entry *w = input(1), *cEntry = input(2);
+  float alpha = floatAttr("alpha", 1.0f), beta = floatAttr("beta", 1.0f);
+  bool transB = intAttr("transB", 0);
+  if (!intAttr("transA", 0) && alpha == 1.0f && w && w->constant &&
+      w->constant->shape.size() == 2 &&
+      cast<RankedTensorType>(a.getType()).getDimSize(1) ==
+          w->constant->shape[transB ? 1 : 0]) {
+    int64_t n = w->constant->shape[transB ? 0 : 1];
+    std::optional<Constant> row;
+    if (cEntry && cEntry->constant && beta == 1.0f &&
+        cEntry->constant->numElements() == n &&
+        (cEntry->constant->shape == std::vector<int64_t>{n} ||
+         cEntry->constant->shape == std::vector<int64_t>{1, n})) {
+      row = *cEntry->constant;
+      row->shape = {n};
+    }
+    if (!cEntry || row) {
+      defineValue(0, linearByConstant(
+                         a, *w->constant, transB,
+                         row ? materialize(*row, element) : Value(), element));
+      return true;
+    }
+  }
   if (intAttr("transA", 0) && !(a = transposed(a)))
     return false;
   if (intAttr("transB", 0) && !(bv = transposed(bv)))
@@ -640,7 +676,6 @@ bool Importer::gemm() {
     c.values = {v};
     return materialize(c, element);
   };
-  float alpha = floatAttr("alpha", 1.0f), beta = floatAttr("beta", 1.0f);
   if (alpha != 1.0f)
     y = xf::MulOp::create(b, loc(), type, y, scalar(alpha));
   if (input(2)) {
