@@ -64,12 +64,10 @@ std::pair<MatmulOp, double> scaledProduct(Value scores) {
     if (d && *d != 0)
       scale = 1 / *d, qk = div.getLhs();
   } else if (auto mul = singleUseProducer<MulOp>(scores)) {
-    for (auto [product, factor] : {std::pair(mul.getLhs(), mul.getRhs()),
-                                   std::pair(mul.getRhs(), mul.getLhs())})
-      if (std::optional<double> s = scalarConstant(factor)) {
-        scale = s, qk = product;
-        break;
-      }
+    auto [factor, product] = splitOperands(
+        mul, [](Value v) { return scalarConstant(v).has_value(); });
+    if (factor)
+      scale = scalarConstant(factor), qk = product;
   }
   auto matmul = qk ? singleUseProducer<MatmulOp>(qk) : MatmulOp();
   // xf.attention scales by a positive f32.
@@ -229,19 +227,18 @@ Value unmaskedScores(Value masked, int64_t n) {
       return where.getLhs();
     return {};
   }
-  if (auto add = singleUseProducer<AddOp>(masked)) {
-    for (auto [scores, mask] : {std::pair(add.getLhs(), add.getRhs()),
-                                std::pair(add.getRhs(), add.getLhs())})
-      if (scores.getType() == type &&
-          isCausalConstant<APFloat>(
-              mask, n, [](APFloat v) { return v.isZero(); },
-              [](APFloat v) {
-                return v.isNegative() &&
-                       (v.isInfinity() || v.convertToDouble() <= kMaskedScore);
-              }))
-        return scores;
-  }
-  return {};
+  auto add = singleUseProducer<AddOp>(masked);
+  if (!add)
+    return {};
+  auto [mask, scores] = splitOperands(add, [&](Value v) {
+    return isCausalConstant<APFloat>(
+        v, n, [](APFloat e) { return e.isZero(); },
+        [](APFloat e) {
+          return e.isNegative() &&
+                 (e.isInfinity() || e.convertToDouble() <= kMaskedScore);
+        });
+  });
+  return mask && scores.getType() == type ? scores : Value();
 }
 
 /// Attention as PyTorch's ONNX exporter spells it, with a batch dimension:

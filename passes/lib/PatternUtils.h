@@ -6,8 +6,10 @@
 #include "xfc/Dialect/XF/IR/XFDialect.h"
 
 #include "mlir/IR/Value.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 
 #include <optional>
+#include <utility>
 
 namespace mlir::xf {
 
@@ -28,6 +30,19 @@ std::optional<double> scalarConstant(Value value);
 /// `tolerance` relative (1e-6: irrational constants exported as f32; 0 for
 /// exactly representable ones).
 bool isScalarConstant(Value value, double expected, double tolerance = 1e-6);
+
+/// The operands of `op`, a commutative binary op, as (the one `pred`
+/// accepts, the other), the right-hand one tried first; null values if
+/// `pred` accepts neither.
+template <typename OpT>
+std::pair<Value, Value> splitOperands(OpT op,
+                                      llvm::function_ref<bool(Value)> pred) {
+  if (pred(op.getRhs()))
+    return {op.getRhs(), op.getLhs()};
+  if (pred(op.getLhs()))
+    return {op.getLhs(), op.getRhs()};
+  return {};
+}
 
 /// Bits per stored element of a weight type: the codes of a quantized one.
 inline unsigned storedBits(Type type) {

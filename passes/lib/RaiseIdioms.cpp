@@ -60,11 +60,10 @@ struct FoldLinearBias : OpRewritePattern<AddOp> {
 /// equal to `constant`; null otherwise.
 template <typename OpT>
 Value otherThanConstant(OpT op, double constant, double tolerance = 1e-6) {
-  if (isScalarConstant(op.getRhs(), constant, tolerance))
-    return op.getLhs();
-  if (isScalarConstant(op.getLhs(), constant, tolerance))
-    return op.getRhs();
-  return {};
+  return splitOperands(
+             op,
+             [&](Value v) { return isScalarConstant(v, constant, tolerance); })
+      .second;
 }
 
 /// Whether `value` is x^3: xf.pow(x, 3), or x * x * x grouped either way.
@@ -164,18 +163,6 @@ struct RaiseGelu : OpRewritePattern<MulOp> {
     return failure();
   }
 };
-
-/// The operands of `op` (commutative) as (the one `pred` accepts, the
-/// other); null values if neither is.
-template <typename OpT>
-std::pair<Value, Value> splitOperands(OpT op,
-                                      llvm::function_ref<bool(Value)> pred) {
-  if (pred(op.getRhs()))
-    return {op.getRhs(), op.getLhs()};
-  if (pred(op.getLhs()))
-    return {op.getLhs(), op.getRhs()};
-  return {};
-}
 
 /// LayerNorm over the last axis as older exporters spell it:
 ///   d = x - mean(x); v = mean(d^2); (d / sqrt(v + eps)) * gamma + beta
