@@ -19,6 +19,7 @@
 #include "Compiler.h"
 
 #include "xfc/Dialect/XF/Eval/Evaluator.h"
+#include "xfc/Dialect/XF/Eval/IntegerValues.h"
 #include "xfc/Frontends/ONNXImporter.h"
 #include "xfc/InitAll.h"
 
@@ -109,6 +110,31 @@ bool readTensors(const std::string &dir, const std::string &prefix,
   }
 }
 
+/// The width of an integer element type, with whether it is unsigned; 0
+/// for floats and bool, whose values the evaluator holds as they are.
+std::pair<unsigned, bool> integerWidth(int32_t type) {
+  switch (static_cast<ElementType>(type)) {
+  case ElementType::Int8:
+    return {8, false};
+  case ElementType::UInt8:
+    return {8, true};
+  case ElementType::Int16:
+    return {16, false};
+  case ElementType::UInt16:
+    return {16, true};
+  case ElementType::Int32:
+    return {32, false};
+  case ElementType::UInt32:
+    return {32, true};
+  case ElementType::Int64:
+    return {64, false};
+  case ElementType::UInt64:
+    return {64, true};
+  default:
+    return {0, false};
+  }
+}
+
 /// Whether `got` matches `want` within the tolerance (ONNX's by default);
 /// `why` says where not.
 bool matches(const eval::Tensor &got, const Tensor &want, std::string &why) {
@@ -117,10 +143,14 @@ bool matches(const eval::Tensor &got, const Tensor &want, std::string &why) {
     return false;
   }
   std::vector<double> expected = tensorValues(want);
+  // Integers and booleans are exact; the tolerance is for floats.
+  bool exact = integerWidth(want.elementType).first != 0 ||
+               want.elementType == int32_t(ElementType::Bool);
   for (size_t i = 0; i < expected.size(); ++i) {
     double g = got.data[i], w = expected[i];
-    bool close = std::isnan(w)
-                     ? std::isnan(g)
+    bool close = std::isnan(w) ? std::isnan(g)
+                 : exact
+                     ? g == w
                      : g == w || std::abs(g - w) <= atol + rtol * std::abs(w);
     if (!close) {
       why = "element " + std::to_string(i) + " is " + std::to_string(g) +
@@ -129,6 +159,25 @@ bool matches(const eval::Tensor &got, const Tensor &want, std::string &why) {
     }
   }
   return true;
+}
+
+/// A data set's tensor as the evaluator holds it: integers as the signed
+/// values of their bits (a uint8 200 is -56).
+eval::Tensor toEvaluator(const Tensor &t) {
+  eval::Tensor out(t.shape);
+  std::vector<double> values = tensorValues(t);
+  unsigned width = integerWidth(t.elementType).first;
+  for (size_t i = 0; i < values.size(); ++i)
+    out.data[i] = width ? eval::wrapInteger(values[i], width) : values[i];
+  return out;
+}
+
+/// An evaluated output read as the expected tensor's type says.
+void fromEvaluator(eval::Tensor &t, const Tensor &want) {
+  auto [width, isUnsigned] = integerWidth(want.elementType);
+  if (width)
+    for (double &v : t.data)
+      v = eval::integerValue(v, width, isUnsigned);
 }
 
 /// Where the compiled graphs go, removed when the command ends.
@@ -370,10 +419,7 @@ Result runTest(const std::string &folder, std::set<std::string> &ops) {
         continue;
       }
       runtimeInputs.push_back(in[i]);
-      eval::Tensor t(in[i].shape);
-      std::vector<double> values = tensorValues(in[i]);
-      t.data.assign(values.begin(), values.end());
-      args.push_back(std::move(t));
+      args.push_back(toEvaluator(in[i]));
       options.inputShapes[inputs[i]] = in[i].shape;
     }
     mlir::DialectRegistry registry;
@@ -413,6 +459,8 @@ Result runTest(const std::string &folder, std::set<std::string> &ops) {
         return {Outcome::Failed, "evaluation failed: " + diagnostics};
       for (eval::Value &v : *values)
         got.push_back(std::get<eval::Tensor>(std::move(v)));
+      for (size_t k = 0; k < got.size() && k < want.size(); ++k)
+        fromEvaluator(got[k], want[k]);
     }
     for (size_t k = 0; k < want.size(); ++k) {
       std::string why;

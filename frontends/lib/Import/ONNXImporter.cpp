@@ -12,6 +12,7 @@
 
 #include "ONNX/Constant.h"
 
+#include "xfc/Dialect/XF/Eval/IntegerValues.h"
 #include "xfc/Dialect/XF/IR/XFDialect.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -32,6 +33,7 @@
 
 using namespace mlir;
 using namespace xfc;
+namespace eval = mlir::xf::eval;
 using onnxfile::ElementType;
 using onnximport::Constant;
 
@@ -57,6 +59,11 @@ constexpr int64_t kMaxFoldedElements = int64_t(1) << 24;
 struct Entry {
   Value value;
   std::optional<Constant> constant;
+  /// A run-time value's ONNX element type: its MLIR type does not say
+  /// whether an integer is unsigned. 0 until `define` infers it.
+  int32_t type = 0;
+
+  int32_t elementType() const { return constant ? constant->type : type; }
 
   std::vector<int64_t> shape() const {
     if (constant)
@@ -111,6 +118,14 @@ private:
   /// input's. Null (with the error set) if a runtime input is not float.
   Type computeType();
   void define(int output, Entry entry);
+  /// The ONNX element type of `v`, a result of the current node: that of
+  /// its first input with the same MLIR element type (data movement keeps
+  /// a uint8 a uint8), else the signed reading of `v`'s type.
+  int32_t inferredType(Value v);
+  /// `v` (of ONNX element type `from`) converted to `element` at run time;
+  /// `to` is the ONNX type wanted (it says whether an integer result is
+  /// unsigned).
+  Value convertValue(Value v, int32_t from, Type element, int32_t to);
   void defineValue(int output, Value value) { define(output, {value, {}}); }
   void defineConstant(int output, Constant c) {
     define(output, {Value(), std::move(c)});
@@ -128,6 +143,8 @@ private:
 
   // Handlers.
   bool binary();
+  /// Pow of run-time operands, whose types may differ.
+  bool power(ArrayRef<int64_t> shape);
   bool unary();
   bool matmul();
   bool gemm();
@@ -264,7 +281,11 @@ std::optional<Constant> Importer::constantInput(int i, const char *what) {
 
 Value Importer::materialize(const Constant &c, Type element) {
   Constant cast = c;
-  int32_t type = onnximport::onnxType(element);
+  // The constant's own type where it has this element type: a uint64
+  // must not be read as an int64.
+  int32_t type = onnximport::elementType(ctx, c.type) == element
+                     ? c.type
+                     : onnximport::onnxType(element);
   for (double &v : cast.values)
     v = onnximport::castTo(type, v);
   return arith::ConstantOp::create(b, loc(),
@@ -294,9 +315,10 @@ Value Importer::runtimeInput(int i, Type element) {
   if (isa<FloatType>(type.getElementType()) && isa<FloatType>(element))
     return xf::ConvertOp::create(b, loc(), tensorOf(type.getShape(), element),
                                  e->value);
-  fail("input '" + node->input(i) + "' is computed at run time in " +
-       onnxfile::elementTypeName(onnximport::onnxType(type.getElementType())) +
-       "; XFC computes in floating point");
+  fail("input '" + node->input(i) + "' is " +
+       onnxfile::elementTypeName(e->elementType()) +
+       " at run time, but the op computes in " +
+       onnxfile::elementTypeName(onnximport::onnxType(element)));
   return {};
 }
 
@@ -310,8 +332,8 @@ Type Importer::computeType() {
     if (!isa<FloatType>(t)) {
       fail("input '" + node->input(i) + "' is an " +
            onnxfile::elementTypeName(onnximport::onnxType(t)) +
-           " tensor computed at run time; XFC computes only floating-point "
-           "tensors at run time (integer ones as indices and conditions)");
+           " tensor computed at run time; XFC computes this op on "
+           "floating-point tensors only");
       return {};
     }
     if (!found)
@@ -320,7 +342,29 @@ Type Importer::computeType() {
   return found ? found : b.getF32Type();
 }
 
+int32_t Importer::inferredType(Value v) {
+  Type element = cast<RankedTensorType>(v.getType()).getElementType();
+  for (int i = 0; i < numInputs(); ++i)
+    if (const Entry *e = input(i))
+      if (onnximport::elementType(ctx, e->elementType()) == element)
+        return e->elementType();
+  return onnximport::onnxType(element);
+}
+
+Value Importer::convertValue(Value v, int32_t from, Type element, int32_t to) {
+  auto type = cast<RankedTensorType>(v.getType());
+  if (type.getElementType() == element)
+    return v;
+  // The integer side's signedness: the source's, else the result's.
+  bool isUnsigned = onnximport::isFloatType(from)
+                        ? onnximport::isUnsignedType(to)
+                        : onnximport::isUnsignedType(from);
+  return xf::ConvertOp::create(b, loc(), type.clone(element), v, isUnsigned);
+}
+
 void Importer::define(int output, Entry entry) {
+  if (entry.value && !entry.type)
+    entry.type = inferredType(entry.value);
   if (output < node->output_size() && !node->output(output).empty())
     values[node->output(output)] = std::move(entry);
 }
@@ -424,40 +468,110 @@ bool Importer::binary() {
   if (lhs->constant && rhs->constant) {
     if (!checkFoldSize(*shape))
       return false;
-    // Pow keeps its base's type; the others have one type.
-    int32_t type = lhs->constant->type;
-    bool integer = !onnximport::isFloatType(type);
-    Constant out = onnximport::broadcastApply(
-        *lhs->constant, *rhs->constant, type,
-        integer && op == "Div"
-            ? +[](double x,
-                  double y) { return y == 0 ? 0.0 : std::trunc(x / y); }
-            : f);
+    // Pow keeps its base's type; the others have one type. Integers fold
+    // as the compiled code computes them (xf's integer ops, exactly).
+    int32_t type = lhs->constant->type, rhsType = rhs->constant->type;
+    std::function<double(double, double)> fold = f;
+    if (!onnximport::isFloatType(type) && !onnximport::isFloatType(rhsType)) {
+      // Powers compute in the wider operand's width (see `power`), then
+      // wrap to the base's.
+      unsigned baseWidth = 8 * onnxfile::elementBytes(type);
+      unsigned width =
+          op == "Pow" ? std::max<unsigned>(baseWidth,
+                                           8 * onnxfile::elementBytes(rhsType))
+                      : baseWidth;
+      bool isUnsigned = onnximport::isUnsignedType(type);
+      // A power's exponent decides how a negative one reads.
+      bool opUnsigned =
+          op == "Pow" ? onnximport::isUnsignedType(rhsType) : isUnsigned;
+      eval::IntegerOp kind = op == "Add"   ? eval::IntegerOp::Add
+                             : op == "Sub" ? eval::IntegerOp::Sub
+                             : op == "Mul" ? eval::IntegerOp::Mul
+                             : op == "Div" ? eval::IntegerOp::Div
+                                           : eval::IntegerOp::Pow;
+      fold = [=](double x, double y) {
+        double r = eval::integerBinary(kind, eval::wrapInteger(x, width),
+                                       eval::wrapInteger(y, width), width,
+                                       opUnsigned, baseWidth);
+        return eval::integerValue(r, baseWidth, isUnsigned);
+      };
+    } else if (!onnximport::isFloatType(type)) {
+      // An integer to a float power: in f64, rounded toward zero and
+      // saturated.
+      fold = [=](double x, double y) {
+        return onnximport::saturateToInteger(type, std::pow(x, y));
+      };
+    }
+    Constant out =
+        onnximport::broadcastApply(*lhs->constant, *rhs->constant, type, fold);
     defineConstant(0, std::move(out));
     return true;
   }
-  Type element = computeType();
+  if (op == "Pow")
+    return power(*shape);
+  // Add, Sub, Mul and Div take one type: the first run-time operand's.
+  int32_t type = (lhs->constant ? rhs : lhs)->elementType();
+  Type element = onnximport::isFloatType(type)
+                     ? computeType()
+                     : onnximport::elementType(ctx, type);
   if (!element)
     return false;
-  // Pow's result has the base's type; an exponent of another type is cast.
-  if (op == "Pow" && !lhs->constant)
-    element = cast<RankedTensorType>(lhs->value.getType()).getElementType();
+  if (element.isInteger(1))
+    return fail("computes on bool tensors");
   Value x = runtimeInput(0, element), y = runtimeInput(1, element);
   if (!x || !y)
     return false;
-  RankedTensorType type = tensorOf(*shape, element);
+  RankedTensorType resultType = tensorOf(*shape, element);
   Value result;
   if (op == "Add")
-    result = xf::AddOp::create(b, loc(), type, x, y);
+    result = xf::AddOp::create(b, loc(), resultType, x, y);
   else if (op == "Sub")
-    result = xf::SubOp::create(b, loc(), type, x, y);
+    result = xf::SubOp::create(b, loc(), resultType, x, y);
   else if (op == "Mul")
-    result = xf::MulOp::create(b, loc(), type, x, y);
-  else if (op == "Div")
-    result = xf::DivOp::create(b, loc(), type, x, y);
+    result = xf::MulOp::create(b, loc(), resultType, x, y);
   else
-    result = xf::PowOp::create(b, loc(), type, x, y);
-  defineValue(0, result);
+    result = xf::DivOp::create(b, loc(), resultType, x, y,
+                               onnximport::isUnsignedType(type));
+  define(0, {result, {}, type});
+  return true;
+}
+
+bool Importer::power(ArrayRef<int64_t> shape) {
+  int32_t baseType = input(0)->elementType();
+  int32_t exponentType = input(1)->elementType();
+  Type baseElement = onnximport::elementType(ctx, baseType);
+  Type exponentElement = onnximport::elementType(ctx, exponentType);
+  if (!baseElement || !exponentElement || baseElement.isInteger(1) ||
+      exponentElement.isInteger(1))
+    return fail("raises " + onnxfile::elementTypeName(baseType) + " to " +
+                onnxfile::elementTypeName(exponentType) +
+                " powers, which XFC does not compute");
+  // The result has the base's type. NumPy computes an integer base to a
+  // float power in f64 and ONNX's reference casts back (rounding toward
+  // zero). Integer powers compute in the wider operand's width, then wrap
+  // to the base's (an int64 exponent is not cut to an int8 base's width).
+  // Otherwise the exponent takes the base's float type.
+  bool intBase = !onnximport::isFloatType(baseType);
+  bool intExponent = !onnximport::isFloatType(exponentType);
+  bool widerExponent = exponentElement.getIntOrFloatBitWidth() >
+                       baseElement.getIntOrFloatBitWidth();
+  int32_t type =
+      !intBase ? baseType
+      : !intExponent
+          ? int32_t(onnxfile::ElementType::Double)
+          : (widerExponent ? onnximport::onnxType(exponentElement) : baseType);
+  Type element = onnximport::elementType(ctx, type);
+  Value x = runtimeInput(0, baseElement), y = runtimeInput(1, exponentElement);
+  if (!x || !y)
+    return false;
+  x = convertValue(x, baseType, element, type);
+  y = convertValue(y, exponentType, element, type);
+  // On integers the exponent's signedness decides how a negative one reads.
+  bool isUnsigned =
+      intBase && intExponent && onnximport::isUnsignedType(exponentType);
+  Value result =
+      xf::PowOp::create(b, loc(), tensorOf(shape, element), x, y, isUnsigned);
+  define(0, {convertValue(result, type, baseElement, baseType), {}, baseType});
   return true;
 }
 
@@ -1354,26 +1468,30 @@ bool Importer::castOp() {
   if (!element)
     return fail("casts to " + onnxfile::elementTypeName(to) +
                 ", which XFC does not represent");
+  int32_t from = x->elementType();
+  // Float to bfloat16 truncated in ONNX's reference until Cast-19 (ONNX
+  // 1.14), and the backend tests of the older opsets check it; since
+  // then it rounds to nearest even.
+  bool towardZero = from == int32_t(onnxfile::ElementType::Float) &&
+                    to == int32_t(onnxfile::ElementType::BFloat16) &&
+                    model.opset() < 19;
   if (x->constant) {
     Constant c = *x->constant;
     c.type = to;
+    bool fromFloat = onnximport::isFloatType(from);
     for (double &v : c.values)
-      v = onnximport::castTo(to, v);
+      v = towardZero  ? onnximport::truncateToBFloat16(v)
+          : fromFloat ? onnximport::saturateToInteger(to, v)
+                      : onnximport::castTo(to, v);
     defineConstant(0, std::move(c));
     return true;
   }
-  Type from = cast<RankedTensorType>(x->value.getType()).getElementType();
-  if (from == element) {
-    defineValue(0, x->value);
-    return true;
-  }
-  if (!isa<FloatType>(from) || !isa<FloatType>(element))
-    return fail("casts " +
-                onnxfile::elementTypeName(onnximport::onnxType(from)) + " to " +
-                onnxfile::elementTypeName(to) +
-                " at run time; XFC converts only between float types there");
-  defineValue(0, xf::ConvertOp::create(b, loc(), tensorOf(x->shape(), element),
-                                       x->value));
+  // A cast between same-width integers (int8 to uint8) keeps the bits and
+  // changes how later ops read them.
+  Value y = convertValue(x->value, from, element, to);
+  if (towardZero)
+    cast<xf::ConvertOp>(y.getDefiningOp()).setTowardZero(true);
+  define(0, {y, {}, to});
   return true;
 }
 
@@ -1541,6 +1659,7 @@ OwningOpRef<ModuleOp> Importer::run() {
   // Arguments: the graph inputs that are neither initializers nor bound.
   SmallVector<Type> inputTypes;
   SmallVector<std::string> inputNames;
+  SmallVector<int32_t> inputElementTypes;
   for (const onnx::ValueInfoProto &v : g.input()) {
     if (values.count(v.name()))
       continue;
@@ -1587,12 +1706,13 @@ OwningOpRef<ModuleOp> Importer::run() {
     }
     inputTypes.push_back(RankedTensorType::get(shape, element));
     inputNames.push_back(v.name());
+    inputElementTypes.push_back(t.elem_type());
   }
   auto main = func::FuncOp::create(b, fileLoc, "main",
                                    b.getFunctionType(inputTypes, {}));
   Block *body = main.addEntryBlock();
   for (auto [i, name] : llvm::enumerate(inputNames)) {
-    values[name] = {body->getArgument(i), {}};
+    values[name] = {body->getArgument(i), {}, inputElementTypes[i]};
     main.setArgAttr(i, "xf.name", b.getStringAttr(name));
     // The inputs are the caller's buffers: bufferization must not write
     // into them.

@@ -15,6 +15,7 @@
 #include "mlir/Transforms/DialectConversion.h"
 
 #include <cmath>
+#include <type_traits>
 
 using namespace mlir;
 using namespace mlir::xf;
@@ -93,14 +94,113 @@ struct GeluLowering : OpConversionPattern<GeluOp> {
   }
 };
 
+Value intConst(OpBuilder &b, Location loc, Type type, int64_t v) {
+  return arith::ConstantIntOp::create(b, loc, type, v);
+}
+Value equal(OpBuilder &b, Location loc, Value x, Value y) {
+  return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, x, y);
+}
+
+/// One element of xf.convert where a side is an integer (float to float
+/// is convertElements'): see the op's description for the semantics.
+Value convertScalar(OpBuilder &b, Location loc, Value x, Type to,
+                    bool isUnsigned) {
+  Type from = x.getType();
+  auto fromInt = dyn_cast<IntegerType>(from);
+  auto toInt = dyn_cast<IntegerType>(to);
+  if (toInt && toInt.getWidth() == 1) {
+    if (fromInt)
+      return arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::ne, x,
+          arith::ConstantIntOp::create(b, loc, from, 0));
+    return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, x,
+                                 floatConst(b, loc, from, 0.0));
+  }
+  // A boolean is 0 or 1, never -1.
+  isUnsigned |= fromInt && fromInt.getWidth() == 1;
+  if (fromInt && toInt) {
+    if (toInt.getWidth() < fromInt.getWidth())
+      return arith::TruncIOp::create(b, loc, to, x);
+    if (toInt.getWidth() == fromInt.getWidth())
+      return x;
+    if (isUnsigned)
+      return arith::ExtUIOp::create(b, loc, to, x);
+    return arith::ExtSIOp::create(b, loc, to, x);
+  }
+  if (fromInt) {
+    // Narrower floats go through f32, whose truncf the pipeline expands
+    // (bf16 has no direct conversion from integers on every target).
+    Type via = to.getIntOrFloatBitWidth() < 32 ? b.getF32Type() : to;
+    Value f = isUnsigned ? Value(arith::UIToFPOp::create(b, loc, via, x))
+                         : Value(arith::SIToFPOp::create(b, loc, via, x));
+    return castFloat(b, loc, f, to);
+  }
+  // From f16 or bf16, exactly in f32.
+  if (from.getIntOrFloatBitWidth() < 32) {
+    x = castFloat(b, loc, x, b.getF32Type());
+    from = x.getType();
+  }
+  // Float to integer: fptosi/fptoui are poison out of range, so the bounds
+  // and NaN are chosen first. 2^k is exact in every float type, or
+  // infinity where the type is too narrow, which still compares right.
+  unsigned width = toInt.getWidth();
+  double lo = isUnsigned ? 0.0 : -std::ldexp(1.0, width - 1);
+  double hi = std::ldexp(1.0, isUnsigned ? width : width - 1);
+  APInt minValue =
+      isUnsigned ? APInt::getMinValue(width) : APInt::getSignedMinValue(width);
+  APInt maxValue =
+      isUnsigned ? APInt::getMaxValue(width) : APInt::getSignedMaxValue(width);
+  Value converted = isUnsigned ? Value(arith::FPToUIOp::create(b, loc, to, x))
+                               : Value(arith::FPToSIOp::create(b, loc, to, x));
+  auto intConst = [&](const APInt &v) {
+    return arith::ConstantOp::create(b, loc, to, b.getIntegerAttr(to, v));
+  };
+  auto cmp = [&](arith::CmpFPredicate p, double bound) {
+    return arith::CmpFOp::create(b, loc, p, x, floatConst(b, loc, from, bound));
+  };
+  Value r = arith::SelectOp::create(b, loc, cmp(arith::CmpFPredicate::OLE, lo),
+                                    intConst(minValue), converted);
+  r = arith::SelectOp::create(b, loc, cmp(arith::CmpFPredicate::OGE, hi),
+                              intConst(maxValue), r);
+  Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
+  return arith::SelectOp::create(b, loc, isNaN, intConst(APInt(width, 0)), r);
+}
+
+/// f32 to bf16 by dropping the low 16 bits; NaN stays NaN (a payload only
+/// in those bits would otherwise turn into infinity).
+Value bf16TowardZero(OpBuilder &b, Location loc, Value x) {
+  Type i32 = b.getI32Type(), i16 = b.getI16Type(), bf16 = b.getBF16Type();
+  Value bits = arith::BitcastOp::create(b, loc, i32, x);
+  Value high = arith::ShRUIOp::create(b, loc, bits, intConst(b, loc, i32, 16));
+  Value truncated = arith::BitcastOp::create(
+      b, loc, bf16, arith::TruncIOp::create(b, loc, i16, high));
+  Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
+  Value nan = arith::ConstantOp::create(
+      b, loc, bf16, b.getFloatAttr(bf16, APFloat::getQNaN(APFloat::BFloat())));
+  return arith::SelectOp::create(b, loc, isNaN, nan, truncated);
+}
+
 struct ConvertLowering : OpConversionPattern<ConvertOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
   matchAndRewrite(ConvertOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, convertElements(rewriter, op.getLoc(),
-                                           adaptor.getInput(),
-                                           op.getType().getElementType()));
+    Type to = op.getType().getElementType();
+    if (op.getTowardZero()) {
+      lowerUnary(rewriter, op, adaptor.getInput(), bf16TowardZero);
+      return success();
+    }
+    if (isa<FloatType>(to) &&
+        isa<FloatType>(op.getInput().getType().getElementType())) {
+      rewriter.replaceOp(
+          op, convertElements(rewriter, op.getLoc(), adaptor.getInput(), to));
+      return success();
+    }
+    bool isUnsigned = op.getIsUnsigned();
+    lowerUnary(rewriter, op, adaptor.getInput(),
+               [&](OpBuilder &b, Location loc, Value x) {
+                 return convertScalar(b, loc, x, to, isUnsigned);
+               });
     return success();
   }
 };
@@ -167,7 +267,86 @@ lowerBroadcast(ConversionPatternRewriter &rewriter, Operation *op,
   return success();
 }
 
-template <typename XFOp, typename ArithOp>
+/// The scalar bodies of the binary ops, on floats or on integers (see
+/// the ops' descriptions for the integer semantics).
+using BinaryBody = Value (*)(OpBuilder &, Location, Value, Value, bool);
+
+template <typename FloatOp, typename IntOp>
+Value plainBinary(OpBuilder &b, Location loc, Value x, Value y, bool) {
+  if (isa<FloatType>(x.getType()))
+    return FloatOp::create(b, loc, x, y);
+  return IntOp::create(b, loc, x, y);
+}
+
+Value divOf(OpBuilder &b, Location loc, Value x, Value y, bool isUnsigned) {
+  if (isa<FloatType>(x.getType()))
+    return arith::DivFOp::create(b, loc, x, y);
+  // x86's divide traps on a zero divisor and on INT_MIN / -1: neither
+  // reaches it.
+  Type t = x.getType();
+  Value zero = intConst(b, loc, t, 0), one = intConst(b, loc, t, 1);
+  Value byZero = equal(b, loc, y, zero);
+  if (isUnsigned) {
+    Value safe = arith::SelectOp::create(b, loc, byZero, one, y);
+    Value q = arith::DivUIOp::create(b, loc, x, safe);
+    return arith::SelectOp::create(b, loc, byZero, zero, q);
+  }
+  Value byMinusOne = equal(b, loc, y, intConst(b, loc, t, -1));
+  Value special = arith::OrIOp::create(b, loc, byZero, byMinusOne);
+  Value safe = arith::SelectOp::create(b, loc, special, one, y);
+  Value q = arith::DivSIOp::create(b, loc, x, safe);
+  Value negated = arith::SubIOp::create(b, loc, zero, x);
+  q = arith::SelectOp::create(b, loc, byMinusOne, negated, q);
+  return arith::SelectOp::create(b, loc, byZero, zero, q);
+}
+
+Value powOf(OpBuilder &b, Location loc, Value x, Value y, bool isUnsigned) {
+  if (isa<FloatType>(x.getType()))
+    return math::PowFOp::create(b, loc, x, y);
+  // Square-and-multiply over every bit of the exponent, unrolled and
+  // without branches; products wrap.
+  Type t = x.getType();
+  unsigned width = t.getIntOrFloatBitWidth();
+  Value zero = intConst(b, loc, t, 0), one = intConst(b, loc, t, 1);
+  Value result = one, square = x;
+  for (unsigned bit = 0; bit < width; ++bit) {
+    Value set = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::ne,
+        arith::AndIOp::create(
+            b, loc, y,
+            arith::ConstantOp::create(
+                b, loc, t,
+                b.getIntegerAttr(t, APInt::getOneBitSet(width, bit)))),
+        zero);
+    result = arith::SelectOp::create(
+        b, loc, set, arith::MulIOp::create(b, loc, result, square), result);
+    if (bit + 1 < width)
+      square = arith::MulIOp::create(b, loc, square, square);
+  }
+  if (isUnsigned)
+    return result;
+  // A negative exponent: 1 / x^-y rounded toward zero.
+  Value odd =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne,
+                            arith::AndIOp::create(b, loc, y, one), zero);
+  Value minusOne = intConst(b, loc, t, -1);
+  Value ofMinusOne = arith::SelectOp::create(b, loc, odd, minusOne, one);
+  Value reciprocal = arith::SelectOp::create(
+      b, loc, equal(b, loc, x, one), one,
+      arith::SelectOp::create(b, loc, equal(b, loc, x, minusOne), ofMinusOne,
+                              zero));
+  Value negative =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, y, zero);
+  return arith::SelectOp::create(b, loc, negative, reciprocal, result);
+}
+
+template <typename XFOp> bool isUnsignedOp(XFOp op) {
+  if constexpr (std::is_same_v<XFOp, DivOp> || std::is_same_v<XFOp, PowOp>)
+    return op.getIsUnsigned();
+  return false;
+}
+
+template <typename XFOp, BinaryBody Body>
 struct BinaryLowering : OpConversionPattern<XFOp> {
   using OpConversionPattern<XFOp>::OpConversionPattern;
   using OpAdaptor = typename XFOp::Adaptor;
@@ -175,10 +354,11 @@ struct BinaryLowering : OpConversionPattern<XFOp> {
   LogicalResult
   matchAndRewrite(XFOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
+    bool isUnsigned = isUnsignedOp(op);
     return lowerBroadcast(
         rewriter, op, ValueRange{adaptor.getLhs(), adaptor.getRhs()},
-        op.getType(), [](OpBuilder &b, Location l, ValueRange args) -> Value {
-          return ArithOp::create(b, l, args[0], args[1]);
+        op.getType(), [&](OpBuilder &b, Location l, ValueRange args) {
+          return Body(b, l, args[0], args[1], isUnsigned);
         });
   }
 };
@@ -248,14 +428,15 @@ struct UnaryLowering : OpConversionPattern<XFOp> {
 } // namespace
 
 void lowering::populateElementwisePatterns(RewritePatternSet &patterns) {
-  patterns.add<
-      SiluLowering, GeluLowering, ConvertLowering,
-      BinaryLowering<AddOp, arith::AddFOp>,
-      BinaryLowering<SubOp, arith::SubFOp>,
-      BinaryLowering<MulOp, arith::MulFOp>,
-      BinaryLowering<DivOp, arith::DivFOp>, BinaryLowering<PowOp, math::PowFOp>,
-      WhereLowering, BroadcastLowering, UnaryLowering<SqrtOp, sqrtOf>,
-      UnaryLowering<ReciprocalOp, reciprocalOf>, UnaryLowering<ErfOp, erfOf>,
-      UnaryLowering<TanhOp, tanhOf>, UnaryLowering<SigmoidOp, sigmoidOf>,
-      UnaryLowering<ReluOp, reluOf>>(patterns.getContext());
+  patterns
+      .add<SiluLowering, GeluLowering, ConvertLowering,
+           BinaryLowering<AddOp, plainBinary<arith::AddFOp, arith::AddIOp>>,
+           BinaryLowering<SubOp, plainBinary<arith::SubFOp, arith::SubIOp>>,
+           BinaryLowering<MulOp, plainBinary<arith::MulFOp, arith::MulIOp>>,
+           BinaryLowering<DivOp, divOf>, BinaryLowering<PowOp, powOf>,
+           WhereLowering, BroadcastLowering, UnaryLowering<SqrtOp, sqrtOf>,
+           UnaryLowering<ReciprocalOp, reciprocalOf>,
+           UnaryLowering<ErfOp, erfOf>, UnaryLowering<TanhOp, tanhOf>,
+           UnaryLowering<SigmoidOp, sigmoidOf>, UnaryLowering<ReluOp, reluOf>>(
+          patterns.getContext());
 }

@@ -99,3 +99,76 @@ func.func @gather(%x: tensor<3x5x4xf32>, %i: tensor<2x2xi64>) -> tensor<3x2x2x4x
   %0 = xf.gather %x[%i] {axis = 1 : i64} : (tensor<3x5x4xf32>, tensor<2x2xi64>) -> tensor<3x2x2x4xf32>
   return %0 : tensor<3x2x2x4xf32>
 }
+
+// -----
+
+// Integer division never reaches a divide that traps: a zero divisor
+// gives 0, and a signed -1 divisor negates (INT_MIN wraps).
+// CHECK-LABEL: func.func @integer_div(
+// CHECK: ^bb0(%[[X:.*]]: i32, %[[Y:.*]]: i32, %{{.*}}: i32):
+// CHECK-DAG: %[[ZERO:.*]] = arith.constant 0 : i32
+// CHECK-DAG: %[[ONE:.*]] = arith.constant 1 : i32
+// CHECK: %[[BYZERO:.*]] = arith.cmpi eq, %[[Y]], %[[ZERO]] : i32
+// CHECK: %[[MINUS:.*]] = arith.constant -1 : i32
+// CHECK: %[[BYMINUS:.*]] = arith.cmpi eq, %[[Y]], %[[MINUS]] : i32
+// CHECK: %[[SPECIAL:.*]] = arith.ori %[[BYZERO]], %[[BYMINUS]] : i1
+// CHECK: %[[SAFE:.*]] = arith.select %[[SPECIAL]], %[[ONE]], %[[Y]] : i32
+// CHECK: %[[Q:.*]] = arith.divsi %[[X]], %[[SAFE]] : i32
+// CHECK: %[[NEG:.*]] = arith.subi %[[ZERO]], %[[X]] : i32
+// CHECK: %[[Q2:.*]] = arith.select %[[BYMINUS]], %[[NEG]], %[[Q]] : i32
+// CHECK: arith.select %[[BYZERO]], %[[ZERO]], %[[Q2]] : i32
+// CHECK: ^bb0(%[[UX:.*]]: i8, %[[UY:.*]]: i8, %{{.*}}: i8):
+// CHECK: arith.cmpi eq, %[[UY]]
+// CHECK: %[[USAFE:.*]] = arith.select
+// CHECK: arith.divui %[[UX]], %[[USAFE]] : i8
+// CHECK-NOT: arith.divsi
+func.func @integer_div(%a: tensor<4xi32>, %b: tensor<4xi32>, %u: tensor<4xi8>, %v: tensor<4xi8>)
+    -> (tensor<4xi32>, tensor<4xi8>) {
+  %0 = xf.div %a, %b : (tensor<4xi32>, tensor<4xi32>) -> tensor<4xi32>
+  %1 = xf.div unsigned %u, %v : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
+  return %0, %1 : tensor<4xi32>, tensor<4xi8>
+}
+
+// -----
+
+// Wrapping integer arithmetic, and an i8 power by squaring over its 8
+// exponent bits.
+// CHECK-LABEL: func.func @integer_arith(
+// CHECK: arith.addi %{{.*}}, %{{.*}} : i8
+// CHECK: arith.muli %{{.*}}, %{{.*}} : i8
+// CHECK-COUNT-15: arith.muli
+// CHECK-NOT: arith.muli
+// CHECK: arith.cmpi slt
+// CHECK: return
+func.func @integer_arith(%a: tensor<4xi8>, %b: tensor<4xi8>) -> tensor<4xi8> {
+  %0 = xf.add %a, %b : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
+  %1 = xf.mul %0, %b : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
+  %2 = xf.pow %1, %a : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
+  return %2 : tensor<4xi8>
+}
+
+// -----
+
+// Float to integer saturates and maps NaN to 0 before fptosi could be
+// poison; an unsigned integer converts with uitofp; to i1 is x != 0.
+// CHECK-LABEL: func.func @conversions(
+// CHECK: %[[F:.*]] = arith.fptosi %[[X:.*]] : f32 to i8
+// CHECK: %[[LO:.*]] = arith.cmpf ole, %[[X]], %{{.*}} : f32
+// CHECK: %[[R1:.*]] = arith.select %[[LO]], %{{.*}}, %[[F]] : i8
+// CHECK: %[[HI:.*]] = arith.cmpf oge, %[[X]], %{{.*}} : f32
+// CHECK: %[[R2:.*]] = arith.select %[[HI]], %{{.*}}, %[[R1]] : i8
+// CHECK: %[[NAN:.*]] = arith.cmpf uno, %[[X]], %[[X]] : f32
+// CHECK: arith.select %[[NAN]], %{{.*}}, %[[R2]] : i8
+// CHECK: arith.uitofp %{{.*}} : i8 to f32
+// CHECK: arith.cmpf une, %{{.*}}, %{{.*}} : f32
+// CHECK: arith.shrui
+// CHECK: arith.trunci %{{.*}} : i32 to i16
+// CHECK: arith.bitcast %{{.*}} : i16 to bf16
+func.func @conversions(%x: tensor<4xf32>, %u: tensor<4xi8>)
+    -> (tensor<4xi8>, tensor<4xf32>, tensor<4xi1>, tensor<4xbf16>) {
+  %0 = xf.convert %x : tensor<4xf32> to tensor<4xi8>
+  %1 = xf.convert unsigned %u : tensor<4xi8> to tensor<4xf32>
+  %2 = xf.convert %x : tensor<4xf32> to tensor<4xi1>
+  %3 = xf.convert toward_zero %x : tensor<4xf32> to tensor<4xbf16>
+  return %0, %1, %2, %3 : tensor<4xi8>, tensor<4xf32>, tensor<4xi1>, tensor<4xbf16>
+}

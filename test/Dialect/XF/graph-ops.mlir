@@ -49,3 +49,27 @@ func.func @where_integers(%c: tensor<2xi1>, %a: tensor<2xi64>, %b: tensor<1xi64>
   %0 = xf.where %c, %a, %b : (tensor<2xi1>, tensor<2xi64>, tensor<1xi64>) -> tensor<2xi64>
   return %0 : tensor<2xi64>
 }
+
+// -----
+
+// Integer arithmetic; division and power say when the integers are
+// unsigned, and so does a conversion whose integer side is.
+// CHECK-LABEL: func.func @integers(
+// CHECK: xf.add %{{.*}}, %{{.*}} : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
+// CHECK: xf.div unsigned %{{.*}}, %{{.*}} : (tensor<4xi8>, tensor<1xi8>) -> tensor<4xi8>
+// CHECK: xf.div %{{.*}}, %{{.*}} : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
+// CHECK: xf.pow unsigned %{{.*}}, %{{.*}} : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
+// CHECK: xf.convert unsigned %{{.*}} : tensor<4xi8> to tensor<4xf32>
+// CHECK: xf.convert %{{.*}} : tensor<4xf32> to tensor<4xi1>
+// CHECK: xf.convert toward_zero %{{.*}} : tensor<4xf32> to tensor<4xbf16>
+func.func @integers(%a: tensor<4xi8>, %b: tensor<4xi8>, %c: tensor<1xi8>)
+    -> (tensor<4xi8>, tensor<4xi1>, tensor<4xbf16>) {
+  %0 = xf.add %a, %b : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
+  %1 = xf.div unsigned %0, %c : (tensor<4xi8>, tensor<1xi8>) -> tensor<4xi8>
+  %2 = xf.div %1, %b : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
+  %3 = xf.pow unsigned %2, %a : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
+  %4 = xf.convert unsigned %3 : tensor<4xi8> to tensor<4xf32>
+  %5 = xf.convert %4 : tensor<4xf32> to tensor<4xi1>
+  %6 = xf.convert toward_zero %4 : tensor<4xf32> to tensor<4xbf16>
+  return %3, %5, %6 : tensor<4xi8>, tensor<4xi1>, tensor<4xbf16>
+}

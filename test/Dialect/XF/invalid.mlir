@@ -111,7 +111,7 @@ func.func @mul_element_type(%x: tensor<4xf32>, %y: tensor<4xf32>) -> tensor<4xbf
 // -----
 
 func.func @add_int_operand(%x: tensor<4xi32>, %y: tensor<4xf32>) -> tensor<4xf32> {
-  // expected-error @+1 {{operand #0 must be plain ranked tensor of floating-point values, but got 'tensor<4xi32>'}}
+  // expected-error @+1 {{'xf.add' op operands and result must have the same element type}}
   %0 = xf.add %x, %y : (tensor<4xi32>, tensor<4xf32>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
@@ -1551,6 +1551,38 @@ func.func @div_mixed_types(%a: tensor<4xf32>, %b: tensor<4xf16>) -> tensor<4xf32
   // expected-error @+1 {{'xf.div' op operands and result must have the same element type}}
   %0 = xf.div %a, %b : (tensor<4xf32>, tensor<4xf16>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @div_unsigned_floats(%a: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'xf.div' op is 'unsigned' but computes on no integers}}
+  %0 = xf.div unsigned %a, %a : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// -----
+
+func.func @add_booleans(%a: tensor<4xi1>) -> tensor<4xi1> {
+  // expected-error @+1 {{'xf.add' op operand #0 must be plain ranked tensor of floats or 8- to 64-bit integers}}
+  %0 = xf.add %a, %a : (tensor<4xi1>, tensor<4xi1>) -> tensor<4xi1>
+  return %0 : tensor<4xi1>
+}
+
+// -----
+
+func.func @convert_unsigned_floats(%x: tensor<4xf32>) -> tensor<4xf16> {
+  // expected-error @+1 {{'xf.convert' op is 'unsigned' but computes on no integers}}
+  %0 = xf.convert unsigned %x : tensor<4xf32> to tensor<4xf16>
+  return %0 : tensor<4xf16>
+}
+
+// -----
+
+func.func @convert_toward_zero_f16(%x: tensor<4xf32>) -> tensor<4xf16> {
+  // expected-error @+1 {{'xf.convert' op rounds 'toward_zero' only from f32 to bf16}}
+  %0 = xf.convert toward_zero %x : tensor<4xf32> to tensor<4xf16>
+  return %0 : tensor<4xf16>
 }
 
 // -----

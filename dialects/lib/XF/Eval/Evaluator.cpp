@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "xfc/Dialect/XF/Eval/Evaluator.h"
+#include "xfc/Dialect/XF/Eval/IntegerValues.h"
 
 #include "xfc/Dialect/XF/IR/QuantMethods.h"
 #include "xfc/Dialect/XF/IR/XFDialect.h"
@@ -15,6 +16,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SmallPtrSet.h"
@@ -306,6 +308,10 @@ private:
   FailureOr<eval::Tensor> broadcast(Operation *op, const eval::Tensor &a,
                                     const eval::Tensor &b,
                                     double (*combine)(double, double));
+  /// xf.add, sub, mul, div and pow: in doubles on floats, wrapping on
+  /// integers.
+  FailureOr<eval::Tensor> binary(Operation *op);
+  eval::Tensor convert(ConvertOp op);
   FailureOr<eval::Tensor> gather(GatherOp op);
   eval::Tensor rope(RopeOp op);
   FailureOr<eval::Tensor> matmul(MatmulOp op);
@@ -467,6 +473,90 @@ Interpreter::broadcast(Operation *op, const eval::Tensor &a,
                        double (*combine)(double, double)) {
   return broadcast(op, {&a, &b},
                    [&](ArrayRef<double> v) { return combine(v[0], v[1]); });
+}
+
+FailureOr<eval::Tensor> Interpreter::binary(Operation *op) {
+  const eval::Tensor &x = tensor(op->getOperand(0));
+  const eval::Tensor &y = tensor(op->getOperand(1));
+  auto integer = dyn_cast<IntegerType>(getElementTypeOrSelf(op->getResult(0)));
+  if (!integer) {
+    double (*f)(double, double) =
+        TypeSwitch<Operation *, double (*)(double, double)>(op)
+            .Case(
+                [](AddOp) { return +[](double a, double b) { return a + b; }; })
+            .Case(
+                [](SubOp) { return +[](double a, double b) { return a - b; }; })
+            .Case(
+                [](MulOp) { return +[](double a, double b) { return a * b; }; })
+            .Case(
+                [](DivOp) { return +[](double a, double b) { return a / b; }; })
+            .Default([](Operation *) {
+              return +[](double a, double b) { return std::pow(a, b); };
+            });
+    return broadcast(op, x, y, f);
+  }
+  IntegerOp kind = TypeSwitch<Operation *, IntegerOp>(op)
+                       .Case([](AddOp) { return IntegerOp::Add; })
+                       .Case([](SubOp) { return IntegerOp::Sub; })
+                       .Case([](MulOp) { return IntegerOp::Mul; })
+                       .Case([](DivOp) { return IntegerOp::Div; })
+                       .Default([](Operation *) { return IntegerOp::Pow; });
+  bool isUnsigned =
+      TypeSwitch<Operation *, bool>(op)
+          .Case<DivOp, PowOp>([](auto o) { return o.getIsUnsigned(); })
+          .Default(false);
+  unsigned width = integer.getWidth();
+  return broadcast(op, {&x, &y}, [&](ArrayRef<double> v) {
+    return integerBinary(kind, v[0], v[1], width, isUnsigned);
+  });
+}
+
+/// An f32 value as bf16 rounded toward zero (its low 16 bits dropped).
+double bf16TowardZero(double value) {
+  llvm::APFloat f(value);
+  bool lost;
+  f.convert(llvm::APFloat::BFloat(), llvm::APFloat::rmTowardZero, &lost);
+  f.convert(llvm::APFloat::IEEEdouble(), llvm::APFloat::rmNearestTiesToEven,
+            &lost);
+  return f.convertToDouble();
+}
+
+eval::Tensor Interpreter::convert(ConvertOp op) {
+  eval::Tensor y = tensor(op.getInput());
+  Type from = op.getInput().getType().getElementType();
+  Type to = op.getType().getElementType();
+  bool isUnsigned = op.getIsUnsigned();
+  auto fromInt = dyn_cast<IntegerType>(from);
+  auto toInt = dyn_cast<IntegerType>(to);
+  Type f32 = Float32Type::get(op.getContext());
+  for (double &v : y.data) {
+    // The compiled code converts the source type's value, not this
+    // double.
+    if (!fromInt)
+      v = roundTo(from, v);
+    if (op.getTowardZero()) {
+      v = bf16TowardZero(v);
+    } else if (!toInt) {
+      double number =
+          fromInt ? integerValue(v, fromInt.getWidth(), isUnsigned) : v;
+      // Integers reach floats narrower than f32 through f32.
+      if (fromInt && to.getIntOrFloatBitWidth() < 32)
+        number = roundTo(f32, number);
+      v = roundTo(to, number);
+    } else if (fromInt) {
+      unsigned width = toInt.getWidth();
+      // Narrowing keeps the low bits whatever the signedness; widening
+      // extends the value the source stands for.
+      v = width == 1 ? double(v != 0)
+          : width <= fromInt.getWidth()
+              ? wrapInteger(v, width)
+              : wrapInteger(integerValue(v, fromInt.getWidth(), isUnsigned),
+                            width);
+    } else {
+      v = floatToInteger(v, toInt.getWidth(), isUnsigned);
+    }
+  }
+  return y;
 }
 
 FailureOr<eval::Tensor> Interpreter::gather(GatherOp op) {
@@ -841,27 +931,8 @@ LogicalResult Interpreter::exec(Operation *op) {
                          tensor(q.getInput()), q.getType().getScheme());
         return success();
       })
-      .Case([&](AddOp a) {
-        return fromTensor(broadcast(a, tensor(a.getLhs()), tensor(a.getRhs()),
-                                    [](double x, double y) { return x + y; }));
-      })
-      .Case([&](SubOp s) {
-        return fromTensor(broadcast(s, tensor(s.getLhs()), tensor(s.getRhs()),
-                                    [](double x, double y) { return x - y; }));
-      })
-      .Case([&](MulOp m) {
-        return fromTensor(broadcast(m, tensor(m.getLhs()), tensor(m.getRhs()),
-                                    [](double x, double y) { return x * y; }));
-      })
-      .Case([&](DivOp d) {
-        return fromTensor(broadcast(d, tensor(d.getLhs()), tensor(d.getRhs()),
-                                    [](double x, double y) { return x / y; }));
-      })
-      .Case([&](PowOp p) {
-        return fromTensor(
-            broadcast(p, tensor(p.getLhs()), tensor(p.getRhs()),
-                      [](double x, double y) { return std::pow(x, y); }));
-      })
+      .Case<AddOp, SubOp, MulOp, DivOp, PowOp>(
+          [&](Operation *o) { return fromTensor(binary(o)); })
       .Case([&](WhereOp w) {
         return fromTensor(broadcast(
             w,
@@ -925,12 +996,7 @@ LogicalResult Interpreter::exec(Operation *op) {
           v = gelu(v, g.getApproximation());
         return result(std::move(y));
       })
-      .Case([&](ConvertOp c) {
-        eval::Tensor y = tensor(c.getInput());
-        for (double &v : y.data)
-          v = roundTo(c.getType().getElementType(), v);
-        return result(std::move(y));
-      })
+      .Case([&](ConvertOp c) { return result(convert(c)); })
       .Case([&](RmsNormOp n) {
         eval::Tensor y = tensor(n.getInput());
         const eval::Tensor &w = tensor(n.getWeight());

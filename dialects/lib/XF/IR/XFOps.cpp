@@ -213,8 +213,24 @@ static LogicalResult verifyBinaryOp(Operation *op) {
 LogicalResult AddOp::verify() { return verifyBinaryOp(*this); }
 LogicalResult SubOp::verify() { return verifyBinaryOp(*this); }
 LogicalResult MulOp::verify() { return verifyBinaryOp(*this); }
-LogicalResult DivOp::verify() { return verifyBinaryOp(*this); }
-LogicalResult PowOp::verify() { return verifyBinaryOp(*this); }
+
+/// `unsigned` says how to read integers; on floats it would mean nothing.
+template <typename OpTy> static LogicalResult verifySignedness(OpTy op) {
+  if (op.getIsUnsigned() &&
+      !isa<IntegerType>(getElementTypeOrSelf(op.getType())) &&
+      !isa<IntegerType>(getElementTypeOrSelf(op->getOperand(0))))
+    return op.emitOpError() << "is 'unsigned' but computes on no integers";
+  return success();
+}
+
+LogicalResult DivOp::verify() {
+  return failure(failed(verifyBinaryOp(*this)) ||
+                 failed(verifySignedness(*this)));
+}
+LogicalResult PowOp::verify() {
+  return failure(failed(verifyBinaryOp(*this)) ||
+                 failed(verifySignedness(*this)));
+}
 
 LogicalResult WhereOp::verify() {
   Type elt = getType().getElementType();
@@ -264,6 +280,13 @@ LogicalResult GatherOp::verify() {
     return emitOpError() << "result shape must be the input's before axis "
                          << axis << ", the indices', then the input's after";
   return success();
+}
+
+LogicalResult ConvertOp::verify() {
+  if (getTowardZero() && (!getInput().getType().getElementType().isF32() ||
+                          !getType().getElementType().isBF16()))
+    return emitOpError() << "rounds 'toward_zero' only from f32 to bf16";
+  return verifySignedness(*this);
 }
 
 OpFoldResult ConvertOp::fold(FoldAdaptor) {

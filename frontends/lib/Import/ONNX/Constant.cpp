@@ -6,6 +6,7 @@
 
 #include "mlir/IR/BuiltinTypes.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -45,6 +46,18 @@ bool onnximport::isFloatType(int32_t type) {
   case ElementType::Double:
   case ElementType::Float16:
   case ElementType::BFloat16:
+    return true;
+  default:
+    return false;
+  }
+}
+
+bool onnximport::isUnsignedType(int32_t type) {
+  switch (static_cast<ElementType>(type)) {
+  case ElementType::UInt8:
+  case ElementType::UInt16:
+  case ElementType::UInt32:
+  case ElementType::UInt64:
     return true;
   default:
     return false;
@@ -107,6 +120,30 @@ Constant onnximport::fromTensor(const onnxfile::Tensor &t) {
   c.shape = t.shape;
   c.values = onnxfile::tensorValues(t);
   return c;
+}
+
+double onnximport::saturateToInteger(int32_t type, double value) {
+  if (type == int32_t(ElementType::Bool) || isFloatType(type))
+    return castTo(type, value);
+  if (std::isnan(value))
+    return 0;
+  unsigned bits = 8 * onnxfile::elementBytes(type);
+  double lo = isUnsignedType(type) ? 0.0 : -std::ldexp(1.0, bits - 1);
+  double hi = std::ldexp(1.0, isUnsignedType(type) ? bits : bits - 1) - 1;
+  // In range, so no wrapping (which would turn 2^63, INT64_MAX as a
+  // double, into INT64_MIN).
+  return std::clamp(std::trunc(value), lo, hi);
+}
+
+double onnximport::truncateToBFloat16(double value) {
+  float f = static_cast<float>(value);
+  if (std::isnan(f))
+    return f;
+  uint32_t bits;
+  std::memcpy(&bits, &f, sizeof bits);
+  bits &= 0xFFFF0000u;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
 }
 
 double onnximport::castTo(int32_t type, double value) {
@@ -172,9 +209,16 @@ mlir::DenseElementsAttr onnximport::toAttribute(mlir::MLIRContext &ctx,
   unsigned width = element.getIntOrFloatBitWidth();
   std::vector<llvm::APInt> values;
   values.reserve(c.values.size());
-  for (double v : c.values)
-    values.emplace_back(width, static_cast<uint64_t>(saturatingInt(v)),
-                        /*isSigned=*/true, /*implicitTrunc=*/true);
+  bool isUnsigned = isUnsignedType(type);
+  for (double v : c.values) {
+    // A uint64 at or above 2^63 keeps its bits (2^64 is UINT64_MAX read
+    // as a double); other values saturate into int64 first.
+    uint64_t bits =
+        isUnsigned && v >= 0x1p63
+            ? (v >= 0x1p64 ? ~uint64_t(0) : static_cast<uint64_t>(v))
+            : static_cast<uint64_t>(saturatingInt(v));
+    values.emplace_back(width, bits, /*isSigned=*/true, /*implicitTrunc=*/true);
+  }
   return mlir::DenseElementsAttr::get(tensorType, values);
 }
 
@@ -193,8 +237,9 @@ onnximport::broadcastShapes(const std::vector<int64_t> &a,
   return out;
 }
 
-Constant onnximport::broadcastApply(const Constant &a, const Constant &b,
-                                    int32_t type, double (*f)(double, double)) {
+Constant
+onnximport::broadcastApply(const Constant &a, const Constant &b, int32_t type,
+                           llvm::function_ref<double(double, double)> f) {
   Constant out;
   out.type = type;
   out.shape = *broadcastShapes(a.shape, b.shape);

@@ -16,6 +16,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 
 #include <cstdint>
 #include <optional>
@@ -39,6 +40,9 @@ int64_t saturatingInt(double v);
 
 /// Whether ONNX element type `type` is a floating-point type.
 bool isFloatType(int32_t type);
+/// Whether ONNX element type `type` is an unsigned integer type (MLIR's
+/// signless integers do not say; ops that depend on it are told).
+bool isUnsignedType(int32_t type);
 /// The MLIR element type of ONNX element type `type` (unsigned integers
 /// are signless, bool is i1), or null for types XFC does not represent.
 mlir::Type elementType(mlir::MLIRContext &ctx, int32_t type);
@@ -51,6 +55,12 @@ Constant fromTensor(const onnxfile::Tensor &tensor);
 /// format, truncated toward zero for integers (wrapping to their width),
 /// nonzero for bool.
 double castTo(int32_t type, double value);
+/// A float cast to integer `type` as the compiled code does: rounded
+/// toward zero, saturated at the type's bounds, NaN as 0 (ONNX leaves out
+/// of range undefined; constant and run-time casts must agree).
+double saturateToInteger(int32_t type, double value);
+/// `value` as a float, then to bfloat16 by dropping its low 16 bits.
+double truncateToBFloat16(double value);
 /// `c` as a dense attribute of `type`'s MLIR element type.
 mlir::DenseElementsAttr toAttribute(mlir::MLIRContext &ctx, const Constant &c,
                                     int32_t type);
@@ -61,7 +71,7 @@ broadcastShapes(const std::vector<int64_t> &a, const std::vector<int64_t> &b);
 /// `f` elementwise over `a` and `b` broadcast; the result has `type`, each
 /// value cast to it. `a` and `b` must broadcast.
 Constant broadcastApply(const Constant &a, const Constant &b, int32_t type,
-                        double (*f)(double, double));
+                        llvm::function_ref<double(double, double)> f);
 
 } // namespace xfc::onnximport
 

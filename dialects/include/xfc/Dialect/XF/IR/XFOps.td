@@ -240,28 +240,69 @@ def XF_QuantizeOp : XF_Op<"quantize", [Pure]> {
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-class XF_BinaryOp<string mnemonic, string formula>
+// What elementwise arithmetic computes on: floats, and the integers of
+// graph importers (ONNX's integer Add, Div, Pow, ...). Booleans are not
+// numbers here.
+def XF_ArithTensor : RankedTensorOf<[AnyFloat, I8, I16, I32, I64],
+    [CPred<"!::llvm::cast<::mlir::RankedTensorType>($_self).getEncoding()">],
+    "plain ranked tensor of floats or 8- to 64-bit integers">;
+
+// What xf.convert converts between: floats, the integers arithmetic takes,
+// and booleans.
+def XF_ConvertibleTensor : RankedTensorOf<[AnyFloat, I1, I8, I16, I32, I64],
+    [CPred<"!::llvm::cast<::mlir::RankedTensorType>($_self).getEncoding()">],
+    "plain ranked tensor of floats, booleans or 8- to 64-bit integers">;
+
+class XF_BinaryOp<string mnemonic, string formula, string integers>
     : XF_Op<mnemonic, [Pure, ResultsBroadcastableShape]> {
   let summary = "Elementwise " # formula # " with NumPy broadcasting";
   let description = [{
     Applies the operation elementwise. Operands broadcast as in NumPy: shapes
     are aligned on the right and dimensions of size 1 stretch. All element
     types must be equal.
+
+    On integers: }] # integers # [{
   }];
-  let arguments = (ins XF_FloatTensor:$lhs, XF_FloatTensor:$rhs);
-  let results = (outs XF_FloatTensor:$result);
+  let arguments = (ins XF_ArithTensor:$lhs, XF_ArithTensor:$rhs);
+  let results = (outs XF_ArithTensor:$result);
   let assemblyFormat = [{
     $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
 
-def XF_AddOp : XF_BinaryOp<"add", "`lhs + rhs`">;
-def XF_SubOp : XF_BinaryOp<"sub", "`lhs - rhs`">;
-def XF_MulOp : XF_BinaryOp<"mul", "`lhs * rhs`">;
-def XF_DivOp : XF_BinaryOp<"div", "`lhs / rhs`">;
-def XF_PowOp : XF_BinaryOp<"pow", "`lhs ^ rhs` (a negative base to a "
-                                  "non-integer power is NaN)">;
+// Integer division and power depend on signedness, which MLIR's signless
+// integers do not carry: `unsigned` reads both operands as unsigned (as
+// arith.divui does), else they are two's-complement signed.
+class XF_SignednessBinaryOp<string mnemonic, string formula, string integers>
+    : XF_BinaryOp<mnemonic, formula, integers> {
+  let arguments = (ins XF_ArithTensor:$lhs, XF_ArithTensor:$rhs,
+                       UnitAttr:$is_unsigned);
+  let assemblyFormat = [{
+    (`unsigned` $is_unsigned^)? $lhs `,` $rhs attr-dict `:`
+    functional-type(operands, results)
+  }];
+}
+
+def XF_AddOp : XF_BinaryOp<"add", "`lhs + rhs`", "wraps around (two's "
+                           "complement), as ONNX and NumPy do.">;
+def XF_SubOp : XF_BinaryOp<"sub", "`lhs - rhs`", "wraps around.">;
+def XF_MulOp : XF_BinaryOp<"mul", "`lhs * rhs`", "wraps around.">;
+def XF_DivOp : XF_SignednessBinaryOp<"div", "`lhs / rhs`", [{
+    rounds toward zero. Division by zero gives 0 and the signed
+    `INT_MIN / -1` wraps to `INT_MIN`, so no input can trap (ONNX leaves
+    both undefined).
+
+    ```mlir
+    %q = xf.div unsigned %a, %b : (tensor<4xi8>, tensor<4xi8>) -> tensor<4xi8>
+    ```
+}]>;
+def XF_PowOp : XF_SignednessBinaryOp<"pow", "`lhs ^ rhs` (a negative base "
+                                     "to a non-integer power is NaN)", [{
+    exact, wrapping power by repeated squaring. A negative signed exponent
+    gives `1 / lhs^-rhs` rounded toward zero: 1 for a base of 1, +-1 for
+    -1, and 0 otherwise (also for a base of 0, where ONNX is undefined).
+}]>;
 
 // Elementwise functions of one float tensor, as graph importers (ONNX)
 // spell them; the transformer importers never need them.
@@ -357,19 +398,37 @@ def XF_GeluOp : XF_Op<"gelu", [Pure, SameOperandsAndResultType]> {
 }
 
 def XF_ConvertOp : XF_Op<"convert", [Pure, SameOperandsAndResultShape]> {
-  let summary = "Converts between float element types";
+  let summary = "Converts elements to another float, integer or boolean type";
   let description = [{
-    Rounds (to nearest even) or extends each element to the result's float
-    type. Used where the precision passes change a value's type.
+    ONNX `Cast` at run time, and where the precision passes change a
+    value's type:
+
+    - float to float rounds to nearest even (or extends);
+    - integer to float rounds to nearest even;
+    - float to integer rounds toward zero and saturates at the type's
+      bounds; NaN gives 0 (ONNX leaves these undefined);
+    - integer to integer truncates, or extends by the source's signedness;
+    - to `i1` is `x != 0`; from `i1` is 0 or 1.
+
+    The integer side is two's-complement signed, or unsigned with
+    `unsigned` (the source's when both are integers). `toward_zero`, only
+    from f32 to bf16, drops the low bits instead of rounding (ONNX's Cast
+    before opset 19).
 
     ```mlir
     %y = xf.convert %x : tensor<?x64xf16> to tensor<?x64xf32>
+    %i = xf.convert unsigned %b : tensor<8xi8> to tensor<8xf32>
     ```
   }];
-  let arguments = (ins XF_FloatTensor:$input);
-  let results = (outs XF_FloatTensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input) `to` type($result)";
+  let arguments = (ins XF_ConvertibleTensor:$input, UnitAttr:$is_unsigned,
+                       UnitAttr:$toward_zero);
+  let results = (outs XF_ConvertibleTensor:$result);
+  let assemblyFormat = [{
+    (`unsigned` $is_unsigned^)? (`toward_zero` $toward_zero^)? $input
+    attr-dict `:` type($input) `to` type($result)
+  }];
   let hasFolder = 1;
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
