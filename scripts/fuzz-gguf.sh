@@ -13,7 +13,8 @@ mkdir -p "$work/corpus"
 clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined \
   -fno-sanitize-recover=undefined -Ifrontends/include \
   test/fuzz/GGUFReaderFuzzer.cpp frontends/lib/GGUF/GGMLType.cpp \
-  frontends/lib/GGUF/GGUFFile.cpp -o "$work/gguf-reader-fuzzer"
+  frontends/lib/GGUF/GGUFFile.cpp frontends/lib/Support/MappedFile.cpp \
+  -o "$work/gguf-reader-fuzzer"
 
 # Seeds: small valid models of each architecture and weight type.
 if [ -x "$xfc" ]; then

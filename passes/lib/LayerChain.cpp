@@ -25,6 +25,26 @@ xf::backwardSliceInBlock(ValueRange roots, Block *block, Operation *stop) {
   return ordered;
 }
 
+FailureOr<SmallVector<func::CallOp>> xf::findLayerCalls(func::FuncOp forward,
+                                                        StringRef pass) {
+  // The layer calls, in order: each takes the residual as operand 0.
+  SmallVector<func::CallOp> layers;
+  forward.walk([&](func::CallOp call) {
+    if (call.getNumResults() == 1 && call.getNumOperands() > 0 &&
+        call.getResult(0).getType() == call.getOperand(0).getType())
+      layers.push_back(call);
+  });
+  if (layers.empty())
+    return forward.emitError() << pass << ": @forward calls no layer function";
+  for (size_t i = 1; i < layers.size(); ++i)
+    if (layers[i].getOperand(0) != layers[i - 1].getResult(0))
+      return layers[i].emitError()
+             << pass
+             << ": expected this layer call to read the previous layer's "
+                "result";
+  return layers;
+}
+
 FailureOr<LayerChain> xf::analyzeLayerChain(ModuleOp module, StringRef pass) {
   LayerChain chain;
   auto cycle = module->getAttrOfType<DenseI64ArrayAttr>("xf.layer_cycle");
@@ -41,23 +61,16 @@ FailureOr<LayerChain> xf::analyzeLayerChain(ModuleOp module, StringRef pass) {
       chain.forward.getNumResults() < 1)
     return module.emitError()
            << pass << ": expected a @forward returning the logits";
-  // The layer calls, in order: each takes the residual as operand 0.
-  chain.forward.walk([&](func::CallOp call) {
-    if (call.getNumResults() == 1 && call.getNumOperands() > 0 &&
-        call.getResult(0).getType() == call.getOperand(0).getType())
-      chain.layers.push_back(call);
-  });
+  FailureOr<SmallVector<func::CallOp>> layers =
+      findLayerCalls(chain.forward, pass);
+  if (failed(layers))
+    return failure();
+  chain.layers = std::move(*layers);
   int64_t expected = chain.distinct * chain.groups;
   if (static_cast<int64_t>(chain.layers.size()) != expected)
     return chain.forward.emitError()
            << pass << ": expected " << expected
            << " layer calls (xf.layer_cycle), found " << chain.layers.size();
-  for (size_t i = 1; i < chain.layers.size(); ++i)
-    if (chain.layers[i].getOperand(0) != chain.layers[i - 1].getResult(0))
-      return chain.layers[i].emitError()
-             << pass
-             << ": expected this layer call to read the previous layer's "
-                "result";
   Block *body = &chain.forward.front();
   chain.tail = backwardSliceInBlock(body->getTerminator()->getOperand(0), body,
                                     chain.layers.back());

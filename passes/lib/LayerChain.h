@@ -25,6 +25,11 @@ struct LayerChain {
   SmallVector<Operation *> tail;
 };
 
+/// `forward`'s layer calls in order (each takes the residual as operand 0
+/// and returns the next), or an error prefixed with `pass`.
+FailureOr<SmallVector<func::CallOp>> findLayerCalls(func::FuncOp forward,
+                                                    StringRef pass);
+
 /// The cycle of `module`'s @forward, or an error prefixed with `pass`.
 FailureOr<LayerChain> analyzeLayerChain(ModuleOp module, StringRef pass);
 

@@ -99,6 +99,12 @@ const GraphPass kGraphPasses[] = {
        return xf::createXFSelectSparseKernels(options);
      }},
     {"xf-speed-stages", [](auto &) { return xf::createXFSpeedStages(); }},
+    {"xf-batch-decode",
+     [](const xf::GraphPipelineConfig &config) {
+       xf::XFBatchDecodeOptions options;
+       options.maxRows = config.batchRows;
+       return xf::createXFBatchDecode(options);
+     }},
 };
 
 struct GraphPipelineOptions : PassPipelineOptions<GraphPipelineOptions> {
@@ -175,6 +181,11 @@ struct GraphPipelineOptions : PassPipelineOptions<GraphPipelineOptions> {
       llvm::cl::desc("Library of the GEMMs (generated, onednn, auto), for "
                      "xf-select-kernels"),
       llvm::cl::init("generated")};
+  Option<int64_t> batchRows{
+      *this, "batch-rows",
+      llvm::cl::desc("The most sequences one decode step batches (0: none), "
+                     "for xf-batch-decode"),
+      llvm::cl::init(4)};
 };
 
 void addGraphCleanup(OpPassManager &pm) {
@@ -249,6 +260,7 @@ void xf::registerXFPipelines() {
         config.kernels = options.kernels;
         config.kvCache = options.kvCache;
         config.sockets = options.sockets;
+        config.batchRows = options.batchRows;
         config.sparseKernels = options.sparseKernels;
         config.kronBranches = options.kronBranches;
         config.sparsityPattern = options.sparsityPattern;

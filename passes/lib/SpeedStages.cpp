@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "LayerChain.h"
+#include "RowAttention.h"
 
 #include "xfc/Dialect/XF/IR/XFDialect.h"
 #include "xfc/Transforms/Passes.h"
@@ -19,7 +20,6 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/SymbolTable.h"
-#include "llvm/ADT/SmallPtrSet.h"
 
 namespace mlir::xf {
 #define GEN_PASS_DEF_XFSPEEDSTAGES
@@ -30,178 +30,6 @@ using namespace mlir;
 using namespace mlir::xf;
 
 namespace {
-
-StringRef argName(func::FuncOp func, unsigned index) {
-  auto name = func.getArgAttrOfType<StringAttr>(index, "xf.name");
-  return name ? name.getValue() : StringRef();
-}
-
-/// Clones into a new function what values of @forward depend on (weights
-/// and their expressions), mapping @forward's arguments by name.
-class Materializer {
-public:
-  Materializer(OpBuilder &b, func::FuncOp forward,
-               llvm::StringMap<Value> arguments)
-      : b(b), forward(forward), arguments(std::move(arguments)) {}
-
-  IRMapping map;
-
-  FailureOr<Value> get(Value value) {
-    if (Value mapped = map.lookupOrNull(value))
-      return mapped;
-    if (auto arg = dyn_cast<BlockArgument>(value)) {
-      StringRef name = argName(forward, arg.getArgNumber());
-      if (Value replacement = arguments.lookup(name)) {
-        map.map(value, replacement);
-        return replacement;
-      }
-      return emitError(arg.getLoc())
-             << "xf-speed-stages: a stage cannot read @forward's argument '"
-             << name << "'";
-    }
-    Operation *def = value.getDefiningOp();
-    if (def->getNumRegions() != 0)
-      return def->emitError()
-             << "xf-speed-stages: cannot copy an op with regions into a stage";
-    for (Value operand : def->getOperands())
-      if (failed(get(operand)))
-        return failure();
-    b.clone(*def, map);
-    return map.lookup(value);
-  }
-
-private:
-  OpBuilder &b;
-  func::FuncOp forward;
-  llvm::StringMap<Value> arguments;
-};
-
-/// The one cached attention of a layer function, reading its cache and
-/// position straight from arguments that nothing else reads.
-struct LayerAttention {
-  AttentionOp op;
-  unsigned cacheArg, positionArg;
-};
-
-FailureOr<LayerAttention> findAttention(func::FuncOp layer) {
-  SmallVector<AttentionOp> found;
-  layer.walk([&](AttentionOp op) {
-    if (op.getCache())
-      found.push_back(op);
-  });
-  if (found.size() != 1)
-    return layer.emitError()
-           << "xf-speed-stages: expected one attention with a KV cache in @"
-           << layer.getName() << ", found " << found.size();
-  AttentionOp op = found.front();
-  auto cache = dyn_cast<BlockArgument>(op.getCache());
-  auto position = dyn_cast<BlockArgument>(op.getPosition());
-  if (!cache || !position || cache.getOwner() != &layer.front() ||
-      position.getOwner() != &layer.front() ||
-      op->getBlock() != &layer.front() || !cache.hasOneUse() ||
-      !position.hasOneUse())
-    return op.emitError() << "xf-speed-stages: expected the attention to read "
-                             "its cache and position from arguments of the "
-                             "layer function that nothing else reads";
-  return LayerAttention{op, cache.getArgNumber(), position.getArgNumber()};
-}
-
-/// One row's type of a [tokens, ...] tensor.
-RankedTensorType oneRow(Value v) {
-  auto type = cast<RankedTensorType>(v.getType());
-  SmallVector<int64_t> shape(type.getShape());
-  shape[0] = 1;
-  return type.clone(shape);
-}
-
-/// @<layer>_attention_row(query, key, value, cache, position): the layer's
-/// attention on one token.
-func::FuncOp getRowAttention(func::FuncOp layer, LayerAttention attn,
-                             SymbolTable &symbols) {
-  std::string name = (layer.getName() + "_attention_row").str();
-  if (auto existing = symbols.lookup<func::FuncOp>(name))
-    return existing;
-  AttentionOp op = attn.op;
-  Type result = oneRow(op.getQuery());
-  OpBuilder b(layer);
-  auto func = func::FuncOp::create(
-      b, op.getLoc(), name,
-      FunctionType::get(layer.getContext(),
-                        {result, oneRow(op.getKey()), oneRow(op.getValue()),
-                         op.getCache().getType(), op.getPosition().getType()},
-                        {result}));
-  func.setPrivate();
-  Block *body = func.addEntryBlock();
-  b.setInsertionPointToStart(body);
-  // The operands by position: key and value may be one value.
-  Operation *clone = b.clone(*op);
-  clone->setOperands(body->getArguments());
-  clone->getResult(0).setType(result);
-  func::ReturnOp::create(b, op.getLoc(), clone->getResult(0));
-  symbols.insert(func);
-  return func;
-}
-
-/// @<layer>_rows<M>: the layer function with one cache and position per
-/// row, in place of the cache and position arguments.
-func::FuncOp buildRowsVariant(func::FuncOp layer, LayerAttention attn,
-                              int64_t rows, SymbolTable &symbols) {
-  MLIRContext *ctx = layer.getContext();
-  SmallVector<Type> inputs;
-  SmallVector<int64_t> firstOf; // the new index of each old argument
-  for (auto [i, type] : llvm::enumerate(layer.getArgumentTypes())) {
-    firstOf.push_back(inputs.size());
-    bool perRow = i == attn.cacheArg || i == attn.positionArg;
-    inputs.append(perRow ? rows : 1, type);
-  }
-  OpBuilder b(layer);
-  b.setInsertionPointAfter(layer);
-  auto variant = func::FuncOp::create(
-      b, layer.getLoc(),
-      (layer.getName() + "_rows" + std::to_string(rows)).str(),
-      FunctionType::get(ctx, inputs, layer.getResultTypes()));
-  variant.setPrivate();
-  for (unsigned i = 0; i < layer.getNumArguments(); ++i)
-    if (DictionaryAttr attrs = layer.getArgAttrDict(i))
-      for (NamedAttribute attr : attrs)
-        variant.setArgAttr(firstOf[i], attr.getName(), attr.getValue());
-  Block *body = variant.addEntryBlock();
-  IRMapping map;
-  for (unsigned i = 0; i < layer.getNumArguments(); ++i)
-    map.map(layer.getArgument(i), body->getArgument(firstOf[i]));
-  b.setInsertionPointToStart(body);
-  for (Operation &op : layer.front()) {
-    if (&op != attn.op.getOperation()) {
-      b.clone(op, map);
-      continue;
-    }
-    // Row r attends to its own group's cache at its own position: a call
-    // of the one-row attention (one copy of its kernel for every M).
-    Location loc = op.getLoc();
-    func::FuncOp rowAttention = getRowAttention(layer, attn, symbols);
-    auto rowOf = [&](Value v, int64_t r) {
-      return SliceOp::create(b, loc, oneRow(v), map.lookup(v),
-                             b.getI64IntegerAttr(0), b.getI64IntegerAttr(r),
-                             b.getI64IntegerAttr(1))
-          .getResult();
-    };
-    SmallVector<Value> outputs;
-    for (int64_t r = 0; r < rows; ++r) {
-      Value operands[] = {rowOf(attn.op.getQuery(), r),
-                          rowOf(attn.op.getKey(), r),
-                          rowOf(attn.op.getValue(), r),
-                          body->getArgument(firstOf[attn.cacheArg] + r),
-                          body->getArgument(firstOf[attn.positionArg] + r)};
-      outputs.push_back(
-          func::CallOp::create(b, loc, rowAttention, operands).getResult(0));
-    }
-    Value joined = ConcatOp::create(b, loc, attn.op.getType(), outputs,
-                                    b.getI64IntegerAttr(0));
-    map.map(attn.op.getResult(), joined);
-  }
-  symbols.insert(variant);
-  return variant;
-}
 
 /// Whether `a` and `b` pass the same value, or loads of the same weight.
 bool sameWeight(Value a, Value b) {
@@ -244,7 +72,7 @@ FailureOr<StagePlan> planStages(ModuleOp module, StringRef pass) {
     auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
     if (!callee || callee.isExternal())
       return call.emitError() << pass << ": the layer function has no body";
-    FailureOr<LayerAttention> attn = findAttention(callee);
+    FailureOr<LayerAttention> attn = findAttention(callee, pass);
     if (failed(attn))
       return failure();
     plan.callees.push_back(callee);
@@ -285,32 +113,11 @@ struct XFSpeedStagesPass : xf::impl::XFSpeedStagesBase<XFSpeedStagesPass> {
       module.emitError() << "xf-speed-stages: the module has stages already";
       return signalPassFailure();
     }
-    // A model the stages cannot be built for still compiles, without them:
-    // what stopped them becomes a warning.
-    std::string why;
-    Location where = module.getLoc();
-    llvm::SmallPtrSet<Operation *, 16> before;
-    for (Operation &op : *module.getBody())
-      before.insert(&op);
-    LogicalResult result = success();
-    {
-      ScopedDiagnosticHandler capture(&getContext(), [&](Diagnostic &diag) {
-        if (diag.getSeverity() != DiagnosticSeverity::Error)
-          return failure(); // passed on
-        if (why.empty())
-          why = diag.str(), where = diag.getLocation();
-        return success();
-      });
+    // A model the stages cannot be built for still compiles, without them.
+    buildOrWarn(module, "SPEED stages", [&]() -> LogicalResult {
       FailureOr<StagePlan> plan = planStages(module, getArgument());
-      result = failed(plan) ? failure() : buildAll(*plan);
-    }
-    if (failed(result)) {
-      for (Operation &op : llvm::make_early_inc_range(*module.getBody()))
-        if (!before.contains(&op))
-          op.erase();
-      emitWarning(where) << why << "; compiling without SPEED stages";
-      return;
-    }
+      return failed(plan) ? failure() : buildAll(*plan);
+    });
   }
 
   LogicalResult buildAll(StagePlan &plan) {
@@ -341,9 +148,10 @@ struct XFSpeedStagesPass : xf::impl::XFSpeedStagesBase<XFSpeedStagesPass> {
     embed.setArgAttr(1, "xf.name", b.getStringAttr("positions"));
     Block *body = embed.addEntryBlock();
     b.setInsertionPointToStart(body);
-    Materializer copy(b, forward,
-                      {{"tokens", body->getArgument(0)},
-                       {"positions", body->getArgument(1)}});
+    Materializer copy(
+        b, forward,
+        {{"tokens", body->getArgument(0)}, {"positions", body->getArgument(1)}},
+        getArgument());
     FailureOr<Value> x = copy.get(plan.chain.layers.front().getOperand(0));
     if (failed(x))
       return failure();
@@ -373,52 +181,25 @@ struct XFSpeedStagesPass : xf::impl::XFSpeedStagesBase<XFSpeedStagesPass> {
                           {plan.hidden, forwardLogits.getType()}));
     stage.setArgAttr(0, "xf.name", b.getStringAttr("hidden"));
     stage.setArgAttr(1, "xf.name", b.getStringAttr("positions"));
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t l = 0; l < chain.distinct; ++l) {
-        unsigned index = 2 + r * chain.distinct + l;
-        stage.setArgAttr(index, "xf.name",
-                         b.getStringAttr("cache." + std::to_string(r) + "." +
-                                         std::to_string(l)));
-        stage.setArgAttr(index, "xf.cache_row", b.getI64IntegerAttr(r));
-      }
+    nameRowCaches(stage, 2, rows, chain.distinct);
     Block *body = stage.addEntryBlock();
     b.setInsertionPointToStart(body);
     Value positionsArg = body->getArgument(1);
-    SmallVector<Value> rowPositions;
-    for (int64_t r = 0; r < rows; ++r) {
-      Value index = arith::ConstantIndexOp::create(b, loc, r);
-      Value p = tensor::ExtractOp::create(b, loc, positionsArg, index);
-      rowPositions.push_back(
-          arith::IndexCastOp::create(b, loc, b.getIndexType(), p));
-    }
-    Materializer copy(b, forward, {{"positions", positionsArg}});
+    SmallVector<Value> positions = rowPositions(b, loc, positionsArg, rows);
+    Materializer copy(b, forward, {{"positions", positionsArg}}, getArgument());
     Value x = body->getArgument(0);
     for (int64_t l = 0; l < chain.distinct; ++l) {
-      func::CallOp call = chain.layers[l];
       LayerAttention attn = plan.attentions[l];
-      std::string name =
-          (plan.callees[l].getName() + "_rows" + std::to_string(rows)).str();
-      auto variant = symbols.lookup<func::FuncOp>(name);
-      if (!variant)
-        variant = buildRowsVariant(plan.callees[l], attn, rows, symbols);
-      SmallVector<Value> operands;
-      for (auto [k, operand] : llvm::enumerate(call.getOperands())) {
-        if (k == 0) {
-          operands.push_back(x);
-        } else if (k == attn.positionArg) {
-          operands.append(rowPositions);
-        } else if (k == attn.cacheArg) {
-          for (int64_t r = 0; r < rows; ++r)
-            operands.push_back(body->getArgument(2 + r * chain.distinct + l));
-        } else {
-          FailureOr<Value> value = copy.get(operand);
-          if (failed(value))
-            return failure();
-          operands.push_back(*value);
-        }
-      }
-      x = func::CallOp::create(b, call.getLoc(), variant, operands)
-              .getResult(0);
+      SmallVector<Value> caches;
+      for (int64_t r = 0; r < rows; ++r)
+        caches.push_back(body->getArgument(2 + r * chain.distinct + l));
+      FailureOr<Value> y =
+          callRowsVariant(b, chain.layers[l],
+                          getRowsVariant(plan.callees[l], attn, rows, symbols),
+                          attn, x, positions, caches, copy);
+      if (failed(y))
+        return failure();
+      x = *y;
     }
     copy.map.map(chain.layers.back().getResult(0), x);
     FailureOr<Value> logits = copy.get(forwardLogits);

@@ -75,6 +75,22 @@ bool readStages(void *library, const char *metadata, xfrt_model &m) {
          m.shards == 1;
 }
 
+/// The batch decode entry points the metadata names, checked against the
+/// code; true for a model without them.
+bool readBatch(void *library, const char *metadata, xfrt_model &m) {
+  m.decodeBatch =
+      reinterpret_cast<int (*)(const XfmForwardArgs *, const XfmBatchArgs *)>(
+          dlsym(library, "xfm_decode_batch"));
+  auto *rows =
+      reinterpret_cast<const int64_t *>(dlsym(library, "xfm_batch_rows"));
+  int64_t named = metadataInt(metadata, "batch_rows");
+  if (named <= 0)
+    return !rows || *rows == 0;
+  m.batchRows = named;
+  return m.decodeBatch && rows && *rows == named &&
+         named <= XFM_MAX_BATCH_ROWS && m.shards == 1;
+}
+
 /// Maps the ".xfc.weights" section of the ELF file at `path` read-only.
 /// Returns an empty string on success, else why not.
 std::string mapWeights(const char *path, uint64_t expectedBytes,
@@ -386,6 +402,13 @@ xfrt_status xfrt_model_load(const char *path, xfrt_model **model, char *error,
                           std::string(path) +
                               ": its SPEED stages (speed_rows, layer_cycle, "
                               "hidden_dim) do not match its code or layers");
+  }
+  if (!readBatch(library, info->metadata, *m)) {
+    xfrt_model_free(m);
+    return xfrt::failLoad(error, errorSize, XFRT_ERROR_NOT_A_MODEL,
+                          std::string(path) +
+                              ": its batch decode entry points (batch_rows) "
+                              "do not match its code");
   }
   m->shardPlaced.assign(m->shards, false);
   std::string why = mapWeights(path, info->weights_bytes, *m);

@@ -24,6 +24,9 @@ struct xfrt_model {
   const XfmModelInfo *info = nullptr;
   int (*forward)(const XfmForwardArgs *) = nullptr;
   int (*stage)(const XfmForwardArgs *, const XfmStageArgs *) = nullptr;
+  // Batch decode (metadata batch_rows > 0): the entry and its most rows.
+  int (*decodeBatch)(const XfmForwardArgs *, const XfmBatchArgs *) = nullptr;
+  int64_t batchRows = 0;
   int64_t vocab = 0, context = 0, layers = 0, kvHeads = 0;
   int64_t kvRowBytes = 0; // one position of one KV head, as stored
   int32_t shards = 1;

@@ -121,6 +121,10 @@ extern const int64_t xfm_speed_rows;
 extern const int64_t xfm_speed_layers; // N, the distinct layers of a stage
 extern const int64_t xfm_hidden_dim;
 extern const int64_t xfm_cache_layer_bytes; // one layer's keys and values
+// Batch decode: [M - 1] is @decode_batch<M>'s C interface, for M up to
+// xfm_batch_rows (0: the model has none).
+extern const void *const xfm_batch_entries[];
+extern const int64_t xfm_batch_rows;
 // A plain graph's entry (one null entry for a language model): reads its
 // inputs and writes its outputs, dense buffers in metadata order.
 typedef void (*GraphEntry)(const void *const *inputs, void *const *outputs);
@@ -349,6 +353,36 @@ stageCalls(std::index_sequence<M...>) {
 constexpr auto kStageCalls =
     stageCalls(std::make_index_sequence<XFM_MAX_STAGE_ROWS>());
 
+// The C interface of @decode_batch<M> (M cache memrefs).
+typedef void (*BatchCall)(const void *entry, MemRef<2> *logits,
+                          MemRef<1> *tokens, MemRef<1> *positions,
+                          MemRef<5> *caches, MemRef<1> *weights);
+
+template <size_t... I>
+void callBatch(const void *entry, MemRef<2> *logits, MemRef<1> *tokens,
+               MemRef<1> *positions, MemRef<5> *caches, MemRef<1> *weights,
+               std::index_sequence<I...>) {
+  using Entry = void (*)(MemRef<2> *, MemRef<1> *, MemRef<1> *, CacheArg<I>...,
+                         MemRef<1> *);
+  reinterpret_cast<Entry>(const_cast<void *>(entry))(logits, tokens, positions,
+                                                     &caches[I]..., weights);
+}
+
+template <size_t M>
+void callBatchOf(const void *entry, MemRef<2> *logits, MemRef<1> *tokens,
+                 MemRef<1> *positions, MemRef<5> *caches, MemRef<1> *weights) {
+  callBatch(entry, logits, tokens, positions, caches, weights,
+            std::make_index_sequence<M>());
+}
+
+template <size_t... M>
+constexpr std::array<BatchCall, sizeof...(M) + 1>
+batchCalls(std::index_sequence<M...>) {
+  return {nullptr, &callBatchOf<M + 1>...};
+}
+constexpr auto kBatchCalls =
+    batchCalls(std::make_index_sequence<XFM_MAX_BATCH_ROWS>());
+
 } // namespace
 
 extern "C" {
@@ -395,6 +429,41 @@ int xfm_speed_stage(const XfmForwardArgs *args, const XfmStageArgs *stage) {
                     caches, &weights);
   copyOut(results.hidden, stage->hidden, rows, dim);
   copyOut(results.logits, stage->logits, rows, xfm_vocab_size);
+  return endCall(args);
+}
+
+int xfm_decode_batch(const XfmForwardArgs *args, const XfmBatchArgs *batch) {
+  if (xfm_batch_rows == 0)
+    return XFM_NO_BATCH;
+  int64_t rows = batch->rows;
+  if (args->shard != 0 || rows < 1 || rows > xfm_batch_rows ||
+      rows > XFM_MAX_BATCH_ROWS || !batch->tokens || !batch->positions ||
+      !batch->caches || !batch->logits)
+    return XFM_BAD_BATCH;
+  for (int64_t r = 0; r < rows; ++r) {
+    if (batch->tokens[r] < 0 || batch->tokens[r] >= xfm_vocab_size ||
+        batch->positions[r] < 0 || batch->positions[r] >= xfm_cache_shape[2] ||
+        !batch->caches[r])
+      return XFM_BAD_BATCH;
+    // Two rows appending to one cache would race.
+    for (int64_t q = 0; q < r; ++q)
+      if (batch->caches[q] == batch->caches[r])
+        return XFM_BAD_BATCH;
+  }
+  beginCall(args);
+  MemRef<1> weights = weightsOf(args);
+  int64_t rowShape[1] = {rows};
+  MemRef<1> tokens = contiguous<1>(batch->tokens, rowShape);
+  MemRef<1> positions = contiguous<1>(batch->positions, rowShape);
+  int64_t cacheShape[5];
+  std::memcpy(cacheShape, xfm_cache_shape, sizeof(cacheShape));
+  MemRef<5> caches[XFM_MAX_BATCH_ROWS];
+  for (int64_t r = 0; r < rows; ++r)
+    caches[r] = contiguous<5>(batch->caches[r], cacheShape);
+  MemRef<2> logits;
+  kBatchCalls[rows](xfm_batch_entries[rows - 1], &logits, &tokens, &positions,
+                    caches, &weights);
+  copyOut(logits, batch->logits, rows, xfm_vocab_size);
   return endCall(args);
 }
 

@@ -1,5 +1,7 @@
 // RUN: xfc-opt %s -split-input-file -xf-speed-stages -verify-diagnostics | FileCheck %s
 // RUN: xfc-opt %s -split-input-file -xf-speed-stages=max-rows=1 -verify-diagnostics | FileCheck %s --check-prefix=ONE
+// SPEED stages and batch decode entry points share the per-row layers.
+// RUN: xfc-opt %s -split-input-file -xf-speed-stages -xf-batch-decode=max-rows=2 2>/dev/null | FileCheck %s --check-prefix=BOTH
 
 // One distinct layer repeated twice. @speed_embed is @forward's head; each
 // @speed_stage<M> runs the layer once on M rows, each row's attention on
@@ -47,6 +49,13 @@
 // CHECK: return %[[Y]], %[[L]]
 
 // ONE: xf.speed_rows = 1
+// BOTH: xf.batch_rows = 2 : i64, xf.layer_cycle = array<i64: 1, 2>, xf.speed_rows = 2 : i64
+// BOTH-COUNT-1: func.func private @layer_rows2(
+// BOTH-LABEL: func.func @speed_stage2(
+// BOTH: call @layer_rows2(
+// BOTH-LABEL: func.func @decode_batch2(
+// BOTH: call @layer_rows2(
+// BOTH: call @layer_rows2(
 // ONE-NOT: @speed_stage2
 module attributes {xf.layer_cycle = array<i64: 1, 2>} {
   xf.global_weight @embd : tensor<32x8xf32>
@@ -123,7 +132,7 @@ module attributes {xf.layer_cycle = array<i64: 1, 2>} {
     %o = xf.reshape %a : tensor<?x1x8xf32> -> tensor<?x8xf32>
     return %o : tensor<?x8xf32>
   }
-  // expected-warning @+1 {{xf-speed-stages: a stage cannot read @forward's argument 'tokens'; compiling without SPEED stages}}
+  // expected-warning @+1 {{xf-speed-stages: the new entry point cannot read @forward's argument 'tokens'; compiling without SPEED stages}}
   func.func @forward(%t: tensor<?xi32> {xf.name = "tokens"}, %pos: tensor<?xi32> {xf.name = "positions"}, %p: index {xf.name = "position"}, %c0: !xf.kv_cache<16x1x8xf32> {xf.name = "cache.0"}, %c1: !xf.kv_cache<16x1x8xf32> {xf.name = "cache.1"}) -> tensor<?x8xf32> {
     %e = xf.weight @embd : tensor<32x8xf32>
     %x = xf.embedding %e[%t] : (tensor<32x8xf32>, tensor<?xi32>) -> tensor<?x8xf32>

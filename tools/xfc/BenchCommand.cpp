@@ -4,7 +4,9 @@
 // pp evaluates -p tokens at once, tg generates -n tokens one at a time,
 // each from an empty cache, or after -d tokens (llama-bench's depth: not
 // timed) so that attention reads a long context; each test runs once to
-// warm up, then -r times, and reports mean +/- standard deviation.
+// warm up, then -r times, and reports mean +/- standard deviation. With
+// -b B, "tgN xB" decodes N tokens in each of B sequences as batched steps
+// (xfrt_batch_decode) and reports the tokens/s of all of them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -41,6 +43,12 @@ cl::opt<int> threads("t",
 // The alias takes the subcommand of the option it aliases.
 cl::alias threadsLong("threads", cl::desc("Alias for -t"),
                       cl::aliasopt(threads));
+cl::list<int64_t> batches(
+    "b",
+    cl::desc("Also run tg as batched decode steps of B sequences at once "
+             "(continuous batching; comma-separated B values): t/s counts "
+             "the tokens of all B"),
+    cl::CommaSeparated, cl::sub(command));
 cl::opt<std::string> format_("o", cl::desc("Output: md, csv or json"),
                              cl::init("md"), cl::sub(command));
 
@@ -51,6 +59,16 @@ struct Result {
 };
 
 cl::opt<std::string> isa("isa", cl::desc(kKernelIsaHelp), cl::sub(command));
+
+/// The mean and sample standard deviation of `rates`.
+std::pair<double, double> meanAndDeviation(const std::vector<double> &rates) {
+  double mean = 0, var = 0;
+  for (double x : rates)
+    mean += x / rates.size();
+  for (double x : rates)
+    var += (x - mean) * (x - mean) / std::max<size_t>(rates.size() - 1, 1);
+  return {mean, std::sqrt(var)};
+}
 
 /// The cost of a split model's all-reduces in one test, per worker group
 /// (stderr: the table on stdout keeps llama-bench's format).
@@ -164,18 +182,73 @@ int run() {
         return fail(xfrt_session_error(s));
       rates.push_back(rate);
     }
-    double mean = 0, var = 0;
-    for (double x : rates)
-      mean += x / rates.size();
-    for (double x : rates)
-      var += (x - mean) * (x - mean) / std::max<size_t>(rates.size() - 1, 1);
+    auto [mean, stddev] = meanAndDeviation(rates);
     std::string name = (isPrompt ? "pp" : "tg") + std::to_string(n);
     if (depth > 0)
       name += " @ d" + std::to_string(depth); // llama-bench's name
-    results.push_back({name, isPrompt ? n : 0, isPrompt ? 0 : n, depth, mean,
-                       std::sqrt(var)});
+    results.push_back(
+        {name, isPrompt ? n : 0, isPrompt ? 0 : n, depth, mean, stddev});
     if (shards > 1)
       reportShards(name, totals, n * repetitions, s);
+  }
+
+  for (int64_t rows : batches) {
+    if (generate == 0)
+      break;
+    if (depth + 1 + generate > m->maxContext)
+      return fail("-b: -d plus -n plus the one token each sequence starts "
+                  "with must fit the model's context of " +
+                  std::to_string(m->maxContext));
+    if (rows < 1 || rows > xfrt_model_batch_rows(m->model.get()))
+      return fail("-b " + std::to_string(rows) + ": the model decodes 1 to " +
+                  std::to_string(xfrt_model_batch_rows(m->model.get())) +
+                  " sequences per step (xfc compile --batch-rows)");
+    xfrt_batch *raw = nullptr;
+    if (xfrt_batch_create(m->model.get(), static_cast<int32_t>(rows), threads,
+                          &raw) != XFRT_OK)
+      return fail("cannot create a batch of " + std::to_string(rows) +
+                  " slots");
+    std::unique_ptr<xfrt_batch, void (*)(xfrt_batch *)> batch(raw,
+                                                              xfrt_batch_free);
+    std::vector<int32_t> slots(rows), step(rows);
+    std::vector<float> rowLogits(rows * m->vocabSize);
+    // Each sequence starts with depth + 1 tokens (not timed): a decode step
+    // needs a token in its slot.
+    auto onceBatched = [&]() -> double {
+      for (int32_t k = 0; k < rows; ++k) {
+        slots[k] = k;
+        xfrt_batch_release(raw, k);
+        if (xfrt_batch_prefill(raw, k, tokens.data(), depth + 1, nullptr) !=
+            XFRT_OK)
+          return -1;
+      }
+      auto start = std::chrono::steady_clock::now();
+      for (int64_t i = 0; i < generate; ++i) {
+        for (int64_t k = 0; k < rows; ++k)
+          step[k] = tokens[(depth + 1 + i + k) % tokens.size()];
+        if (xfrt_batch_decode(raw, rows, slots.data(), step.data(),
+                              rowLogits.data()) != XFRT_OK)
+          return -1;
+      }
+      double seconds = std::chrono::duration<double>(
+                           std::chrono::steady_clock::now() - start)
+                           .count();
+      return rows * generate / std::max(seconds, 1e-9);
+    };
+    onceBatched(); // warm-up
+    std::vector<double> rates;
+    for (int r = 0; r < repetitions; ++r) {
+      double rate = onceBatched();
+      if (rate < 0)
+        return fail(xfrt_batch_error(raw));
+      rates.push_back(rate);
+    }
+    auto [mean, stddev] = meanAndDeviation(rates);
+    std::string name = "tg" + std::to_string(generate.getValue()) + " x" +
+                       std::to_string(rows);
+    if (depth > 0)
+      name += " @ d" + std::to_string(depth);
+    results.push_back({name, 0, generate * rows, depth, mean, stddev});
   }
 
   raw_ostream &os = outs();

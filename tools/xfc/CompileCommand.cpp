@@ -7,7 +7,7 @@
 #include "Commands.h"
 #include "Compiler.h"
 
-
+#include "xfrt/ModelABI.h"
 
 using namespace llvm;
 using namespace xfc::driver;
@@ -181,7 +181,18 @@ cl::opt<int64_t> sockets(
              "shows in --emit=xf"),
     cl::init(1), cl::sub(command));
 
+cl::opt<int64_t> batchRows(
+    "batch-rows",
+    cl::desc("Batch decode entry points for up to this many sequences per "
+             "step (continuous batching, `xfc serve`); 0: none. Each row "
+             "count is an entry point of its own: more rows cost compile "
+             "time"),
+    cl::init(4), cl::sub(command));
+
 int run() {
+  if (batchRows < 0 || batchRows > XFM_MAX_BATCH_ROWS)
+    return fail("--batch-rows must be 0 to " +
+                std::to_string(XFM_MAX_BATCH_ROWS));
   if (weightStorage != "section" && weightStorage != "sidecar")
     return fail("unknown --weight-storage '" + weightStorage +
                 "' (expected section or sidecar)");
@@ -202,6 +213,7 @@ int run() {
   request.graph.kronBranches = kronBranches;
   request.graph.kvCache = kvCache;
   request.graph.sockets = sockets;
+  request.graph.batchRows = batchRows;
   request.graph.sparsityLevel = sparsity;
   request.graph.sparsityPattern = sparsityPattern;
   request.graph.sparsityExclude.assign(sparsityExclude.begin(),

@@ -269,6 +269,9 @@ int compileImported(const CompileRequest &r, const Setup &setup,
         "\nkv_row_bytes=" + std::to_string(package.cacheRowBytes) +
         "\nweights=" + (r.sidecarWeights ? "sidecar" : "section") +
         "\nshards=" + std::to_string(package.shards) + "\n";
+    if (package.batchRows > 0)
+      package.metadata +=
+          "batch_rows=" + std::to_string(package.batchRows) + "\n";
     if (package.speedRows > 0)
       package.metadata +=
           "speed_rows=" + std::to_string(package.speedRows) +

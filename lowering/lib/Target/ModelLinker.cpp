@@ -66,6 +66,26 @@ static LogicalResult describeStages(ModuleOp module, ModelPackage &package,
   return success();
 }
 
+/// The batch decode entry points xf-batch-decode added, if any.
+static LogicalResult describeBatch(ModuleOp module, ModelPackage &package,
+                                   std::string &error) {
+  auto rows = module->getAttrOfType<IntegerAttr>("xf.batch_rows");
+  if (!rows)
+    return success();
+  if (rows.getInt() < 1 || rows.getInt() > XFM_MAX_BATCH_ROWS) {
+    error = "the batch decode entry points must be 1 to " +
+            std::to_string(XFM_MAX_BATCH_ROWS) + " rows";
+    return failure();
+  }
+  for (int64_t m = 1; m <= rows.getInt(); ++m)
+    if (!module.lookupSymbol("decode_batch" + std::to_string(m))) {
+      error = "@decode_batch" + std::to_string(m) + " is missing";
+      return failure();
+    }
+  package.batchRows = rows.getInt();
+  return success();
+}
+
 LogicalResult xfc::describeForward(ModuleOp module, ModelPackage &package,
                                    std::string &error) {
   // A split model's shards share one signature (xf-split-sockets).
@@ -105,6 +125,8 @@ LogicalResult xfc::describeForward(ModuleOp module, ModelPackage &package,
   package.cacheElement = llvm::to_string(element);
   package.cacheRowBytes = cache.getRowBytes();
   package.vocabSize = logits.getDimSize(1);
+  if (failed(describeBatch(module, package, error)))
+    return failure();
   return describeStages(module, package, error);
 }
 
@@ -227,10 +249,11 @@ LogicalResult addFunctionTable(ModuleOp module, StringRef table,
 /// `xfm_forward_entries`: the C interface of each shard's entry point, in
 /// shard order (one, `forward`, for a model that is not split); and
 /// `xfm_speed_entries`: @speed_embed's, then each @speed_stage<M>'s (one
-/// null entry for a model without stages).
+/// null entry for a model without stages); `xfm_batch_entries`: [M - 1]
+/// is @decode_batch<M>'s (one null entry for a model without them).
 LogicalResult addEntryTables(ModuleOp module, const ModelPackage &package,
                              std::string &error) {
-  SmallVector<std::string> shards, stages;
+  SmallVector<std::string> shards, stages, batches;
   for (int64_t k = 0; k < package.shards; ++k)
     shards.push_back(package.shards > 1
                          ? "_mlir_ciface_forward_shard" + std::to_string(k)
@@ -239,9 +262,12 @@ LogicalResult addEntryTables(ModuleOp module, const ModelPackage &package,
     stages.push_back("_mlir_ciface_speed_embed");
   for (int64_t m = 1; m <= package.speedRows; ++m)
     stages.push_back("_mlir_ciface_speed_stage" + std::to_string(m));
+  for (int64_t m = 1; m <= package.batchRows; ++m)
+    batches.push_back("_mlir_ciface_decode_batch" + std::to_string(m));
   return failure(
       failed(addFunctionTable(module, "xfm_forward_entries", shards, error)) ||
-      failed(addFunctionTable(module, "xfm_speed_entries", stages, error)));
+      failed(addFunctionTable(module, "xfm_speed_entries", stages, error)) ||
+      failed(addFunctionTable(module, "xfm_batch_entries", batches, error)));
 }
 
 /// `xfm_graph_main(inputs, outputs)`, the graph entry ModelStub.cpp calls:
@@ -320,6 +346,7 @@ void addGlobals(ModuleOp module, const ModelPackage &package) {
   constant("xfm_shards", package.shards);
   constant("xfm_speed_rows", package.speedRows);
   constant("xfm_speed_layers", package.speedLayers);
+  constant("xfm_batch_rows", package.batchRows);
   constant("xfm_hidden_dim", package.hiddenDim);
   constant("xfm_cache_layer_bytes",
            package.cacheShape[1] * package.cacheShape[2] *

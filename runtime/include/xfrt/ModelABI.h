@@ -30,7 +30,8 @@ typedef struct XfmModelInfo {
    * ranges "b0-e0,b1-e1,..." of the weights each shard alone reads. A
    * model with SPEED stages adds speed_rows, layer_cycle (N,G), hidden_dim,
    * speed_stage_bytes (the weights one stage reads) and speed_layer_bytes
-   * (of which the N layers'). */
+   * (of which the N layers'). A model with batch decode entry points adds
+   * batch_rows (the most rows of a step). */
   const char *metadata;
   const uint8_t *tokenizer; /* serialized xfrt::Vocabulary */
   uint64_t tokenizer_bytes;
@@ -104,6 +105,21 @@ typedef struct XfmStageArgs {
   float *logits; /* out: [rows][vocab_size] */
 } XfmStageArgs;
 
+/* The most rows a batch decode step runs (xfc's xf-batch-decode max-rows). */
+#define XFM_MAX_BATCH_ROWS 16
+
+/* One decode step of `rows` sequences at once (metadata batch_rows > 0):
+ * row r is token tokens[r] of a sequence at position positions[r], whose
+ * KV caches (laid out as XfmForwardArgs' caches) start at caches[r]. The
+ * rows' caches must be distinct: each row appends to its own. */
+typedef struct XfmBatchArgs {
+  int64_t rows;             /* in [1, batch_rows] */
+  const int32_t *tokens;    /* rows */
+  const int32_t *positions; /* rows: each row's absolute position */
+  void *const *caches;      /* rows */
+  float *logits;            /* out: [rows][vocab_size] */
+} XfmBatchArgs;
+
 enum {
   XFM_OK = 0,
   XFM_ARENA_TOO_SMALL = 1,
@@ -114,7 +130,9 @@ enum {
   XFM_NOT_A_GRAPH = 6,       /* xfm_graph_forward on a language model */
   /* A gather's index (run-time data, e.g. token ids of a graph) is outside
    * its axis: the outputs are not valid. */
-  XFM_INDEX_OUT_OF_RANGE = 7
+  XFM_INDEX_OUT_OF_RANGE = 7,
+  XFM_NO_BATCH = 8, /* the model has no batch decode entry points */
+  XFM_BAD_BATCH = 9 /* rows, a token, a position or a cache is invalid */
 };
 
 /* One call of a plain graph (metadata kind=graph). Its inputs and outputs
@@ -144,6 +162,9 @@ int xfm_forward(const XfmForwardArgs *args);
  * pool fields are used (tokens, positions, n_tokens, position and logits
  * are not); shard must be 0 (split models have no stages). */
 int xfm_speed_stage(const XfmForwardArgs *args, const XfmStageArgs *stage);
+/* Runs one batch decode step. Of `args`, the weights, arena and thread pool
+ * fields are used; shard must be 0 (split models have no batch entries). */
+int xfm_decode_batch(const XfmForwardArgs *args, const XfmBatchArgs *batch);
 /* Runs a plain graph: XFM_NOT_A_GRAPH for a language model. */
 int xfm_graph_forward(const XfmGraphArgs *args);
 

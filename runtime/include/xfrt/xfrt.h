@@ -18,7 +18,7 @@ extern "C" {
 
 /* Bumped whenever the layout of a compiled model's metadata, weights or entry
  * points changes; a model built for another ABI version is refused. */
-#define XFRT_ABI_VERSION 6
+#define XFRT_ABI_VERSION 7
 
 /* The runtime's version string, for example "0.1.0". */
 const char *xfrt_version(void);
@@ -198,6 +198,44 @@ xfrt_status xfrt_session_generate_speed(xfrt_session *session, int32_t first,
 
 /* The message of the last failed call on this session. */
 const char *xfrt_session_error(const xfrt_session *session);
+
+/* Continuous batching, for a model compiled with batch decode entry points
+ * (metadata batch_rows > 0; not a split model). A batch owns `slots` KV
+ * caches, each one sequence's, allocated here once, and one thread pool
+ * and scratch for all of them. A sequence joins by a prefill into a free
+ * slot and leaves by xfrt_batch_release; between those, each decode step
+ * advances up to xfrt_batch_max_rows slots by one token each as one call,
+ * whose projections and FFNs read each weight once for all rows. Steps
+ * allocate nothing once the scratch has grown to the largest. Calls on one
+ * batch must not overlap; batches are independent. */
+typedef struct xfrt_batch xfrt_batch;
+/* The most rows of the model's batch decode steps (0: it has none). */
+int32_t xfrt_model_batch_rows(const xfrt_model *model);
+/* XFRT_ERROR_INVALID_ARGUMENT for a model without batch entry points,
+ * slots < 1 or threads < 0 (0: one per core the process may use). */
+xfrt_status xfrt_batch_create(xfrt_model *model, int32_t slots, int threads,
+                              xfrt_batch **batch);
+void xfrt_batch_free(xfrt_batch *batch);
+int32_t xfrt_batch_slots(const xfrt_batch *batch);
+/* The most slots one decode step advances (the model's batch_rows). */
+int32_t xfrt_batch_max_rows(const xfrt_batch *batch);
+/* Appends `n` tokens to `slot`'s sequence and writes their logits (n x
+ * vocab_size floats) to `logits`, if not NULL. Past the context:
+ * XFRT_ERROR_CONTEXT_FULL, nothing changes. */
+xfrt_status xfrt_batch_prefill(xfrt_batch *batch, int32_t slot,
+                               const int32_t *tokens, int64_t n, float *logits);
+/* One decode step: appends tokens[r] to slots[r] for r < rows (distinct
+ * slots, each holding at least one token) and writes the rows' logits,
+ * rows x vocab_size floats. On an error nothing changes. */
+xfrt_status xfrt_batch_decode(xfrt_batch *batch, int64_t rows,
+                              const int32_t *slots, const int32_t *tokens,
+                              float *logits);
+/* The tokens in `slot` (-1 for no such slot). */
+int64_t xfrt_batch_length(const xfrt_batch *batch, int32_t slot);
+/* Empties `slot` for another sequence. */
+xfrt_status xfrt_batch_release(xfrt_batch *batch, int32_t slot);
+/* The message of the batch's last error. */
+const char *xfrt_batch_error(const xfrt_batch *batch);
 
 /* Plain graphs: an ONNX graph compiled by `xfc compile model.onnx -o
  * graph.so` is a function of its inputs, with no tokens or KV cache. */

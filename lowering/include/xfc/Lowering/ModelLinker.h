@@ -42,6 +42,8 @@ struct ModelPackage {
   /// the weight bytes one stage reads, of which the N layers'.
   int64_t speedRows = 0, speedLayers = 0, speedGroups = 0, hiddenDim = 0;
   uint64_t speedStageBytes = 0, speedLayerBytes = 0;
+  /// Batch decode entry points (xf-batch-decode): the most rows (0: none).
+  int64_t batchRows = 0;
   /// Write the weights to `<output>.weights` beside the .so instead of into
   /// its `.xfc.weights` section.
   bool sidecarWeights = false;

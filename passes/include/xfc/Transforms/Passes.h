@@ -51,6 +51,9 @@ struct GraphPipelineConfig {
   bool sparseAvx512 = false;
   /// xf-split-sockets' shard count.
   int64_t sockets = 1;
+  /// xf-batch-decode's max-rows: the most sequences one decode step
+  /// batches (0: no batch entry points).
+  int64_t batchRows = 4;
   /// xf-convert-kv-cache's element: keep, f32, f16, bf16 or int8.
   std::string kvCache = "keep";
   /// xf-lower-kron-branches' strategy: auto, factored or merged.

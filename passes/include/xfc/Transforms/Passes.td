@@ -534,6 +534,40 @@ def XFSpeedStages : Pass<"xf-speed-stages", "::mlir::ModuleOp"> {
                            "::mlir::func::FuncDialect"];
 }
 
+def XFBatchDecode : Pass<"xf-batch-decode", "::mlir::ModuleOp"> {
+  let summary = "Entry points that decode one token of each of several "
+                "sequences at once (continuous batching)";
+  let description = [{
+    A server advances many sequences one token each per step. Run one at a
+    time, every sequence reads every weight; run as the rows of one batch,
+    the projections and FFNs are one GEMM with `M` rows and the weights are
+    read once per step. This pass adds, for `M` in `[1, max-rows]`:
+
+    * `@decode_batch<M>(tokens, positions, caches)`: `@forward` on `M`
+      tokens that belong to `M` different sequences. Row `r` is at its own
+      position `positions[r]` and has its own caches `cache.<r>.<l>` for
+      the `L` layers (argument attribute `xf.cache_row = r`), which the
+      runtime points at the KV-cache slot of the row's sequence. It returns
+      the `[M, vocab]` logits.
+
+    As in `xf-speed-stages` (which shares the per-row layer variants
+    `@<layer>_rows<M>`), each layer's attention is split into `M` one-row
+    attentions, each appending to and reading its own cache at its own
+    position; everything else runs once on all rows.
+
+    A module without `@forward` (split across sockets) is left alone; a
+    model whose layers cannot be split per row compiles with a warning and
+    without the entry points. The module gets `xf.batch_rows`.
+  }];
+  let options = [
+    Option<"maxRows", "max-rows", "int64_t", /*default=*/"4",
+           "The most sequences one step decodes (0: no batch entry points)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
 def XFSplitSockets : Pass<"xf-split-sockets", "::mlir::ModuleOp"> {
   let summary = "Split attention and FFN blocks across sockets (tensor "
                 "parallelism)";

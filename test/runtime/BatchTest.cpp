@@ -1,0 +1,256 @@
+//===- BatchTest.cpp - Continuous batching on a compiled model ------------===//
+//
+// A batch decode step advances several sequences, each in its own KV-cache
+// slot at its own position, as one call. Its logits must be those of the
+// same sequences run one at a time in sessions, while sequences join and
+// leave between steps and slots are reused; steps allocate nothing; bad
+// steps are refused with nothing changed.
+//
+//===----------------------------------------------------------------------===//
+
+#include "AllocationCounter.h"
+
+#include "xfrt/xfrt.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+class BatchTest : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    dir = std::string(P_tmpdir) + "/xfc-batch-" + std::to_string(getpid());
+    std::string xfc = XFC_BIN;
+    // llama with f32 and int8 KV caches, a layer-shared llama (its SPEED
+    // stages share the per-row layers), gpt2 (learned positions), and one
+    // without batch entry points.
+    std::string cmd =
+        "mkdir -p " + dir + " && cd " + dir + " && " + xfc +
+        " make-model --arch llama --ctx 32 -o m.gguf > /dev/null && " + xfc +
+        " make-model --arch llama --ctx 32 --share-cycle 1 --repeats 2 -o "
+        "cyc.gguf > /dev/null && " +
+        xfc + " make-model --arch gpt2 --ctx 32 -o g.gguf > /dev/null && " +
+        xfc + " compile m.gguf --batch-rows 4 -o m.so && " + xfc +
+        " compile m.gguf --batch-rows 4 --kv-cache int8 -o int8.so && " + xfc +
+        " compile cyc.gguf --batch-rows 4 -o cyc.so && " + xfc +
+        " compile g.gguf --batch-rows 4 -o g.so && " + xfc +
+        " compile m.gguf --batch-rows 0 -o plain.so";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  }
+  static void TearDownTestSuite() { std::system(("rm -rf " + dir).c_str()); }
+
+  void SetUp() override {
+    char error[256];
+    ASSERT_EQ(
+        xfrt_model_load((dir + "/m.so").c_str(), &model, error, sizeof(error)),
+        XFRT_OK)
+        << error;
+    vocab = xfrt_model_vocab_size(model);
+  }
+  void TearDown() override { xfrt_model_free(model); }
+
+  static std::string dir;
+  xfrt_model *model = nullptr;
+  int64_t vocab = 0;
+};
+
+std::string BatchTest::dir;
+
+/// |a - b| <= 1e-4 max(|a|, |b|) + 1e-5, for every logit.
+void expectClose(const float *a, const float *b, int64_t n,
+                 const std::string &what) {
+  for (int64_t i = 0; i < n; ++i) {
+    float tolerance =
+        1e-4f * std::max(std::fabs(a[i]), std::fabs(b[i])) + 1e-5f;
+    ASSERT_LE(std::fabs(a[i] - b[i]), tolerance) << what << ", logit " << i;
+  }
+}
+
+/// One sequence: its session (the reference), its slot in the batch.
+struct Sequence {
+  xfrt_session *session = nullptr;
+  int32_t slot = -1;
+  int32_t next = 0; // the token it decodes next
+};
+
+/// Runs sequences through a batch on `threads` threads while they join,
+/// leave and reuse slots, and checks every logit against the same sequence
+/// in its own session.
+void stepsMatchSessions(xfrt_model *model, int threads) {
+  int64_t vocab = xfrt_model_vocab_size(model);
+  ASSERT_EQ(xfrt_model_batch_rows(model), 4);
+  xfrt_batch *batch = nullptr;
+  ASSERT_EQ(xfrt_batch_create(model, 5, threads, &batch), XFRT_OK);
+  EXPECT_EQ(xfrt_batch_slots(batch), 5);
+  EXPECT_EQ(xfrt_batch_max_rows(batch), 4);
+  std::vector<Sequence> seqs(6);
+  std::vector<float> expected(vocab), prefill(32 * vocab);
+  // Prompt lengths: sequence 4 reuses sequence 1's slot with a shorter
+  // prompt, so stale rows of the longer one lie past its end.
+  const int promptLength[6] = {2, 12, 8, 5, 2, 3};
+  auto start = [&](int k, int32_t slot) {
+    Sequence &s = seqs[k];
+    ASSERT_EQ(xfrt_session_create(model, 0, 1, &s.session), XFRT_OK);
+    std::vector<int32_t> prompt;
+    for (int i = 0; i < promptLength[k]; ++i)
+      prompt.push_back((11 * k + 7 * i + 1) % vocab);
+    ASSERT_EQ(xfrt_batch_prefill(batch, slot, prompt.data(), prompt.size(),
+                                 prefill.data()),
+              XFRT_OK)
+        << xfrt_batch_error(batch);
+    std::vector<float> reference(prompt.size() * vocab);
+    ASSERT_EQ(xfrt_session_eval(s.session, prompt.data(), prompt.size(),
+                                reference.data()),
+              XFRT_OK);
+    expectClose(prefill.data(), reference.data(), prompt.size() * vocab,
+                "prefill of sequence " + std::to_string(k));
+    s.slot = slot;
+    s.next = (5 * k + 3) % vocab;
+  };
+  auto stop = [&](int k) {
+    ASSERT_EQ(xfrt_batch_release(batch, seqs[k].slot), XFRT_OK);
+    EXPECT_EQ(xfrt_batch_length(batch, seqs[k].slot), 0);
+    xfrt_session_free(seqs[k].session);
+    seqs[k].session = nullptr;
+  };
+  // Which sequences decode at each step: 0-2 start together; 3 joins at
+  // step 2; 1 leaves after step 4 and 4 takes its slot; 2 pauses at step
+  // 5; 5 joins in the free slot at step 6; some steps have one row.
+  start(0, 0), start(1, 1), start(2, 2);
+  std::vector<std::vector<int>> plan = {
+      {0, 1, 2}, {2, 0, 1}, {0, 1, 2, 3}, {3, 1},       {1},
+      {0, 3},    {4},       {4, 2, 5, 0}, {5, 4, 3, 2}, {2}};
+  std::vector<float> logits(4 * vocab);
+  for (size_t step = 0; step < plan.size(); ++step) {
+    if (step == 2)
+      start(3, 3);
+    if (step == 5) {
+      stop(1);
+      start(4, 1);
+    }
+    if (step == 7)
+      start(5, 4);
+    std::vector<int32_t> slots, tokens;
+    for (int k : plan[step]) {
+      slots.push_back(seqs[k].slot);
+      tokens.push_back(seqs[k].next);
+    }
+    ASSERT_EQ(xfrt_batch_decode(batch, slots.size(), slots.data(),
+                                tokens.data(), logits.data()),
+              XFRT_OK)
+        << xfrt_batch_error(batch);
+    for (size_t r = 0; r < plan[step].size(); ++r) {
+      Sequence &s = seqs[plan[step][r]];
+      ASSERT_EQ(xfrt_session_eval(s.session, &s.next, 1, expected.data()),
+                XFRT_OK);
+      expectClose(&logits[r * vocab], expected.data(), vocab,
+                  "step " + std::to_string(step) + ", sequence " +
+                      std::to_string(plan[step][r]));
+      EXPECT_EQ(xfrt_batch_length(batch, s.slot),
+                xfrt_session_position(s.session));
+      // Greedy from the batch's logits: both sides follow one path.
+      s.next = static_cast<int32_t>(
+          std::max_element(&logits[r * vocab], &logits[(r + 1) * vocab]) -
+          &logits[r * vocab]);
+    }
+  }
+  for (int k : {0, 2, 3, 4, 5})
+    xfrt_session_free(seqs[k].session);
+  xfrt_batch_free(batch);
+}
+
+TEST_F(BatchTest, StepsMatchSessionsAsSequencesJoinAndLeave) {
+  for (const char *name : {"m.so", "int8.so", "cyc.so", "g.so"})
+    for (int threads : {1, 2}) {
+      SCOPED_TRACE(std::string(name) + ", " + std::to_string(threads) +
+                   " threads");
+      xfrt_model *m = nullptr;
+      char error[256];
+      ASSERT_EQ(
+          xfrt_model_load((dir + "/" + name).c_str(), &m, error, sizeof(error)),
+          XFRT_OK)
+          << error;
+      stepsMatchSessions(m, threads);
+      xfrt_model_free(m);
+    }
+}
+
+TEST_F(BatchTest, StepsAllocateNothing) {
+  if (!xfc::test::allocationCountingAvailable())
+    GTEST_SKIP() << "the sanitizer owns malloc in this build";
+  xfrt_batch *batch = nullptr;
+  ASSERT_EQ(xfrt_batch_create(model, 4, 2, &batch), XFRT_OK);
+  std::vector<int32_t> prompt = {1, 20, 30, 40};
+  for (int32_t slot = 0; slot < 4; ++slot)
+    ASSERT_EQ(
+        xfrt_batch_prefill(batch, slot, prompt.data(), prompt.size(), nullptr),
+        XFRT_OK);
+  int32_t slots[4] = {3, 1, 0, 2}, tokens[4] = {5, 6, 7, 8};
+  std::vector<float> logits(4 * vocab);
+  long before = xfc::test::allocationCount();
+  for (int step = 0; step < 8; ++step)
+    ASSERT_EQ(
+        xfrt_batch_decode(batch, 1 + step % 4, slots, tokens, logits.data()),
+        XFRT_OK);
+  EXPECT_EQ(xfc::test::allocationCount() - before, 0);
+  xfrt_batch_free(batch);
+}
+
+TEST_F(BatchTest, BadStepsAreRefusedAndChangeNothing) {
+  xfrt_batch *batch = nullptr;
+  EXPECT_EQ(xfrt_batch_create(model, 0, 1, &batch),
+            XFRT_ERROR_INVALID_ARGUMENT);
+  ASSERT_EQ(xfrt_batch_create(model, 3, 1, &batch), XFRT_OK);
+  int32_t prompt[30] = {};
+  ASSERT_EQ(xfrt_batch_prefill(batch, 0, prompt, 30, nullptr), XFRT_OK);
+  ASSERT_EQ(xfrt_batch_prefill(batch, 1, prompt, 2, nullptr), XFRT_OK);
+  EXPECT_EQ(xfrt_batch_prefill(batch, 0, prompt, 3, nullptr),
+            XFRT_ERROR_CONTEXT_FULL);
+  EXPECT_EQ(xfrt_batch_prefill(batch, 3, prompt, 1, nullptr),
+            XFRT_ERROR_INVALID_ARGUMENT);
+  std::vector<float> logits(5 * vocab);
+  int32_t same[2] = {1, 1}, empty[2] = {1, 2}, ok[2] = {0, 1};
+  int32_t tokens[5] = {1, 2, 3, 4, 5};
+  EXPECT_EQ(xfrt_batch_decode(batch, 2, same, tokens, logits.data()),
+            XFRT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(xfrt_batch_error(batch)).find("two rows"),
+            std::string::npos);
+  EXPECT_EQ(xfrt_batch_decode(batch, 2, empty, tokens, logits.data()),
+            XFRT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(xfrt_batch_decode(batch, 5, ok, tokens, logits.data()),
+            XFRT_ERROR_INVALID_ARGUMENT);
+  int32_t badTokens[2] = {1, static_cast<int32_t>(vocab)};
+  EXPECT_EQ(xfrt_batch_decode(batch, 2, ok, badTokens, logits.data()),
+            XFRT_ERROR_INVALID_TOKEN);
+  EXPECT_EQ(xfrt_batch_length(batch, 0), 30);
+  EXPECT_EQ(xfrt_batch_length(batch, 1), 2);
+  // Two more fill slot 0's context; the next step finds it full.
+  ASSERT_EQ(xfrt_batch_decode(batch, 2, ok, tokens, logits.data()), XFRT_OK);
+  ASSERT_EQ(xfrt_batch_decode(batch, 2, ok, tokens, logits.data()), XFRT_OK);
+  EXPECT_EQ(xfrt_batch_decode(batch, 2, ok, tokens, logits.data()),
+            XFRT_ERROR_CONTEXT_FULL);
+  EXPECT_EQ(xfrt_batch_length(batch, 1), 4);
+  xfrt_batch_free(batch);
+
+  // A model compiled without batch entry points has no batches.
+  xfrt_model *plain = nullptr;
+  char error[256];
+  ASSERT_EQ(xfrt_model_load((dir + "/plain.so").c_str(), &plain, error,
+                            sizeof(error)),
+            XFRT_OK)
+      << error;
+  EXPECT_EQ(xfrt_model_batch_rows(plain), 0);
+  EXPECT_EQ(xfrt_batch_create(plain, 2, 1, &batch),
+            XFRT_ERROR_INVALID_ARGUMENT);
+  xfrt_model_free(plain);
+}
+
+} // namespace
