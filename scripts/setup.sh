@@ -25,7 +25,14 @@ PACKAGES=(
   # ONNX graphs: the protobuf schema (libonnx), its backend node tests
   # (conformance), and python3-onnx for the export scripts of the tests.
   libonnx-dev libprotobuf-dev libonnx-testdata python3-onnx
+  # `xfc serve`: HTTP server (cpp-httplib).
+  libcpp-httplib-dev
 )
+# The serving test drives `xfc serve` with the official openai npm client;
+# Node.js may come from elsewhere (nodesource), so Debian's only if absent.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -34,16 +41,25 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "setup: all ${#PACKAGES[@]} packages already installed"
-  exit 0
-fi
-
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
-echo "setup: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -q
-$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all ${#PACKAGES[@]} packages already installed"
+else
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# The openai npm package, pinned, into the project (not system-wide).
+OPENAI_VERSION=6.9.1
+NODE_DEPS="$(cd "$(dirname "$0")/.." && pwd)/.deps/node"
+if [ "$(node -e "try{console.log(require('$NODE_DEPS/node_modules/openai/package.json').version)}catch(e){}" 2>/dev/null)" != "$OPENAI_VERSION" ]; then
+  echo "setup: installing openai@$OPENAI_VERSION (npm) into $NODE_DEPS"
+  mkdir -p "$NODE_DEPS"
+  npm install --prefix "$NODE_DEPS" --no-audit --no-fund --silent \
+    "openai@$OPENAI_VERSION"
+fi
 echo "setup: done"

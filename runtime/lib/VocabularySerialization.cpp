@@ -2,7 +2,8 @@
 //
 // Little-endian: "XFVB", u32 version, u8 kind, u8 preTokenizer, u8 flags,
 // i32 bos/eos/unk/pad, then tokens, scores, types and merges, each as a u64
-// count followed by the elements (strings as u32 length + bytes).
+// count followed by the elements (strings as u32 length + bytes); version 2
+// adds the chat template, a string, at the end.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,7 +15,7 @@ using namespace xfrt;
 
 namespace {
 
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;
 
 struct Out {
   std::string bytes;
@@ -83,6 +84,7 @@ std::string xfrt::serializeVocabulary(const Vocabulary &v) {
   o.put<uint64_t>(v.merges.size());
   for (const std::string &m : v.merges)
     o.str(m);
+  o.str(v.chatTemplate);
   return o.bytes;
 }
 
@@ -95,7 +97,8 @@ bool xfrt::deserializeVocabulary(const uint8_t *data, size_t size,
   }
   in.p += 4;
   uint32_t version = in.get<uint32_t>();
-  if (version != kVersion) {
+  // Version 1 (no chat template) is still read: models compiled before.
+  if (version != kVersion && version != 1) {
     error = "vocabulary format version " + std::to_string(version) +
             " (this runtime reads " + std::to_string(kVersion) + ")";
     return false;
@@ -119,6 +122,8 @@ bool xfrt::deserializeVocabulary(const uint8_t *data, size_t size,
   v.merges.resize(in.count(4));
   for (std::string &m : v.merges)
     m = in.str();
+  if (version >= 2)
+    v.chatTemplate = in.str();
   if (!in.ok || in.p != in.end) {
     error = "truncated or corrupt vocabulary data";
     return false;

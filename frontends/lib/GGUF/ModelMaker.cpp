@@ -129,6 +129,20 @@ void writeSyntheticSpm(Writer &w, int64_t vocab) {
   w.setUInt32("tokenizer.ggml.bos_token_id", 1);
   w.setUInt32("tokenizer.ggml.eos_token_id", 2);
   w.setBool("tokenizer.ggml.add_bos_token", true);
+  // TinyLlama-Chat's (Zephyr's) template, as in its GGUF.
+  w.setString("tokenizer.chat_template",
+              "{% for message in messages %}\n"
+              "{% if message['role'] == 'user' %}\n"
+              "{{ '<|user|>\\n' + message['content'] + eos_token }}\n"
+              "{% elif message['role'] == 'system' %}\n"
+              "{{ '<|system|>\\n' + message['content'] + eos_token }}\n"
+              "{% elif message['role'] == 'assistant' %}\n"
+              "{{ '<|assistant|>\\n'  + message['content'] + eos_token }}\n"
+              "{% endif %}\n"
+              "{% if loop.last and add_generation_prompt %}\n"
+              "{{ '<|assistant|>' }}\n"
+              "{% endif %}\n"
+              "{% endfor %}");
 }
 
 /// A byte-level BPE vocabulary: the 256 byte symbols, merges building
@@ -163,6 +177,14 @@ void writeSyntheticBpe(Writer &w, int64_t vocab) {
   w.setUInt32("tokenizer.ggml.bos_token_id", eot);
   w.setUInt32("tokenizer.ggml.eos_token_id", eot);
   w.setBool("tokenizer.ggml.add_bos_token", false);
+  // ChatML (Qwen2's template, as in its GGUF).
+  w.setString("tokenizer.chat_template",
+              "{% for message in messages %}"
+              "{{'<|im_start|>' + message['role'] + '\\n' + "
+              "message['content'] + '<|im_end|>' + '\\n'}}"
+              "{% endfor %}"
+              "{% if add_generation_prompt %}"
+              "{{ '<|im_start|>assistant\\n' }}{% endif %}");
 }
 
 } // namespace

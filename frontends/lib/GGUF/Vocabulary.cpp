@@ -94,6 +94,12 @@ public:
                     "is true but 'tokenizer.ggml.bos_token_id' is missing");
       v.addBos = false;
     }
+    std::optional<std::string_view> chat =
+        file.getString("tokenizer.chat_template", error);
+    if (!error.empty())
+      return false;
+    if (chat)
+      v.chatTemplate = std::string(*chat);
     return true;
   }
 

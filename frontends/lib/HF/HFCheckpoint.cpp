@@ -743,6 +743,11 @@ hf::loadVocabulary(const std::string &dir, int64_t rows, std::string &error) {
     auto addBos = extra->find("add_bos_token");
     if (addBos != extra->end() && addBos->is_boolean())
       settings.addBos = addBos->get<bool>();
+    // Newer files may hold a list of named templates; only the plain
+    // string form is read.
+    auto chat = extra->find("chat_template");
+    if (chat != extra->end() && chat->is_string())
+      settings.chatTemplate = chat->get<std::string>();
   }
   std::string path = joinPath(dir, "tokenizer.json");
   if (!fileExists(path)) {

@@ -350,6 +350,7 @@ void TokenizerReader::readBos(xfrt::Vocabulary &v) {
   v.bos = settings.bos >= 0 ? settings.bos : templateBos;
   v.eos = settings.eos;
   v.addBos = settings.addBos.value_or(templateBos >= 0);
+  v.chatTemplate = settings.chatTemplate;
 }
 
 std::optional<xfrt::Vocabulary> TokenizerReader::read() {

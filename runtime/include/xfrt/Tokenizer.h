@@ -83,6 +83,10 @@ struct Vocabulary {
   /// BPE only: a word that is itself a token becomes that token without
   /// merging (Llama 3's tokenizer and llama.cpp's ignore_merges).
   bool ignoreMerges = false;
+  /// The model's chat template (GGUF tokenizer.chat_template, HF
+  /// tokenizer_config.json chat_template), Jinja text; empty if none.
+  /// ChatTemplate.h recognizes the common ones.
+  std::string chatTemplate;
 };
 
 class Tokenizer {

@@ -15,6 +15,7 @@
 //   tokenizer.ggml.add_bos_token     bool (default: true for llama and
 //                                    llama-bpe, else false)
 //   tokenizer.ggml.add_space_prefix  bool (default: true for llama)
+//   tokenizer.chat_template     string (optional; the Jinja chat template)
 //
 //===----------------------------------------------------------------------===//
 

@@ -45,6 +45,8 @@ struct TokenizerSettings {
   /// The embedding's rows: the vocabulary is padded to it, and no id may
   /// reach it. 0 when unknown.
   int64_t rows = 0;
+  /// tokenizer_config.json's chat_template (a string), or empty.
+  std::string chatTemplate;
 };
 
 /// Parses the text of a tokenizer.json; `name` names it in errors.

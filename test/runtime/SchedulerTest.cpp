@@ -1,0 +1,282 @@
+//===- SchedulerTest.cpp - Continuous batching of requests ----------------===//
+//
+// The scheduler runs many requests at once on one batch: chunked prefills
+// between decode steps, decode steps over all running requests, a bounded
+// queue. Whatever the interleaving, each request must get the tokens and
+// logits it gets alone in a session.
+//
+//===----------------------------------------------------------------------===//
+
+#include "xfrt/Scheduler.h"
+#include "xfrt/xfrt.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+using namespace xfrt;
+
+namespace {
+
+class SchedulerTest : public ::testing::Test {
+protected:
+  static void SetUpTestSuite() {
+    dir = std::string(P_tmpdir) + "/xfc-sched-" + std::to_string(getpid());
+    std::string xfc = XFC_BIN;
+    std::string cmd = "mkdir -p " + dir + " && cd " + dir + " && " + xfc +
+                      " make-model --arch llama --ctx 48 -o m.gguf > "
+                      "/dev/null && " +
+                      xfc + " compile m.gguf --batch-rows 4 -o m.so && " + xfc +
+                      " compile m.gguf --batch-rows 0 -o plain.so";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  }
+  static void TearDownTestSuite() { std::system(("rm -rf " + dir).c_str()); }
+
+  xfrt_model *load(const char *name) {
+    char error[256];
+    xfrt_model *m = nullptr;
+    EXPECT_EQ(
+        xfrt_model_load((dir + "/" + name).c_str(), &m, error, sizeof(error)),
+        XFRT_OK)
+        << error;
+    return m;
+  }
+  void SetUp() override {
+    model = load("m.so");
+    ASSERT_TRUE(model);
+    vocab = xfrt_model_vocab_size(model);
+  }
+  void TearDown() override { xfrt_model_free(model); }
+
+  std::unique_ptr<Scheduler> make(int32_t slots, int32_t queue,
+                                  int64_t chunk = 128) {
+    SchedulerOptions o;
+    o.slots = slots, o.maxQueue = queue, o.prefillChunk = chunk;
+    o.threads = 1;
+    std::string error;
+    std::unique_ptr<Scheduler> s = Scheduler::create(model, o, error);
+    EXPECT_TRUE(s) << error;
+    return s;
+  }
+
+  GenerationRequest greedy(std::vector<int32_t> prompt, int64_t maxTokens) {
+    GenerationRequest r;
+    r.prompt = std::move(prompt);
+    r.maxTokens = maxTokens;
+    r.sampling.temperature = 0;
+    return r;
+  }
+
+  std::shared_ptr<Generation> submit(Scheduler &s, GenerationRequest r) {
+    Scheduler::Admission admission;
+    std::string error;
+    auto g = s.submit(std::move(r), admission, error);
+    EXPECT_EQ(admission, Scheduler::Admission::Accepted) << error;
+    return g;
+  }
+
+  static std::vector<GeneratedToken> drain(Generation &g) {
+    std::vector<GeneratedToken> out;
+    GeneratedToken t;
+    while (g.next(t))
+      out.push_back(t);
+    return out;
+  }
+
+  static std::string dir;
+  xfrt_model *model = nullptr;
+  int64_t vocab = 0;
+};
+
+std::string SchedulerTest::dir;
+
+/// Prompt k: k + 1 tokens, different for each k.
+std::vector<int32_t> promptFor(int k, int64_t vocab) {
+  std::vector<int32_t> p;
+  for (int i = 0; i <= k; ++i)
+    p.push_back(static_cast<int32_t>((7 * k + 13 * i + 1) % vocab));
+  return p;
+}
+
+TEST_F(SchedulerTest, ConcurrentRequestsMatchSessions) {
+  // 8 requests on 3 slots (5 wait), prompts of 1 to 15 tokens prefilled in
+  // chunks of 4, different lengths: requests join and leave mid-batch.
+  auto s = make(/*slots=*/3, /*queue=*/8, /*chunk=*/4);
+  ASSERT_TRUE(s);
+  const int n = 8;
+  std::vector<std::shared_ptr<Generation>> gens;
+  std::vector<GenerationRequest> requests;
+  for (int k = 0; k < n; ++k) {
+    GenerationRequest r = greedy(promptFor(2 * k, vocab), 3 + k);
+    r.keepLogits = true;
+    requests.push_back(r);
+    gens.push_back(submit(*s, r));
+    ASSERT_TRUE(gens.back());
+  }
+  // Each consumer on its own thread, as HTTP handlers are.
+  std::vector<std::vector<GeneratedToken>> outs(n);
+  std::vector<std::thread> readers;
+  for (int k = 0; k < n; ++k)
+    readers.emplace_back([&, k] { outs[k] = drain(*gens[k]); });
+  for (std::thread &t : readers)
+    t.join();
+
+  for (int k = 0; k < n; ++k) {
+    SCOPED_TRACE("request " + std::to_string(k));
+    EXPECT_EQ(gens[k]->finishReason(), FinishReason::Length);
+    ASSERT_EQ(static_cast<int64_t>(outs[k].size()), requests[k].maxTokens);
+    // The reference: the prompt in a session, then greedy decoding.
+    xfrt_session *session = nullptr;
+    ASSERT_EQ(xfrt_session_create(model, 0, 1, &session), XFRT_OK);
+    std::vector<int32_t> tokens = requests[k].prompt;
+    std::vector<float> logits(tokens.size() * vocab);
+    ASSERT_EQ(
+        xfrt_session_eval(session, tokens.data(), tokens.size(), logits.data()),
+        XFRT_OK);
+    const float *row = logits.data() + (tokens.size() - 1) * vocab;
+    for (size_t t = 0; t < outs[k].size(); ++t) {
+      const std::vector<float> &got = outs[k][t].logits;
+      ASSERT_EQ(static_cast<int64_t>(got.size()), vocab);
+      for (int64_t i = 0; i < vocab; ++i) {
+        float tolerance =
+            1e-4f * std::max(std::fabs(got[i]), std::fabs(row[i])) + 1e-5f;
+        ASSERT_LE(std::fabs(got[i] - row[i]), tolerance)
+            << "token " << t << ", logit " << i;
+      }
+      int32_t expected =
+          static_cast<int32_t>(std::max_element(row, row + vocab) - row);
+      ASSERT_EQ(outs[k][t].token, expected) << "token " << t;
+      ASSERT_EQ(xfrt_session_eval(session, &expected, 1, logits.data()),
+                XFRT_OK);
+      row = logits.data();
+    }
+    xfrt_session_free(session);
+  }
+  SchedulerStats stats = s->stats();
+  EXPECT_EQ(stats.completed, n);
+  // Steps did batch: more rows than steps.
+  EXPECT_GT(stats.decodeRows, stats.decodeSteps);
+}
+
+TEST_F(SchedulerTest, LogprobsAreTheLogSoftmax) {
+  auto s = make(2, 2);
+  ASSERT_TRUE(s);
+  GenerationRequest r = greedy(promptFor(5, vocab), 4);
+  r.keepLogits = true;
+  r.topLogprobs = 3;
+  auto g = submit(*s, r);
+  for (const GeneratedToken &t : drain(*g)) {
+    double top = *std::max_element(t.logits.begin(), t.logits.end()), sum = 0;
+    for (float l : t.logits)
+      sum += std::exp(l - top);
+    double logZ = top + std::log(sum);
+    EXPECT_NEAR(t.logprob, t.logits[t.token] - logZ, 1e-4);
+    ASSERT_EQ(t.top.size(), 3u);
+    EXPECT_EQ(t.top[0].first, t.token); // greedy: the best
+    EXPECT_GE(t.top[0].second, t.top[1].second);
+    EXPECT_GE(t.top[1].second, t.top[2].second);
+    EXPECT_NEAR(t.top[2].second, t.logits[t.top[2].first] - logZ, 1e-4);
+  }
+}
+
+TEST_F(SchedulerTest, StopTokenEndsTheRequest) {
+  auto s = make(1, 1);
+  ASSERT_TRUE(s);
+  std::vector<GeneratedToken> all =
+      drain(*submit(*s, greedy(promptFor(3, vocab), 6)));
+  ASSERT_EQ(all.size(), 6u);
+  GenerationRequest r = greedy(promptFor(3, vocab), 6);
+  // Stop at the first occurrence of the third token.
+  r.stopTokens = {all[2].token};
+  size_t first = 0;
+  while (all[first].token != all[2].token)
+    ++first;
+  auto g = submit(*s, r);
+  std::vector<GeneratedToken> cut = drain(*g);
+  EXPECT_EQ(g->finishReason(), FinishReason::Stop);
+  ASSERT_EQ(cut.size(), first);
+  for (size_t i = 0; i < cut.size(); ++i)
+    EXPECT_EQ(cut[i].token, all[i].token);
+}
+
+TEST_F(SchedulerTest, FullQueueRefusesAndCancelFreesTheSlot) {
+  auto s = make(/*slots=*/1, /*queue=*/1);
+  ASSERT_TRUE(s);
+  int64_t context = s->maxContext();
+  // A holds the slot until cancelled; B waits; C finds the queue full.
+  auto a = submit(*s, greedy({1, 2}, context - 2));
+  GeneratedToken t;
+  ASSERT_TRUE(a->next(t)); // A is running
+  auto b = submit(*s, greedy({3}, 2));
+  Scheduler::Admission admission;
+  std::string error;
+  EXPECT_FALSE(s->submit(greedy({4}, 2), admission, error));
+  EXPECT_EQ(admission, Scheduler::Admission::QueueFull);
+  EXPECT_NE(error.find("1 requests are waiting"), std::string::npos) << error;
+  a->cancel();
+  drain(*a);
+  EXPECT_EQ(a->finishReason(), FinishReason::Cancelled);
+  // B gets the slot and runs to its end.
+  EXPECT_EQ(drain(*b).size(), 2u);
+  EXPECT_EQ(b->finishReason(), FinishReason::Length);
+}
+
+TEST_F(SchedulerTest, InvalidRequestsAreRefused) {
+  auto s = make(1, 4);
+  ASSERT_TRUE(s);
+  int64_t context = s->maxContext();
+  struct Case {
+    GenerationRequest request;
+    const char *message;
+  } cases[] = {
+      {greedy({}, 1), "the prompt is empty"},
+      {greedy({1, static_cast<int32_t>(vocab)}, 1), "prompt token 1 is"},
+      {greedy({1, -3}, 1), "prompt token 1 is -3"},
+      {greedy({1}, 0), "at least one token"},
+      {greedy({1, 2}, context - 1), "exceed the model's context"},
+  };
+  for (Case &c : cases) {
+    Scheduler::Admission admission;
+    std::string error;
+    EXPECT_FALSE(s->submit(c.request, admission, error));
+    EXPECT_EQ(admission, Scheduler::Admission::Invalid);
+    EXPECT_NE(error.find(c.message), std::string::npos) << error;
+  }
+}
+
+TEST_F(SchedulerTest, ShutdownCancelsWhatIsLeftAndRefusesMore) {
+  auto s = make(1, 2);
+  ASSERT_TRUE(s);
+  int64_t context = s->maxContext();
+  auto a = submit(*s, greedy({1}, context - 1));
+  auto b = submit(*s, greedy({2}, context - 1));
+  GeneratedToken t;
+  ASSERT_TRUE(a->next(t));
+  s->shutdown(std::chrono::milliseconds(0));
+  drain(*a);
+  drain(*b);
+  EXPECT_EQ(a->finishReason(), FinishReason::Cancelled);
+  EXPECT_EQ(b->finishReason(), FinishReason::Cancelled);
+  Scheduler::Admission admission;
+  std::string error;
+  EXPECT_FALSE(s->submit(greedy({1}, 1), admission, error));
+  EXPECT_EQ(admission, Scheduler::Admission::ShuttingDown);
+}
+
+TEST_F(SchedulerTest, ModelWithoutBatchEntriesIsRefused) {
+  xfrt_model *plain = load("plain.so");
+  ASSERT_TRUE(plain);
+  std::string error;
+  EXPECT_FALSE(Scheduler::create(plain, SchedulerOptions(), error));
+  EXPECT_NE(error.find("--batch-rows"), std::string::npos) << error;
+  xfrt_model_free(plain);
+}
+
+} // namespace

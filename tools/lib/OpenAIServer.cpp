@@ -1,0 +1,433 @@
+//===- OpenAIServer.cpp - OpenAI-compatible endpoints ---------------------===//
+
+#include "xfc/Serve/OpenAIServer.h"
+#include "xfrt/TextStream.h"
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <ctime>
+#include <random>
+
+using namespace xfc::serve;
+using json = nlohmann::json;
+
+namespace {
+
+std::string dump(const json &j) {
+  // Generated text may hold invalid UTF-8 (a token cut in the middle of a
+  // character at max_tokens): replace it rather than throw.
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+void sendError(httplib::Response &res, const ApiError &error) {
+  res.status = error.status;
+  res.set_content(errorBody(error), "application/json");
+}
+
+ApiError serverError(int status, std::string message, std::string type) {
+  ApiError e;
+  e.status = status;
+  e.message = std::move(message);
+  e.type = std::move(type);
+  return e;
+}
+
+/// One token's log-probabilities in the completions format (tokens,
+/// token_logprobs, top_logprobs, text_offset) or the chat one (content).
+class LogprobsBuilder {
+public:
+  LogprobsBuilder(const xfrt::Tokenizer &tokenizer, bool chat)
+      : tokenizer(tokenizer), chat(chat) {}
+
+  void add(const xfrt::GeneratedToken &t, size_t textOffset) {
+    std::string piece = text(t.token);
+    if (chat) {
+      json top = json::array();
+      for (auto [id, lp] : t.top)
+        top.push_back(entry(id, lp));
+      json e = entry(t.token, t.logprob);
+      e["top_logprobs"] = top;
+      content.push_back(e);
+      return;
+    }
+    json top = json::object();
+    for (auto [id, lp] : t.top)
+      top[text(id)] = lp;
+    tokens.push_back(piece);
+    tokenLogprobs.push_back(t.logprob);
+    topLogprobs.push_back(top);
+    offsets.push_back(textOffset);
+  }
+
+  /// The logprobs object of the tokens added since the last take().
+  json take() {
+    json out = chat ? json{{"content", content}}
+                    : json{{"tokens", tokens},
+                           {"token_logprobs", tokenLogprobs},
+                           {"top_logprobs", topLogprobs},
+                           {"text_offset", offsets}};
+    content = tokens = tokenLogprobs = topLogprobs = offsets = json::array();
+    return out;
+  }
+
+private:
+  std::string text(int32_t id) const {
+    std::string s, error;
+    tokenizer.decode({id}, s, error);
+    return s;
+  }
+  json entry(int32_t id, float logprob) const {
+    std::string s = text(id);
+    return {{"token", s},
+            {"logprob", logprob},
+            {"bytes", std::vector<uint8_t>(s.begin(), s.end())}};
+  }
+
+  const xfrt::Tokenizer &tokenizer;
+  bool chat;
+  json content = json::array(), tokens = json::array(),
+       tokenLogprobs = json::array(), topLogprobs = json::array(),
+       offsets = json::array();
+};
+
+} // namespace
+
+/// One accepted request: its generation and the text streamed from it.
+struct OpenAIServer::Job {
+  Job(const xfrt::Tokenizer &tokenizer, CompletionParams p)
+      : params(std::move(p)), text(tokenizer, params.stop),
+        logprobs(tokenizer, params.endpoint == Endpoint::ChatCompletions) {}
+  CompletionParams params;
+  std::shared_ptr<xfrt::Generation> generation;
+  xfrt::TextStream text;
+  LogprobsBuilder logprobs;
+  std::string id, model;
+  int64_t created = 0, completionTokens = 0;
+  std::vector<int32_t> tokens; // since the last chunk, for return_tokens
+
+  bool chat() const { return params.endpoint == Endpoint::ChatCompletions; }
+
+  /// The next piece of text (maybe empty); false at the end.
+  bool next(std::string &delta) {
+    xfrt::GeneratedToken t;
+    if (text.stopped() || !generation->next(t)) {
+      if (!text.stopped())
+        delta = text.finish();
+      return false;
+    }
+    ++completionTokens;
+    tokens.push_back(t.token);
+    if (params.logprobs >= 0)
+      logprobs.add(t, text.text().size());
+    delta = text.push(t.token);
+    // A stop string ends the request here; its slot is freed at once.
+    if (text.stopped())
+      generation->cancel();
+    return true;
+  }
+
+  /// "stop", "length", or empty when the generation did not end normally.
+  std::string finishReason() const {
+    if (text.stopped())
+      return "stop";
+    switch (generation->finishReason()) {
+    case xfrt::FinishReason::Stop:
+      return "stop";
+    case xfrt::FinishReason::Length:
+      return "length";
+    default:
+      return "";
+    }
+  }
+
+  /// Why the generation failed, for a finish reason that is empty.
+  ApiError failure() const {
+    if (generation->finishReason() == xfrt::FinishReason::Error)
+      return serverError(500, "generation failed: " + generation->error(),
+                         "server_error");
+    return serverError(503,
+                       "the request was cancelled: " +
+                           (generation->error().empty()
+                                ? std::string("the server is shutting down")
+                                : generation->error()),
+                       "unavailable_error");
+  }
+
+  json usage() const {
+    int64_t prompt = generation->promptTokens();
+    return {{"prompt_tokens", prompt},
+            {"completion_tokens", completionTokens},
+            {"total_tokens", prompt + completionTokens}};
+  }
+
+  void takeTokens(json &choice) {
+    if (params.returnTokens)
+      choice["tokens"] = tokens;
+    tokens.clear();
+  }
+
+  json chunk(const std::string &delta, const json &finish, bool first) {
+    json choice = {{"index", 0}, {"finish_reason", finish}};
+    if (chat()) {
+      json d = json::object();
+      if (first)
+        d["role"] = "assistant";
+      d["content"] = delta;
+      choice["delta"] = d;
+    } else {
+      choice["text"] = delta;
+    }
+    choice["logprobs"] = params.logprobs >= 0 ? logprobs.take() : json();
+    takeTokens(choice);
+    return {{"id", id},
+            {"object", chat() ? "chat.completion.chunk" : "text_completion"},
+            {"created", created},
+            {"model", model},
+            {"choices", json::array({choice})}};
+  }
+};
+
+OpenAIServer::OpenAIServer(xfrt::Scheduler &scheduler,
+                           const xfrt::Tokenizer &tokenizer,
+                           ServerConfig config)
+    : scheduler(scheduler), tokenizer(tokenizer), config(std::move(config)) {
+  const xfrt::Vocabulary &v = tokenizer.vocabulary();
+  std::string eos = v.eos >= 0 ? v.tokens[v.eos] : std::string();
+  endOfTurnText = xfrt::endOfTurn(this->config.chatFormat, eos);
+  // The end of a turn is one special token in vocabularies made for the
+  // template; elsewhere it is matched as text.
+  std::vector<int32_t> ids = tokenizer.encode(endOfTurnText, false, true);
+  if (ids.size() == 1 &&
+      tokenizer.tokenType(ids[0]) == xfrt::TokenType::Control)
+    endOfTurnToken = ids[0];
+}
+
+bool OpenAIServer::prepare(const CompletionParams &p,
+                           xfrt::GenerationRequest &out,
+                           ApiError &error) const {
+  const xfrt::Vocabulary &v = tokenizer.vocabulary();
+  bool chat = p.endpoint == Endpoint::ChatCompletions;
+  if (chat) {
+    std::string eos = v.eos >= 0 ? v.tokens[v.eos] : std::string();
+    std::string prompt = xfrt::renderChat(config.chatFormat, p.messages, eos);
+    out.prompt = tokenizer.encode(prompt, /*addBos=*/true,
+                                  /*parseSpecial=*/true);
+    if (endOfTurnToken >= 0)
+      out.stopTokens.push_back(endOfTurnToken);
+  } else if (!p.promptIds.empty()) {
+    out.prompt = p.promptIds;
+  } else {
+    // As `xfc run -p` tokenizes: special-token text stays text.
+    out.prompt = tokenizer.encode(p.prompt, /*addBos=*/true,
+                                  /*parseSpecial=*/false);
+  }
+  if (out.prompt.empty()) {
+    error.param = chat ? "messages" : "prompt";
+    error.message = "the prompt is empty";
+    return false;
+  }
+  int64_t n = static_cast<int64_t>(out.prompt.size());
+  int64_t context = scheduler.maxContext();
+  if (n >= context) {
+    error.param = chat ? "messages" : "prompt";
+    error.code = "context_length_exceeded";
+    error.message = "the prompt is " + std::to_string(n) +
+                    " tokens; this model's context is " +
+                    std::to_string(context) + " tokens";
+    return false;
+  }
+  out.maxTokens = p.maxTokens.value_or(chat ? context - n : 16);
+  if (out.maxTokens > context - n) {
+    error.param = "max_tokens";
+    error.code = "context_length_exceeded";
+    error.message = "the prompt (" + std::to_string(n) + " tokens) and " +
+                    std::to_string(out.maxTokens) +
+                    " tokens to generate exceed this model's context of " +
+                    std::to_string(context) + " tokens";
+    return false;
+  }
+  if (v.eos >= 0 && !p.ignoreEos)
+    out.stopTokens.push_back(v.eos);
+  out.sampling.temperature = p.temperature;
+  out.sampling.topK = 0; // the API has no top-k
+  out.sampling.topP = p.topP;
+  out.sampling.seed = p.seed ? *p.seed : std::random_device{}();
+  out.topLogprobs = p.logprobs;
+  return true;
+}
+
+void OpenAIServer::complete(const std::string &body, Endpoint endpoint,
+                            httplib::Response &res) {
+  ApiError error;
+  std::optional<CompletionParams> params =
+      parseCompletionRequest(body, endpoint, error);
+  if (!params)
+    return sendError(res, error);
+  if (endpoint == Endpoint::ChatCompletions && !endOfTurnText.empty())
+    params->stop.push_back(endOfTurnText);
+  xfrt::GenerationRequest request;
+  if (!prepare(*params, request, error))
+    return sendError(res, error);
+  auto job = std::make_shared<Job>(tokenizer, std::move(*params));
+  xfrt::Scheduler::Admission admission;
+  std::string why;
+  job->generation = scheduler.submit(std::move(request), admission, why);
+  switch (admission) {
+  case xfrt::Scheduler::Admission::Accepted:
+    break;
+  case xfrt::Scheduler::Admission::Invalid:
+    error.message = why;
+    return sendError(res, error);
+  case xfrt::Scheduler::Admission::QueueFull:
+  case xfrt::Scheduler::Admission::ShuttingDown:
+    res.set_header("Retry-After", "1");
+    return sendError(res, serverError(503, why, "unavailable_error"));
+  }
+  uint64_t n = ++requestCount;
+  char id[32];
+  std::snprintf(id, sizeof(id), "%s-%llx", job->chat() ? "chatcmpl" : "cmpl",
+                static_cast<unsigned long long>(n));
+  job->id = id;
+  job->model = config.modelId;
+  job->created = static_cast<int64_t>(std::time(nullptr));
+  if (job->params.stream)
+    respondStream(job, res);
+  else
+    respondWhole(*job, res);
+}
+
+void OpenAIServer::respondWhole(Job &job, httplib::Response &res) {
+  std::string text, delta;
+  while (job.next(delta))
+    text += delta;
+  text += delta;
+  std::string finish = job.finishReason();
+  if (finish.empty())
+    return sendError(res, job.failure());
+  json choice = {{"index", 0}, {"finish_reason", finish}};
+  choice["logprobs"] = job.params.logprobs >= 0 ? job.logprobs.take() : json();
+  job.takeTokens(choice);
+  if (job.chat())
+    choice["message"] = {{"role", "assistant"}, {"content", text}};
+  else
+    choice["text"] = text;
+  json out = {{"id", job.id},
+              {"object", job.chat() ? "chat.completion" : "text_completion"},
+              {"created", job.created},
+              {"model", job.model},
+              {"choices", json::array({choice})},
+              {"usage", job.usage()}};
+  res.set_content(dump(out), "application/json");
+}
+
+void OpenAIServer::respondStream(std::shared_ptr<Job> job,
+                                 httplib::Response &res) {
+  res.set_header("Cache-Control", "no-cache");
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      [job](size_t, httplib::DataSink &sink) {
+        auto send = [&](const json &event) {
+          std::string line = "data: " + dump(event) + "\n\n";
+          return sink.write(line.data(), line.size());
+        };
+        bool first = true;
+        std::string delta;
+        bool more = true;
+        while (more) {
+          more = job->next(delta);
+          // Chat's first chunk carries the role even before any text.
+          bool perToken =
+              (job->params.logprobs >= 0 || job->params.returnTokens) && more;
+          if (delta.empty() && !first && !perToken)
+            continue;
+          if (!send(job->chunk(delta, json(), first)))
+            return false; // the client left: the releaser cancels
+          first = false;
+        }
+        std::string finish = job->finishReason();
+        json last;
+        if (finish.empty()) {
+          ApiError e = job->failure();
+          last = json::parse(errorBody(e));
+        } else {
+          last = job->chunk("", finish, false);
+          if (job->chat())
+            last["choices"][0]["delta"] = json::object();
+          if (job->params.includeUsage)
+            last["usage"] = job->usage();
+        }
+        if (!send(last))
+          return false;
+        static const char done[] = "data: [DONE]\n\n";
+        sink.write(done, sizeof(done) - 1);
+        sink.done();
+        return true;
+      },
+      [job](bool success) {
+        if (!success)
+          job->generation->cancel();
+      });
+}
+
+void OpenAIServer::install(httplib::Server &server) {
+  server.set_payload_max_length(config.maxBodyBytes);
+  server.Post("/v1/completions",
+              [this](const httplib::Request &req, httplib::Response &res) {
+                complete(req.body, Endpoint::Completions, res);
+              });
+  server.Post("/v1/chat/completions",
+              [this](const httplib::Request &req, httplib::Response &res) {
+                complete(req.body, Endpoint::ChatCompletions, res);
+              });
+  server.Get("/v1/models",
+             [this](const httplib::Request &, httplib::Response &res) {
+               json model = {{"id", config.modelId},
+                             {"object", "model"},
+                             {"created", 0},
+                             {"owned_by", "xfc"},
+                             {"context_length", scheduler.maxContext()}};
+               res.set_content(dump({{"object", "list"}, {"data", {model}}}),
+                               "application/json");
+             });
+  server.Get("/health",
+             [this](const httplib::Request &, httplib::Response &res) {
+               xfrt::SchedulerStats s = scheduler.stats();
+               json body = {{"status", shuttingDown ? "shutting down" : "ok"},
+                            {"slots", scheduler.slots()},
+                            {"running", s.running},
+                            {"queued", s.queued},
+                            {"completed", s.completed}};
+               res.status = shuttingDown ? 503 : 200;
+               res.set_content(dump(body), "application/json");
+             });
+  // Errors the routes above did not answer themselves (unknown paths,
+  // wrong methods, oversized bodies) still get an OpenAI error object.
+  server.set_error_handler([](const httplib::Request &req,
+                              httplib::Response &res) {
+    if (!res.body.empty())
+      return;
+    std::string message =
+        res.status == 404 ? "no such endpoint: " + req.method + " " + req.path
+        : res.status == 413
+            ? "the request body is larger than the server accepts"
+            : "the request was refused (HTTP " + std::to_string(res.status) +
+                  ")";
+    ApiError e;
+    e.status = res.status;
+    e.message = message;
+    res.set_content(errorBody(e), "application/json");
+  });
+  server.set_exception_handler([](const httplib::Request &,
+                                  httplib::Response &res,
+                                  std::exception_ptr ep) {
+    std::string what = "internal error";
+    try {
+      std::rethrow_exception(ep);
+    } catch (const std::exception &e) {
+      what += std::string(": ") + e.what();
+    } catch (...) {
+    }
+    sendError(res, serverError(500, what, "server_error"));
+  });
+}

@@ -1,0 +1,186 @@
+//===- ServeCommand.cpp - xfc serve ---------------------------------------===//
+//
+// An OpenAI-compatible HTTP server for a compiled model: requests are
+// continuously batched by an xfrt::Scheduler (one KV-cache slot per running
+// request) and answered by serve::OpenAIServer. SIGTERM or SIGINT stops
+// it: no new connections, in-flight requests get --shutdown-timeout
+// seconds to finish, then are cancelled.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Commands.h"
+#include "ModelSession.h"
+
+#include "xfc/Serve/OpenAIServer.h"
+#include "xfrt/ChatTemplate.h"
+#include "xfrt/Scheduler.h"
+
+#include <httplib.h>
+
+#include "llvm/Support/Format.h"
+
+#include <csignal>
+#include <pthread.h>
+#include <thread>
+
+using namespace llvm;
+using namespace xfc::driver;
+
+namespace {
+
+cl::SubCommand command("serve", "Serve a compiled model over an "
+                                "OpenAI-compatible HTTP API");
+cl::opt<std::string> modelPath(cl::Positional,
+                               cl::desc("<model.so or model.gguf>"),
+                               cl::Required, cl::sub(command));
+cl::opt<std::string> host("host", cl::desc("Address to listen on"),
+                          cl::init("127.0.0.1"), cl::sub(command));
+cl::opt<int> port("port", cl::desc("Port to listen on (0: any free port)"),
+                  cl::init(8080), cl::sub(command));
+cl::opt<int> parallel("parallel",
+                      cl::desc("Requests generated at once, each in its own "
+                               "KV-cache slot (decode steps batch them)"),
+                      cl::init(4), cl::sub(command));
+cl::opt<int> queueLimit("queue",
+                        cl::desc("Requests that may wait for a slot; more "
+                                 "get HTTP 503"),
+                        cl::init(64), cl::sub(command));
+cl::opt<int64_t>
+    prefillChunk("prefill-chunk",
+                 cl::desc("Prompt tokens prefilled between two decode steps"),
+                 cl::init(128), cl::sub(command));
+cl::opt<int> threads("t",
+                     cl::desc("Threads to run on (0: one per available core)"),
+                     cl::init(0), cl::sub(command));
+cl::alias threadsLong("threads", cl::desc("Alias for -t"),
+                      cl::aliasopt(threads));
+cl::opt<std::string> alias("alias",
+                           cl::desc("The model's name in the API (default: "
+                                    "the file name without extension)"),
+                           cl::sub(command));
+cl::opt<std::string> chatTemplate(
+    "chat-template",
+    cl::desc("Chat format: chatml, llama2, llama3, zephyr, phi3 or gemma "
+             "(default: the model's template, else chatml)"),
+    cl::sub(command));
+cl::opt<double> shutdownTimeout(
+    "shutdown-timeout",
+    cl::desc("Seconds in-flight requests get to finish after SIGTERM"),
+    cl::init(10.0), cl::sub(command));
+cl::opt<std::string> isa("isa", cl::desc(kKernelIsaHelp), cl::sub(command));
+
+std::string stem(const std::string &path) {
+  size_t slash = path.find_last_of('/');
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  size_t dot = name.find_last_of('.');
+  return dot == std::string::npos || dot == 0 ? name : name.substr(0, dot);
+}
+
+/// The chat format: --chat-template, else the model's, else ChatML.
+bool chooseChatFormat(const xfrt::Tokenizer &tokenizer,
+                      xfrt::ChatFormat &format) {
+  if (!chatTemplate.empty()) {
+    std::optional<xfrt::ChatFormat> f = xfrt::parseChatFormat(chatTemplate);
+    if (!f) {
+      fail("--chat-template '" + chatTemplate +
+           "' is not one of: " + xfrt::chatFormatNames());
+      return false;
+    }
+    format = *f;
+    return true;
+  }
+  const std::string &jinja = tokenizer.vocabulary().chatTemplate;
+  std::optional<xfrt::ChatFormat> f = xfrt::detectChatFormat(jinja);
+  if (!f && !jinja.empty())
+    warn(modelPath + "'s chat template is of no family xfc knows; chat "
+                     "requests use ChatML (choose with --chat-template)");
+  format = f.value_or(xfrt::ChatFormat::ChatML);
+  return true;
+}
+
+int run() {
+  std::string error;
+  if (!isa.empty() && !selectKernelIsa(isa, error))
+    return fail(error);
+  if (port < 0 || port > 65535)
+    return fail("--port must be 0 to 65535");
+  if (parallel < 1 || queueLimit < 0 || prefillChunk < 1 || threads < 0 ||
+      !(shutdownTimeout >= 0))
+    return fail("--parallel and --prefill-chunk must be at least 1; --queue, "
+                "-t and --shutdown-timeout must not be negative");
+  std::unique_ptr<LoadedModel> m = openModel(modelPath);
+  if (!m)
+    return fail("cannot open " + modelPath);
+  xfrt::ChatFormat format;
+  if (!chooseChatFormat(*m->tokenizer, format))
+    return 1;
+
+  // Every thread started from here on inherits the mask, so the signals
+  // reach only the waiting thread below.
+  sigset_t stopSignals;
+  sigemptyset(&stopSignals);
+  sigaddset(&stopSignals, SIGTERM);
+  sigaddset(&stopSignals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN); // a client gone mid-write is an error
+
+  xfrt::SchedulerOptions options;
+  options.slots = parallel;
+  options.maxQueue = queueLimit;
+  options.prefillChunk = prefillChunk;
+  options.threads = threads;
+  std::unique_ptr<xfrt::Scheduler> scheduler =
+      xfrt::Scheduler::create(m->model.get(), options, error);
+  if (!scheduler)
+    return fail(modelPath + ": " + error);
+
+  xfc::serve::ServerConfig config;
+  config.modelId = alias.empty() ? stem(modelPath) : std::string(alias);
+  config.chatFormat = format;
+  xfc::serve::OpenAIServer api(*scheduler, *m->tokenizer, config);
+  httplib::Server http;
+  // A streaming request holds its connection's thread until it ends.
+  size_t connections = static_cast<size_t>(parallel) + queueLimit + 8;
+  http.new_task_queue = [connections] {
+    return new httplib::ThreadPool(connections);
+  };
+  api.install(http);
+
+  int bound = port == 0 ? http.bind_to_any_port(host)
+                        : (http.bind_to_port(host, port) ? int(port) : -1);
+  if (bound < 0)
+    return fail("cannot listen on " + host + ":" + std::to_string(port));
+  outs() << "xfc serve: " << config.modelId << " ("
+         << xfrt::chatFormatName(format) << " chat, " << parallel << " slots, "
+         << xfrt_model_batch_rows(m->model.get())
+         << " rows per decode step) listening on http://" << host << ":"
+         << bound << "\n";
+  outs().flush();
+
+  std::thread stopper([&] {
+    int signal = 0;
+    sigwait(&stopSignals, &signal);
+    errs() << "xfc serve: stopping ("
+           << (signal == SIGINT ? "SIGINT" : "SIGTERM") << "), in-flight "
+           << llvm::format("requests have %.1f s\n", double(shutdownTimeout));
+    api.beginShutdown();
+    http.stop(); // no new connections; listen() waits for the open ones
+    scheduler->shutdown(std::chrono::milliseconds(
+        static_cast<int64_t>(shutdownTimeout * 1000)));
+  });
+  bool listened = http.listen_after_bind();
+  if (!listened && http.is_running())
+    errs() << "xfc serve: the listener failed\n";
+  // If the listener stopped for its own reasons, end the waiting thread.
+  pthread_kill(stopper.native_handle(), SIGTERM);
+  stopper.join();
+  xfrt::SchedulerStats s = scheduler->stats();
+  errs() << "xfc serve: stopped after " << s.completed << " requests, "
+         << s.promptTokens << " prompt and " << s.generatedTokens
+         << " generated tokens\n";
+  return 0;
+}
+
+RegisterCommand registration(command, run);
+
+} // namespace
