@@ -121,7 +121,8 @@ std::unique_ptr<Scheduler> Scheduler::create(xfrt_model *model,
   s->slotOwner.assign(options.slots, false);
   int64_t chunk = std::min(options.prefillChunk, s->context);
   s->options.prefillChunk = chunk;
-  s->prefillLogits.resize(chunk * s->vocab);
+  s->prefillLogits.resize(s->vocab);
+  s->rankedIds.resize(s->vocab);
   s->stepLogits.resize(s->maxRows * s->vocab);
   s->stepSlots.resize(s->maxRows);
   s->stepTokens.resize(s->maxRows);
@@ -173,8 +174,13 @@ std::shared_ptr<Generation> Scheduler::submit(GenerationRequest request,
       return nullptr;
     }
     // Room: the free slots, and maxQueue requests waiting beyond them.
-    if (static_cast<int64_t>(queue.size()) + counters.running >=
-        static_cast<int64_t>(options.slots) + options.maxQueue) {
+    auto full = [&] {
+      return static_cast<int64_t>(queue.size()) + counters.running >=
+             static_cast<int64_t>(options.slots) + options.maxQueue;
+    };
+    if (full())
+      dropCancelledLocked();
+    if (full()) {
       admission = Admission::QueueFull;
       error = "all " + std::to_string(options.slots) + " slots are busy and " +
               std::to_string(options.maxQueue) +
@@ -224,15 +230,23 @@ void Scheduler::finish(Active &a, FinishReason reason, std::string message) {
   ++counters.completed;
 }
 
+void Scheduler::dropCancelledLocked() {
+  auto cancelled = [](const Waiting &w) {
+    if (!w.generation->cancelRequested())
+      return false;
+    w.generation->end(FinishReason::Cancelled);
+    return true;
+  };
+  queue.erase(std::remove_if(queue.begin(), queue.end(), cancelled),
+              queue.end());
+  counters.queued = static_cast<int64_t>(queue.size());
+}
+
 void Scheduler::admit(std::vector<std::unique_ptr<Active>> &active) {
   std::lock_guard<std::mutex> lock(mutex);
+  dropCancelledLocked();
   while (!queue.empty()) {
     Waiting &w = queue.front();
-    if (w.generation->cancelRequested()) {
-      w.generation->end(FinishReason::Cancelled);
-      queue.pop_front();
-      continue;
-    }
     auto free = std::find(slotOwner.begin(), slotOwner.end(), false);
     if (free == slotOwner.end())
       break;
@@ -256,7 +270,7 @@ bool Scheduler::deliver(Active &a, const float *logits) {
       sum += std::exp(static_cast<double>(logits[i] - top));
     float logZ = top + static_cast<float>(std::log(sum));
     t.logprob = logits[t.token] - logZ;
-    std::vector<int32_t> ids(vocab);
+    std::vector<int32_t> &ids = rankedIds;
     std::iota(ids.begin(), ids.end(), 0);
     int64_t k = std::min<int64_t>(a.request.topLogprobs, vocab);
     std::partial_sort(
@@ -295,10 +309,13 @@ void Scheduler::prefillChunk(std::vector<std::unique_ptr<Active>> &active) {
       continue;
     int64_t n = std::min(options.prefillChunk, total - a.prefilled);
     bool last = a.prefilled + n == total;
-    // Only the prompt's last token's logits are needed.
-    if (xfrt_batch_prefill(batch.get(), a.slot,
-                           a.request.prompt.data() + a.prefilled, n,
-                           last ? prefillLogits.data() : nullptr) != XFRT_OK) {
+    // Only the prompt's last token's logits are needed: it goes alone.
+    const int32_t *tokens = a.request.prompt.data() + a.prefilled;
+    int64_t bulk = last ? n - 1 : n;
+    if ((bulk > 0 && xfrt_batch_prefill(batch.get(), a.slot, tokens, bulk,
+                                        nullptr) != XFRT_OK) ||
+        (last && xfrt_batch_prefill(batch.get(), a.slot, tokens + bulk, 1,
+                                    prefillLogits.data()) != XFRT_OK)) {
       finish(a, FinishReason::Error, xfrt_batch_error(batch.get()));
       return;
     }
@@ -308,7 +325,7 @@ void Scheduler::prefillChunk(std::vector<std::unique_ptr<Active>> &active) {
       counters.promptTokens += n;
     }
     if (last)
-      deliver(a, prefillLogits.data() + (n - 1) * vocab);
+      deliver(a, prefillLogits.data());
     return; // one chunk per turn
   }
 }
@@ -360,6 +377,8 @@ void Scheduler::run() {
       if (stopping)
         break;
     }
+    if (options.onTurn)
+      options.onTurn();
     for (auto &a : active)
       if (a->generation->cancelRequested())
         finish(*a, FinishReason::Cancelled);

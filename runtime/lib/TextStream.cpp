@@ -36,55 +36,51 @@ TextStream::TextStream(const Tokenizer &tokenizer,
       stops.push_back(std::move(s));
 }
 
-std::string TextStream::decoded() const {
-  std::string text, error;
-  // Ids come from the model's own vocabulary, so decode cannot fail; the
-  // whole sequence is decoded because a piece's text depends on the one
-  // before it (SentencePiece's leading space).
-  tokenizer.decode(ids, text, error);
-  return text;
-}
-
-std::string TextStream::release(const std::string &all, size_t end) {
-  if (end <= sent.size() || all.compare(0, sent.size(), sent) != 0)
+std::string TextStream::release(size_t end) {
+  if (end <= sent)
     return {};
-  std::string fresh = all.substr(sent.size(), end - sent.size());
-  sent += fresh;
+  std::string fresh = all.substr(sent, end - sent);
+  sentText += fresh;
+  sent = end;
   return fresh;
 }
 
 std::string TextStream::push(int32_t token) {
   if (hitStop)
     return {};
-  ids.push_back(token);
-  std::string all = decoded();
+  // As a continuation each token's text stands alone, so the text grows
+  // by appending: linear in the tokens, not quadratic.
+  std::string piece, error;
+  tokenizer.decode({token}, piece, error, /*continuation=*/true);
+  all += piece;
   size_t complete = completeCharacters(all);
-  // A stop string that ends in the new text; the earliest wins.
+  // A stop string that ends in the unsent text; the earliest wins. Sent
+  // text never ends in a stop string's prefix (that is held back), so a
+  // match starts after the sent text.
   size_t stopAt = std::string::npos;
   for (const std::string &s : stops) {
-    size_t from = sent.size() > s.size() ? sent.size() - s.size() : 0;
-    size_t at = all.find(s, from);
+    size_t at = all.find(s, sent);
     if (at != std::string::npos && at + s.size() <= complete)
       stopAt = std::min(stopAt, at);
   }
   if (stopAt != std::string::npos) {
     hitStop = true;
-    return release(all, stopAt);
+    return release(stopAt);
   }
-  // Hold back the longest tail that could still grow into a stop string.
-  size_t hold = 0;
+  // Hold back the longest unsent tail that could still grow into a stop
+  // string.
+  size_t hold = 0, unsent = complete - sent;
   for (const std::string &s : stops)
-    for (size_t k = std::min(s.size() - 1, complete); k > hold; --k)
+    for (size_t k = std::min(s.size() - 1, unsent); k > hold; --k)
       if (all.compare(complete - k, k, s, 0, k) == 0) {
         hold = k;
         break;
       }
-  return release(all, complete - hold);
+  return release(complete - hold);
 }
 
 std::string TextStream::finish() {
   if (hitStop)
     return {};
-  std::string all = decoded();
-  return release(all, all.size());
+  return release(all.size());
 }

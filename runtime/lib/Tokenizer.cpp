@@ -173,9 +173,9 @@ std::vector<int32_t> Tokenizer::encode(std::string_view text, bool addBos,
 }
 
 bool Tokenizer::decode(const std::vector<int32_t> &ids, std::string &text,
-                       std::string &error) const {
+                       std::string &error, bool continuation) const {
   text.clear();
-  bool first = true;
+  bool first = !continuation;
   for (size_t i = 0; i < ids.size(); ++i) {
     int32_t id = ids[i];
     if (!inRange(id, impl->types.size())) {

@@ -132,17 +132,29 @@ def test_api(ctx):
     check(done and streamed == text, f"streamed {streamed!r} != {text!r}")
     check(finish == whole["choices"][0]["finish_reason"], finish)
 
-    # A stop string: the text ends just before it.
-    # (ASCII: the random model's text has replacement characters.)
-    stop = next((ch for ch in text[1:] if ch.isascii() and ch.isalnum()),
-                None)
-    if stop:
-        _, out, _ = server.request("POST", "/v1/completions",
-                                   dict(body, stop=[stop]))
+    # Stop strings: the text ends just before them, streamed or not. One
+    # begins inside a token, so that token's text before it is sent once.
+    _, out, _ = server.request("POST", "/v1/completions",
+                               dict(body, prompt=PROMPTS[2], max_tokens=40,
+                                    logprobs=0))
+    full = out["choices"][0]["text"]
+    pieces = out["choices"][0]["logprobs"]["tokens"]
+    stops = [p[1:] for p in pieces[1:] if len(p) >= 2 and p.isascii() and
+             p.isprintable()][:1]
+    stops += [ch for ch in full[1:] if ch.isascii() and ch.isalnum()][:1]
+    check(stops, f"no stop string to try in {full!r}")
+    for stop in stops:
+        request = dict(body, prompt=PROMPTS[2], max_tokens=40, stop=[stop])
+        _, out, _ = server.request("POST", "/v1/completions", request)
         c = out["choices"][0]
-        check(c["finish_reason"] == "stop" and
-              c["text"] == text[:text.index(stop)],
-              f"stop {stop!r}: {c} (whole {text!r})")
+        want = full[:full.index(stop)]
+        check(c["finish_reason"] == "stop" and c["text"] == want,
+              f"stop {stop!r}: {c['text']!r}, want {want!r}")
+        _, events, done = server.stream("/v1/completions",
+                                        dict(request, stream=True))
+        streamed, finish = completion_text(events)
+        check(done and streamed == want and finish == "stop",
+              f"stop {stop!r} streamed: {streamed!r}, want {want!r}")
 
     # Chat, streamed and not: the first chunk names the role.
     chat = {"messages": [{"role": "system", "content": "Be brief."},

@@ -14,8 +14,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <unistd.h>
@@ -56,10 +59,12 @@ protected:
   void TearDown() override { xfrt_model_free(model); }
 
   std::unique_ptr<Scheduler> make(int32_t slots, int32_t queue,
-                                  int64_t chunk = 128) {
+                                  int64_t chunk = 128,
+                                  std::function<void()> onTurn = nullptr) {
     SchedulerOptions o;
     o.slots = slots, o.maxQueue = queue, o.prefillChunk = chunk;
     o.threads = 1;
+    o.onTurn = std::move(onTurn);
     std::string error;
     std::unique_ptr<Scheduler> s = Scheduler::create(model, o, error);
     EXPECT_TRUE(s) << error;
@@ -96,6 +101,38 @@ protected:
 };
 
 std::string SchedulerTest::dir;
+
+/// Holds the scheduler's worker at the start of turn `at` (counting from
+/// 1) until released, so that a test acts at a known point.
+class TurnGate {
+public:
+  explicit TurnGate(int at) : at(at) {}
+  std::function<void()> hook() {
+    return [this] {
+      std::unique_lock<std::mutex> lock(mutex);
+      if (++turns != at)
+        return;
+      held = true;
+      changed.notify_all();
+      changed.wait(lock, [&] { return !held; });
+    };
+  }
+  void waitUntilHeld() {
+    std::unique_lock<std::mutex> lock(mutex);
+    changed.wait(lock, [&] { return held; });
+  }
+  void release() {
+    std::lock_guard<std::mutex> lock(mutex);
+    held = false;
+    changed.notify_all();
+  }
+
+private:
+  int at, turns = 0;
+  bool held = false;
+  std::mutex mutex;
+  std::condition_variable changed;
+};
 
 /// Prompt k: k + 1 tokens, different for each k.
 std::vector<int32_t> promptFor(int k, int64_t vocab) {
@@ -207,23 +244,49 @@ TEST_F(SchedulerTest, StopTokenEndsTheRequest) {
 }
 
 TEST_F(SchedulerTest, FullQueueRefusesAndCancelFreesTheSlot) {
-  auto s = make(/*slots=*/1, /*queue=*/1);
+  // The worker is held before its first turn: A and B wait in the queue.
+  TurnGate gate(1);
+  auto s = make(/*slots=*/1, /*queue=*/1, 128, gate.hook());
   ASSERT_TRUE(s);
-  int64_t context = s->maxContext();
-  // A holds the slot until cancelled; B waits; C finds the queue full.
-  auto a = submit(*s, greedy({1, 2}, context - 2));
-  GeneratedToken t;
-  ASSERT_TRUE(a->next(t)); // A is running
+  auto a = submit(*s, greedy({1, 2}, 3));
   auto b = submit(*s, greedy({3}, 2));
+  gate.waitUntilHeld();
+  // One slot and one place in the queue: C is refused.
   Scheduler::Admission admission;
   std::string error;
   EXPECT_FALSE(s->submit(greedy({4}, 2), admission, error));
   EXPECT_EQ(admission, Scheduler::Admission::QueueFull);
   EXPECT_NE(error.find("1 requests are waiting"), std::string::npos) << error;
+  // A cancelled request waiting in the queue frees its place at once.
+  b->cancel();
+  auto c = submit(*s, greedy({4}, 2));
+  EXPECT_TRUE(c);
+  gate.release();
+  EXPECT_TRUE(drain(*b).empty());
+  EXPECT_EQ(b->finishReason(), FinishReason::Cancelled);
+  // A runs to its end, then C gets the slot.
+  EXPECT_EQ(drain(*a).size(), 3u);
+  EXPECT_EQ(a->finishReason(), FinishReason::Length);
+  EXPECT_EQ(drain(*c).size(), 2u);
+  EXPECT_EQ(c->finishReason(), FinishReason::Length);
+}
+
+TEST_F(SchedulerTest, CancelStopsARunningRequest) {
+  // Held at turn 3: A has been admitted and decodes.
+  TurnGate gate(3);
+  auto s = make(1, 1, 128, gate.hook());
+  ASSERT_TRUE(s);
+  auto a = submit(*s, greedy({1, 2}, s->maxContext() - 2));
+  gate.waitUntilHeld();
   a->cancel();
-  drain(*a);
+  gate.release();
+  std::vector<GeneratedToken> got = drain(*a);
   EXPECT_EQ(a->finishReason(), FinishReason::Cancelled);
-  // B gets the slot and runs to its end.
+  // Turn 1 gave two tokens (the prefill's and a step's), turn 2 one; turn
+  // 3 dropped the request before its step.
+  EXPECT_EQ(got.size(), 3u);
+  // Its slot is free: another request runs in it.
+  auto b = submit(*s, greedy({3}, 2));
   EXPECT_EQ(drain(*b).size(), 2u);
   EXPECT_EQ(b->finishReason(), FinishReason::Length);
 }
@@ -252,22 +315,31 @@ TEST_F(SchedulerTest, InvalidRequestsAreRefused) {
 }
 
 TEST_F(SchedulerTest, ShutdownCancelsWhatIsLeftAndRefusesMore) {
-  auto s = make(1, 2);
+  TurnGate gate(2);
+  auto s = make(1, 2, 128, gate.hook());
   ASSERT_TRUE(s);
   int64_t context = s->maxContext();
   auto a = submit(*s, greedy({1}, context - 1));
   auto b = submit(*s, greedy({2}, context - 1));
-  GeneratedToken t;
-  ASSERT_TRUE(a->next(t));
-  s->shutdown(std::chrono::milliseconds(0));
+  gate.waitUntilHeld();
+  // A runs, B waits; shutting down without grace cancels both once the
+  // worker goes on.
+  std::thread stopper([&] { s->shutdown(std::chrono::milliseconds(0)); });
+  while (true) {
+    Scheduler::Admission admission;
+    std::string error;
+    if (!s->submit(greedy({1}, 1), admission, error) &&
+        admission == Scheduler::Admission::ShuttingDown)
+      break;
+    std::this_thread::yield();
+  }
+  gate.release();
+  stopper.join();
   drain(*a);
   drain(*b);
   EXPECT_EQ(a->finishReason(), FinishReason::Cancelled);
   EXPECT_EQ(b->finishReason(), FinishReason::Cancelled);
-  Scheduler::Admission admission;
-  std::string error;
-  EXPECT_FALSE(s->submit(greedy({1}, 1), admission, error));
-  EXPECT_EQ(admission, Scheduler::Admission::ShuttingDown);
+  EXPECT_NE(a->error().find("shutting down"), std::string::npos);
 }
 
 TEST_F(SchedulerTest, ModelWithoutBatchEntriesIsRefused) {

@@ -135,18 +135,19 @@ protected:
 
 TEST_F(TextStreamTest, HoldsBackHalfCharacters) {
   TextStream s(*tokenizer, {});
-  EXPECT_EQ(s.push(Hello), "hello");
+  // Generated text continues the prompt: "▁hello" keeps its space.
+  EXPECT_EQ(s.push(Hello), " hello");
   EXPECT_EQ(s.push(E2), "");
   EXPECT_EQ(s.push(X82), "");
   EXPECT_EQ(s.push(AC), "\xE2\x82\xAC"); // €
   EXPECT_EQ(s.push(World), " world");
   EXPECT_EQ(s.finish(), "");
-  EXPECT_EQ(s.text(), "hello\xE2\x82\xAC world");
+  EXPECT_EQ(s.text(), " hello\xE2\x82\xAC world");
 }
 
 TEST_F(TextStreamTest, EndsBeforeAStopString) {
   TextStream s(*tokenizer, {"d!", "zzz"});
-  EXPECT_EQ(s.push(Hello), "hello");
+  EXPECT_EQ(s.push(Hello), " hello");
   // "d" might begin "d!": held back.
   EXPECT_EQ(s.push(World), " worl");
   EXPECT_FALSE(s.stopped());
@@ -154,12 +155,12 @@ TEST_F(TextStreamTest, EndsBeforeAStopString) {
   EXPECT_TRUE(s.stopped());
   EXPECT_EQ(s.push(Hello), "");
   EXPECT_EQ(s.finish(), "");
-  EXPECT_EQ(s.text(), "hello worl");
+  EXPECT_EQ(s.text(), " hello worl");
 }
 
 TEST_F(TextStreamTest, ReleasesHeldTextWhenNoStopFollows) {
   TextStream s(*tokenizer, {"d!"});
-  EXPECT_EQ(s.push(Hello), "hello");
+  EXPECT_EQ(s.push(Hello), " hello");
   EXPECT_EQ(s.push(D), "");
   EXPECT_EQ(s.push(Hello), "d hello"); // "d " no longer begins "d!"
   EXPECT_EQ(s.push(D), "");
@@ -169,10 +170,20 @@ TEST_F(TextStreamTest, ReleasesHeldTextWhenNoStopFollows) {
 
 TEST_F(TextStreamTest, StopStringAcrossTokens) {
   TextStream s(*tokenizer, {"o w"});
-  EXPECT_EQ(s.push(Hello), "hell");
+  EXPECT_EQ(s.push(Hello), " hell");
   EXPECT_EQ(s.push(World), "");
   EXPECT_TRUE(s.stopped());
-  EXPECT_EQ(s.text(), "hell");
+  EXPECT_EQ(s.text(), " hell");
+}
+
+TEST_F(TextStreamTest, StopStringInsideOneToken) {
+  // The token that holds the stop string gives the text before it, once.
+  TextStream s(*tokenizer, {"ld"});
+  EXPECT_EQ(s.push(Hello), " hello");
+  EXPECT_EQ(s.push(World), " wor");
+  EXPECT_TRUE(s.stopped());
+  EXPECT_EQ(s.finish(), "");
+  EXPECT_EQ(s.text(), " hello wor");
 }
 
 //===----------------------------------------------------------------------===//

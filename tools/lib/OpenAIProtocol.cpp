@@ -20,6 +20,9 @@ std::string xfc::serve::errorBody(const ApiError &e) {
 
 namespace {
 
+/// Stop strings are matched against every generated token's text.
+constexpr size_t kMaxStopBytes = 1024;
+
 /// Reads one request's fields, keeping the first problem.
 class FieldReader {
 public:
@@ -98,21 +101,23 @@ public:
     const json *v = find("stop");
     if (!v)
       return;
-    if (v->is_string()) {
-      out.push_back(v->get<std::string>());
-      return;
-    }
-    if (!v->is_array() || v->size() > 4) {
+    if (!v->is_string() && (!v->is_array() || v->size() > 4)) {
       fail("stop", "must be a string or an array of at most 4 strings");
       return;
     }
-    for (const json &s : *v) {
+    for (const json &s : v->is_string() ? json::array({*v}) : *v) {
       if (!s.is_string()) {
         fail("stop", "must hold only strings");
         return;
       }
       out.push_back(s.get<std::string>());
     }
+    for (const std::string &s : out)
+      if (s.size() > kMaxStopBytes) {
+        fail("stop", "strings must be at most " +
+                         std::to_string(kMaxStopBytes) + " bytes");
+        return;
+      }
   }
 
   /// Completions: a string, an array of one string, or token ids.

@@ -72,9 +72,10 @@ public:
   }
 
 private:
+  /// As generated text: a SentencePiece piece keeps its leading space.
   std::string text(int32_t id) const {
     std::string s, error;
-    tokenizer.decode({id}, s, error);
+    tokenizer.decode({id}, s, error, /*continuation=*/true);
     return s;
   }
   json entry(int32_t id, float logprob) const {
@@ -108,23 +109,32 @@ struct OpenAIServer::Job {
 
   bool chat() const { return params.endpoint == Endpoint::ChatCompletions; }
 
-  /// The next piece of text (maybe empty); false at the end.
-  bool next(std::string &delta) {
+  enum class Step { Token, Waiting, End };
+
+  /// Waits up to `wait` for the next token; its text (maybe empty, as text
+  /// may be held back) in `delta`. At the end, `delta` is the rest.
+  Step next(std::string &delta,
+            std::chrono::milliseconds wait = std::chrono::milliseconds::max()) {
+    delta.clear();
+    if (text.stopped())
+      return Step::End;
     xfrt::GeneratedToken t;
-    if (text.stopped() || !generation->next(t)) {
-      if (!text.stopped())
-        delta = text.finish();
-      return false;
+    bool timedOut = false;
+    if (!generation->next(t, wait, timedOut)) {
+      if (timedOut)
+        return Step::Waiting;
+      delta = text.finish();
+      return Step::End;
     }
     ++completionTokens;
     tokens.push_back(t.token);
     if (params.logprobs >= 0)
-      logprobs.add(t, text.text().size());
+      logprobs.add(t, text.length());
     delta = text.push(t.token);
     // A stop string ends the request here; its slot is freed at once.
     if (text.stopped())
       generation->cancel();
-    return true;
+    return Step::Token;
   }
 
   /// "stop", "length", or empty when the generation did not end normally.
@@ -237,7 +247,8 @@ bool OpenAIServer::prepare(const CompletionParams &p,
                     std::to_string(context) + " tokens";
     return false;
   }
-  out.maxTokens = p.maxTokens.value_or(chat ? context - n : 16);
+  out.maxTokens = p.maxTokens.value_or(
+      chat ? context - n : std::min<int64_t>(16, context - n));
   if (out.maxTokens > context - n) {
     error.param = "max_tokens";
     error.code = "context_length_exceeded";
@@ -299,9 +310,9 @@ void OpenAIServer::complete(const std::string &body, Endpoint endpoint,
 
 void OpenAIServer::respondWhole(Job &job, httplib::Response &res) {
   std::string text, delta;
-  while (job.next(delta))
+  while (job.next(delta) == Job::Step::Token)
     text += delta;
-  text += delta;
+  text += delta; // what was held back
   std::string finish = job.finishReason();
   if (finish.empty())
     return sendError(res, job.failure());
@@ -321,48 +332,72 @@ void OpenAIServer::respondWhole(Job &job, httplib::Response &res) {
   res.set_content(dump(out), "application/json");
 }
 
+bool OpenAIServer::streamEvents(Job &job, httplib::DataSink &sink) {
+  auto send = [&](const json &event) {
+    std::string line = "data: " + dump(event) + "\n\n";
+    return sink.write(line.data(), line.size());
+  };
+  bool first = true;
+  std::string delta;
+  for (;;) {
+    // While nothing comes (queued, or text held back), a comment line now
+    // and then finds out whether the client is still there.
+    Job::Step step = job.next(delta, std::chrono::milliseconds(1000));
+    if (step == Job::Step::Waiting) {
+      static const char ping[] = ": waiting\n\n";
+      if (!sink.write(ping, sizeof(ping) - 1))
+        return false;
+      continue;
+    }
+    bool more = step == Job::Step::Token;
+    // Chat's first chunk carries the role even before any text.
+    bool perToken =
+        (job.params.logprobs >= 0 || job.params.returnTokens) && more;
+    if (!delta.empty() || first || perToken) {
+      if (!send(job.chunk(delta, json(), first)))
+        return false; // the client left: the releaser cancels
+      first = false;
+    }
+    if (!more)
+      break;
+  }
+  std::string finish = job.finishReason();
+  if (finish.empty()) {
+    if (!send(json::parse(errorBody(job.failure()))))
+      return false;
+  } else {
+    json last = job.chunk("", finish, false);
+    if (job.chat())
+      last["choices"][0]["delta"] = json::object();
+    if (!send(last))
+      return false;
+    // As OpenAI sends it: a last chunk with no choices.
+    if (job.params.includeUsage) {
+      json usage = job.chunk("", json(), false);
+      usage["choices"] = json::array();
+      usage["usage"] = job.usage();
+      if (!send(usage))
+        return false;
+    }
+  }
+  static const char done[] = "data: [DONE]\n\n";
+  sink.write(done, sizeof(done) - 1);
+  sink.done();
+  return true;
+}
+
 void OpenAIServer::respondStream(std::shared_ptr<Job> job,
                                  httplib::Response &res) {
   res.set_header("Cache-Control", "no-cache");
   res.set_chunked_content_provider(
       "text/event-stream",
       [job](size_t, httplib::DataSink &sink) {
-        auto send = [&](const json &event) {
-          std::string line = "data: " + dump(event) + "\n\n";
-          return sink.write(line.data(), line.size());
-        };
-        bool first = true;
-        std::string delta;
-        bool more = true;
-        while (more) {
-          more = job->next(delta);
-          // Chat's first chunk carries the role even before any text.
-          bool perToken =
-              (job->params.logprobs >= 0 || job->params.returnTokens) && more;
-          if (delta.empty() && !first && !perToken)
-            continue;
-          if (!send(job->chunk(delta, json(), first)))
-            return false; // the client left: the releaser cancels
-          first = false;
-        }
-        std::string finish = job->finishReason();
-        json last;
-        if (finish.empty()) {
-          ApiError e = job->failure();
-          last = json::parse(errorBody(e));
-        } else {
-          last = job->chunk("", finish, false);
-          if (job->chat())
-            last["choices"][0]["delta"] = json::object();
-          if (job->params.includeUsage)
-            last["usage"] = job->usage();
-        }
-        if (!send(last))
+        // An exception here would escape cpp-httplib: end the stream.
+        try {
+          return streamEvents(*job, sink);
+        } catch (const std::exception &) {
           return false;
-        static const char done[] = "data: [DONE]\n\n";
-        sink.write(done, sizeof(done) - 1);
-        sink.done();
-        return true;
+        }
       },
       [job](bool success) {
         if (!success)

@@ -19,6 +19,7 @@
 
 #include "llvm/Support/Format.h"
 
+#include <atomic>
 #include <csignal>
 #include <pthread.h>
 #include <thread>
@@ -99,6 +100,15 @@ bool chooseChatFormat(const xfrt::Tokenizer &tokenizer,
 }
 
 int run() {
+  // Before any thread starts (loading a model may start some): they all
+  // inherit the mask, so the signals reach only the waiting thread below.
+  sigset_t stopSignals;
+  sigemptyset(&stopSignals);
+  sigaddset(&stopSignals, SIGTERM);
+  sigaddset(&stopSignals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN); // a client gone mid-write is an error
+
   std::string error;
   if (!isa.empty() && !selectKernelIsa(isa, error))
     return fail(error);
@@ -114,15 +124,6 @@ int run() {
   xfrt::ChatFormat format;
   if (!chooseChatFormat(*m->tokenizer, format))
     return 1;
-
-  // Every thread started from here on inherits the mask, so the signals
-  // reach only the waiting thread below.
-  sigset_t stopSignals;
-  sigemptyset(&stopSignals);
-  sigaddset(&stopSignals, SIGTERM);
-  sigaddset(&stopSignals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN); // a client gone mid-write is an error
 
   xfrt::SchedulerOptions options;
   options.slots = parallel;
@@ -157,23 +158,37 @@ int run() {
          << bound << "\n";
   outs().flush();
 
+  // `woken` is set by whichever comes first: a signal, or the listener
+  // ending on its own (which then wakes the waiting thread itself).
+  std::atomic<bool> woken{false}, listenerDone{false};
   std::thread stopper([&] {
     int signal = 0;
     sigwait(&stopSignals, &signal);
+    if (woken.exchange(true))
+      return;
     errs() << "xfc serve: stopping ("
            << (signal == SIGINT ? "SIGINT" : "SIGTERM") << "), in-flight "
-           << llvm::format("requests have %.1f s\n", double(shutdownTimeout));
+           << llvm::format("requests have %.1f s (signal again to force)\n",
+                           double(shutdownTimeout));
+    // A second signal takes its default action: the process ends.
+    pthread_sigmask(SIG_UNBLOCK, &stopSignals, nullptr);
     api.beginShutdown();
+    // stop() does nothing before listen() has started.
+    while (!http.is_running() && !listenerDone)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     http.stop(); // no new connections; listen() waits for the open ones
     scheduler->shutdown(std::chrono::milliseconds(
         static_cast<int64_t>(shutdownTimeout * 1000)));
   });
   bool listened = http.listen_after_bind();
-  if (!listened && http.is_running())
-    errs() << "xfc serve: the listener failed\n";
-  // If the listener stopped for its own reasons, end the waiting thread.
-  pthread_kill(stopper.native_handle(), SIGTERM);
+  listenerDone = true;
+  bool unexpected = !woken.exchange(true);
+  if (unexpected)
+    pthread_kill(stopper.native_handle(), SIGTERM);
   stopper.join();
+  if (unexpected)
+    return fail(std::string("the HTTP listener stopped") +
+                (listened ? "" : " (it failed)"));
   xfrt::SchedulerStats s = scheduler->stats();
   errs() << "xfc serve: stopped after " << s.completed << " requests, "
          << s.promptTokens << " prompt and " << s.generatedTokens

@@ -25,6 +25,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -94,6 +95,9 @@ struct SchedulerOptions {
   int32_t maxQueue = 64;      // requests waiting for a slot
   int64_t prefillChunk = 128; // prompt tokens per worker turn
   int threads = 0;            // 0: one per available core
+  /// Called by the worker at the start of every turn; tests use it to hold
+  /// the worker at a known point.
+  std::function<void()> onTurn;
 };
 
 struct SchedulerStats {
@@ -142,6 +146,8 @@ private:
   /// request goes on.
   bool deliver(Active &a, const float *logits);
   void finish(Active &a, FinishReason reason, std::string message = {});
+  /// Ends the queued requests whose consumers cancelled them (mutex held).
+  void dropCancelledLocked();
 
   std::unique_ptr<xfrt_batch, void (*)(xfrt_batch *)> batch{nullptr,
                                                             xfrt_batch_free};
@@ -162,7 +168,7 @@ private:
 
   // Worker-only buffers, sized once: no allocation per decode step.
   std::vector<float> prefillLogits, stepLogits;
-  std::vector<int32_t> stepSlots, stepTokens;
+  std::vector<int32_t> stepSlots, stepTokens, rankedIds;
   std::vector<Active *> stepRows;
   std::thread worker;
 };

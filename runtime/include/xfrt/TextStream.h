@@ -3,7 +3,8 @@
 // Turns tokens, as they are generated, into text that is safe to send:
 // never half a UTF-8 character (byte-fallback tokens split them), and
 // never text that may turn out to begin a stop string. When a stop string
-// appears, the text ends before it.
+// appears, the text ends before it. Generated tokens continue a prompt, so
+// the first one keeps its leading space (SentencePiece's "▁").
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,17 +31,18 @@ public:
   /// Whether a stop string has appeared (push returns nothing after).
   bool stopped() const { return hitStop; }
   /// All text sent so far.
-  const std::string &text() const { return sent; }
+  const std::string &text() const { return sentText; }
+  /// The bytes of all tokens so far, sent or held back.
+  size_t length() const { return all.size(); }
 
 private:
-  /// The decoded text of all tokens, without a trailing partial character.
-  std::string decoded() const;
-  std::string release(const std::string &all, size_t end);
+  std::string release(size_t end);
 
   const Tokenizer &tokenizer;
   std::vector<std::string> stops;
-  std::vector<int32_t> ids;
-  std::string sent;
+  std::string all;      // the text of every token so far
+  std::string sentText; // its first `sent` bytes
+  size_t sent = 0;
   bool hitStop = false;
 };
 

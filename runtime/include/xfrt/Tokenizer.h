@@ -109,11 +109,13 @@ public:
                               bool parseSpecial) const;
 
   /// The text of a complete sequence of ids (it strips the SentencePiece
-  /// space prefix from the first piece). Control and Unused tokens render
+  /// space prefix from the first piece, unless `continuation`: the ids
+  /// follow earlier text, as generated tokens follow their prompt, and then
+  /// the text is that of each id in turn). Control and Unused tokens render
   /// as nothing; other special tokens as their text. On an out-of-range id
   /// returns false and sets `error` naming the position and the id.
   bool decode(const std::vector<int32_t> &ids, std::string &text,
-              std::string &error) const;
+              std::string &error, bool continuation = false) const;
 
   const Vocabulary &vocabulary() const;
   /// The type of a valid `id`, after the defaults described at `types`.

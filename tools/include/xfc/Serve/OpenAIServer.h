@@ -20,6 +20,7 @@
 #include <string>
 
 namespace httplib {
+class DataSink;
 class Server;
 class Response;
 } // namespace httplib
@@ -53,6 +54,8 @@ private:
                ApiError &error) const;
   void respondWhole(Job &job, httplib::Response &res);
   void respondStream(std::shared_ptr<Job> job, httplib::Response &res);
+  /// Writes a job's server-sent events; false when the client has left.
+  static bool streamEvents(Job &job, httplib::DataSink &sink);
 
   xfrt::Scheduler &scheduler;
   const xfrt::Tokenizer &tokenizer;
