@@ -435,6 +435,73 @@ XFK_AVX2 XFK_INLINE __m256i broadcast4x8(const int8_t *p) {
   return _mm256_set1_epi32(v);
 }
 
+/* Decode reads each tile once: fetch ahead of it. */
+XFK_AVX2 XFK_INLINE void avx2Prefetch(const int mr, const uint8_t *tile,
+                                      int64_t codeBytes) {
+  if (mr == 1)
+    for (int64_t line = 0; line < codeBytes; line += 64)
+      _mm_prefetch((const char *)tile + PREFETCH_BYTES + line, _MM_HINT_T0);
+}
+
+/* Adds one Q8_0 code tile's products to dot[i][h]. A pair sum may reach
+ * 2 * 128 * 127, so each is widened to 32 bits at once. */
+XFK_AVX2 XFK_INLINE void avx2DotQ8(const int mr, const int nh, int64_t kind,
+                                   const uint8_t *tile, int half,
+                                   const QuantizedRow *a, int64_t at,
+                                   __m256i dot[][2]) {
+  const __m256i ones = _mm256_set1_epi16(1);
+  for (int g = 0; g < 4; ++g)
+    for (int h = 0; h < nh; ++h) {
+      __m256i low, high;
+      loadCodes8(kind, tile, g, half + h, &low, &high);
+      __m256i lowAbs = _mm256_abs_epi8(low), highAbs = _mm256_abs_epi8(high);
+      for (int i = 0; i < mr; ++i) {
+        const int8_t *codes = a[i].codes + at;
+        __m256i aLow = broadcast4x8(codes + 4 * g);
+        __m256i aHigh = broadcast4x8(codes + 4 * (g + 4));
+        __m256i pairs = _mm256_add_epi32(
+            _mm256_madd_epi16(
+                _mm256_maddubs_epi16(lowAbs, _mm256_sign_epi8(aLow, low)),
+                ones),
+            _mm256_madd_epi16(
+                _mm256_maddubs_epi16(highAbs, _mm256_sign_epi8(aHigh, high)),
+                ones));
+        dot[i][h] = _mm256_add_epi32(dot[i][h], pairs);
+      }
+    }
+}
+
+/* Adds one Q4 code tile's products to dot[i][h]. A row's eight products
+ * stay in 16 bits (a pair sum is at most 2 * 15 * 127; eight of them stay
+ * below 2^15) and widen once per tile. */
+XFK_AVX2 XFK_INLINE void avx2DotQ4(const int mr, const int nh, int64_t kind,
+                                   const uint8_t *tile, int half,
+                                   const QuantizedRow *a, int64_t at,
+                                   __m256i dot[][2]) {
+  __m256i part[QMR][2];
+  for (int i = 0; i < mr; ++i)
+    for (int h = 0; h < nh; ++h)
+      part[i][h] = _mm256_setzero_si256();
+  for (int g = 0; g < 4; ++g)
+    for (int h = 0; h < nh; ++h) {
+      __m256i low, high;
+      loadCodes8(kind, tile, g, half + h, &low, &high);
+      for (int i = 0; i < mr; ++i) {
+        const int8_t *codes = a[i].codes + at;
+        part[i][h] = _mm256_add_epi16(
+            part[i][h],
+            _mm256_add_epi16(
+                _mm256_maddubs_epi16(low, broadcast4x8(codes + 4 * g)),
+                _mm256_maddubs_epi16(high, broadcast4x8(codes + 4 * (g + 4)))));
+      }
+    }
+  const __m256i ones = _mm256_set1_epi16(1);
+  for (int i = 0; i < mr; ++i)
+    for (int h = 0; h < nh; ++h)
+      dot[i][h] =
+          _mm256_add_epi32(dot[i][h], _mm256_madd_epi16(part[i][h], ones));
+}
+
 /* Rows [0, mr) of the quantized x (from row m) against nh x 8 outputs:
  * halves [half, half + nh) of the tiles at w. */
 XFK_AVX2 XFK_INLINE void avx2QTile(const int mr, const int nh, int64_t kind,
@@ -446,7 +513,6 @@ XFK_AVX2 XFK_INLINE void avx2QTile(const int mr, const int nh, int64_t kind,
   const int64_t groups = K / group, runs = group / XFK_QBLOCK,
                 codeBytes = xfk_tile_code_bytes(kind),
                 scalesAt = runs * codeBytes, sb = xfk_scale_bytes(kind);
-  const __m256i ones = _mm256_set1_epi16(1);
   QuantizedRow a[QMR]; /* QMR: XFK_TAIL_ROWS names up to 5 rows */
   __m256 acc[QMR][2];
   for (int i = 0; i < mr; ++i) {
@@ -464,40 +530,19 @@ XFK_AVX2 XFK_INLINE void avx2QTile(const int mr, const int nh, int64_t kind,
     for (int i = 0; i < mr; ++i)
       for (int h = 0; h < nh; ++h)
         dot[i][h] = _mm256_setzero_si256();
-    for (int64_t c = 0; c < runs; ++c) {
-      const uint8_t *tile = tiles + c * codeBytes;
-      if (mr == 1)
-        for (int64_t line = 0; line < codeBytes; line += 64)
-          _mm_prefetch((const char *)tile + PREFETCH_BYTES + line, _MM_HINT_T0);
-      for (int g = 0; g < 4; ++g)
-        for (int h = 0; h < nh; ++h) {
-          __m256i low, high;
-          loadCodes8(kind, tile, g, half + h, &low, &high);
-          __m256i lowAbs = _mm256_abs_epi8(low),
-                  highAbs = _mm256_abs_epi8(high);
-          for (int i = 0; i < mr; ++i) {
-            const int8_t *codes = a[i].codes + b * group + c * XFK_QBLOCK;
-            __m256i aLow = broadcast4x8(codes + 4 * g);
-            __m256i aHigh = broadcast4x8(codes + 4 * (g + 4));
-            __m256i pairs;
-            if (xfk_base_kind(kind) == XFK_W_Q8_0) {
-              pairs = _mm256_add_epi32(
-                  _mm256_madd_epi16(
-                      _mm256_maddubs_epi16(lowAbs, _mm256_sign_epi8(aLow, low)),
-                      ones),
-                  _mm256_madd_epi16(_mm256_maddubs_epi16(
-                                        highAbs, _mm256_sign_epi8(aHigh, high)),
-                                    ones));
-            } else {
-              pairs = _mm256_madd_epi16(
-                  _mm256_add_epi16(_mm256_maddubs_epi16(low, aLow),
-                                   _mm256_maddubs_epi16(high, aHigh)),
-                  ones);
-            }
-            dot[i][h] = _mm256_add_epi32(dot[i][h], pairs);
-          }
-        }
-    }
+    /* The kind's branch outside the loop, so each loop is specialized. */
+    if (xfk_base_kind(kind) == XFK_W_Q8_0)
+      for (int64_t c = 0; c < runs; ++c) {
+        const uint8_t *tile = tiles + c * codeBytes;
+        avx2Prefetch(mr, tile, codeBytes);
+        avx2DotQ8(mr, nh, kind, tile, half, a, b * group + c * XFK_QBLOCK, dot);
+      }
+    else
+      for (int64_t c = 0; c < runs; ++c) {
+        const uint8_t *tile = tiles + c * codeBytes;
+        avx2Prefetch(mr, tile, codeBytes);
+        avx2DotQ4(mr, nh, kind, tile, half, a, b * group + c * XFK_QBLOCK, dot);
+      }
     for (int h = 0; h < nh; ++h) {
       const uint8_t *scales = tiles + scalesAt + (half + h) * 8 * sb;
       __m256 d = loadScales8(kind, scales);

@@ -330,6 +330,34 @@ TEST_P(QuantizedLinearTest, BlockKindsAndTails) {
   }
 }
 
+// The largest products the integer paths can meet: every weight at an
+// extreme code (Q4: 15 for +1 after a -1 sets the scale; Q8_0: -127 and
+// 127) against activations all at +-127. The AVX2 path sums a Q4 tile's
+// products in 16 bits; they must not overflow there.
+TEST_P(QuantizedLinearTest, ExtremeCodesDoNotOverflow) {
+  for (const Encoding &e : kEncodings) {
+    if (!isBlock(e.type))
+      continue;
+    for (float sign : {1.0f, -1.0f}) {
+      const int64_t M = 9, N = 33, K = 256, group = 128;
+      SCOPED_TRACE(testing::Message() << e.name << " sign " << sign);
+      std::vector<float> w(N * K);
+      for (int64_t i = 0; i < N * K; ++i)
+        w[i] = i % 32 == 0 ? -1.0f : 1.0f;
+      PackedRows rows = pack(e, w, N, K, group);
+      std::vector<uint8_t> packed = packWeights(e, rows, N, K, group);
+      ASSERT_FALSE(testing::Test::HasFailure());
+      std::vector<float> x(M * K, 3.0f * sign), y(M * N, NAN);
+      QuantizedX q = quantize(x, K, M, K, group);
+      xfk_linear_q8(e.kind, group, addr(q.bytes.data()), addr(packed.data()), 0,
+                    0, 0, XFK_ACT_NONE, 0, addr(y.data()), N, M, K, 0, N);
+      expectLinearOutput(y, N, M, K, 0, N,
+                         [&](int64_t m, int64_t k) { return q.value(m, k); },
+                         rows.decoded, nullptr, nullptr, 0, {});
+    }
+  }
+}
+
 // Groups of 64 and 128 values, and one per row (per channel): the integer
 // dot products run over several code tiles before they are scaled.
 TEST_P(QuantizedLinearTest, LargerGroupsAndPerChannel) {
