@@ -2,7 +2,8 @@
 // completions, streamed and not. Usage:
 //   node openai_client.cjs BASE_URL MODEL PROMPT EXPECTED_CHOICE_JSON
 //        EXPECTED_CHAT_CONTENT_JSON
-// with XFC_OPENAI_MODULE the path of the installed openai package. Every
+// with XFC_OPENAI_MODULE the path of the installed openai package and
+// XFC_API_KEY the server's key (any text if it has none). Every
 // request is bounded (timeout, no retries); exits non-zero on a mismatch.
 'use strict';
 const assert = require('node:assert/strict');
@@ -13,7 +14,7 @@ const [baseURL, model, prompt, expectedJson, expectedChatJson] =
 const expected = JSON.parse(expectedJson);
 const expectedChat = JSON.parse(expectedChatJson);
 const client = new (OpenAI.default || OpenAI)(
-    {baseURL, apiKey: 'not-needed', timeout: 30000, maxRetries: 0});
+    {baseURL, apiKey: process.env.XFC_API_KEY, timeout: 30000, maxRetries: 0});
 
 async function main() {
   const request = {model, prompt, max_tokens: 8, temperature: 0};

@@ -12,6 +12,7 @@
                the grace period is over; exit code 0 either way
   openai       the official openai npm client, completions and chat, streamed
                and not (--node-modules)
+  api_key      --api-key: 401 without the key, the openai client with it
 """
 
 import argparse
@@ -336,21 +337,54 @@ def test_shutdown(ctx):
           "period, cancels them after; exit 0")
 
 
+def test_api_key(ctx):
+    server = Server(ctx["xfc"], ctx["model"], "--api-key", "sekrit", "-t",
+                    "1")
+    try:
+        body = {"prompt": "a", "max_tokens": 2}
+        for headers in ({}, {"Authorization": "Bearer wrong"}):
+            status, out, _ = server.request(
+                "POST", "/v1/completions", raw=json.dumps(body).encode(),
+                headers=dict(headers, **{"Content-Type": "application/json"}))
+            check(status == 401 and out["error"]["code"] == "invalid_api_key",
+                  f"{headers}: HTTP {status} {out}")
+        status, out, _ = server.request(
+            "POST", "/v1/completions", raw=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json",
+                     "Authorization": "Bearer sekrit"})
+        check(status == 200, f"with the key: HTTP {status} {out}")
+        check(server.request("GET", "/health")[0] == 200, "/health closed")
+        if ctx["node_modules"]:
+            run_openai_client(ctx, server, "sekrit")
+    finally:
+        server.stop()
+    print("  api key: 401 without it or with a wrong one; the openai client "
+          "passes with it")
+
+
 def test_openai(ctx):
     if not ctx["node_modules"]:
         raise AssertionError("--node-modules not given")
     module = os.path.join(ctx["node_modules"], "openai")
     check(os.path.isdir(module),
           f"{module} is missing: run scripts/setup.sh (npm install openai)")
-    server = ctx["server"]
+    run_openai_client(ctx, ctx["server"], "not-needed")
+
+
+def run_openai_client(ctx, server, key):
+    module = os.path.join(ctx["node_modules"], "openai")
     # What the client must see: the same request without it.
     body = {"prompt": PROMPTS[1], "max_tokens": 8, "temperature": 0,
             "return_tokens": True}
-    expected = server.request("POST", "/v1/completions", body)[1]
+    auth = {"Content-Type": "application/json",
+            "Authorization": "Bearer " + key}
+    expected = server.request("POST", "/v1/completions", body,
+                              headers=auth)[1]
     chat = {"messages": [{"role": "user", "content": "Hi"}], "max_tokens": 8,
             "temperature": 0}
-    expected_chat = server.request("POST", "/v1/chat/completions", chat)[1]
-    env = dict(os.environ, XFC_OPENAI_MODULE=module)
+    expected_chat = server.request("POST", "/v1/chat/completions", chat,
+                                   headers=auth)[1]
+    env = dict(os.environ, XFC_OPENAI_MODULE=module, XFC_API_KEY=key)
     script = os.path.join(os.path.dirname(os.path.abspath(__file__)),
                           "openai_client.cjs")
     proc = subprocess.run(
@@ -364,7 +398,7 @@ def test_openai(ctx):
 
 TESTS = {"identity": test_identity, "api": test_api, "errors": test_errors,
          "robustness": test_robustness, "shutdown": test_shutdown,
-         "openai": test_openai}
+         "openai": test_openai, "api_key": test_api_key}
 
 
 def main():

@@ -407,6 +407,19 @@ void OpenAIServer::respondStream(std::shared_ptr<Job> job,
 
 void OpenAIServer::install(httplib::Server &server) {
   server.set_payload_max_length(config.maxBodyBytes);
+  if (!config.apiKey.empty())
+    server.set_pre_routing_handler([this](const httplib::Request &req,
+                                          httplib::Response &res) {
+      if (req.path.rfind("/v1/", 0) != 0 ||
+          req.get_header_value("Authorization") == "Bearer " + config.apiKey)
+        return httplib::Server::HandlerResponse::Unhandled;
+      ApiError e;
+      e.status = 401;
+      e.message = "a valid API key is required (Authorization: Bearer KEY)";
+      e.code = "invalid_api_key";
+      sendError(res, e);
+      return httplib::Server::HandlerResponse::Handled;
+    });
   server.Post("/v1/completions",
               [this](const httplib::Request &req, httplib::Response &res) {
                 complete(req.body, Endpoint::Completions, res);

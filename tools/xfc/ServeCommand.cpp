@@ -21,6 +21,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <pthread.h>
 #include <thread>
 
@@ -59,6 +60,11 @@ cl::opt<std::string> alias("alias",
                            cl::desc("The model's name in the API (default: "
                                     "the file name without extension)"),
                            cl::sub(command));
+cl::opt<std::string> apiKey(
+    "api-key",
+    cl::desc("Require this key (Authorization: Bearer KEY) on /v1/ requests; "
+             "also read from XFC_API_KEY"),
+    cl::sub(command));
 cl::opt<std::string> chatTemplate(
     "chat-template",
     cl::desc("Chat format: chatml, llama2, llama3, zephyr, phi3 or gemma "
@@ -138,6 +144,9 @@ int run() {
   xfc::serve::ServerConfig config;
   config.modelId = alias.empty() ? stem(modelPath) : std::string(alias);
   config.chatFormat = format;
+  config.apiKey = apiKey;
+  if (const char *key = std::getenv("XFC_API_KEY"); key && apiKey.empty())
+    config.apiKey = key;
   xfc::serve::OpenAIServer api(*scheduler, *m->tokenizer, config);
   httplib::Server http;
   // A streaming request holds its connection's thread until it ends.

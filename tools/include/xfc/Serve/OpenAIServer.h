@@ -31,6 +31,9 @@ struct ServerConfig {
   std::string modelId; // what /v1/models lists
   xfrt::ChatFormat chatFormat = xfrt::ChatFormat::ChatML;
   size_t maxBodyBytes = 1 << 20; // larger bodies get 413
+  /// When set, /v1/ requests must send "Authorization: Bearer <apiKey>"
+  /// (401 otherwise); /health stays open for probes.
+  std::string apiKey;
 };
 
 class OpenAIServer {
