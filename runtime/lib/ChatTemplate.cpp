@@ -49,6 +49,10 @@ std::string renderLlama2(const std::vector<ChatMessage> &messages,
       out += " " + m.content + std::string(eos);
     }
   }
+  // A system prompt no user turn followed still opens an instruction.
+  if (!system.empty())
+    out += std::string(first ? "" : "<s>") + "[INST] <<SYS>>\n" + system +
+           "\n<</SYS>>\n\n [/INST]";
   return out;
 }
 

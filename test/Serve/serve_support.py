@@ -16,16 +16,18 @@ class ServerError(Exception):
 class Server:
     """An `xfc serve` process on a free loopback port."""
 
-    def __init__(self, xfc, model, *args, timeout=60):
+    def __init__(self, xfc, model, *args, timeout=60, env=None):
         self.proc = subprocess.Popen(
             [xfc, "serve", model, "--port", "0", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env)
         line = self.proc.stdout.readline()
         if "listening on http://" not in line:
             self.proc.kill()
             raise ServerError("xfc serve did not start: " + line +
                               self.proc.stderr.read())
-        address = line.strip().rsplit("http://", 1)[1]
+        self.banner = line.strip()
+        address = self.banner.rsplit("http://", 1)[1]
         self.host, port = address.rsplit(":", 1)
         self.port = int(port)
         self.timeout = timeout

@@ -13,6 +13,7 @@
   openai       the official openai npm client, completions and chat, streamed
                and not (--node-modules)
   api_key      --api-key: 401 without the key, the openai client with it
+  gguf         `xfc serve model.gguf` compiles it with a batch row per slot
 """
 
 import argparse
@@ -362,6 +363,23 @@ def test_api_key(ctx):
           "passes with it")
 
 
+def test_gguf(ctx):
+    # A GGUF is compiled on the fly, with a batch row per slot.
+    env = dict(os.environ, XFC_CACHE_DIR=os.path.join(ctx["workdir"], "cache"))
+    server = Server(ctx["xfc"], ctx["model"].replace(".so", ".gguf"),
+                    "--parallel", "6", "-t", "1", env=env, timeout=120)
+    try:
+        check("6 slots, 6 rows per decode step" in server.banner,
+              server.banner)
+        status, out, _ = server.request("POST", "/v1/completions",
+                                        {"prompt": "a", "max_tokens": 3})
+        check(status == 200 and out["usage"]["completion_tokens"] >= 1, out)
+    finally:
+        server.stop()
+    print("  gguf: compiled on the fly with --parallel's rows: "
+          + server.banner)
+
+
 def test_openai(ctx):
     if not ctx["node_modules"]:
         raise AssertionError("--node-modules not given")
@@ -398,7 +416,7 @@ def run_openai_client(ctx, server, key):
 
 TESTS = {"identity": test_identity, "api": test_api, "errors": test_errors,
          "robustness": test_robustness, "shutdown": test_shutdown,
-         "openai": test_openai, "api_key": test_api_key}
+         "openai": test_openai, "api_key": test_api_key, "gguf": test_gguf}
 
 
 def main():

@@ -66,6 +66,8 @@ TEST(ChatTemplate, RendersEachFamily) {
   EXPECT_EQ(renderChat(ChatFormat::Llama2, m, "</s>"),
             "[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\nHi [/INST] Hello</s>"
             "<s>[INST] Bye [/INST]");
+  EXPECT_EQ(renderChat(ChatFormat::Llama2, {m[0]}, "</s>"),
+            "[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\n [/INST]");
   EXPECT_EQ(renderChat(ChatFormat::Llama3, {{"user", "Hi"}}, ""),
             "<|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
             "<|start_header_id|>assistant<|end_header_id|>\n\n");

@@ -421,7 +421,8 @@ std::string modelStamp(const std::string &path) {
 
 } // namespace
 
-std::string xfc::driver::resolveModel(const std::string &path) {
+std::string xfc::driver::resolveModel(const std::string &path,
+                                      int64_t batchRows) {
   std::string stamp = modelStamp(path);
   if (stamp.empty())
     return path; // a compiled model, or an error the loader will name
@@ -435,6 +436,8 @@ std::string xfc::driver::resolveModel(const std::string &path) {
   std::string key = std::string(absolute) + "|" + stamp + "|" +
                     XFC_VERSION_STRING + "|abi" +
                     std::to_string(XFRT_ABI_VERSION);
+  if (batchRows >= 0)
+    key += "|rows" + std::to_string(batchRows);
   SmallString<256> dir;
   if (const char *env = std::getenv("XFC_CACHE_DIR")) {
     dir = env;
@@ -459,6 +462,8 @@ std::string xfc::driver::resolveModel(const std::string &path) {
   CompileRequest request;
   request.input = path;
   request.output = std::string(cached) + ".tmp";
+  if (batchRows >= 0)
+    request.graph.batchRows = batchRows;
   if (compileModel(request) != 0)
     return "";
   // Renamed into place only when complete, so a crash leaves no bad entry.

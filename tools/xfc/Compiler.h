@@ -48,9 +48,10 @@ int compileGraph(mlir::ModuleOp module, const CompileRequest &request);
 /// The compiled model to load for `path`: `path` itself, or for a GGUF
 /// file or an HF checkpoint directory a .so compiled into the cache
 /// (~/.cache/xfc, or $XFC_CACHE_DIR), reused while the files, their sizes
-/// and times, and the compiler version stay the same. Returns "" after
-/// printing an error.
-std::string resolveModel(const std::string &path);
+/// and times, and the compiler version stay the same. `batchRows` >= 0
+/// compiles with that many batch decode rows (xfc compile --batch-rows)
+/// instead of the default. Returns "" after printing an error.
+std::string resolveModel(const std::string &path, int64_t batchRows = -1);
 
 } // namespace xfc::driver
 

@@ -56,8 +56,9 @@ LoadedModel::newShardSession(int threads,
   return {session, xfrt_session_free};
 }
 
-std::unique_ptr<LoadedModel> xfc::driver::openModel(const std::string &path) {
-  std::string compiled = resolveModel(path);
+std::unique_ptr<LoadedModel> xfc::driver::openModel(const std::string &path,
+                                                    int64_t batchRows) {
+  std::string compiled = resolveModel(path, batchRows);
   if (compiled.empty())
     return nullptr;
   std::string error;

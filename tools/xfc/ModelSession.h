@@ -32,9 +32,11 @@ struct LoadedModel {
 std::unique_ptr<LoadedModel> loadModel(const std::string &path,
                                        std::string &error);
 
-/// What run/bench/perplexity open: a compiled model, or a .gguf compiled
-/// on the fly (resolveModel). Prints the error and returns null on failure.
-std::unique_ptr<LoadedModel> openModel(const std::string &path);
+/// What run/bench/perplexity/serve open: a compiled model, or a .gguf
+/// compiled on the fly (resolveModel, with `batchRows` if >= 0). Prints the
+/// error and returns null on failure.
+std::unique_ptr<LoadedModel> openModel(const std::string &path,
+                                       int64_t batchRows = -1);
 
 /// Makes compiled models' kernels run instruction-set level `name`
 /// (generic, avx2, avx512, avx512_vnni, avx512_bf16 or amx) by setting

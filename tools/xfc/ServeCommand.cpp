@@ -13,11 +13,12 @@
 
 #include "xfc/Serve/OpenAIServer.h"
 #include "xfrt/ChatTemplate.h"
+#include "xfrt/ModelABI.h"
 #include "xfrt/Scheduler.h"
 
-#include <httplib.h>
-
 #include "llvm/Support/Format.h"
+
+#include <httplib.h>
 
 #include <atomic>
 #include <csignal>
@@ -124,7 +125,9 @@ int run() {
       !(shutdownTimeout >= 0))
     return fail("--parallel and --prefill-chunk must be at least 1; --queue, "
                 "-t and --shutdown-timeout must not be negative");
-  std::unique_ptr<LoadedModel> m = openModel(modelPath);
+  // A model compiled here gets a batch row per slot (up to the most).
+  std::unique_ptr<LoadedModel> m =
+      openModel(modelPath, std::min<int64_t>(parallel, XFM_MAX_BATCH_ROWS));
   if (!m)
     return fail("cannot open " + modelPath);
   xfrt::ChatFormat format;
