@@ -121,45 +121,27 @@ struct XFBatchDecodePass : xf::impl::XFBatchDecodeBase<XFBatchDecodePass> {
   LogicalResult buildEntry(BatchPlan &plan, int64_t rows,
                            SymbolTable &symbols) {
     func::FuncOp forward = plan.forward;
-    int64_t layers = plan.layers.size();
-    SmallVector<Type> inputs = {plan.tokens, plan.positions};
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t l = 0; l < layers; ++l)
-        inputs.push_back(
-            plan.callees[l].getArgumentTypes()[plan.attentions[l].cacheArg]);
+    SmallVector<Type> cacheTypes;
+    for (auto [callee, attn] : llvm::zip(plan.callees, plan.attentions))
+      cacheTypes.push_back(callee.getArgumentTypes()[attn.cacheArg]);
     Value forwardLogits = forward.front().getTerminator()->getOperand(0);
     OpBuilder b(&getContext());
-    b.setInsertionPointToEnd(getOperation().getBody());
     Location loc = forward.getLoc();
-    auto entry = func::FuncOp::create(
-        b, loc, "decode_batch" + std::to_string(rows),
-        FunctionType::get(&getContext(), inputs, {forwardLogits.getType()}));
-    entry.setArgAttr(0, "xf.name", b.getStringAttr("tokens"));
-    entry.setArgAttr(1, "xf.name", b.getStringAttr("positions"));
-    nameRowCaches(entry, 2, rows, layers);
-    Block *body = entry.addEntryBlock();
-    b.setInsertionPointToStart(body);
-    Value positionsArg = body->getArgument(1);
-    SmallVector<Value> positions = rowPositions(b, loc, positionsArg, rows);
+    RowEntry entry = createRowEntry(
+        b, getOperation(), loc, "decode_batch" + Twine(rows), "tokens",
+        plan.tokens, plan.positions, cacheTypes, rows, forwardLogits.getType());
     // The embedding, the weights and the classifier as @forward has them.
     Materializer copy(
         b, forward,
-        {{"tokens", body->getArgument(0)}, {"positions", positionsArg}},
+        {{"tokens", entry.first()}, {"positions", entry.positionsArg()}},
         getArgument());
     FailureOr<Value> x = copy.get(plan.layers.front().getOperand(0));
     if (failed(x))
       return failure();
-    for (int64_t l = 0; l < layers; ++l) {
-      LayerAttention attn = plan.attentions[l];
-      SmallVector<Value> caches;
-      for (int64_t r = 0; r < rows; ++r)
-        caches.push_back(body->getArgument(2 + r * layers + l));
-      x = callRowsVariant(b, plan.layers[l],
-                          getRowsVariant(plan.callees[l], attn, rows, symbols),
-                          attn, *x, positions, caches, copy);
-      if (failed(x))
-        return failure();
-    }
+    x = callLayersOnRows(b, entry, plan.layers, plan.callees, plan.attentions,
+                         *x, copy, symbols);
+    if (failed(x))
+      return failure();
     copy.map.map(plan.layers.back().getResult(0), *x);
     FailureOr<Value> logits = copy.get(forwardLogits);
     if (failed(logits))

@@ -169,49 +169,77 @@ bool xf::buildOrWarn(ModuleOp module, StringRef what,
   return false;
 }
 
-void xf::nameRowCaches(func::FuncOp entry, unsigned first, int64_t rows,
-                       int64_t layers) {
-  Builder b(entry.getContext());
-  for (int64_t r = 0; r < rows; ++r)
-    for (int64_t l = 0; l < layers; ++l) {
-      unsigned index = first + r * layers + l;
-      entry.setArgAttr(index, "xf.name",
-                       b.getStringAttr("cache." + std::to_string(r) + "." +
-                                       std::to_string(l)));
-      entry.setArgAttr(index, "xf.cache_row", b.getI64IntegerAttr(r));
-    }
-}
-
-SmallVector<Value> xf::rowPositions(OpBuilder &b, Location loc, Value positions,
-                                    int64_t rows) {
+SmallVector<Value> RowEntry::caches(int64_t l) const {
   SmallVector<Value> out;
-  for (int64_t r = 0; r < rows; ++r) {
-    Value index = arith::ConstantIndexOp::create(b, loc, r);
-    Value p = tensor::ExtractOp::create(b, loc, positions, index);
-    out.push_back(arith::IndexCastOp::create(b, loc, b.getIndexType(), p));
-  }
+  for (int64_t r = 0; r < rows; ++r)
+    out.push_back(body->getArgument(2 + r * layers + l));
   return out;
 }
 
-FailureOr<Value> xf::callRowsVariant(OpBuilder &b, func::CallOp call,
-                                     func::FuncOp variant, LayerAttention attn,
-                                     Value x, ArrayRef<Value> positions,
-                                     ArrayRef<Value> caches,
-                                     Materializer &copy) {
-  SmallVector<Value> operands;
-  for (auto [k, operand] : llvm::enumerate(call.getOperands())) {
-    if (k == 0) {
-      operands.push_back(x);
-    } else if (k == attn.positionArg) {
-      llvm::append_range(operands, positions);
-    } else if (k == attn.cacheArg) {
-      llvm::append_range(operands, caches);
-    } else {
-      FailureOr<Value> value = copy.get(operand);
-      if (failed(value))
-        return failure();
-      operands.push_back(*value);
+RowEntry xf::createRowEntry(OpBuilder &b, ModuleOp module, Location loc,
+                            const Twine &name, StringRef firstName, Type first,
+                            Type positions, ArrayRef<Type> cacheTypes,
+                            int64_t rows, TypeRange results) {
+  RowEntry e;
+  e.rows = rows;
+  e.layers = static_cast<int64_t>(cacheTypes.size());
+  SmallVector<Type> inputs = {first, positions};
+  for (int64_t r = 0; r < rows; ++r)
+    llvm::append_range(inputs, cacheTypes);
+  b.setInsertionPointToEnd(module.getBody());
+  e.func = func::FuncOp::create(
+      b, loc, name.str(), FunctionType::get(b.getContext(), inputs, results));
+  e.func.setArgAttr(0, "xf.name", b.getStringAttr(firstName));
+  e.func.setArgAttr(1, "xf.name", b.getStringAttr("positions"));
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t l = 0; l < e.layers; ++l) {
+      unsigned index = 2 + r * e.layers + l;
+      e.func.setArgAttr(index, "xf.name",
+                        b.getStringAttr("cache." + std::to_string(r) + "." +
+                                        std::to_string(l)));
+      e.func.setArgAttr(index, "xf.cache_row", b.getI64IntegerAttr(r));
     }
+  e.body = e.func.addEntryBlock();
+  b.setInsertionPointToStart(e.body);
+  // Each row's position, as an index, from the [rows] positions tensor.
+  for (int64_t r = 0; r < rows; ++r) {
+    Value index = arith::ConstantIndexOp::create(b, loc, r);
+    Value p = tensor::ExtractOp::create(b, loc, e.positionsArg(), index);
+    e.positions.push_back(
+        arith::IndexCastOp::create(b, loc, b.getIndexType(), p));
   }
-  return func::CallOp::create(b, call.getLoc(), variant, operands).getResult(0);
+  return e;
+}
+
+FailureOr<Value> xf::callLayersOnRows(OpBuilder &b, const RowEntry &entry,
+                                      ArrayRef<func::CallOp> calls,
+                                      ArrayRef<func::FuncOp> callees,
+                                      ArrayRef<LayerAttention> attentions,
+                                      Value x, Materializer &copy,
+                                      SymbolTable &symbols) {
+  for (size_t l = 0; l < calls.size(); ++l) {
+    func::CallOp call = calls[l];
+    LayerAttention attn = attentions[l];
+    func::FuncOp variant =
+        getRowsVariant(callees[l], attn, entry.rows, symbols);
+    SmallVector<Value> caches = entry.caches(l);
+    // The call with the rows' positions and caches in place of its own.
+    SmallVector<Value> operands;
+    for (auto [k, operand] : llvm::enumerate(call.getOperands())) {
+      if (k == 0) {
+        operands.push_back(x);
+      } else if (k == attn.positionArg) {
+        llvm::append_range(operands, entry.positions);
+      } else if (k == attn.cacheArg) {
+        llvm::append_range(operands, caches);
+      } else {
+        FailureOr<Value> value = copy.get(operand);
+        if (failed(value))
+          return failure();
+        operands.push_back(*value);
+      }
+    }
+    x = func::CallOp::create(b, call.getLoc(), variant, operands).getResult(0);
+  }
+  return x;
 }

@@ -83,23 +83,38 @@ FailureOr<LayerAttention> findAttention(func::FuncOp layer, StringRef pass);
 func::FuncOp getRowsVariant(func::FuncOp layer, LayerAttention attn,
                             int64_t rows, SymbolTable &symbols);
 
-/// Names `entry`'s arguments from `first` on `cache.<r>.<l>` for `rows`
-/// rows of `layers` caches each, and marks each with its row
-/// (`xf.cache_row = r`), which LowerKVCache merges into one memref per row.
-void nameRowCaches(func::FuncOp entry, unsigned first, int64_t rows,
-                   int64_t layers);
+/// An entry point that runs layers on rows, each with its own caches and
+/// position: `name`(first, positions, cache.<r>.<l> for each row r and
+/// layer l) -> results.
+struct RowEntry {
+  func::FuncOp func;
+  Block *body = nullptr;
+  int64_t rows = 0, layers = 0;
+  SmallVector<Value> positions; // each row's, as an index
 
-/// Each row's position, as an index, from a [rows] positions tensor.
-SmallVector<Value> rowPositions(OpBuilder &b, Location loc, Value positions,
-                                int64_t rows);
+  Value first() const { return body->getArgument(0); }
+  Value positionsArg() const { return body->getArgument(1); }
+  /// Layer l's caches, one per row.
+  SmallVector<Value> caches(int64_t l) const;
+};
 
-/// Calls `variant` (the rows variant of `call`'s layer function) in place
-/// of `call`: residual `x`, the rows' positions and caches, and `call`'s
-/// other operands copied by `copy`.
-FailureOr<Value> callRowsVariant(OpBuilder &b, func::CallOp call,
-                                 func::FuncOp variant, LayerAttention attn,
-                                 Value x, ArrayRef<Value> positions,
-                                 ArrayRef<Value> caches, Materializer &copy);
+/// Appends a RowEntry to `module`, its body begun, with `b` at its start.
+/// `cacheTypes[l]` is layer l's cache type. The caches are named
+/// `cache.<r>.<l>` and marked with their row (`xf.cache_row = r`), which
+/// LowerKVCache merges into one memref per row: one sequence's slot.
+RowEntry createRowEntry(OpBuilder &b, ModuleOp module, Location loc,
+                        const Twine &name, StringRef firstName, Type first,
+                        Type positions, ArrayRef<Type> cacheTypes, int64_t rows,
+                        TypeRange results);
+
+/// Calls, from residual `x`, each layer call's rows variant (calls[l] of
+/// callees[l], whose attention is attentions[l]) on `entry`'s rows; the
+/// calls' other operands are copied by `copy`. Returns the last residual.
+FailureOr<Value> callLayersOnRows(OpBuilder &b, const RowEntry &entry,
+                                  ArrayRef<func::CallOp> calls,
+                                  ArrayRef<func::FuncOp> callees,
+                                  ArrayRef<LayerAttention> attentions, Value x,
+                                  Materializer &copy, SymbolTable &symbols);
 
 /// Runs `build`, which adds entry points to `module`. If it fails, what
 /// it added is erased and its first error becomes a warning that the model

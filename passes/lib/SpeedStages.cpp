@@ -166,46 +166,28 @@ struct XFSpeedStagesPass : xf::impl::XFSpeedStagesBase<XFSpeedStagesPass> {
                            SymbolTable &symbols) {
     LayerChain &chain = plan.chain;
     func::FuncOp forward = chain.forward;
-    SmallVector<Type> inputs = {plan.hidden, plan.positions};
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t l = 0; l < chain.distinct; ++l)
-        inputs.push_back(
-            plan.callees[l].getArgumentTypes()[plan.attentions[l].cacheArg]);
+    SmallVector<Type> cacheTypes;
+    for (auto [callee, attn] : llvm::zip(plan.callees, plan.attentions))
+      cacheTypes.push_back(callee.getArgumentTypes()[attn.cacheArg]);
     Value forwardLogits = forward.front().getTerminator()->getOperand(0);
     OpBuilder b(&getContext());
-    b.setInsertionPointToEnd(getOperation().getBody());
     Location loc = forward.getLoc();
-    auto stage = func::FuncOp::create(
-        b, loc, "speed_stage" + std::to_string(rows),
-        FunctionType::get(&getContext(), inputs,
-                          {plan.hidden, forwardLogits.getType()}));
-    stage.setArgAttr(0, "xf.name", b.getStringAttr("hidden"));
-    stage.setArgAttr(1, "xf.name", b.getStringAttr("positions"));
-    nameRowCaches(stage, 2, rows, chain.distinct);
-    Block *body = stage.addEntryBlock();
-    b.setInsertionPointToStart(body);
-    Value positionsArg = body->getArgument(1);
-    SmallVector<Value> positions = rowPositions(b, loc, positionsArg, rows);
-    Materializer copy(b, forward, {{"positions", positionsArg}}, getArgument());
-    Value x = body->getArgument(0);
-    for (int64_t l = 0; l < chain.distinct; ++l) {
-      LayerAttention attn = plan.attentions[l];
-      SmallVector<Value> caches;
-      for (int64_t r = 0; r < rows; ++r)
-        caches.push_back(body->getArgument(2 + r * chain.distinct + l));
-      FailureOr<Value> y =
-          callRowsVariant(b, chain.layers[l],
-                          getRowsVariant(plan.callees[l], attn, rows, symbols),
-                          attn, x, positions, caches, copy);
-      if (failed(y))
-        return failure();
-      x = *y;
-    }
-    copy.map.map(chain.layers.back().getResult(0), x);
+    RowEntry stage =
+        createRowEntry(b, getOperation(), loc, "speed_stage" + Twine(rows),
+                       "hidden", plan.hidden, plan.positions, cacheTypes, rows,
+                       {plan.hidden, forwardLogits.getType()});
+    Materializer copy(b, forward, {{"positions", stage.positionsArg()}},
+                      getArgument());
+    FailureOr<Value> x = callLayersOnRows(
+        b, stage, ArrayRef(chain.layers).take_front(chain.distinct),
+        plan.callees, plan.attentions, stage.first(), copy, symbols);
+    if (failed(x))
+      return failure();
+    copy.map.map(chain.layers.back().getResult(0), *x);
     FailureOr<Value> logits = copy.get(forwardLogits);
     if (failed(logits))
       return failure();
-    func::ReturnOp::create(b, loc, ValueRange{x, *logits});
+    func::ReturnOp::create(b, loc, ValueRange{*x, *logits});
     return success();
   }
 };

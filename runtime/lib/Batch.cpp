@@ -59,10 +59,7 @@ template <typename Call> int runCall(xfrt_batch &b, Call call) {
   XfmForwardArgs args = callArgs(b, &needed);
   int rc = call(args);
   if (rc == XFM_ARENA_TOO_SMALL) {
-    try {
-      b.arena = xfrt::numa::Memory(needed, -1);
-    } catch (const std::bad_alloc &) {
-    }
+    b.arena.grow(needed, -1);
     rc = XFM_OK;
   }
   return rc;
@@ -202,8 +199,7 @@ xfrt_status xfrt_batch_decode(xfrt_batch *b, int64_t rows, const int32_t *slots,
     return fail(b, XFRT_ERROR_INVALID_ARGUMENT,
                 "a decode step takes 1 to " + std::to_string(m->batchRows) +
                     " rows, their slots and tokens, and a logits buffer");
-  // Positions go in the caller's order: the arena-sizing call's buffer is
-  // gone, and a step must not allocate.
+  // On the stack: a step must not allocate.
   int32_t positions[XFM_MAX_BATCH_ROWS];
   for (int64_t r = 0; r < rows; ++r) {
     int32_t slot = slots[r];

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ModelImpl.h"
+#include "Numa.h"
 #include "xfrt/ThreadPool.h"
 
 #include <cctype>
@@ -76,23 +77,6 @@ bool parseValue(const std::string &text, Value &v) {
   return true;
 }
 
-/// The 64-byte aligned scratch of a graph's calls.
-struct Arena {
-  uint8_t *data = nullptr;
-  uint64_t bytes = 0;
-  ~Arena() { std::free(data); }
-  bool grow(uint64_t needed) {
-    uint64_t size = (needed + 63) & ~uint64_t(63);
-    auto *bigger = static_cast<uint8_t *>(std::aligned_alloc(64, size));
-    if (!bigger)
-      return false;
-    std::free(data);
-    data = bigger;
-    bytes = size;
-    return true;
-  }
-};
-
 } // namespace
 
 struct xfrt_graph {
@@ -100,7 +84,7 @@ struct xfrt_graph {
   int (*forward)(const XfmGraphArgs *) = nullptr;
   std::vector<Value> inputs, outputs;
   std::unique_ptr<xfrt::ThreadPool> pool;
-  Arena arena;
+  xfrt::numa::Memory arena;
   ~xfrt_graph() {
     pool.reset(); // the workers may run the library's code until joined
     if (library)
@@ -210,7 +194,7 @@ xfrt_status xfrt_graph_run(xfrt_graph *graph, const void *const *inputs,
   uint64_t needed = 0;
   XfmGraphArgs args = {inputs,
                        outputs,
-                       graph->arena.data,
+                       static_cast<uint8_t *>(graph->arena.data),
                        graph->arena.bytes,
                        &needed,
                        xfrt_pool_parallel_for,
@@ -220,7 +204,7 @@ xfrt_status xfrt_graph_run(xfrt_graph *graph, const void *const *inputs,
   // The call completed from the heap: the next one has room (or tries
   // again to make it).
   if (status == XFM_ARENA_TOO_SMALL) {
-    graph->arena.grow(needed);
+    graph->arena.grow(needed, -1);
     return XFRT_OK;
   }
   if (status == XFM_INDEX_OUT_OF_RANGE)

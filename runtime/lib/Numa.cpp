@@ -110,3 +110,12 @@ numa::Memory::~Memory() {
   if (data)
     munmap(data, bytes);
 }
+
+bool numa::Memory::grow(size_t size, int node) {
+  try {
+    *this = Memory(size, node);
+    return true;
+  } catch (const std::bad_alloc &) {
+    return false;
+  }
+}

@@ -45,6 +45,11 @@ struct Memory {
   Memory(Memory &&other) noexcept;
   Memory &operator=(Memory &&other) noexcept;
   ~Memory();
+  /// Replaces the memory with `bytes` on `node`, as a model's scratch arena
+  /// grows after a call that found it too small (the call completed from
+  /// the heap). False, keeping the old memory, when there is none to have:
+  /// calls then go on completing from the heap.
+  bool grow(size_t bytes, int node);
   void *data = nullptr;
   size_t bytes = 0;
 };

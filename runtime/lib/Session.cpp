@@ -119,14 +119,9 @@ void runGroup(Group &g) {
   g.status =
       s->stage ? s->model->stage(&args, s->stage) : s->model->forward(&args);
   g.stats.forward_seconds += seconds(Clock::now() - start);
-  if (g.status == XFM_ARENA_TOO_SMALL) {
-    try {
-      g.arena = xfrt::numa::Memory(needed, g.node);
-    } catch (const std::bad_alloc &) {
-      // The step completed from the heap; later ones will too.
-      g.status = XFM_OK;
-    }
-  }
+  // Without a bigger arena, later steps complete from the heap too.
+  if (g.status == XFM_ARENA_TOO_SMALL && !g.arena.grow(needed, g.node))
+    g.status = XFM_OK;
 }
 
 /// Binds the calling thread to `cores` for its lifetime, then restores

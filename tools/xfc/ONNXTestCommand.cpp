@@ -110,31 +110,6 @@ bool readTensors(const std::string &dir, const std::string &prefix,
   }
 }
 
-/// The width of an integer element type, with whether it is unsigned; 0
-/// for floats and bool, whose values the evaluator holds as they are.
-std::pair<unsigned, bool> integerWidth(int32_t type) {
-  switch (static_cast<ElementType>(type)) {
-  case ElementType::Int8:
-    return {8, false};
-  case ElementType::UInt8:
-    return {8, true};
-  case ElementType::Int16:
-    return {16, false};
-  case ElementType::UInt16:
-    return {16, true};
-  case ElementType::Int32:
-    return {32, false};
-  case ElementType::UInt32:
-    return {32, true};
-  case ElementType::Int64:
-    return {64, false};
-  case ElementType::UInt64:
-    return {64, true};
-  default:
-    return {0, false};
-  }
-}
-
 /// Whether `got` matches `want` within the tolerance (ONNX's by default);
 /// `why` says where not.
 bool matches(const eval::Tensor &got, const Tensor &want, std::string &why) {
@@ -144,7 +119,7 @@ bool matches(const eval::Tensor &got, const Tensor &want, std::string &why) {
   }
   std::vector<double> expected = tensorValues(want);
   // Integers and booleans are exact; the tolerance is for floats.
-  bool exact = integerWidth(want.elementType).first != 0 ||
+  bool exact = integerBits(want.elementType) != 0 ||
                want.elementType == int32_t(ElementType::Bool);
   for (size_t i = 0; i < expected.size(); ++i) {
     double g = got.data[i], w = expected[i];
@@ -166,7 +141,7 @@ bool matches(const eval::Tensor &got, const Tensor &want, std::string &why) {
 eval::Tensor toEvaluator(const Tensor &t) {
   eval::Tensor out(t.shape);
   std::vector<double> values = tensorValues(t);
-  unsigned width = integerWidth(t.elementType).first;
+  unsigned width = integerBits(t.elementType);
   for (size_t i = 0; i < values.size(); ++i)
     out.data[i] = width ? eval::wrapInteger(values[i], width) : values[i];
   return out;
@@ -174,7 +149,8 @@ eval::Tensor toEvaluator(const Tensor &t) {
 
 /// An evaluated output read as the expected tensor's type says.
 void fromEvaluator(eval::Tensor &t, const Tensor &want) {
-  auto [width, isUnsigned] = integerWidth(want.elementType);
+  unsigned width = integerBits(want.elementType);
+  bool isUnsigned = isUnsignedType(want.elementType);
   if (width)
     for (double &v : t.data)
       v = eval::integerValue(v, width, isUnsigned);

@@ -12,6 +12,7 @@
 
 #include "ONNX/Constant.h"
 
+#include "xfc/Dialect/XF/Eval/Evaluator.h"
 #include "xfc/Dialect/XF/Eval/IntegerValues.h"
 #include "xfc/Dialect/XF/IR/XFDialect.h"
 
@@ -1480,7 +1481,7 @@ bool Importer::castOp() {
     c.type = to;
     bool fromFloat = onnximport::isFloatType(from);
     for (double &v : c.values)
-      v = towardZero  ? onnximport::truncateToBFloat16(v)
+      v = towardZero ? eval::roundTo(element, v, llvm::RoundingMode::TowardZero)
           : fromFloat ? onnximport::saturateToInteger(to, v)
                       : onnximport::castTo(to, v);
     defineConstant(0, std::move(c));

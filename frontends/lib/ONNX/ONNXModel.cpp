@@ -70,6 +70,35 @@ std::string xfc::onnxfile::elementTypeName(int32_t type) {
   return "type " + std::to_string(type);
 }
 
+bool xfc::onnxfile::isFloatType(int32_t type) {
+  switch (static_cast<ElementType>(type)) {
+  case ElementType::Float:
+  case ElementType::Double:
+  case ElementType::Float16:
+  case ElementType::BFloat16:
+    return true;
+  default:
+    return false;
+  }
+}
+
+bool xfc::onnxfile::isUnsignedType(int32_t type) {
+  switch (static_cast<ElementType>(type)) {
+  case ElementType::UInt8:
+  case ElementType::UInt16:
+  case ElementType::UInt32:
+  case ElementType::UInt64:
+    return true;
+  default:
+    return false;
+  }
+}
+
+unsigned xfc::onnxfile::integerBits(int32_t type) {
+  bool integer = !isFloatType(type) && type != int32_t(ElementType::Bool);
+  return integer ? 8 * static_cast<unsigned>(elementBytes(type)) : 0;
+}
+
 size_t xfc::onnxfile::elementBytes(int32_t type) {
   switch (static_cast<ElementType>(type)) {
   case ElementType::UInt8:

@@ -65,19 +65,21 @@ std::shared_ptr<KVCache> eval::makeCache(Type cacheType) {
   return cache;
 }
 
-double eval::roundTo(Type elementType, double value) {
+double eval::roundTo(Type elementType, double value, llvm::RoundingMode mode) {
   const llvm::fltSemantics *semantics = nullptr;
   if (elementType.isF16())
     semantics = &llvm::APFloat::IEEEhalf();
   else if (elementType.isBF16())
     semantics = &llvm::APFloat::BFloat();
+  else if (elementType.isF32() && mode == llvm::RoundingMode::NearestTiesToEven)
+    return static_cast<float>(value); // the common case, fast
   else if (elementType.isF32())
-    return static_cast<float>(value);
+    semantics = &llvm::APFloat::IEEEsingle();
   if (!semantics)
     return value; // f64, or an i8 cache (quantized per row by its append)
   llvm::APFloat f(value);
   bool lost;
-  f.convert(*semantics, llvm::APFloat::rmNearestTiesToEven, &lost);
+  f.convert(*semantics, mode, &lost);
   f.convert(llvm::APFloat::IEEEdouble(), llvm::APFloat::rmNearestTiesToEven,
             &lost);
   return f.convertToDouble();
@@ -512,15 +514,6 @@ FailureOr<eval::Tensor> Interpreter::binary(Operation *op) {
 }
 
 /// An f32 value as bf16 rounded toward zero (its low 16 bits dropped).
-double bf16TowardZero(double value) {
-  llvm::APFloat f(value);
-  bool lost;
-  f.convert(llvm::APFloat::BFloat(), llvm::APFloat::rmTowardZero, &lost);
-  f.convert(llvm::APFloat::IEEEdouble(), llvm::APFloat::rmNearestTiesToEven,
-            &lost);
-  return f.convertToDouble();
-}
-
 eval::Tensor Interpreter::convert(ConvertOp op) {
   eval::Tensor y = tensor(op.getInput());
   Type from = op.getInput().getType().getElementType();
@@ -535,7 +528,7 @@ eval::Tensor Interpreter::convert(ConvertOp op) {
     if (!fromInt)
       v = roundTo(from, v);
     if (op.getTowardZero()) {
-      v = bf16TowardZero(v);
+      v = roundTo(to, v, llvm::RoundingMode::TowardZero);
     } else if (!toInt) {
       double number =
           fromInt ? integerValue(v, fromInt.getWidth(), isUnsigned) : v;

@@ -40,30 +40,6 @@ std::vector<int64_t> Constant::ints() const {
   return out;
 }
 
-bool onnximport::isFloatType(int32_t type) {
-  switch (static_cast<ElementType>(type)) {
-  case ElementType::Float:
-  case ElementType::Double:
-  case ElementType::Float16:
-  case ElementType::BFloat16:
-    return true;
-  default:
-    return false;
-  }
-}
-
-bool onnximport::isUnsignedType(int32_t type) {
-  switch (static_cast<ElementType>(type)) {
-  case ElementType::UInt8:
-  case ElementType::UInt16:
-  case ElementType::UInt32:
-  case ElementType::UInt64:
-    return true;
-  default:
-    return false;
-  }
-}
-
 mlir::Type onnximport::elementType(mlir::MLIRContext &ctx, int32_t type) {
   mlir::Builder b(&ctx);
   switch (static_cast<ElementType>(type)) {
@@ -133,17 +109,6 @@ double onnximport::saturateToInteger(int32_t type, double value) {
   // In range, so no wrapping (which would turn 2^63, INT64_MAX as a
   // double, into INT64_MIN).
   return std::clamp(std::trunc(value), lo, hi);
-}
-
-double onnximport::truncateToBFloat16(double value) {
-  float f = static_cast<float>(value);
-  if (std::isnan(f))
-    return f;
-  uint32_t bits;
-  std::memcpy(&bits, &f, sizeof bits);
-  bits &= 0xFFFF0000u;
-  std::memcpy(&f, &bits, sizeof f);
-  return f;
 }
 
 double onnximport::castTo(int32_t type, double value) {

@@ -38,11 +38,8 @@ struct Constant {
 /// `v` as an integer, saturated (INT64_MAX is 2^63 as a double); NaN is 0.
 int64_t saturatingInt(double v);
 
-/// Whether ONNX element type `type` is a floating-point type.
-bool isFloatType(int32_t type);
-/// Whether ONNX element type `type` is an unsigned integer type (MLIR's
-/// signless integers do not say; ops that depend on it are told).
-bool isUnsignedType(int32_t type);
+using onnxfile::isFloatType;
+using onnxfile::isUnsignedType;
 /// The MLIR element type of ONNX element type `type` (unsigned integers
 /// are signless, bool is i1), or null for types XFC does not represent.
 mlir::Type elementType(mlir::MLIRContext &ctx, int32_t type);
@@ -59,8 +56,6 @@ double castTo(int32_t type, double value);
 /// toward zero, saturated at the type's bounds, NaN as 0 (ONNX leaves out
 /// of range undefined; constant and run-time casts must agree).
 double saturateToInteger(int32_t type, double value);
-/// `value` as a float, then to bfloat16 by dropping its low 16 bits.
-double truncateToBFloat16(double value);
 /// `c` as a dense attribute of `type`'s MLIR element type.
 mlir::DenseElementsAttr toAttribute(mlir::MLIRContext &ctx, const Constant &c,
                                     int32_t type);

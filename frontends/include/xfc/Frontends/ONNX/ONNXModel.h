@@ -59,6 +59,14 @@ std::string elementTypeName(int32_t type);
 /// Bytes per element; 0 for types without a fixed width XFC reads
 /// (string, complex, undefined).
 size_t elementBytes(int32_t type);
+/// Whether `type` is a floating-point type.
+bool isFloatType(int32_t type);
+/// Whether `type` is an unsigned integer type (MLIR's signless integers do
+/// not say; ops that depend on it are told).
+bool isUnsignedType(int32_t type);
+/// The bits of an integer type (signed or not); 0 for the others, bool
+/// included.
+unsigned integerBits(int32_t type);
 
 /// A tensor's values as little-endian, row-major bytes.
 struct Tensor {

@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Types.h"
 #include "mlir/Support/LLVM.h"
+#include "llvm/ADT/FloatingPointMode.h"
 
 #include <functional>
 #include <memory>
@@ -99,8 +100,10 @@ using WeightProvider =
 std::shared_ptr<KVCache> makeCache(Type cacheType);
 
 /// Rounds a value to the precision of a float element type (f16, bf16, f32
-/// or f64), as storing it in that type would.
-double roundTo(Type elementType, double value);
+/// or f64), as storing it in that type would; `mode` is how (ONNX's Cast to
+/// bf16 before opset 19 rounds toward zero).
+double roundTo(Type elementType, double value,
+               llvm::RoundingMode mode = llvm::RoundingMode::NearestTiesToEven);
 
 /// The values of a weight: the provider's for an external weight, its
 /// initializer's (over other weights) for a derived one.
