@@ -12,6 +12,7 @@
 #include "MpiWorld.h"
 
 #include "xfrt/Sampler.h"
+#include "xfrt/TextStream.h"
 #include "xfrt/Tokenizer.h"
 #include "xfrt/xfrt.h"
 
@@ -181,17 +182,14 @@ int run() {
   xfrt::Sampler sampler(options);
   const float *last = logits.data() + (ids.size() - 1) * vocabSize;
   std::vector<int32_t> generated;
-  std::string shown;
-  // Stream the text: decode everything so far, print what is new.
+  // Streamed as xfc serve streams it: the continuation of the prompt,
+  // whole UTF-8 characters only.
+  xfrt::TextStream text(*tokenizer, {});
   auto emit = [&](int32_t token) {
     generated.push_back(token);
-    std::string text;
-    if (leader && tokenizer->decode(generated, text, error) &&
-        text.size() > shown.size() &&
-        text.compare(0, shown.size(), shown) == 0) {
-      outs() << text.substr(shown.size());
+    if (leader) {
+      outs() << text.push(token);
       outs().flush();
-      shown = text;
     }
   };
   auto decodeStart = Clock::now();
@@ -240,7 +238,7 @@ int run() {
     errs() << "rank " << mpi->rank() << ": " << peak << "\n";
   if (!leader)
     return 0;
-  outs() << "\n";
+  outs() << text.finish() << "\n";
   outs().flush(); // the statistics below go to stderr
   if (!idsOut.empty()) {
     std::ofstream idsFile(idsOut);
