@@ -393,8 +393,9 @@ XFK_VNNI static void linearVnni(int64_t kind, int64_t group, XfkTileFormat f,
  *
  * Without VNNI, a 4-byte dot product is vpmaddubsw (u8 x s8 pairs to s16)
  * then vpmaddwd by ones (pairs of s16 to s32). vpmaddubsw saturates, so:
- * Q4 nibbles (<= 15) are used as they are, and the pair sums of runs g and
- * g + 4 added in 16 bits (4 * 15 * 127 < 2^15); Q8_0 codes become signed
+ * Q4 nibbles (<= 15) are used as they are, and a code tile's 16 products
+ * per lane added in 16 bits before one vpmaddwd (16 * 15 * 128 < 2^15);
+ * Q8_0 codes become signed
  * (code - 128), multiplied as |w| by a with w's sign (2 * 128 * 127 <
  * 2^15), so their dot product needs no offset. A ymm holds 8 rows of a
  * run: a register tile is 4 rows of x by 8 outputs (half a code tile).

@@ -33,6 +33,15 @@ std::string renderLlama2(const std::vector<ChatMessage> &messages,
                          std::string_view eos) {
   std::string out, system;
   bool first = true;
+  // A system prompt no user turn takes is an instruction of its own.
+  auto flushSystem = [&] {
+    if (system.empty())
+      return;
+    out += std::string(first ? "" : "<s>") + "[INST] <<SYS>>\n" + system +
+           "\n<</SYS>>\n\n [/INST]";
+    system.clear();
+    first = false;
+  };
   for (const ChatMessage &m : messages) {
     if (m.role == "system") {
       system += m.content;
@@ -46,13 +55,11 @@ std::string renderLlama2(const std::vector<ChatMessage> &messages,
       out += m.content + " [/INST]";
       first = false;
     } else {
+      flushSystem();
       out += " " + m.content + std::string(eos);
     }
   }
-  // A system prompt no user turn followed still opens an instruction.
-  if (!system.empty())
-    out += std::string(first ? "" : "<s>") + "[INST] <<SYS>>\n" + system +
-           "\n<</SYS>>\n\n [/INST]";
+  flushSystem();
   return out;
 }
 

@@ -121,7 +121,8 @@ std::unique_ptr<Scheduler> Scheduler::create(xfrt_model *model,
   s->slotOwner.assign(options.slots, false);
   int64_t chunk = std::min(options.prefillChunk, s->context);
   s->options.prefillChunk = chunk;
-  s->prefillLogits.resize(s->vocab);
+  // The model writes every prompt row's logits; only the last is used.
+  s->prefillLogits.resize(chunk * s->vocab);
   s->rankedIds.resize(s->vocab);
   s->stepLogits.resize(s->maxRows * s->vocab);
   s->stepSlots.resize(s->maxRows);
@@ -225,9 +226,12 @@ void Scheduler::finish(Active &a, FinishReason reason, std::string message) {
   xfrt_batch_release(batch.get(), a.slot);
   slotOwner[a.slot] = false;
   a.done = true;
+  {
+    // Counted before the consumer can see the end.
+    std::lock_guard<std::mutex> lock(mutex);
+    ++counters.completed;
+  }
   a.generation->end(reason, std::move(message));
-  std::lock_guard<std::mutex> lock(mutex);
-  ++counters.completed;
 }
 
 void Scheduler::dropCancelledLocked() {
@@ -309,13 +313,10 @@ void Scheduler::prefillChunk(std::vector<std::unique_ptr<Active>> &active) {
       continue;
     int64_t n = std::min(options.prefillChunk, total - a.prefilled);
     bool last = a.prefilled + n == total;
-    // Only the prompt's last token's logits are needed: it goes alone.
-    const int32_t *tokens = a.request.prompt.data() + a.prefilled;
-    int64_t bulk = last ? n - 1 : n;
-    if ((bulk > 0 && xfrt_batch_prefill(batch.get(), a.slot, tokens, bulk,
-                                        nullptr) != XFRT_OK) ||
-        (last && xfrt_batch_prefill(batch.get(), a.slot, tokens + bulk, 1,
-                                    prefillLogits.data()) != XFRT_OK)) {
+    // Only the last chunk's logits are read (its last row).
+    if (xfrt_batch_prefill(batch.get(), a.slot,
+                           a.request.prompt.data() + a.prefilled, n,
+                           last ? prefillLogits.data() : nullptr) != XFRT_OK) {
       finish(a, FinishReason::Error, xfrt_batch_error(batch.get()));
       return;
     }
@@ -325,7 +326,7 @@ void Scheduler::prefillChunk(std::vector<std::unique_ptr<Active>> &active) {
       counters.promptTokens += n;
     }
     if (last)
-      deliver(a, prefillLogits.data());
+      deliver(a, prefillLogits.data() + (n - 1) * vocab);
     return; // one chunk per turn
   }
 }

@@ -6,6 +6,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <cctype>
 #include <ctime>
 #include <random>
 
@@ -18,6 +19,22 @@ std::string dump(const json &j) {
   // Generated text may hold invalid UTF-8 (a token cut in the middle of a
   // character at max_tokens): replace it rather than throw.
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+/// Whether `authorization` is "Bearer <key>" (the scheme in any case); the
+/// key is compared in constant time.
+bool validKey(const std::string &authorization, const std::string &key) {
+  const std::string scheme = "bearer ";
+  if (authorization.size() != scheme.size() + key.size())
+    return false;
+  for (size_t i = 0; i < scheme.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(authorization[i])) != scheme[i])
+      return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < key.size(); ++i)
+    diff |=
+        static_cast<unsigned char>(authorization[scheme.size() + i] ^ key[i]);
+  return diff == 0;
 }
 
 void sendError(httplib::Response &res, const ApiError &error) {
@@ -408,18 +425,19 @@ void OpenAIServer::respondStream(std::shared_ptr<Job> job,
 void OpenAIServer::install(httplib::Server &server) {
   server.set_payload_max_length(config.maxBodyBytes);
   if (!config.apiKey.empty())
-    server.set_pre_routing_handler([this](const httplib::Request &req,
-                                          httplib::Response &res) {
-      if (req.path.rfind("/v1/", 0) != 0 ||
-          req.get_header_value("Authorization") == "Bearer " + config.apiKey)
-        return httplib::Server::HandlerResponse::Unhandled;
-      ApiError e;
-      e.status = 401;
-      e.message = "a valid API key is required (Authorization: Bearer KEY)";
-      e.code = "invalid_api_key";
-      sendError(res, e);
-      return httplib::Server::HandlerResponse::Handled;
-    });
+    server.set_pre_routing_handler(
+        [this](const httplib::Request &req, httplib::Response &res) {
+          if (req.path.rfind("/v1/", 0) != 0 ||
+              validKey(req.get_header_value("Authorization"), config.apiKey))
+            return httplib::Server::HandlerResponse::Unhandled;
+          res.set_header("WWW-Authenticate", "Bearer");
+          ApiError e;
+          e.status = 401;
+          e.message = "a valid API key is required (Authorization: Bearer KEY)";
+          e.code = "invalid_api_key";
+          sendError(res, e);
+          return httplib::Server::HandlerResponse::Handled;
+        });
   server.Post("/v1/completions",
               [this](const httplib::Request &req, httplib::Response &res) {
                 complete(req.body, Endpoint::Completions, res);

@@ -436,6 +436,9 @@ std::string xfc::driver::resolveModel(const std::string &path,
   std::string key = std::string(absolute) + "|" + stamp + "|" +
                     XFC_VERSION_STRING + "|abi" +
                     std::to_string(XFRT_ABI_VERSION);
+  // The default is the key's absence, so `xfc run` and `xfc serve` share it.
+  if (batchRows == mlir::xf::GraphPipelineConfig().batchRows)
+    batchRows = -1;
   if (batchRows >= 0)
     key += "|rows" + std::to_string(batchRows);
   SmallString<256> dir;

@@ -23,6 +23,8 @@
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
+#include <functional>
+#include <mutex>
 #include <pthread.h>
 #include <thread>
 
@@ -106,14 +108,67 @@ bool chooseChatFormat(const xfrt::Tokenizer &tokenizer,
   return true;
 }
 
+/// The thread that waits for SIGTERM and SIGINT, which every other thread
+/// blocks (they inherit the mask: construct this before any starts).
+/// Before the server is armed, a signal ends the process at once: nothing
+/// is in flight, and loading may be a long compile. Once armed, the first
+/// signal runs the graceful stop and a second one ends the process.
+class StopSignals {
+public:
+  StopSignals() {
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, nullptr);
+    waiter = std::thread([this] { wait(); });
+  }
+  ~StopSignals() { stoppedBySignal(); }
+
+  /// From now on a signal calls `stop` on the waiting thread.
+  void arm(std::function<void(int)> stop) {
+    std::lock_guard<std::mutex> lock(mutex);
+    onStop = std::move(stop);
+  }
+  /// Once the server has stopped: waits until a signal's stop has run to
+  /// its end, and says whether a signal stopped the server (if not, the
+  /// waiting thread is told to end).
+  bool stoppedBySignal() {
+    bool bySignal = woken.exchange(true);
+    if (!bySignal)
+      pthread_kill(waiter.native_handle(), SIGTERM);
+    if (waiter.joinable())
+      waiter.join();
+    return bySignal;
+  }
+
+private:
+  void wait() {
+    int signal = 0;
+    sigwait(&set, &signal);
+    if (woken.exchange(true))
+      return;
+    std::function<void(int)> stop;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      stop = onStop;
+    }
+    if (!stop) {
+      errs() << "xfc serve: stopped before serving\n";
+      std::_Exit(0);
+    }
+    pthread_sigmask(SIG_UNBLOCK, &set, nullptr);
+    stop(signal);
+  }
+
+  sigset_t set;
+  std::thread waiter;
+  std::atomic<bool> woken{false};
+  std::mutex mutex;
+  std::function<void(int)> onStop;
+};
+
 int run() {
-  // Before any thread starts (loading a model may start some): they all
-  // inherit the mask, so the signals reach only the waiting thread below.
-  sigset_t stopSignals;
-  sigemptyset(&stopSignals);
-  sigaddset(&stopSignals, SIGTERM);
-  sigaddset(&stopSignals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+  StopSignals signals;
   std::signal(SIGPIPE, SIG_IGN); // a client gone mid-write is an error
 
   std::string error;
@@ -163,27 +218,13 @@ int run() {
                         : (http.bind_to_port(host, port) ? int(port) : -1);
   if (bound < 0)
     return fail("cannot listen on " + host + ":" + std::to_string(port));
-  outs() << "xfc serve: " << config.modelId << " ("
-         << xfrt::chatFormatName(format) << " chat, " << parallel << " slots, "
-         << xfrt_model_batch_rows(m->model.get())
-         << " rows per decode step) listening on http://" << host << ":"
-         << bound << "\n";
-  outs().flush();
 
-  // `woken` is set by whichever comes first: a signal, or the listener
-  // ending on its own (which then wakes the waiting thread itself).
-  std::atomic<bool> woken{false}, listenerDone{false};
-  std::thread stopper([&] {
-    int signal = 0;
-    sigwait(&stopSignals, &signal);
-    if (woken.exchange(true))
-      return;
+  std::atomic<bool> listenerDone{false};
+  signals.arm([&](int signal) {
     errs() << "xfc serve: stopping ("
            << (signal == SIGINT ? "SIGINT" : "SIGTERM") << "), in-flight "
            << llvm::format("requests have %.1f s (signal again to force)\n",
                            double(shutdownTimeout));
-    // A second signal takes its default action: the process ends.
-    pthread_sigmask(SIG_UNBLOCK, &stopSignals, nullptr);
     api.beginShutdown();
     // stop() does nothing before listen() has started.
     while (!http.is_running() && !listenerDone)
@@ -192,13 +233,16 @@ int run() {
     scheduler->shutdown(std::chrono::milliseconds(
         static_cast<int64_t>(shutdownTimeout * 1000)));
   });
+  outs() << "xfc serve: " << config.modelId << " ("
+         << xfrt::chatFormatName(format) << " chat, " << parallel << " slots, "
+         << xfrt_model_batch_rows(m->model.get())
+         << " rows per decode step) listening on http://" << host << ":"
+         << bound << "\n";
+  outs().flush();
   bool listened = http.listen_after_bind();
   listenerDone = true;
-  bool unexpected = !woken.exchange(true);
-  if (unexpected)
-    pthread_kill(stopper.native_handle(), SIGTERM);
-  stopper.join();
-  if (unexpected)
+  // The stop uses the server and scheduler: they live until it returns.
+  if (!signals.stoppedBySignal())
     return fail(std::string("the HTTP listener stopped") +
                 (listened ? "" : " (it failed)"));
   xfrt::SchedulerStats s = scheduler->stats();

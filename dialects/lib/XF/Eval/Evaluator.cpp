@@ -513,7 +513,6 @@ FailureOr<eval::Tensor> Interpreter::binary(Operation *op) {
   });
 }
 
-/// An f32 value as bf16 rounded toward zero (its low 16 bits dropped).
 eval::Tensor Interpreter::convert(ConvertOp op) {
   eval::Tensor y = tensor(op.getInput());
   Type from = op.getInput().getType().getElementType();
