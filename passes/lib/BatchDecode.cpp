@@ -121,15 +121,12 @@ struct XFBatchDecodePass : xf::impl::XFBatchDecodeBase<XFBatchDecodePass> {
   LogicalResult buildEntry(BatchPlan &plan, int64_t rows,
                            SymbolTable &symbols) {
     func::FuncOp forward = plan.forward;
-    SmallVector<Type> cacheTypes;
-    for (auto [callee, attn] : llvm::zip(plan.callees, plan.attentions))
-      cacheTypes.push_back(callee.getArgumentTypes()[attn.cacheArg]);
-    Value forwardLogits = forward.front().getTerminator()->getOperand(0);
     OpBuilder b(&getContext());
     Location loc = forward.getLoc();
-    RowEntry entry = createRowEntry(
-        b, getOperation(), loc, "decode_batch" + Twine(rows), "tokens",
-        plan.tokens, plan.positions, cacheTypes, rows, forwardLogits.getType());
+    RowEntry entry =
+        createRowEntry(b, getOperation(), loc, "decode_batch" + Twine(rows),
+                       "tokens", plan.tokens, plan.positions, plan.callees,
+                       plan.attentions, rows, forwardLogits(forward).getType());
     // The embedding, the weights and the classifier as @forward has them.
     Materializer copy(
         b, forward,
@@ -142,8 +139,7 @@ struct XFBatchDecodePass : xf::impl::XFBatchDecodeBase<XFBatchDecodePass> {
                          *x, copy, symbols);
     if (failed(x))
       return failure();
-    copy.map.map(plan.layers.back().getResult(0), *x);
-    FailureOr<Value> logits = copy.get(forwardLogits);
+    FailureOr<Value> logits = copy.logitsAfter(plan.layers.back(), *x);
     if (failed(logits))
       return failure();
     func::ReturnOp::create(b, loc, *logits);

@@ -176,13 +176,22 @@ SmallVector<Value> RowEntry::caches(int64_t l) const {
   return out;
 }
 
+Value xf::forwardLogits(func::FuncOp forward) {
+  return forward.front().getTerminator()->getOperand(0);
+}
+
 RowEntry xf::createRowEntry(OpBuilder &b, ModuleOp module, Location loc,
                             const Twine &name, StringRef firstName, Type first,
-                            Type positions, ArrayRef<Type> cacheTypes,
-                            int64_t rows, TypeRange results) {
+                            Type positions, ArrayRef<func::FuncOp> callees,
+                            ArrayRef<LayerAttention> attentions, int64_t rows,
+                            TypeRange results) {
   RowEntry e;
   e.rows = rows;
-  e.layers = static_cast<int64_t>(cacheTypes.size());
+  e.layers = static_cast<int64_t>(callees.size());
+  SmallVector<Type> cacheTypes;
+  for (size_t l = 0; l < callees.size(); ++l)
+    cacheTypes.push_back(
+        func::FuncOp(callees[l]).getArgumentTypes()[attentions[l].cacheArg]);
   SmallVector<Type> inputs = {first, positions};
   for (int64_t r = 0; r < rows; ++r)
     llvm::append_range(inputs, cacheTypes);

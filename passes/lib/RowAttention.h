@@ -25,6 +25,9 @@ namespace mlir::xf {
 /// The `xf.name` of `func`'s argument `index`, or "".
 StringRef argName(func::FuncOp func, unsigned index);
 
+/// What @forward returns first: its logits.
+Value forwardLogits(func::FuncOp forward);
+
 /// Clones into a new function what values of @forward depend on (weights
 /// and their expressions), mapping @forward's arguments by name.
 class Materializer {
@@ -34,6 +37,13 @@ public:
       : b(b), forward(forward), arguments(std::move(arguments)), pass(pass) {}
 
   IRMapping map;
+
+  /// @forward's logits computed from `x` in place of what its layer call
+  /// `last` returns: the classifier copied after the rows' layers.
+  FailureOr<Value> logitsAfter(func::CallOp last, Value x) {
+    map.map(last.getResult(0), x);
+    return get(forwardLogits(forward));
+  }
 
   FailureOr<Value> get(Value value) {
     if (Value mapped = map.lookupOrNull(value))
@@ -99,12 +109,14 @@ struct RowEntry {
 };
 
 /// Appends a RowEntry to `module`, its body begun, with `b` at its start.
-/// `cacheTypes[l]` is layer l's cache type. The caches are named
-/// `cache.<r>.<l>` and marked with their row (`xf.cache_row = r`), which
-/// LowerKVCache merges into one memref per row: one sequence's slot.
+/// Layer l's cache type is callees[l]'s cache argument's (attentions[l]).
+/// The caches are named `cache.<r>.<l>` and marked with their row
+/// (`xf.cache_row = r`), which LowerKVCache merges into one memref per row:
+/// one sequence's slot.
 RowEntry createRowEntry(OpBuilder &b, ModuleOp module, Location loc,
                         const Twine &name, StringRef firstName, Type first,
-                        Type positions, ArrayRef<Type> cacheTypes, int64_t rows,
+                        Type positions, ArrayRef<func::FuncOp> callees,
+                        ArrayRef<LayerAttention> attentions, int64_t rows,
                         TypeRange results);
 
 /// Calls, from residual `x`, each layer call's rows variant (calls[l] of

@@ -166,16 +166,12 @@ struct XFSpeedStagesPass : xf::impl::XFSpeedStagesBase<XFSpeedStagesPass> {
                            SymbolTable &symbols) {
     LayerChain &chain = plan.chain;
     func::FuncOp forward = chain.forward;
-    SmallVector<Type> cacheTypes;
-    for (auto [callee, attn] : llvm::zip(plan.callees, plan.attentions))
-      cacheTypes.push_back(callee.getArgumentTypes()[attn.cacheArg]);
-    Value forwardLogits = forward.front().getTerminator()->getOperand(0);
     OpBuilder b(&getContext());
     Location loc = forward.getLoc();
-    RowEntry stage =
-        createRowEntry(b, getOperation(), loc, "speed_stage" + Twine(rows),
-                       "hidden", plan.hidden, plan.positions, cacheTypes, rows,
-                       {plan.hidden, forwardLogits.getType()});
+    RowEntry stage = createRowEntry(
+        b, getOperation(), loc, "speed_stage" + Twine(rows), "hidden",
+        plan.hidden, plan.positions, plan.callees, plan.attentions, rows,
+        {plan.hidden, forwardLogits(forward).getType()});
     Materializer copy(b, forward, {{"positions", stage.positionsArg()}},
                       getArgument());
     FailureOr<Value> x = callLayersOnRows(
@@ -183,8 +179,7 @@ struct XFSpeedStagesPass : xf::impl::XFSpeedStagesBase<XFSpeedStagesPass> {
         plan.callees, plan.attentions, stage.first(), copy, symbols);
     if (failed(x))
       return failure();
-    copy.map.map(chain.layers.back().getResult(0), *x);
-    FailureOr<Value> logits = copy.get(forwardLogits);
+    FailureOr<Value> logits = copy.logitsAfter(chain.layers.back(), *x);
     if (failed(logits))
       return failure();
     func::ReturnOp::create(b, loc, ValueRange{*x, *logits});
