@@ -46,17 +46,27 @@ int64_t metadataInt(const char *metadata, const char *key) {
   return value.empty() ? -1 : std::atoll(value.c_str());
 }
 
+/// An optional multi-row entry point: its symbol `entry` into `fn`, and the
+/// row count the metadata's `key` names, which the code's `rowsSymbol` must
+/// repeat. 0 for a model without it; -1 when the code disagrees.
+template <typename Fn>
+int64_t readRowsEntry(void *library, const char *metadata, const char *entry,
+                      const char *rowsSymbol, const char *key, Fn &fn) {
+  fn = reinterpret_cast<Fn>(dlsym(library, entry));
+  auto *rows = reinterpret_cast<const int64_t *>(dlsym(library, rowsSymbol));
+  int64_t named = metadataInt(metadata, key);
+  if (named <= 0)
+    return !rows || *rows == 0 ? 0 : -1;
+  return fn && rows && *rows == named ? named : -1;
+}
+
 /// The SPEED stages the metadata names, checked against the code; true
 /// for a model without stages.
 bool readStages(void *library, const char *metadata, xfrt_model &m) {
-  m.stage =
-      reinterpret_cast<int (*)(const XfmForwardArgs *, const XfmStageArgs *)>(
-          dlsym(library, "xfm_speed_stage"));
-  auto *rows =
-      reinterpret_cast<const int64_t *>(dlsym(library, "xfm_speed_rows"));
-  int64_t named = metadataInt(metadata, "speed_rows");
+  int64_t named = readRowsEntry(library, metadata, "xfm_speed_stage",
+                                "xfm_speed_rows", "speed_rows", m.stage);
   if (named <= 0)
-    return !rows || *rows == 0;
+    return named == 0;
   m.speedRows = named;
   // layer_cycle=N,G
   std::string cycle = xfrt::metadataString(metadata, "layer_cycle");
@@ -69,26 +79,20 @@ bool readStages(void *library, const char *metadata, xfrt_model &m) {
       std::max<int64_t>(metadataInt(metadata, "speed_stage_bytes"), 0);
   m.layerBytes =
       std::max<int64_t>(metadataInt(metadata, "speed_layer_bytes"), 0);
-  return m.stage && rows && *rows == named && named <= XFM_MAX_STAGE_ROWS &&
-         m.cycleLayers > 0 && m.cycleGroups > 1 &&
-         m.cycleLayers * m.cycleGroups == m.layers && m.hiddenDim > 0 &&
-         m.shards == 1;
+  return named <= XFM_MAX_STAGE_ROWS && m.cycleLayers > 0 &&
+         m.cycleGroups > 1 && m.cycleLayers * m.cycleGroups == m.layers &&
+         m.hiddenDim > 0 && m.shards == 1;
 }
 
 /// The batch decode entry points the metadata names, checked against the
 /// code; true for a model without them.
 bool readBatch(void *library, const char *metadata, xfrt_model &m) {
-  m.decodeBatch =
-      reinterpret_cast<int (*)(const XfmForwardArgs *, const XfmBatchArgs *)>(
-          dlsym(library, "xfm_decode_batch"));
-  auto *rows =
-      reinterpret_cast<const int64_t *>(dlsym(library, "xfm_batch_rows"));
-  int64_t named = metadataInt(metadata, "batch_rows");
+  int64_t named = readRowsEntry(library, metadata, "xfm_decode_batch",
+                                "xfm_batch_rows", "batch_rows", m.decodeBatch);
   if (named <= 0)
-    return !rows || *rows == 0;
+    return named == 0;
   m.batchRows = named;
-  return m.decodeBatch && rows && *rows == named &&
-         named <= XFM_MAX_BATCH_ROWS && m.shards == 1;
+  return named <= XFM_MAX_BATCH_ROWS && m.shards == 1;
 }
 
 /// Maps the ".xfc.weights" section of the ELF file at `path` read-only.
