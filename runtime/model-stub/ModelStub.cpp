@@ -48,16 +48,15 @@ struct Arena {
   // A gather of the call read an index outside its axis.
   std::atomic<bool> indexOutOfRange{false};
 };
-/// Each thread calling xfm_forward has its own arena (sessions may run
-/// concurrently on different threads); `currentArena` is the arena of the
-/// forward call this thread works for, also inside a pool worker.
-thread_local Arena arena;
-/// Pool workers touch only these two pointers. As the model is dlopen'ed,
-/// its thread-locals would otherwise be allocated (malloc) on a worker's
-/// first touch, which could fall in a decode step that must allocate
-/// nothing; initial-exec puts them in the static TLS glibc reserves for
-/// dlopen'ed libraries. Both are constant-initialized: a dynamic
-/// initializer would also register `arena`'s destructor (allocating).
+/// The arena of the call this thread works for: the forward call's own, or
+/// in a pool worker the arena of the loop it runs. Pool workers touch only
+/// these thread-locals. As the model is dlopen'ed, its thread-locals would
+/// otherwise be allocated (malloc) on a worker's first touch, which could
+/// fall in a decode step that must allocate nothing; initial-exec puts them
+/// in the static TLS glibc reserves for dlopen'ed libraries. All are
+/// trivially destructible and constant-initialized: a thread-local with a
+/// destructor would keep the library loaded after dlclose, and with it its
+/// static TLS, which a process loading many models in turn would exhaust.
 #define XFM_STATIC_TLS __attribute__((tls_model("initial-exec")))
 XFM_STATIC_TLS thread_local Arena *currentArena = nullptr;
 
@@ -236,30 +235,41 @@ const XfmModelInfo *xfm_get_model_info(void) {
   return &info;
 }
 
-/// The per-call state of a forward or stage call on this thread.
-static void beginCall(const XfmForwardArgs *args) {
-  allReduceFailed = false;
-  arena.base = args->arena;
-  arena.size = args->arena_bytes;
-  arena.used.store(0, std::memory_order_relaxed);
-  arena.indexOutOfRange.store(false, std::memory_order_relaxed);
-  currentArena = &arena;
-  currentCall = args;
-}
+/// The per-call state of a forward, stage or graph call on this thread. Its
+/// arena lives in the calling frame (calls on different threads may run
+/// concurrently), not in a thread-local.
+class CallScope {
+public:
+  explicit CallScope(const XfmForwardArgs *args) : args(args) {
+    allReduceFailed = false;
+    arena.base = args->arena;
+    arena.size = args->arena_bytes;
+    currentArena = &arena;
+    currentCall = args;
+  }
+  CallScope(const CallScope &) = delete;
+  CallScope &operator=(const CallScope &) = delete;
+  ~CallScope() {
+    for (void *block : arena.overflow)
+      std::free(block);
+    currentArena = nullptr;
+    currentCall = nullptr;
+  }
 
-static int endCall(const XfmForwardArgs *args) {
-  currentCall = nullptr;
-  *args->arena_needed = arena.used.load(std::memory_order_relaxed);
-  for (void *block : arena.overflow)
-    std::free(block);
-  bool overflowed = !arena.overflow.empty();
-  arena.overflow.clear();
-  if (allReduceFailed)
-    return XFM_ALL_REDUCE_FAILED;
-  if (arena.indexOutOfRange.load(std::memory_order_relaxed))
-    return XFM_INDEX_OUT_OF_RANGE;
-  return overflowed ? XFM_ARENA_TOO_SMALL : XFM_OK;
-}
+  /// The call's status; reports the arena bytes it needed.
+  int finish() {
+    *args->arena_needed = arena.used.load(std::memory_order_relaxed);
+    if (allReduceFailed)
+      return XFM_ALL_REDUCE_FAILED;
+    if (arena.indexOutOfRange.load(std::memory_order_relaxed))
+      return XFM_INDEX_OUT_OF_RANGE;
+    return arena.overflow.empty() ? XFM_OK : XFM_ARENA_TOO_SMALL;
+  }
+
+private:
+  const XfmForwardArgs *args;
+  Arena arena;
+};
 
 static MemRef<1> weightsOf(const XfmForwardArgs *args) {
   int64_t weightShape[1] = {static_cast<int64_t>(xfm_weights_bytes)};
@@ -279,7 +289,7 @@ int xfm_forward(const XfmForwardArgs *args) {
   if (args->shard < 0 || args->shard >= xfm_shards ||
       (xfm_shards > 1 && !args->all_reduce))
     return XFM_BAD_SHARD;
-  beginCall(args);
+  CallScope scope(args);
   int64_t n = args->n_tokens;
   int64_t tokenShape[1] = {n};
   MemRef<1> tokens = contiguous<1>(args->tokens, tokenShape);
@@ -293,7 +303,7 @@ int xfm_forward(const XfmForwardArgs *args) {
                                    &caches, &weights);
   if (args->logits)
     copyOut(logits, args->logits, n, xfm_vocab_size);
-  return endCall(args);
+  return scope.finish();
 }
 
 int xfm_graph_forward(const XfmGraphArgs *args) {
@@ -307,9 +317,9 @@ int xfm_graph_forward(const XfmGraphArgs *args) {
   call.parallel_for = args->parallel_for;
   call.pool = args->pool;
   call.threads = args->threads;
-  beginCall(&call);
+  CallScope scope(&call);
   xfm_graph_entries[0](args->inputs, args->outputs);
-  return endCall(&call);
+  return scope.finish();
 }
 
 } // extern "C"
@@ -399,7 +409,7 @@ int xfm_speed_stage(const XfmForwardArgs *args, const XfmStageArgs *stage) {
         (stage->groups[r] + 1) * layers > xfm_cache_shape[0] ||
         stage->positions[r] < 0 || stage->positions[r] >= xfm_cache_shape[2])
       return XFM_BAD_STAGE;
-  beginCall(args);
+  CallScope scope(args);
   MemRef<1> weights = weightsOf(args);
   int64_t dim = xfm_hidden_dim;
   if (stage->embed_last) {
@@ -429,7 +439,7 @@ int xfm_speed_stage(const XfmForwardArgs *args, const XfmStageArgs *stage) {
                     caches, &weights);
   copyOut(results.hidden, stage->hidden, rows, dim);
   copyOut(results.logits, stage->logits, rows, xfm_vocab_size);
-  return endCall(args);
+  return scope.finish();
 }
 
 int xfm_decode_batch(const XfmForwardArgs *args, const XfmBatchArgs *batch) {
@@ -450,7 +460,7 @@ int xfm_decode_batch(const XfmForwardArgs *args, const XfmBatchArgs *batch) {
       if (batch->caches[q] == batch->caches[r])
         return XFM_BAD_BATCH;
   }
-  beginCall(args);
+  CallScope scope(args);
   MemRef<1> weights = weightsOf(args);
   int64_t rowShape[1] = {rows};
   MemRef<1> tokens = contiguous<1>(batch->tokens, rowShape);
@@ -464,7 +474,7 @@ int xfm_decode_batch(const XfmForwardArgs *args, const XfmBatchArgs *batch) {
   kBatchCalls[rows](xfm_batch_entries[rows - 1], &logits, &tokens, &positions,
                     caches, &weights);
   copyOut(logits, batch->logits, rows, xfm_vocab_size);
-  return endCall(args);
+  return scope.finish();
 }
 
 } // extern "C"

@@ -14,6 +14,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <dlfcn.h>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -207,6 +208,33 @@ TEST_F(SessionTest, OtherAbiIsRefused) {
                 std::to_string(XFRT_ABI_VERSION)),
             std::string::npos)
       << error;
+}
+
+/// A process that loads many models in turn (a server switching models, a
+/// test binary) unloads each one it frees: nothing in a model keeps its
+/// library, and so its static TLS, after xfrt_model_free. Each copy is a
+/// distinct library to the loader; glibc's spare static TLS holds about 20.
+TEST_F(SessionTest, FreedModelsAreUnloaded) {
+  std::vector<float> logits(vocab);
+  for (int copy = 0; copy < 64; ++copy) {
+    std::string path = dir + "/copy" + std::to_string(copy) + ".so";
+    ASSERT_EQ(std::system(("cp " + dir + "/m.so " + path).c_str()), 0);
+    xfrt_model *m = nullptr;
+    char error[256];
+    ASSERT_EQ(xfrt_model_load(path.c_str(), &m, error, sizeof(error)), XFRT_OK)
+        << "copy " << copy << ": " << error;
+    xfrt_session *s = nullptr;
+    ASSERT_EQ(xfrt_session_create(m, 0, 2, &s), XFRT_OK);
+    int32_t token = 1 + copy;
+    EXPECT_EQ(xfrt_session_eval(s, &token, 1, logits.data()), XFRT_OK);
+    xfrt_session_free(s);
+    xfrt_model_free(m);
+    if (void *still = dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD)) {
+      dlclose(still);
+      FAIL() << "copy " << copy << " stayed loaded after xfrt_model_free";
+    }
+    std::remove(path.c_str());
+  }
 }
 
 TEST_F(SessionTest, BadInputIsRefused) {
