@@ -141,13 +141,22 @@ int64_t xfrt_batch_length(const xfrt_batch *b, int32_t slot) {
   return validSlot(b, slot) ? b->lengths[slot] : -1;
 }
 
-xfrt_status xfrt_batch_release(xfrt_batch *b, int32_t slot) {
+xfrt_status xfrt_batch_trim(xfrt_batch *b, int32_t slot, int64_t n) {
   if (!validSlot(b, slot))
     return fail(b, XFRT_ERROR_INVALID_ARGUMENT,
                 "no slot " + std::to_string(slot));
+  if (n < 0 || n > b->lengths[slot])
+    return fail(b, XFRT_ERROR_INVALID_ARGUMENT,
+                "cannot keep " + std::to_string(n) + " tokens of slot " +
+                    std::to_string(slot) + ", which holds " +
+                    std::to_string(b->lengths[slot]));
   // Stale cache rows are written again before they are read.
-  b->lengths[slot] = 0;
+  b->lengths[slot] = n;
   return XFRT_OK;
+}
+
+xfrt_status xfrt_batch_release(xfrt_batch *b, int32_t slot) {
+  return xfrt_batch_trim(b, slot, 0);
 }
 
 const char *xfrt_batch_error(const xfrt_batch *b) { return b->error.c_str(); }

@@ -118,7 +118,7 @@ std::unique_ptr<Scheduler> Scheduler::create(xfrt_model *model,
   s->context = xfrt_model_max_context(model);
   s->vocab = xfrt_model_vocab_size(model);
   s->maxRows = xfrt_batch_max_rows(batch);
-  s->slotOwner.assign(options.slots, false);
+  s->slotState.resize(options.slots);
   int64_t chunk = std::min(options.prefillChunk, s->context);
   s->options.prefillChunk = chunk;
   // The model writes every prompt row's logits; only the last is used.
@@ -222,23 +222,47 @@ SchedulerStats Scheduler::stats() const {
   return counters;
 }
 
+void Scheduler::countEnd(FinishReason reason) {
+  switch (reason) {
+  case FinishReason::Cancelled:
+    ++counters.cancelled;
+    break;
+  case FinishReason::Error:
+    ++counters.failed;
+    break;
+  default:
+    ++counters.completed;
+  }
+}
+
 void Scheduler::finish(Active &a, FinishReason reason, std::string message) {
-  xfrt_batch_release(batch.get(), a.slot);
-  slotOwner[a.slot] = false;
+  Slot &slot = slotState[a.slot];
+  // After a model error the cache's contents are unknown.
+  if (!options.prefixCache || reason == FinishReason::Error) {
+    xfrt_batch_release(batch.get(), a.slot);
+    slot.tokens.clear();
+  }
+  slot.busy = false;
+  slot.freedAt = ++endings;
   a.done = true;
   {
     // Counted before the consumer can see the end.
     std::lock_guard<std::mutex> lock(mutex);
-    ++counters.completed;
+    countEnd(reason);
   }
   a.generation->end(reason, std::move(message));
 }
 
+void Scheduler::endWaitingLocked(Waiting &w, std::string message) {
+  countEnd(FinishReason::Cancelled);
+  w.generation->end(FinishReason::Cancelled, std::move(message));
+}
+
 void Scheduler::dropCancelledLocked() {
-  auto cancelled = [](const Waiting &w) {
+  auto cancelled = [&](Waiting &w) {
     if (!w.generation->cancelRequested())
       return false;
-    w.generation->end(FinishReason::Cancelled);
+    endWaitingLocked(w);
     return true;
   };
   queue.erase(std::remove_if(queue.begin(), queue.end(), cancelled),
@@ -246,18 +270,49 @@ void Scheduler::dropCancelledLocked() {
   counters.queued = static_cast<int64_t>(queue.size());
 }
 
+int32_t Scheduler::chooseSlot(const std::vector<int32_t> &prompt,
+                              int64_t &reuse) const {
+  int32_t best = -1;
+  int64_t bestShared = -1;
+  for (int32_t s = 0; s < slots(); ++s) {
+    const Slot &slot = slotState[s];
+    if (slot.busy)
+      continue;
+    auto [end, unused] = std::mismatch(slot.tokens.begin(), slot.tokens.end(),
+                                       prompt.begin(), prompt.end());
+    (void)unused;
+    int64_t shared = end - slot.tokens.begin();
+    if (shared > bestShared ||
+        (shared == bestShared && slot.freedAt < slotState[best].freedAt)) {
+      best = s;
+      bestShared = shared;
+    }
+  }
+  reuse =
+      std::min<int64_t>(bestShared, static_cast<int64_t>(prompt.size()) - 1);
+  return best;
+}
+
 void Scheduler::admit(std::vector<std::unique_ptr<Active>> &active) {
   std::lock_guard<std::mutex> lock(mutex);
   dropCancelledLocked();
   while (!queue.empty()) {
     Waiting &w = queue.front();
-    auto free = std::find(slotOwner.begin(), slotOwner.end(), false);
-    if (free == slotOwner.end())
+    int64_t reuse = 0;
+    int32_t slot = chooseSlot(w.request.prompt, reuse);
+    if (slot < 0)
       break;
-    *free = true;
-    int32_t slot = static_cast<int32_t>(free - slotOwner.begin());
-    active.push_back(std::make_unique<Active>(std::move(w.request),
-                                              std::move(w.generation), slot));
+    Slot &chosen = slotState[slot];
+    // Within the slot's length, so this cannot fail.
+    xfrt_batch_trim(batch.get(), slot, reuse);
+    chosen.tokens.resize(reuse);
+    chosen.busy = true;
+    w.generation->cached = reuse;
+    counters.cachedPromptTokens += reuse;
+    auto a = std::make_unique<Active>(std::move(w.request),
+                                      std::move(w.generation), slot);
+    a->prefilled = reuse;
+    active.push_back(std::move(a));
     queue.pop_front();
   }
   counters.queued = static_cast<int64_t>(queue.size());
@@ -320,6 +375,9 @@ void Scheduler::prefillChunk(std::vector<std::unique_ptr<Active>> &active) {
       finish(a, FinishReason::Error, xfrt_batch_error(batch.get()));
       return;
     }
+    std::vector<int32_t> &cached = slotState[a.slot].tokens;
+    cached.insert(cached.end(), a.request.prompt.begin() + a.prefilled,
+                  a.request.prompt.begin() + a.prefilled + n);
     a.prefilled += n;
     {
       std::lock_guard<std::mutex> lock(mutex);
@@ -358,8 +416,10 @@ void Scheduler::decodeStep(std::vector<std::unique_ptr<Active>> &active) {
       ++counters.decodeSteps;
       counters.decodeRows += rows;
     }
-    for (int64_t r = 0; r < rows; ++r)
+    for (int64_t r = 0; r < rows; ++r) {
+      slotState[stepSlots[r]].tokens.push_back(stepTokens[r]);
       deliver(*stepRows[r], stepLogits.data() + r * vocab);
+    }
   }
 }
 
@@ -396,7 +456,7 @@ void Scheduler::run() {
       finish(*a, FinishReason::Cancelled, "the server is shutting down");
   std::lock_guard<std::mutex> lock(mutex);
   for (Waiting &w : queue)
-    w.generation->end(FinishReason::Cancelled, "the server is shutting down");
+    endWaitingLocked(w, "the server is shutting down");
   queue.clear();
   counters.running = counters.queued = 0;
 }

@@ -134,6 +134,14 @@ def test_api(ctx):
     check(done and streamed == text, f"streamed {streamed!r} != {text!r}")
     check(finish == whole["choices"][0]["finish_reason"], finish)
 
+    # Prefix cache: the same prompt again is served from the slot that
+    # holds it, all but its last token (prefilled again for its logits).
+    status, again, _ = server.request("POST", "/v1/completions", body)
+    usage = again["usage"]
+    check(status == 200 and again["choices"][0]["text"] == text, again)
+    check(usage["prompt_tokens_details"]["cached_tokens"] ==
+          usage["prompt_tokens"] - 1, f"prefix cache: {usage}")
+
     # Stop strings: the text ends just before them, streamed or not. One
     # begins inside a token, so that token's text before it is sent once.
     _, out, _ = server.request("POST", "/v1/completions",
@@ -174,6 +182,13 @@ def test_api(ctx):
     check(done and streamed == message["content"],
           f"chat streamed {streamed!r} != {message['content']!r}")
 
+    # The chat's next turn shares the first one's prompt and answer.
+    turn = dict(chat, messages=chat["messages"] + [
+        message, {"role": "user", "content": "And then?"}])
+    status, out, _ = server.request("POST", "/v1/chat/completions", turn)
+    cached = out["usage"]["prompt_tokens_details"]["cached_tokens"]
+    check(status == 200 and cached > 0, f"next turn: {out['usage']}")
+
     # Sampling with a seed repeats itself.
     sampled = dict(body, temperature=0.9, top_p=0.9, seed=42)
     a = server.request("POST", "/v1/completions", sampled)[1]
@@ -185,7 +200,9 @@ def test_api(ctx):
     check(status == 200 and models["data"][0]["id"] == "m", models)
     status, health, _ = server.request("GET", "/health")
     check(status == 200 and health["status"] == "ok", health)
-    print("  api: stream == whole, stop strings, chat, seeds, models, health")
+    print("  api: stream == whole, prefix cache, stop strings, chat "
+          f"(next turn: {cached} of {out['usage']['prompt_tokens']} prompt "
+          "tokens cached), seeds, models, health")
 
 
 def expect_error(server, body, status, param=None, code=None, raw=None,

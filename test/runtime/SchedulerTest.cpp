@@ -87,6 +87,38 @@ protected:
     return g;
   }
 
+  /// `out` (kept logits) is what `request` gets alone in a session:
+  /// greedy tokens, and logits to 1e-4 relative.
+  void expectMatchesSession(const GenerationRequest &request,
+                            const std::vector<GeneratedToken> &out) {
+    ASSERT_EQ(static_cast<int64_t>(out.size()), request.maxTokens);
+    xfrt_session *session = nullptr;
+    ASSERT_EQ(xfrt_session_create(model, 0, 1, &session), XFRT_OK);
+    std::vector<int32_t> tokens = request.prompt;
+    std::vector<float> logits(tokens.size() * vocab);
+    ASSERT_EQ(
+        xfrt_session_eval(session, tokens.data(), tokens.size(), logits.data()),
+        XFRT_OK);
+    const float *row = logits.data() + (tokens.size() - 1) * vocab;
+    for (size_t t = 0; t < out.size(); ++t) {
+      const std::vector<float> &got = out[t].logits;
+      ASSERT_EQ(static_cast<int64_t>(got.size()), vocab);
+      for (int64_t i = 0; i < vocab; ++i) {
+        float tolerance =
+            1e-4f * std::max(std::fabs(got[i]), std::fabs(row[i])) + 1e-5f;
+        ASSERT_LE(std::fabs(got[i] - row[i]), tolerance)
+            << "token " << t << ", logit " << i;
+      }
+      int32_t expected =
+          static_cast<int32_t>(std::max_element(row, row + vocab) - row);
+      ASSERT_EQ(out[t].token, expected) << "token " << t;
+      ASSERT_EQ(xfrt_session_eval(session, &expected, 1, logits.data()),
+                XFRT_OK);
+      row = logits.data();
+    }
+    xfrt_session_free(session);
+  }
+
   static std::vector<GeneratedToken> drain(Generation &g) {
     std::vector<GeneratedToken> out;
     GeneratedToken t;
@@ -168,38 +200,72 @@ TEST_F(SchedulerTest, ConcurrentRequestsMatchSessions) {
   for (int k = 0; k < n; ++k) {
     SCOPED_TRACE("request " + std::to_string(k));
     EXPECT_EQ(gens[k]->finishReason(), FinishReason::Length);
-    ASSERT_EQ(static_cast<int64_t>(outs[k].size()), requests[k].maxTokens);
-    // The reference: the prompt in a session, then greedy decoding.
-    xfrt_session *session = nullptr;
-    ASSERT_EQ(xfrt_session_create(model, 0, 1, &session), XFRT_OK);
-    std::vector<int32_t> tokens = requests[k].prompt;
-    std::vector<float> logits(tokens.size() * vocab);
-    ASSERT_EQ(
-        xfrt_session_eval(session, tokens.data(), tokens.size(), logits.data()),
-        XFRT_OK);
-    const float *row = logits.data() + (tokens.size() - 1) * vocab;
-    for (size_t t = 0; t < outs[k].size(); ++t) {
-      const std::vector<float> &got = outs[k][t].logits;
-      ASSERT_EQ(static_cast<int64_t>(got.size()), vocab);
-      for (int64_t i = 0; i < vocab; ++i) {
-        float tolerance =
-            1e-4f * std::max(std::fabs(got[i]), std::fabs(row[i])) + 1e-5f;
-        ASSERT_LE(std::fabs(got[i] - row[i]), tolerance)
-            << "token " << t << ", logit " << i;
-      }
-      int32_t expected =
-          static_cast<int32_t>(std::max_element(row, row + vocab) - row);
-      ASSERT_EQ(outs[k][t].token, expected) << "token " << t;
-      ASSERT_EQ(xfrt_session_eval(session, &expected, 1, logits.data()),
-                XFRT_OK);
-      row = logits.data();
-    }
-    xfrt_session_free(session);
+    expectMatchesSession(requests[k], outs[k]);
   }
   SchedulerStats stats = s->stats();
   EXPECT_EQ(stats.completed, n);
   // Steps did batch: more rows than steps.
   EXPECT_GT(stats.decodeRows, stats.decodeSteps);
+}
+
+/// A chat's next turn (the last prompt, its answer, new text) prefills
+/// only the new text, on the slot its first turn left, even after an
+/// unrelated request ran; what it generates is what a session gets from
+/// the whole prompt.
+TEST_F(SchedulerTest, PrefixCacheServesFollowUpPrompts) {
+  auto s = make(/*slots=*/2, /*queue=*/4, /*chunk=*/4);
+  ASSERT_TRUE(s);
+  GenerationRequest first = greedy(promptFor(9, vocab), 5);
+  std::vector<GeneratedToken> answer = drain(*submit(*s, first));
+  ASSERT_EQ(answer.size(), 5u);
+  // An unrelated request takes the slot left longest ago: the other one.
+  auto other = submit(*s, greedy({3, 4, 5}, 2));
+  drain(*other);
+  EXPECT_EQ(other->cachedTokens(), 0);
+
+  // The slot holds the prompt and the answer but its last token, which
+  // was sampled and never fed.
+  GenerationRequest next = greedy(first.prompt, 4);
+  for (size_t i = 0; i + 1 < answer.size(); ++i)
+    next.prompt.push_back(answer[i].token);
+  int64_t held = static_cast<int64_t>(next.prompt.size());
+  next.prompt.push_back(answer.back().token);
+  next.prompt.push_back(static_cast<int32_t>(vocab / 2));
+  next.keepLogits = true;
+  auto g = submit(*s, next);
+  std::vector<GeneratedToken> out = drain(*g);
+  EXPECT_EQ(g->cachedTokens(), held);
+  expectMatchesSession(next, out);
+
+  // The same prompt again: all of it is cached but its last token, which
+  // is prefilled again for its logits.
+  auto again = submit(*s, next);
+  std::vector<GeneratedToken> repeated = drain(*again);
+  EXPECT_EQ(again->cachedTokens(),
+            static_cast<int64_t>(next.prompt.size()) - 1);
+  expectMatchesSession(next, repeated);
+
+  SchedulerStats stats = s->stats();
+  EXPECT_EQ(stats.cachedPromptTokens,
+            held + static_cast<int64_t>(next.prompt.size()) - 1);
+  EXPECT_EQ(stats.promptTokens, static_cast<int64_t>(first.prompt.size()) + 3 +
+                                    static_cast<int64_t>(next.prompt.size()) -
+                                    held + 1);
+  EXPECT_EQ(stats.completed, 4);
+}
+
+TEST_F(SchedulerTest, WithoutPrefixCacheEveryPromptIsPrefilled) {
+  SchedulerOptions o;
+  o.slots = 1, o.maxQueue = 2, o.threads = 1, o.prefixCache = false;
+  std::string error;
+  auto s = Scheduler::create(model, o, error);
+  ASSERT_TRUE(s) << error;
+  GenerationRequest r = greedy(promptFor(6, vocab), 3);
+  drain(*submit(*s, r));
+  auto g = submit(*s, r);
+  drain(*g);
+  EXPECT_EQ(g->cachedTokens(), 0);
+  EXPECT_EQ(s->stats().promptTokens, 2 * 7);
 }
 
 TEST_F(SchedulerTest, LogprobsAreTheLogSoftmax) {

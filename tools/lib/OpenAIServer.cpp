@@ -183,9 +183,12 @@ struct OpenAIServer::Job {
 
   json usage() const {
     int64_t prompt = generation->promptTokens();
+    // OpenAI's field for the prompt tokens a cache served.
     return {{"prompt_tokens", prompt},
             {"completion_tokens", completionTokens},
-            {"total_tokens", prompt + completionTokens}};
+            {"total_tokens", prompt + completionTokens},
+            {"prompt_tokens_details",
+             {{"cached_tokens", generation->cachedTokens()}}}};
   }
 
   void takeTokens(json &choice) {
@@ -463,7 +466,12 @@ void OpenAIServer::install(httplib::Server &server) {
                             {"slots", scheduler.slots()},
                             {"running", s.running},
                             {"queued", s.queued},
-                            {"completed", s.completed}};
+                            {"completed", s.completed},
+                            {"cancelled", s.cancelled},
+                            {"failed", s.failed},
+                            {"prompt_tokens", s.promptTokens},
+                            {"cached_prompt_tokens", s.cachedPromptTokens},
+                            {"generated_tokens", s.generatedTokens}};
                res.status = shuttingDown ? 503 : 200;
                res.set_content(dump(body), "application/json");
              });

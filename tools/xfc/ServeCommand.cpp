@@ -54,6 +54,13 @@ cl::opt<int64_t>
     prefillChunk("prefill-chunk",
                  cl::desc("Prompt tokens prefilled between two decode steps"),
                  cl::init(128), cl::sub(command));
+cl::opt<bool> prefixCache(
+    "prefix-cache",
+    cl::desc("Keep a slot's keys and values when its request ends, and give "
+             "a new request the free slot sharing the longest prefix with "
+             "its prompt, which then prefills only the rest (chat turns, "
+             "common system prompts); --prefix-cache=false empties slots"),
+    cl::init(true), cl::sub(command));
 cl::opt<int> threads("t",
                      cl::desc("Threads to run on (0: one per available core)"),
                      cl::init(0), cl::sub(command));
@@ -193,6 +200,7 @@ int run() {
   options.slots = parallel;
   options.maxQueue = queueLimit;
   options.prefillChunk = prefillChunk;
+  options.prefixCache = prefixCache;
   options.threads = threads;
   std::unique_ptr<xfrt::Scheduler> scheduler =
       xfrt::Scheduler::create(m->model.get(), options, error);
@@ -246,9 +254,11 @@ int run() {
     return fail(std::string("the HTTP listener stopped") +
                 (listened ? "" : " (it failed)"));
   xfrt::SchedulerStats s = scheduler->stats();
-  errs() << "xfc serve: stopped after " << s.completed << " requests, "
-         << s.promptTokens << " prompt and " << s.generatedTokens
-         << " generated tokens\n";
+  errs() << "xfc serve: stopped after " << s.completed << " requests ("
+         << s.cancelled << " cancelled, " << s.failed << " failed), "
+         << s.promptTokens << " prompt tokens prefilled ("
+         << s.cachedPromptTokens << " more from the prefix cache) and "
+         << s.generatedTokens << " generated\n";
   return 0;
 }
 

@@ -12,6 +12,12 @@
 // Consumers read their request's tokens from its Generation, from any
 // thread, and may cancel it at any time (the slot is freed between steps).
 //
+// Prefix caching: a slot keeps its tokens' keys and values after its
+// request ends. A new request takes the free slot whose cached tokens
+// share the longest prefix with its prompt and prefills only the rest, so
+// the turns of a chat and prompts with a common system prompt skip what
+// was already computed.
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef XFRT_SCHEDULER_H
@@ -75,6 +81,9 @@ public:
   FinishReason finishReason() const;
   std::string error() const;
   int64_t promptTokens() const { return prompt; }
+  /// Prompt tokens whose keys and values a slot already held (prefix
+  /// caching); set when the request is admitted, before its first token.
+  int64_t cachedTokens() const { return cached; }
 
 private:
   friend class Scheduler;
@@ -88,6 +97,7 @@ private:
   std::string message;
   std::atomic<bool> cancelled{false};
   int64_t prompt = 0;
+  std::atomic<int64_t> cached{0};
 };
 
 struct SchedulerOptions {
@@ -95,14 +105,22 @@ struct SchedulerOptions {
   int32_t maxQueue = 64;      // requests waiting for a slot
   int64_t prefillChunk = 128; // prompt tokens per worker turn
   int threads = 0;            // 0: one per available core
+  /// Reuse a free slot's cached prompt prefix (see above); false empties
+  /// every slot its request leaves.
+  bool prefixCache = true;
   /// Called by the worker at the start of every turn; tests use it to hold
   /// the worker at a known point.
   std::function<void()> onTurn;
 };
 
 struct SchedulerStats {
-  int64_t running = 0, queued = 0, completed = 0;
-  int64_t promptTokens = 0, generatedTokens = 0;
+  int64_t running = 0, queued = 0;
+  /// Requests that ended: at a stop or their length, cancelled (by their
+  /// consumer or at shutdown, queued or running), or on a model error.
+  int64_t completed = 0, cancelled = 0, failed = 0;
+  /// Prompt tokens prefilled, and those a slot's cache already held.
+  int64_t promptTokens = 0, cachedPromptTokens = 0;
+  int64_t generatedTokens = 0;
   int64_t decodeSteps = 0, decodeRows = 0;
 };
 
@@ -132,13 +150,19 @@ public:
   SchedulerStats stats() const;
   int64_t maxContext() const { return context; }
   int64_t vocabSize() const { return vocab; }
-  int32_t slots() const { return static_cast<int32_t>(slotOwner.size()); }
+  int32_t slots() const { return static_cast<int32_t>(slotState.size()); }
 
 private:
   struct Active;
+  struct Waiting;
   Scheduler() = default;
   void run();
   void admit(std::vector<std::unique_ptr<Active>> &active);
+  /// The free slot for `prompt`: the longest cached prefix, then the one
+  /// left longest ago. Sets `reuse` to the cached tokens it keeps (at most
+  /// all but the prompt's last token, whose logits are needed); -1 if no
+  /// slot is free.
+  int32_t chooseSlot(const std::vector<int32_t> &prompt, int64_t &reuse) const;
   /// Runs one chunk of the first request still prefilling.
   void prefillChunk(std::vector<std::unique_ptr<Active>> &active);
   void decodeStep(std::vector<std::unique_ptr<Active>> &active);
@@ -146,15 +170,24 @@ private:
   /// request goes on.
   bool deliver(Active &a, const float *logits);
   void finish(Active &a, FinishReason reason, std::string message = {});
+  /// Ends a request that never ran (mutex held).
+  void endWaitingLocked(Waiting &w, std::string message = {});
   /// Ends the queued requests whose consumers cancelled them (mutex held).
   void dropCancelledLocked();
+  void countEnd(FinishReason reason);
 
   std::unique_ptr<xfrt_batch, void (*)(xfrt_batch *)> batch{nullptr,
                                                             xfrt_batch_free};
   SchedulerOptions options;
   int64_t context = 0, vocab = 0;
   int32_t maxRows = 0;
-  std::vector<bool> slotOwner; // worker only
+  struct Slot {
+    bool busy = false;
+    std::vector<int32_t> tokens; // those its KV cache holds
+    uint64_t freedAt = 0;        // when its last request ended
+  };
+  std::vector<Slot> slotState; // worker only
+  uint64_t endings = 0;        // worker only: requests ended so far
 
   mutable std::mutex mutex;
   std::condition_variable wake;

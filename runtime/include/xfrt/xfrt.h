@@ -232,7 +232,10 @@ xfrt_status xfrt_batch_decode(xfrt_batch *batch, int64_t rows,
                               float *logits);
 /* The tokens in `slot` (-1 for no such slot). */
 int64_t xfrt_batch_length(const xfrt_batch *batch, int32_t slot);
-/* Empties `slot` for another sequence. */
+/* Keeps only the first `n` tokens of `slot` (at most its length), so that
+ * a sequence sharing that prefix continues from them (prefix caching). */
+xfrt_status xfrt_batch_trim(xfrt_batch *batch, int32_t slot, int64_t n);
+/* Empties `slot` for another sequence: xfrt_batch_trim to 0. */
 xfrt_status xfrt_batch_release(xfrt_batch *batch, int32_t slot);
 /* The message of the batch's last error. */
 const char *xfrt_batch_error(const xfrt_batch *batch);
