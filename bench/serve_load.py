@@ -3,6 +3,8 @@
 
     bench/serve_load.py --xfc build/bin/xfc --model m.so [--clients 1,2,4,8,16]
                         [--max-tokens 64] [--requests 2] [-t 2]
+                        [--conversation] [--prompt-words 8]
+                        [--no-prefix-cache]
 
 One server (--parallel = the largest N) serves every N in turn. Each of
 the N clients sends --requests streaming completions one after another
@@ -10,6 +12,12 @@ the N clients sends --requests streaming completions one after another
 tokens). Reported per N: total generated tokens/s over the wall time,
 time to first token (p50/p99, from sending the request) and inter-token
 latency (p50/p99, between a stream's tokens), as a Markdown table.
+
+--conversation makes each client's requests the turns of one
+conversation: a request's prompt is the previous prompt, its generated
+text and --prompt-words new words, as a chat client sends it. The table
+then also gives the TTFT of the later turns, which the server's prefix
+cache serves (compare with --no-prefix-cache).
 """
 
 import argparse
@@ -33,11 +41,16 @@ def percentile(values, p):
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
-def client(server, index, requests, max_tokens, prompt_words, out):
+def client(server, index, requests, max_tokens, prompt_words, conversation,
+           out):
+    history = ""
     for r in range(requests):
         words = [WORDS[(index * 7 + r * 3 + i) % len(WORDS)]
                  for i in range(prompt_words)]
-        body = {"prompt": " ".join(words), "max_tokens": max_tokens,
+        prompt = " ".join(words)
+        if conversation and history:
+            prompt = history + " " + prompt
+        body = {"prompt": prompt, "max_tokens": max_tokens,
                 "temperature": 0, "stream": True, "ignore_eos": True,
                 "return_tokens": True}
         times = []
@@ -51,18 +64,21 @@ def client(server, index, requests, max_tokens, prompt_words, out):
             out["errors"] += 1
             continue
         out["tokens"] += len(times)
+        history = prompt + "".join(e["choices"][0].get("text", "")
+                                   for e in events if e.get("choices"))
         if times:
-            out["ttft"].append(times[0] - start)
+            out["ttft" if r == 0 else "ttft_later"].append(times[0] - start)
             out["itl"] += [b - a for a, b in zip(times, times[1:])]
 
 
-def run_level(server, n, requests, max_tokens, prompt_words):
-    out = {"tokens": 0, "errors": 0, "ttft": [], "itl": []}
+def run_level(server, n, requests, max_tokens, prompt_words, conversation):
+    out = {"tokens": 0, "errors": 0, "ttft": [], "ttft_later": [], "itl": []}
     lock = threading.Lock()
-    results = [dict(tokens=0, errors=0, ttft=[], itl=[]) for _ in range(n)]
+    results = [dict(tokens=0, errors=0, ttft=[], ttft_later=[], itl=[])
+               for _ in range(n)]
     threads = [threading.Thread(target=client, args=(
-        server, i, requests, max_tokens, prompt_words, results[i]))
-        for i in range(n)]
+        server, i, requests, max_tokens, prompt_words, conversation,
+        results[i])) for i in range(n)]
     start = time.perf_counter()
     for t in threads:
         t.start()
@@ -74,6 +90,7 @@ def run_level(server, n, requests, max_tokens, prompt_words):
             out["tokens"] += r["tokens"]
             out["errors"] += r["errors"]
             out["ttft"] += r["ttft"]
+            out["ttft_later"] += r["ttft_later"]
             out["itl"] += r["itl"]
     out["tps"] = out["tokens"] / wall
     return out
@@ -89,16 +106,25 @@ def main():
                    help="requests per client, one after another")
     p.add_argument("--prompt-words", type=int, default=8)
     p.add_argument("-t", "--threads", type=int, default=0)
+    p.add_argument("--conversation", action="store_true",
+                   help="each client's requests are turns of one chat")
+    p.add_argument("--no-prefix-cache", action="store_true",
+                   help="serve with --prefix-cache=false")
     args = p.parse_args()
     levels = [int(x) for x in args.clients.split(",")]
+    cache = "false" if args.no_prefix_cache else "true"
     server = Server(args.xfc, args.model, "--parallel", str(max(levels)),
-                    "-t", str(args.threads), timeout=600)
+                    "-t", str(args.threads), "--prefix-cache=" + cache,
+                    timeout=600)
     try:
-        run_level(server, 1, 1, 8, args.prompt_words)  # warm up
+        # Warm up on words of no client's prompt (the prefix cache).
+        client(server, 1000, 1, 8, args.prompt_words, False,
+               dict(tokens=0, errors=0, ttft=[], ttft_later=[], itl=[]))
         rows = []
         for n in levels:
             rows.append((n, run_level(server, n, args.requests,
-                                      args.max_tokens, args.prompt_words)))
+                                      args.max_tokens, args.prompt_words,
+                                      args.conversation)))
         health = server.request("GET", "/health")[1]
     finally:
         server.stop()
@@ -106,15 +132,20 @@ def main():
     print(f"xfc serve load test: {os.path.basename(args.model)}, "
           f"--parallel {max(levels)}, {args.requests} requests x "
           f"{args.max_tokens} tokens per client, {args.prompt_words}-word "
-          f"prompts; {health['completed']} requests completed")
+          f"prompts{', conversations' if args.conversation else ''}, "
+          f"--prefix-cache={cache}; {health['completed']} requests "
+          f"completed, {health['cached_prompt_tokens']} of "
+          f"{health['cached_prompt_tokens'] + health['prompt_tokens']} "
+          "prompt tokens from the prefix cache")
     print()
     print("| clients | tokens/s (all) | vs 1 client | TTFT p50 | TTFT p99 "
-          "| ITL p50 | ITL p99 | errors |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| TTFT later requests p50 | ITL p50 | ITL p99 | errors |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    ms = lambda values, p: f"{1000 * percentile(values, p):.0f} ms"  # noqa
     for n, r in rows:
         print(f"| {n} | {r['tps']:.1f} | {r['tps'] / base:.2f}x "
-              f"| {1000 * percentile(r['ttft'], 50):.0f} ms "
-              f"| {1000 * percentile(r['ttft'], 99):.0f} ms "
+              f"| {ms(r['ttft'], 50)} | {ms(r['ttft'], 99)} "
+              f"| {ms(r['ttft_later'], 50)} "
               f"| {1000 * percentile(r['itl'], 50):.1f} ms "
               f"| {1000 * percentile(r['itl'], 99):.1f} ms | {r['errors']} |")
     return 1 if any(r["errors"] for _, r in rows) else 0
