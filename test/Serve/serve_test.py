@@ -121,6 +121,22 @@ def test_identity(ctx):
           f"worst logprob relative error {worst:.2e}")
 
 
+def check_stop_tokens(logprobs, ids, text, pieces):
+    """The tokens listed for a response cut by a stop string are those whose
+    text begins in it: the stop string's own tokens are left out."""
+    n = len(logprobs["tokens"])
+    check(n == len(ids), f"{n} logprobs but {len(ids)} token ids")
+    check(logprobs["tokens"] == pieces[:n],
+          f"tokens {logprobs['tokens']} are not the first of {pieces}")
+    joined = "".join(logprobs["tokens"])
+    check(joined.startswith(text) and
+          all(o < len(text) for o in logprobs["text_offset"]) and
+          (n == 0 or len(joined) - len(logprobs["tokens"][-1]) < len(text)),
+          f"tokens {logprobs['tokens']} for text {text!r}")
+    check(n == len(pieces) or len(joined) >= len(text),
+          f"tokens {logprobs['tokens']} end before the text {text!r}")
+
+
 def test_api(ctx):
     server = ctx["server"]
     body = {"prompt": PROMPTS[0], "max_tokens": 10, "temperature": 0}
@@ -152,19 +168,33 @@ def test_api(ctx):
     stops = [p[1:] for p in pieces[1:] if len(p) >= 2 and p.isascii() and
              p.isprintable()][:1]
     stops += [ch for ch in full[1:] if ch.isascii() and ch.isalnum()][:1]
+    # One across two tokens: their tokens' ids and logprobs are not listed.
+    stops += [a[-1] + b[0] for a, b in zip(pieces[1:], pieces[2:])
+              if (a[-1] + b[0]).isascii() and (a[-1] + b[0]).isprintable()
+              and (a[-1] + b[0]).strip() == a[-1] + b[0]][:1]
     check(stops, f"no stop string to try in {full!r}")
     for stop in stops:
-        request = dict(body, prompt=PROMPTS[2], max_tokens=40, stop=[stop])
+        request = dict(body, prompt=PROMPTS[2], max_tokens=40, stop=[stop],
+                       logprobs=0, return_tokens=True)
         _, out, _ = server.request("POST", "/v1/completions", request)
         c = out["choices"][0]
         want = full[:full.index(stop)]
         check(c["finish_reason"] == "stop" and c["text"] == want,
               f"stop {stop!r}: {c['text']!r}, want {want!r}")
+        check_stop_tokens(c["logprobs"], c["tokens"], want, pieces)
         _, events, done = server.stream("/v1/completions",
                                         dict(request, stream=True))
         streamed, finish = completion_text(events)
         check(done and streamed == want and finish == "stop",
               f"stop {stop!r} streamed: {streamed!r}, want {want!r}")
+        merged = {"tokens": [], "text_offset": []}
+        ids = []
+        for e in events:
+            for ch in e.get("choices", []):
+                for key in merged:
+                    merged[key] += (ch.get("logprobs") or {}).get(key, [])
+                ids += ch.get("tokens", [])
+        check_stop_tokens(merged, ids, want, pieces)
 
     # Chat, streamed and not: the first chunk names the role.
     chat = {"messages": [{"role": "system", "content": "Be brief."},

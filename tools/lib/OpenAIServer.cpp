@@ -7,7 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include <cctype>
+#include <cstdint>
 #include <ctime>
+#include <deque>
 #include <random>
 
 using namespace xfc::serve;
@@ -50,15 +52,55 @@ ApiError serverError(int status, std::string message, std::string type) {
   return e;
 }
 
-/// One token's log-probabilities in the completions format (tokens,
-/// token_logprobs, top_logprobs, text_offset) or the chat one (content).
-class LogprobsBuilder {
+/// The generated tokens' ids and log-probabilities, each released with
+/// its text: a token is listed once the first byte of its text is sent
+/// (or at the end), so the tokens of a stop string, whose text never is,
+/// are never listed. Log-probabilities take the completions format
+/// (tokens, token_logprobs, top_logprobs, text_offset) or the chat one
+/// (content).
+class TokenLog {
 public:
-  LogprobsBuilder(const xfrt::Tokenizer &tokenizer, bool chat)
-      : tokenizer(tokenizer), chat(chat) {}
+  TokenLog(const xfrt::Tokenizer &tokenizer, bool chat, bool logprobs)
+      : tokenizer(tokenizer), chat(chat), logprobs(logprobs) {}
 
+  /// A token whose text starts at byte `textOffset` of the generated text.
   void add(const xfrt::GeneratedToken &t, size_t textOffset) {
-    std::string piece = text(t.token);
+    pending.push_back({t, textOffset});
+  }
+
+  /// Releases the tokens whose text starts before byte `sent`.
+  void release(size_t sent) {
+    while (!pending.empty() && pending.front().offset < sent) {
+      const Pending &p = pending.front();
+      ids.push_back(p.token.token);
+      if (logprobs)
+        addLogprobs(p.token, p.offset);
+      pending.pop_front();
+    }
+  }
+
+  bool hasReleased() const { return !ids.empty(); }
+
+  /// The ids released since the last takeIds().
+  json takeIds() {
+    json out = ids;
+    ids.clear();
+    return out;
+  }
+
+  /// The logprobs object of the tokens released since the last take().
+  json takeLogprobs() {
+    json out = chat ? json{{"content", content}}
+                    : json{{"tokens", tokens},
+                           {"token_logprobs", tokenLogprobs},
+                           {"top_logprobs", topLogprobs},
+                           {"text_offset", offsets}};
+    content = tokens = tokenLogprobs = topLogprobs = offsets = json::array();
+    return out;
+  }
+
+private:
+  void addLogprobs(const xfrt::GeneratedToken &t, size_t textOffset) {
     if (chat) {
       json top = json::array();
       for (auto [id, lp] : t.top)
@@ -71,24 +113,12 @@ public:
     json top = json::object();
     for (auto [id, lp] : t.top)
       top[text(id)] = lp;
-    tokens.push_back(piece);
+    tokens.push_back(text(t.token));
     tokenLogprobs.push_back(t.logprob);
     topLogprobs.push_back(top);
     offsets.push_back(textOffset);
   }
 
-  /// The logprobs object of the tokens added since the last take().
-  json take() {
-    json out = chat ? json{{"content", content}}
-                    : json{{"tokens", tokens},
-                           {"token_logprobs", tokenLogprobs},
-                           {"top_logprobs", topLogprobs},
-                           {"text_offset", offsets}};
-    content = tokens = tokenLogprobs = topLogprobs = offsets = json::array();
-    return out;
-  }
-
-private:
   /// As generated text: a SentencePiece piece keeps its leading space.
   std::string text(int32_t id) const {
     std::string s, error;
@@ -102,8 +132,14 @@ private:
             {"bytes", std::vector<uint8_t>(s.begin(), s.end())}};
   }
 
+  struct Pending {
+    xfrt::GeneratedToken token;
+    size_t offset;
+  };
   const xfrt::Tokenizer &tokenizer;
-  bool chat;
+  bool chat, logprobs;
+  std::deque<Pending> pending;
+  std::vector<int32_t> ids;
   json content = json::array(), tokens = json::array(),
        tokenLogprobs = json::array(), topLogprobs = json::array(),
        offsets = json::array();
@@ -115,14 +151,14 @@ private:
 struct OpenAIServer::Job {
   Job(const xfrt::Tokenizer &tokenizer, CompletionParams p)
       : params(std::move(p)), text(tokenizer, params.stop),
-        logprobs(tokenizer, params.endpoint == Endpoint::ChatCompletions) {}
+        log(tokenizer, params.endpoint == Endpoint::ChatCompletions,
+            params.logprobs >= 0) {}
   CompletionParams params;
   std::shared_ptr<xfrt::Generation> generation;
   xfrt::TextStream text;
-  LogprobsBuilder logprobs;
+  TokenLog log; // for return_tokens and logprobs
   std::string id, model;
   int64_t created = 0, completionTokens = 0;
-  std::vector<int32_t> tokens; // since the last chunk, for return_tokens
 
   bool chat() const { return params.endpoint == Endpoint::ChatCompletions; }
 
@@ -141,13 +177,14 @@ struct OpenAIServer::Job {
       if (timedOut)
         return Step::Waiting;
       delta = text.finish();
+      log.release(SIZE_MAX); // the end: every token, text or none
       return Step::End;
     }
     ++completionTokens;
-    tokens.push_back(t.token);
-    if (params.logprobs >= 0)
-      logprobs.add(t, text.length());
+    if (params.logprobs >= 0 || params.returnTokens)
+      log.add(t, text.length());
     delta = text.push(t.token);
+    log.release(text.text().size());
     // A stop string ends the request here; its slot is freed at once.
     if (text.stopped())
       generation->cancel();
@@ -191,10 +228,12 @@ struct OpenAIServer::Job {
              {{"cached_tokens", generation->cachedTokens()}}}};
   }
 
+  /// The tokens released since the last chunk: ids, logprobs.
   void takeTokens(json &choice) {
+    json ids = log.takeIds();
     if (params.returnTokens)
-      choice["tokens"] = tokens;
-    tokens.clear();
+      choice["tokens"] = ids;
+    choice["logprobs"] = params.logprobs >= 0 ? log.takeLogprobs() : json();
   }
 
   json chunk(const std::string &delta, const json &finish, bool first) {
@@ -208,7 +247,6 @@ struct OpenAIServer::Job {
     } else {
       choice["text"] = delta;
     }
-    choice["logprobs"] = params.logprobs >= 0 ? logprobs.take() : json();
     takeTokens(choice);
     return {{"id", id},
             {"object", chat() ? "chat.completion.chunk" : "text_completion"},
@@ -337,7 +375,6 @@ void OpenAIServer::respondWhole(Job &job, httplib::Response &res) {
   if (finish.empty())
     return sendError(res, job.failure());
   json choice = {{"index", 0}, {"finish_reason", finish}};
-  choice["logprobs"] = job.params.logprobs >= 0 ? job.logprobs.take() : json();
   job.takeTokens(choice);
   if (job.chat())
     choice["message"] = {{"role", "assistant"}, {"content", text}};
@@ -371,9 +408,8 @@ bool OpenAIServer::streamEvents(Job &job, httplib::DataSink &sink) {
     }
     bool more = step == Job::Step::Token;
     // Chat's first chunk carries the role even before any text.
-    bool perToken =
-        (job.params.logprobs >= 0 || job.params.returnTokens) && more;
-    if (!delta.empty() || first || perToken) {
+    // Tokens (return_tokens, logprobs) go out with their text.
+    if (!delta.empty() || first || job.log.hasReleased()) {
       if (!send(job.chunk(delta, json(), first)))
         return false; // the client left: the releaser cancels
       first = false;
