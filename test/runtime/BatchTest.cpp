@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "AllocationCounter.h"
+#include "TestModels.h"
 
 #include "xfrt/xfrt.h"
 
@@ -27,25 +28,22 @@ namespace {
 class BatchTest : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
-    dir = std::string(P_tmpdir) + "/xfc-batch-" + std::to_string(getpid());
-    std::string xfc = XFC_BIN;
     // llama with f32 and int8 KV caches, a layer-shared llama (its SPEED
     // stages share the per-row layers), gpt2 (learned positions), and one
     // without batch entry points.
-    std::string cmd =
-        "mkdir -p " + dir + " && cd " + dir + " && " + xfc +
-        " make-model --arch llama --ctx 32 -o m.gguf > /dev/null && " + xfc +
-        " make-model --arch llama --ctx 32 --share-cycle 1 --repeats 2 -o "
-        "cyc.gguf > /dev/null && " +
-        xfc + " make-model --arch gpt2 --ctx 32 -o g.gguf > /dev/null && " +
-        xfc + " compile m.gguf --batch-rows 4 -o m.so && " + xfc +
-        " compile m.gguf --batch-rows 4 --kv-cache int8 -o int8.so && " + xfc +
-        " compile cyc.gguf --batch-rows 4 -o cyc.so && " + xfc +
-        " compile g.gguf --batch-rows 4 -o g.so && " + xfc +
-        " compile m.gguf --batch-rows 0 -o plain.so";
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    dir = xfc::test::sharedModelDir(
+        "batch",
+        "$XFC make-model --arch llama --ctx 32 -o m.gguf > /dev/null\n"
+        "$XFC make-model --arch llama --ctx 32 --share-cycle 1 --repeats 2 "
+        "-o cyc.gguf > /dev/null\n"
+        "$XFC make-model --arch gpt2 --ctx 32 -o g.gguf > /dev/null\n"
+        "$XFC compile m.gguf --batch-rows 4 -o m.so\n"
+        "$XFC compile m.gguf --batch-rows 4 --kv-cache int8 -o int8.so\n"
+        "$XFC compile cyc.gguf --batch-rows 4 -o cyc.so\n"
+        "$XFC compile g.gguf --batch-rows 4 -o g.so\n"
+        "$XFC compile m.gguf --batch-rows 0 -o plain.so\n");
+    ASSERT_FALSE(dir.empty());
   }
-  static void TearDownTestSuite() { std::system(("rm -rf " + dir).c_str()); }
 
   void SetUp() override {
     char error[256];

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "AllocationCounter.h"
+#include "TestModels.h"
 
 #include "xfrt/xfrt.h"
 
@@ -27,16 +28,14 @@ const std::string kNodeTests = "/usr/share/libonnx-testdata/data/node/";
 class GraphTest : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
-    dir = std::string(P_tmpdir) + "/xfc-graph-" + std::to_string(getpid());
-    std::string xfc = XFC_BIN;
-    std::string cmd = "mkdir -p " + dir;
+    std::string script;
     for (const char *test :
          {"test_gemm_all_attributes", "test_where_example", "test_gather_0"})
-      cmd += " && " + xfc + " compile " + kNodeTests + test +
-             "/model.onnx -o " + dir + "/" + test + ".so";
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+      script += "$XFC compile " + kNodeTests + test + "/model.onnx -o " + test +
+                ".so\n";
+    dir = xfc::test::sharedModelDir("graph", script);
+    ASSERT_FALSE(dir.empty());
   }
-  static void TearDownTestSuite() { std::system(("rm -rf " + dir).c_str()); }
 
   xfrt_graph *load(const std::string &test, int threads = 1) {
     xfrt_graph *graph = nullptr;

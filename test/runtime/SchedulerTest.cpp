@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "xfrt/Scheduler.h"
+#include "TestModels.h"
 #include "xfrt/xfrt.h"
 
 #include <gtest/gtest.h>
@@ -31,16 +32,13 @@ namespace {
 class SchedulerTest : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
-    dir = std::string(P_tmpdir) + "/xfc-sched-" + std::to_string(getpid());
-    std::string xfc = XFC_BIN;
-    std::string cmd = "mkdir -p " + dir + " && cd " + dir + " && " + xfc +
-                      " make-model --arch llama --ctx 48 -o m.gguf > "
-                      "/dev/null && " +
-                      xfc + " compile m.gguf --batch-rows 4 -o m.so && " + xfc +
-                      " compile m.gguf --batch-rows 0 -o plain.so";
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    dir = xfc::test::sharedModelDir(
+        "scheduler",
+        "$XFC make-model --arch llama --ctx 48 -o m.gguf > /dev/null\n"
+        "$XFC compile m.gguf --batch-rows 4 -o m.so\n"
+        "$XFC compile m.gguf --batch-rows 0 -o plain.so\n");
+    ASSERT_FALSE(dir.empty());
   }
-  static void TearDownTestSuite() { std::system(("rm -rf " + dir).c_str()); }
 
   xfrt_model *load(const char *name) {
     char error[256];

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "AllocationCounter.h"
+#include "TestModels.h"
 
 #include "xfrt/xfrt.h"
 
@@ -16,7 +17,6 @@
 #include <cstdlib>
 #include <dlfcn.h>
 #include <string>
-#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -24,16 +24,11 @@ namespace {
 class SessionTest : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
-    dir = std::string(P_tmpdir) + "/xfc-session-" + std::to_string(getpid());
-    std::string xfc = XFC_BIN;
-    std::string cmd = "mkdir -p " + dir + " && " + xfc +
-                      " make-model --arch llama --ctx 32 -o " + dir +
-                      "/m.gguf > /dev/null && " + xfc + " compile " + dir +
-                      "/m.gguf -o " + dir + "/m.so";
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  }
-  static void TearDownTestSuite() {
-    std::system(("rm -rf " + dir).c_str());
+    dir = xfc::test::sharedModelDir("session",
+                                    "$XFC make-model --arch llama --ctx 32 "
+                                    "-o m.gguf > /dev/null\n"
+                                    "$XFC compile m.gguf -o m.so\n");
+    ASSERT_FALSE(dir.empty());
   }
 
   void SetUp() override {
@@ -184,7 +179,8 @@ TEST_F(SessionTest, SessionsAreIndependentAndTrimReplays) {
 
 /// A model built for another ABI is refused, naming both versions.
 TEST_F(SessionTest, OtherAbiIsRefused) {
-  std::string source = dir + "/old.cpp", library = dir + "/old.so";
+  std::string scratch = xfc::test::scratchDir("session");
+  std::string source = scratch + "/old.cpp", library = scratch + "/old.so";
   FILE *f = std::fopen(source.c_str(), "w");
   ASSERT_TRUE(f);
   std::fputs("#include \"xfrt/ModelABI.h\"\n"
@@ -216,8 +212,9 @@ TEST_F(SessionTest, OtherAbiIsRefused) {
 /// distinct library to the loader; glibc's spare static TLS holds about 20.
 TEST_F(SessionTest, FreedModelsAreUnloaded) {
   std::vector<float> logits(vocab);
+  std::string scratch = xfc::test::scratchDir("session");
   for (int copy = 0; copy < 64; ++copy) {
-    std::string path = dir + "/copy" + std::to_string(copy) + ".so";
+    std::string path = scratch + "/copy" + std::to_string(copy) + ".so";
     ASSERT_EQ(std::system(("cp " + dir + "/m.so " + path).c_str()), 0);
     xfrt_model *m = nullptr;
     char error[256];

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "AllocationCounter.h"
+#include "TestModels.h"
 
 #include "xfrt/xfrt.h"
 
@@ -33,15 +34,12 @@ constexpr int64_t kLayers = 2, kDim = 64; // make-model's llama defaults
 class ShardedSessionTest : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
-    dir = std::string(P_tmpdir) + "/xfc-sharded-" + std::to_string(getpid());
-    std::string xfc = XFC_BIN;
-    std::string cmd = "mkdir -p " + dir + " && " + xfc +
-                      " make-model --arch llama --ctx 32 -o " + dir +
-                      "/m.gguf > /dev/null && " + xfc + " compile " + dir +
-                      "/m.gguf --sockets 2 -o " + dir + "/m.so";
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    dir = xfc::test::sharedModelDir(
+        "sharded",
+        "$XFC make-model --arch llama --ctx 32 -o m.gguf > /dev/null\n"
+        "$XFC compile m.gguf --sockets 2 -o m.so\n");
+    ASSERT_FALSE(dir.empty());
   }
-  static void TearDownTestSuite() { std::system(("rm -rf " + dir).c_str()); }
 
   void SetUp() override {
     char error[256];

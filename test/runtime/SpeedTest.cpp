@@ -12,6 +12,7 @@
 
 #include "Speed.h" // the invalidation hook
 #include "AllocationCounter.h"
+#include "TestModels.h"
 
 #include "xfrt/xfrt.h"
 
@@ -31,21 +32,16 @@ namespace {
 class SpeedTest : public ::testing::TestWithParam<const char *> {
 protected:
   static void SetUpTestSuite() {
-    dir = std::string(P_tmpdir) + "/xfc-speed-" + std::to_string(getpid());
-    std::string xfc = XFC_BIN;
-    std::string cmd =
-        "mkdir -p " + dir + " && " + xfc +
-        " make-model --arch llama --ctx 64 --share-cycle 2 --repeats 3 "
-        "--seed 31 -o " +
-        dir + "/m.gguf > /dev/null && " + xfc + " compile " + dir +
-        "/m.gguf -o " + dir + "/f32.so && " + xfc + " compile " + dir +
-        "/m.gguf --kv-cache int8 -o " + dir + "/int8.so && " + xfc +
-        " make-model --arch llama --ctx 64 -o " + dir +
-        "/plain.gguf > /dev/null && " + xfc + " compile " + dir +
-        "/plain.gguf -o " + dir + "/plain.so";
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+    dir = xfc::test::sharedModelDir(
+        "speed",
+        "$XFC make-model --arch llama --ctx 64 --share-cycle 2 --repeats 3 "
+        "--seed 31 -o m.gguf > /dev/null\n"
+        "$XFC compile m.gguf -o f32.so\n"
+        "$XFC compile m.gguf --kv-cache int8 -o int8.so\n"
+        "$XFC make-model --arch llama --ctx 64 -o plain.gguf > /dev/null\n"
+        "$XFC compile plain.gguf -o plain.so\n");
+    ASSERT_FALSE(dir.empty());
   }
-  static void TearDownTestSuite() { std::system(("rm -rf " + dir).c_str()); }
 
   void SetUp() override {
     char error[256];
@@ -330,23 +326,19 @@ TEST_P(SpeedTest, RefusesWhatItCannotDo) {
 TEST(SpeedArenaTest, StagesAllocateNothing) {
   if (!xfc::test::allocationCountingAvailable())
     GTEST_SKIP() << "allocation counting is not available";
-  std::string dir =
-      std::string(P_tmpdir) + "/xfc-speed-arena-" + std::to_string(getpid());
-  std::string xfc = XFC_BIN;
-  std::string cmd = "mkdir -p " + dir + " && " + xfc +
-                    " make-model --arch llama --ctx 64 --share-cycle 1 "
-                    "--repeats 8 --early-exit-friendly 0.001 "
-                    "--vocab-size 100000 -o " +
-                    dir + "/m.gguf > /dev/null && " + xfc + " compile " + dir +
-                    "/m.gguf -o " + dir + "/m.so";
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  std::string dir = xfc::test::sharedModelDir(
+      "speed-arena",
+      "$XFC make-model --arch llama --ctx 64 --share-cycle 1 --repeats 8 "
+      "--early-exit-friendly 0.001 --vocab-size 100000 -o m.gguf "
+      "> /dev/null\n"
+      "$XFC compile m.gguf -o m.so\n");
+  ASSERT_FALSE(dir.empty());
   xfrt_model *model = nullptr;
   char error[256];
   ASSERT_EQ(
       xfrt_model_load((dir + "/m.so").c_str(), &model, error, sizeof(error)),
       XFRT_OK)
       << error;
-  std::system(("rm -rf " + dir).c_str()); // loaded: the mapping stays
   xfrt_session *s = nullptr;
   ASSERT_EQ(xfrt_session_create(model, 0, 1, &s), XFRT_OK);
   int32_t bos = 1;
