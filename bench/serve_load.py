@@ -41,8 +41,8 @@ def percentile(values, p):
     return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
 
 
-def client(server, index, requests, max_tokens, prompt_words, conversation,
-           out):
+def client(server, tag, index, requests, max_tokens, prompt_words,
+           conversation, out):
     history = ""
     for r in range(requests):
         words = [WORDS[(index * 7 + r * 3 + i) % len(WORDS)]
@@ -50,6 +50,10 @@ def client(server, index, requests, max_tokens, prompt_words, conversation,
         prompt = " ".join(words)
         if conversation and history:
             prompt = history + " " + prompt
+        else:
+            # No two requests of the run share more than this word, so the
+            # prefix cache serves only a conversation's earlier turns.
+            prompt = f"{tag}{index}x{r}: {prompt}"
         body = {"prompt": prompt, "max_tokens": max_tokens,
                 "temperature": 0, "stream": True, "ignore_eos": True,
                 "return_tokens": True}
@@ -62,6 +66,9 @@ def client(server, index, requests, max_tokens, prompt_words, conversation,
                                                                  []))))
         if status != 200 or not done:
             out["errors"] += 1
+            if out["errors"] == 1:
+                print(f"client {index}: HTTP {status}: {events}"[:300],
+                      file=sys.stderr)
             continue
         out["tokens"] += len(times)
         history = prompt + "".join(e["choices"][0].get("text", "")
@@ -77,7 +84,7 @@ def run_level(server, n, requests, max_tokens, prompt_words, conversation):
     results = [dict(tokens=0, errors=0, ttft=[], ttft_later=[], itl=[])
                for _ in range(n)]
     threads = [threading.Thread(target=client, args=(
-        server, i, requests, max_tokens, prompt_words, conversation,
+        server, f"n{n}c", i, requests, max_tokens, prompt_words, conversation,
         results[i])) for i in range(n)]
     start = time.perf_counter()
     for t in threads:
@@ -117,8 +124,7 @@ def main():
                     "-t", str(args.threads), "--prefix-cache=" + cache,
                     timeout=600)
     try:
-        # Warm up on words of no client's prompt (the prefix cache).
-        client(server, 1000, 1, 8, args.prompt_words, False,
+        client(server, "warmup", 0, 1, 8, args.prompt_words, False,
                dict(tokens=0, errors=0, ttft=[], ttft_later=[], itl=[]))
         rows = []
         for n in levels:

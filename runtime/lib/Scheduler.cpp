@@ -273,7 +273,7 @@ void Scheduler::dropCancelledLocked() {
 int32_t Scheduler::chooseSlot(const std::vector<int32_t> &prompt,
                               int64_t &reuse) const {
   int32_t best = -1;
-  int64_t bestShared = -1;
+  int64_t bestScore = 0, bestShared = 0;
   for (int32_t s = 0; s < slots(); ++s) {
     const Slot &slot = slotState[s];
     if (slot.busy)
@@ -282,9 +282,12 @@ int32_t Scheduler::chooseSlot(const std::vector<int32_t> &prompt,
                                        prompt.begin(), prompt.end());
     (void)unused;
     int64_t shared = end - slot.tokens.begin();
-    if (shared > bestShared ||
-        (shared == bestShared && slot.freedAt < slotState[best].freedAt)) {
+    int64_t discarded = static_cast<int64_t>(slot.tokens.size()) - shared;
+    int64_t score = shared - discarded;
+    if (best < 0 || score > bestScore ||
+        (score == bestScore && slot.freedAt < slotState[best].freedAt)) {
       best = s;
+      bestScore = score;
       bestShared = shared;
     }
   }
@@ -442,7 +445,7 @@ void Scheduler::run() {
       options.onTurn();
     for (auto &a : active)
       if (a->generation->cancelRequested())
-        finish(*a, FinishReason::Cancelled);
+        finish(*a, a->generation->ending);
     sweep();
     admit(active);
     prefillChunk(active);

@@ -26,8 +26,9 @@
 
 #include "xfo/OneDNNLinear.h"
 
-#include <oneapi/dnnl/dnnl.hpp>
+#include <dlfcn.h>
 #include <omp.h>
+#include <oneapi/dnnl/dnnl.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -115,8 +116,42 @@ struct Primitive {
   memory::desc scratchpad;
 };
 
+/// oneDNN's OpenMP threads outlive the calls that start them, so the
+/// libraries they run (libdnnl, and libgomp with it) must stay loaded when
+/// the model's library, their only user, is unloaded: RTLD_NODELETE.
+void pinThreadLibraries() {
+  for (const void *symbol :
+       {reinterpret_cast<const void *>(&dnnl_engine_create),
+        reinterpret_cast<const void *>(&omp_get_max_threads)}) {
+    Dl_info info;
+    if (dladdr(symbol, &info) && info.dli_fname)
+      dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+  }
+}
+
+/// A thread's oneDNN stream and scratch memory (grown to the largest
+/// need). They belong to `threadStates`, which the model's library frees
+/// when it is unloaded: a thread_local with a destructor would keep the
+/// library, and its static TLS, loaded for as long as the thread lives.
+struct ThreadState {
+  explicit ThreadState(dnnl::engine &engine) : stream(engine) {}
+  dnnl::stream stream;
+  std::unique_ptr<void, decltype(&std::free)> scratch{nullptr, &std::free};
+  size_t scratchBytes = 0;
+
+  void *scratchOf(size_t bytes) {
+    if (bytes > scratchBytes) {
+      scratch.reset(std::aligned_alloc(64, (bytes + 63) / 64 * 64));
+      scratchBytes = scratch ? bytes : 0;
+    }
+    return scratch.get();
+  }
+};
+
 class Cache {
 public:
+  Cache() { pinThreadLibraries(); }
+
   /// The primitive for `c`'s shape and the weights in its layout, built
   /// on first use.
   std::pair<Primitive *, memory *> get(const Call &c) {
@@ -139,6 +174,9 @@ public:
   }
 
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  // Declared after the engine, so destroyed before it.
+  std::mutex threadStatesLock;
+  std::vector<std::unique_ptr<ThreadState>> threadStates;
 
 private:
   Primitive create(const Call &c) {
@@ -192,18 +230,16 @@ Cache &cache() {
   return instance;
 }
 
-/// This thread's scratch memory for oneDNN, grown to the largest need.
-void *scratch(size_t bytes) {
-  struct Buffer {
-    std::unique_ptr<void, decltype(&std::free)> data{nullptr, &std::free};
-    size_t bytes = 0;
-  };
-  thread_local Buffer buffer;
-  if (bytes > buffer.bytes) {
-    buffer.data.reset(std::aligned_alloc(64, (bytes + 63) / 64 * 64));
-    buffer.bytes = buffer.data ? bytes : 0;
+ThreadState &thisThread() {
+  thread_local ThreadState *state = nullptr; // trivially destructible
+  if (!state) {
+    auto owned = std::make_unique<ThreadState>(cache().engine);
+    state = owned.get();
+    Cache &c = cache();
+    std::lock_guard<std::mutex> guard(c.threadStatesLock);
+    c.threadStates.push_back(std::move(owned));
   }
-  return buffer.data.get();
+  return *state;
 }
 
 void run(const Call &c) {
@@ -220,16 +256,16 @@ void run(const Call &c) {
   if (c.bias)
     args.emplace(DNNL_ARG_BIAS, memory({{1, c.n}, Dt::f32, Tag::ab}, engine,
                                        const_cast<float *>(c.bias)));
+  ThreadState &thread = thisThread();
   if (size_t bytes = primitive->scratchpad.get_size()) {
-    void *data = scratch(bytes);
+    void *data = thread.scratchOf(bytes);
     if (!data)
       throw std::bad_alloc();
     args.emplace(DNNL_ARG_SCRATCHPAD,
                  memory(primitive->scratchpad, engine, data));
   }
-  thread_local dnnl::stream stream(engine);
-  primitive->matmul.execute(stream, args);
-  stream.wait();
+  primitive->matmul.execute(thread.stream, args);
+  thread.stream.wait();
 }
 
 } // namespace

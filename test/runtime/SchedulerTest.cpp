@@ -173,15 +173,23 @@ std::vector<int32_t> promptFor(int k, int64_t vocab) {
 }
 
 TEST_F(SchedulerTest, ConcurrentRequestsMatchSessions) {
-  // 8 requests on 3 slots (5 wait), prompts of 1 to 15 tokens prefilled in
+  // 8 requests on 3 slots (5 wait), prompts of 1 to 27 tokens prefilled in
   // chunks of 4, different lengths: requests join and leave mid-batch.
   auto s = make(/*slots=*/3, /*queue=*/8, /*chunk=*/4);
   ASSERT_TRUE(s);
   const int n = 8;
   std::vector<std::shared_ptr<Generation>> gens;
   std::vector<GenerationRequest> requests;
+  // All but the first begin with a common 12-token prefix (a system
+  // prompt), which a slot an earlier one left serves while others run.
+  std::vector<int32_t> prefix;
+  for (int i = 0; i < 12; ++i)
+    prefix.push_back(static_cast<int32_t>((5 * i + 2) % vocab));
   for (int k = 0; k < n; ++k) {
-    GenerationRequest r = greedy(promptFor(2 * k, vocab), 3 + k);
+    std::vector<int32_t> prompt = promptFor(2 * k, vocab);
+    if (k > 0)
+      prompt.insert(prompt.begin(), prefix.begin(), prefix.end());
+    GenerationRequest r = greedy(prompt, 3 + k);
     r.keepLogits = true;
     requests.push_back(r);
     gens.push_back(submit(*s, r));
@@ -202,6 +210,7 @@ TEST_F(SchedulerTest, ConcurrentRequestsMatchSessions) {
   }
   SchedulerStats stats = s->stats();
   EXPECT_EQ(stats.completed, n);
+  EXPECT_GT(stats.cachedPromptTokens, 0);
   // Steps did batch: more rows than steps.
   EXPECT_GT(stats.decodeRows, stats.decodeSteps);
 }
@@ -216,8 +225,9 @@ TEST_F(SchedulerTest, PrefixCacheServesFollowUpPrompts) {
   GenerationRequest first = greedy(promptFor(9, vocab), 5);
   std::vector<GeneratedToken> answer = drain(*submit(*s, first));
   ASSERT_EQ(answer.size(), 5u);
-  // An unrelated request takes the slot left longest ago: the other one.
-  auto other = submit(*s, greedy({3, 4, 5}, 2));
+  // A request sharing only the first token (as prompts share BOS) takes
+  // the empty slot rather than discard the conversation's.
+  auto other = submit(*s, greedy({first.prompt[0], 4, 5}, 2));
   drain(*other);
   EXPECT_EQ(other->cachedTokens(), 0);
 
@@ -353,6 +363,26 @@ TEST_F(SchedulerTest, CancelStopsARunningRequest) {
   auto b = submit(*s, greedy({3}, 2));
   EXPECT_EQ(drain(*b).size(), 2u);
   EXPECT_EQ(b->finishReason(), FinishReason::Length);
+  SchedulerStats stats = s->stats();
+  EXPECT_EQ(stats.cancelled, 1);
+  EXPECT_EQ(stats.completed, 1);
+}
+
+/// A consumer that finds a stop string in the text ends its request as a
+/// stop, counted as completed, not cancelled.
+TEST_F(SchedulerTest, ConsumerStopEndsAsAStop) {
+  TurnGate gate(3);
+  auto s = make(1, 1, 128, gate.hook());
+  ASSERT_TRUE(s);
+  auto a = submit(*s, greedy({1, 2}, s->maxContext() - 2));
+  gate.waitUntilHeld();
+  a->stop();
+  gate.release();
+  EXPECT_EQ(drain(*a).size(), 3u);
+  EXPECT_EQ(a->finishReason(), FinishReason::Stop);
+  SchedulerStats stats = s->stats();
+  EXPECT_EQ(stats.completed, 1);
+  EXPECT_EQ(stats.cancelled, 0);
 }
 
 TEST_F(SchedulerTest, InvalidRequestsAreRefused) {

@@ -24,10 +24,12 @@ namespace {
 class SessionTest : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
-    dir = xfc::test::sharedModelDir("session",
-                                    "$XFC make-model --arch llama --ctx 32 "
-                                    "-o m.gguf > /dev/null\n"
-                                    "$XFC compile m.gguf -o m.so\n");
+    std::string script = "$XFC make-model --arch llama --ctx 32 -o m.gguf "
+                         "> /dev/null\n"
+                         "$XFC compile m.gguf -o m.so\n";
+    if (*XFC_ONEDNN_ARCHIVE) // every GEMM through oneDNN's glue
+      script += "$XFC compile m.gguf --kernels onednn -o onednn.so\n";
+    dir = xfc::test::sharedModelDir("session", script);
     ASSERT_FALSE(dir.empty());
   }
 
@@ -210,12 +212,15 @@ TEST_F(SessionTest, OtherAbiIsRefused) {
 /// test binary) unloads each one it frees: nothing in a model keeps its
 /// library, and so its static TLS, after xfrt_model_free. Each copy is a
 /// distinct library to the loader; glibc's spare static TLS holds about 20.
+/// With oneDNN, every other copy runs its GEMMs through oneDNN's glue.
 TEST_F(SessionTest, FreedModelsAreUnloaded) {
   std::vector<float> logits(vocab);
   std::string scratch = xfc::test::scratchDir("session");
   for (int copy = 0; copy < 64; ++copy) {
     std::string path = scratch + "/copy" + std::to_string(copy) + ".so";
-    ASSERT_EQ(std::system(("cp " + dir + "/m.so " + path).c_str()), 0);
+    const char *source = *XFC_ONEDNN_ARCHIVE && copy % 2 ? "onednn" : "m";
+    ASSERT_EQ(std::system(("cp " + dir + "/" + source + ".so " + path).c_str()),
+              0);
     xfrt_model *m = nullptr;
     char error[256];
     ASSERT_EQ(xfrt_model_load(path.c_str(), &m, error, sizeof(error)), XFRT_OK)
@@ -228,7 +233,8 @@ TEST_F(SessionTest, FreedModelsAreUnloaded) {
     xfrt_model_free(m);
     if (void *still = dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD)) {
       dlclose(still);
-      FAIL() << "copy " << copy << " stayed loaded after xfrt_model_free";
+      FAIL() << "copy " << copy << " (" << source
+             << ".so) stayed loaded after xfrt_model_free";
     }
     std::remove(path.c_str());
   }

@@ -35,7 +35,9 @@ bool upToDate(const std::string &dir, const std::string &script) {
   long long built = modified(stamp);
   if (built < 0 || readFile(stamp) != script)
     return false;
-  for (const char *input : {XFC_BIN, XFC_MODEL_STUB})
+  // What `xfc compile` links into a model: the stub, and the oneDNN glue
+  // ("" without oneDNN).
+  for (const char *input : {XFC_BIN, XFC_MODEL_STUB, XFC_ONEDNN_ARCHIVE})
     if (modified(input) > built)
       return false;
   return true;

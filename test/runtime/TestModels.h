@@ -16,9 +16,10 @@ namespace xfc::test {
 /// The directory `<build>/test-models/<name>` holding what `script` writes:
 /// it runs under `sh` in that directory, with `$XFC` the compiler. It runs
 /// once, under a lock (parallel test processes wait for the first), and
-/// again only when the script changes or xfc or the model stub is newer
-/// than its result. Tests only read the directory: a test writes its own
-/// files to a scratchDir. Returns "" (and prints the script) on failure.
+/// again only when the script changes or xfc, the model stub or the oneDNN
+/// glue is newer than its result. Tests only read the directory: a test writes
+/// its own files to a scratchDir. Returns "" (and prints the script) on
+/// failure.
 std::string sharedModelDir(const std::string &name, const std::string &script);
 
 /// A new empty directory for this process's own files, removed when the

@@ -187,7 +187,7 @@ struct OpenAIServer::Job {
     log.release(text.text().size());
     // A stop string ends the request here; its slot is freed at once.
     if (text.stopped())
-      generation->cancel();
+      generation->stop();
     return Step::Token;
   }
 

@@ -13,10 +13,10 @@
 // thread, and may cancel it at any time (the slot is freed between steps).
 //
 // Prefix caching: a slot keeps its tokens' keys and values after its
-// request ends. A new request takes the free slot whose cached tokens
-// share the longest prefix with its prompt and prefills only the rest, so
-// the turns of a chat and prompts with a common system prompt skip what
-// was already computed.
+// request ends. A new request takes the free slot that keeps most (the
+// tokens its prompt shares with the slot, less those of the slot it would
+// discard) and prefills only the rest, so the turns of a chat and prompts
+// with a common system prompt skip what was already computed.
 //
 //===----------------------------------------------------------------------===//
 
@@ -76,8 +76,11 @@ public:
             bool &timedOut);
   /// Asks the scheduler to stop this request (it ends as Cancelled unless it
   /// already ended); safe from any thread, and to call more than once.
-  void cancel() { cancelled = true; }
-  bool cancelRequested() const { return cancelled; }
+  void cancel() { ending = FinishReason::Cancelled; }
+  /// Ends the request as a stop does (FinishReason::Stop), for a consumer
+  /// that found a stop string in its text.
+  void stop() { ending = FinishReason::Stop; }
+  bool cancelRequested() const { return ending != FinishReason::Running; }
   FinishReason finishReason() const;
   std::string error() const;
   int64_t promptTokens() const { return prompt; }
@@ -95,7 +98,8 @@ private:
   std::deque<GeneratedToken> tokens;
   FinishReason reason = FinishReason::Running;
   std::string message;
-  std::atomic<bool> cancelled{false};
+  /// What the consumer asked for: Running (nothing), Cancelled or Stop.
+  std::atomic<FinishReason> ending{FinishReason::Running};
   int64_t prompt = 0;
   std::atomic<int64_t> cached{0};
 };
@@ -158,10 +162,12 @@ private:
   Scheduler() = default;
   void run();
   void admit(std::vector<std::unique_ptr<Active>> &active);
-  /// The free slot for `prompt`: the longest cached prefix, then the one
-  /// left longest ago. Sets `reuse` to the cached tokens it keeps (at most
-  /// all but the prompt's last token, whose logits are needed); -1 if no
-  /// slot is free.
+  /// The free slot for `prompt`: the most tokens shared with the prompt
+  /// less the slot's tokens it discards (so that sharing a BOS does not
+  /// evict a conversation when an empty slot is free), then the one left
+  /// longest ago. Sets `reuse` to the cached tokens it keeps (at most all
+  /// but the prompt's last token, whose logits are needed); -1 if no slot
+  /// is free.
   int32_t chooseSlot(const std::vector<int32_t> &prompt, int64_t &reuse) const;
   /// Runs one chunk of the first request still prefilling.
   void prefillChunk(std::vector<std::unique_ptr<Active>> &active);
