@@ -54,6 +54,16 @@ class Server:
         finally:
             conn.close()
 
+    def text(self, path):
+        """(status, body as text) of a GET."""
+        conn = self.connection()
+        try:
+            conn.request("GET", path)
+            res = conn.getresponse()
+            return res.status, res.read().decode()
+        finally:
+            conn.close()
+
     def stream(self, path, body, on_event=None):
         """POSTs a streaming request: (status, [events], saw [DONE])."""
         conn = self.connection()

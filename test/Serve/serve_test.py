@@ -137,6 +137,34 @@ def check_stop_tokens(logprobs, ids, text, pieces):
           f"tokens {logprobs['tokens']} end before the text {text!r}")
 
 
+def check_metrics(server, health):
+    """/metrics is Prometheus text with the counters /health gives."""
+    status, text = server.text("/metrics")
+    check(status == 200, f"/metrics: HTTP {status}")
+    samples, typed = {}, set()
+    for line in text.splitlines():
+        if line.startswith("# TYPE "):
+            typed.add(line.split()[2])
+        elif line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            samples[name] = int(value)
+    check(all(name.split("{")[0] in typed for name in samples),
+          f"/metrics: a sample without its # TYPE: {text}")
+    pairs = {'xfc_requests_total{result="completed"}': "completed",
+             'xfc_requests_total{result="cancelled"}': "cancelled",
+             'xfc_prompt_tokens_total{source="prefill"}': "prompt_tokens",
+             'xfc_prompt_tokens_total{source="cache"}':
+                 "cached_prompt_tokens",
+             "xfc_generated_tokens_total": "generated_tokens",
+             "xfc_requests_running": "running", "xfc_slots": "slots"}
+    for sample, field in pairs.items():
+        check(samples.get(sample) == health[field],
+              f"/metrics {sample} = {samples.get(sample)}, /health {field} "
+              f"= {health[field]}")
+    check(samples["xfc_decode_rows_total"] >= samples["xfc_decode_steps_total"]
+          > 0, f"/metrics decode counters: {samples}")
+
+
 def test_api(ctx):
     server = ctx["server"]
     body = {"prompt": PROMPTS[0], "max_tokens": 10, "temperature": 0}
@@ -232,6 +260,7 @@ def test_api(ctx):
     check(status == 200 and models["data"][0]["id"] == "m", models)
     status, health, _ = server.request("GET", "/health")
     check(status == 200 and health["status"] == "ok", health)
+    check_metrics(server, health)
     print("  api: stream == whole, prefix cache, stop strings, chat "
           f"(next turn: {cached} of {out['usage']['prompt_tokens']} prompt "
           "tokens cached), seeds, models, health")

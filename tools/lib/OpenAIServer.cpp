@@ -39,6 +39,42 @@ bool validKey(const std::string &authorization, const std::string &key) {
   return diff == 0;
 }
 
+/// The scheduler's counters in Prometheus' text format.
+std::string prometheusMetrics(const xfrt::SchedulerStats &s, int32_t slots) {
+  std::string out;
+  auto metric =
+      [&](const char *name, const char *type, const char *help,
+          std::initializer_list<std::pair<const char *, int64_t>> samples) {
+        out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name +
+               " " + type + "\n";
+        for (auto [labels, value] : samples)
+          out +=
+              std::string(name) + labels + " " + std::to_string(value) + "\n";
+      };
+  metric("xfc_requests_total", "counter",
+         "Requests that ended: at a stop or their length, cancelled (the "
+         "client left, or shutdown), or on a model error.",
+         {{"{result=\"completed\"}", s.completed},
+          {"{result=\"cancelled\"}", s.cancelled},
+          {"{result=\"failed\"}", s.failed}});
+  metric("xfc_requests_running", "gauge", "Requests holding a KV-cache slot.",
+         {{"", s.running}});
+  metric("xfc_requests_queued", "gauge", "Requests waiting for a slot.",
+         {{"", s.queued}});
+  metric("xfc_slots", "gauge", "KV-cache slots (--parallel).", {{"", slots}});
+  metric("xfc_prompt_tokens_total", "counter",
+         "Prompt tokens: prefilled, or served by the prefix cache.",
+         {{"{source=\"prefill\"}", s.promptTokens},
+          {"{source=\"cache\"}", s.cachedPromptTokens}});
+  metric("xfc_generated_tokens_total", "counter", "Tokens generated.",
+         {{"", s.generatedTokens}});
+  metric("xfc_decode_steps_total", "counter", "Batched decode calls.",
+         {{"", s.decodeSteps}});
+  metric("xfc_decode_rows_total", "counter",
+         "Sequences advanced by batched decode calls.", {{"", s.decodeRows}});
+  return out;
+}
+
 void sendError(httplib::Response &res, const ApiError &error) {
   res.status = error.status;
   res.set_content(errorBody(error), "application/json");
@@ -511,6 +547,11 @@ void OpenAIServer::install(httplib::Server &server) {
                res.status = shuttingDown ? 503 : 200;
                res.set_content(dump(body), "application/json");
              });
+  server.Get(
+      "/metrics", [this](const httplib::Request &, httplib::Response &res) {
+        res.set_content(prometheusMetrics(scheduler.stats(), scheduler.slots()),
+                        "text/plain; version=0.0.4");
+      });
   // Errors the routes above did not answer themselves (unknown paths,
   // wrong methods, oversized bodies) still get an OpenAI error object.
   server.set_error_handler([](const httplib::Request &req,
