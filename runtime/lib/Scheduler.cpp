@@ -254,8 +254,11 @@ void Scheduler::finish(Active &a, FinishReason reason, std::string message) {
 }
 
 void Scheduler::endWaitingLocked(Waiting &w, std::string message) {
-  countEnd(FinishReason::Cancelled);
-  w.generation->end(FinishReason::Cancelled, std::move(message));
+  FinishReason why = w.generation->ending == FinishReason::Stop
+                         ? FinishReason::Stop
+                         : FinishReason::Cancelled;
+  countEnd(why);
+  w.generation->end(why, std::move(message));
 }
 
 void Scheduler::dropCancelledLocked() {
@@ -272,27 +275,34 @@ void Scheduler::dropCancelledLocked() {
 
 int32_t Scheduler::chooseSlot(const std::vector<int32_t> &prompt,
                               int64_t &reuse) const {
-  int32_t best = -1;
-  int64_t bestScore = 0, bestShared = 0;
+  auto sharedWith = [&](const Slot &slot) -> int64_t {
+    auto [end, unused] = std::mismatch(slot.tokens.begin(), slot.tokens.end(),
+                                       prompt.begin(), prompt.end());
+    (void)unused;
+    return end - slot.tokens.begin();
+  };
+  // The longest shared prefix, if it is at least half the prompt (a chat's
+  // next turn, a common system prompt); else the slot left longest ago.
+  int32_t longest = -1, oldest = -1;
+  int64_t longestShared = 0;
   for (int32_t s = 0; s < slots(); ++s) {
     const Slot &slot = slotState[s];
     if (slot.busy)
       continue;
-    auto [end, unused] = std::mismatch(slot.tokens.begin(), slot.tokens.end(),
-                                       prompt.begin(), prompt.end());
-    (void)unused;
-    int64_t shared = end - slot.tokens.begin();
-    int64_t discarded = static_cast<int64_t>(slot.tokens.size()) - shared;
-    int64_t score = shared - discarded;
-    if (best < 0 || score > bestScore ||
-        (score == bestScore && slot.freedAt < slotState[best].freedAt)) {
-      best = s;
-      bestScore = score;
-      bestShared = shared;
+    int64_t shared = sharedWith(slot);
+    if (shared > longestShared) {
+      longest = s;
+      longestShared = shared;
     }
+    if (oldest < 0 || slot.freedAt < slotState[oldest].freedAt)
+      oldest = s;
   }
-  reuse =
-      std::min<int64_t>(bestShared, static_cast<int64_t>(prompt.size()) - 1);
+  int32_t best = 2 * longestShared >= static_cast<int64_t>(prompt.size())
+                     ? longest
+                     : oldest;
+  reuse = best < 0 ? 0
+                   : std::min<int64_t>(sharedWith(slotState[best]),
+                                       static_cast<int64_t>(prompt.size()) - 1);
   return best;
 }
 
@@ -456,7 +466,11 @@ void Scheduler::run() {
   }
   for (auto &a : active)
     if (!a->done)
-      finish(*a, FinishReason::Cancelled, "the server is shutting down");
+      finish(*a,
+             a->generation->ending == FinishReason::Stop
+                 ? FinishReason::Stop
+                 : FinishReason::Cancelled,
+             "the server is shutting down");
   std::lock_guard<std::mutex> lock(mutex);
   for (Waiting &w : queue)
     endWaitingLocked(w, "the server is shutting down");

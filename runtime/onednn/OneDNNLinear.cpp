@@ -129,12 +129,13 @@ void pinThreadLibraries() {
   }
 }
 
-/// A thread's oneDNN stream and scratch memory (grown to the largest
-/// need). They belong to `threadStates`, which the model's library frees
-/// when it is unloaded: a thread_local with a destructor would keep the
-/// library, and its static TLS, loaded for as long as the thread lives.
-struct ThreadState {
-  explicit ThreadState(dnnl::engine &engine) : stream(engine) {}
+/// A call's oneDNN stream and scratch memory (grown to the largest need).
+/// Calls borrow them from the cache's pool and give them back, so there are
+/// as many as calls ever ran at once, freed when the model's library is
+/// unloaded. Not thread_locals: one with a destructor would keep the
+/// library, and its static TLS, loaded for as long as its thread lives.
+struct CallState {
+  explicit CallState(dnnl::engine &engine) : stream(engine) {}
   dnnl::stream stream;
   std::unique_ptr<void, decltype(&std::free)> scratch{nullptr, &std::free};
   size_t scratchBytes = 0;
@@ -175,8 +176,9 @@ public:
 
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   // Declared after the engine, so destroyed before it.
-  std::mutex threadStatesLock;
-  std::vector<std::unique_ptr<ThreadState>> threadStates;
+  std::mutex statesLock;
+  std::vector<std::unique_ptr<CallState>> states; // all of them
+  std::vector<CallState *> idleStates;
 
 private:
   Primitive create(const Call &c) {
@@ -230,17 +232,33 @@ Cache &cache() {
   return instance;
 }
 
-ThreadState &thisThread() {
-  thread_local ThreadState *state = nullptr; // trivially destructible
-  if (!state) {
-    auto owned = std::make_unique<ThreadState>(cache().engine);
-    state = owned.get();
-    Cache &c = cache();
-    std::lock_guard<std::mutex> guard(c.threadStatesLock);
-    c.threadStates.push_back(std::move(owned));
+/// A CallState borrowed for the lifetime of this object.
+class BorrowedState {
+public:
+  BorrowedState() : c(cache()) {
+    std::lock_guard<std::mutex> guard(c.statesLock);
+    if (c.idleStates.empty()) {
+      c.states.push_back(std::make_unique<CallState>(c.engine));
+      state = c.states.back().get();
+    } else {
+      state = c.idleStates.back();
+      c.idleStates.pop_back();
+    }
+    // Room to give it back, so that the destructor cannot throw.
+    c.idleStates.reserve(c.states.size());
   }
-  return *state;
-}
+  ~BorrowedState() {
+    std::lock_guard<std::mutex> guard(c.statesLock);
+    c.idleStates.push_back(state);
+  }
+  BorrowedState(const BorrowedState &) = delete;
+  BorrowedState &operator=(const BorrowedState &) = delete;
+  CallState *operator->() const { return state; }
+
+private:
+  Cache &c;
+  CallState *state = nullptr;
+};
 
 void run(const Call &c) {
   auto [primitive, weights] = cache().get(c);
@@ -256,16 +274,16 @@ void run(const Call &c) {
   if (c.bias)
     args.emplace(DNNL_ARG_BIAS, memory({{1, c.n}, Dt::f32, Tag::ab}, engine,
                                        const_cast<float *>(c.bias)));
-  ThreadState &thread = thisThread();
+  BorrowedState state;
   if (size_t bytes = primitive->scratchpad.get_size()) {
-    void *data = thread.scratchOf(bytes);
+    void *data = state->scratchOf(bytes);
     if (!data)
       throw std::bad_alloc();
     args.emplace(DNNL_ARG_SCRATCHPAD,
                  memory(primitive->scratchpad, engine, data));
   }
-  primitive->matmul.execute(thread.stream, args);
-  thread.stream.wait();
+  primitive->matmul.execute(state->stream, args);
+  state->stream.wait();
 }
 
 } // namespace

@@ -262,6 +262,49 @@ TEST_F(SchedulerTest, PrefixCacheServesFollowUpPrompts) {
   EXPECT_EQ(stats.completed, 4);
 }
 
+/// Which free slot a request takes: the one holding its system prompt
+/// even behind a long answer; for an unrelated request, the slot left
+/// longest ago, however many tokens it holds, so that the conversation
+/// that went on most recently keeps its cache.
+TEST_F(SchedulerTest, SlotChoiceKeepsSystemPromptsAndRecentConversations) {
+  auto s = make(/*slots=*/2, /*queue=*/4, /*chunk=*/8);
+  ASSERT_TRUE(s);
+  auto run = [&](std::vector<int32_t> prompt, int64_t maxTokens) {
+    auto g = submit(*s, greedy(std::move(prompt), maxTokens));
+    std::vector<int32_t> out;
+    for (const GeneratedToken &t : drain(*g))
+      out.push_back(t.token);
+    return std::make_pair(g->cachedTokens(), out);
+  };
+  std::vector<int32_t> system;
+  for (int i = 0; i < 12; ++i)
+    system.push_back(static_cast<int32_t>((5 * i + 2) % vocab));
+  std::vector<int32_t> a = system, tail = promptFor(19, vocab);
+  a.insert(a.end(), tail.begin(), tail.end());
+  run(a, 2); // slot 0: the system prompt, 20 more tokens and one answer
+  std::vector<int32_t> b = {7, 8, 9};
+  auto [bCached, bAnswer] = run(b, 2); // slot 1, left more recently
+  EXPECT_EQ(bCached, 0);
+  // 12 of 13 tokens are slot 0's: it wins although slot 1 holds fewer.
+  std::vector<int32_t> d = system;
+  d.push_back(3);
+  EXPECT_EQ(run(d, 2).first, 12);
+  // B's next turn refreshes slot 1; slot 0 was left before it.
+  std::vector<int32_t> b2 = b;
+  b2.push_back(bAnswer[0]);
+  b2.push_back(11);
+  auto [b2Cached, b2Answer] = run(b2, 2);
+  EXPECT_EQ(b2Cached, 4);
+  // An unrelated request sharing only the first token with slot 0 takes
+  // the slot left longest ago, slot 0, though it holds more tokens.
+  EXPECT_EQ(run({system[0], 13, 14}, 2).first, 1);
+  // So B's third turn still finds its slot.
+  std::vector<int32_t> b3 = b2;
+  b3.push_back(b2Answer[0]);
+  b3.push_back(12);
+  EXPECT_EQ(run(b3, 2).first, static_cast<int64_t>(b2.size()) + 1);
+}
+
 TEST_F(SchedulerTest, WithoutPrefixCacheEveryPromptIsPrefilled) {
   SchedulerOptions o;
   o.slots = 1, o.maxQueue = 2, o.threads = 1, o.prefixCache = false;

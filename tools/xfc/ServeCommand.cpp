@@ -56,10 +56,11 @@ cl::opt<int64_t>
                  cl::init(128), cl::sub(command));
 cl::opt<bool> prefixCache(
     "prefix-cache",
-    cl::desc("Keep a slot's keys and values when its request ends, and give "
-             "a new request the free slot sharing the longest prefix with "
-             "its prompt, which then prefills only the rest (chat turns, "
-             "common system prompts); --prefix-cache=false empties slots"),
+    cl::desc("Keep a slot's keys and values when its request ends; a new "
+             "request takes the free slot sharing the longest prefix with "
+             "its prompt (if at least half of it; else the slot left "
+             "longest ago) and prefills only the rest (chat turns, common "
+             "system prompts); --prefix-cache=false empties slots"),
     cl::init(true), cl::sub(command));
 cl::opt<int> threads("t",
                      cl::desc("Threads to run on (0: one per available core)"),

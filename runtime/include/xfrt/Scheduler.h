@@ -13,10 +13,11 @@
 // thread, and may cancel it at any time (the slot is freed between steps).
 //
 // Prefix caching: a slot keeps its tokens' keys and values after its
-// request ends. A new request takes the free slot that keeps most (the
-// tokens its prompt shares with the slot, less those of the slot it would
-// discard) and prefills only the rest, so the turns of a chat and prompts
-// with a common system prompt skip what was already computed.
+// request ends. A new request takes the free slot sharing the longest
+// prefix with its prompt if that is at least half the prompt, else the
+// slot left longest ago, and prefills only what it does not share: the
+// turns of a chat and prompts with a common system prompt skip what was
+// already computed, and the most recent conversations stay cached.
 //
 //===----------------------------------------------------------------------===//
 
@@ -162,12 +163,10 @@ private:
   Scheduler() = default;
   void run();
   void admit(std::vector<std::unique_ptr<Active>> &active);
-  /// The free slot for `prompt`: the most tokens shared with the prompt
-  /// less the slot's tokens it discards (so that sharing a BOS does not
-  /// evict a conversation when an empty slot is free), then the one left
-  /// longest ago. Sets `reuse` to the cached tokens it keeps (at most all
-  /// but the prompt's last token, whose logits are needed); -1 if no slot
-  /// is free.
+  /// The free slot for `prompt` (see prefix caching above; sharing only a
+  /// BOS or a template header does not count). Sets `reuse` to the cached
+  /// tokens it keeps (at most all but the prompt's last token, whose
+  /// logits are needed); -1 if no slot is free.
   int32_t chooseSlot(const std::vector<int32_t> &prompt, int64_t &reuse) const;
   /// Runs one chunk of the first request still prefilling.
   void prefillChunk(std::vector<std::unique_ptr<Active>> &active);
