@@ -141,6 +141,15 @@ int64_t xfrt_batch_length(const xfrt_batch *b, int32_t slot) {
   return validSlot(b, slot) ? b->lengths[slot] : -1;
 }
 
+const void *xfrt_batch_kv_cache(const xfrt_batch *b, int32_t slot,
+                                size_t *bytes) {
+  if (!validSlot(b, slot))
+    return nullptr;
+  if (bytes)
+    *bytes = b->slotBytes;
+  return static_cast<const uint8_t *>(b->caches.data) + slot * b->slotBytes;
+}
+
 xfrt_status xfrt_batch_trim(xfrt_batch *b, int32_t slot, int64_t n) {
   if (!validSlot(b, slot))
     return fail(b, XFRT_ERROR_INVALID_ARGUMENT,
@@ -150,7 +159,16 @@ xfrt_status xfrt_batch_trim(xfrt_batch *b, int32_t slot, int64_t n) {
                 "cannot keep " + std::to_string(n) + " tokens of slot " +
                     std::to_string(slot) + ", which holds " +
                     std::to_string(b->lengths[slot]));
-  // Stale cache rows are written again before they are read.
+  // Stale cache rows are written again before they are read; their pages
+  // go back to the system, so a slot's memory follows the tokens it holds.
+  const xfrt_model &m = *b->model;
+  size_t rows = xfrt::kvRowsBytes(m);
+  uint8_t *base = static_cast<uint8_t *>(b->caches.data);
+  for (int64_t layer = 0; layer < m.layers; ++layer)
+    for (int64_t kv = 0; kv < 2; ++kv)
+      b->caches.discard(xfrt::kvRows(m, slotCaches(*b, slot), layer, kv, n) -
+                            base,
+                        (b->lengths[slot] - n) * rows);
   b->lengths[slot] = n;
   return XFRT_OK;
 }

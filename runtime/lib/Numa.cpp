@@ -111,6 +111,14 @@ numa::Memory::~Memory() {
     munmap(data, bytes);
 }
 
+void numa::Memory::discard(size_t offset, size_t size) {
+  size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  size_t begin = (offset + page - 1) / page * page;
+  size_t end = std::min(offset + size, bytes) / page * page;
+  if (data && begin < end)
+    madvise(static_cast<uint8_t *>(data) + begin, end - begin, MADV_DONTNEED);
+}
+
 bool numa::Memory::grow(size_t size, int node) {
   try {
     *this = Memory(size, node);

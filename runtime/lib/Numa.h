@@ -50,6 +50,9 @@ struct Memory {
   /// the heap). False, keeping the old memory, when there is none to have:
   /// calls then go on completing from the heap.
   bool grow(size_t bytes, int node);
+  /// Gives the whole pages inside [offset, offset + bytes) back to the
+  /// system (MADV_DONTNEED): they read as zeros when touched again.
+  void discard(size_t offset, size_t bytes);
   void *data = nullptr;
   size_t bytes = 0;
 };

@@ -20,7 +20,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <sys/mman.h>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -41,7 +43,9 @@ protected:
         "$XFC compile m.gguf --batch-rows 4 --kv-cache int8 -o int8.so\n"
         "$XFC compile cyc.gguf --batch-rows 4 -o cyc.so\n"
         "$XFC compile g.gguf --batch-rows 4 -o g.so\n"
-        "$XFC compile m.gguf --batch-rows 0 -o plain.so\n");
+        "$XFC compile m.gguf --batch-rows 0 -o plain.so\n"
+        "$XFC make-model --arch llama --ctx 1024 -o long.gguf > /dev/null\n"
+        "$XFC compile long.gguf --batch-rows 2 -o long.so\n");
     ASSERT_FALSE(dir.empty());
   }
 
@@ -236,6 +240,12 @@ TEST_F(BatchTest, BadStepsAreRefusedAndChangeNothing) {
   EXPECT_EQ(xfrt_batch_decode(batch, 2, ok, tokens, logits.data()),
             XFRT_ERROR_CONTEXT_FULL);
   EXPECT_EQ(xfrt_batch_length(batch, 1), 4);
+  EXPECT_EQ(xfrt_batch_trim(batch, 1, 5), XFRT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(xfrt_batch_error(batch)).find("holds 4"),
+            std::string::npos)
+      << xfrt_batch_error(batch);
+  EXPECT_EQ(xfrt_batch_trim(batch, 3, 0), XFRT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(xfrt_batch_length(batch, 1), 4);
   xfrt_batch_free(batch);
 
   // A model compiled without batch entry points has no batches.
@@ -249,6 +259,93 @@ TEST_F(BatchTest, BadStepsAreRefusedAndChangeNothing) {
   EXPECT_EQ(xfrt_batch_create(plain, 2, 1, &batch),
             XFRT_ERROR_INVALID_ARGUMENT);
   xfrt_model_free(plain);
+}
+
+/// Resident and whole pages inside [begin, end).
+std::pair<int64_t, int64_t> residentPages(const uint8_t *begin,
+                                          const uint8_t *end) {
+  uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  uintptr_t first = (reinterpret_cast<uintptr_t>(begin) + page - 1) / page;
+  uintptr_t last = reinterpret_cast<uintptr_t>(end) / page;
+  if (first >= last)
+    return {0, 0};
+  std::vector<unsigned char> in(last - first);
+  if (mincore(reinterpret_cast<void *>(first * page), (last - first) * page,
+              in.data()) != 0)
+    return {-1, -1};
+  int64_t resident = 0;
+  for (unsigned char flag : in)
+    resident += flag & 1;
+  return {resident, static_cast<int64_t>(in.size())};
+}
+
+/// A slot's memory follows the tokens it holds: trimming gives the pages
+/// of the dropped positions back (every layer's keys and values), keeps
+/// the others, and the sequence then goes on as in a session.
+TEST_F(BatchTest, TrimGivesTheDroppedPositionsMemoryBack) {
+  xfrt_model *m = nullptr;
+  char error[256];
+  ASSERT_EQ(
+      xfrt_model_load((dir + "/long.so").c_str(), &m, error, sizeof(error)),
+      XFRT_OK)
+      << error;
+  std::string metadata = xfrt_model_metadata(m);
+  size_t at = metadata.find("layers=");
+  ASSERT_NE(at, std::string::npos) << metadata;
+  int64_t layers = std::stoll(metadata.substr(at + 7));
+  int64_t context = xfrt_model_max_context(m),
+          vocabulary = xfrt_model_vocab_size(m);
+  xfrt_batch *batch = nullptr;
+  ASSERT_EQ(xfrt_batch_create(m, 1, 1, &batch), XFRT_OK);
+  std::vector<int32_t> prompt(600);
+  for (size_t i = 0; i < prompt.size(); ++i)
+    prompt[i] = static_cast<int32_t>((7 * i + 3) % vocabulary);
+  ASSERT_EQ(xfrt_batch_prefill(batch, 0, prompt.data(), 600, nullptr), XFRT_OK);
+  size_t bytes = 0;
+  auto *cache =
+      static_cast<const uint8_t *>(xfrt_batch_kv_cache(batch, 0, &bytes));
+  ASSERT_TRUE(cache);
+  size_t rowBytes = bytes / (layers * 2 * context);
+  // Pages of positions [from, to) of every layer's keys and values.
+  auto pages = [&](int64_t from, int64_t to) {
+    std::pair<int64_t, int64_t> sum = {0, 0};
+    for (int64_t region = 0; region < 2 * layers; ++region) {
+      const uint8_t *base = cache + region * context * rowBytes;
+      auto [resident, whole] =
+          residentPages(base + from * rowBytes, base + to * rowBytes);
+      sum.first += resident;
+      sum.second += whole;
+    }
+    return sum;
+  };
+  auto [written, writable] = pages(100, 600);
+  ASSERT_GT(writable, 0) << "no whole page in 500 positions";
+  EXPECT_EQ(written, writable);
+  ASSERT_EQ(xfrt_batch_trim(batch, 0, 100), XFRT_OK);
+  EXPECT_EQ(pages(100, 600).first, 0);
+  auto [kept, keepable] = pages(0, 100);
+  EXPECT_EQ(kept, keepable);
+
+  // It goes on from its first 100 tokens as a session does.
+  std::vector<int32_t> more = {5, 9, 2};
+  std::vector<float> logits(more.size() * vocabulary);
+  ASSERT_EQ(
+      xfrt_batch_prefill(batch, 0, more.data(), more.size(), logits.data()),
+      XFRT_OK);
+  xfrt_session *session = nullptr;
+  ASSERT_EQ(xfrt_session_create(m, 0, 1, &session), XFRT_OK);
+  std::vector<int32_t> whole(prompt.begin(), prompt.begin() + 100);
+  whole.insert(whole.end(), more.begin(), more.end());
+  std::vector<float> expected(whole.size() * vocabulary);
+  ASSERT_EQ(
+      xfrt_session_eval(session, whole.data(), whole.size(), expected.data()),
+      XFRT_OK);
+  expectClose(logits.data() + 2 * vocabulary,
+              expected.data() + (whole.size() - 1) * vocabulary, vocabulary,
+              "after the trim");
+  xfrt_session_free(session);
+  xfrt_batch_free(batch);
+  xfrt_model_free(m);
 }
 
 } // namespace

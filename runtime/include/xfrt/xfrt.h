@@ -233,12 +233,19 @@ xfrt_status xfrt_batch_decode(xfrt_batch *batch, int64_t rows,
 /* The tokens in `slot` (-1 for no such slot). */
 int64_t xfrt_batch_length(const xfrt_batch *batch, int32_t slot);
 /* Keeps only the first `n` tokens of `slot` (at most its length), so that
- * a sequence sharing that prefix continues from them (prefix caching). */
+ * a sequence sharing that prefix continues from them (prefix caching).
+ * The memory of the rest goes back to the system: a slot is address space
+ * whose pages are committed as positions are written, so the batch's
+ * memory follows the tokens its slots hold, not slots x context. */
 xfrt_status xfrt_batch_trim(xfrt_batch *batch, int32_t slot, int64_t n);
 /* Empties `slot` for another sequence: xfrt_batch_trim to 0. */
 xfrt_status xfrt_batch_release(xfrt_batch *batch, int32_t slot);
 /* The message of the batch's last error. */
 const char *xfrt_batch_error(const xfrt_batch *batch);
+/* `slot`'s KV caches as the model lays them out (ModelABI.h), for
+ * inspection; `*bytes` gets their size. NULL for no such slot. */
+const void *xfrt_batch_kv_cache(const xfrt_batch *batch, int32_t slot,
+                                size_t *bytes);
 
 /* Plain graphs: an ONNX graph compiled by `xfc compile model.onnx -o
  * graph.so` is a function of its inputs, with no tokens or KV cache. */
