@@ -238,10 +238,8 @@ void Scheduler::countEnd(FinishReason reason) {
 void Scheduler::finish(Active &a, FinishReason reason, std::string message) {
   Slot &slot = slotState[a.slot];
   // After a model error the cache's contents are unknown.
-  if (!options.prefixCache || reason == FinishReason::Error) {
-    xfrt_batch_release(batch.get(), a.slot);
-    slot.tokens.clear();
-  }
+  if (!options.prefixCache || reason == FinishReason::Error)
+    keepTokens(a.slot, 0);
   slot.busy = false;
   slot.freedAt = ++endings;
   a.done = true;
@@ -253,10 +251,14 @@ void Scheduler::finish(Active &a, FinishReason reason, std::string message) {
   a.generation->end(reason, std::move(message));
 }
 
+void Scheduler::keepTokens(int32_t slot, int64_t n) {
+  // Within the slot's length, so this cannot fail.
+  xfrt_batch_trim(batch.get(), slot, n);
+  slotState[slot].tokens.resize(n);
+}
+
 void Scheduler::endWaitingLocked(Waiting &w, std::string message) {
-  FinishReason why = w.generation->ending == FinishReason::Stop
-                         ? FinishReason::Stop
-                         : FinishReason::Cancelled;
+  FinishReason why = w.generation->earlyEnd();
   countEnd(why);
   w.generation->end(why, std::move(message));
 }
@@ -275,35 +277,31 @@ void Scheduler::dropCancelledLocked() {
 
 int32_t Scheduler::chooseSlot(const std::vector<int32_t> &prompt,
                               int64_t &reuse) const {
-  auto sharedWith = [&](const Slot &slot) -> int64_t {
-    auto [end, unused] = std::mismatch(slot.tokens.begin(), slot.tokens.end(),
-                                       prompt.begin(), prompt.end());
-    (void)unused;
-    return end - slot.tokens.begin();
-  };
   // The longest shared prefix, if it is at least half the prompt (a chat's
   // next turn, a common system prompt); else the slot left longest ago.
   int32_t longest = -1, oldest = -1;
-  int64_t longestShared = 0;
+  int64_t longestShared = 0, oldestShared = 0;
   for (int32_t s = 0; s < slots(); ++s) {
     const Slot &slot = slotState[s];
     if (slot.busy)
       continue;
-    int64_t shared = sharedWith(slot);
+    auto [end, unused] = std::mismatch(slot.tokens.begin(), slot.tokens.end(),
+                                       prompt.begin(), prompt.end());
+    (void)unused;
+    int64_t shared = end - slot.tokens.begin();
     if (shared > longestShared) {
       longest = s;
       longestShared = shared;
     }
-    if (oldest < 0 || slot.freedAt < slotState[oldest].freedAt)
+    if (oldest < 0 || slot.freedAt < slotState[oldest].freedAt) {
       oldest = s;
+      oldestShared = shared;
+    }
   }
-  int32_t best = 2 * longestShared >= static_cast<int64_t>(prompt.size())
-                     ? longest
-                     : oldest;
-  reuse = best < 0 ? 0
-                   : std::min<int64_t>(sharedWith(slotState[best]),
-                                       static_cast<int64_t>(prompt.size()) - 1);
-  return best;
+  int64_t n = static_cast<int64_t>(prompt.size());
+  bool continues = 2 * longestShared >= n;
+  reuse = std::min(continues ? longestShared : oldestShared, n - 1);
+  return continues ? longest : oldest;
 }
 
 void Scheduler::admit(std::vector<std::unique_ptr<Active>> &active) {
@@ -315,11 +313,8 @@ void Scheduler::admit(std::vector<std::unique_ptr<Active>> &active) {
     int32_t slot = chooseSlot(w.request.prompt, reuse);
     if (slot < 0)
       break;
-    Slot &chosen = slotState[slot];
-    // Within the slot's length, so this cannot fail.
-    xfrt_batch_trim(batch.get(), slot, reuse);
-    chosen.tokens.resize(reuse);
-    chosen.busy = true;
+    keepTokens(slot, reuse);
+    slotState[slot].busy = true;
     w.generation->cached = reuse;
     counters.cachedPromptTokens += reuse;
     auto a = std::make_unique<Active>(std::move(w.request),
@@ -455,7 +450,7 @@ void Scheduler::run() {
       options.onTurn();
     for (auto &a : active)
       if (a->generation->cancelRequested())
-        finish(*a, a->generation->ending);
+        finish(*a, a->generation->earlyEnd());
     sweep();
     admit(active);
     prefillChunk(active);
@@ -466,11 +461,7 @@ void Scheduler::run() {
   }
   for (auto &a : active)
     if (!a->done)
-      finish(*a,
-             a->generation->ending == FinishReason::Stop
-                 ? FinishReason::Stop
-                 : FinishReason::Cancelled,
-             "the server is shutting down");
+      finish(*a, a->generation->earlyEnd(), "the server is shutting down");
   std::lock_guard<std::mutex> lock(mutex);
   for (Waiting &w : queue)
     endWaitingLocked(w, "the server is shutting down");

@@ -99,6 +99,13 @@ private:
   std::deque<GeneratedToken> tokens;
   FinishReason reason = FinishReason::Running;
   std::string message;
+  /// How a request the scheduler ends early ends: as the consumer asked
+  /// (stop), else Cancelled (cancel, or shutdown).
+  FinishReason earlyEnd() const {
+    return ending == FinishReason::Stop ? FinishReason::Stop
+                                        : FinishReason::Cancelled;
+  }
+
   /// What the consumer asked for: Running (nothing), Cancelled or Stop.
   std::atomic<FinishReason> ending{FinishReason::Running};
   int64_t prompt = 0;
@@ -177,6 +184,8 @@ private:
   void finish(Active &a, FinishReason reason, std::string message = {});
   /// Ends a request that never ran (mutex held).
   void endWaitingLocked(Waiting &w, std::string message = {});
+  /// Keeps the first `n` tokens of `slot`'s cache, and its record of them.
+  void keepTokens(int32_t slot, int64_t n);
   /// Ends the queued requests whose consumers cancelled them (mutex held).
   void dropCancelledLocked();
   void countEnd(FinishReason reason);
