@@ -162,13 +162,11 @@ xfrt_status xfrt_batch_trim(xfrt_batch *b, int32_t slot, int64_t n) {
   // Stale cache rows are written again before they are read; their pages
   // go back to the system, so a slot's memory follows the tokens it holds.
   const xfrt_model &m = *b->model;
-  size_t rows = xfrt::kvRowsBytes(m);
-  uint8_t *base = static_cast<uint8_t *>(b->caches.data);
+  size_t dropped = (b->lengths[slot] - n) * xfrt::kvRowsBytes(m);
   for (int64_t layer = 0; layer < m.layers; ++layer)
     for (int64_t kv = 0; kv < 2; ++kv)
-      b->caches.discard(xfrt::kvRows(m, slotCaches(*b, slot), layer, kv, n) -
-                            base,
-                        (b->lengths[slot] - n) * rows);
+      xfrt::numa::discard(xfrt::kvRows(m, slotCaches(*b, slot), layer, kv, n),
+                          dropped);
   b->lengths[slot] = n;
   return XFRT_OK;
 }

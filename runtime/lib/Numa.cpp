@@ -75,6 +75,15 @@ bool numa::interleave(void *address, size_t bytes,
   return setPolicy(address, bytes, MPOL_INTERLEAVE, nodes);
 }
 
+void numa::discard(void *address, size_t bytes) {
+  uintptr_t page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  uintptr_t begin = (reinterpret_cast<uintptr_t>(address) + page - 1) / page;
+  uintptr_t end = (reinterpret_cast<uintptr_t>(address) + bytes) / page;
+  if (begin < end)
+    madvise(reinterpret_cast<void *>(begin * page), (end - begin) * page,
+            MADV_DONTNEED);
+}
+
 int numa::nodeOf(const void *address) {
   if (!available())
     return -1;
@@ -109,14 +118,6 @@ numa::Memory &numa::Memory::operator=(Memory &&other) noexcept {
 numa::Memory::~Memory() {
   if (data)
     munmap(data, bytes);
-}
-
-void numa::Memory::discard(size_t offset, size_t size) {
-  size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  size_t begin = (offset + page - 1) / page * page;
-  size_t end = std::min(offset + size, bytes) / page * page;
-  if (data && begin < end)
-    madvise(static_cast<uint8_t *>(data) + begin, end - begin, MADV_DONTNEED);
 }
 
 bool numa::Memory::grow(size_t size, int node) {

@@ -34,6 +34,10 @@ bool bind(void *address, size_t bytes, int node);
 /// Spreads the pages of the range over `nodes` (MPOL_INTERLEAVE).
 bool interleave(void *address, size_t bytes, const std::vector<int> &nodes);
 
+/// Gives the whole pages inside the range of anonymous memory back to the
+/// system (MADV_DONTNEED): they read as zeros when touched again.
+void discard(void *address, size_t bytes);
+
 /// The node holding the (touched) page at `address`, or -1.
 int nodeOf(const void *address);
 
@@ -50,9 +54,6 @@ struct Memory {
   /// the heap). False, keeping the old memory, when there is none to have:
   /// calls then go on completing from the heap.
   bool grow(size_t bytes, int node);
-  /// Gives the whole pages inside [offset, offset + bytes) back to the
-  /// system (MADV_DONTNEED): they read as zeros when touched again.
-  void discard(size_t offset, size_t bytes);
   void *data = nullptr;
   size_t bytes = 0;
 };
