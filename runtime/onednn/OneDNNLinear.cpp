@@ -174,11 +174,28 @@ public:
     layouts.clear();
   }
 
+  /// An idle CallState, or a new one.
+  CallState *borrow() {
+    std::lock_guard<std::mutex> guard(statesLock);
+    CallState *state;
+    if (idleStates.empty()) {
+      states.push_back(std::make_unique<CallState>(engine));
+      state = states.back().get();
+    } else {
+      state = idleStates.back();
+      idleStates.pop_back();
+    }
+    // Room to give it back, so that giveBack cannot throw.
+    idleStates.reserve(states.size());
+    return state;
+  }
+
+  void giveBack(CallState *state) {
+    std::lock_guard<std::mutex> guard(statesLock);
+    idleStates.push_back(state);
+  }
+
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
-  // Declared after the engine, so destroyed before it.
-  std::mutex statesLock;
-  std::vector<std::unique_ptr<CallState>> states; // all of them
-  std::vector<CallState *> idleStates;
 
 private:
   Primitive create(const Call &c) {
@@ -225,6 +242,10 @@ private:
       primitives;
   std::map<std::pair<int64_t, int64_t>, memory::desc> layouts;
   std::unordered_map<const void *, memory> weights;
+  // Declared after the engine, so destroyed before it.
+  std::mutex statesLock;
+  std::vector<std::unique_ptr<CallState>> states; // all of them
+  std::vector<CallState *> idleStates;
 };
 
 Cache &cache() {
@@ -232,32 +253,17 @@ Cache &cache() {
   return instance;
 }
 
-/// A CallState borrowed for the lifetime of this object.
+/// A CallState borrowed from the cache for the lifetime of this object.
 class BorrowedState {
 public:
-  BorrowedState() : c(cache()) {
-    std::lock_guard<std::mutex> guard(c.statesLock);
-    if (c.idleStates.empty()) {
-      c.states.push_back(std::make_unique<CallState>(c.engine));
-      state = c.states.back().get();
-    } else {
-      state = c.idleStates.back();
-      c.idleStates.pop_back();
-    }
-    // Room to give it back, so that the destructor cannot throw.
-    c.idleStates.reserve(c.states.size());
-  }
-  ~BorrowedState() {
-    std::lock_guard<std::mutex> guard(c.statesLock);
-    c.idleStates.push_back(state);
-  }
+  BorrowedState() : state(cache().borrow()) {}
+  ~BorrowedState() { cache().giveBack(state); }
   BorrowedState(const BorrowedState &) = delete;
   BorrowedState &operator=(const BorrowedState &) = delete;
   CallState *operator->() const { return state; }
 
 private:
-  Cache &c;
-  CallState *state = nullptr;
+  CallState *state;
 };
 
 void run(const Call &c) {
