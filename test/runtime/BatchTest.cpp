@@ -50,11 +50,8 @@ protected:
   }
 
   void SetUp() override {
-    char error[256];
-    ASSERT_EQ(
-        xfrt_model_load((dir + "/m.so").c_str(), &model, error, sizeof(error)),
-        XFRT_OK)
-        << error;
+    model = xfc::test::loadModel(dir + "/m.so");
+    ASSERT_TRUE(model);
     vocab = xfrt_model_vocab_size(model);
   }
   void TearDown() override { xfrt_model_free(model); }
@@ -174,12 +171,8 @@ TEST_F(BatchTest, StepsMatchSessionsAsSequencesJoinAndLeave) {
     for (int threads : {1, 2}) {
       SCOPED_TRACE(std::string(name) + ", " + std::to_string(threads) +
                    " threads");
-      xfrt_model *m = nullptr;
-      char error[256];
-      ASSERT_EQ(
-          xfrt_model_load((dir + "/" + name).c_str(), &m, error, sizeof(error)),
-          XFRT_OK)
-          << error;
+      xfrt_model *m = xfc::test::loadModel(dir + "/" + name);
+      ASSERT_TRUE(m);
       stepsMatchSessions(m, threads);
       xfrt_model_free(m);
     }
@@ -249,12 +242,8 @@ TEST_F(BatchTest, BadStepsAreRefusedAndChangeNothing) {
   xfrt_batch_free(batch);
 
   // A model compiled without batch entry points has no batches.
-  xfrt_model *plain = nullptr;
-  char error[256];
-  ASSERT_EQ(xfrt_model_load((dir + "/plain.so").c_str(), &plain, error,
-                            sizeof(error)),
-            XFRT_OK)
-      << error;
+  xfrt_model *plain = xfc::test::loadModel(dir + "/plain.so");
+  ASSERT_TRUE(plain);
   EXPECT_EQ(xfrt_model_batch_rows(plain), 0);
   EXPECT_EQ(xfrt_batch_create(plain, 2, 1, &batch),
             XFRT_ERROR_INVALID_ARGUMENT);
@@ -283,12 +272,8 @@ std::pair<int64_t, int64_t> residentPages(const uint8_t *begin,
 /// of the dropped positions back (every layer's keys and values), keeps
 /// the others, and the sequence then goes on as in a session.
 TEST_F(BatchTest, TrimGivesTheDroppedPositionsMemoryBack) {
-  xfrt_model *m = nullptr;
-  char error[256];
-  ASSERT_EQ(
-      xfrt_model_load((dir + "/long.so").c_str(), &m, error, sizeof(error)),
-      XFRT_OK)
-      << error;
+  xfrt_model *m = xfc::test::loadModel(dir + "/long.so");
+  ASSERT_TRUE(m);
   std::string metadata = xfrt_model_metadata(m);
   size_t at = metadata.find("layers=");
   ASSERT_NE(at, std::string::npos) << metadata;

@@ -41,13 +41,7 @@ protected:
   }
 
   xfrt_model *load(const char *name) {
-    char error[256];
-    xfrt_model *m = nullptr;
-    EXPECT_EQ(
-        xfrt_model_load((dir + "/" + name).c_str(), &m, error, sizeof(error)),
-        XFRT_OK)
-        << error;
-    return m;
+    return xfc::test::loadModel(dir + "/" + name);
   }
   void SetUp() override {
     model = load("m.so");

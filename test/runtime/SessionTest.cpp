@@ -34,11 +34,8 @@ protected:
   }
 
   void SetUp() override {
-    char error[256];
-    ASSERT_EQ(xfrt_model_load((dir + "/m.so").c_str(), &model, error,
-                              sizeof(error)),
-              XFRT_OK)
-        << error;
+    model = xfc::test::loadModel(dir + "/m.so");
+    ASSERT_TRUE(model);
     vocab = xfrt_model_vocab_size(model);
   }
   void TearDown() override { xfrt_model_free(model); }
@@ -221,10 +218,8 @@ TEST_F(SessionTest, FreedModelsAreUnloaded) {
     const char *source = *XFC_ONEDNN_ARCHIVE && copy % 2 ? "onednn" : "m";
     ASSERT_EQ(std::system(("cp " + dir + "/" + source + ".so " + path).c_str()),
               0);
-    xfrt_model *m = nullptr;
-    char error[256];
-    ASSERT_EQ(xfrt_model_load(path.c_str(), &m, error, sizeof(error)), XFRT_OK)
-        << "copy " << copy << ": " << error;
+    xfrt_model *m = xfc::test::loadModel(path);
+    ASSERT_TRUE(m) << "copy " << copy;
     xfrt_session *s = nullptr;
     ASSERT_EQ(xfrt_session_create(m, 0, 2, &s), XFRT_OK);
     int32_t token = 1 + copy;

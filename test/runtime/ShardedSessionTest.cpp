@@ -42,11 +42,8 @@ protected:
   }
 
   void SetUp() override {
-    char error[256];
-    ASSERT_EQ(
-        xfrt_model_load((dir + "/m.so").c_str(), &model, error, sizeof(error)),
-        XFRT_OK)
-        << error;
+    model = xfc::test::loadModel(dir + "/m.so");
+    ASSERT_TRUE(model);
     vocab = xfrt_model_vocab_size(model);
   }
   void TearDown() override { xfrt_model_free(model); }

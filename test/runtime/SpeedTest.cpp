@@ -44,11 +44,8 @@ protected:
   }
 
   void SetUp() override {
-    char error[256];
-    std::string path = dir + "/" + GetParam() + ".so";
-    ASSERT_EQ(xfrt_model_load(path.c_str(), &model, error, sizeof(error)),
-              XFRT_OK)
-        << error;
+    model = xfc::test::loadModel(dir + "/" + GetParam() + ".so");
+    ASSERT_TRUE(model);
     vocab = xfrt_model_vocab_size(model);
   }
   void TearDown() override { xfrt_model_free(model); }
@@ -304,11 +301,8 @@ TEST_P(SpeedTest, RefusesWhatItCannotDo) {
   EXPECT_EQ(xfrt_session_position(s), 8);
   xfrt_session_free(s);
 
-  xfrt_model *plain = nullptr;
-  char error[256];
-  ASSERT_EQ(xfrt_model_load((dir + "/plain.so").c_str(), &plain, error,
-                            sizeof(error)),
-            XFRT_OK);
+  xfrt_model *plain = xfc::test::loadModel(dir + "/plain.so");
+  ASSERT_TRUE(plain);
   EXPECT_EQ(xfrt_model_speed_rows(plain), 0);
   ASSERT_EQ(xfrt_session_create(plain, 0, 1, &s), XFRT_OK);
   EXPECT_EQ(xfrt_session_generate_speed(s, 1, 4, nullptr, nullptr, nullptr),
@@ -333,12 +327,8 @@ TEST(SpeedArenaTest, StagesAllocateNothing) {
       "> /dev/null\n"
       "$XFC compile m.gguf -o m.so\n");
   ASSERT_FALSE(dir.empty());
-  xfrt_model *model = nullptr;
-  char error[256];
-  ASSERT_EQ(
-      xfrt_model_load((dir + "/m.so").c_str(), &model, error, sizeof(error)),
-      XFRT_OK)
-      << error;
+  xfrt_model *model = xfc::test::loadModel(dir + "/m.so");
+  ASSERT_TRUE(model);
   xfrt_session *s = nullptr;
   ASSERT_EQ(xfrt_session_create(model, 0, 1, &s), XFRT_OK);
   int32_t bos = 1;

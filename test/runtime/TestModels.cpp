@@ -2,6 +2,8 @@
 
 #include "TestModels.h"
 
+#include <gtest/gtest.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <fcntl.h>
@@ -78,6 +80,14 @@ std::string xfc::test::sharedModelDir(const std::string &name,
   }
   close(lock); // releases the lock
   return result;
+}
+
+xfrt_model *xfc::test::loadModel(const std::string &path) {
+  xfrt_model *model = nullptr;
+  char error[256] = "";
+  if (xfrt_model_load(path.c_str(), &model, error, sizeof(error)) != XFRT_OK)
+    ADD_FAILURE() << "cannot load " << path << ": " << error;
+  return model;
 }
 
 std::string xfc::test::scratchDir(const std::string &name) {

@@ -9,6 +9,8 @@
 #ifndef XFC_TEST_RUNTIME_TESTMODELS_H
 #define XFC_TEST_RUNTIME_TESTMODELS_H
 
+#include "xfrt/xfrt.h"
+
 #include <string>
 
 namespace xfc::test {
@@ -21,6 +23,10 @@ namespace xfc::test {
 /// its own files to a scratchDir. Returns "" (and prints the script) on
 /// failure.
 std::string sharedModelDir(const std::string &name, const std::string &script);
+
+/// The compiled model at `path`; null after a test failure naming the path
+/// and the runtime's error.
+xfrt_model *loadModel(const std::string &path);
 
 /// A new empty directory for this process's own files, removed when the
 /// process exits.
